@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// Parses arguments, calls into the rest, sets the exit code.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from './config/errors.js';
+import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
+import { effectiveConfigYaml } from './config/redact.js';
+import type { Config } from './config/schema.js';
+import { IdentityError } from './identity/errors.js';
+import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './log.js';
+import { AGENT_VERSION } from './version.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_CONFIG = 2;
+
+class CliExit extends Error {
+  constructor(readonly exitCode: number) {
+    super(`exit ${exitCode}`);
+  }
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const port = Number(match?.[3]);
+  if (match === null || !(port >= 0 && port <= 65535)) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9411');
+  return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+}
+
+function disabledNotice(log: Logger, config: Config): void {
+  log.info(`telemetry is disabled (status: Disabled in ${config.file}); nothing is collected or sent. To enable it set telemetry.status: Enabled and restart edge-telemetry`);
+}
+
+function optOutNotice(log: Logger, config: Config): void {
+  log.info(
+    'telemetry enabled: sends node and cluster usage counts (CPU, memory, disk, object counts, versions; no names or workload data) ' +
+      `to ${config.endpoint}. See it with 'edge-telemetry show'. To opt out set telemetry.status: Disabled in ${config.file}`,
+  );
+}
+
+export function buildProgram(): Command {
+  const program = new Command('edge-telemetry')
+    .description('Edge node telemetry: samples host and cluster usage and sends it to the Telemetry API as Prometheus remote-write')
+    .version(AGENT_VERSION)
+    .addOption(new Option('--log-level <level>', 'error, warn, info or debug').choices(LOG_LEVELS).default('info'))
+    .showHelpAfterError()
+    .exitOverride();
+  const logger = () => createLogger(program.opts<{ logLevel: LogLevel }>().logLevel);
+  const configOption = () => new Option('-c, --config <file>', 'telemetry config file').default(DEFAULT_CONFIG_FILE);
+
+  program
+    .command('run')
+    .description('run the daemon: sample every samplingInterval, send every sendingInterval')
+    .addOption(configOption())
+    .action(async (options: { config: string }) => {
+      const { runDaemon } = await import('./commands/run.js');
+      await runDaemon(options.config, logger(), { disabledNotice, optOutNotice });
+    });
+
+  program
+    .command('once')
+    .description('collect and send one report now; exit 0 only when every request got a 2xx')
+    .addOption(configOption())
+    .action(async (options: { config: string }) => {
+      const log = logger();
+      const config = await loadConfig(options.config);
+      if (config.status === 'Disabled') return disabledNotice(log, config);
+      const { sendOnce } = await import('./commands/once.js');
+      if (!(await sendOnce(config, log))) throw new CliExit(EXIT_FAILED);
+    });
+
+  program
+    .command('show')
+    .description('print the report that would be sent (Prometheus text format) and the request headers, token redacted; no network')
+    .addOption(configOption())
+    .action(async (options: { config: string }) => {
+      const config = await loadConfig(options.config);
+      const { showReport } = await import('./commands/show.js');
+      process.stdout.write(await showReport(config, logger()));
+    });
+
+  program
+    .command('check-config')
+    .description('validate the config and print the effective merged config')
+    .addOption(configOption())
+    .action(async (options: { config: string }) => {
+      process.stdout.write(effectiveConfigYaml(await loadConfig(options.config)));
+    });
+
+  program
+    .command('receive')
+    .description('an embedded receiver enforcing what the Telemetry API enforces on /metrics/v1/receive; prints each accepted series')
+    .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:9411', parseListen)
+    .option('--forward <url>', 'relay accepted requests to a Prometheus remote-write URL')
+    .option('--quiet', 'do not print accepted series, only a line per request')
+    .action(async (options: { listen: { host: string; port: number }; forward?: string; quiet?: boolean }) => {
+      const { runReceiver } = await import('./commands/receive.js');
+      await runReceiver({ ...options.listen, forwardUrl: options.forward, quiet: options.quiet === true, log: logger() });
+    });
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CliExit) return error.exitCode;
+    if (error instanceof ConfigError || error instanceof IdentityError) {
+      process.stderr.write(`edge-telemetry: ${error.message}\n`);
+      return EXIT_CONFIG;
+    }
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_CONFIG;
+      return code === 'commander.helpDisplayed' || code === 'commander.version' ? EXIT_OK : exitCode === 0 ? EXIT_OK : EXIT_CONFIG;
+    }
+    process.stderr.write(`edge-telemetry: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_FAILED;
+  }
+}
+
+const exitCode = await main(process.argv);
+process.exitCode = exitCode;

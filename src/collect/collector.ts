@@ -1,0 +1,18 @@
+import type { MetricPoint } from '../model.js';
+
+/**
+ * static: read at each send (capacities, versions). dynamic: read at each
+ * sampling tick and buffered until a receiver took them (usage).
+ */
+export type CollectorKind = 'static' | 'dynamic';
+
+export interface CollectContext {
+  readonly signal: AbortSignal;
+  readonly nowMs: number;
+}
+
+export interface Collector {
+  readonly name: string;
+  readonly kind: CollectorKind;
+  collect(context: CollectContext): Promise<readonly MetricPoint[]>;
+}

@@ -1,0 +1,22 @@
+import { readFile } from 'node:fs/promises';
+import os from 'node:os';
+import type { Collector } from '../collector.js';
+import { coresInUse, parseProcStat, type CpuTimes } from './proc-stat.js';
+import { hostFile, type HostPaths } from './host-paths.js';
+
+export const CPU_USAGE_METRIC = 'cluster:cpu_usage_cores:sum';
+
+/** Keeps the previous /proc/stat reading so each sample averages since the last one. */
+export function cpuUsageCollector(host: HostPaths, cores: () => number = () => os.cpus().length): Collector {
+  let previous: CpuTimes | undefined;
+  return {
+    name: 'host-cpu-usage',
+    kind: 'dynamic',
+    async collect({ signal, nowMs }) {
+      const current = parseProcStat(await readFile(hostFile(host, '/proc/stat'), { encoding: 'utf8', signal }));
+      const value = coresInUse(previous, current, cores());
+      previous = current;
+      return [{ name: CPU_USAGE_METRIC, labels: {}, value, timestampMs: nowMs }];
+    },
+  };
+}

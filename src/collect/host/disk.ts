@@ -1,0 +1,53 @@
+import { stat, statfs } from 'node:fs/promises';
+import type { MetricPoint } from '../../model.js';
+import type { Collector, CollectorKind } from '../collector.js';
+
+export const DISK_CAPACITY_METRIC = 'cluster:capacity_disk_bytes:sum';
+export const DISK_USAGE_METRIC = 'cluster:disk_usage_bytes:sum';
+
+export interface FilesystemFigures {
+  readonly device: number;
+  readonly capacityBytes: number;
+  readonly usedBytes: number;
+}
+
+/** Sums each filesystem once, however many of the paths it holds. */
+export function sumDistinctFilesystems(filesystems: readonly FilesystemFigures[]): { capacityBytes: number; usedBytes: number } {
+  const seen = new Set<number>();
+  let capacityBytes = 0;
+  let usedBytes = 0;
+  for (const filesystem of filesystems) {
+    if (seen.has(filesystem.device)) continue;
+    seen.add(filesystem.device);
+    capacityBytes += filesystem.capacityBytes;
+    usedBytes += filesystem.usedBytes;
+  }
+  return { capacityBytes, usedBytes };
+}
+
+async function readFilesystem(path: string): Promise<FilesystemFigures | undefined> {
+  try {
+    const [info, fs] = await Promise.all([stat(path), statfs(path)]);
+    // Used as df(1) counts it: blocks not free, reserved blocks included.
+    return { device: info.dev, capacityBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The filesystems that hold the node's data (config: diskPaths); paths that do not exist are skipped. */
+export function diskCollector(paths: readonly string[], kind: CollectorKind): Collector {
+  return {
+    name: kind === 'static' ? 'host-disk-capacity' : 'host-disk-usage',
+    kind,
+    async collect({ nowMs }): Promise<MetricPoint[]> {
+      const found = (await Promise.all(paths.map(readFilesystem))).filter((fs): fs is FilesystemFigures => fs !== undefined);
+      if (found.length === 0) return [];
+      const total = sumDistinctFilesystems(found);
+      return kind === 'static'
+        ? [{ name: DISK_CAPACITY_METRIC, labels: {}, value: total.capacityBytes, timestampMs: nowMs }]
+        : [{ name: DISK_USAGE_METRIC, labels: {}, value: total.usedBytes, timestampMs: nowMs }];
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Collector } from '../collector.js';
+import type { DeploymentType } from '../../identity/deployment-type.js';
+import { capacityCollector, type NodeLabelSource } from './capacity.js';
+import { cpuUsageCollector } from './cpu.js';
+import { diskCollector } from './disk.js';
+import { memoryUsageCollector } from './memory.js';
+import { versionCollector } from './version.js';
+import type { HostPaths } from './host-paths.js';
+
+export interface HostCollectorOptions {
+  readonly host: HostPaths;
+  readonly diskPaths: readonly string[];
+  readonly deploymentType: () => Promise<DeploymentType>;
+  readonly nodeLabels?: NodeLabelSource;
+  readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
+}
+
+/** The table of host collectors. */
+export function hostCollectors(options: HostCollectorOptions): Collector[] {
+  return [
+    capacityCollector(options.host, options.nodeLabels),
+    diskCollector(options.diskPaths, 'static'),
+    versionCollector(options.host, { deploymentType: options.deploymentType, version: options.version }),
+    cpuUsageCollector(options.host),
+    memoryUsageCollector(),
+    diskCollector(options.diskPaths, 'dynamic'),
+  ];
+}

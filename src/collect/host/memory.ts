@@ -1,0 +1,22 @@
+import si from 'systeminformation';
+import type { Collector } from '../collector.js';
+
+export const MEMORY_USAGE_METRIC = 'cluster:memory_usage_bytes:sum';
+
+/**
+ * Bytes in use: total minus what the kernel says is available (MemAvailable),
+ * which is what "used" means to free(1). MicroShift sends a 0-1 ratio under
+ * this name; see docs/metrics.md.
+ */
+export function memoryUsageCollector(): Collector {
+  return {
+    name: 'host-memory-usage',
+    kind: 'dynamic',
+    async collect({ nowMs }) {
+      const memory = await si.mem();
+      const used = memory.total - memory.available;
+      if (!(memory.total > 0) || !Number.isFinite(used)) throw new Error('memory figures unavailable');
+      return [{ name: MEMORY_USAGE_METRIC, labels: {}, value: Math.max(0, used), timestampMs: nowMs }];
+    },
+  };
+}

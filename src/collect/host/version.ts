@@ -1,0 +1,52 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import type { Collector } from '../collector.js';
+import type { DeploymentType } from '../../identity/deployment-type.js';
+import { hostFile, type HostPaths } from './host-paths.js';
+import { parseOsRelease } from './os-release.js';
+
+export const VERSION_METRIC = 'microshift_version';
+export const UNKNOWN_VERSION = 'unknown';
+
+/** Pure: the version out of `microshift version -o json` ({"gitVersion": "4.18.0-..."}). */
+export function parseMicroShiftVersion(json: string): string | undefined {
+  try {
+    const parsed = JSON.parse(json) as { gitVersion?: unknown; major?: unknown; minor?: unknown };
+    if (typeof parsed.gitVersion === 'string' && parsed.gitVersion !== '') return parsed.gitVersion.replace(/^v/, '');
+    if (typeof parsed.major === 'string' && typeof parsed.minor === 'string') return `${parsed.major}.${parsed.minor}`;
+  } catch {
+    // Not JSON: an old microshift binary; the caller reports unknown.
+  }
+  return undefined;
+}
+
+function microShiftVersion(signal: AbortSignal): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile('microshift', ['version', '-o', 'json'], { signal, timeout: 5000, maxBuffer: 1 << 16 }, (error, stdout) =>
+      resolve(error === null ? parseMicroShiftVersion(stdout) : undefined),
+    );
+  });
+}
+
+export interface VersionSources {
+  readonly deploymentType: () => Promise<DeploymentType>;
+  /** Overrides asking the microshift binary (tests, or the cluster's own version). */
+  readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
+}
+
+export function versionCollector(host: HostPaths, sources: VersionSources): Collector {
+  return {
+    name: 'microshift-version',
+    kind: 'static',
+    async collect({ signal, nowMs }) {
+      const [version, osRelease, deploymentType] = await Promise.all([
+        (sources.version ?? microShiftVersion)(signal),
+        readFile(hostFile(host, '/etc/os-release'), { encoding: 'utf8', signal }).then(parseOsRelease, () => ({}) as Record<string, string>),
+        sources.deploymentType(),
+      ]);
+      const labels: Record<string, string> = { version: version ?? UNKNOWN_VERSION, deployment_type: deploymentType };
+      if (osRelease.VERSION_ID !== undefined && osRelease.VERSION_ID !== '') labels.os_version_id = osRelease.VERSION_ID;
+      return [{ name: VERSION_METRIC, labels, value: 1, timestampMs: nowMs }];
+    },
+  };
+}

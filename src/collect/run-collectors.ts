@@ -1,0 +1,67 @@
+import type { Logger } from '../log.js';
+import type { MetricPoint } from '../model.js';
+import type { Collector, CollectorKind } from './collector.js';
+
+export interface CollectionResult {
+  readonly points: readonly MetricPoint[];
+  readonly failed: readonly string[];
+}
+
+/**
+ * Runs every collector of one kind side by side, each under its own deadline.
+ * One failing or hanging collector costs only its own series.
+ */
+export async function runCollectors(
+  collectors: readonly Collector[],
+  kind: CollectorKind,
+  options: { timeoutMs: number; signal: AbortSignal; log: Logger; nowMs?: number },
+): Promise<CollectionResult> {
+  const nowMs = options.nowMs ?? Date.now();
+  const chosen = collectors.filter((collector) => collector.kind === kind);
+  const outcomes = await Promise.all(
+    chosen.map(async (collector) => {
+      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
+      try {
+        return await untilAborted(collector.collect({ signal, nowMs }), signal);
+      } catch (error) {
+        const reason = signal.aborted && !options.signal.aborted ? `timed out after ${options.timeoutMs} ms` : errorText(error);
+        options.log.warn('collector failed; its series are left out of this round', { collector: collector.name, reason });
+        return undefined;
+      }
+    }),
+  );
+  const points: MetricPoint[] = [];
+  const failed: string[] = [];
+  outcomes.forEach((outcome, index) => {
+    if (outcome === undefined) failed.push((chosen[index] as Collector).name);
+    else points.push(...outcome);
+  });
+  return { points, failed };
+}
+
+/** Collectors are given the signal; this stops us waiting on one that ignores it. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export function errorText(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

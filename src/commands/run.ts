@@ -1,0 +1,70 @@
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { ConfigError } from '../config/errors.js';
+import type { Logger } from '../log.js';
+import { MemorySampleBuffer } from '../buffer/sample-buffer.js';
+import { createSendDeps } from '../agent/pipeline.js';
+import { Agent } from '../agent/agent.js';
+
+export interface Notices {
+  disabledNotice(log: Logger, config: Config): void;
+  optOutNotice(log: Logger, config: Config): void;
+}
+
+const SHUTDOWN_SEND_TIMEOUT_MS = 10_000;
+
+/** The daemon. Resolves when SIGTERM/SIGINT has been handled. SIGHUP reloads the config. */
+export async function runDaemon(configFile: string, log: Logger, notices: Notices): Promise<void> {
+  let config = await loadConfig(configFile);
+  if (config.status === 'Disabled') return notices.disabledNotice(log, config);
+  notices.optOutNotice(log, config);
+  const buffer = new MemorySampleBuffer(config.maxBufferedSamples);
+  const startAgent = async (current: Config) => {
+    const agent = new Agent(await createSendDeps(current, log, buffer), {
+      samplingIntervalMs: current.samplingIntervalMs,
+      sendingIntervalMs: current.sendingIntervalMs,
+      shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+    });
+    agent.start();
+    return agent;
+  };
+  let agent: Agent | undefined = await startAgent(config);
+
+  await new Promise<void>((resolve) => {
+    let reloading = Promise.resolve();
+    const onHangup = () => {
+      reloading = reloading.then(async () => {
+        let next: Config;
+        try {
+          next = await loadConfig(configFile);
+        } catch (error) {
+          log.error(`reload refused, keeping the running config: ${error instanceof ConfigError ? error.message : String(error)}`);
+          return;
+        }
+        // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced.
+        await agent?.pause();
+        agent = undefined;
+        config = next;
+        if (config.status === 'Disabled') return notices.disabledNotice(log, config);
+        buffer.resize(config.maxBufferedSamples);
+        try {
+          agent = await startAgent(config);
+          log.info('config reloaded', { file: config.file });
+        } catch (error) {
+          log.error(`reload failed: ${(error as Error).message}`);
+        }
+      });
+    };
+    const onStop = (signal: NodeJS.Signals) => {
+      process.off('SIGHUP', onHangup);
+      log.info(`received ${signal}, sending once more and stopping`);
+      void reloading
+        .then(() => agent?.stop())
+        .finally(() => {
+          process.off('SIGTERM', onStop).off('SIGINT', onStop);
+          resolve();
+        });
+    };
+    process.on('SIGHUP', onHangup).on('SIGTERM', onStop).on('SIGINT', onStop);
+  });
+}

@@ -1,0 +1,28 @@
+// RFC 7386 JSON merge patch, as MicroShift applies its config.d drop-ins.
+
+export type JsonObject = { [key: string]: unknown };
+
+export function isPlainObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return patch;
+  const result: JsonObject = isPlainObject(target) ? { ...target } : {};
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key];
+    else result[key] = applyMergePatch(result[key], value);
+  }
+  return result;
+}
+
+/** Every key path a patch sets or removes, for telling which file a key came from. */
+export function patchedPaths(patch: unknown, prefix = ''): string[] {
+  if (!isPlainObject(patch)) return [];
+  const paths: string[] = [];
+  for (const [key, value] of Object.entries(patch)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    paths.push(path, ...patchedPaths(value, path));
+  }
+  return paths;
+}

@@ -1,0 +1,215 @@
+// Turns the merged `telemetry:` stanza into a frozen Config, or one ConfigError
+// that names the key. Pure: file paths are only resolved, never read.
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+import { parseDurationMs, formatDurationMs } from './duration.js';
+import { isPlainObject, type JsonObject } from './merge-patch.js';
+import type { RetryPolicy } from '../transport/retry.js';
+
+export const TELEMETRY_RECEIVE_PATH = '/metrics/v1/receive';
+export const DEFAULT_ENDPOINT = `https://infogw.api.openshift.com${TELEMETRY_RECEIVE_PATH}`;
+/** Red Hat's telemeter server answers 413 at 128 KiB of compressed body. */
+export const TELEMETER_BODY_LIMIT_BYTES = 128 * 1024;
+
+export interface ExtraResource {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+}
+
+export interface Config {
+  readonly file: string;
+  readonly status: 'Enabled' | 'Disabled';
+  readonly endpoint: string;
+  readonly proxy: string;
+  readonly sendingIntervalMs: number;
+  readonly samplingIntervalMs: number;
+  /** '' means: generate an anonymous id once and keep it in dataDir. */
+  readonly clusterIdFile: string;
+  readonly pullSecretFile: string;
+  /** '' means: no cluster metrics. */
+  readonly kubeconfig: string;
+  readonly dataDir: string;
+  readonly maxBufferedSamples: number;
+  readonly maxRequestBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly collectTimeoutMs: number;
+  readonly retry: RetryPolicy;
+  readonly diskPaths: readonly string[];
+  readonly extraResources: readonly ExtraResource[];
+}
+
+/** Which file last set a key path (drop-ins override the main file). */
+export type Provenance = (keyPath: string) => string | undefined;
+
+type Fail = (reason: string) => never;
+type Reader<T> = (value: unknown, fail: Fail) => T;
+
+const durationReader =
+  (minimumMs: number): Reader<number> =>
+  (value: unknown, fail: Fail) => {
+    if (typeof value !== 'string') fail('must be a duration string such as "90s", "30m" or "24h"');
+    const ms = parseDurationMs(value);
+    if (ms === undefined) fail(`${JSON.stringify(value)} is not a duration (use Go form such as 90s, 30m, 1h30m)`);
+    if (ms < minimumMs) fail(`${JSON.stringify(value)} is shorter than the minimum ${formatDurationMs(minimumMs)}`);
+    return ms;
+  };
+
+const stringReader: Reader<string> = (value: unknown, fail: Fail): string => {
+  if (typeof value !== 'string') fail('must be a string');
+  return value;
+};
+
+const integerReader =
+  (min: number, max: number): Reader<number> =>
+  (value: unknown, fail: Fail) => {
+    if (typeof value !== 'number' || !Number.isInteger(value)) fail('must be a whole number');
+    if (value < min || value > max) fail(`must be between ${min} and ${max}, not ${value}`);
+    return value;
+  };
+
+const statusReader: Reader<'Enabled' | 'Disabled'> = (value: unknown, fail: Fail) => {
+  if (value !== 'Enabled' && value !== 'Disabled') {
+    fail(`must be Enabled or Disabled (exact case), not ${JSON.stringify(value)}`);
+  }
+  return value;
+};
+
+const httpUrlReader =
+  (allowEmpty: boolean, allowCredentials: boolean): Reader<string> =>
+  (value: unknown, fail: Fail) => {
+    if (typeof value !== 'string') fail('must be a URL string');
+    if (value === '' && allowEmpty) return '';
+    let url: URL;
+    try {
+      url = new URL(value);
+    } catch {
+      fail(`${JSON.stringify(value)} is not a URL`);
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${JSON.stringify(value)} must be an http or https URL`);
+    if (!allowCredentials && (url.username !== '' || url.password !== '')) fail('must not carry credentials in the URL');
+    return url.toString();
+  };
+
+const RESOURCE_PATTERN = /^(?:([a-z0-9.-]+)\/)?(v[a-z0-9]+)\/([a-z0-9-]+)$/;
+
+const extraResourcesReader: Reader<ExtraResource[]> = (value: unknown, fail: Fail) => {
+  if (!Array.isArray(value)) fail('must be a list of "group/version/resource" entries');
+  return value.map((entry, index) => {
+    const match = typeof entry === 'string' ? RESOURCE_PATTERN.exec(entry) : null;
+    if (match === null) {
+      fail(`entry ${index} ${JSON.stringify(entry)} is not "group/version/resource" (e.g. policies.kubewarden.io/v1/clusteradmissionpolicies)`);
+    }
+    return { group: match[1] ?? '', version: match[2] as string, resource: match[3] as string };
+  });
+};
+
+const pathListReader: Reader<string[]> = (value: unknown, fail: Fail) => {
+  if (!Array.isArray(value) || value.some((entry) => typeof entry !== 'string' || entry === '')) {
+    fail('must be a list of paths');
+  }
+  return value as string[];
+};
+
+/** Accepts MicroShift's base-URL form ("https://infogw.api.openshift.com") by adding the receive path. */
+export function receiveUrl(endpoint: string): string {
+  const url = new URL(endpoint);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = TELEMETRY_RECEIVE_PATH;
+  return url.toString();
+}
+
+function resolveFrom(file: string, value: string): string {
+  return value === '' ? '' : path.resolve(path.dirname(file), value);
+}
+
+const RETRY_KEYS = ['maxAttempts', 'minDelay', 'maxDelay', 'maxElapsed'] as const;
+const TELEMETRY_KEYS = [
+  'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'clusterIdFile', 'pullSecretFile',
+  'kubeconfig', 'dataDir', 'maxBufferedSamples', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
+  'retry', 'diskPaths', 'extraResources',
+] as const;
+
+export function validateTelemetry(stanza: unknown, mainFile: string, provenance: Provenance): Config {
+  const fileOf = (keyPath: string) => provenance(keyPath) ?? mainFile;
+  const failAt = (keyPath: string) => (reason: string): never => {
+    throw new ConfigError(fileOf(keyPath), keyPath, reason);
+  };
+  if (stanza === undefined || stanza === null) stanza = {};
+  if (!isPlainObject(stanza)) failAt('telemetry')('must be a mapping of keys');
+  const telemetry = stanza as JsonObject;
+  rejectUnknownKeys(telemetry, TELEMETRY_KEYS, 'telemetry', failAt);
+  const retryRaw = telemetry.retry ?? {};
+  if (!isPlainObject(retryRaw)) failAt('telemetry.retry')('must be a mapping of keys');
+  rejectUnknownKeys(retryRaw as JsonObject, RETRY_KEYS, 'telemetry.retry', failAt);
+
+  const read = <T>(object: JsonObject, prefix: string, key: string, reader: Reader<T>, fallback: T): T => {
+    const value = object[key];
+    return value === undefined ? fallback : reader(value, failAt(`${prefix}.${key}`));
+  };
+  const t = (key: string) => ({ object: telemetry, prefix: 'telemetry', key });
+  const at = <T>(where: { object: JsonObject; prefix: string; key: string }, reader: Reader<T>, fallback: T): T =>
+    read(where.object, where.prefix, where.key, reader, fallback);
+  const fileFor = (key: string, fallback: string) => resolveFrom(fileOf(`telemetry.${key}`), at(t(key), stringReader, fallback));
+
+  const samplingIntervalMs = at(t('samplingInterval'), durationReader(1000), 3_600_000);
+  const sendingIntervalMs = at(t('sendingInterval'), durationReader(1000), 86_400_000);
+  if (samplingIntervalMs > sendingIntervalMs) {
+    failAt('telemetry.samplingInterval')(
+      `${formatDurationMs(samplingIntervalMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`,
+    );
+  }
+  const retry = retryRaw as JsonObject;
+  const r = (key: string) => ({ object: retry, prefix: 'telemetry.retry', key });
+  const minDelayMs = at(r('minDelay'), durationReader(1), 1000);
+  const maxDelayMs = at(r('maxDelay'), durationReader(1), 300_000);
+  if (minDelayMs > maxDelayMs) failAt('telemetry.retry.minDelay')('is longer than retry.maxDelay');
+
+  const config: Config = {
+    file: mainFile,
+    status: at(t('status'), statusReader, 'Enabled'),
+    endpoint: receiveUrl(at(t('endpoint'), httpUrlReader(false, false), DEFAULT_ENDPOINT)),
+    proxy: at(t('proxy'), httpUrlReader(true, true), ''),
+    sendingIntervalMs,
+    samplingIntervalMs,
+    clusterIdFile: fileFor('clusterIdFile', ''),
+    pullSecretFile: fileFor('pullSecretFile', '/etc/crio/openshift-pull-secret'),
+    kubeconfig: fileFor('kubeconfig', '/var/lib/microshift/resources/kubeadmin/kubeconfig'),
+    dataDir: fileFor('dataDir', '/var/lib/edge-telemetry'),
+    maxBufferedSamples: at(t('maxBufferedSamples'), integerReader(1, 10_000_000), 50_000),
+    maxRequestBytes: at(t('maxRequestBytes'), integerReader(1024, 64 * 1024 * 1024), TELEMETER_BODY_LIMIT_BYTES),
+    requestTimeoutMs: at(t('requestTimeout'), durationReader(100), 30_000),
+    collectTimeoutMs: at(t('collectTimeout'), durationReader(100), 10_000),
+    retry: {
+      maxAttempts: at(r('maxAttempts'), integerReader(1, 100), 6),
+      minDelayMs,
+      maxDelayMs,
+      maxElapsedMs: at(r('maxElapsed'), durationReader(1000), 900_000),
+    },
+    diskPaths: at(t('diskPaths'), pathListReader, ['/var/lib/microshift', '/var/lib/containers', '/var', '/']),
+    extraResources: at(t('extraResources'), extraResourcesReader, []),
+  };
+  if (config.dataDir === '') failAt('telemetry.dataDir')('must not be empty');
+  return deepFreeze(config);
+}
+
+function rejectUnknownKeys(
+  object: JsonObject,
+  known: readonly string[],
+  prefix: string,
+  failAt: (keyPath: string) => (reason: string) => never,
+): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) {
+      const close = known.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+      failAt(`${prefix}.${key}`)(`unknown key${close === undefined ? '' : ` (did you mean ${close}?)`}`);
+    }
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,43 @@
+import { readFile } from 'node:fs/promises';
+import { IdentityError } from './errors.js';
+
+export const TELEMETRY_REGISTRY = 'cloud.openshift.com';
+
+/**
+ * The telemetry token: `auths["cloud.openshift.com"].auth` of the pull secret.
+ * Pure; errors say which part is missing and never quote the file's content.
+ */
+export function parsePullSecret(text: string, file: string): string {
+  const fail = (what: string): never => {
+    throw new IdentityError('EPULLSECRET', `pull secret ${file}: ${what}`);
+  };
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    return fail('not valid JSON');
+  }
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('not a JSON object');
+  const auths = (document as Record<string, unknown>).auths;
+  if (auths === undefined) return fail('no "auths" key');
+  if (typeof auths !== 'object' || auths === null || Array.isArray(auths)) return fail('"auths" is not an object');
+  const registry = (auths as Record<string, unknown>)[TELEMETRY_REGISTRY];
+  if (registry === undefined) return fail(`no "${TELEMETRY_REGISTRY}" entry in "auths"`);
+  if (typeof registry !== 'object' || registry === null) return fail(`"auths.${TELEMETRY_REGISTRY}" is not an object`);
+  const auth = (registry as Record<string, unknown>).auth;
+  if (auth === undefined) return fail(`no "auth" in "auths.${TELEMETRY_REGISTRY}"`);
+  if (typeof auth !== 'string' || auth.trim() === '') return fail(`"auths.${TELEMETRY_REGISTRY}.auth" is empty or not a string`);
+  return auth.trim();
+}
+
+/** Read at every send: the pull secret can be rotated while the daemon runs. */
+export async function readPullSecretToken(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new IdentityError('EPULLSECRET', `pull secret ${file}: ${code === 'ENOENT' ? 'not found' : `unreadable (${code ?? 'error'})`}`);
+  }
+  return parsePullSecret(text, file);
+}

@@ -1,0 +1,88 @@
+// One POST of bytes already encoded: a per-attempt timeout, a bounded read of
+// the response, results as values. Knows nothing of metrics.
+import http from 'node:http';
+import https from 'node:https';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
+import { getProxyForUrl } from 'proxy-from-env';
+import { MAX_ERROR_BODY_BYTES, classifyResponse, type SendResult } from './send-result.js';
+
+export interface Transport {
+  post(body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<SendResult>;
+  close(): void;
+}
+
+export interface HttpTransportOptions {
+  readonly url: string;
+  /** '' means: take HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment. */
+  readonly proxy: string;
+  readonly timeoutMs: number;
+}
+
+function agentFor(url: URL, proxy: string): http.Agent | undefined {
+  const proxyUrl = proxy !== '' ? proxy : getProxyForUrl(url.toString());
+  if (proxyUrl === '') return undefined;
+  // TLS verification stays on: the proxy agents take Node's defaults.
+  const options = { proxy: proxyUrl, keepAlive: false };
+  return url.protocol === 'https:' ? new HttpsProxyAgent(options) : new HttpProxyAgent(options);
+}
+
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  const url = new URL(options.url);
+  const agent = agentFor(url, options.proxy);
+  const client = url.protocol === 'https:' ? https : http;
+  return {
+    post(body, headers, signal) {
+      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
+      return new Promise<SendResult>((resolve) => {
+        let settled = false;
+        const settle = (result: SendResult) => {
+          if (!settled) {
+            settled = true;
+            resolve(result);
+          }
+        };
+        const request = client.request(
+          url,
+          {
+            method: 'POST',
+            headers: { ...headers, 'Content-Length': String(body.byteLength) },
+            signal: attemptSignal,
+            ...(agent === undefined ? {} : { agent }),
+          },
+          (response) => {
+            const chunks: Buffer[] = [];
+            let kept = 0;
+            response.on('data', (chunk: Buffer) => {
+              if (kept < MAX_ERROR_BODY_BYTES) {
+                chunks.push(chunk);
+                kept += chunk.length;
+              }
+            });
+            response.on('end', () => {
+              const text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8');
+              const truncated = kept > MAX_ERROR_BODY_BYTES ? `${text}…(truncated)` : text;
+              settle(classifyResponse(response.statusCode ?? 0, truncated.trim(), headerText(response.headers['retry-after']), Date.now()));
+            });
+            response.on('error', (error) => settle(networkFailure(error, attemptSignal, signal, options.timeoutMs)));
+          },
+        );
+        request.on('error', (error) => settle(networkFailure(error, attemptSignal, signal, options.timeoutMs)));
+        request.end(body);
+      });
+    },
+    close() {
+      agent?.destroy();
+    },
+  };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function networkFailure(error: Error, attemptSignal: AbortSignal, callerSignal: AbortSignal, timeoutMs: number): SendResult {
+  if (callerSignal.aborted) return { kind: 'retryable', reason: 'cancelled' };
+  if (attemptSignal.aborted) return { kind: 'retryable', reason: `no answer within ${timeoutMs} ms` };
+  const code = (error as NodeJS.ErrnoException).code;
+  return { kind: 'retryable', reason: `network error: ${code ?? error.message}` };
+}
