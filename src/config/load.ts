@@ -10,7 +10,7 @@ export const DEFAULT_CONFIG_FILE = '/etc/edge-telemetry/telemetry.yaml';
 export const DROP_IN_DIR = 'telemetry.d';
 
 export function parseYaml(text: string, file: string): unknown {
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const problem = document.errors[0];
   if (problem !== undefined) {
     const where = problem.linePos?.[0];

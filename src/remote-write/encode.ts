@@ -5,7 +5,14 @@
 import type { Label, Series } from '../model.js';
 import { wireLayout, type WireLayout } from './prompb.js';
 
-const SAMPLE_FIXED_BYTES = 1 + 8 + 1; // value key + double, timestamp key
+/** proto3 leaves out fields at their default (0, ""), as protobufjs and Go's prompb do. */
+function sampleBodySize(value: number, timestampMs: number): number {
+  return (value !== 0 ? 9 : 0) + (timestampMs !== 0 ? 1 + varintSize(timestampMs) : 0);
+}
+
+function stringFieldSize(bytes: number): number {
+  return bytes === 0 ? 0 : 1 + varintSize(bytes) + bytes;
+}
 
 function varintSize(value: number): number {
   let size = 1;
@@ -27,7 +34,7 @@ function writeVarint(buffer: Buffer, position: number, value: number): number {
 }
 
 function labelBodySize(nameBytes: number, valueBytes: number): number {
-  return 1 + varintSize(nameBytes) + nameBytes + 1 + varintSize(valueBytes) + valueBytes;
+  return stringFieldSize(nameBytes) + stringFieldSize(valueBytes);
 }
 
 interface SeriesPlan {
@@ -52,12 +59,16 @@ function encodeLabels(labels: readonly Label[], layout: WireLayout): Buffer {
     const valueBytes = lengths[2 * index + 1] as number;
     out[position++] = layout.labels;
     position = writeVarint(out, position, labelBodySize(nameBytes, valueBytes));
-    out[position++] = layout.labelName;
-    position = writeVarint(out, position, nameBytes);
-    position += out.write(label.name, position, 'utf8');
-    out[position++] = layout.labelValue;
-    position = writeVarint(out, position, valueBytes);
-    position += out.write(label.value, position, 'utf8');
+    if (nameBytes > 0) {
+      out[position++] = layout.labelName;
+      position = writeVarint(out, position, nameBytes);
+      position += out.write(label.name, position, 'utf8');
+    }
+    if (valueBytes > 0) {
+      out[position++] = layout.labelValue;
+      position = writeVarint(out, position, valueBytes);
+      position += out.write(label.value, position, 'utf8');
+    }
   });
   return out;
 }
@@ -66,8 +77,7 @@ function planSeries(series: Series, layout: WireLayout): SeriesPlan {
   const labelBytes = encodeLabels(series.labels, layout);
   let bodySize = labelBytes.length;
   for (const sample of series.samples) {
-    const sampleBody = SAMPLE_FIXED_BYTES + varintSize(sample.timestampMs);
-    bodySize += 1 + varintSize(sampleBody) + sampleBody;
+    bodySize += 1 + 1 + sampleBodySize(sample.value, sample.timestampMs); // body < 128: one length byte
   }
   return { labelBytes, bodySize };
 }
@@ -91,13 +101,17 @@ export function encodeWriteRequest(seriesList: readonly Series[]): Uint8Array {
     position = writeVarint(out, position, plan.bodySize);
     position += plan.labelBytes.copy(out, position);
     for (const sample of (seriesList[index] as Series).samples) {
-      const timestamp = sample.timestampMs;
+      const { value, timestampMs } = sample;
       out[position++] = layout.samples;
-      out[position++] = SAMPLE_FIXED_BYTES + varintSize(timestamp); // < 128: one byte
-      out[position++] = layout.sampleValue;
-      position = out.writeDoubleLE(sample.value, position);
-      out[position++] = layout.sampleTimestamp;
-      position = writeVarint(out, position, timestamp);
+      out[position++] = sampleBodySize(value, timestampMs);
+      if (value !== 0) {
+        out[position++] = layout.sampleValue;
+        position = out.writeDoubleLE(value, position);
+      }
+      if (timestampMs !== 0) {
+        out[position++] = layout.sampleTimestamp;
+        position = writeVarint(out, position, timestampMs);
+      }
     }
   }
   return out;

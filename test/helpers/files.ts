@@ -1,0 +1,30 @@
+import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
+export const TOKEN = 'tok-SECRET-b6e1f0a2c9d84f5e';
+
+export async function tempDir(prefix = 'edge-telemetry-test-'): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+export function pullSecretJson(token = TOKEN): string {
+  return JSON.stringify({ auths: { 'cloud.openshift.com': { auth: token, email: 'admin@example.com' }, 'quay.io': { auth: 'other' } } });
+}
+
+/** A config directory with a pull secret, a cluster id and telemetry.yaml holding `telemetry` plus `extra` lines. */
+export async function writeConfig(dir: string, telemetry: Record<string, unknown>): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'pull-secret.json'), pullSecretJson());
+  await writeFile(path.join(dir, 'cluster-id'), 'cluster-0123\n');
+  const config = {
+    pullSecretFile: 'pull-secret.json',
+    clusterIdFile: 'cluster-id',
+    dataDir: 'data',
+    kubeconfig: '',
+    ...telemetry,
+  };
+  const file = path.join(dir, 'telemetry.yaml');
+  await writeFile(file, JSON.stringify({ telemetry: config }, null, 2));
+  return file;
+}

@@ -1,0 +1,90 @@
+// A real Prometheus (Debian's package, 2.42) as the remote-write receiver under test.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { tempDir } from './files.js';
+
+const BINARY = '/usr/bin/prometheus';
+
+/** Installs Debian's prometheus when absent (CI runs as root); no service starts by itself here. */
+export function ensurePrometheusInstalled(): void {
+  if (existsSync(BINARY)) return;
+  if (process.getuid?.() !== 0) throw new Error('prometheus is not installed and this is not root: apt-get install prometheus');
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
+    stdio: 'inherit',
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningPrometheus {
+  readonly baseUrl: string;
+  readonly writeUrl: string;
+  query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  queryRange(expr: string, startS: number, endS: number, stepS: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]>;
+  stop(): Promise<void>;
+}
+
+export async function startPrometheus(): Promise<RunningPrometheus> {
+  ensurePrometheusInstalled();
+  const dir = await tempDir('edge-telemetry-prometheus-');
+  const port = await freePort();
+  const configFile = path.join(dir, 'prometheus.yml');
+  // Buffered samples are up to sendingInterval old; without an out-of-order
+  // window Prometheus rolls back the whole request for one old sample.
+  await writeFile(configFile, 'global:\n  scrape_interval: 1h\nstorage:\n  tsdb:\n    out_of_order_time_window: 1d\n');
+  const child: ChildProcess = spawn(
+    BINARY,
+    [
+      `--config.file=${configFile}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+      '--log.level=warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
+    const ready = await fetch(`${baseUrl}/-/ready`).then((response) => response.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error(`prometheus not ready in 60 s: ${log}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const api = async (pathAndQuery: string) => {
+    const response = await fetch(`${baseUrl}${pathAndQuery}`);
+    const body = (await response.json()) as { status: string; data: { result: unknown } };
+    if (body.status !== 'success') throw new Error(`query failed: ${JSON.stringify(body)}`);
+    return body.data.result;
+  };
+  return {
+    baseUrl,
+    writeUrl: `${baseUrl}/api/v1/write`,
+    query: async (expr) => (await api(`/api/v1/query?query=${encodeURIComponent(expr)}`)) as never,
+    queryRange: async (expr, startS, endS, stepS) =>
+      (await api(`/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startS}&end=${endS}&step=${stepS}`)) as never,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,52 @@
+// A remote-write receiver whose answers a test scripts (503, 429 + Retry-After,
+// 400, 413, ...). Real HTTP on 127.0.0.1; it decodes what it receives with the
+// same checks as the telemeter receiver.
+import http from 'node:http';
+import { decodeWriteRequest, parseTelemeterAuth } from '../../src/receiver/decode.js';
+import type { Series } from '../../src/model.js';
+
+export interface ScriptedAnswer {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface ReceivedRequest {
+  readonly atMs: number;
+  readonly headers: http.IncomingHttpHeaders;
+  readonly bodyBytes: number;
+  readonly series: readonly Series[];
+  readonly answeredStatus: number;
+}
+
+export interface ScriptedReceiver {
+  readonly url: string;
+  readonly requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** Answers follow `script` in order, then `fallback` (200 by default) for every later request. */
+export async function startScriptedReceiver(script: readonly ScriptedAnswer[], fallback: ScriptedAnswer = { status: 200 }): Promise<ScriptedReceiver> {
+  const requests: ReceivedRequest[] = [];
+  const queue = [...script];
+  const server = http.createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const answer = queue.shift() ?? fallback;
+      const verdict = decodeWriteRequest(body, 64 * 1024 * 1024);
+      const valid = verdict.ok && parseTelemeterAuth(request.headers.authorization) !== undefined;
+      const status = valid ? answer.status : 400;
+      requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status });
+      response.writeHead(status, answer.headers ?? {}).end(valid ? (answer.body ?? '') : verdict.ok ? 'bad auth' : verdict.message);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${address.port}/metrics/v1/receive`,
+    requests,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}

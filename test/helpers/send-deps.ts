@@ -1,0 +1,27 @@
+import type { Collector } from '../../src/collect/collector.js';
+import type { SendDeps } from '../../src/agent/send-report.js';
+import { MemorySampleBuffer } from '../../src/buffer/sample-buffer.js';
+import { createHttpTransport } from '../../src/transport/http-transport.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+import { TOKEN } from './files.js';
+
+/** A collector with fixed figures, so a test knows exactly what should arrive. */
+export function fixedCollector(kind: 'static' | 'dynamic', name: string, value: () => number): Collector {
+  return { name, kind, collect: async ({ nowMs }) => [{ name, labels: {}, value: value(), timestampMs: nowMs }] };
+}
+
+export function sendDeps(url: string, overrides: Partial<SendDeps> = {}, log: Logger = silentLogger): SendDeps {
+  return {
+    log,
+    collectors: [fixedCollector('static', 'cluster:capacity_cpu_cores:sum', () => 4), fixedCollector('dynamic', 'cluster:cpu_usage_cores:sum', () => 1.5)],
+    buffer: new MemorySampleBuffer(1000),
+    transport: createHttpTransport({ url, proxy: '', timeoutMs: 5000 }),
+    identity: { clusterId: 'cluster-0123', deploymentType: 'microshift-rpm' },
+    readToken: async () => TOKEN,
+    userAgent: 'edge-telemetry/test',
+    retry: { maxAttempts: 4, minDelayMs: 50, maxDelayMs: 5000, maxElapsedMs: 60_000 },
+    maxRequestBytes: 128 * 1024,
+    collectTimeoutMs: 2000,
+    ...overrides,
+  };
+}
