@@ -20,13 +20,19 @@ export async function runCollectors(
   const chosen = collectors.filter((collector) => collector.kind === kind);
   const outcomes = await Promise.all(
     chosen.map(async (collector) => {
-      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
+      // A timer of our own rather than AbortSignal.timeout: that one is unref'd,
+      // and a collector stuck on nothing the event loop waits for would end the process.
+      const deadline = new AbortController();
+      const timer = setTimeout(() => deadline.abort(new Error('collector deadline')), options.timeoutMs);
+      const signal = AbortSignal.any([options.signal, deadline.signal]);
       try {
         return await untilAborted(collector.collect({ signal, nowMs }), signal);
       } catch (error) {
         const reason = signal.aborted && !options.signal.aborted ? `timed out after ${options.timeoutMs} ms` : errorText(error);
         options.log.warn('collector failed; its series are left out of this round', { collector: collector.name, reason });
         return undefined;
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );

@@ -1,0 +1,69 @@
+import t from 'tap';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import os from 'node:os';
+import { coresInUse, parseProcStat } from '../../src/collect/host/proc-stat.js';
+import { kubernetesArch, parseOsRelease } from '../../src/collect/host/os-release.js';
+import { sumDistinctFilesystems } from '../../src/collect/host/disk.js';
+import { cpuUsageCollector } from '../../src/collect/host/cpu.js';
+import { memoryUsageCollector } from '../../src/collect/host/memory.js';
+import { versionCollector, parseMicroShiftVersion } from '../../src/collect/host/version.js';
+import { runCollectors } from '../../src/collect/run-collectors.js';
+import { silentLogger } from '../../src/log.js';
+import { tempDir } from '../helpers/files.js';
+
+t.test('/proc/stat parsing and cores in use', async (t) => {
+  const first = parseProcStat('cpu  100 0 100 700 100 0 0 0 0 0\ncpu0 1 2 3 4\n');
+  t.same(first, { busy: 200, total: 1000 });
+  t.equal(coresInUse(undefined, first, 4), 0.8, 'first sample: average since boot, not 0');
+  const second = parseProcStat('cpu  300 0 200 900 100 0 0 0 0 0\n');
+  t.equal(coresInUse(first, second, 4), 2.4, '300 busy of 500 jiffies on 4 cores');
+  t.equal(coresInUse(second, second, 4), 0, 'no time passed');
+  t.throws(() => parseProcStat('intr 1 2 3'), { message: '/proc/stat has no aggregate cpu line' });
+});
+
+t.test('cpu collector on a fake host root, then on this machine', async (t) => {
+  const root = await tempDir();
+  await mkdir(path.join(root, 'proc'));
+  await writeFile(path.join(root, 'proc', 'stat'), 'cpu  100 0 100 700 100 0 0 0 0 0\n');
+  const collector = cpuUsageCollector({ root }, () => 4);
+  const signal = AbortSignal.timeout(5000);
+  t.equal((await collector.collect({ signal, nowMs: 1 }))[0]?.value, 0.8);
+  await writeFile(path.join(root, 'proc', 'stat'), 'cpu  300 0 200 900 100 0 0 0 0 0\n');
+  t.equal((await collector.collect({ signal, nowMs: 2 }))[0]?.value, 2.4);
+  const real = cpuUsageCollector({ root: '' });
+  const value = (await real.collect({ signal, nowMs: 3 }))[0]?.value ?? -1;
+  t.ok(value > 0 && value <= os.cpus().length, `this machine: ${value} cores in use since boot`);
+});
+
+t.test('memory in use agrees with /proc/meminfo', async (t) => {
+  const value = (await memoryUsageCollector().collect({ signal: AbortSignal.timeout(5000), nowMs: 1 }))[0]?.value ?? -1;
+  const meminfo = await readFile('/proc/meminfo', 'utf8');
+  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1]) * 1024;
+  const expected = field('MemTotal') - field('MemAvailable');
+  t.ok(Math.abs(value - expected) < 0.05 * field('MemTotal'), `${value} ~ ${expected}`);
+});
+
+t.test('os-release, arch, disks, version', async (t) => {
+  t.same(parseOsRelease('NAME="Red Hat Enterprise Linux"\nID="rhel"\nVERSION_ID="9.4"\n# comment\n'), { NAME: 'Red Hat Enterprise Linux', ID: 'rhel', VERSION_ID: '9.4' });
+  t.equal(kubernetesArch('x64'), 'amd64');
+  t.equal(kubernetesArch('arm64'), 'arm64');
+  t.same(sumDistinctFilesystems([{ device: 1, capacityBytes: 10, usedBytes: 5 }, { device: 1, capacityBytes: 10, usedBytes: 5 }, { device: 2, capacityBytes: 3, usedBytes: 1 }]), { capacityBytes: 13, usedBytes: 6 });
+  t.equal(parseMicroShiftVersion('{"major":"4","minor":"18","gitVersion":"v4.18.0-202501"}'), '4.18.0-202501');
+  t.equal(parseMicroShiftVersion('MicroShift Version: 4.18'), undefined);
+  const root = await tempDir();
+  await mkdir(path.join(root, 'etc'));
+  await writeFile(path.join(root, 'etc', 'os-release'), 'ID=rhel\nVERSION_ID=9.4\n');
+  const points = await versionCollector({ root }, { deploymentType: async () => 'microshift-ostree', version: async () => '4.18.3' }).collect({ signal: AbortSignal.timeout(1000), nowMs: 5 });
+  t.same(points, [{ name: 'microshift_version', labels: { version: '4.18.3', deployment_type: 'microshift-ostree', os_version_id: '9.4' }, value: 1, timestampMs: 5 }]);
+});
+
+t.test('a hanging or failing collector costs only its own series', async (t) => {
+  const result = await runCollectors([
+    { name: 'hangs', kind: 'dynamic', collect: () => new Promise(() => {}) },
+    { name: 'throws', kind: 'dynamic', collect: async () => { throw new Error('boom'); } },
+    { name: 'fine', kind: 'dynamic', collect: async ({ nowMs }) => [{ name: 'm', labels: {}, value: 1, timestampMs: nowMs }] },
+  ], 'dynamic', { timeoutMs: 200, signal: new AbortController().signal, log: silentLogger, nowMs: 9 });
+  t.same(result.failed, ['hangs', 'throws']);
+  t.same(result.points, [{ name: 'm', labels: {}, value: 1, timestampMs: 9 }]);
+});
