@@ -114,7 +114,10 @@ export async function sampleOnce(
 ): Promise<number> {
   const result = await runCollectors(deps.collectors, 'dynamic', { timeoutMs: deps.collectTimeoutMs, signal, log: deps.log });
   const { dropped } = await deps.buffer.append(result.points);
-  deps.log.debug('sampled', { points: result.points.length, failed: result.failed.length, buffered: deps.buffer.size });
+  const memory = process.memoryUsage();
+  deps.log.debug('sampled', {
+    points: result.points.length, failed: result.failed.length, buffered: deps.buffer.size, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed,
+  });
   if (dropped > 0) {
     deps.log.warn('sample buffer full; oldest samples dropped', { dropped, capacity: deps.buffer.capacity, droppedTotal: deps.buffer.droppedTotal });
   }

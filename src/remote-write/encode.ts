@@ -2,7 +2,7 @@
 // protobufjs reads from proto/, because protobufjs' generic Writer spends more
 // time on bookkeeping (forks, per-field ops) than snappy spends compressing;
 // the tests check the bytes equal what protobufjs itself encodes.
-import type { Label, Series } from '../model.js';
+import type { Label, Sample, Series } from '../model.js';
 import { wireLayout, type WireLayout } from './prompb.js';
 
 /** proto3 leaves out fields at their default (0, ""), as protobufjs and Go's prompb do. */
@@ -14,24 +14,41 @@ function stringFieldSize(bytes: number): number {
   return bytes === 0 ? 0 : 1 + varintSize(bytes) + bytes;
 }
 
+/** Bytes of a varint for 0 <= value < 2^53: a ladder of comparisons, no division. */
 function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
+  if (value < 0x80) return 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  if (value < 0x800000000) return 5;
+  if (value < 0x40000000000) return 6;
+  if (value < 0x2000000000000) return 7;
+  return 8;
 }
 
-function writeVarint(buffer: Buffer, position: number, value: number): number {
-  while (value >= 128) {
-    // `& 127` truncates to 32 bits first, which keeps the low 7 bits exact.
-    buffer[position++] = (value & 127) | 128;
-    value = Math.floor(value / 128);
+/**
+ * Varint of 0 <= value < 2^53. Millisecond timestamps (~2^41) take six bytes:
+ * the low 28 bits come straight from a 32-bit view, the rest is then small
+ * enough for integer shifts.
+ */
+function writeVarint(buffer: Uint8Array, position: number, value: number): number {
+  if (value >= 0x10000000) {
+    const low = value >>> 0; // value mod 2^32: its low 28 bits are exact
+    buffer[position] = (low & 0x7f) | 0x80;
+    buffer[position + 1] = ((low >>> 7) & 0x7f) | 0x80;
+    buffer[position + 2] = ((low >>> 14) & 0x7f) | 0x80;
+    buffer[position + 3] = ((low >>> 21) & 0x7f) | 0x80;
+    position += 4;
+    value = Math.floor(value / 0x10000000);
+  }
+  while (value > 0x7f) {
+    buffer[position++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
   }
   buffer[position++] = value;
   return position;
 }
+
 
 function labelBodySize(nameBytes: number, valueBytes: number): number {
   return stringFieldSize(nameBytes) + stringFieldSize(valueBytes);
@@ -94,22 +111,31 @@ export function encodeWriteRequest(seriesList: readonly Series[]): Uint8Array {
   let total = 0;
   for (const plan of plans) total += 1 + varintSize(plan.bodySize) + plan.bodySize;
   const out = Buffer.allocUnsafe(total);
+  // DataView writes of doubles compile to a single store; Buffer#writeDoubleLE does not.
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const samplesKey = layout.samples;
+  const valueKey = layout.sampleValue;
+  const timestampKey = layout.sampleTimestamp;
   let position = 0;
   for (let index = 0; index < seriesList.length; index++) {
     const plan = plans[index] as SeriesPlan;
     out[position++] = layout.timeseries;
     position = writeVarint(out, position, plan.bodySize);
     position += plan.labelBytes.copy(out, position);
-    for (const sample of (seriesList[index] as Series).samples) {
-      const { value, timestampMs } = sample;
-      out[position++] = layout.samples;
+    const samples = (seriesList[index] as Series).samples;
+    for (let sampleIndex = 0; sampleIndex < samples.length; sampleIndex++) {
+      const sample = samples[sampleIndex] as Sample;
+      const value = sample.value;
+      const timestampMs = sample.timestampMs;
+      out[position++] = samplesKey;
       out[position++] = sampleBodySize(value, timestampMs);
       if (value !== 0) {
-        out[position++] = layout.sampleValue;
-        position = out.writeDoubleLE(value, position);
+        out[position++] = valueKey;
+        view.setFloat64(position, value, true);
+        position += 8;
       }
       if (timestampMs !== 0) {
-        out[position++] = layout.sampleTimestamp;
+        out[position++] = timestampKey;
         position = writeVarint(out, position, timestampMs);
       }
     }
