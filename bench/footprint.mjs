@@ -23,7 +23,7 @@ const config = path.join(dir, 'telemetry.yaml');
 await writeFile(config, `telemetry:\n  endpoint: http://127.0.0.1:${port}/metrics/v1/receive\n  samplingInterval: 1s\n  sendingInterval: 30s\n  pullSecretFile: ps.json\n  clusterIdFile: ""\n  dataDir: data\n  kubeconfig: ""\n  diskPaths: [/]\n`);
 
 // The flags the systemd unit sets.
-const nodeFlags = ['--max-semi-space-size=1', '--max-old-space-size=64'];
+const nodeFlags = ['--max-semi-space-size=1', '--max-old-space-size=64', '--lite-mode'];
 const receiver = spawn(process.execPath, [cli, 'receive', '--quiet', '--listen', `127.0.0.1:${port}`], { stdio: 'ignore' });
 await new Promise((resolve) => setTimeout(resolve, 500));
 const daemon = spawn(process.execPath, [...nodeFlags, cli, '--log-level', 'debug', 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import type { MetricPoint } from '../model.js';
 import type { Collector, CollectorKind } from './collector.js';
+import { linkedSignal } from '../abort.js';
 
 export interface CollectionResult {
   readonly points: readonly MetricPoint[];
@@ -20,11 +21,8 @@ export async function runCollectors(
   const chosen = collectors.filter((collector) => collector.kind === kind);
   const outcomes = await Promise.all(
     chosen.map(async (collector) => {
-      // A timer of our own rather than AbortSignal.timeout: that one is unref'd,
-      // and a collector stuck on nothing the event loop waits for would end the process.
-      const deadline = new AbortController();
-      const timer = setTimeout(() => deadline.abort(new Error('collector deadline')), options.timeoutMs);
-      const signal = AbortSignal.any([options.signal, deadline.signal]);
+      const linked = linkedSignal(options.signal, options.timeoutMs, () => new Error('collector deadline'));
+      const signal = linked.signal;
       try {
         return await untilAborted(collector.collect({ signal, nowMs }), signal);
       } catch (error) {
@@ -32,7 +30,7 @@ export async function runCollectors(
         options.log.warn('collector failed; its series are left out of this round', { collector: collector.name, reason });
         return undefined;
       } finally {
-        clearTimeout(timer);
+        linked.dispose();
       }
     }),
   );

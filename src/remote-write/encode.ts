@@ -1,9 +1,10 @@
 // Pure: series -> WriteRequest protobuf bytes. Written by hand over the layout
-// protobufjs reads from proto/, because protobufjs' generic Writer spends more
+// protobufjs reads from proto/ (generated into prompb-layout.generated.ts), because protobufjs' generic Writer spends more
 // time on bookkeeping (forks, per-field ops) than snappy spends compressing;
 // the tests check the bytes equal what protobufjs itself encodes.
 import type { Label, Sample, Series } from '../model.js';
-import { wireLayout, type WireLayout } from './prompb.js';
+import type { WireLayout } from './prompb.js';
+import { WIRE_LAYOUT } from './prompb-layout.generated.js';
 
 /** proto3 leaves out fields at their default (0, ""), as protobufjs and Go's prompb do. */
 function sampleBodySize(value: number, timestampMs: number): number {
@@ -101,12 +102,12 @@ function planSeries(series: Series, layout: WireLayout): SeriesPlan {
 
 /** Bytes one series takes inside a WriteRequest, key and length included. */
 export function encodedSeriesSize(series: Series): number {
-  const { bodySize } = planSeries(series, wireLayout());
+  const { bodySize } = planSeries(series, WIRE_LAYOUT);
   return 1 + varintSize(bodySize) + bodySize;
 }
 
 export function encodeWriteRequest(seriesList: readonly Series[]): Uint8Array {
-  const layout = wireLayout();
+  const layout = WIRE_LAYOUT;
   const plans = seriesList.map((series) => planSeries(series, layout));
   let total = 0;
   for (const plan of plans) total += 1 + varintSize(plan.bodySize) + plan.bodySize;

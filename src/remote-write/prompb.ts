@@ -1,5 +1,7 @@
 // The wire layout of a remote-write WriteRequest, read from proto/ with
 // protobufjs so that the .proto files stay the one source of field numbers.
+// The daemon uses the generated copy (prompb-layout.generated.ts); decoding
+// (the receiver, the tests) loads the schema here.
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 
@@ -41,16 +43,13 @@ function key(type: protobuf.Type, fieldName: string, expected: string): number {
   return (field.id << 3) | wireType;
 }
 
-let layout: WireLayout | undefined;
-
-export function wireLayout(): WireLayout {
-  if (layout !== undefined) return layout;
+export function computeLayout(): WireLayout {
   const prompb = loadPrompb();
   const writeRequest = prompb.lookupType('prometheus.WriteRequest');
   const timeSeries = prompb.lookupType('prometheus.TimeSeries');
   const label = prompb.lookupType('prometheus.Label');
   const sample = prompb.lookupType('prometheus.Sample');
-  layout = Object.freeze({
+  return {
     timeseries: key(writeRequest, 'timeseries', 'prometheus.TimeSeries'),
     labels: key(timeSeries, 'labels', 'prometheus.Label'),
     samples: key(timeSeries, 'samples', 'prometheus.Sample'),
@@ -58,6 +57,5 @@ export function wireLayout(): WireLayout {
     labelValue: key(label, 'value', 'string'),
     sampleValue: key(sample, 'value', 'double'),
     sampleTimestamp: key(sample, 'timestamp', 'int64'),
-  });
-  return layout;
+  };
 }

@@ -1,10 +1,9 @@
 // One POST of bytes already encoded: a per-attempt timeout, a bounded read of
 // the response, results as values. Knows nothing of metrics.
 import http from 'node:http';
-import https from 'node:https';
-import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
 import { MAX_ERROR_BODY_BYTES, classifyResponse, type SendResult } from './send-result.js';
+import { linkedSignal } from '../abort.js';
 
 export interface Transport {
   post(body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<SendResult>;
@@ -18,9 +17,11 @@ export interface HttpTransportOptions {
   readonly timeoutMs: number;
 }
 
-function agentFor(url: URL, proxy: string): http.Agent | undefined {
+/** Loaded only when a proxy is in use, as most nodes have none. */
+async function agentFor(url: URL, proxy: string): Promise<http.Agent | undefined> {
   const proxyUrl = proxy !== '' ? proxy : getProxyForUrl(url.toString());
   if (proxyUrl === '') return undefined;
+  const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
   // TLS verification stays on: the proxy agents take Node's defaults.
   const options = { proxy: proxyUrl, keepAlive: false };
   return url.protocol === 'https:' ? new HttpsProxyAgent(options) : new HttpProxyAgent(options);
@@ -29,25 +30,29 @@ function agentFor(url: URL, proxy: string): http.Agent | undefined {
 export function createHttpTransport(options: HttpTransportOptions): Transport {
   const url = new URL(options.url);
   const agent = agentFor(url, options.proxy);
-  const client = url.protocol === 'https:' ? https : http;
+  // node:https (TLS) is loaded only for https endpoints.
+  const client: Promise<typeof http> = url.protocol === 'https:' ? import('node:https').then((module) => module.default as unknown as typeof http) : Promise.resolve(http);
   return {
-    post(body, headers, signal) {
-      const attemptSignal = AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs)]);
+    async post(body, headers, signal) {
+      const [proxyAgent, transportModule] = await Promise.all([agent, client]);
+      const linked = linkedSignal(signal, options.timeoutMs, () => new Error('request timeout'));
+      const attemptSignal = linked.signal;
       return new Promise<SendResult>((resolve) => {
         let settled = false;
         const settle = (result: SendResult) => {
           if (!settled) {
             settled = true;
+            linked.dispose();
             resolve(result);
           }
         };
-        const request = client.request(
+        const request = transportModule.request(
           url,
           {
             method: 'POST',
             headers: { ...headers, 'Content-Length': String(body.byteLength) },
             signal: attemptSignal,
-            ...(agent === undefined ? {} : { agent }),
+            ...(proxyAgent === undefined ? {} : { agent: proxyAgent }),
           },
           (response) => {
             const chunks: Buffer[] = [];
@@ -71,7 +76,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       });
     },
     close() {
-      agent?.destroy();
+      void agent.then((created) => created?.destroy());
     },
   };
 }
