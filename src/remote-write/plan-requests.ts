@@ -2,7 +2,7 @@
 // size limit once snappy-compressed (telemeter answers 413 at 128 KiB).
 import { compress } from 'snappyjs';
 import type { Label, Series } from '../model.js';
-import { encodeWriteRequest, encodedSeriesSize } from './encode.js';
+import { encodeWriteRequest, estimatedSeriesSize } from './encode.js';
 
 export interface SeriesWithAcks {
   readonly series: Series;
@@ -42,7 +42,7 @@ export function planRequests(items: readonly SeriesWithAcks[], maxBodyBytes: num
       ratio = Math.max(0.05, body.length / raw.length);
       requests.push({
         body,
-        seqs: group.flatMap((item) => item.sampleSeqs.flat()),
+        seqs: collectSeqs(group),
         seriesCount: group.length,
         sampleCount: group.reduce((sum, item) => sum + item.series.samples.length, 0),
       });
@@ -59,14 +59,14 @@ export function planRequests(items: readonly SeriesWithAcks[], maxBodyBytes: num
       for (const piece of splitSamples(only, 2)) emit([piece]);
       return;
     }
-    oversized.push({ labels: only.series.labels, seqs: only.sampleSeqs.flat() });
+    oversized.push({ labels: only.series.labels, seqs: collectSeqs([only]) });
   };
 
   let group: SeriesWithAcks[] = [];
   let groupBytes = 0;
   for (const item of items) {
     const budget = (maxBodyBytes * 0.9) / ratio;
-    const size = encodedSeriesSize(item.series);
+    const size = estimatedSeriesSize(item.series);
     if (size > budget) {
       // A long series (days of buffered samples) goes out in pieces, oldest first.
       emit(group);
@@ -86,6 +86,12 @@ export function planRequests(items: readonly SeriesWithAcks[], maxBodyBytes: num
   }
   emit(group);
   return { requests, oversized };
+}
+
+function collectSeqs(group: readonly SeriesWithAcks[]): number[] {
+  const seqs: number[] = [];
+  for (const item of group) for (const list of item.sampleSeqs) for (const seq of list) seqs.push(seq);
+  return seqs;
 }
 
 /** Splits one series' samples into consecutive runs, each with its own samples' seqs. */
