@@ -17,18 +17,42 @@ export interface PipelineOptions {
   /** Tests fix these instead of asking the machine. */
   readonly deploymentType?: DeploymentType;
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
+  /** CRI-O's image list; tests point it elsewhere. */
+  readonly imagesFile?: string;
+}
+
+/** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
+async function clusterPart(config: Config, log: Logger, options: PipelineOptions) {
+  const { inClusterAvailable } = await import('../collect/cluster/kubeconfig.js');
+  if (config.kubeconfig === '' && !(await inClusterAvailable())) return undefined;
+  const [{ KubeConnection }, cluster, { loadKubeEndpoint }] = await Promise.all([
+    import('../collect/cluster/connection.js'),
+    import('../collect/cluster/collectors.js'),
+    import('../collect/cluster/kubeconfig.js'),
+  ]);
+  const connection = new KubeConnection(config.kubeconfig, loadKubeEndpoint, Math.min(config.requestTimeoutMs, config.collectTimeoutMs), log);
+  return {
+    capacity: cluster.nodeCapacitySource(connection),
+    collectors: cluster.clusterCollectors(connection, {
+      extraResources: config.extraResources,
+      ...(options.imagesFile === undefined ? {} : { imagesFile: options.imagesFile }),
+    }),
+  };
 }
 
 export async function createCollectors(config: Config, log: Logger, deploymentType: DeploymentType, options: PipelineOptions): Promise<Collector[]> {
   const host = options.host ?? { root: '' };
-  const collectors = hostCollectors({
-    host,
-    diskPaths: config.diskPaths,
-    deploymentType: async () => deploymentType,
-    ...(options.version === undefined ? {} : { version: options.version }),
-  });
-  void log;
-  return collectors;
+  const cluster = await clusterPart(config, log, options);
+  return [
+    ...hostCollectors({
+      host,
+      diskPaths: config.diskPaths,
+      deploymentType: async () => deploymentType,
+      ...(options.version === undefined ? {} : { version: options.version }),
+      ...(cluster === undefined ? {} : { cluster: cluster.capacity }),
+    }),
+    ...(cluster?.collectors ?? []),
+  ];
 }
 
 export async function createSendDeps(config: Config, log: Logger, buffer: SampleBuffer, options: PipelineOptions = {}): Promise<SendDeps> {

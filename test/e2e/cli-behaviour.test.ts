@@ -95,3 +95,20 @@ t.test('a garbage pull secret: the daemon keeps running, logs one clear line per
   t.match(result.stderr, `cannot send: pull secret ${dir}/pull-secret.json: no "cloud.openshift.com" entry in "auths"; samples kept for the next send`);
   t.equal(receiver.requests.length, 0);
 });
+
+t.test('show with a cluster: the full catalog from the (fake) Kubernetes API, token never shown', async (t) => {
+  const { generateCluster, startFakeApi } = await import('../helpers/fake-kube-api.js');
+  const cluster = generateCluster(300);
+  const api = await startFakeApi(cluster);
+  t.teardown(api.close);
+  const dir = await tempDir();
+  const config = await writeConfig(dir, { kubeconfig: api.kubeconfig, extraResources: [] });
+  const result = await runCli(['show', '--config', config]);
+  t.equal(result.code, 0, result.stderr);
+  t.match(result.stdout, `cluster:usage:resources:sum{_id="cluster-0123",resource="pods",type="microshift-rpm"} ${cluster.truth.runningPods} `);
+  t.match(result.stdout, `cluster:usage:containers:sum{_id="cluster-0123",type="microshift-rpm"} ${cluster.truth.runningContainers} `);
+  t.match(result.stdout, `instance:etcd_object_counts:sum{_id="cluster-0123",type="microshift-rpm"} ${cluster.truth.storedObjects} `);
+  t.match(result.stdout, /cluster:capacity_cpu_cores:sum\{_id="cluster-0123",label_beta_kubernetes_io_instance_type="rhde",label_kubernetes_io_arch="amd64",label_node_openshift_io_os_id="rhel",type="microshift-rpm"\} 8 /);
+  t.notMatch(result.stdout + result.stderr, api.token, 'the service-account token never shown');
+  t.notMatch(result.stdout + result.stderr, TOKEN);
+});

@@ -12,9 +12,15 @@ export const ARCH_LABEL = 'label_kubernetes_io_arch';
 export const OS_ID_LABEL = 'label_node_openshift_io_os_id';
 export const INSTANCE_TYPE_LABEL = 'label_beta_kubernetes_io_instance_type';
 
-export interface NodeLabelSource {
-  /** Node labels in the series' vocabulary, or undefined to fall back to the host's own. */
-  capacityLabels(signal: AbortSignal): Promise<Labels | undefined>;
+export interface NodeCapacity {
+  readonly labels: Labels;
+  readonly cpuCores: number;
+  readonly memoryBytes: number;
+}
+
+export interface NodeCapacitySource {
+  /** Capacity per set of node labels from the cluster, or undefined to fall back to the host's own. */
+  capacity(signal: AbortSignal): Promise<readonly NodeCapacity[] | undefined>;
 }
 
 export async function hostCapacityLabels(host: HostPaths, signal?: AbortSignal): Promise<Labels> {
@@ -28,17 +34,18 @@ export async function hostCapacityLabels(host: HostPaths, signal?: AbortSignal):
   return labels;
 }
 
-/** CPU and memory capacity; labels from the cluster's Node objects when there is a cluster. */
-export function capacityCollector(host: HostPaths, nodeLabels?: NodeLabelSource): Collector {
+/** CPU and memory capacity: from the cluster's Node objects when there is a cluster, else this host's. */
+export function capacityCollector(host: HostPaths, cluster?: NodeCapacitySource): Collector {
   return {
-    name: 'host-capacity',
+    name: 'capacity',
     kind: 'static',
     async collect({ signal, nowMs }) {
-      const labels = (await nodeLabels?.capacityLabels(signal)) ?? (await hostCapacityLabels(host, signal));
-      return [
-        { name: CPU_CAPACITY_METRIC, labels, value: os.cpus().length, timestampMs: nowMs },
-        { name: MEMORY_CAPACITY_METRIC, labels, value: os.totalmem(), timestampMs: nowMs },
-      ];
+      const fromCluster = await cluster?.capacity(signal);
+      const groups = fromCluster ?? [{ labels: await hostCapacityLabels(host, signal), cpuCores: os.cpus().length, memoryBytes: os.totalmem() }];
+      return groups.flatMap((group) => [
+        { name: CPU_CAPACITY_METRIC, labels: group.labels, value: group.cpuCores, timestampMs: nowMs },
+        { name: MEMORY_CAPACITY_METRIC, labels: group.labels, value: group.memoryBytes, timestampMs: nowMs },
+      ]);
     },
   };
 }

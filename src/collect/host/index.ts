@@ -1,6 +1,6 @@
 import type { Collector } from '../collector.js';
 import type { DeploymentType } from '../../identity/deployment-type.js';
-import { capacityCollector, type NodeLabelSource } from './capacity.js';
+import { capacityCollector, type NodeCapacitySource } from './capacity.js';
 import { cpuUsageCollector } from './cpu.js';
 import { diskCollector } from './disk.js';
 import { memoryUsageCollector } from './memory.js';
@@ -11,14 +11,14 @@ export interface HostCollectorOptions {
   readonly host: HostPaths;
   readonly diskPaths: readonly string[];
   readonly deploymentType: () => Promise<DeploymentType>;
-  readonly nodeLabels?: NodeLabelSource;
+  readonly cluster?: NodeCapacitySource;
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
 }
 
 /** The table of host collectors. */
 export function hostCollectors(options: HostCollectorOptions): Collector[] {
   return [
-    capacityCollector(options.host, options.nodeLabels),
+    capacityCollector(options.host, options.cluster),
     diskCollector(options.diskPaths, 'static'),
     versionCollector(options.host, { deploymentType: options.deploymentType, version: options.version }),
     cpuUsageCollector(options.host),

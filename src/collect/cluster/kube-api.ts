@@ -1,0 +1,109 @@
+// A thin HTTPS client for the few calls cluster metrics need. Connection and
+// credentials come from @kubernetes/client-node's KubeConfig (every kubeconfig
+// form it understands, in-cluster service accounts too); the requests are our
+// own so that we choose the compact list forms and count as pages arrive.
+import https from 'node:https';
+import type http from 'node:http';
+import { createInterface } from 'node:readline';
+import { linkedSignal } from '../../abort.js';
+
+export type ApiResult<T> =
+  | { readonly kind: 'ok'; readonly value: T }
+  /** 403 or 404: this resource is not there for us; the others may be. */
+  | { readonly kind: 'denied'; readonly status: number }
+  /** Network error, timeout, 5xx, 401: the API as a whole is not usable now. */
+  | { readonly kind: 'unreachable'; readonly reason: string }
+  /** An answer we cannot read: truncated, not JSON, not the expected shape. */
+  | { readonly kind: 'bad-response'; readonly reason: string };
+
+export interface KubeApi {
+  /** GET a JSON document, at most maxBytes of it. */
+  getJson(path: string, accept: string, signal: AbortSignal): Promise<ApiResult<unknown>>;
+  /** GET a text document, line by line, without holding it whole. */
+  getLines(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<ApiResult<null>>;
+  readonly stats: { requests: number; bytes: number };
+}
+
+export interface KubeEndpoint {
+  readonly server: string;
+  readonly options: https.RequestOptions;
+}
+
+/** A single list page is small (limit <= 500 rows); anything much larger is a wrong answer. */
+const MAX_JSON_BYTES = 32 * 1024 * 1024;
+
+export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeApi {
+  const stats = { requests: 0, bytes: 0 };
+  const request = (path: string, accept: string, signal: AbortSignal, onResponse: (response: http.IncomingMessage, done: (result: ApiResult<unknown>) => void) => void) =>
+    new Promise<ApiResult<unknown>>((resolve) => {
+      const linked = linkedSignal(signal, timeoutMs, () => new Error('API request timeout'));
+      let settled = false;
+      const done = (result: ApiResult<unknown>) => {
+        if (settled) return;
+        settled = true;
+        linked.dispose();
+        resolve(result);
+      };
+      stats.requests++;
+      const url = new URL(path, endpoint.server);
+      const req = https.request(
+        url,
+        { ...endpoint.options, method: 'GET', signal: linked.signal, headers: { ...(endpoint.options.headers ?? {}), Accept: accept } },
+        (response) => {
+          response.on('data', (chunk: Buffer) => (stats.bytes += chunk.length));
+          const status = response.statusCode ?? 0;
+          if (status === 403 || status === 404) {
+            response.resume();
+            return done({ kind: 'denied', status });
+          }
+          if (status < 200 || status >= 300) {
+            response.resume();
+            return done({ kind: 'unreachable', reason: `HTTP ${status}` });
+          }
+          response.on('error', (error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
+          onResponse(response, done);
+        },
+      );
+      req.on('error', (error: NodeJS.ErrnoException) =>
+        done(
+          linked.signal.aborted
+            ? { kind: 'unreachable', reason: signal.aborted ? 'cancelled' : `no answer within ${timeoutMs} ms` }
+            : { kind: 'unreachable', reason: error.code ?? error.message },
+        ),
+      );
+      req.end();
+    });
+
+  return {
+    stats,
+    getJson(path, accept, signal) {
+      return request(path, accept, signal, (response, done) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_JSON_BYTES) {
+            response.destroy();
+            done({ kind: 'bad-response', reason: `answer larger than ${MAX_JSON_BYTES} bytes` });
+          } else chunks.push(chunk);
+        });
+        response.on('end', () => {
+          try {
+            done({ kind: 'ok', value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+          } catch (error) {
+            done({ kind: 'bad-response', reason: `not JSON: ${(error as Error).message}` });
+          }
+        });
+      });
+    },
+    getLines(path, onLine, signal) {
+      return request(path, 'text/plain;version=0.0.4, text/plain', signal, (response, done) => {
+        const lines = createInterface({ input: response, crlfDelay: Infinity });
+        // readline re-emits its input's errors: unhandled, a dropped connection would end the process.
+        lines.on('error', (error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
+        lines.on('line', onLine);
+        lines.on('close', () => done(response.complete ? { kind: 'ok', value: null } : { kind: 'bad-response', reason: 'answer truncated' }));
+      }) as Promise<ApiResult<null>>;
+    },
+  };
+}
