@@ -267,8 +267,15 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
   const perNodeRunning = cluster.perNodeRunning;
 
   const server = https.createServer({ key, cert }, (request, response) => {
-    stats.requests++;
     const url = new URL(request.url ?? '/', 'https://127.0.0.1');
+    // For a benchmark in another process: the counters, read and reset without being counted.
+    if (url.pathname === '/__stats') {
+      const snapshot = JSON.stringify({ requests: stats.requests, bytes: stats.bytes });
+      if (url.searchParams.has('reset')) Object.assign(stats, { requests: 0, bytes: 0, paths: [], accepts: [] });
+      response.writeHead(200, { 'Content-Type': 'application/json' }).end(snapshot);
+      return;
+    }
+    stats.requests++;
     stats.paths.push(url.pathname + url.search);
     stats.accepts.push(request.headers.accept ?? '');
     const send = (code: number, body: string, type = 'application/json') => {

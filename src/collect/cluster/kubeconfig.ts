@@ -22,5 +22,5 @@ export async function loadKubeEndpoint(kubeconfig: string): Promise<KubeEndpoint
   const options: https.RequestOptions = {};
   // Certificates, tokens, exec plugins: the library applies whatever the kubeconfig says.
   await config.applyToHTTPSOptions(options);
-  return { server: cluster.server, options };
+  return { server: cluster.server, options, proxied: cluster.proxyUrl !== undefined && cluster.proxyUrl !== '' };
 }
