@@ -3,20 +3,15 @@
 // Reads the daemon's own debug line per tick (rss, heap) and /proc/PID/stat (CPU).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../scripts/free-port.mjs';
 
 const TICKS = Number(process.env.TICKS ?? 300);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
-const port = await new Promise((resolve) => {
-  const server = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = server.address();
-    server.close(() => resolve(free));
-  });
-});
+const port = await freePort();
 const dir = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-footprint-'));
 await writeFile(path.join(dir, 'ps.json'), JSON.stringify({ auths: { 'cloud.openshift.com': { auth: 'bench' } } }));
 const config = path.join(dir, 'telemetry.yaml');

@@ -2,20 +2,15 @@
 // embedded receiver, which prints every report as it arrives. Ctrl-C stops both.
 import { spawn } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'dist', 'cli.js');
 
-const port = await new Promise((resolve) => {
-  const server = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port: free } = server.address();
-    server.close(() => resolve(free));
-  });
-});
+const port = await freePort();
 const dir = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-demo-'));
 const config = path.join(dir, 'telemetry.yaml');
 await copyFile(path.join(root, 'config', 'demo.yaml'), config);

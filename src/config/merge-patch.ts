@@ -16,13 +16,17 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   return result;
 }
 
-/** Every key path a patch sets or removes, for telling which file a key came from. */
+/**
+ * Every key path a patch sets to a value or removes, for telling which file a
+ * key came from. A mapping is merged, not replaced, so only its leaves count.
+ */
 export function patchedPaths(patch: unknown, prefix = ''): string[] {
   if (!isPlainObject(patch)) return [];
   const paths: string[] = [];
   for (const [key, value] of Object.entries(patch)) {
     const path = prefix === '' ? key : `${prefix}.${key}`;
-    paths.push(path, ...patchedPaths(value, path));
+    if (isPlainObject(value)) paths.push(...patchedPaths(value, path));
+    else paths.push(path);
   }
   return paths;
 }

@@ -67,3 +67,15 @@ t.test('drop-ins merge in lexical order; MicroShift config.yaml is read for its 
   t.match(result.stdout, /proxy: http:\/\/user:REDACTED@proxy\.example:3128\//);
   t.notMatch(result.stdout, /hunter2/, 'proxy password not printed');
 });
+
+t.test('relative paths resolve against the file that set them', async (t) => {
+  const dir = await tempDir();
+  const file = path.join(dir, 'telemetry.yaml');
+  await writeFile(file, 'telemetry:\n  pullSecretFile: secrets/ps.json\n  dataDir: state\n');
+  await mkdir(path.join(dir, 'telemetry.d'));
+  await writeFile(path.join(dir, 'telemetry.d', '10-endpoint.yaml'), 'telemetry:\n  endpoint: http://127.0.0.1:9/metrics/v1/receive\n  dataDir: from-drop-in\n');
+  const result = await runCli(['check-config', '--config', file]);
+  t.equal(result.code, 0, result.stderr);
+  t.match(result.stdout, `pullSecretFile: ${path.join(dir, 'secrets', 'ps.json')}\n`, 'set in the main file: beside it');
+  t.match(result.stdout, `dataDir: ${path.join(dir, 'telemetry.d', 'from-drop-in')}\n`, 'set in a drop-in: beside the drop-in');
+});

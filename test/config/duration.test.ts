@@ -1,6 +1,6 @@
 import t from 'tap';
 import { formatDurationMs, parseDurationMs } from '../../src/config/duration.js';
-import { applyMergePatch } from '../../src/config/merge-patch.js';
+import { applyMergePatch, patchedPaths } from '../../src/config/merge-patch.js';
 
 t.test('Go durations', async (t) => {
   const cases: [string, number | undefined][] = [
@@ -16,4 +16,10 @@ t.test('RFC 7386 merge patch', async (t) => {
   t.same(applyMergePatch({ a: 'b', c: { d: 'e', f: 'g' } }, { a: 'z', c: { f: null } }), { a: 'z', c: { d: 'e' } });
   t.same(applyMergePatch({ a: [1, 2] }, { a: [3] }), { a: [3] }, 'arrays are replaced');
   t.same(applyMergePatch({ a: 'b' }, { b: { c: 1 } }), { a: 'b', b: { c: 1 } });
+});
+
+t.test('patched paths are the leaves a patch sets', async (t) => {
+  t.same(patchedPaths({ telemetry: { endpoint: 'x', retry: { maxAttempts: 3 }, diskPaths: ['/'], proxy: null } }), [
+    'telemetry.endpoint', 'telemetry.retry.maxAttempts', 'telemetry.diskPaths', 'telemetry.proxy',
+  ]);
 });

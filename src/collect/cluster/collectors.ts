@@ -83,22 +83,32 @@ export function resourceCountCollector(connection: KubeConnection, extra: readon
   };
 }
 
-/** Node names, metadata only. */
-async function nodeNames(api: KubeApi, signal: AbortSignal): Promise<ApiResult<string[]>> {
-  const names: string[] = [];
+interface NodeObject {
+  metadata?: { name?: unknown; labels?: Record<string, unknown> };
+  status?: { capacity?: Record<string, unknown>; images?: unknown };
+}
+
+/** Every Node, page by page: whole objects (ACCEPT_JSON) or metadata only. Nodes are few. */
+async function listNodes(api: KubeApi, accept: string, signal: AbortSignal): Promise<ApiResult<NodeObject[]>> {
+  const nodes: NodeObject[] = [];
   const result = await sumPages(api, '/api/v1/nodes', {
-    accept: ACCEPT_METADATA_ONLY,
+    accept,
     perPage: (body) => {
       const items = (body as { items?: unknown }).items;
       if (!Array.isArray(items)) return undefined;
-      for (const item of items) {
-        const name = (item as { metadata?: { name?: unknown } } | null)?.metadata?.name;
-        if (typeof name === 'string' && /^[a-z0-9.-]+$/.test(name)) names.push(name);
-      }
+      for (const item of items) if (typeof item === 'object' && item !== null) nodes.push(item as NodeObject);
       return items.length;
     },
   }, signal);
-  return result.kind === 'ok' ? { kind: 'ok', value: names } : result;
+  return result.kind === 'ok' ? { kind: 'ok', value: nodes } : result;
+}
+
+/** Node names, metadata only; a name that is not a DNS name is not put in a URL path. */
+async function nodeNames(api: KubeApi, signal: AbortSignal): Promise<ApiResult<string[]>> {
+  const result = await listNodes(api, ACCEPT_METADATA_ONLY, signal);
+  if (result.kind !== 'ok') return result;
+  const names = result.value.map((node) => node.metadata?.name).filter((name): name is string => typeof name === 'string' && /^[a-z0-9.-]+$/.test(name));
+  return { kind: 'ok', value: names };
 }
 
 /**
@@ -156,24 +166,6 @@ export function objectCountCollector(connection: KubeConnection): Collector {
   };
 }
 
-interface NodeObject {
-  metadata?: { labels?: Record<string, unknown> };
-  status?: { capacity?: Record<string, unknown>; images?: unknown };
-}
-
-async function listNodes(api: KubeApi, signal: AbortSignal): Promise<ApiResult<NodeObject[]>> {
-  const nodes: NodeObject[] = [];
-  const result = await sumPages(api, '/api/v1/nodes', {
-    accept: ACCEPT_JSON,
-    perPage: (body) => {
-      const items = (body as { items?: unknown }).items;
-      if (!Array.isArray(items)) return undefined;
-      for (const item of items) if (typeof item === 'object' && item !== null) nodes.push(item as NodeObject);
-      return items.length;
-    },
-  }, signal);
-  return result.kind === 'ok' ? { kind: 'ok', value: nodes } : result;
-}
 
 /** Pure: capacity summed per distinct set of node labels, as the backend's rule groups it. */
 export function capacityByNodeLabels(nodes: readonly NodeObject[]): NodeCapacity[] {
@@ -203,7 +195,7 @@ export function nodeCapacitySource(connection: KubeConnection): NodeCapacitySour
     async capacity(signal) {
       const api = await connection.get();
       if (api === undefined) return undefined;
-      const nodes = settle(connection, 'nodes-full', 'node objects', await listNodes(api, signal));
+      const nodes = settle(connection, 'nodes-full', 'node objects', await listNodes(api, ACCEPT_JSON, signal));
       if (nodes === undefined || nodes.length === 0) return undefined;
       return capacityByNodeLabels(nodes);
     },
@@ -230,7 +222,7 @@ export function imageCountCollector(connection: KubeConnection, imagesFile: stri
       if (local !== undefined) return [point(IMAGES_METRIC, {}, local, nowMs)];
       const api = await connection.get();
       if (api === undefined) return [];
-      const nodes = settle(connection, 'nodes-full', 'node objects', await listNodes(api, signal));
+      const nodes = settle(connection, 'nodes-full', 'node objects', await listNodes(api, ACCEPT_JSON, signal));
       if (nodes === undefined) return [];
       const images = nodes.reduce((sum, node) => sum + (Array.isArray(node.status?.images) ? node.status.images.length : 0), 0);
       return [point(IMAGES_METRIC, {}, images, nowMs)];
