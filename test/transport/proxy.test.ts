@@ -1,0 +1,65 @@
+// Through an HTTP proxy, as many edge sites require: the proxy config key, and
+// the environment's HTTP_PROXY / NO_PROXY when the key is empty. The proxy is a
+// real forward proxy on 127.0.0.1: CONNECT tunnels (RFC 9110 §9.3.6), which is
+// how the daemon reaches the https Telemetry API through a proxy, and
+// absolute-form requests.
+import t from 'tap';
+import http from 'node:http';
+import net from 'node:net';
+import { runCli } from '../helpers/cli.js';
+import { tempDir, writeConfig } from '../helpers/files.js';
+import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
+
+async function startForwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+  const seen: string[] = [];
+  const server = http.createServer((request, response) => {
+    seen.push(`${request.method} ${request.url}`);
+    const target = new URL(request.url ?? '');
+    const upstream = http.request(target, { method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on('error', () => response.writeHead(502).end());
+    request.pipe(upstream);
+  });
+  server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
+    seen.push(`CONNECT ${request.url}`);
+    const [host, port] = (request.url ?? '').split(':');
+    const upstream = net.connect(Number(port), host, () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
+    client.on('error', () => upstream.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
+}
+
+t.test('proxy key: requests go through the proxy', async (t) => {
+  const receiver = await startScriptedReceiver([]);
+  const proxy = await startForwardProxy();
+  t.teardown(async () => { await receiver.close(); await proxy.close(); });
+  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: proxy.url });
+  const result = await runCli(['once', '--config', config], { env: { HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
+  t.equal(result.code, 0, result.stderr);
+  t.same(proxy.seen, [`CONNECT ${new URL(receiver.url).host}`]);
+  t.equal(receiver.requests.length, 1);
+});
+
+t.test('empty proxy key: HTTP_PROXY is honoured, and NO_PROXY too', async (t) => {
+  const receiver = await startScriptedReceiver([]);
+  const proxy = await startForwardProxy();
+  t.teardown(async () => { await receiver.close(); await proxy.close(); });
+  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: '' });
+  const viaProxy = await runCli(['once', '--config', config], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '' } });
+  t.equal(viaProxy.code, 0, viaProxy.stderr);
+  t.equal(proxy.seen.length, 1);
+  const direct = await runCli(['once', '--config', config], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.1' } });
+  t.equal(direct.code, 0, direct.stderr);
+  t.equal(proxy.seen.length, 1, 'NO_PROXY bypasses the proxy');
+  t.equal(receiver.requests.length, 2);
+});
