@@ -175,7 +175,7 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
     pullSecretFile: fileFor('pullSecretFile', '/etc/crio/openshift-pull-secret'),
     kubeconfig: fileFor('kubeconfig', '/var/lib/microshift/resources/kubeadmin/kubeconfig'),
     dataDir: fileFor('dataDir', '/var/lib/edge-telemetry'),
-    maxBufferedSamples: at(t('maxBufferedSamples'), integerReader(1, 10_000_000), 50_000),
+    maxBufferedSamples: at(t('maxBufferedSamples'), integerReader(1, 10_000_000), 20_000),
     maxRequestBytes: at(t('maxRequestBytes'), integerReader(1024, 64 * 1024 * 1024), TELEMETER_BODY_LIMIT_BYTES),
     requestTimeoutMs: at(t('requestTimeout'), durationReader(100), 30_000),
     collectTimeoutMs: at(t('collectTimeout'), durationReader(100), 10_000),
