@@ -14,7 +14,8 @@ export class Agent {
   private controller = new AbortController();
   private sampling: Periodic | undefined;
   private sending: Periodic | undefined;
-  private inFlight: Promise<unknown> = Promise.resolve();
+  /** What runs now; each entry leaves when it settles, so nothing accumulates over weeks. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
 
   constructor(
@@ -27,16 +28,24 @@ export class Agent {
   start(): void {
     const first = this.track(this.sample().then(() => this.send()));
     // The first send happens right after the first sample; the grids start now.
-    void first.finally(() => {
-      if (this.stopping) return;
-      this.sampling = every(this.schedule.samplingIntervalMs, () => this.track(this.sample()), { name: 'sampling', log: this.log });
-      this.sending = every(this.schedule.sendingIntervalMs, () => this.track(this.send()), { name: 'sending', log: this.log });
-    });
+    void first
+      .catch((error: unknown) => this.log.error('first report failed', { reason: error instanceof Error ? error.message : String(error) }))
+      .finally(() => {
+        if (this.stopping) return;
+        this.sampling = every(this.schedule.samplingIntervalMs, () => this.track(this.sample()), { name: 'sampling', log: this.log });
+        this.sending = every(this.schedule.sendingIntervalMs, () => this.track(this.send()), { name: 'sending', log: this.log });
+      });
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
-    this.inFlight = Promise.allSettled([this.inFlight, work]);
+    this.inFlight.add(work);
+    const forget = () => this.inFlight.delete(work);
+    work.then(forget, forget);
     return work;
+  }
+
+  private async settled(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
   }
 
   private sample(): Promise<number> {
@@ -53,7 +62,7 @@ export class Agent {
     this.sampling?.stop();
     this.sending?.stop();
     this.controller.abort(new Error('shutting down'));
-    await this.inFlight;
+    await this.settled();
     this.deps.transport.close();
   }
 
@@ -64,7 +73,7 @@ export class Agent {
     this.sampling?.stop();
     this.sending?.stop();
     this.controller.abort(new Error('shutting down'));
-    await this.inFlight;
+    await this.settled();
     let summary: SendSummary | undefined;
     try {
       summary = await sendReport(this.deps, AbortSignal.timeout(this.schedule.shutdownSendTimeoutMs));
