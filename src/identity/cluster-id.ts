@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IdentityError } from './errors.js';
@@ -17,6 +16,8 @@ export async function resolveClusterId(clusterIdFile: string, dataDir: string): 
   } catch (error) {
     if (!(error instanceof IdentityError) || !error.message.includes('not found')) throw error;
   }
+  // node:crypto only on the first start: it is half a megabyte of a small daemon's memory.
+  const { randomUUID } = await import('node:crypto');
   const id = randomUUID();
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
