@@ -120,5 +120,6 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-const exitCode = await main(process.argv);
-process.exitCode = exitCode;
+void main(process.argv).then((exitCode) => {
+  process.exitCode = exitCode;
+});
