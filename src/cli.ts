@@ -70,7 +70,7 @@ export function buildProgram(): Command {
 
   program
     .command('show')
-    .description('print the report that would be sent (Prometheus text format) and the request headers, token redacted; no network')
+    .description('print the report that would be sent (Prometheus text format) and the request headers, token redacted; sends nothing')
     .addOption(configOption())
     .action(async (options: { config: string }) => {
       const config = await loadConfig(options.config);

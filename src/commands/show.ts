@@ -8,7 +8,7 @@ import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
 import { redactHeaders, remoteWriteHeaders } from '../remote-write/headers.js';
 
-/** The report exactly as `run` would build it now, and the headers, token redacted. No network. */
+/** The report exactly as `run` would build it now, and the headers, token redacted. Sends nothing to the endpoint. */
 export async function showReport(config: Config, log: Logger): Promise<string> {
   const buffer = new MemorySampleBuffer(config.maxBufferedSamples);
   const deps = await createSendDeps(config, log, buffer);
