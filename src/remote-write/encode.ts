@@ -1,15 +1,11 @@
-// Pure: series -> WriteRequest protobuf bytes. Written by hand over the layout
-// protobufjs reads from proto/ (generated into prompb-layout.generated.ts), because protobufjs' generic Writer spends more
-// time on bookkeeping (forks, per-field ops) than snappy spends compressing;
-// the tests check the bytes equal what protobufjs itself encodes.
+// Pure: series -> WriteRequest protobuf bytes. Written by hand over the field
+// layout protobufjs reads from proto/ (prompb-layout.generated.ts), because
+// protobufjs' generic Writer spends more time on bookkeeping (forks, an op per
+// field) than snappy spends compressing; the tests check the bytes equal what
+// protobufjs itself encodes.
 import type { Label, Sample, Series } from '../model.js';
 import type { WireLayout } from './prompb.js';
 import { WIRE_LAYOUT } from './prompb-layout.generated.js';
-
-/** proto3 leaves out fields at their default (0, ""), as protobufjs and Go's prompb do. */
-function sampleBodySize(value: number, timestampMs: number): number {
-  return (value !== 0 ? 9 : 0) + (timestampMs !== 0 ? 1 + varintSize(timestampMs) : 0);
-}
 
 function stringFieldSize(bytes: number): number {
   return bytes === 0 ? 0 : 1 + varintSize(bytes) + bytes;
@@ -50,14 +46,8 @@ function writeVarint(buffer: Uint8Array, position: number, value: number): numbe
   return position;
 }
 
-
 function labelBodySize(nameBytes: number, valueBytes: number): number {
   return stringFieldSize(nameBytes) + stringFieldSize(valueBytes);
-}
-
-interface SeriesPlan {
-  readonly labelBytes: Buffer;
-  readonly bodySize: number;
 }
 
 function encodeLabels(labels: readonly Label[], layout: WireLayout): Buffer {
@@ -91,25 +81,11 @@ function encodeLabels(labels: readonly Label[], layout: WireLayout): Buffer {
   return out;
 }
 
-function planSeries(series: Series, layout: WireLayout): SeriesPlan {
-  const labelBytes = encodeLabels(series.labels, layout);
-  let bodySize = labelBytes.length;
-  for (const sample of series.samples) {
-    bodySize += 1 + 1 + sampleBodySize(sample.value, sample.timestampMs); // body < 128: one length byte
-  }
-  return { labelBytes, bodySize };
-}
-
-/** Bytes one series takes inside a WriteRequest, key and length included. */
-export function encodedSeriesSize(series: Series): number {
-  const { bodySize } = planSeries(series, WIRE_LAYOUT);
-  return 1 + varintSize(bodySize) + bodySize;
-}
-
 /**
- * A quick upper estimate of encodedSeriesSize for packing requests: string
- * lengths instead of UTF-8 byte counts, 18 bytes per sample (a millisecond
- * timestamp of today takes 6 varint bytes).
+ * A quick estimate of the bytes a series takes in a WriteRequest, for packing
+ * requests: string lengths instead of UTF-8 byte counts, 18 bytes a sample (a
+ * millisecond timestamp of today takes 6 varint bytes). The packer compresses
+ * and splits again when a guess was short.
  */
 export function estimatedSeriesSize(series: Series): number {
   let size = 6;
@@ -161,7 +137,8 @@ export function encodeWriteRequest(seriesList: readonly Series[]): Uint8Array {
         out[position++] = timestampKey;
         position = writeVarint(out, position, timestampMs);
       }
-      out[lengthAt] = position - lengthAt - 1; // < 128: one byte
+      // proto3 leaves out fields at their default (0), as protobufjs and Go's prompb do.
+      out[lengthAt] = position - lengthAt - 1; // at most 18: one byte
     }
     const bodySize = position - bodyStart;
     out[seriesStart] = layout.timeseries;
