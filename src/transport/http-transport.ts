@@ -22,8 +22,8 @@ async function agentFor(url: URL, proxy: string): Promise<http.Agent | undefined
   const proxyUrl = proxy !== '' ? proxy : getProxyForUrl(url.toString());
   if (proxyUrl === '') return undefined;
   const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
-  // TLS verification stays on: the proxy agents take Node's defaults.
-  const options = { proxy: proxyUrl, keepAlive: false };
+  // TLS verification stays on through the tunnel too (see rejectUnauthorized below).
+  const options = { proxy: proxyUrl, keepAlive: false, rejectUnauthorized: true };
   return url.protocol === 'https:' ? new HttpsProxyAgent(options) : new HttpProxyAgent(options);
 }
 
@@ -52,6 +52,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
             method: 'POST',
             headers: { ...headers, 'Content-Length': String(body.byteLength) },
             signal: attemptSignal,
+            // Explicit, so that NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment
+            // cannot turn verification off for the token-carrying request.
+            rejectUnauthorized: true,
             ...(proxyAgent === undefined ? {} : { agent: proxyAgent }),
           },
           (response) => {
