@@ -1,6 +1,7 @@
 // One POST of bytes already encoded: a per-attempt timeout, a bounded read of
 // the response, results as values. Knows nothing of metrics.
 import http from 'node:http';
+import type https from 'node:https';
 import { getProxyForUrl } from 'proxy-from-env';
 import { MAX_ERROR_BODY_BYTES, classifyResponse, type SendResult } from './send-result.js';
 import { linkedSignal } from '../abort.js';
@@ -31,7 +32,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   const url = new URL(options.url);
   const agent = agentFor(url, options.proxy);
   // node:https (TLS) is loaded only for https endpoints.
-  const client: Promise<typeof http> = url.protocol === 'https:' ? import('node:https').then((module) => module.default as unknown as typeof http) : Promise.resolve(http);
+  // http.request takes https' options and ignores the TLS ones, so one signature serves both.
+  const client: Promise<{ request: typeof https.request }> =
+    url.protocol === 'https:' ? import('node:https').then((module) => module.default) : Promise.resolve(http as unknown as { request: typeof https.request });
   return {
     async post(body, headers, signal) {
       const [proxyAgent, transportModule] = await Promise.all([agent, client]);
