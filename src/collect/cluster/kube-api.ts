@@ -40,7 +40,8 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
   // a TLS context and connections instead of a handshake each. Idle sockets are
   // unref'd by the agent and closed after a minute.
   const { headers: baseHeaders, agent: givenAgent, ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = endpoint.options;
-  const tls = { ca, cert, key, pfx, passphrase, rejectUnauthorized, servername };
+  // Verification is on unless the kubeconfig itself says insecure-skip-tls-verify; the environment cannot turn it off.
+  const tls = { ca, cert, key, pfx, passphrase, rejectUnauthorized: rejectUnauthorized ?? true, servername };
   const agent =
     endpoint.proxied && givenAgent instanceof https.Agent
       ? givenAgent
