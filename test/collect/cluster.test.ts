@@ -6,7 +6,7 @@ import { rm, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateCluster, startFakeApi, type FakeApi, type FakeCluster } from '../helpers/fake-kube-api.js';
 import { KubeConnection } from '../../src/collect/cluster/connection.js';
-import { clusterCollectors, nodeCapacitySource, capacityByNodeLabels, countStorageImages } from '../../src/collect/cluster/collectors.js';
+import { clusterCollectors, nodeCapacitySource, capacityByNodeLabels, countStorageImages, containerCountCollector, PROXY_RETRY_MS } from '../../src/collect/cluster/collectors.js';
 import { loadKubeEndpoint } from '../../src/collect/cluster/kubeconfig.js';
 import { parseQuantity } from '../../src/collect/cluster/quantity.js';
 import { sampleValue } from '../../src/collect/cluster/prometheus-text.js';
@@ -104,13 +104,21 @@ t.test('403 and 404 per resource: left out, one warning each, the rest still cou
   t.match(warnings.join('\n'), /API server \/metrics not available \(HTTP 403\)/);
 });
 
-t.test('node proxy forbidden: containers counted from pod statuses, said once', async (t) => {
+t.test('node proxy forbidden: containers counted from pod statuses, said once; the proxy is tried again later', async (t) => {
   const cluster = generateCluster(1200);
-  const { tick, lines } = await setup(t, cluster, { forbidden: ['proxy'] });
-  t.equal(value(await tick('dynamic'), 'cluster:usage:containers:sum'), cluster.truth.runningContainers);
-  t.equal(value(await tick('dynamic'), 'cluster:usage:containers:sum'), cluster.truth.runningContainers);
-  const warnings = lines.filter((line) => line.includes('costs more'));
-  t.equal(warnings.length, 1);
+  const { api, lines, connection } = await setup(t, cluster, { forbidden: ['proxy'] });
+  const collector = containerCountCollector(connection);
+  const count = async (nowMs: number) => (await collector.collect({ signal: new AbortController().signal, nowMs }))[0]?.value;
+  t.equal(await count(0), cluster.truth.runningContainers);
+  const proxyCalls = () => api.stats.paths.filter((p) => p.includes('/proxy/')).length;
+  const before = proxyCalls();
+  t.equal(await count(60_000), cluster.truth.runningContainers);
+  t.equal(proxyCalls(), before, 'within the hour the forbidden proxy is not asked again');
+  t.equal(lines.filter((line) => line.includes('costs more')).length, 1, 'said once');
+  api.setOptions({});
+  t.equal(await count(PROXY_RETRY_MS + 1), cluster.truth.runningContainers);
+  t.ok(proxyCalls() > before, 'after an hour the proxy is asked again, and now allowed');
+  t.match(lines.join('\n'), /node proxy to the kubelet metrics allowed again/);
 });
 
 t.test('API unreachable: host metrics still go out, one warning, cluster metrics return by themselves', async (t) => {

@@ -19,6 +19,9 @@ export const CONTAINERS_METRIC = 'cluster:usage:containers:sum';
 export const IMAGES_METRIC = 'cluster:usage:container_images:sum';
 export const OBJECT_COUNTS_METRIC = 'instance:etcd_object_counts:sum';
 
+/** How long a forbidden node proxy is left alone before it is tried again. */
+export const PROXY_RETRY_MS = 3_600_000;
+
 /** CRI-O keeps its image list here (containers-storage, overlay driver). */
 export const CRIO_IMAGES_FILE = '/var/lib/containers/storage/overlay-images/images.json';
 
@@ -116,13 +119,15 @@ async function nodeNames(api: KubeApi, signal: AbortSignal): Promise<ApiResult<s
  * node proxy; when that is forbidden, from the Running pods' statuses.
  */
 export function containerCountCollector(connection: KubeConnection): Collector {
+  // After a refusal the proxy is asked again now and then: RBAC may be granted later.
+  let proxyDeniedAtMs: number | undefined;
   return {
     name: 'cluster-containers',
     kind: 'dynamic',
     async collect({ signal, nowMs }) {
       const api = await connection.get();
       if (api === undefined) return [];
-      if (!connection.notices.has('containers-proxy')) {
+      if (proxyDeniedAtMs === undefined || nowMs - proxyDeniedAtMs >= PROXY_RETRY_MS) {
         const names = settle(connection, 'nodes', 'node list', await nodeNames(api, signal));
         if (names === undefined) return [];
         let total = 0;
@@ -137,7 +142,12 @@ export function containerCountCollector(connection: KubeConnection): Collector {
           if (settle(connection, 'containers', 'kubelet metrics', result) === undefined) return [];
           total += summer.sum;
         }
-        if (!proxyDenied) return [point(CONTAINERS_METRIC, {}, total, nowMs)];
+        if (!proxyDenied) {
+          proxyDeniedAtMs = undefined;
+          connection.notices.resolved('containers-proxy', 'node proxy to the kubelet metrics allowed again; running containers counted by the kubelets');
+          return [point(CONTAINERS_METRIC, {}, total, nowMs)];
+        }
+        proxyDeniedAtMs = nowMs;
         connection.notices.problem(
           'containers-proxy',
           'node proxy to the kubelet metrics is forbidden; counting running containers from the pods instead, which reads whole pod objects and costs more',
