@@ -18,14 +18,26 @@ export interface HttpTransportOptions {
   readonly timeoutMs: number;
 }
 
-/** Loaded only when a proxy is in use, as most nodes have none. */
-async function agentFor(url: URL, proxy: string): Promise<http.Agent | undefined> {
+type ProxyChoice = { readonly agent: http.Agent | undefined } | { readonly problem: string };
+
+/**
+ * hpagent is loaded only when a proxy is in use, as most nodes have none.
+ * Never rejects: the config's proxy key is validated, but HTTPS_PROXY from the
+ * environment is not, and a bad one must fail sends, not crash the daemon.
+ */
+async function agentFor(url: URL, proxy: string): Promise<ProxyChoice> {
   const proxyUrl = proxy !== '' ? proxy : getProxyForUrl(url.toString());
-  if (proxyUrl === '') return undefined;
-  const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
-  // TLS verification stays on through the tunnel too (see rejectUnauthorized below).
-  const options = { proxy: proxyUrl, keepAlive: false, rejectUnauthorized: true };
-  return url.protocol === 'https:' ? new HttpsProxyAgent(options) : new HttpProxyAgent(options);
+  if (proxyUrl === '') return { agent: undefined };
+  try {
+    const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
+    // TLS verification stays on through the tunnel too (see rejectUnauthorized below).
+    const options = { proxy: proxyUrl, keepAlive: false, rejectUnauthorized: true };
+    return { agent: url.protocol === 'https:' ? new HttpsProxyAgent(options) : new HttpProxyAgent(options) };
+  } catch (error) {
+    // The URL itself is not repeated: it may carry the proxy's password.
+    const source = proxy !== '' ? 'telemetry.proxy' : 'the proxy from HTTPS_PROXY/HTTP_PROXY';
+    return { problem: `${source} is unusable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
 }
 
 export function createHttpTransport(options: HttpTransportOptions): Transport {
@@ -37,7 +49,9 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     url.protocol === 'https:' ? import('node:https').then((module) => module.default) : Promise.resolve(http as unknown as { request: typeof https.request });
   return {
     async post(body, headers, signal) {
-      const [proxyAgent, transportModule] = await Promise.all([agent, client]);
+      const [proxyChoice, transportModule] = await Promise.all([agent, client]);
+      if ('problem' in proxyChoice) return { kind: 'retryable', reason: proxyChoice.problem };
+      const proxyAgent = proxyChoice.agent;
       const linked = linkedSignal(signal, options.timeoutMs, () => new Error('request timeout'));
       const attemptSignal = linked.signal;
       return new Promise<SendResult>((resolve) => {
@@ -82,7 +96,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       });
     },
     close() {
-      void agent.then((created) => created?.destroy());
+      void agent.then((choice) => ('agent' in choice ? choice.agent?.destroy() : undefined));
     },
   };
 }
