@@ -46,7 +46,7 @@ function settle<T>(connection: KubeConnection, key: string, what: string, result
       connection.notices.problem(key, `${what}: unreadable answer; its series is left out`, { reason: result.reason });
       return undefined;
     case 'unreachable':
-      connection.unreachable(result.reason);
+      connection.unreachable(result.reason, result.status);
       return undefined;
   }
 }

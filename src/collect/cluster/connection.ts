@@ -43,9 +43,9 @@ export class KubeConnection {
     this.notices.resolved('api', 'Kubernetes API reachable again; cluster metrics resume');
   }
 
-  unreachable(reason: string): void {
+  unreachable(reason: string, status?: number): void {
     // Credentials from exec plugins and OIDC expire: a refusal makes the next tick load them afresh.
-    if (reason === 'HTTP 401') this.api = undefined;
+    if (status === 401) this.api = undefined;
     this.notices.problem('api', 'Kubernetes API unreachable; cluster metrics are left out until it answers (host metrics still go out)', { reason });
   }
 }

@@ -12,7 +12,7 @@ export type ApiResult<T> =
   /** 403 or 404: this resource is not there for us; the others may be. */
   | { readonly kind: 'denied'; readonly status: number }
   /** Network error, timeout, 5xx, 401: the API as a whole is not usable now. */
-  | { readonly kind: 'unreachable'; readonly reason: string }
+  | { readonly kind: 'unreachable'; readonly reason: string; readonly status?: number }
   /** An answer we cannot read: truncated, not JSON, not the expected shape. */
   | { readonly kind: 'bad-response'; readonly reason: string };
 
@@ -70,7 +70,7 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
           }
           if (status < 200 || status >= 300) {
             response.resume();
-            return done({ kind: 'unreachable', reason: `HTTP ${status}` });
+            return done({ kind: 'unreachable', reason: `HTTP ${status}`, status });
           }
           response.on('error', (error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
           onResponse(response, done);
