@@ -1,7 +1,10 @@
 // npm run demo: the daemon on this machine's real host metrics, sending to the
-// embedded receiver, which prints every report as it arrives. Ctrl-C stops both.
+// embedded receiver, which prints every report as it arrives. Ctrl-C stops both:
+// the daemon first (its last send reaches the receiver), then the receiver; the
+// demo's temp directory is removed and the demo exits only after both have, so
+// nothing prints over the shell's prompt.
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,21 +21,46 @@ await mkdir(path.join(dir, 'telemetry.d'));
 await writeFile(path.join(dir, 'telemetry.d', '10-endpoint.yaml'), `telemetry:\n  endpoint: http://127.0.0.1:${port}/metrics/v1/receive\n`);
 await writeFile(path.join(dir, 'demo-pull-secret.json'), JSON.stringify({ auths: { 'cloud.openshift.com': { auth: 'demo-token-not-a-secret' } } }));
 
-console.log(`demo: config in ${config}; receiver on 127.0.0.1:${port}; Ctrl-C stops both\n`);
-const receiver = spawn(process.execPath, [cli, 'receive', '--listen', `127.0.0.1:${port}`], { stdio: 'inherit' });
-await new Promise((resolve) => setTimeout(resolve, 500));
-const daemon = spawn(process.execPath, [cli, 'run', '--config', config], { stdio: 'inherit' });
+/** Resolves with the exit code (or signal name) once the child has exited and its output is drained. */
+const closed = (child) => new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
 
-let stopping = false;
-const stop = () => {
-  if (stopping) return;
-  stopping = true;
-  daemon.kill('SIGTERM');
-  daemon.once('close', () => receiver.kill('SIGTERM'));
+console.log(`demo: config in ${config}; receiver on 127.0.0.1:${port}; Ctrl-C stops both\n`);
+// Each child in a process group of its own: the terminal's Ctrl-C reaches only
+// this script, which stops them in order instead of both at once.
+const receiver = spawn(process.execPath, [cli, 'receive', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'inherit', 'pipe'], detached: true });
+const receiverClosed = closed(receiver);
+// Start the daemon once the receiver listens, so its first report is not refused.
+const listening = await new Promise((resolve) => {
+  let pending = '';
+  receiver.stderr.on('data', (chunk) => {
+    process.stderr.write(chunk);
+    pending += chunk.toString();
+    if (pending.includes('receiver listening')) resolve(true);
+  });
+  void receiverClosed.then(() => resolve(false));
+});
+
+let daemon;
+let daemonClosed = Promise.resolve(null);
+if (listening) {
+  daemon = spawn(process.execPath, [cli, 'run', '--config', config], { stdio: 'inherit', detached: true });
+  daemonClosed = closed(daemon);
+} else {
+  console.error('demo: the receiver did not start');
+}
+
+let stopping;
+const stop = () => (stopping ??= stopInOrder());
+const stopInOrder = async () => {
+  if (daemon !== undefined && daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');
+  await daemonClosed;
+  if (receiver.exitCode === null && receiver.signalCode === null) receiver.kill('SIGTERM');
+  await receiverClosed;
+  await rm(dir, { recursive: true, force: true });
 };
 process.on('SIGINT', stop).on('SIGTERM', stop);
-daemon.on('close', (code) => {
-  if (!stopping) console.error(`demo: the daemon exited with ${code}`);
-  receiver.kill('SIGTERM');
-});
-receiver.on('close', () => process.exit(0));
+
+const first = await Promise.race([daemonClosed.then((code) => ({ who: 'daemon', code })), receiverClosed.then((code) => ({ who: 'receiver', code }))]);
+if (!stopping) console.error(`demo: the ${first.who} exited with ${first.code}; stopping`);
+await stop();
+process.exit(0);

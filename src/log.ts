@@ -16,10 +16,6 @@ export interface Logger {
   debug(message: string, fields?: LogFields): void;
 }
 
-export function isLogLevel(value: string): value is LogLevel {
-  return (LOG_LEVELS as readonly string[]).includes(value);
-}
-
 /** `key=value` pairs, quoted when they hold spaces or quotes, so a line stays one line. */
 export function formatFields(fields: LogFields | undefined): string {
   if (fields === undefined) return '';

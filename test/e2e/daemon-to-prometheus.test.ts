@@ -2,7 +2,7 @@
 // edge-telemetry run -> edge-telemetry receive --forward -> Prometheus remote-write receiver.
 import t from 'tap';
 import { startPrometheus } from '../helpers/prometheus.js';
-import { freePort } from '../helpers/prometheus.js';
+import { freePort } from '../../scripts/free-port.mjs';
 import { spawnCli } from '../helpers/cli.js';
 import { tempDir, writeConfig, TOKEN } from '../helpers/files.js';
 

@@ -2,9 +2,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { tempDir } from './files.js';
+import { freePort } from '../../scripts/free-port.mjs';
 
 const BINARY = '/usr/bin/prometheus';
 
@@ -16,17 +16,6 @@ export function ensurePrometheusInstalled(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
     stdio: 'inherit',
     env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
   });
 }
 

@@ -4,7 +4,7 @@ import t from 'tap';
 import { compress } from 'snappyjs';
 import { randomBytes } from 'node:crypto';
 import { spawnCli } from '../helpers/cli.js';
-import { freePort } from '../helpers/prometheus.js';
+import { freePort } from '../../scripts/free-port.mjs';
 import { encodeWriteRequest } from '../../src/remote-write/encode.js';
 import { telemeterBearer } from '../../src/remote-write/headers.js';
 import type { Series } from '../../src/model.js';

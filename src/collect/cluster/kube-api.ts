@@ -17,11 +17,10 @@ export type ApiResult<T> =
   | { readonly kind: 'bad-response'; readonly reason: string };
 
 export interface KubeApi {
-  /** GET a JSON document, at most maxBytes of it. */
+  /** GET a JSON document, at most MAX_JSON_BYTES of it. */
   getJson(path: string, accept: string, signal: AbortSignal): Promise<ApiResult<unknown>>;
   /** GET a text document, line by line, without holding it whole. */
   getLines(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<ApiResult<null>>;
-  readonly stats: { requests: number; bytes: number };
 }
 
 export interface KubeEndpoint {
@@ -35,7 +34,6 @@ export interface KubeEndpoint {
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
 
 export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeApi {
-  const stats = { requests: 0, bytes: 0 };
   // One keep-alive agent with the credentials: a tick's 20-odd requests share
   // a TLS context and connections instead of a handshake each. Idle sockets are
   // unref'd by the agent and closed after a minute.
@@ -56,13 +54,11 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
         linked.dispose();
         resolve(result);
       };
-      stats.requests++;
       const url = new URL(path, endpoint.server);
       const req = https.request(
         url,
         { agent, method: 'GET', signal: linked.signal, headers: { ...(baseHeaders ?? {}), Accept: accept } },
         (response) => {
-          response.on('data', (chunk: Buffer) => (stats.bytes += chunk.length));
           const status = response.statusCode ?? 0;
           if (status === 403 || status === 404) {
             response.resume();
@@ -87,7 +83,6 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
     });
 
   return {
-    stats,
     getJson(path, accept, signal) {
       return request(path, accept, signal, (response, done) => {
         const chunks: Buffer[] = [];

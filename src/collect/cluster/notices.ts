@@ -19,8 +19,4 @@ export class ProblemNotices {
     if (!this.open.delete(key)) return;
     this.log.info(message);
   }
-
-  has(key: string): boolean {
-    return this.open.has(key);
-  }
 }
