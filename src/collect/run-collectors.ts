@@ -9,6 +9,15 @@ export interface CollectionResult {
 }
 
 /**
+ * Calls a collector has not finished yet, past their deadline included. A call
+ * that ignores its signal (a statfs on a dead NFS mount sits in a libuv thread
+ * until the kernel gives up) is not started again while it runs: each new call
+ * would hold one more of libuv's four threads, and the buffer's writes and DNS
+ * need them too. Keyed by the collector object, so it is forgotten with it.
+ */
+const unfinished = new WeakMap<Collector, Promise<unknown>>();
+
+/**
  * Runs every collector of one kind side by side, each under its own deadline.
  * One failing or hanging collector costs only its own series.
  */
@@ -21,10 +30,20 @@ export async function runCollectors(
   const chosen = collectors.filter((collector) => collector.kind === kind);
   const outcomes = await Promise.all(
     chosen.map(async (collector) => {
+      if (unfinished.has(collector)) {
+        options.log.warn('collector failed; its series are left out of this round', {
+          collector: collector.name, reason: 'its previous call has not returned yet; not started again',
+        });
+        return undefined;
+      }
       const linked = linkedSignal(options.signal, options.timeoutMs, () => new Error('collector deadline'));
       const signal = linked.signal;
       try {
-        return await untilAborted(collector.collect({ signal, nowMs }), signal);
+        const call = collector.collect({ signal, nowMs });
+        unfinished.set(collector, call);
+        const forget = () => unfinished.delete(collector);
+        call.then(forget, forget);
+        return await untilAborted(call, signal);
       } catch (error) {
         const reason = signal.aborted && !options.signal.aborted ? `timed out after ${options.timeoutMs} ms` : errorText(error);
         options.log.warn('collector failed; its series are left out of this round', { collector: collector.name, reason });

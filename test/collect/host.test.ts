@@ -67,3 +67,23 @@ t.test('a hanging or failing collector costs only its own series', async (t) => 
   t.same(result.failed, ['hangs', 'throws']);
   t.same(result.points, [{ name: 'm', labels: {}, value: 1, timestampMs: 9 }]);
 });
+
+t.test('a hanging filesystem probe is joined, and at most MAX_UNFINISHED_PROBES paths may hang', async (t) => {
+  const { probeFilesystem, MAX_UNFINISHED_PROBES } = await import('../../src/collect/host/disk.js');
+  t.equal(MAX_UNFINISHED_PROBES, 2);
+  const releases: Array<() => void> = [];
+  let reads = 0;
+  const hang = () => {
+    reads++;
+    return new Promise<undefined>((resolve) => releases.push(() => resolve(undefined)));
+  };
+  const first = probeFilesystem('/dead/nfs-a', hang);
+  t.equal(probeFilesystem('/dead/nfs-a', hang), first, 'the same running probe, not a second one');
+  const second = probeFilesystem('/dead/nfs-b', hang);
+  await t.rejects(probeFilesystem('/dead/nfs-c', hang), { code: 'EPROBESHANGING' }, 'a third hanging path is not probed');
+  t.equal(reads, 2, 'two libuv calls at most');
+  releases.forEach((release) => release());
+  await Promise.all([first, second]);
+  const again = await probeFilesystem('/', undefined);
+  t.ok(again !== undefined && again.capacityBytes > 0, 'probes run again once the stuck ones returned');
+});

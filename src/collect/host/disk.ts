@@ -27,7 +27,9 @@ export function sumDistinctFilesystems(filesystems: readonly FilesystemFigures[]
 
 async function readFilesystem(path: string): Promise<FilesystemFigures | undefined> {
   try {
-    const [info, fs] = await Promise.all([stat(path), statfs(path)]);
+    // One after the other: a dead mount then holds one libuv thread, not two.
+    const fs = await statfs(path);
+    const info = await stat(path);
     // Used as df(1) counts it: blocks not free, reserved blocks included.
     return { device: info.dev, capacityBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize };
   } catch (error) {
@@ -36,13 +38,42 @@ async function readFilesystem(path: string): Promise<FilesystemFigures | undefin
   }
 }
 
+/**
+ * libuv runs every file call and DNS lookup on four threads. A statfs on a dead
+ * NFS mount holds one until the kernel gives up, and a timeout on our side does
+ * not free it. So a probe still running is joined, never started again, and at
+ * most this many paths may be stuck at once: the buffer's writes and DNS keep
+ * the other threads.
+ */
+export const MAX_UNFINISHED_PROBES = 2;
+const unfinishedProbes = new Map<string, Promise<FilesystemFigures | undefined>>();
+
+export class TooManyHangingProbes extends Error {
+  readonly code = 'EPROBESHANGING';
+  constructor(path: string) {
+    super(`not probing ${path}: ${MAX_UNFINISHED_PROBES} filesystem calls have not returned yet (a dead mount?)`);
+  }
+}
+
+/** The probe of `path` now running, or a new one when there is room. */
+export function probeFilesystem(path: string, read: (path: string) => Promise<FilesystemFigures | undefined> = readFilesystem): Promise<FilesystemFigures | undefined> {
+  const running = unfinishedProbes.get(path);
+  if (running !== undefined) return running;
+  if (unfinishedProbes.size >= MAX_UNFINISHED_PROBES) return Promise.reject(new TooManyHangingProbes(path));
+  const probe = read(path);
+  unfinishedProbes.set(path, probe);
+  const forget = () => unfinishedProbes.delete(path);
+  probe.then(forget, forget);
+  return probe;
+}
+
 /** The filesystems that hold the node's data (config: diskPaths); paths that do not exist are skipped. */
 export function diskCollector(paths: readonly string[], kind: CollectorKind): Collector {
   return {
     name: kind === 'static' ? 'host-disk-capacity' : 'host-disk-usage',
     kind,
     async collect({ nowMs }): Promise<MetricPoint[]> {
-      const found = (await Promise.all(paths.map(readFilesystem))).filter((fs): fs is FilesystemFigures => fs !== undefined);
+      const found = (await Promise.all(paths.map((path) => probeFilesystem(path)))).filter((fs): fs is FilesystemFigures => fs !== undefined);
       if (found.length === 0) return [];
       const total = sumDistinctFilesystems(found);
       return kind === 'static'

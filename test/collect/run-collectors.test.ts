@@ -1,0 +1,52 @@
+import t from 'tap';
+import { runCollectors } from '../../src/collect/run-collectors.js';
+import type { Collector } from '../../src/collect/collector.js';
+import type { MetricPoint } from '../../src/model.js';
+import { silentLogger, type Logger } from '../../src/log.js';
+
+function recordingLog(): { log: Logger; warnings: string[] } {
+  const warnings: string[] = [];
+  return { log: { ...silentLogger, warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) }, warnings };
+}
+
+t.test('a collector that ignores its deadline is not called again until its call returns', async (t) => {
+  let calls = 0;
+  const stuck: Collector = {
+    name: 'dead-nfs',
+    kind: 'dynamic',
+    collect: () => {
+      calls++;
+      return new Promise<MetricPoint[]>(() => {});
+    },
+  };
+  const { log, warnings } = recordingLog();
+  const tick = () => runCollectors([stuck], 'dynamic', { timeoutMs: 20, signal: new AbortController().signal, log, nowMs: 1 });
+
+  t.same((await tick()).failed, ['dead-nfs'], 'the first call times out');
+  t.same((await tick()).failed, ['dead-nfs'], 'the second round fails at once');
+  t.same((await tick()).failed, ['dead-nfs']);
+  t.equal(calls, 1, 'called once while its first call has not returned');
+  t.match(warnings[1], /previous call has not returned yet/);
+
+});
+
+t.test('once the stuck call returns, the same collector runs again', async (t) => {
+  let calls = 0;
+  let release: () => void = () => {};
+  const collector: Collector = {
+    name: 'slow-once',
+    kind: 'dynamic',
+    collect: async ({ nowMs }) => {
+      calls++;
+      if (calls === 1) await new Promise<void>((resolve) => (release = resolve));
+      return [{ name: 'm', labels: {}, value: calls, timestampMs: nowMs }];
+    },
+  };
+  const run = () => runCollectors([collector], 'dynamic', { timeoutMs: 20, signal: new AbortController().signal, log: silentLogger, nowMs: 5 });
+  t.same((await run()).failed, ['slow-once']);
+  release();
+  await new Promise((resolve) => setImmediate(resolve));
+  const second = await run();
+  t.same(second.points, [{ name: 'm', labels: {}, value: 2, timestampMs: 5 }]);
+  t.equal(calls, 2);
+});
