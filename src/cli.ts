@@ -87,6 +87,17 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('status')
+    .description("what the daemon last did: last send, last error, buffered samples, dropped counts, next send (works while it runs)")
+    .addOption(configOption())
+    .action(async (options: { config: string }) => {
+      const { showStatus } = await import('./commands/status.js');
+      const result = await showStatus(await loadConfig(options.config));
+      process.stdout.write(result.text);
+      if (!result.ok) throw new CliExit(EXIT_FAILED);
+    });
+
+  program
     .command('receive')
     .description('an embedded receiver enforcing what the Telemetry API enforces on /metrics/v1/receive; prints each accepted series')
     .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:9411', parseListen)

@@ -1,0 +1,54 @@
+import t from 'tap';
+import { mkfifo } from '../helpers/fifo.js';
+import path from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { formatStatus } from '../../src/commands/status.js';
+import { readStatus, writeStatus, type DaemonStatus } from '../../src/agent/status-file.js';
+import { tempDir } from '../helpers/files.js';
+
+const NOW = Date.parse('2026-11-23T12:00:00Z');
+const status: DaemonStatus = {
+  format: 1,
+  pid: 4242,
+  startedAtMs: NOW - 3 * 86_400_000,
+  updatedAtMs: NOW - 30_000,
+  endpoint: 'https://infogw.api.openshift.com/metrics/v1/receive',
+  lastSuccess: { atMs: NOW - 3_600_000, requests: 2, samples: 96 },
+  lastError: { atMs: NOW - 60_000, reason: 'HTTP 503: busy' },
+  nextSendAtMs: NOW + 1_800_000,
+  buffer: { kind: 'disk', samples: 1200, bytesOnDisk: 20_480, oldestSampleMs: NOW - 7_200_000, dropped: { full: 3, age: 0, rejected: 12 } },
+};
+
+t.test('status round-trips through the file and reads as an admin expects', async (t) => {
+  const dir = await tempDir();
+  await writeStatus(dir, status);
+  const read = await readStatus(dir);
+  t.same(read, { kind: 'ok', status });
+  t.equal(
+    formatStatus(status, true, NOW),
+    [
+      'daemon:        running (pid 4242, since 2026-11-20T12:00:00.000Z (3d ago))',
+      'endpoint:      https://infogw.api.openshift.com/metrics/v1/receive',
+      'last success:  2026-11-23T11:00:00.000Z (60m ago), 2 requests, 96 samples',
+      'last error:    2026-11-23T11:59:00.000Z (60s ago): HTTP 503: busy',
+      'next send:     2026-11-23T12:30:00.000Z (in 30m)',
+      'buffered:      1200 samples (20480 bytes on disk)',
+      'oldest sample: 2026-11-23T10:00:00.000Z (2h ago)',
+      'dropped:       3 full, 12 rejected',
+      '',
+    ].join('\n'),
+  );
+  t.match(formatStatus({ ...status, lastError: undefined, buffer: { ...status.buffer, kind: 'memory', dropped: {} } }, false, NOW), /daemon: {8}not running \(last update .*\(30s ago\)\)\n[\s\S]*last error: {4}none\nnext send: {5}when the daemon runs\nbuffered: {6}1200 samples \(in memory, lost at a restart\)[\s\S]*dropped: {7}none\n$/);
+});
+
+t.test('a missing, foreign, oversized or FIFO status file is a value, never a hang', async (t) => {
+  const dir = await tempDir();
+  t.same(await readStatus(dir), { kind: 'missing' });
+  await writeFile(path.join(dir, 'status.json'), '{"format": 9}');
+  t.match(await readStatus(dir), { kind: 'unreadable', reason: /not a status this version writes/ });
+  await writeFile(path.join(dir, 'status.json'), 'x'.repeat(70_000));
+  t.match(await readStatus(dir), { kind: 'unreadable', reason: /larger than 65536 bytes/ });
+  const fifoDir = await tempDir();
+  await mkfifo(path.join(fifoDir, 'status.json'));
+  t.match(await readStatus(fifoDir), { kind: 'unreadable', reason: /not a regular file/ });
+});
