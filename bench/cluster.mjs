@@ -10,7 +10,9 @@ import v8 from 'node:v8';
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { KubeConnection } from '../dist/collect/cluster/connection.js';
-import { resourceCountCollector, containerCountCollector, objectCountCollector } from '../dist/collect/cluster/collectors.js';
+import { resourceCountCollector } from '../dist/collect/cluster/resource-count.js';
+import { containerCountCollector } from '../dist/collect/cluster/container-count.js';
+import { objectCountCollector } from '../dist/collect/cluster/object-count.js';
 import { loadKubeEndpoint } from '../dist/collect/cluster/kubeconfig.js';
 import { silentLogger } from '../dist/log.js';
 

@@ -27,7 +27,7 @@ async function clusterPart(config: Config, log: Logger, options: PipelineOptions
   if (config.kubeconfig === '' && !(await inClusterAvailable())) return undefined;
   const [{ KubeConnection }, cluster, { loadKubeEndpoint }] = await Promise.all([
     import('../collect/cluster/connection.js'),
-    import('../collect/cluster/collectors.js'),
+    import('../collect/cluster/index.js'),
     import('../collect/cluster/kubeconfig.js'),
   ]);
   const connection = new KubeConnection(config.kubeconfig, loadKubeEndpoint, Math.min(config.requestTimeoutMs, config.collectTimeoutMs), log);

@@ -14,5 +14,7 @@ export interface CollectContext {
 export interface Collector {
   readonly name: string;
   readonly kind: CollectorKind;
+  /** HELP text of each metric this collector produces, by metric name (what `show` prints). */
+  readonly help: Readonly<Record<string, string>>;
   collect(context: CollectContext): Promise<readonly MetricPoint[]>;
 }

@@ -2,20 +2,6 @@
 import { METRIC_NAME_LABEL, type Label } from '../model.js';
 import type { ReportSeries } from './build-report.js';
 
-const HELP: Readonly<Record<string, string>> = {
-  'cluster:capacity_cpu_cores:sum': 'CPU cores of the node.',
-  'cluster:capacity_memory_bytes:sum': 'Memory of the node in bytes.',
-  'cluster:cpu_usage_cores:sum': 'CPU cores in use, averaged since the previous sample.',
-  'cluster:memory_usage_bytes:sum': 'Memory in use in bytes (total minus available).',
-  'cluster:capacity_disk_bytes:sum': 'Size in bytes of the filesystems holding the node data.',
-  'cluster:disk_usage_bytes:sum': 'Bytes used on the filesystems holding the node data.',
-  microshift_version: 'MicroShift version, OS version and deployment type, always 1.',
-  'cluster:usage:resources:sum': 'Number of Kubernetes objects by resource.',
-  'cluster:usage:containers:sum': 'Running containers.',
-  'cluster:usage:container_images:sum': 'Container images stored on the node.',
-  'instance:etcd_object_counts:sum': 'Objects stored by the API server.',
-};
-
 function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
@@ -34,7 +20,8 @@ function formatValue(value: number): string {
   return String(value);
 }
 
-export function toExposition(series: readonly ReportSeries[]): string {
+/** `help`: HELP text by metric name, from the collectors that made the series. */
+export function toExposition(series: readonly ReportSeries[], help: Readonly<Record<string, string>>): string {
   const byName = new Map<string, ReportSeries[]>();
   for (const item of series) {
     const name = item.series.labels.find((label) => label.name === METRIC_NAME_LABEL)?.value ?? '';
@@ -42,7 +29,7 @@ export function toExposition(series: readonly ReportSeries[]): string {
   }
   const lines: string[] = [];
   for (const name of [...byName.keys()].sort()) {
-    lines.push(`# HELP ${name} ${HELP[name] ?? 'Collected by edge-telemetry.'}`, `# TYPE ${name} gauge`);
+    lines.push(`# HELP ${name} ${help[name] ?? 'Collected by edge-telemetry.'}`, `# TYPE ${name} gauge`);
     for (const item of byName.get(name) ?? []) {
       const labels = formatLabels(item.series.labels);
       for (const sample of item.series.samples) lines.push(`${labels} ${formatValue(sample.value)} ${sample.timestampMs}`);

@@ -60,9 +60,9 @@ t.test('os-release, arch, disks, version', async (t) => {
 
 t.test('a hanging or failing collector costs only its own series', async (t) => {
   const result = await runCollectors([
-    { name: 'hangs', kind: 'dynamic', collect: () => new Promise(() => {}) },
-    { name: 'throws', kind: 'dynamic', collect: async () => { throw new Error('boom'); } },
-    { name: 'fine', kind: 'dynamic', collect: async ({ nowMs }) => [{ name: 'm', labels: {}, value: 1, timestampMs: nowMs }] },
+    { name: 'hangs', kind: 'dynamic', help: {}, collect: () => new Promise(() => {}) },
+    { name: 'throws', kind: 'dynamic', help: {}, collect: async () => { throw new Error('boom'); } },
+    { name: 'fine', kind: 'dynamic', help: {}, collect: async ({ nowMs }) => [{ name: 'm', labels: {}, value: 1, timestampMs: nowMs }] },
   ], 'dynamic', { timeoutMs: 200, signal: new AbortController().signal, log: silentLogger, nowMs: 9 });
   t.same(result.failed, ['hangs', 'throws']);
   t.same(result.points, [{ name: 'm', labels: {}, value: 1, timestampMs: 9 }]);

@@ -14,6 +14,7 @@ t.test('a collector that ignores its deadline is not called again until its call
   const stuck: Collector = {
     name: 'dead-nfs',
     kind: 'dynamic',
+    help: {},
     collect: () => {
       calls++;
       return new Promise<MetricPoint[]>(() => {});
@@ -36,6 +37,7 @@ t.test('once the stuck call returns, the same collector runs again', async (t) =
   const collector: Collector = {
     name: 'slow-once',
     kind: 'dynamic',
+    help: {},
     collect: async ({ nowMs }) => {
       calls++;
       if (calls === 1) await new Promise<void>((resolve) => (release = resolve));

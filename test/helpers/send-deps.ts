@@ -7,7 +7,7 @@ import { TOKEN } from './files.js';
 
 /** A collector with fixed figures, so a test knows exactly what should arrive. */
 export function fixedCollector(kind: 'static' | 'dynamic', name: string, value: () => number): Collector {
-  return { name, kind, collect: async ({ nowMs }) => [{ name, labels: {}, value: value(), timestampMs: nowMs }] };
+  return { name, kind, help: {}, collect: async ({ nowMs }) => [{ name, labels: {}, value: value(), timestampMs: nowMs }] };
 }
 
 export function sendDeps(url: string, overrides: Partial<SendDeps> = {}, log: Logger = silentLogger): SendDeps {

@@ -1,4 +1,9 @@
-import type { ExtraResource } from '../../config/schema.js';
+/** A `group/version/resource` an admin asks to count (config: extraResources). */
+export interface ExtraResource {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+}
 
 export interface ResourceRef {
   /** The `resource` label: `<resource>` for the core group, `<resource>.<group>` otherwise. */

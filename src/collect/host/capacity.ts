@@ -2,26 +2,16 @@ import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Labels } from '../../model.js';
 import type { Collector } from '../collector.js';
+import { ARCH_LABEL, OS_ID_LABEL, type NodeCapacitySource } from '../node-capacity.js';
 import { hostFile, type HostPaths } from './host-paths.js';
 import { kubernetesArch, parseOsRelease } from './os-release.js';
 
 export const CPU_CAPACITY_METRIC = 'cluster:capacity_cpu_cores:sum';
 export const MEMORY_CAPACITY_METRIC = 'cluster:capacity_memory_bytes:sum';
-
-export const ARCH_LABEL = 'label_kubernetes_io_arch';
-export const OS_ID_LABEL = 'label_node_openshift_io_os_id';
-export const INSTANCE_TYPE_LABEL = 'label_beta_kubernetes_io_instance_type';
-
-export interface NodeCapacity {
-  readonly labels: Labels;
-  readonly cpuCores: number;
-  readonly memoryBytes: number;
-}
-
-export interface NodeCapacitySource {
-  /** Capacity per set of node labels from the cluster, or undefined to fall back to the host's own. */
-  capacity(signal: AbortSignal): Promise<readonly NodeCapacity[] | undefined>;
-}
+const HELP = {
+  [CPU_CAPACITY_METRIC]: 'CPU cores of the node.',
+  [MEMORY_CAPACITY_METRIC]: 'Memory of the node in bytes.',
+};
 
 export async function hostCapacityLabels(host: HostPaths, signal?: AbortSignal): Promise<Labels> {
   const labels: Record<string, string> = { [ARCH_LABEL]: kubernetesArch(process.arch) };
@@ -38,6 +28,7 @@ export async function hostCapacityLabels(host: HostPaths, signal?: AbortSignal):
 export function capacityCollector(host: HostPaths, cluster?: NodeCapacitySource): Collector {
   return {
     name: 'capacity',
+    help: HELP,
     kind: 'static',
     async collect({ signal, nowMs }) {
       const fromCluster = await cluster?.capacity(signal);

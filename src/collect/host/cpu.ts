@@ -5,12 +5,14 @@ import { coresInUse, parseProcStat, type CpuTimes } from './proc-stat.js';
 import { hostFile, type HostPaths } from './host-paths.js';
 
 export const CPU_USAGE_METRIC = 'cluster:cpu_usage_cores:sum';
+const HELP = { [CPU_USAGE_METRIC]: 'CPU cores in use, averaged since the previous sample.' };
 
 /** Keeps the previous /proc/stat reading so each sample averages since the last one. */
 export function cpuUsageCollector(host: HostPaths, cores: () => number = () => os.cpus().length): Collector {
   let previous: CpuTimes | undefined;
   return {
     name: 'host-cpu-usage',
+    help: HELP,
     kind: 'dynamic',
     async collect({ signal, nowMs }) {
       const current = parseProcStat(await readFile(hostFile(host, '/proc/stat'), { encoding: 'utf8', signal }));

@@ -4,6 +4,10 @@ import type { Collector, CollectorKind } from '../collector.js';
 
 export const DISK_CAPACITY_METRIC = 'cluster:capacity_disk_bytes:sum';
 export const DISK_USAGE_METRIC = 'cluster:disk_usage_bytes:sum';
+const HELP = {
+  [DISK_CAPACITY_METRIC]: 'Size in bytes of the filesystems holding the node data.',
+  [DISK_USAGE_METRIC]: 'Bytes used on the filesystems holding the node data.',
+};
 
 export interface FilesystemFigures {
   readonly device: number;
@@ -72,6 +76,7 @@ export function diskCollector(paths: readonly string[], kind: CollectorKind): Co
   return {
     name: kind === 'static' ? 'host-disk-capacity' : 'host-disk-usage',
     kind,
+    help: kind === 'static' ? { [DISK_CAPACITY_METRIC]: HELP[DISK_CAPACITY_METRIC] } : { [DISK_USAGE_METRIC]: HELP[DISK_USAGE_METRIC] },
     async collect({ nowMs }): Promise<MetricPoint[]> {
       const found = (await Promise.all(paths.map((path) => probeFilesystem(path)))).filter((fs): fs is FilesystemFigures => fs !== undefined);
       if (found.length === 0) return [];

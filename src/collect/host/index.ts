@@ -1,6 +1,6 @@
 import type { Collector } from '../collector.js';
-import type { DeploymentType } from '../../identity/deployment-type.js';
-import { capacityCollector, type NodeCapacitySource } from './capacity.js';
+import { capacityCollector } from './capacity.js';
+import type { NodeCapacitySource } from '../node-capacity.js';
 import { cpuUsageCollector } from './cpu.js';
 import { diskCollector } from './disk.js';
 import { memoryUsageCollector } from './memory.js';
@@ -10,7 +10,8 @@ import type { HostPaths } from './host-paths.js';
 export interface HostCollectorOptions {
   readonly host: HostPaths;
   readonly diskPaths: readonly string[];
-  readonly deploymentType: () => Promise<DeploymentType>;
+  /** MicroShift's deployment type (rpm, ostree, bootc), found by the caller. */
+  readonly deploymentType: () => Promise<string>;
   readonly cluster?: NodeCapacitySource;
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
 }

@@ -3,6 +3,7 @@ import { mem } from 'systeminformation/lib/memory.js';
 import type { Collector } from '../collector.js';
 
 export const MEMORY_USAGE_METRIC = 'cluster:memory_usage_bytes:sum';
+const HELP = { [MEMORY_USAGE_METRIC]: 'Memory in use in bytes (total minus available).' };
 
 /**
  * Bytes in use: total minus what the kernel says is available (MemAvailable),
@@ -12,6 +13,7 @@ export const MEMORY_USAGE_METRIC = 'cluster:memory_usage_bytes:sum';
 export function memoryUsageCollector(): Collector {
   return {
     name: 'host-memory-usage',
+    help: HELP,
     kind: 'dynamic',
     async collect({ nowMs }) {
       const memory = await mem();

@@ -1,11 +1,11 @@
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import type { Collector } from '../collector.js';
-import type { DeploymentType } from '../../identity/deployment-type.js';
 import { hostFile, type HostPaths } from './host-paths.js';
 import { parseOsRelease } from './os-release.js';
 
 export const VERSION_METRIC = 'microshift_version';
+const HELP = { [VERSION_METRIC]: 'MicroShift version, OS version and deployment type, always 1.' };
 export const UNKNOWN_VERSION = 'unknown';
 
 /** Pure: the version out of `microshift version -o json` ({"gitVersion": "4.18.0-..."}). */
@@ -29,7 +29,8 @@ function microShiftVersion(signal: AbortSignal): Promise<string | undefined> {
 }
 
 export interface VersionSources {
-  readonly deploymentType: () => Promise<DeploymentType>;
+  /** MicroShift's deployment type (rpm, ostree, bootc), found by the caller. */
+  readonly deploymentType: () => Promise<string>;
   /** Overrides asking the microshift binary (tests, or the cluster's own version). */
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
 }
@@ -37,6 +38,7 @@ export interface VersionSources {
 export function versionCollector(host: HostPaths, sources: VersionSources): Collector {
   return {
     name: 'microshift-version',
+    help: HELP,
     kind: 'static',
     async collect({ signal, nowMs }) {
       const [version, osRelease, deploymentType] = await Promise.all([
