@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFile, readFile } from 'node:fs/promises';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { tempDir, writeConfig, TOKEN } from '../helpers/files.js';
-import { ensurePrometheusInstalled } from '../helpers/prometheus.js';
+import { ensureDebianBinary } from '../helpers/debian.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 
 t.test('status: Disabled: one line, nothing sent, exit 0', async (t) => {
@@ -43,7 +43,7 @@ t.test('show prints valid exposition and redacted headers, no network', async (t
   t.match(result.stdout, '# Authorization: Bearer <redacted>');
   t.match(result.stdout, '# pull secret: ok');
   t.match(result.stdout, /cluster:cpu_usage_cores:sum\{_id="cluster-0123",type="microshift-rpm"\} [\d.e-]+ \d{13}\n/);
-  ensurePrometheusInstalled();
+  ensureDebianBinary('/usr/bin/promtool', 'prometheus');
   const lint = spawnSync('promtool', ['check', 'metrics'], { input: result.stdout, encoding: 'utf8' });
   // promtool parses everything (exit 1 would be a parse error); its only
   // lint complaint is the ':' that recording-rule names such as

@@ -1,23 +1,12 @@
 // A real Prometheus (Debian's package, 2.42) as the remote-write receiver under test.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { tempDir } from './files.js';
+import { ensureDebianBinary, waitUntilReady } from './debian.js';
 import { freePort } from '../../scripts/free-port.mjs';
 
 const BINARY = '/usr/bin/prometheus';
-
-/** Installs Debian's prometheus when absent (CI runs as root); no service starts by itself here. */
-export function ensurePrometheusInstalled(): void {
-  if (existsSync(BINARY)) return;
-  if (process.getuid?.() !== 0) throw new Error('prometheus is not installed and this is not root: apt-get install prometheus');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'prometheus'], {
-    stdio: 'inherit',
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-  });
-}
 
 export interface RunningPrometheus {
   readonly baseUrl: string;
@@ -28,7 +17,7 @@ export interface RunningPrometheus {
 }
 
 export async function startPrometheus(): Promise<RunningPrometheus> {
-  ensurePrometheusInstalled();
+  ensureDebianBinary(BINARY, 'prometheus');
   const dir = await tempDir('edge-telemetry-prometheus-');
   const port = await freePort();
   const configFile = path.join(dir, 'prometheus.yml');
@@ -49,14 +38,7 @@ export async function startPrometheus(): Promise<RunningPrometheus> {
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-    const ready = await fetch(`${baseUrl}/-/ready`).then((response) => response.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error(`prometheus not ready in 60 s: ${log}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitUntilReady('prometheus', () => fetch(`${baseUrl}/-/ready`).then((response) => response.ok, () => false), () => child.exitCode !== null, () => log);
   const api = async (pathAndQuery: string) => {
     const response = await fetch(`${baseUrl}${pathAndQuery}`);
     const body = (await response.json()) as { status: string; data: { result: unknown } };
