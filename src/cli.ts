@@ -72,7 +72,17 @@ export function buildProgram(): Command {
     .command('show')
     .description('print the report that would be sent (Prometheus text format) and the request headers, token redacted; sends nothing')
     .addOption(configOption())
-    .action(async (options: { config: string }) => {
+    .option('--file <export>', 'print what an export file (edge-telemetry export) holds instead; reads no config')
+    .action(async (options: { config: string; file?: string }) => {
+      if (options.file !== undefined) {
+        const { showExportFile } = await import('./commands/show-file.js');
+        const shown = await showExportFile(options.file);
+        if (!shown.ok) {
+          process.stderr.write(`edge-telemetry: ${shown.reason}\n`);
+          throw new CliExit(EXIT_FAILED);
+        }
+        return void process.stdout.write(shown.text);
+      }
       const config = await loadConfig(options.config);
       const { showReport } = await import('./commands/show.js');
       process.stdout.write(await showReport(config, logger()));

@@ -25,7 +25,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     const headerLines = Object.entries(headers).map(([name, value]) => `# ${name}: ${value}`);
     const status = config.status === 'Disabled' ? ['# status: Disabled, nothing is sent while it stays so'] : [];
     return [
-      toExposition(report.series, Object.assign({}, ...deps.collectors.map((collector) => collector.help))).trimEnd(),
+      toExposition(report.series.map((item) => item.series), Object.assign({}, ...deps.collectors.map((collector) => collector.help))).trimEnd(),
       '',
       `# POST ${config.endpoint}`,
       ...headerLines,

@@ -1,6 +1,5 @@
 // Pure: a report as Prometheus text exposition (0.0.4), what `show` prints.
-import { METRIC_NAME_LABEL, type Label } from '../model.js';
-import type { ReportSeries } from './build-report.js';
+import { METRIC_NAME_LABEL, type Label, type Series } from '../model.js';
 
 function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -21,18 +20,18 @@ function formatValue(value: number): string {
 }
 
 /** `help`: HELP text by metric name, from the collectors that made the series. */
-export function toExposition(series: readonly ReportSeries[], help: Readonly<Record<string, string>>): string {
-  const byName = new Map<string, ReportSeries[]>();
+export function toExposition(series: readonly Series[], help: Readonly<Record<string, string>>): string {
+  const byName = new Map<string, Series[]>();
   for (const item of series) {
-    const name = item.series.labels.find((label) => label.name === METRIC_NAME_LABEL)?.value ?? '';
+    const name = item.labels.find((label) => label.name === METRIC_NAME_LABEL)?.value ?? '';
     byName.set(name, [...(byName.get(name) ?? []), item]);
   }
   const lines: string[] = [];
   for (const name of [...byName.keys()].sort()) {
     lines.push(`# HELP ${name} ${help[name] ?? 'Collected by edge-telemetry.'}`, `# TYPE ${name} gauge`);
     for (const item of byName.get(name) ?? []) {
-      const labels = formatLabels(item.series.labels);
-      for (const sample of item.series.samples) lines.push(`${labels} ${formatValue(sample.value)} ${sample.timestampMs}`);
+      const labels = formatLabels(item.labels);
+      for (const sample of item.samples) lines.push(`${labels} ${formatValue(sample.value)} ${sample.timestampMs}`);
     }
   }
   return lines.join('\n') + '\n';

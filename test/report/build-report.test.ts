@@ -62,9 +62,9 @@ t.test('label rules', async (t) => {
 
 t.test('exposition escapes label values and groups families', async (t) => {
   const report = buildReport([point('m', { path: 'a"b\\c\nd' }, 1.5, 42), point('m', { path: 'z' }, 2, 42)], [], identity);
-  const text = toExposition(report.series, { m: 'A gauge for the test.' });
+  const text = toExposition(report.series.map((item) => item.series), { m: 'A gauge for the test.' });
   t.equal(text.match(/# TYPE m gauge/g)?.length, 1);
   t.equal(text.match(/# HELP m A gauge for the test\./g)?.length, 1, 'HELP from the collector, once per family');
-  t.match(toExposition(report.series, {}), '# HELP m Collected by edge-telemetry.');
+  t.match(toExposition(report.series.map((item) => item.series), {}), '# HELP m Collected by edge-telemetry.');
   t.match(text, 'm{_id="cid-1",path="a\\"b\\\\c\\nd",type="microshift-rpm"} 1.5 42');
 });

@@ -1,0 +1,43 @@
+// `edge-telemetry show --file FILE`: what an export file holds, in the same
+// text format `show` prints, without sending anything.
+import { readFile } from 'node:fs/promises';
+import { parseExport } from '../remote-write/export-file.js';
+import { decodeWriteRequest } from '../receiver/decode.js';
+import { toExposition } from '../report/exposition.js';
+import type { Series } from '../model.js';
+
+/** Largest body a request in the file may decode to; the Telemetry API's own limit is far below. */
+const MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024;
+
+export type ShownFile = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
+
+/** Pure: the file's text to what `show` prints. */
+export function describeExport(text: string): ShownFile {
+  const parsed = parseExport(text);
+  if (!parsed.ok) return parsed;
+  const series: Series[] = [];
+  for (const [index, request] of parsed.requests.entries()) {
+    const verdict = decodeWriteRequest(request.body, MAX_UNCOMPRESSED_BYTES);
+    if (!verdict.ok) return { ok: false, reason: `request ${index}: ${verdict.message}` };
+    series.push(...verdict.series);
+  }
+  const { header } = parsed;
+  return {
+    ok: true,
+    text: [
+      toExposition(series, {}).trimEnd(),
+      '',
+      `# export of cluster ${header.clusterId} made ${new Date(header.createdAtMs).toISOString()} by ${header.agent}`,
+      `# ${header.requests} requests, ${header.samples} samples; nothing was sent`,
+      '',
+    ].join('\n'),
+  };
+}
+
+export async function showExportFile(file: string, readText: (file: string) => Promise<string> = (name) => readFile(name, 'utf8')): Promise<ShownFile> {
+  try {
+    return describeExport(await readText(file));
+  } catch (error) {
+    return { ok: false, reason: `${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+  }
+}
