@@ -4,8 +4,6 @@ import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../bounded-file.js';
 import { IdentityError } from './errors.js';
 
 export const GENERATED_ID_FILE = 'cluster-id';
-/** Where MicroShift keeps its cluster id (the kube-system namespace's UID), written on its first start. */
-export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
 /** An id is at most 128 characters; a file much larger is not an id file. */
 export const MAX_CLUSTER_ID_BYTES = 4 * KIB;
 
