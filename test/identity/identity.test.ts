@@ -4,7 +4,7 @@ import path from 'node:path';
 import { parsePullSecret, readPullSecretToken } from '../../src/identity/pull-secret.js';
 import { resolveClusterId } from '../../src/identity/cluster-id.js';
 import { classifyDeployment } from '../../src/identity/deployment-type.js';
-import { tempDir, TOKEN, writeConfig } from '../helpers/files.js';
+import { ownTempDir, TOKEN, writeConfig } from '../helpers/files.js';
 import { runCli } from '../helpers/cli.js';
 
 t.test('broken pull secrets name exactly what is missing', async (t) => {
@@ -23,7 +23,7 @@ t.test('broken pull secrets name exactly what is missing', async (t) => {
 });
 
 t.test('pull secret errors never quote the content', async (t) => {
-  const dir = await tempDir();
+  const dir = await ownTempDir(t);
   const file = path.join(dir, 'ps');
   await writeFile(file, `{"auths": {"cloud.openshift.com": {"auth": "${TOKEN}"`);
   await t.rejects(readPullSecretToken(file), { message: `pull secret ${file}: not valid JSON`, code: 'EPULLSECRET_MALFORMED' });
@@ -31,7 +31,7 @@ t.test('pull secret errors never quote the content', async (t) => {
 });
 
 t.test('cluster id: configured, generated once and kept, or an error with a code', async (t) => {
-  const dir = await tempDir();
+  const dir = await ownTempDir(t);
   const first = await resolveClusterId('', path.join(dir, 'data'));
   if (first.kind !== 'ok') throw first.error;
   t.match(first.id, /^[0-9a-f-]{36}$/);
@@ -59,7 +59,7 @@ t.test('cluster id: configured, generated once and kept, or an error with a code
 });
 
 t.test('a broken cluster id file stops the daemon with one line and exit 2', async (t) => {
-  const dir = await tempDir();
+  const dir = await ownTempDir(t);
   const file = await writeConfig(dir, {});
   await writeFile(path.join(dir, 'cluster-id'), '');
   for (const command of ['run', 'once', 'check-config', 'show']) {
