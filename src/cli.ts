@@ -104,8 +104,8 @@ export function buildProgram(): Command {
     .addOption(configOption())
     .action(async (options: { config: string }) => {
       const config = await loadConfig(options.config);
-      // As `run` decides at start: a broken id file is exit 2, one not there yet is waited for.
-      const clusterId = await checkClusterIdFile(config.clusterIdFile);
+      // As `run` decides at start: a broken id file is exit 2, one not there yet is waited for (neither matters when Disabled).
+      const clusterId = config.status === 'Enabled' ? await checkClusterIdFile(config.clusterIdFile) : 'ok';
       process.stdout.write(effectiveConfigYaml(config));
       if (clusterId === 'missing') process.stderr.write(`edge-telemetry: note: ${missingIdLine(config)}; the daemon waits for it and sends once it appears\n`);
     });

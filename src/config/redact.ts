@@ -42,8 +42,13 @@ export function quoteValue(value: unknown): string {
   return redactCredentials(text);
 }
 
+/** The merged config, headed by the files it came from in the order applied, so an admin sees which drop-ins counted. */
 export function effectiveConfigYaml(config: Config): string {
-  return stringify({
+  const sources = [
+    `# ${config.file}${config.kind === 'microshift' ? ' (a MicroShift config: drop-ins from config.d/)' : ''}`,
+    ...config.dropIns.map((dropIn) => `# + ${dropIn}`),
+  ];
+  return sources.join('\n') + '\n' + stringify({
     telemetry: {
       status: config.status,
       endpoint: config.endpoint,

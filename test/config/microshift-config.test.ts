@@ -195,3 +195,19 @@ t.test('config and drop-ins that are not small regular files: one line naming th
   await symlink('/dev/zero', path.join(dir, 'own', 'telemetry.d', '10-zero.yaml'));
   await t.rejects(loadConfig(own), { message: `${path.join(dir, 'own', 'telemetry.d', '10-zero.yaml')}: not a regular file (a character device)` });
 });
+
+t.test('check-config shows which files counted, and an opt-out needs no cluster id', async (t) => {
+  const dir = await tree(t, {
+    'microshift/config.yaml': 'dns:\n  baseDomain: example.com\n',
+    'microshift/config.d/10-telemetry.yaml': 'telemetry:\n  status: Disabled\n',
+  });
+  const main = path.join(dir, 'microshift', 'config.yaml');
+  const result = await runCli(['check-config', '--config', main]);
+  t.equal(result.code, 0, result.stderr);
+  t.equal(result.stderr, '', 'no note about a cluster id that a Disabled node never needs');
+  t.match(
+    result.stdout,
+    `# ${main} (a MicroShift config: drop-ins from config.d/)\n# + ${path.join(dir, 'microshift', 'config.d', '10-telemetry.yaml')}\ntelemetry:\n  status: Disabled\n`,
+  );
+  t.match(result.stdout, `clusterIdFile: ${MICROSHIFT_CLUSTER_ID_FILE}\n`);
+});

@@ -6,6 +6,7 @@ import { resolveClusterId } from '../../src/identity/cluster-id.js';
 import { classifyDeployment } from '../../src/identity/deployment-type.js';
 import { ownTempDir, TOKEN, writeConfig } from '../helpers/files.js';
 import { runCli } from '../helpers/cli.js';
+import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 
 t.test('broken pull secrets name exactly what is missing', async (t) => {
   const file = '/etc/crio/openshift-pull-secret';
@@ -75,4 +76,41 @@ t.test('deployment type as MicroShift detects it', async (t) => {
   t.equal(classifyDeployment('{"status": {"type": null}}', true), 'microshift-ostree');
   t.equal(classifyDeployment('garbage', false), 'microshift-rpm');
   t.equal(classifyDeployment(undefined, false), 'microshift-rpm');
+});
+
+t.test('a cluster id or pull secret that is not a small regular file: one line naming it, at once', async (t) => {
+  const { mkfifo } = await import('../helpers/fifo.js');
+  const { symlink, truncate, rm } = await import('node:fs/promises');
+  const receiver = await startScriptedReceiver([]);
+  t.teardown(receiver.close);
+  const dir = await ownTempDir(t);
+  const config = await writeConfig(dir, { endpoint: receiver.url });
+  const idFile = path.join(dir, 'cluster-id');
+  const secret = path.join(dir, 'pull-secret.json');
+  const kinds: [string, (file: string) => Promise<void>, string][] = [
+    ['FIFO', (file) => mkfifo(file), 'not a regular file (a FIFO)'],
+    ['/dev/zero', (file) => symlink('/dev/zero', file), 'not a regular file (a character device)'],
+    ['50 MB', async (file) => { await writeFile(file, ''); await truncate(file, 50 * 1024 * 1024); }, `larger than ${'{LIMIT}'} (${50 * 1024 * 1024} bytes)`],
+    ['symlink loop', async (file) => { await symlink(`${file}.b`, file); await symlink(file, `${file}.b`); }, 'too many levels of symbolic links (a symlink loop?)'],
+  ];
+  for (const [name, make, reason] of kinds) {
+    await rm(idFile, { force: true });
+    await rm(`${idFile}.b`, { force: true });
+    await make(idFile);
+    const result = await runCli(['once', '--config', config], { timeoutMs: 30_000 });
+    t.equal(result.code, 2, `cluster id ${name}`);
+    t.equal(result.stderr, `edge-telemetry: cluster id file ${idFile}: ${reason.replace('{LIMIT}', '4 KiB')}\n`, `cluster id ${name}`);
+  }
+  await rm(idFile, { force: true });
+  await rm(`${idFile}.b`, { force: true });
+  await writeFile(idFile, 'cluster-0123\n');
+  for (const [name, make, reason] of kinds) {
+    await rm(secret, { force: true });
+    await rm(`${secret}.b`, { force: true });
+    await make(secret);
+    const result = await runCli(['once', '--config', config], { timeoutMs: 30_000 });
+    t.equal(result.code, 1, `pull secret ${name}: the daemon would keep running; once fails`);
+    t.match(result.stderr, `cannot send: pull secret ${secret}: ${reason.replace('{LIMIT}', '1 MiB')}; samples kept for the next send`, `pull secret ${name}`);
+  }
+  t.equal(receiver.requests.length, 0);
 });
