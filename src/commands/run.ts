@@ -44,7 +44,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
         try {
           next = await loadConfig(configFile);
           // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
-          await checkClusterIdFile(next.clusterIdFile);
+          if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
         } catch (error) {
           log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
           return;
