@@ -95,17 +95,23 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
     if (stats.isDirectory()) return fail('EISDIR', 'is a directory');
     if (!stats.isFile()) return fail('ENOTREG', `not a regular file (${kindOf(stats)})`);
     if (stats.size > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)} (${stats.size} bytes)`);
-    // The size can change between fstat and read: read at most one byte more
-    // than allowed, so a file that grew is refused without reading it all.
-    const buffer = Buffer.alloc(Math.min(stats.size, maxBytes) + 1);
+    // The size can change between fstat and read, and /proc or /sys files say
+    // 0: the buffer grows as needed, but never past one byte more than allowed,
+    // so a file that grew is refused without reading it all.
+    let buffer = Buffer.alloc(Math.min(Math.max(stats.size, 4 * KIB), maxBytes) + 1);
     let length = 0;
     for (;;) {
-      if (length === buffer.length) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
+      if (length === buffer.length) {
+        if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
+        const grown = Buffer.alloc(Math.min(buffer.length * 2, maxBytes + 1));
+        buffer.copy(grown, 0, 0, length);
+        buffer = grown;
+      }
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
     }
+    if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
     return { ok: true, text: buffer.subarray(0, length).toString('utf8') };
   } catch (error) {
     const { code, reason } = describeErrno((error as NodeJS.ErrnoException).code);

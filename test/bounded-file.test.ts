@@ -57,6 +57,18 @@ t.test('what is not a small regular file: one error with a code, never a hang or
   }
 });
 
+t.test('files that say size 0 (/proc) are read whole, still within the cap', async (t) => {
+  const status = await readBoundedFile('/proc/self/status', LIMITS);
+  t.equal(status.ok, true);
+  if (status.ok) t.match(status.text, /^Name:\t.*\n[^]*VmRSS:/);
+  // Larger than the first 4 KiB buffer: it grows.
+  const smaps = await readBoundedFile('/proc/self/smaps', LIMITS);
+  t.equal(smaps.ok, true);
+  if (smaps.ok) t.ok(smaps.text.length > 4096, 'more than the first buffer');
+  const capped = await readBoundedFile('/proc/self/status', { maxBytes: 100, timeoutMs: 5000 });
+  t.match(capped, { ok: false, error: { code: 'EFBIG', message: '/proc/self/status: larger than 100 bytes' } });
+});
+
 t.test('sizes read as an admin writes them', async (t) => {
   t.equal(formatBytes(1024 * 1024), '1 MiB');
   t.equal(formatBytes(4096), '4 KiB');
