@@ -6,6 +6,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import { effectiveConfigYaml } from './config/redact.js';
 import type { Config } from './config/schema.js';
 import { IdentityError } from './identity/errors.js';
+import { checkClusterIdFile } from './identity/cluster-id.js';
 import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './log.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -37,6 +38,10 @@ function optOutNotice(log: Logger, config: Config): void {
   );
 }
 
+function missingIdLine(config: Config): string {
+  return `cluster id file ${config.clusterIdFile} does not exist yet (MicroShift writes it on its first start)`;
+}
+
 export function buildProgram(): Command {
   const program = new Command('edge-telemetry')
     .description('Edge node telemetry: samples host and cluster usage and sends it to the Telemetry API as Prometheus remote-write')
@@ -64,6 +69,11 @@ export function buildProgram(): Command {
       const log = logger();
       const config = await loadConfig(options.config);
       if (config.status === 'Disabled') return disabledNotice(log, config);
+      if ((await checkClusterIdFile(config.clusterIdFile)) === 'missing') {
+        // The daemon would wait for it; a one-shot command cannot.
+        process.stderr.write(`edge-telemetry: ${missingIdLine(config)}; nothing sent\n`);
+        throw new CliExit(EXIT_FAILED);
+      }
       const { sendOnce } = await import('./commands/once.js');
       if (!(await sendOnce(config, log))) throw new CliExit(EXIT_FAILED);
     });
@@ -93,7 +103,11 @@ export function buildProgram(): Command {
     .description('validate the config and print the effective merged config')
     .addOption(configOption())
     .action(async (options: { config: string }) => {
-      process.stdout.write(effectiveConfigYaml(await loadConfig(options.config)));
+      const config = await loadConfig(options.config);
+      // As `run` decides at start: a broken id file is exit 2, one not there yet is waited for (neither matters when Disabled).
+      const clusterId = config.status === 'Enabled' ? await checkClusterIdFile(config.clusterIdFile) : 'ok';
+      process.stdout.write(effectiveConfigYaml(config));
+      if (clusterId === 'missing') process.stderr.write(`edge-telemetry: note: ${missingIdLine(config)}; the daemon waits for it and sends once it appears\n`);
     });
 
   program

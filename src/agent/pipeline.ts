@@ -4,13 +4,13 @@ import type { Logger } from '../log.js';
 import type { Collector } from '../collect/collector.js';
 import { hostCollectors } from '../collect/host/index.js';
 import type { HostPaths } from '../collect/host/host-paths.js';
-import { resolveClusterId } from '../identity/cluster-id.js';
 import { detectDeploymentType, type DeploymentType } from '../identity/deployment-type.js';
 import { readPullSecretToken } from '../identity/pull-secret.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
 import { createHttpTransport } from '../transport/http-transport.js';
 import { USER_AGENT } from '../version.js';
 import type { SendDeps } from './send-report.js';
+import { startIdentity } from './identity-source.js';
 
 export interface PipelineOptions {
   readonly host?: HostPaths;
@@ -56,14 +56,15 @@ export async function createCollectors(config: Config, log: Logger, deploymentTy
 }
 
 export async function createSendDeps(config: Config, log: Logger, buffer: SampleBuffer, options: PipelineOptions = {}): Promise<SendDeps> {
-  const clusterId = await resolveClusterId(config.clusterIdFile, config.dataDir);
   const deploymentType = options.deploymentType ?? (await detectDeploymentType({ root: options.host?.root ?? '' }));
+  // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
+  const identity = await startIdentity(config.clusterIdFile, config.dataDir, deploymentType);
   return {
     log,
     collectors: await createCollectors(config, log, deploymentType, options),
     buffer,
     transport: createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs }),
-    identity: { clusterId, deploymentType },
+    identity,
     readToken: () => readPullSecretToken(config.pullSecretFile),
     userAgent: USER_AGENT,
     retry: config.retry,

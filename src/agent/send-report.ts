@@ -5,19 +5,21 @@ import type { Logger } from '../log.js';
 import type { Collector } from '../collect/collector.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
-import { buildReport, type ReportIdentity } from '../report/build-report.js';
+import { buildReport } from '../report/build-report.js';
 import { planRequests } from '../remote-write/plan-requests.js';
 import { remoteWriteHeaders, scrubSecrets, telemeterBearer } from '../remote-write/headers.js';
 import type { Transport } from '../transport/http-transport.js';
 import { sendWithRetry, type RetryPolicy } from '../transport/retry.js';
 import { formatLabels } from '../report/exposition.js';
+import type { IdentitySource, IdentityState } from './identity-source.js';
 
 export interface SendDeps {
   readonly log: Logger;
   readonly collectors: readonly Collector[];
   readonly buffer: SampleBuffer;
   readonly transport: Transport;
-  readonly identity: ReportIdentity;
+  /** Known, or waiting for a cluster id file that does not exist yet. */
+  readonly identity: IdentitySource;
   readonly readToken: () => Promise<string>;
   readonly userAgent: string;
   readonly retry: RetryPolicy;
@@ -40,6 +42,11 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   const failed = (requests = 0, delivered = 0, samplesSent = 0, samplesDropped = 0): SendSummary => ({
     ok: false, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size,
   });
+  const identityState = await deps.identity.resolve();
+  logIdentityNotice(log, identityState);
+  // Nothing can be sent without the id (it is in the bearer and in every series); samples wait in the buffer.
+  if (identityState.kind === 'waiting') return failed();
+  const identity = identityState.identity;
   let token: string;
   try {
     token = await deps.readToken();
@@ -47,11 +54,11 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     log.error(`cannot send: ${(error as Error).message}; samples kept for the next send`);
     return failed();
   }
-  const bearer = telemeterBearer(token, deps.identity.clusterId);
+  const bearer = telemeterBearer(token, identity.clusterId);
   const secrets = [token, bearer];
 
   const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: deps.collectTimeoutMs, signal, log });
-  const report = buildReport(fresh.points, await buffer.pending(), deps.identity);
+  const report = buildReport(fresh.points, await buffer.pending(), identity);
   let samplesDropped = 0;
   const forget = new Set<number>();
   for (const rejected of report.rejected) {
@@ -105,6 +112,11 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   const ok = delivered === plan.requests.length;
   log.info('report sent', { requests: plan.requests.length, delivered, samples: samplesSent, dropped: samplesDropped, buffered: buffer.size });
   return { ok, requests: plan.requests.length, delivered, samplesSent, samplesDropped, samplesKept: buffer.size };
+}
+
+/** A change in the identity's state (first wait, the id found), once each. */
+export function logIdentityNotice(log: Logger, state: IdentityState): void {
+  if (state.notice !== undefined) log[state.notice.level](state.notice.message);
 }
 
 /** One sampling tick: dynamic collectors into the buffer. */

@@ -1,10 +1,12 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
+import { IdentityError } from '../identity/errors.js';
+import { checkClusterIdFile } from '../identity/cluster-id.js';
 import type { Logger } from '../log.js';
 import { MemorySampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
-import { Agent } from '../agent/agent.js';
+import { Agent, IDENTITY_POLL_MS } from '../agent/agent.js';
 
 export interface Notices {
   disabledNotice(log: Logger, config: Config): void;
@@ -17,6 +19,8 @@ const SHUTDOWN_SEND_TIMEOUT_MS = 10_000;
 export async function runDaemon(configFile: string, log: Logger, notices: Notices): Promise<void> {
   let config = await loadConfig(configFile);
   if (config.status === 'Disabled') return notices.disabledNotice(log, config);
+  // Before any other line: a broken id file is a config error (exit 2, its one line only).
+  await checkClusterIdFile(config.clusterIdFile);
   notices.optOutNotice(log, config);
   const buffer = new MemorySampleBuffer(config.maxBufferedSamples);
   const startAgent = async (current: Config) => {
@@ -24,6 +28,8 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
       samplingIntervalMs: current.samplingIntervalMs,
       sendingIntervalMs: current.sendingIntervalMs,
       shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+      // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
+      identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
     });
     agent.start();
     return agent;
@@ -37,8 +43,10 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
         let next: Config;
         try {
           next = await loadConfig(configFile);
+          // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
+          if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
         } catch (error) {
-          log.error(`reload refused, keeping the running config: ${error instanceof ConfigError ? error.message : String(error)}`);
+          log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
           return;
         }
         // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced.

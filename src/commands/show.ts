@@ -8,6 +8,9 @@ import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
 import { redactHeaders, remoteWriteHeaders } from '../remote-write/headers.js';
 
+/** Shown as `_id` while the cluster id file does not exist yet; never sent (the daemon waits instead). */
+export const UNKNOWN_CLUSTER_ID = '<not known yet>';
+
 /** The report exactly as `run` would build it now, and the headers, token redacted. Sends nothing to the endpoint. */
 export async function showReport(config: Config, log: Logger): Promise<string> {
   const buffer = new MemorySampleBuffer(config.maxBufferedSamples);
@@ -16,7 +19,10 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     const signal = AbortSignal.timeout(config.collectTimeoutMs * 2);
     await sampleOnce(deps, signal);
     const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal, log });
-    const report = buildReport(fresh.points, await buffer.pending(), deps.identity);
+    const identityState = await deps.identity.resolve();
+    const identity =
+      identityState.kind === 'known' ? identityState.identity : { clusterId: UNKNOWN_CLUSTER_ID, deploymentType: identityState.deploymentType };
+    const report = buildReport(fresh.points, await buffer.pending(), identity);
     let tokenNote = 'pull secret: ok';
     await deps.readToken().catch((error: unknown) => {
       tokenNote = `pull secret: ${(error as Error).message}`;
@@ -24,12 +30,21 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     const headers = redactHeaders(remoteWriteHeaders('', deps.userAgent));
     const headerLines = Object.entries(headers).map(([name, value]) => `# ${name}: ${value}`);
     const status = config.status === 'Disabled' ? ['# status: Disabled, nothing is sent while it stays so'] : [];
+    const idNote =
+      identityState.kind === 'waiting'
+        ? [
+            `# cluster id not known yet: ${identityState.problem.message}` +
+              `${identityState.problem.code === 'ECLUSTERID_MISSING' ? ' (MicroShift writes it on its first start)' : ''}` +
+              `; _id="${UNKNOWN_CLUSTER_ID}" is a placeholder and nothing is sent until the id is known`,
+          ]
+        : [];
     return [
       toExposition(report.series.map((item) => item.series), Object.assign({}, ...deps.collectors.map((collector) => collector.help))).trimEnd(),
       '',
       `# POST ${config.endpoint}`,
       ...headerLines,
       `# ${tokenNote}`,
+      ...idNote,
       ...status,
       '',
     ].join('\n');

@@ -3,16 +3,52 @@ import { stringify } from 'yaml';
 import { formatDurationMs } from './duration.js';
 import type { Config } from './schema.js';
 
-/** The config holds no secret itself (the token lives in pullSecretFile); the proxy URL may carry credentials. */
+export const REDACTED = 'REDACTED';
+
+/**
+ * The config holds no secret itself (the token lives in pullSecretFile), but a
+ * URL may carry credentials: `user:password@` keeps the user, a lone `token@`
+ * (no password) may be the secret itself and goes whole.
+ */
 export function redactUrl(value: string): string {
   if (value === '') return value;
-  const url = new URL(value);
-  if (url.password !== '') url.password = 'REDACTED';
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return redactCredentials(value);
+  }
+  if (url.password !== '') url.password = REDACTED;
+  else if (url.username !== '') url.username = REDACTED;
   return url.toString();
 }
 
+/**
+ * For text that is not a valid URL (a rejected value, echoed in an error):
+ * every `scheme://userinfo@` in it loses its secret part. The userinfo ends at
+ * the last '@' before the host, as in a URL parser, so a password holding '@'
+ * or ':' is hidden whole.
+ */
+export function redactCredentials(text: string): string {
+  return text.replace(/(\/\/)([^/?#\s]*)@/g, (_match, slashes: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return `${slashes}${colon === -1 ? REDACTED : `${userinfo.slice(0, colon)}:${REDACTED}`}@`;
+  });
+}
+
+/** A value quoted in a config error: JSON-quoted, credentials redacted. */
+export function quoteValue(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return redactCredentials(text);
+}
+
+/** The merged config, headed by the files it came from in the order applied, so an admin sees which drop-ins counted. */
 export function effectiveConfigYaml(config: Config): string {
-  return stringify({
+  const sources = [
+    `# ${config.file}${config.kind === 'microshift' ? ' (a MicroShift config: drop-ins from config.d/)' : ''}`,
+    ...config.dropIns.map((dropIn) => `# + ${dropIn}`),
+  ];
+  return sources.join('\n') + '\n' + stringify({
     telemetry: {
       status: config.status,
       endpoint: config.endpoint,

@@ -4,12 +4,17 @@ import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { parseDurationMs, formatDurationMs } from './duration.js';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
+import { quoteValue } from './redact.js';
 import type { RetryPolicy } from '../transport/retry.js';
 
 export const TELEMETRY_RECEIVE_PATH = '/metrics/v1/receive';
 export const DEFAULT_ENDPOINT = `https://infogw.api.openshift.com${TELEMETRY_RECEIVE_PATH}`;
 /** Red Hat's telemeter server answers 413 at 128 KiB of compressed body. */
 export const TELEMETER_BODY_LIMIT_BYTES = 128 * 1024;
+/** MicroShift's own cluster id (the kube-system namespace's UID), written on its first start. */
+export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
+/** MicroShift's keys, where (as in MicroShift) "" means the default. */
+const EMPTY_MEANS_DEFAULT: readonly string[] = ['status', 'endpoint', 'proxy'];
 
 export interface ExtraResource {
   readonly group: string;
@@ -19,6 +24,10 @@ export interface ExtraResource {
 
 export interface Config {
   readonly file: string;
+  /** 'microshift': a MicroShift config.yaml, with its config.d/ drop-ins; 'own': ours, with telemetry.d/. */
+  readonly kind: 'own' | 'microshift';
+  /** The drop-ins merged over `file`, in the order applied. */
+  readonly dropIns: readonly string[];
   readonly status: 'Enabled' | 'Disabled';
   readonly endpoint: string;
   readonly proxy: string;
@@ -50,8 +59,8 @@ const durationReader =
   (value: unknown, fail: Fail) => {
     if (typeof value !== 'string') fail('must be a duration string such as "90s", "30m" or "24h"');
     const ms = parseDurationMs(value);
-    if (ms === undefined) fail(`${JSON.stringify(value)} is not a duration (use Go form such as 90s, 30m, 1h30m)`);
-    if (ms < minimumMs) fail(`${JSON.stringify(value)} is shorter than the minimum ${formatDurationMs(minimumMs)}`);
+    if (ms === undefined) fail(`${quoteValue(value)} is not a duration (use Go form such as 90s, 30m, 1h30m)`);
+    if (ms < minimumMs) fail(`${quoteValue(value)} is shorter than the minimum ${formatDurationMs(minimumMs)}`);
     return ms;
   };
 
@@ -70,7 +79,7 @@ const integerReader =
 
 const statusReader: Reader<'Enabled' | 'Disabled'> = (value: unknown, fail: Fail) => {
   if (value !== 'Enabled' && value !== 'Disabled') {
-    fail(`must be Enabled or Disabled (exact case), not ${JSON.stringify(value)}`);
+    fail(`must be Enabled or Disabled (exact case), not ${quoteValue(value)}`);
   }
   return value;
 };
@@ -84,9 +93,9 @@ const httpUrlReader =
     try {
       url = new URL(value);
     } catch {
-      fail(`${JSON.stringify(value)} is not a URL`);
+      fail(`${quoteValue(value)} is not a URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${JSON.stringify(value)} must be an http or https URL`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${quoteValue(value)} must be an http or https URL`);
     if (!allowCredentials && (url.username !== '' || url.password !== '')) fail('must not carry credentials in the URL');
     return url.toString();
   };
@@ -98,7 +107,7 @@ const extraResourcesReader: Reader<ExtraResource[]> = (value: unknown, fail: Fai
   return value.map((entry, index) => {
     const match = typeof entry === 'string' ? RESOURCE_PATTERN.exec(entry) : null;
     if (match === null) {
-      fail(`entry ${index} ${JSON.stringify(entry)} is not "group/version/resource" (e.g. policies.kubewarden.io/v1/clusteradmissionpolicies)`);
+      fail(`entry ${index} ${quoteValue(entry)} is not "group/version/resource" (e.g. policies.kubewarden.io/v1/clusteradmissionpolicies)`);
     }
     return { group: match[1] ?? '', version: match[2] as string, resource: match[3] as string };
   });
@@ -123,13 +132,19 @@ function resolveFrom(file: string, value: string): string {
 }
 
 const RETRY_KEYS = ['maxAttempts', 'minDelay', 'maxDelay', 'maxElapsed'] as const;
-const TELEMETRY_KEYS = [
+export const TELEMETRY_KEYS = [
   'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'clusterIdFile', 'pullSecretFile',
   'kubeconfig', 'dataDir', 'maxBufferedSamples', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
   'retry', 'diskPaths', 'extraResources',
 ] as const;
 
-export function validateTelemetry(stanza: unknown, mainFile: string, provenance: Provenance): Config {
+export interface ValidateOptions {
+  readonly kind?: Config['kind'];
+  readonly dropIns?: readonly string[];
+}
+
+export function validateTelemetry(stanza: unknown, mainFile: string, provenance: Provenance, options: ValidateOptions = {}): Config {
+  const kind = options.kind ?? 'own';
   const fileOf = (keyPath: string) => provenance(keyPath) ?? mainFile;
   const failAt = (keyPath: string) => (reason: string): never => {
     throw new ConfigError(fileOf(keyPath), keyPath, reason);
@@ -144,7 +159,9 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
 
   const read = <T>(object: JsonObject, prefix: string, key: string, reader: Reader<T>, fallback: T): T => {
     const value = object[key];
-    return value === undefined ? fallback : reader(value, failAt(`${prefix}.${key}`));
+    if (value === undefined) return fallback;
+    if (value === '' && prefix === 'telemetry' && EMPTY_MEANS_DEFAULT.includes(key)) return fallback;
+    return reader(value, failAt(`${prefix}.${key}`));
   };
   const t = (key: string) => ({ object: telemetry, prefix: 'telemetry', key });
   const at = <T>(where: { object: JsonObject; prefix: string; key: string }, reader: Reader<T>, fallback: T): T =>
@@ -166,12 +183,15 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
 
   const config: Config = {
     file: mainFile,
+    kind,
+    dropIns: [...(options.dropIns ?? [])],
     status: at(t('status'), statusReader, 'Enabled'),
     endpoint: receiveUrl(at(t('endpoint'), httpUrlReader(false, false), DEFAULT_ENDPOINT)),
     proxy: at(t('proxy'), httpUrlReader(true, true), ''),
     sendingIntervalMs,
     samplingIntervalMs,
-    clusterIdFile: fileFor('clusterIdFile', ''),
+    // With a MicroShift config, _id is MicroShift's own cluster id unless the admin says otherwise.
+    clusterIdFile: fileFor('clusterIdFile', kind === 'microshift' ? MICROSHIFT_CLUSTER_ID_FILE : ''),
     pullSecretFile: fileFor('pullSecretFile', '/etc/crio/openshift-pull-secret'),
     kubeconfig: fileFor('kubeconfig', '/var/lib/microshift/resources/kubeadmin/kubeconfig'),
     dataDir: fileFor('dataDir', '/var/lib/edge-telemetry'),

@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../bounded-file.js';
 import { IdentityError } from './errors.js';
 
 export const TELEMETRY_REGISTRY = 'cloud.openshift.com';
+/** A pull secret with a dozen registries is a few KiB; a MiB is not a pull secret. */
+export const MAX_PULL_SECRET_BYTES = 1024 * KIB;
 
 /**
  * The telemetry token: `auths["cloud.openshift.com"].auth` of the pull secret.
@@ -9,7 +11,7 @@ export const TELEMETRY_REGISTRY = 'cloud.openshift.com';
  */
 export function parsePullSecret(text: string, file: string): string {
   const fail = (what: string): never => {
-    throw new IdentityError('EPULLSECRET', `pull secret ${file}: ${what}`);
+    throw new IdentityError('EPULLSECRET_MALFORMED', `pull secret ${file}: ${what}`);
   };
   let document: unknown;
   try {
@@ -32,12 +34,10 @@ export function parsePullSecret(text: string, file: string): string {
 
 /** Read at every send: the pull secret can be rotated while the daemon runs. */
 export async function readPullSecretToken(file: string): Promise<string> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new IdentityError('EPULLSECRET', `pull secret ${file}: ${code === 'ENOENT' ? 'not found' : `unreadable (${code ?? 'error'})`}`);
+  const read = await readBoundedFile(file, { maxBytes: MAX_PULL_SECRET_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
+  if (!read.ok) {
+    const code = read.error.code === 'ENOENT' ? 'EPULLSECRET_MISSING' : 'EPULLSECRET_UNREADABLE';
+    throw new IdentityError(code, `pull secret ${read.error.message}`);
   }
-  return parsePullSecret(text, file);
+  return parsePullSecret(read.text, file);
 }

@@ -38,7 +38,7 @@ t.test('missing file', async (t) => {
   const file = path.join(await tempDir(), 'nope.yaml');
   const result = await runCli(['run', '--config', file]);
   t.equal(result.code, 2);
-  t.equal(result.stderr, `edge-telemetry: ${file}: file not found\n`);
+  t.equal(result.stderr, `edge-telemetry: ${file}: not found\n`);
 });
 
 t.test('a drop-in error names the drop-in', async (t) => {
@@ -52,14 +52,14 @@ t.test('a drop-in error names the drop-in', async (t) => {
   t.equal(result.stderr, `edge-telemetry: ${path.join(dir, 'telemetry.d', '10-interval.yaml')}: telemetry.sendingInterval: "soon" is not a duration (use Go form such as 90s, 30m, 1h30m)\n`);
 });
 
-t.test('drop-ins merge in lexical order; MicroShift config.yaml is read for its telemetry stanza', async (t) => {
+t.test('drop-ins merge in lexical order; MicroShift config.yaml is read for its telemetry stanza and its config.d/', async (t) => {
   const dir = await tempDir();
   const file = path.join(dir, 'config.yaml');
   await writeFile(file, 'dns:\n  baseDomain: example.com\ntelemetry:\n  status: Enabled\n  endpoint: https://infogw.api.openshift.com\n  sendingInterval: 1h\n');
-  await mkdir(path.join(dir, 'telemetry.d'));
-  await writeFile(path.join(dir, 'telemetry.d', '20-b.yaml'), 'telemetry:\n  sendingInterval: 3h\n');
-  await writeFile(path.join(dir, 'telemetry.d', '10-a.yaml'), 'telemetry:\n  sendingInterval: 2h\n  proxy: http://user:hunter2@proxy.example:3128\n');
-  await writeFile(path.join(dir, 'telemetry.d', 'ignored.txt'), 'telemetry: [broken\n');
+  await mkdir(path.join(dir, 'config.d'));
+  await writeFile(path.join(dir, 'config.d', '20-b.yaml'), 'telemetry:\n  sendingInterval: 3h\n');
+  await writeFile(path.join(dir, 'config.d', '10-a.yaml'), 'telemetry:\n  sendingInterval: 2h\n  proxy: http://user:hunter2@proxy.example:3128\n');
+  await writeFile(path.join(dir, 'config.d', 'ignored.txt'), 'telemetry: [broken\n');
   const result = await runCli(['check-config', '--config', file]);
   t.equal(result.code, 0, result.stderr);
   t.match(result.stdout, /sendingInterval: 3h\n/);

@@ -1,4 +1,4 @@
-import { mkdtemp, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -6,6 +6,13 @@ export const TOKEN = 'tok-SECRET-b6e1f0a2c9d84f5e';
 
 export async function tempDir(prefix = 'edge-telemetry-test-'): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** A temporary directory removed when the test `t` ends. */
+export async function ownTempDir(t: { teardown(fn: () => unknown): void }, prefix = 'edge-telemetry-test-'): Promise<string> {
+  const dir = await tempDir(prefix);
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function pullSecretJson(token = TOKEN): string {

@@ -3,6 +3,7 @@ import type { SendDeps } from '../../src/agent/send-report.js';
 import { MemorySampleBuffer } from '../../src/buffer/sample-buffer.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { silentLogger, type Logger } from '../../src/log.js';
+import { knownIdentity } from '../../src/agent/identity-source.js';
 import { TOKEN } from './files.js';
 
 /** A collector with fixed figures, so a test knows exactly what should arrive. */
@@ -16,7 +17,7 @@ export function sendDeps(url: string, overrides: Partial<SendDeps> = {}, log: Lo
     collectors: [fixedCollector('static', 'cluster:capacity_cpu_cores:sum', () => 4), fixedCollector('dynamic', 'cluster:cpu_usage_cores:sum', () => 1.5)],
     buffer: new MemorySampleBuffer(1000),
     transport: createHttpTransport({ url, proxy: '', timeoutMs: 5000 }),
-    identity: { clusterId: 'cluster-0123', deploymentType: 'microshift-rpm' },
+    identity: knownIdentity({ clusterId: 'cluster-0123', deploymentType: 'microshift-rpm' }),
     readToken: async () => TOKEN,
     userAgent: 'edge-telemetry/test',
     retry: { maxAttempts: 4, minDelayMs: 50, maxDelayMs: 5000, maxElapsedMs: 60_000 },
