@@ -4,6 +4,7 @@
 // over the old one: a reader never sees half a file.
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
 
 export const STATUS_FILE = 'status.json';
 /** Far larger than any status this daemon writes: a bigger file is not ours. */
@@ -54,28 +55,12 @@ export type StatusRead =
   | { readonly kind: 'missing' }
   | { readonly kind: 'unreadable'; readonly reason: string };
 
-/** Never hangs on a FIFO (O_NONBLOCK) and never reads more than MAX_STATUS_BYTES. */
+/** Never hangs on a FIFO and never reads more than MAX_STATUS_BYTES (readBoundedFile). */
 export async function readStatus(dataDir: string): Promise<StatusRead> {
   const file = path.join(dataDir, STATUS_FILE);
-  let text: string;
-  try {
-    const { constants } = await import('node:fs');
-    const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) return { kind: 'unreadable', reason: `${file} is not a regular file` };
-      if (info.size > MAX_STATUS_BYTES) return { kind: 'unreadable', reason: `${file} is larger than ${MAX_STATUS_BYTES} bytes` };
-      const buffer = Buffer.alloc(MAX_STATUS_BYTES + 1);
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-      text = buffer.subarray(0, bytesRead).toString('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { kind: 'missing' };
-    return { kind: 'unreadable', reason: `${file}: ${code ?? (error as Error).message}` };
-  }
+  const read = await readBoundedFile(file, { maxBytes: MAX_STATUS_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
+  if (!read.ok) return read.error.code === 'ENOENT' ? { kind: 'missing' } : { kind: 'unreadable', reason: read.error.message };
+  const text = read.text;
   try {
     const parsed = JSON.parse(text) as Partial<DaemonStatus>;
     if (parsed.format !== 1 || typeof parsed.pid !== 'number' || typeof parsed.buffer !== 'object') {

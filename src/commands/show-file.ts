@@ -1,6 +1,6 @@
 // `edge-telemetry show --file FILE`: what an export file holds, in the same
 // text format `show` prints, without sending anything.
-import { readFile } from 'node:fs/promises';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
 import { parseExport } from '../remote-write/export-file.js';
 import { decodeWriteRequest } from '../receiver/decode.js';
 import { toExposition } from '../report/exposition.js';
@@ -34,10 +34,10 @@ export function describeExport(text: string): ShownFile {
   };
 }
 
-export async function showExportFile(file: string, readText: (file: string) => Promise<string> = (name) => readFile(name, 'utf8')): Promise<ShownFile> {
-  try {
-    return describeExport(await readText(file));
-  } catch (error) {
-    return { ok: false, reason: `${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
-  }
+/** An export of 30 days of a full catalog is tens of MB; far more is not an export. */
+const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
+
+export async function showExportFile(file: string): Promise<ShownFile> {
+  const read = await readBoundedFile(file, { maxBytes: MAX_EXPORT_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS * 12 });
+  return read.ok ? describeExport(read.text) : { ok: false, reason: read.error.message };
 }

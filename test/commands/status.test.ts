@@ -47,8 +47,8 @@ t.test('a missing, foreign, oversized or FIFO status file is a value, never a ha
   await writeFile(path.join(dir, 'status.json'), '{"format": 9}');
   t.match(await readStatus(dir), { kind: 'unreadable', reason: /not a status this version writes/ });
   await writeFile(path.join(dir, 'status.json'), 'x'.repeat(70_000));
-  t.match(await readStatus(dir), { kind: 'unreadable', reason: /larger than 65536 bytes/ });
+  t.match(await readStatus(dir), { kind: 'unreadable', reason: /status.json: larger than 64 KiB \(70000 bytes\)/ });
   const fifoDir = await tempDir();
   await mkfifo(path.join(fifoDir, 'status.json'));
-  t.match(await readStatus(fifoDir), { kind: 'unreadable', reason: /not a regular file/ });
+  t.match(await readStatus(fifoDir), { kind: 'unreadable', reason: /status.json: .*FIFO/ });
 });

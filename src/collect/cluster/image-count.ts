@@ -1,6 +1,6 @@
 // cluster:usage:container_images:sum — images stored on the node: CRI-O's own
 // list when readable, else the nodes' status.images.
-import { readFile } from 'node:fs/promises';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../../bounded-file.js';
 import type { Collector } from '../collector.js';
 import type { KubeConnection } from './connection.js';
 import { ACCEPT_JSON } from './list-pages.js';
@@ -9,6 +9,9 @@ import { point, settle } from './settle.js';
 
 export const IMAGES_METRIC = 'cluster:usage:container_images:sum';
 const HELP = { [IMAGES_METRIC]: 'Container images stored on the node.' };
+
+/** A node with thousands of images keeps a list of a few MB; far more is not that list. */
+const MAX_IMAGES_FILE_BYTES = 64 * 1024 * 1024;
 
 /** CRI-O keeps its image list here (containers-storage, overlay driver). */
 export const CRIO_IMAGES_FILE = '/var/lib/containers/storage/overlay-images/images.json';
@@ -30,7 +33,8 @@ export function imageCountCollector(connection: KubeConnection, imagesFile: stri
     kind: 'static',
     help: HELP,
     async collect({ signal, nowMs }) {
-      const local = await readFile(imagesFile, { encoding: 'utf8', signal }).then(countStorageImages, () => undefined);
+      const read = await readBoundedFile(imagesFile, { maxBytes: MAX_IMAGES_FILE_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
+      const local = read.ok ? countStorageImages(read.text) : undefined;
       if (local !== undefined) return [point(IMAGES_METRIC, {}, local, nowMs)];
       const api = await connection.get();
       if (api === undefined) return [];
