@@ -160,7 +160,7 @@ export async function sampleOnce(
   const { dropped } = await deps.buffer.append(result.points);
   const memory = process.memoryUsage();
   deps.log.debug('sampled', {
-    points: result.points.length, failed: result.failed.length, buffered: deps.buffer.size, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed,
+    points: result.points.length, timestampMs: result.points[0]?.timestampMs, failed: result.failed.length, buffered: deps.buffer.size, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed,
   });
   if ((dropped.full ?? 0) > 0 || (dropped.age ?? 0) > 0) {
     // One line a tick, with the counts: the bound that was hit and how many of the oldest went.

@@ -440,8 +440,12 @@ export class DiskSampleBuffer implements SampleBuffer {
         refs.set(def, ref);
         encodeSeriesRecord(sink, { ref, name: def.name, labels: def.labels });
       }
+      // One record per tick, as appends wrote them: a record's samples share its timestamp for free.
+      const first = samples[0];
+      if (first !== undefined && (first.timestampMs !== sample.timestampMs || samples.length === SAMPLES_PER_RECORD)) {
+        encodeSamplesRecord(sink, samples.splice(0));
+      }
       samples.push({ ...sample, ref });
-      if (samples.length === SAMPLES_PER_RECORD) encodeSamplesRecord(sink, samples.splice(0));
     }
     encodeSamplesRecord(sink, samples);
     const bytes = Buffer.concat([segmentHeader(), sink.bytes()]);

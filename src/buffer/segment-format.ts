@@ -28,8 +28,8 @@ export const SAMPLES_PER_RECORD = 4096;
 const FLAG_INTEGER = 1;
 const FLAG_TIMESTAMP = 2;
 const FLAG_SEQ_GAP = 4;
-/** Integers up to this magnitude keep zigzag within 2^53; beyond, float64. */
-const MAX_INTEGER_MAGNITUDE = 2 ** 52;
+/** Integers up to this magnitude keep zigzag a safe integer (< 2^53); beyond, float64. */
+const MAX_INTEGER_MAGNITUDE = 2 ** 52 - 1;
 
 export interface SeriesDef {
   readonly ref: number;
