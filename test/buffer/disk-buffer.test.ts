@@ -1,7 +1,7 @@
 // The durable buffer on real files in a temp dir: restarts, torn tails,
 // corruption, crash images around the compaction rename, bounds.
 import t from 'tap';
-import { cp, mkdir, readFile, readdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DiskSampleBuffer, type CompactionHooks } from '../../src/buffer/disk-buffer.js';
 import { HEADER_BYTES, frameAt } from '../../src/buffer/segment-format.js';
@@ -306,7 +306,6 @@ t.test('a failed write is counted, the file is left clean and sampling goes on',
   const log = capture();
   const buffer = await open(dir, { log });
   await buffer.append(tick(0));
-  const [name] = await segmentFiles(dir);
   // Take the directory away under the buffer: the next segment cannot be created.
   await buffer.acknowledge([{ first: 1, last: 10 }], 'delivered');
   await rm(dir, { recursive: true });
@@ -316,7 +315,5 @@ t.test('a failed write is counted, the file is left clean and sampling goes on',
   await buffer.append(tick(2));
   t.equal(buffer.size, 10, 'the next tick is written again');
   t.same(buffer.stats().dropped, { unwritable: 10 });
-  t.ok(name);
   await buffer.close();
-  await truncate(path.join(dir, (await segmentFiles(dir))[0] as string), 9);
 });
