@@ -1,6 +1,7 @@
 // A large backlog through the real send path to a real HTTP receiver: streamed
 // in bounded batches, oldest first, each series in timestamp order, nothing
 // sent twice when a send fails half way.
+import { rm } from 'node:fs/promises';
 import t, { type Test } from 'tap';
 import path from 'node:path';
 import { DiskSampleBuffer } from '../../src/buffer/disk-buffer.js';
@@ -11,6 +12,15 @@ import { silentLogger } from '../../src/log.js';
 import { fixedCollector, sendDeps } from '../helpers/send-deps.js';
 import { startScriptedReceiver, type ScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { tempDir } from '../helpers/files.js';
+
+/** Temp dirs of this file, removed when it ends. */
+const made: string[] = [];
+async function scratch(): Promise<string> {
+  const dir = await tempDir();
+  made.push(dir);
+  return dir;
+}
+t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 const SERIES = 10;
 const T0 = 1_700_000_000_000;
@@ -80,7 +90,7 @@ const deps = (url: string, buffer: SampleBuffer) =>
   });
 
 t.test('200,000 buffered samples: streamed in bounded batches, every one once, oldest first', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const disk = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
   await fill(disk, 20_000);
   t.equal(disk.size, 200_000);
@@ -107,7 +117,7 @@ t.test('200,000 buffered samples: streamed in bounded batches, every one once, o
 });
 
 t.test('a send that fails half way: what was taken is not sent again', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const disk = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
   await fill(disk, 3000);
   const receiver = await startScriptedReceiver([{ status: 200 }, { status: 200 }, { status: 503 }]);

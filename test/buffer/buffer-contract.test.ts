@@ -1,4 +1,5 @@
 // What the agent relies on, checked on both implementations of SampleBuffer.
+import { rm } from 'node:fs/promises';
 import t from 'tap';
 import path from 'node:path';
 import { DiskSampleBuffer } from '../../src/buffer/disk-buffer.js';
@@ -8,9 +9,18 @@ import type { MetricPoint } from '../../src/model.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/files.js';
 
+/** Temp dirs of this file, removed when it ends. */
+const made: string[] = [];
+async function scratch(): Promise<string> {
+  const dir = await tempDir();
+  made.push(dir);
+  return dir;
+}
+t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+
 const makers: Record<string, (bounds: BufferBounds, now: () => number) => Promise<SampleBuffer>> = {
   memory: async (bounds, now) => new MemorySampleBuffer(bounds, now),
-  disk: async (bounds, now) => DiskSampleBuffer.open({ dir: path.join(await tempDir(), 'buffer'), bounds, log: silentLogger, now, segmentMaxSamples: 16 }),
+  disk: async (bounds, now) => DiskSampleBuffer.open({ dir: path.join(await scratch(), 'buffer'), bounds, log: silentLogger, now, segmentMaxSamples: 16 }),
 };
 
 const points = (tick: number, count: number): MetricPoint[] =>

@@ -1,10 +1,19 @@
 import t from 'tap';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { LOCK_FILE, lockDataDir, realProcesses, type ProcessTable } from '../../src/buffer/data-dir-lock.js';
 import { openBuffer } from '../../src/buffer/open-buffer.js';
 import { silentLogger } from '../../src/log.js';
 import { tempDir } from '../helpers/files.js';
+
+/** Temp dirs of this file, removed when it ends. */
+const made: string[] = [];
+async function scratch(): Promise<string> {
+  const dir = await tempDir();
+  made.push(dir);
+  return dir;
+}
+t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 
 const table = (alive: Record<number, string | undefined>): ProcessTable => ({
   alive: (pid) => pid in alive,
@@ -12,7 +21,7 @@ const table = (alive: Record<number, string | undefined>): ProcessTable => ({
 });
 
 t.test('one holder at a time; released, it can be taken again', async (t) => {
-  const dir = await tempDir();
+  const dir = await scratch();
   const processes = table({ 100: '5000', 200: '6000' });
   const first = await lockDataDir(dir, processes, 100);
   t.equal(first.kind, 'locked');
@@ -23,7 +32,7 @@ t.test('one holder at a time; released, it can be taken again', async (t) => {
 });
 
 t.test('a stale lock is taken over: holder gone, or its pid reused by another process', async (t) => {
-  const dir = await tempDir();
+  const dir = await scratch();
   await writeFile(path.join(dir, LOCK_FILE), '100 5000\n');
   t.equal((await lockDataDir(dir, table({ 200: '1' }), 200)).kind, 'locked', 'pid 100 is gone');
   await writeFile(path.join(dir, LOCK_FILE), '100 5000\n');
@@ -33,7 +42,7 @@ t.test('a stale lock is taken over: holder gone, or its pid reused by another pr
 });
 
 t.test('with the real process table: this process holds it; a second open of the same dataDir is refused', async (t) => {
-  const dir = await tempDir();
+  const dir = await scratch();
   const bounds = { maxSamples: 10, maxAgeMs: 3_600_000 };
   const opened = await openBuffer('disk', dir, bounds, silentLogger);
   t.equal(opened.kind, 'ok');
@@ -47,7 +56,7 @@ t.test('with the real process table: this process holds it; a second open of the
 });
 
 t.test('a dataDir that cannot be created is a value with its code', async (t) => {
-  const dir = await tempDir();
+  const dir = await scratch();
   await writeFile(path.join(dir, 'file'), 'x');
   t.same(await openBuffer('disk', path.join(dir, 'file', 'data'), { maxSamples: 10, maxAgeMs: 1000 }, silentLogger), { kind: 'unwritable', code: 'ENOTDIR' });
   t.equal((await openBuffer('memory', path.join(dir, 'file', 'data'), { maxSamples: 10, maxAgeMs: 1000 }, silentLogger)).kind, 'ok', 'memory never touches it');

@@ -10,6 +10,15 @@ import type { MetricPoint } from '../../src/model.js';
 import { formatLine, type Logger } from '../../src/log.js';
 import { tempDir } from '../helpers/files.js';
 
+/** Temp dirs of this file, removed when it ends. */
+const made: string[] = [];
+async function scratch(): Promise<string> {
+  const dir = await tempDir();
+  made.push(dir);
+  return dir;
+}
+t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+
 const HOUR = 3_600_000;
 const T0 = 1_700_000_000_000;
 const LOOSE = { maxSamples: 1_000_000, maxAgeMs: 10_000 * HOUR };
@@ -57,7 +66,7 @@ async function open(dir: string, options: { log?: Logger; now?: () => number; bo
 }
 
 t.test('round trip: what goes in comes out, oldest first, exactly', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const buffer = await open(dir, { segmentMaxSamples: 50 });
   const expected: MetricPoint[] = [];
   for (let i = 0; i < 30; i++) {
@@ -75,7 +84,7 @@ t.test('round trip: what goes in comes out, oldest first, exactly', async (t) =>
 });
 
 t.test('compact on disk: 30 days of the full catalog at the default 1h interval', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const buffer = await open(dir);
   for (let i = 0; i < 720; i++) await buffer.append(tick(i));
   const stats = buffer.stats();
@@ -90,7 +99,7 @@ t.test('compact on disk: 30 days of the full catalog at the default 1h interval'
 });
 
 t.test('a restart keeps exactly the unacknowledged samples', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   let buffer = await open(dir, { segmentMaxSamples: 64 });
   for (let i = 0; i < 40; i++) await buffer.append(tick(i));
   const before = await readAll(buffer);
@@ -111,7 +120,7 @@ t.test('a restart keeps exactly the unacknowledged samples', async (t) => {
 });
 
 t.test('acknowledged as rejected or oversized: counted as dropped by reason', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const buffer = await open(dir);
   for (let i = 0; i < 3; i++) await buffer.append(tick(i));
   await buffer.acknowledge([{ first: 1, last: 10 }], 'delivered');
@@ -123,7 +132,7 @@ t.test('acknowledged as rejected or oversized: counted as dropped by reason', as
 });
 
 t.test('compaction is atomic: a crash image before the rename has the old file, after it the new one', async (t) => {
-  const root = await tempDir();
+  const root = await scratch();
   const dir = path.join(root, 'buffer');
   const images: Record<string, string> = {};
   const snapshot = (label: string) => async () => {
@@ -167,7 +176,7 @@ async function oneSegment(dir: string, ticks: number): Promise<{ file: string; b
 }
 
 t.test('a torn tail at every byte offset of the last record: the earlier ticks kept exactly, the cut logged', async (t) => {
-  const root = await tempDir();
+  const root = await scratch();
   const { bytes, records } = await oneSegment(path.join(root, 'source'), 4);
   const lastStart = records[records.length - 1] as number;
   const name = (await segmentFiles(path.join(root, 'source')))[0] as string;
@@ -204,7 +213,7 @@ t.test('a torn tail at every byte offset of the last record: the earlier ticks k
 });
 
 t.test('a flipped byte in the middle: records before it kept, the cut logged with what it cost', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const { file, bytes, records } = await oneSegment(dir, 10);
   // records: the series dictionary first (10 SERIES records), then one SAMPLES record a tick.
   const samplesRecords = records.slice(10);
@@ -224,7 +233,7 @@ t.test('a flipped byte in the middle: records before it kept, the cut logged wit
 });
 
 t.test('a file corrupt as a whole is renamed aside; the other segments are still read', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   let buffer = await open(dir, { segmentMaxSamples: 20 });
   for (let i = 0; i < 6; i++) await buffer.append(tick(i));
   await buffer.close();
@@ -251,7 +260,7 @@ t.test('a file corrupt as a whole is renamed aside; the other segments are still
 });
 
 t.test('bounded by count: the oldest go, counted exactly', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const buffer = await open(dir, { bounds: { maxSamples: 95, maxAgeMs: 10_000 * HOUR }, segmentMaxSamples: 30 });
   const drops: number[] = [];
   for (let i = 0; i < 12; i++) drops.push((await buffer.append(tick(i))).dropped.full ?? 0);
@@ -269,7 +278,7 @@ t.test('bounded by count: the oldest go, counted exactly', async (t) => {
 });
 
 t.test('bounded by age with an injected clock: exact counts', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   let nowMs = T0;
   const buffer = await open(dir, { bounds: { maxSamples: 1_000_000, maxAgeMs: 5 * HOUR }, now: () => nowMs, segmentMaxSamples: 25 });
   const drops: number[] = [];
@@ -289,7 +298,7 @@ t.test('bounded by age with an injected clock: exact counts', async (t) => {
 });
 
 t.test('restart after a long time off: too old samples go at start, logged', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   let buffer = await open(dir, { now: () => T0 });
   for (let i = 0; i < 4; i++) await buffer.append(tick(i));
   await buffer.close();
@@ -302,7 +311,7 @@ t.test('restart after a long time off: too old samples go at start, logged', asy
 });
 
 t.test('a failed write is counted, the file is left clean and sampling goes on', async (t) => {
-  const dir = path.join(await tempDir(), 'buffer');
+  const dir = path.join(await scratch(), 'buffer');
   const log = capture();
   const buffer = await open(dir, { log });
   await buffer.append(tick(0));

@@ -2,10 +2,19 @@
 // and started again loses no completed tick and sends none twice; one daemon
 // per dataDir; a dataDir it cannot write is a one-line config error.
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
+import { writeFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli, spawnCli, type Spawned } from '../helpers/cli.js';
 import { tempDir, writeConfig } from '../helpers/files.js';
+
+/** Temp dirs of this file, removed when it ends. */
+const made: string[] = [];
+async function scratch(): Promise<string> {
+  const dir = await tempDir();
+  made.push(dir);
+  return dir;
+}
+t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 
 const DYNAMIC = new Set(['cluster:cpu_usage_cores:sum', 'cluster:memory_usage_bytes:sum', 'cluster:disk_usage_bytes:sum']);
@@ -30,7 +39,7 @@ async function untilTicks(daemon: Spawned, count: number): Promise<void> {
 t.test('SIGKILL at several moments, restarted each time: every sample of every completed tick arrives exactly once', async (t) => {
   const receiver = await startScriptedReceiver([]);
   t.teardown(receiver.close);
-  const dir = await tempDir();
+  const dir = await scratch();
   const config = await writeConfig(dir, { endpoint: receiver.url, samplingInterval: '1s', sendingInterval: '1h' });
   const ticks: Tick[] = [];
   const killDelaysMs = [0, 350, 700];
@@ -74,7 +83,7 @@ t.test('SIGKILL at several moments, restarted each time: every sample of every c
 t.test('one daemon per dataDir: a second run is a one-line error, exit 2', async (t) => {
   const receiver = await startScriptedReceiver([]);
   t.teardown(receiver.close);
-  const dir = await tempDir();
+  const dir = await scratch();
   const config = await writeConfig(dir, { endpoint: receiver.url, samplingInterval: '1s', sendingInterval: '1h' });
   const first = spawnCli(['run', '--config', config]);
   await first.waitFor(/report sent/);
@@ -93,7 +102,7 @@ t.test('one daemon per dataDir: a second run is a one-line error, exit 2', async
 t.test('a dataDir that cannot be written: one line naming telemetry.dataDir, exit 2; buffer: memory says what a restart loses', async (t) => {
   const receiver = await startScriptedReceiver([]);
   t.teardown(receiver.close);
-  const dir = await tempDir();
+  const dir = await scratch();
   await writeFile(path.join(dir, 'not-a-dir'), 'x');
   const config = await writeConfig(dir, { endpoint: receiver.url, dataDir: 'not-a-dir/data' });
   const result = await runCli(['run', '--config', config]);
