@@ -116,8 +116,10 @@ export class Agent {
       this.log.error('last send failed', { reason: (error as Error).message });
     }
     this.deps.transport.close();
-    if (this.deps.buffer.size > 0) {
+    if (this.deps.buffer.size > 0 && this.deps.buffer.kind === 'memory') {
       this.log.warn('stopped with samples not sent; they are lost with the in-memory buffer', { samples: this.deps.buffer.size });
+    } else if (this.deps.buffer.size > 0) {
+      this.log.info('stopped with samples not sent; they stay in dataDir and go with the next start', { samples: this.deps.buffer.size });
     }
     return summary;
   }

@@ -1,79 +1,78 @@
+// The one interface the agent sees for where dynamic samples wait until a
+// receiver has taken them. Two implementations: on disk (durable, the default)
+// and in memory (nothing written; a restart loses what was not sent).
 import type { MetricPoint } from '../model.js';
 
 export interface BufferedPoint {
-  /** Increasing with every append; a send acknowledges points by these numbers. */
+  /** Increasing with every append; a send acknowledges points by ranges of these numbers. */
   readonly seq: number;
   readonly point: MetricPoint;
 }
 
-/**
- * Where dynamic samples wait until a receiver has taken them. Kept small so
- * that a durable, on-disk implementation can stand in for the in-memory one.
- */
-export interface SampleBuffer {
-  /** Adds points; when full the oldest go, and how many is returned. */
-  append(points: readonly MetricPoint[]): Promise<{ dropped: number }>;
-  /** Everything held, oldest first. */
-  pending(): Promise<readonly BufferedPoint[]>;
-  /** Forgets points a receiver answered 2xx for (or rejected for good). */
-  remove(seqs: ReadonlySet<number>): Promise<void>;
-  readonly size: number;
-  readonly capacity: number;
-  readonly droppedTotal: number;
+/** Inclusive range of seqs. Acknowledging a seq no longer held is a no-op. */
+export interface SeqRange {
+  readonly first: number;
+  readonly last: number;
 }
 
-export class MemorySampleBuffer implements SampleBuffer {
-  private entries: BufferedPoint[] = [];
-  private nextSeq = 1;
-  private dropped = 0;
+/**
+ * Why samples left without being delivered. full/age/corrupt/unwritable are
+ * decided by the buffer; rejected/oversized by the send (a final refusal).
+ */
+export type DropReason = 'full' | 'age' | 'corrupt' | 'unwritable' | 'rejected' | 'oversized';
+export type DropCounts = Readonly<Partial<Record<DropReason, number>>>;
 
-  constructor(private limit: number) {
-    MemorySampleBuffer.checkCapacity(limit);
-  }
+/** How a send releases samples: delivered ones simply leave, the others are counted as dropped. */
+export type AckOutcome = 'delivered' | 'rejected' | 'oversized';
 
-  private static checkCapacity(capacity: number): void {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('buffer capacity must be a positive integer');
-  }
+export interface ReadBatch {
+  /** Oldest first (by seq), at most maxPoints. */
+  readonly points: readonly BufferedPoint[];
+  /** Pass back as afterSeq for the next batch: the last seq returned (afterSeq itself when none). */
+  readonly cursor: number;
+  /** Nothing is held after cursor (at the time of the read). */
+  readonly done: boolean;
+}
 
-  get capacity(): number {
-    return this.limit;
-  }
+export interface BufferStats {
+  readonly kind: 'disk' | 'memory';
+  readonly samples: number;
+  readonly bytesOnDisk: number;
+  readonly oldestSampleMs: number | undefined;
+  /** Since this process opened the buffer. */
+  readonly dropped: DropCounts;
+}
 
-  /** A reload may change maxBufferedSamples; shrinking drops the oldest. Returns how many went. */
-  resize(capacity: number): number {
-    MemorySampleBuffer.checkCapacity(capacity);
-    this.limit = capacity;
-    return this.trim();
-  }
+export interface BufferBounds {
+  readonly maxSamples: number;
+  /** Samples whose timestamp is older than now minus this go. */
+  readonly maxAgeMs: number;
+}
 
-  private trim(): number {
-    const overflow = Math.max(0, this.entries.length - this.limit);
-    if (overflow > 0) {
-      this.entries.splice(0, overflow);
-      this.dropped += overflow;
-    }
-    return overflow;
-  }
+export interface SampleBuffer {
+  readonly kind: 'disk' | 'memory';
+  /**
+   * Adds one tick's points; it resolves once they are durable (disk). When a
+   * bound is hit the oldest go: what this call dropped, by reason.
+   */
+  append(points: readonly MetricPoint[]): Promise<{ readonly dropped: DropCounts }>;
+  /** Up to maxPoints held points with seq > afterSeq, oldest first. Memory held is bounded by maxPoints. */
+  read(options: { readonly afterSeq: number; readonly maxPoints: number }): Promise<ReadBatch>;
+  /** Releases the held points in these ranges (sorted, not overlapping). */
+  acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void>;
+  /** A reload may change the bounds; tightening drops the oldest at once. */
+  setBounds(bounds: BufferBounds): Promise<{ readonly dropped: DropCounts }>;
+  stats(): BufferStats;
+  readonly size: number;
+  readonly bounds: BufferBounds;
+  close(): Promise<void>;
+}
 
-  get size(): number {
-    return this.entries.length;
-  }
+export function validateBounds(bounds: BufferBounds): void {
+  if (!Number.isInteger(bounds.maxSamples) || bounds.maxSamples < 1) throw new RangeError('buffer capacity must be a positive integer');
+  if (!(bounds.maxAgeMs > 0)) throw new RangeError('buffer maximum age must be positive');
+}
 
-  get droppedTotal(): number {
-    return this.dropped;
-  }
-
-  async append(points: readonly MetricPoint[]): Promise<{ dropped: number }> {
-    for (const point of points) this.entries.push({ seq: this.nextSeq++, point });
-    return { dropped: this.trim() };
-  }
-
-  async pending(): Promise<readonly BufferedPoint[]> {
-    return this.entries.slice();
-  }
-
-  async remove(seqs: ReadonlySet<number>): Promise<void> {
-    if (seqs.size === 0) return;
-    this.entries = this.entries.filter((entry) => !seqs.has(entry.seq));
-  }
+export function addDrops(into: Partial<Record<DropReason, number>>, reason: DropReason, count: number): void {
+  if (count > 0) into[reason] = (into[reason] ?? 0) + count;
 }

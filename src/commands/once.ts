@@ -1,11 +1,15 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { MemorySampleBuffer } from '../buffer/sample-buffer.js';
+import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { sampleOnce, sendReport } from '../agent/send-report.js';
 
+/**
+ * One sample and one report. The daemon's buffer in dataDir is never touched
+ * (it may be running and own it): only this sample and the static metrics go.
+ */
 export async function sendOnce(config: Config, log: Logger): Promise<boolean> {
-  const deps = await createSendDeps(config, log, new MemorySampleBuffer(config.maxBufferedSamples));
+  const deps = await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }));
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', stop).once('SIGTERM', stop);

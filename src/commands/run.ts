@@ -4,7 +4,8 @@ import { ConfigError } from '../config/errors.js';
 import { IdentityError } from '../identity/errors.js';
 import { checkClusterIdFile } from '../identity/cluster-id.js';
 import type { Logger } from '../log.js';
-import { MemorySampleBuffer } from '../buffer/sample-buffer.js';
+import { openBuffer } from '../buffer/open-buffer.js';
+import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { Agent, IDENTITY_POLL_MS } from '../agent/agent.js';
 
@@ -15,6 +16,35 @@ export interface Notices {
 
 const SHUTDOWN_SEND_TIMEOUT_MS = 10_000;
 
+function boundsOf(config: Config): BufferBounds {
+  return { maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs };
+}
+
+/** The durable buffer, or the in-memory one when asked; a dataDir that cannot be used is a config error. */
+async function startBuffer(config: Config, log: Logger): Promise<{ buffer: SampleBuffer; release(): Promise<void> }> {
+  const opened = await openBuffer(config.buffer, config.dataDir, boundsOf(config), log);
+  if (opened.kind === 'busy') {
+    throw new ConfigError(config.file, 'telemetry.dataDir', `${config.dataDir} is in use by another edge-telemetry daemon (pid ${opened.pid}); one daemon per dataDir`);
+  }
+  if (opened.kind === 'unwritable') {
+    throw new ConfigError(config.file, 'telemetry.dataDir', `${config.dataDir} cannot be written (${opened.code}); the buffer needs it (or set telemetry.buffer: memory)`);
+  }
+  const stats = opened.buffer.stats();
+  if (stats.kind === 'memory') {
+    log.info('buffer: memory; samples not yet sent are lost at a restart (telemetry.buffer: disk keeps them in dataDir)');
+  } else {
+    log.info('buffer: on disk', {
+      dir: config.dataDir, samples: stats.samples, bytes: stats.bytesOnDisk,
+      oldest: stats.oldestSampleMs === undefined ? undefined : new Date(stats.oldestSampleMs).toISOString(),
+    });
+  }
+  return opened;
+}
+
+function logDrops(log: Logger, dropped: DropCounts, why: string): void {
+  if (Object.keys(dropped).length > 0) log.warn(`${why}; oldest samples dropped`, { ...dropped });
+}
+
 /** The daemon. Resolves when SIGTERM/SIGINT has been handled. SIGHUP reloads the config. */
 export async function runDaemon(configFile: string, log: Logger, notices: Notices): Promise<void> {
   let config = await loadConfig(configFile);
@@ -22,57 +52,76 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
   // Before any other line: a broken id file is a config error (exit 2, its one line only).
   await checkClusterIdFile(config.clusterIdFile);
   notices.optOutNotice(log, config);
-  const buffer = new MemorySampleBuffer(config.maxBufferedSamples);
-  const startAgent = async (current: Config) => {
-    const agent = new Agent(await createSendDeps(current, log, buffer), {
-      samplingIntervalMs: current.samplingIntervalMs,
-      sendingIntervalMs: current.sendingIntervalMs,
-      shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
-      // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
-      identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
-    });
-    agent.start();
-    return agent;
-  };
-  let agent: Agent | undefined = await startAgent(config);
+  const { buffer, release } = await startBuffer(config, log);
+  try {
+    await serve();
+  } finally {
+    await release();
+  }
 
-  await new Promise<void>((resolve) => {
-    let reloading = Promise.resolve();
-    const onHangup = () => {
-      reloading = reloading.then(async () => {
-        let next: Config;
-        try {
-          next = await loadConfig(configFile);
-          // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
-          if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
-        } catch (error) {
-          log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
-          return;
-        }
-        // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced.
-        await agent?.pause();
-        agent = undefined;
-        config = next;
-        if (config.status === 'Disabled') return notices.disabledNotice(log, config);
-        buffer.resize(config.maxBufferedSamples);
-        try {
-          agent = await startAgent(config);
-          log.info('config reloaded', { file: config.file });
-        } catch (error) {
-          log.error(`reload failed: ${(error as Error).message}`);
-        }
+  async function serve(): Promise<void> {
+    const startAgent = async (current: Config) => {
+      const agent = new Agent(await createSendDeps(current, log, buffer), {
+        samplingIntervalMs: current.samplingIntervalMs,
+        sendingIntervalMs: current.sendingIntervalMs,
+        shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+        // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
+        identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
       });
+      agent.start();
+      return agent;
     };
-    const onStop = (signal: NodeJS.Signals) => {
-      process.off('SIGHUP', onHangup);
-      log.info(`received ${signal}, sending once more and stopping`);
-      void reloading
-        .then(() => agent?.stop())
-        .finally(() => {
-          process.off('SIGTERM', onStop).off('SIGINT', onStop);
-          resolve();
+    let agent: Agent | undefined = await startAgent(config);
+
+    await new Promise<void>((resolve) => {
+      let reloading = Promise.resolve();
+      const onHangup = () => {
+        reloading = reloading.then(async () => {
+          let next: Config;
+          try {
+            next = await loadConfig(configFile);
+            // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
+            if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
+          } catch (error) {
+            log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
+            return;
+          }
+          // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced.
+          await agent?.pause();
+          agent = undefined;
+          if (next.buffer !== config.buffer || next.dataDir !== config.dataDir) {
+            log.warn('telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept', {
+              buffer: config.buffer, dataDir: config.dataDir,
+            });
+          }
+          config = next;
+          if (config.status === 'Disabled') {
+            notices.disabledNotice(log, config);
+            log.info(buffer.kind === 'disk'
+              ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
+              : 'buffered samples stay in memory until the daemon stops, and are lost then', { samples: buffer.size });
+            return;
+          }
+          logDrops(log, (await buffer.setBounds(boundsOf(config))).dropped, 'reload tightened the buffer bounds');
+          try {
+            agent = await startAgent(config);
+            log.info('config reloaded', { file: config.file });
+          } catch (error) {
+            log.error(`reload failed: ${(error as Error).message}`);
+          }
         });
-    };
-    process.on('SIGHUP', onHangup).on('SIGTERM', onStop).on('SIGINT', onStop);
-  });
+      };
+      const onStop = (signal: NodeJS.Signals) => {
+        process.off('SIGHUP', onHangup);
+        log.info(`received ${signal}, sending once more and stopping`);
+        void reloading
+          .then(() => agent?.stop())
+          .finally(() => {
+            process.off('SIGTERM', onStop).off('SIGINT', onStop);
+            resolve();
+          });
+      };
+      process.on('SIGHUP', onHangup).on('SIGTERM', onStop).on('SIGINT', onStop);
+    });
+  }
 }

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { MemorySampleBuffer } from '../buffer/sample-buffer.js';
+import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { sampleOnce } from '../agent/send-report.js';
 import { runCollectors } from '../collect/run-collectors.js';
@@ -13,7 +13,7 @@ export const UNKNOWN_CLUSTER_ID = '<not known yet>';
 
 /** The report exactly as `run` would build it now, and the headers, token redacted. Sends nothing to the endpoint. */
 export async function showReport(config: Config, log: Logger): Promise<string> {
-  const buffer = new MemorySampleBuffer(config.maxBufferedSamples);
+  const buffer = new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs });
   const deps = await createSendDeps(config, log, buffer);
   try {
     const signal = AbortSignal.timeout(config.collectTimeoutMs * 2);
@@ -22,7 +22,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     const identityState = await deps.identity.resolve();
     const identity =
       identityState.kind === 'known' ? identityState.identity : { clusterId: UNKNOWN_CLUSTER_ID, deploymentType: identityState.deploymentType };
-    const report = buildReport(fresh.points, await buffer.pending(), identity);
+    const report = buildReport(fresh.points, (await buffer.read({ afterSeq: 0, maxPoints: buffer.size })).points, identity);
     let tokenNote = 'pull secret: ok';
     await deps.readToken().catch((error: unknown) => {
       tokenNote = `pull secret: ${(error as Error).message}`;

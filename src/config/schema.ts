@@ -39,7 +39,11 @@ export interface Config {
   /** '' means: no cluster metrics. */
   readonly kubeconfig: string;
   readonly dataDir: string;
+  /** disk: durable in dataDir/buffer (default); memory: nothing written, a restart loses unsent samples. */
+  readonly buffer: 'disk' | 'memory';
   readonly maxBufferedSamples: number;
+  /** Buffered samples older than this go. */
+  readonly maxBufferedAgeMs: number;
   readonly maxRequestBytes: number;
   readonly requestTimeoutMs: number;
   readonly collectTimeoutMs: number;
@@ -100,6 +104,20 @@ const httpUrlReader =
     return url.toString();
   };
 
+const bufferKindReader: Reader<'disk' | 'memory'> = (value: unknown, fail: Fail) => {
+  if (value !== 'disk' && value !== 'memory') fail(`must be disk or memory, not ${JSON.stringify(value)}`);
+  return value;
+};
+
+/**
+ * Defaults sized for 30 days offline at the default samplingInterval (1h): the
+ * full catalog is 10 dynamic series (3 host, 6 resource counts, containers),
+ * 7,200 samples in 30 days; 50,000 leaves room for 59 extraResources. The age
+ * bound is 31 days, so a 30-day outage loses nothing.
+ */
+export const DEFAULT_MAX_BUFFERED_SAMPLES = 50_000;
+export const DEFAULT_MAX_BUFFERED_AGE_MS = 744 * 3_600_000;
+
 const RESOURCE_PATTERN = /^(?:([a-z0-9.-]+)\/)?(v[a-z0-9]+)\/([a-z0-9-]+)$/;
 
 const extraResourcesReader: Reader<ExtraResource[]> = (value: unknown, fail: Fail) => {
@@ -134,7 +152,7 @@ function resolveFrom(file: string, value: string): string {
 const RETRY_KEYS = ['maxAttempts', 'minDelay', 'maxDelay', 'maxElapsed'] as const;
 export const TELEMETRY_KEYS = [
   'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'clusterIdFile', 'pullSecretFile',
-  'kubeconfig', 'dataDir', 'maxBufferedSamples', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
+  'kubeconfig', 'dataDir', 'buffer', 'maxBufferedSamples', 'maxBufferedAge', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
   'retry', 'diskPaths', 'extraResources',
 ] as const;
 
@@ -195,7 +213,9 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
     pullSecretFile: fileFor('pullSecretFile', '/etc/crio/openshift-pull-secret'),
     kubeconfig: fileFor('kubeconfig', '/var/lib/microshift/resources/kubeadmin/kubeconfig'),
     dataDir: fileFor('dataDir', '/var/lib/edge-telemetry'),
-    maxBufferedSamples: at(t('maxBufferedSamples'), integerReader(1, 10_000_000), 20_000),
+    buffer: at(t('buffer'), bufferKindReader, 'disk'),
+    maxBufferedSamples: at(t('maxBufferedSamples'), integerReader(1, 10_000_000), DEFAULT_MAX_BUFFERED_SAMPLES),
+    maxBufferedAgeMs: at(t('maxBufferedAge'), durationReader(60_000), DEFAULT_MAX_BUFFERED_AGE_MS),
     maxRequestBytes: at(t('maxRequestBytes'), integerReader(1024, 64 * 1024 * 1024), TELEMETER_BODY_LIMIT_BYTES),
     requestTimeoutMs: at(t('requestTimeout'), durationReader(100), 30_000),
     collectTimeoutMs: at(t('collectTimeout'), durationReader(100), 10_000),

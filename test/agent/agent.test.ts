@@ -2,7 +2,7 @@
 import t from 'tap';
 import { Agent } from '../../src/agent/agent.js';
 import { every } from '../../src/agent/periodic.js';
-import { MemorySampleBuffer } from '../../src/buffer/sample-buffer.js';
+import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import type { Transport } from '../../src/transport/http-transport.js';
 import type { SendResult } from '../../src/transport/send-result.js';
 import { silentLogger } from '../../src/log.js';
@@ -28,7 +28,7 @@ function countingTransport(answer: () => SendResult, delayMs = 0): Transport & {
 
 t.test('sends at start and on the interval; a slow send is never overlapped; stop sends once more', async (t) => {
   const transport = countingTransport(() => ({ kind: 'delivered', status: 200 }), 250);
-  const deps = sendDeps('http://unused.invalid/', { transport, buffer: new MemorySampleBuffer(100) });
+  const deps = sendDeps('http://unused.invalid/', { transport, buffer: new MemorySampleBuffer({ maxSamples: 100, maxAgeMs: 86_400_000 }) });
   const agent = new Agent(deps, { samplingIntervalMs: 100, sendingIntervalMs: 100, shutdownSendTimeoutMs: 2000 });
   agent.start();
   await new Promise((resolve) => setTimeout(resolve, 1200));

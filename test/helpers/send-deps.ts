@@ -1,6 +1,6 @@
 import type { Collector } from '../../src/collect/collector.js';
 import type { SendDeps } from '../../src/agent/send-report.js';
-import { MemorySampleBuffer } from '../../src/buffer/sample-buffer.js';
+import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { knownIdentity } from '../../src/agent/identity-source.js';
@@ -15,7 +15,7 @@ export function sendDeps(url: string, overrides: Partial<SendDeps> = {}, log: Lo
   return {
     log,
     collectors: [fixedCollector('static', 'cluster:capacity_cpu_cores:sum', () => 4), fixedCollector('dynamic', 'cluster:cpu_usage_cores:sum', () => 1.5)],
-    buffer: new MemorySampleBuffer(1000),
+    buffer: new MemorySampleBuffer({ maxSamples: 1000, maxAgeMs: 86_400_000 }),
     transport: createHttpTransport({ url, proxy: '', timeoutMs: 5000 }),
     identity: knownIdentity({ clusterId: 'cluster-0123', deploymentType: 'microshift-rpm' }),
     readToken: async () => TOKEN,

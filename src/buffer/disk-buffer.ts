@@ -1,0 +1,532 @@
+// The durable buffer (the default): append-only segment files in
+// dataDir/buffer, one fdatasync per sampling tick, acknowledged samples removed
+// by atomic rewrites (temporary file, fsync, rename, fsync of the directory).
+// Only a small index of each segment stays in memory, so the heap does not grow
+// with the backlog; reads decode one segment at a time.
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import type { MetricPoint } from '../model.js';
+import {
+  RecordSink, SAMPLES_PER_RECORD, encodeSamplesRecord, encodeSeriesRecord, segmentHeader, seriesKey, toPoint,
+  type EncodedSample, type SeriesDef,
+} from './segment-format.js';
+import { scanSegment, type SegmentSummary } from './segment-scan.js';
+import { coversAll, inRanges, normalizeRanges, overlaps } from './seq-ranges.js';
+import {
+  addDrops, validateBounds,
+  type AckOutcome, type BufferBounds, type BufferStats, type BufferedPoint, type DropCounts, type DropReason, type ReadBatch, type SampleBuffer, type SeqRange,
+} from './sample-buffer.js';
+
+export const BUFFER_SUBDIR = 'buffer';
+const SEGMENT_PREFIX = 'segment-';
+const SEGMENT_SUFFIX = '.etsb';
+const TEMPORARY_SUFFIX = '.tmp';
+const ASIDE_SUFFIX = '.corrupt';
+/** Far above any segment this code writes (4096 samples of ~5-25 bytes); a larger file is not ours. */
+const MAX_SEGMENT_FILE_BYTES = 64 * 1024 * 1024;
+/** Files renamed aside are kept for the admin to look at, but not without bound. */
+const MAX_ASIDE_FILES = 4;
+export const DEFAULT_SEGMENT_MAX_SAMPLES = 4096;
+
+/** Test seams around the one rename that makes a compaction visible (to take crash images there). */
+export interface CompactionHooks {
+  beforeRename?(temporaryFile: string, targetFile: string): Promise<void>;
+  afterRename?(targetFile: string): Promise<void>;
+}
+
+export interface DiskBufferOptions {
+  /** The directory that holds the segments (dataDir/buffer). */
+  readonly dir: string;
+  readonly bounds: BufferBounds;
+  readonly log: Logger;
+  /** Wall clock for the age bound. */
+  readonly now?: () => number;
+  /** A segment is closed for appends once it holds this many samples. */
+  readonly segmentMaxSamples?: number;
+  readonly hooks?: CompactionHooks;
+}
+
+interface Segment {
+  readonly name: string;
+  count: number;
+  firstSeq: number;
+  lastSeq: number;
+  minTimestampMs: number;
+  maxTimestampMs: number;
+  bytes: number;
+}
+
+interface Active {
+  readonly segment: Segment;
+  readonly handle: FileHandle;
+  /** The segment's series dictionary: key to ref. */
+  readonly refs: Map<string, number>;
+}
+
+function segmentName(firstSeq: number): string {
+  return `${SEGMENT_PREFIX}${firstSeq.toString(16).padStart(14, '0')}${SEGMENT_SUFFIX}`;
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
+}
+
+type FileRead = { readonly kind: 'ok'; readonly bytes: Buffer } | { readonly kind: 'unreadable'; readonly reason: string };
+
+/** Bounded and never blocking on a FIFO; symlinks are not followed. */
+async function readSegmentFile(file: string): Promise<FileRead> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+  } catch (error) {
+    return { kind: 'unreadable', reason: errorCode(error) };
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return { kind: 'unreadable', reason: 'not a regular file' };
+    if (info.size > MAX_SEGMENT_FILE_BYTES) return { kind: 'unreadable', reason: `larger than ${MAX_SEGMENT_FILE_BYTES} bytes` };
+    const bytes = Buffer.alloc(info.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return { kind: 'ok', bytes: bytes.subarray(0, filled) };
+  } catch (error) {
+    return { kind: 'unreadable', reason: errorCode(error) };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const result = await handle.write(bytes, written, bytes.length - written, position + written);
+    written += result.bytesWritten;
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes a whole new file durably: temporary file, fsync, rename, fsync of the directory. */
+async function replaceFile(dir: string, name: string, bytes: Uint8Array, hooks: CompactionHooks | undefined): Promise<void> {
+  const target = path.join(dir, name);
+  const temporary = target + TEMPORARY_SUFFIX;
+  const handle = await open(temporary, 'w', 0o600);
+  try {
+    await writeAll(handle, bytes, 0);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await hooks?.beforeRename?.(temporary, target);
+  await rename(temporary, target);
+  await hooks?.afterRename?.(target);
+  await syncDirectory(dir);
+}
+
+function summaryToSegment(name: string, summary: SegmentSummary): Segment {
+  return {
+    name,
+    count: summary.count,
+    firstSeq: summary.firstSeq,
+    lastSeq: summary.lastSeq,
+    minTimestampMs: summary.minTimestampMs,
+    maxTimestampMs: summary.maxTimestampMs,
+    bytes: summary.goodBytes,
+  };
+}
+
+export class DiskSampleBuffer implements SampleBuffer {
+  readonly kind = 'disk';
+  private readonly segments: Segment[] = [];
+  private active: Active | undefined;
+  private nextSeq = 1;
+  private held = 0;
+  private readonly droppedTotal: Partial<Record<DropReason, number>> = {};
+  private currentBounds: BufferBounds;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly now: () => number;
+  private readonly segmentMaxSamples: number;
+  private closed = false;
+
+  private constructor(private readonly options: DiskBufferOptions) {
+    validateBounds(options.bounds);
+    this.currentBounds = options.bounds;
+    this.now = options.now ?? Date.now;
+    this.segmentMaxSamples = options.segmentMaxSamples ?? DEFAULT_SEGMENT_MAX_SAMPLES;
+  }
+
+  /**
+   * Reads back what a previous run left. A torn or corrupt tail is cut at the
+   * last good record, a file that is not a segment is renamed aside; both are
+   * logged and neither is an error. Throws only when the directory itself
+   * cannot be created or listed (the caller reports that as a config error).
+   */
+  static async open(options: DiskBufferOptions): Promise<DiskSampleBuffer> {
+    const buffer = new DiskSampleBuffer(options);
+    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    await buffer.restore();
+    return buffer;
+  }
+
+  get bounds(): BufferBounds {
+    return this.currentBounds;
+  }
+
+  get size(): number {
+    return this.held;
+  }
+
+  private get dir(): string {
+    return this.options.dir;
+  }
+
+  private get log(): Logger {
+    return this.options.log;
+  }
+
+  /** One operation at a time: a send's reads and acknowledgements interleave with sampling ticks. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => {
+      if (this.closed) throw new Error('buffer closed');
+      return work();
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async restore(): Promise<void> {
+    const names = (await readdir(this.dir)).sort();
+    for (const name of names.filter((entry) => entry.endsWith(TEMPORARY_SUFFIX))) {
+      // A compaction or a segment creation that did not reach its rename: the file it replaces is intact.
+      await unlink(path.join(this.dir, name)).catch(() => undefined);
+      this.log.info('buffer: removed an unfinished temporary file; the file it was to replace is intact', { file: name });
+    }
+    const lost: Partial<Record<DropReason, number>> = {};
+    for (const name of names.filter((entry) => entry.startsWith(SEGMENT_PREFIX) && entry.endsWith(SEGMENT_SUFFIX))) {
+      const file = path.join(this.dir, name);
+      const read = await readSegmentFile(file);
+      if (read.kind === 'unreadable') {
+        await this.setAside(name, read.reason);
+        continue;
+      }
+      const scan = scanSegment(read.bytes);
+      if (scan.kind === 'foreign') {
+        await this.setAside(name, scan.reason);
+        continue;
+      }
+      const summary = scan.summary;
+      if (summary.cut !== undefined) {
+        await this.cutTail(file, summary);
+        addDrops(lost, 'corrupt', summary.cut.samplesLost);
+      }
+      const previous = this.segments[this.segments.length - 1];
+      if (summary.count === 0) {
+        await unlink(file).catch(() => undefined);
+        continue;
+      }
+      if (previous !== undefined && summary.firstSeq <= previous.lastSeq) {
+        await this.setAside(name, 'its samples overlap an earlier segment');
+        addDrops(lost, 'corrupt', summary.count);
+        continue;
+      }
+      this.segments.push(summaryToSegment(name, summary));
+      this.held += summary.count;
+    }
+    this.nextSeq = (this.segments[this.segments.length - 1]?.lastSeq ?? 0) + 1;
+    await syncDirectory(this.dir);
+    for (const [reason, count] of Object.entries(lost)) addDrops(this.droppedTotal, reason as DropReason, count);
+    const dropped = await this.enforceBounds();
+    if (Object.keys(dropped).length > 0) this.log.warn('buffer: samples older or more than the bounds allow dropped at start', { ...dropped });
+  }
+
+  private async cutTail(file: string, summary: SegmentSummary): Promise<void> {
+    const cut = summary.cut;
+    if (cut === undefined) return;
+    try {
+      const handle = await open(file, constants.O_RDWR | constants.O_NOFOLLOW);
+      try {
+        await handle.truncate(summary.goodBytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      this.log.error('buffer: cannot cut a corrupt tail; the segment is read up to it', { file: path.basename(file), reason: errorCode(error) });
+    }
+    this.log.warn('buffer: torn or corrupt tail cut at the last good record', {
+      file: path.basename(file), offset: summary.goodBytes, bytesCut: cut.bytes, samplesKept: summary.count, samplesLost: cut.samplesLost, reason: cut.reason,
+    });
+  }
+
+  /** Moves a file that is not a readable segment out of the way, keeping the last few for the admin. */
+  private async setAside(name: string, reason: string): Promise<void> {
+    const aside = `${name}.${this.now()}${ASIDE_SUFFIX}`;
+    try {
+      await rename(path.join(this.dir, name), path.join(this.dir, aside));
+      this.log.warn('buffer: file corrupt as a whole; renamed aside, the rest of the buffer is used', { file: name, renamedTo: aside, reason });
+    } catch (error) {
+      this.log.error('buffer: file corrupt as a whole and cannot be renamed aside; ignored', { file: name, reason, renameError: errorCode(error) });
+      return;
+    }
+    const asides = (await readdir(this.dir)).filter((entry) => entry.endsWith(ASIDE_SUFFIX)).sort();
+    for (const old of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES))) await unlink(path.join(this.dir, old)).catch(() => undefined);
+  }
+
+  async append(points: readonly MetricPoint[]): Promise<{ dropped: DropCounts }> {
+    return this.exclusive(async () => {
+      const dropped: Partial<Record<DropReason, number>> = {};
+      if (points.length > 0 && !(await this.write(points))) {
+        addDrops(dropped, 'unwritable', points.length);
+        addDrops(this.droppedTotal, 'unwritable', points.length);
+      }
+      return { dropped: { ...dropped, ...(await this.enforceBounds()) } };
+    });
+  }
+
+  private async createSegment(): Promise<Active> {
+    const name = segmentName(this.nextSeq);
+    const header = segmentHeader();
+    await replaceFile(this.dir, name, header, undefined);
+    const handle = await open(path.join(this.dir, name), constants.O_RDWR | constants.O_NOFOLLOW);
+    const segment: Segment = { name, count: 0, firstSeq: 0, lastSeq: 0, minTimestampMs: Infinity, maxTimestampMs: -Infinity, bytes: header.length };
+    this.segments.push(segment);
+    return { segment, handle, refs: new Map() };
+  }
+
+  /** Appends one tick as one record and makes it durable; false when it could not be. */
+  private async write(points: readonly MetricPoint[]): Promise<boolean> {
+    let active = this.active;
+    try {
+      active ??= this.active = await this.createSegment();
+    } catch (error) {
+      this.log.error('buffer: cannot create a segment file; this tick is lost', { dir: this.dir, reason: errorCode(error), samples: points.length });
+      return false;
+    }
+    const sink = new RecordSink();
+    const added = new Map<string, number>();
+    const samples: EncodedSample[] = points.map((point, index) => {
+      const key = seriesKey(point.name, point.labels);
+      let ref = active.refs.get(key) ?? added.get(key);
+      if (ref === undefined) {
+        ref = active.refs.size + added.size;
+        added.set(key, ref);
+        encodeSeriesRecord(sink, { ref, name: point.name, labels: point.labels });
+      }
+      return { seq: this.nextSeq + index, ref, timestampMs: point.timestampMs, value: point.value };
+    });
+    encodeSamplesRecord(sink, samples);
+    const bytes = sink.bytes();
+    const segment = active.segment;
+    try {
+      await writeAll(active.handle, bytes, segment.bytes);
+      await active.handle.datasync();
+    } catch (error) {
+      this.log.error('buffer: write failed; this tick is lost', { file: segment.name, reason: errorCode(error), samples: points.length });
+      try {
+        await active.handle.truncate(segment.bytes);
+      } catch {
+        // The tail stays torn; readers stop at it and the next start cuts it. Appends go to a new segment.
+        await this.retireActive();
+      }
+      return false;
+    }
+    for (const [key, ref] of added) active.refs.set(key, ref);
+    if (segment.count === 0) segment.firstSeq = this.nextSeq;
+    segment.count += samples.length;
+    segment.lastSeq = this.nextSeq + samples.length - 1;
+    segment.bytes += bytes.length;
+    for (const sample of samples) {
+      segment.minTimestampMs = Math.min(segment.minTimestampMs, sample.timestampMs);
+      segment.maxTimestampMs = Math.max(segment.maxTimestampMs, sample.timestampMs);
+    }
+    this.nextSeq += samples.length;
+    this.held += samples.length;
+    if (segment.count >= this.segmentMaxSamples) await this.retireActive();
+    return true;
+  }
+
+  private async retireActive(): Promise<void> {
+    const active = this.active;
+    this.active = undefined;
+    await active?.handle.close().catch(() => undefined);
+  }
+
+  private async enforceBounds(): Promise<DropCounts> {
+    const dropped: Partial<Record<DropReason, number>> = {};
+    const cutoffMs = this.now() - this.currentBounds.maxAgeMs;
+    for (const segment of [...this.segments]) {
+      if (segment.count === 0 || segment.minTimestampMs >= cutoffMs) continue;
+      const removed = segment.maxTimestampMs < cutoffMs ? await this.removeSegment(segment) : await this.rewrite(segment, (sample) => sample.timestampMs >= cutoffMs);
+      addDrops(dropped, 'age', removed);
+    }
+    let excess = this.held - this.currentBounds.maxSamples;
+    while (excess > 0) {
+      const oldest = this.segments.find((segment) => segment.count > 0);
+      if (oldest === undefined) break;
+      const drop = excess;
+      const removed = oldest.count <= drop ? await this.removeSegment(oldest) : await this.rewrite(oldest, (_sample, index) => index >= drop);
+      if (removed === 0) break; // an I/O error was logged; try again next tick
+      addDrops(dropped, 'full', removed);
+      excess -= removed;
+    }
+    for (const [reason, count] of Object.entries(dropped)) addDrops(this.droppedTotal, reason as DropReason, count);
+    return dropped;
+  }
+
+  private async removeSegment(segment: Segment): Promise<number> {
+    if (this.active?.segment === segment) await this.retireActive();
+    try {
+      await unlink(path.join(this.dir, segment.name));
+      await syncDirectory(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        this.log.error('buffer: cannot remove a segment; retried later', { file: segment.name, reason: errorCode(error) });
+        return 0;
+      }
+    }
+    this.forget(segment);
+    return segment.count;
+  }
+
+  private forget(segment: Segment): void {
+    const index = this.segments.indexOf(segment);
+    if (index >= 0) this.segments.splice(index, 1);
+    this.held -= segment.count;
+  }
+
+  /**
+   * Rewrites a segment with only the samples `keep` accepts (index: position
+   * in seq order), atomically. Returns how many samples left.
+   */
+  private async rewrite(segment: Segment, keep: (sample: EncodedSample, index: number) => boolean): Promise<number> {
+    const read = await readSegmentFile(path.join(this.dir, segment.name));
+    if (read.kind === 'unreadable') {
+      this.log.error('buffer: cannot read a segment back; its samples are lost', { file: segment.name, reason: read.reason, samples: segment.count });
+      await this.retireActive();
+      await this.setAside(segment.name, read.reason);
+      addDrops(this.droppedTotal, 'corrupt', segment.count);
+      this.forget(segment);
+      return 0;
+    }
+    const kept: { sample: EncodedSample; def: SeriesDef }[] = [];
+    let index = 0;
+    scanSegment(read.bytes, (sample, def) => {
+      if (keep(sample, index++)) kept.push({ sample, def });
+    });
+    // Samples past a torn tail (an earlier failed write) are gone too.
+    const removed = segment.count - kept.length;
+    if (kept.length === 0) return (await this.removeSegment(segment)) === 0 ? 0 : removed;
+    const sink = new RecordSink();
+    const refs = new Map<SeriesDef, number>();
+    const samples: EncodedSample[] = [];
+    for (const { sample, def } of kept) {
+      let ref = refs.get(def);
+      if (ref === undefined) {
+        ref = refs.size;
+        refs.set(def, ref);
+        encodeSeriesRecord(sink, { ref, name: def.name, labels: def.labels });
+      }
+      // One record per tick, as appends wrote them: a record's samples share its timestamp for free.
+      const first = samples[0];
+      if (first !== undefined && (first.timestampMs !== sample.timestampMs || samples.length === SAMPLES_PER_RECORD)) {
+        encodeSamplesRecord(sink, samples.splice(0));
+      }
+      samples.push({ ...sample, ref });
+    }
+    encodeSamplesRecord(sink, samples);
+    const bytes = Buffer.concat([segmentHeader(), sink.bytes()]);
+    if (this.active?.segment === segment) await this.retireActive(); // its next append opens a new segment
+    try {
+      await replaceFile(this.dir, segment.name, bytes, this.options.hooks);
+    } catch (error) {
+      this.log.error('buffer: compaction failed; the segment is kept as it was', { file: segment.name, reason: errorCode(error) });
+      return 0;
+    }
+    const rescan = scanSegment(bytes);
+    if (rescan.kind !== 'ok') throw new Error('a rewritten segment does not scan'); // a bug, not an I/O condition
+    Object.assign(segment, summaryToSegment(segment.name, rescan.summary));
+    this.held -= removed;
+    return removed;
+  }
+
+  async read(options: { afterSeq: number; maxPoints: number }): Promise<ReadBatch> {
+    return this.exclusive(async () => {
+      const points: BufferedPoint[] = [];
+      const maxPoints = Math.max(0, options.maxPoints);
+      for (const segment of [...this.segments]) {
+        if (points.length >= maxPoints) break;
+        if (segment.count === 0 || segment.lastSeq <= options.afterSeq) continue;
+        const read = await readSegmentFile(path.join(this.dir, segment.name));
+        if (read.kind === 'unreadable') {
+          this.log.error('buffer: cannot read a segment back; its samples are lost', { file: segment.name, reason: read.reason, samples: segment.count });
+          if (this.active?.segment === segment) await this.retireActive();
+          await this.setAside(segment.name, read.reason);
+          addDrops(this.droppedTotal, 'corrupt', segment.count);
+          this.forget(segment);
+          continue;
+        }
+        scanSegment(read.bytes, (sample, def) => {
+          if (sample.seq > options.afterSeq && points.length < maxPoints) points.push({ seq: sample.seq, point: toPoint(def, sample) });
+        });
+      }
+      const cursor = points[points.length - 1]?.seq ?? options.afterSeq;
+      const done = !this.segments.some((segment) => segment.count > 0 && segment.lastSeq > cursor);
+      return { points, cursor, done };
+    });
+  }
+
+  async acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void> {
+    const normalized = normalizeRanges(ranges);
+    if (normalized.length === 0) return;
+    await this.exclusive(async () => {
+      let removed = 0;
+      for (const segment of [...this.segments]) {
+        if (segment.count === 0 || !overlaps(normalized, segment.firstSeq, segment.lastSeq)) continue;
+        removed += coversAll(normalized, segment.firstSeq, segment.lastSeq)
+          ? await this.removeSegment(segment)
+          : await this.rewrite(segment, (sample) => !inRanges(normalized, sample.seq));
+      }
+      if (outcome !== 'delivered') addDrops(this.droppedTotal, outcome, removed);
+    });
+  }
+
+  async setBounds(bounds: BufferBounds): Promise<{ dropped: DropCounts }> {
+    validateBounds(bounds);
+    return this.exclusive(async () => {
+      this.currentBounds = bounds;
+      return { dropped: await this.enforceBounds() };
+    });
+  }
+
+  stats(): BufferStats {
+    let oldest: number | undefined;
+    let bytes = 0;
+    for (const segment of this.segments) {
+      bytes += segment.bytes;
+      if (segment.count > 0) oldest = Math.min(oldest ?? Infinity, segment.minTimestampMs);
+    }
+    return { kind: 'disk', samples: this.held, bytesOnDisk: bytes, oldestSampleMs: oldest, dropped: { ...this.droppedTotal } };
+  }
+
+  /** Closes the append file after what is queued; later calls fail. */
+  async close(): Promise<void> {
+    await this.exclusive(async () => {
+      await this.retireActive();
+      this.closed = true;
+    });
+  }
+}

@@ -1,0 +1,47 @@
+// Builds the buffer the config asks for. Failures are values with codes; the
+// command turns them into the one-line config error.
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { BUFFER_SUBDIR, DiskSampleBuffer } from './disk-buffer.js';
+import { MemorySampleBuffer } from './memory-buffer.js';
+import type { BufferBounds, SampleBuffer } from './sample-buffer.js';
+
+export type BufferKind = 'disk' | 'memory';
+
+export type OpenedBuffer =
+  | { readonly kind: 'ok'; readonly buffer: SampleBuffer; release(): Promise<void> }
+  | { readonly kind: 'busy'; readonly pid: number }
+  | { readonly kind: 'unwritable'; readonly code: string };
+
+export async function openBuffer(
+  kind: BufferKind,
+  dataDir: string,
+  bounds: BufferBounds,
+  log: Logger,
+): Promise<OpenedBuffer> {
+  if (kind === 'memory') return { kind: 'ok', buffer: new MemorySampleBuffer(bounds), release: async () => undefined };
+  const { mkdir } = await import('node:fs/promises');
+  try {
+    await mkdir(dataDir, { recursive: true, mode: 0o755 });
+  } catch (error) {
+    return { kind: 'unwritable', code: (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN' };
+  }
+  const lock = await lockDataDir(dataDir);
+  if (lock.kind === 'busy') return { kind: 'busy', pid: lock.pid };
+  if (lock.kind === 'error') return { kind: 'unwritable', code: lock.code };
+  try {
+    const buffer = await DiskSampleBuffer.open({ dir: path.join(dataDir, BUFFER_SUBDIR), bounds, log });
+    return {
+      kind: 'ok',
+      buffer,
+      async release() {
+        await buffer.close().catch(() => undefined);
+        await lock.release();
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    return { kind: 'unwritable', code: (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN' };
+  }
+}

@@ -1,0 +1,61 @@
+// Pure: acknowledgements as ranges of seqs, so releasing a batch of any size
+// costs one entry when the batch went out whole.
+import type { SeqRange } from './sample-buffer.js';
+
+/**
+ * The ranges covering `chosen` within `batch` (the batch's seqs, ascending). A
+ * range may span seqs absent from the batch: those are no longer held, and
+ * acknowledging them is a no-op.
+ */
+export function rangesWithin(batch: readonly number[], chosen: ReadonlySet<number>): SeqRange[] {
+  const ranges: SeqRange[] = [];
+  let first: number | undefined;
+  let last = 0;
+  for (const seq of batch) {
+    if (chosen.has(seq)) {
+      if (first === undefined) first = seq;
+      last = seq;
+    } else if (first !== undefined) {
+      ranges.push({ first, last });
+      first = undefined;
+    }
+  }
+  if (first !== undefined) ranges.push({ first, last });
+  return ranges;
+}
+
+/** Sorted, merged copy. */
+export function normalizeRanges(ranges: readonly SeqRange[]): SeqRange[] {
+  const sorted = ranges.filter((range) => range.first <= range.last).sort((a, b) => a.first - b.first);
+  const out: { first: number; last: number }[] = [];
+  for (const range of sorted) {
+    const previous = out[out.length - 1];
+    if (previous !== undefined && range.first <= previous.last + 1) previous.last = Math.max(previous.last, range.last);
+    else out.push({ first: range.first, last: range.last });
+  }
+  return out;
+}
+
+/** Binary search over normalized ranges. */
+export function inRanges(ranges: readonly SeqRange[], seq: number): boolean {
+  let low = 0;
+  let high = ranges.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const range = ranges[middle] as SeqRange;
+    if (seq < range.first) high = middle - 1;
+    else if (seq > range.last) low = middle + 1;
+    else return true;
+  }
+  return false;
+}
+
+/** Whether normalized ranges hold every seq from first to last. */
+export function coversAll(ranges: readonly SeqRange[], first: number, last: number): boolean {
+  return ranges.some((range) => range.first <= first && range.last >= last);
+}
+
+/** Whether any range meets [first, last]. */
+export function overlaps(ranges: readonly SeqRange[], first: number, last: number): boolean {
+  return ranges.some((range) => range.first <= last && range.last >= first);
+}
