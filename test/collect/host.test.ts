@@ -68,22 +68,36 @@ t.test('a hanging or failing collector costs only its own series', async (t) => 
   t.same(result.points, [{ name: 'm', labels: {}, value: 1, timestampMs: 9 }]);
 });
 
-t.test('a hanging filesystem probe is joined, and at most MAX_UNFINISHED_PROBES paths may hang', async (t) => {
-  const { probeFilesystem, MAX_UNFINISHED_PROBES } = await import('../../src/collect/host/disk.js');
-  t.equal(MAX_UNFINISHED_PROBES, 2);
+t.test('a hanging filesystem probe is joined, and at most MAX_HANGING_PROBES paths may hang', async (t) => {
+  const { probeFilesystem, MAX_HANGING_PROBES, PROBE_HANGING_MS } = await import('../../src/collect/host/disk.js');
+  t.equal(MAX_HANGING_PROBES, 2);
   const releases: Array<() => void> = [];
   let reads = 0;
+  let now = 1_000_000;
+  const clock = () => now;
   const hang = () => {
     reads++;
     return new Promise<undefined>((resolve) => releases.push(() => resolve(undefined)));
   };
-  const first = probeFilesystem('/dead/nfs-a', hang);
-  t.equal(probeFilesystem('/dead/nfs-a', hang), first, 'the same running probe, not a second one');
-  const second = probeFilesystem('/dead/nfs-b', hang);
-  await t.rejects(probeFilesystem('/dead/nfs-c', hang), { code: 'EPROBESHANGING' }, 'a third hanging path is not probed');
-  t.equal(reads, 2, 'two libuv calls at most');
+  const first = probeFilesystem('/dead/nfs-a', hang, clock);
+  t.equal(probeFilesystem('/dead/nfs-a', hang, clock), first, 'the same running probe, not a second one');
+  const second = probeFilesystem('/dead/nfs-b', hang, clock);
+  const third = probeFilesystem('/slow/c', hang, clock);
+  t.equal(reads, 3, 'probes merely running do not count as hanging: the default four paths all go');
+  now += PROBE_HANGING_MS;
+  await t.rejects(probeFilesystem('/dead/nfs-d', hang, clock), { code: 'EPROBESHANGING' }, 'a fourth path is not probed while three hang');
+  t.equal(reads, 3, 'no libuv call added');
   releases.forEach((release) => release());
-  await Promise.all([first, second]);
-  const again = await probeFilesystem('/', undefined);
+  await Promise.all([first, second, third]);
+  const again = await probeFilesystem('/');
   t.ok(again !== undefined && again.capacityBytes > 0, 'probes run again once the stuck ones returned');
+});
+
+t.test('the default four disk paths are all probed in one tick', async (t) => {
+  const { diskCollector } = await import('../../src/collect/host/disk.js');
+  for (const kind of ['static', 'dynamic'] as const) {
+    const points = await diskCollector(['/var/lib/microshift', '/var/lib/containers', '/var', '/'], kind).collect({ signal: AbortSignal.timeout(5000), nowMs: 7 });
+    t.equal(points.length, 1, `${kind}: one point`);
+    t.ok((points[0]?.value ?? 0) > 0, `${kind}: bytes`);
+  }
 });

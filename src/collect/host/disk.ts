@@ -46,26 +46,34 @@ async function readFilesystem(path: string): Promise<FilesystemFigures | undefin
  * libuv runs every file call and DNS lookup on four threads. A statfs on a dead
  * NFS mount holds one until the kernel gives up, and a timeout on our side does
  * not free it. So a probe still running is joined, never started again, and at
- * most this many paths may be stuck at once: the buffer's writes and DNS keep
- * the other threads.
+ * most MAX_HANGING_PROBES paths may hang at once (running longer than
+ * PROBE_HANGING_MS): the buffer's writes and DNS keep the other threads.
  */
-export const MAX_UNFINISHED_PROBES = 2;
-const unfinishedProbes = new Map<string, Promise<FilesystemFigures | undefined>>();
+export const MAX_HANGING_PROBES = 2;
+export const PROBE_HANGING_MS = 2000;
+const unfinishedProbes = new Map<string, { readonly probe: Promise<FilesystemFigures | undefined>; readonly startedAtMs: number }>();
 
 export class TooManyHangingProbes extends Error {
   readonly code = 'EPROBESHANGING';
   constructor(path: string) {
-    super(`not probing ${path}: ${MAX_UNFINISHED_PROBES} filesystem calls have not returned yet (a dead mount?)`);
+    super(`not probing ${path}: ${MAX_HANGING_PROBES} filesystem calls have not returned for ${PROBE_HANGING_MS} ms (a dead mount?)`);
   }
 }
 
-/** The probe of `path` now running, or a new one when there is room. */
-export function probeFilesystem(path: string, read: (path: string) => Promise<FilesystemFigures | undefined> = readFilesystem): Promise<FilesystemFigures | undefined> {
+/** The probe of `path` now running, or a new one unless too many hang. */
+export function probeFilesystem(
+  path: string,
+  read: (path: string) => Promise<FilesystemFigures | undefined> = readFilesystem,
+  nowMs: () => number = () => performance.now(),
+): Promise<FilesystemFigures | undefined> {
   const running = unfinishedProbes.get(path);
-  if (running !== undefined) return running;
-  if (unfinishedProbes.size >= MAX_UNFINISHED_PROBES) return Promise.reject(new TooManyHangingProbes(path));
+  if (running !== undefined) return running.probe;
+  const now = nowMs();
+  let hanging = 0;
+  for (const { startedAtMs } of unfinishedProbes.values()) if (now - startedAtMs >= PROBE_HANGING_MS) hanging++;
+  if (hanging >= MAX_HANGING_PROBES) return Promise.reject(new TooManyHangingProbes(path));
   const probe = read(path);
-  unfinishedProbes.set(path, probe);
+  unfinishedProbes.set(path, { probe, startedAtMs: now });
   const forget = () => unfinishedProbes.delete(path);
   probe.then(forget, forget);
   return probe;
