@@ -9,7 +9,7 @@ import { readPullSecretToken } from '../identity/pull-secret.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
 import { createHttpTransport } from '../transport/http-transport.js';
 import { USER_AGENT } from '../version.js';
-import type { SendDeps } from './send-report.js';
+import { SetAsideMemory, type SendDeps } from './send-report.js';
 import { startIdentity } from './identity-source.js';
 
 export interface PipelineOptions {
@@ -70,5 +70,6 @@ export async function createSendDeps(config: Config, log: Logger, buffer: Sample
     retry: config.retry,
     maxRequestBytes: config.maxRequestBytes,
     collectTimeoutMs: config.collectTimeoutMs,
+    setAside: new SetAsideMemory(),
   };
 }

@@ -4,13 +4,14 @@
 import type { Logger } from '../log.js';
 import type { Collector } from '../collect/collector.js';
 import { runCollectors } from '../collect/run-collectors.js';
-import type { AckOutcome, SampleBuffer } from '../buffer/sample-buffer.js';
+import type { AckOutcome, BufferedPoint, SampleBuffer } from '../buffer/sample-buffer.js';
+import type { MetricPoint } from '../model.js';
 import { rangesWithin } from '../buffer/seq-ranges.js';
 import { buildReport } from '../report/build-report.js';
 import { planRequests } from '../remote-write/plan-requests.js';
 import { remoteWriteHeaders, scrubSecrets, telemeterBearer } from '../remote-write/headers.js';
 import type { Transport } from '../transport/http-transport.js';
-import { sendWithRetry, type RetryPolicy } from '../transport/retry.js';
+import { sendWithRetry, type FinalResult, type RetryPolicy } from '../transport/retry.js';
 import { formatLabels } from '../report/exposition.js';
 import type { IdentitySource, IdentityState } from './identity-source.js';
 
@@ -26,6 +27,8 @@ export interface SendDeps {
   readonly retry: RetryPolicy;
   readonly maxRequestBytes: number;
   readonly collectTimeoutMs: number;
+  /** Which backlog request the previous sends set aside (kept across sends, not restarts). */
+  readonly setAside: SetAsideMemory;
 }
 
 export interface SendSummary {
@@ -51,12 +54,55 @@ export function nextBatchPoints(maxRequestBytes: number, bodyBytes: number, samp
   return Math.max(MIN_BATCH_POINTS, Math.min(MAX_BATCH_POINTS, fitting));
 }
 
+/** A backlog request set aside at this many sends in a row is dropped: its receiver will not take it. */
+export const SET_ASIDE_LIMIT = 3;
+/** Within one send, after a request was set aside, at most this many more may fail before the send goes to the current values. */
+export const MAX_SET_ASIDE_PER_SEND = 8;
+
 /**
- * The backlog is streamed from the buffer oldest first, one batch at a time,
- * each batch sized to make about one request; the static metrics ride with the
- * first. A request's samples leave the buffer as soon as it is answered for
- * good, as ranges of seqs, so memory does not grow with the backlog and a
- * failure later in the send does not resend what was taken.
+ * Which backlog request was set aside at the previous sends, by its first seq.
+ * Lives as long as the daemon's wiring; a restart forgives.
+ */
+export class SetAsideMemory {
+  private firstSeq: number | undefined;
+  private times = 0;
+
+  /** How many sends in a row (this one included) set aside the request starting at firstSeq. */
+  record(firstSeq: number): number {
+    this.times = this.firstSeq === firstSeq ? this.times + 1 : 1;
+    this.firstSeq = firstSeq;
+    return this.times;
+  }
+
+  clear(): void {
+    this.firstSeq = undefined;
+    this.times = 0;
+  }
+}
+
+type Failure = FinalResult & { readonly kind: 'retryable' };
+/** After a request still failed: go on with the next request, or end the send (samples kept). */
+type OnFailure = (failure: Failure, seqs: readonly number[], release: (outcome: AckOutcome) => Promise<void>) => Promise<'next' | 'stop'>;
+
+/**
+ * One send, in this order, so that old data never blocks new:
+ * 1. the backlog, streamed from the buffer oldest first, one batch at a time,
+ *    each batch sized to make about one request, each series in timestamp order;
+ * 2. last, in a request of its own, the current values: the static snapshot
+ *    (capacities, versions) and the newest tick's samples. Receivers that refuse
+ *    old samples refuse a whole request (Prometheus and Mimir: 400), so current
+ *    values never share one with the backlog.
+ * A request's samples leave the buffer as soon as it is answered for good, as
+ * ranges of seqs, so memory does not grow with the backlog and a failure later
+ * does not resend what was taken. A refusal (4xx) drops that request only.
+ * A backlog request that still fails with an HTTP 5xx or 429 after its retries
+ * (Thanos receive answers 503 for samples outside its window, for ever) is set
+ * aside, kept, and the backlog goes on in order, one attempt a request, until a
+ * request is taken (then retries again) or MAX_SET_ASIDE_PER_SEND more failed
+ * (then the current values go at once). The request set aside first is tried
+ * first at the next send, and dropped, counted, once it has been set aside
+ * SET_ASIDE_LIMIT sends in a row. A network error ends the send at once,
+ * everything kept.
  */
 export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<SendSummary> {
   const { log, buffer } = deps;
@@ -80,17 +126,20 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   const bearer = telemeterBearer(token, identity.clusterId);
   const secrets = [token, bearer];
   const headers = remoteWriteHeaders(bearer, deps.userAgent);
+  const reasonOf = (failure: { readonly reason: string }) => scrubSecrets(failure.reason, secrets);
 
-  const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: deps.collectTimeoutMs, signal, log });
-  let staticPoints = fresh.points;
-  let afterSeq = 0;
-  let batchPoints = FIRST_BATCH_POINTS;
-  for (;;) {
-    const batch = await buffer.read({ afterSeq, maxPoints: batchPoints });
-    const batchSeqs = batch.points.map((entry) => entry.seq);
-    const release = (seqs: readonly number[], outcome: AckOutcome) => buffer.acknowledge(rangesWithin(batchSeqs, new Set(seqs)), outcome);
-    const report = buildReport(staticPoints, batch.points, identity);
-    staticPoints = [];
+  let lastRequest = { bodyBytes: 0, samples: 0 };
+  /** One attempt a request while the backlog is being skipped past a request set aside. */
+  let skipping = false;
+  /**
+   * Builds, plans and sends points; what is answered for good leaves the
+   * buffer. `onFailure` decides whether a request that still fails ends it.
+   * Resolves false when it stopped.
+   */
+  const sendPoints = async (staticPoints: readonly MetricPoint[], points: readonly BufferedPoint[], onFailure: OnFailure): Promise<boolean> => {
+    const pointSeqs = points.map((entry) => entry.seq);
+    const release = (seqs: readonly number[], outcome: AckOutcome) => buffer.acknowledge(rangesWithin(pointSeqs, new Set(seqs)), outcome);
+    const report = buildReport(staticPoints, points, identity);
     for (const rejected of report.rejected) {
       log.warn('series dropped, receivers would refuse it', { series: formatLabels(rejected.labels), reason: rejected.reason });
       await release(rejected.seqs, 'rejected');
@@ -102,22 +151,20 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
       await release(oversized.seqs, 'oversized');
       samplesDropped += oversized.seqs.length;
     }
-    for (const [index, request] of plan.requests.entries()) {
+    for (const request of plan.requests) {
       requests++;
       const result = await sendWithRetry(
         (attemptSignal) => deps.transport.post(request.body, headers, attemptSignal),
-        deps.retry,
+        skipping ? { ...deps.retry, maxAttempts: 1 } : deps.retry,
         signal,
-        (failure, attempt, retryAfterMs) =>
-          log.warn('send attempt failed, retrying', {
-            attempt, reason: scrubSecrets(failure.reason, secrets), retryAfterMs,
-          }),
+        (failure, attempt, retryAfterMs) => log.warn('send attempt failed, retrying', { attempt, reason: reasonOf(failure), retryAfterMs }),
       );
       if (result.kind === 'delivered') {
         await release(request.seqs, 'delivered');
         delivered++;
         samplesSent += request.sampleCount;
-        batchPoints = nextBatchPoints(deps.maxRequestBytes, request.body.length, request.sampleCount);
+        lastRequest = { bodyBytes: request.body.length, samples: request.sampleCount };
+        skipping = false;
         continue;
       }
       if (result.kind === 'rejected') {
@@ -130,20 +177,111 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         });
         continue;
       }
-      log.warn('send failed; samples kept for the next send', {
-        attempts: result.attempts, reason: scrubSecrets(result.reason, secrets), unsentRequestsOfBatch: plan.requests.length - index, buffered: buffer.size,
-      });
-      return failed();
+      if ((await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) === 'stop') return false;
     }
+    return true;
+  };
+  const keepAll = (failure: Failure): SendSummary => {
+    log.warn('send failed; samples kept for the next send', { attempts: failure.attempts, reason: reasonOf(failure), buffered: buffer.size });
+    return failed();
+  };
+
+  const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: deps.collectTimeoutMs, signal, log });
+  let newest: readonly BufferedPoint[] = [];
+  let endedBy: Failure | undefined;
+  let setAsideThisSend = 0;
+  let skippedToCurrent = false;
+  const backlogFailure: OnFailure = async (failure, seqs, release) => {
+    if (failure.status === undefined) {
+      // A network error: the endpoint cannot be reached; nothing newer would get through either.
+      endedBy = failure;
+      return 'stop';
+    }
+    const fields = { samples: seqs.length, status: failure.status, reason: reasonOf(failure) };
+    if (setAsideThisSend === 0) {
+      const times = deps.setAside.record(seqs[0] ?? 0);
+      if (times >= SET_ASIDE_LIMIT) {
+        await release('rejected');
+        samplesDropped += seqs.length;
+        deps.setAside.clear();
+        log.error('backlog request failed at every send; its samples are dropped', { ...fields, sends: times });
+        return 'next';
+      }
+      log.warn('backlog request set aside; the rest goes on, it is tried again at the next send', { ...fields, sends: times });
+    }
+    setAsideThisSend++;
+    skipping = true;
+    if (setAsideThisSend > MAX_SET_ASIDE_PER_SEND) {
+      skippedToCurrent = true;
+      return 'stop';
+    }
+    return 'next';
+  };
+
+  let afterSeq = 0;
+  let batchPoints = FIRST_BATCH_POINTS;
+  for (;;) {
+    const batch = await buffer.read({ afterSeq, maxPoints: batchPoints });
+    const last = batch.done || batch.points.length === 0;
+    const split = last ? splitNewestTick(batch.points) : { older: batch.points, newest: [] };
+    newest = split.newest;
+    const whole = split.older.length === 0 || (await sendPoints([], split.older, backlogFailure));
+    if (afterSeq === 0 && setAsideThisSend === 0) deps.setAside.clear();
+    if (!whole) {
+      if (endedBy !== undefined) return keepAll(endedBy);
+      if (skippedToCurrent) {
+        log.warn('backlog requests keep failing; the current values go now, the rest is kept for the next send', { setAside: setAsideThisSend });
+        if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
+        break;
+      }
+    }
+    if (last) break;
+    batchPoints = nextBatchPoints(deps.maxRequestBytes, lastRequest.bodyBytes, lastRequest.samples);
     afterSeq = batch.cursor;
-    if (batch.done || batch.points.length === 0) break;
     if (signal.aborted) {
       log.warn('send stopped before the end of the backlog; the rest is kept for the next send', { buffered: buffer.size });
       return failed();
     }
   }
+  skipping = false;
+  let currentFailure: Failure | undefined;
+  await sendPoints(fresh.points, newest, async (failure) => {
+    currentFailure = failure;
+    return 'stop';
+  });
+  if (currentFailure !== undefined) return keepAll(currentFailure);
   log.info('report sent', { requests, delivered, samples: samplesSent, dropped: samplesDropped, buffered: buffer.size });
   return { ok: delivered === requests, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size };
+}
+
+/** Pure: the points of the newest timestamp (one tick shares it), apart from the rest. */
+export function splitNewestTick(points: readonly BufferedPoint[]): { older: readonly BufferedPoint[]; newest: readonly BufferedPoint[] } {
+  let newestMs = -Infinity;
+  for (const entry of points) newestMs = Math.max(newestMs, entry.point.timestampMs);
+  return { older: points.filter((entry) => entry.point.timestampMs !== newestMs), newest: points.filter((entry) => entry.point.timestampMs === newestMs) };
+}
+
+/**
+ * The samples of the newest tick held after `afterSeq`: the rest of the
+ * backlog is read through in batches (never held whole) and only the points
+ * sharing the newest timestamp are kept. Undefined when nothing is held after it.
+ */
+export async function newestTick(buffer: SampleBuffer, afterSeq: number, batchPoints: number): Promise<{ points: BufferedPoint[] } | undefined> {
+  let newest: BufferedPoint[] = [];
+  let newestMs = -Infinity;
+  for (let cursor = afterSeq; ; ) {
+    const batch = await buffer.read({ afterSeq: cursor, maxPoints: batchPoints });
+    for (const entry of batch.points) {
+      if (entry.point.timestampMs > newestMs) {
+        newestMs = entry.point.timestampMs;
+        newest = [];
+      }
+      if (entry.point.timestampMs === newestMs) newest.push(entry);
+    }
+    if (batch.done || batch.points.length === 0) break;
+    cursor = batch.cursor;
+  }
+  return newest.length === 0 ? undefined : { points: newest };
 }
 
 /** A change in the identity's state (first wait, the id found), once each. */

@@ -116,26 +116,34 @@ t.test('200,000 buffered samples: streamed in bounded batches, every one once, o
   await disk.close();
 });
 
-t.test('a send that fails half way: what was taken is not sent again', async (t) => {
+t.test('a request that still fails half way is set aside: the rest goes in order, it goes at the next send, nothing twice', async (t) => {
   const dir = path.join(await scratch(), 'buffer');
   const disk = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
   await fill(disk, 3000);
+  // Two backlog requests taken, then a 503 for the third (one attempt each here).
   const receiver = await startScriptedReceiver([{ status: 200 }, { status: 200 }, { status: 503 }]);
   t.teardown(receiver.close);
   const first = await sendReport(deps(receiver.url, disk), AbortSignal.timeout(60_000));
-  t.equal(first.ok, false);
-  t.equal(first.delivered, 2);
-  t.equal(disk.size, 30_000 - (first.samplesSent - 1), 'the delivered requests left the buffer');
+  t.equal(first.ok, false, 'not every request was taken');
+  t.equal(first.delivered, first.requests - 1, 'every request but the one set aside');
+  const setAside = receiver.requests[2];
+  const setAsideSamples = setAside?.series.reduce((sum, item) => sum + item.samples.length, 0) ?? 0;
+  t.equal(disk.size, setAsideSamples, 'only the request set aside is still held');
   await disk.close();
   const reopened = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
-  t.equal(reopened.size, 30_000 - (first.samplesSent - 1), 'and not after a restart either');
+  t.equal(reopened.size, setAsideSamples, 'and after a restart too');
+  const before = receiver.requests.length;
   const second = await sendReport(deps(receiver.url, reopened), AbortSignal.timeout(60_000));
   t.equal(second.ok, true);
   t.equal(reopened.size, 0);
+  const samplesOf = (series: readonly { labels: readonly { name: string; value: string }[]; samples: readonly { timestampMs: number }[] }[] | undefined) =>
+    (series ?? []).filter((item) => item.labels.some((label) => label.name === 'resource')).flatMap((item) => item.samples.map((sample) => `${item.labels.find((label) => label.name === 'resource')?.value}@${sample.timestampMs}`)).sort();
+  t.same(samplesOf(receiver.requests.slice(before).flatMap((request) => request.series)), samplesOf(setAside?.series), 'the next send carries exactly the samples set aside');
   for (const [resource, timestamps] of received(t, receiver)) {
     t.equal(new Set(timestamps).size, 3000, `${resource}: every sample`);
     t.equal(timestamps.length, 3000, `${resource}: none twice`);
-    t.ok(timestamps.every((ts, i) => i === 0 || ts > (timestamps[i - 1] as number)), `${resource}: oldest first`);
+    const inFirstSend = timestamps.slice(0, timestamps.length - (setAside?.series.find((item) => item.labels.some((label) => label.value === resource))?.samples.length ?? 0));
+    t.ok(inFirstSend.every((ts, i) => i === 0 || ts > (inFirstSend[i - 1] as number)), `${resource}: the first send oldest first`);
   }
   await reopened.close();
 });

@@ -33,12 +33,22 @@ t.test('run waits for a cluster id file that does not exist yet, keeps sampling,
   await writeFile(idFile, NEW_ID);
   await daemon.waitFor(/cluster id file \S+ is there now \(cluster id d1b0c6a5-7f0e-4b43-9c36-2f1a8e0c4b11\); sending/);
   await daemon.waitFor(/report sent/);
-  t.equal(receiver.requests.length, 1, 'one report, not one per tick waited');
-  const series = receiver.requests[0]?.series ?? [];
+  t.equal(daemon.output().stderr.match(/report sent/g)?.length, 1, 'one report, not one per tick waited');
+  // The report: the samples taken while waiting, then the current values in a request of their own.
+  t.equal(receiver.requests.length, 2);
+  const series = receiver.requests.flatMap((request) => request.series);
   t.ok(series.length > 0);
   for (const item of series) t.equal(item.labels.find((label) => label.name === CLUSTER_ID_LABEL)?.value, NEW_ID);
-  const usage = series.find((item) => item.labels.some((label) => label.value === 'cluster:cpu_usage_cores:sum'));
-  t.ok((usage?.samples.length ?? 0) >= 3, 'the samples taken while waiting are in the first report');
+  const usage = series.filter((item) => item.labels.some((label) => label.value === 'cluster:cpu_usage_cores:sum'));
+  // Every tick logged while waiting is in the report; a tick may also land while the send runs.
+  const tickTimes = (text: string) => [...text.matchAll(/debug: sampled [^\n]*timestampMs=(\d+)/g)].map((match) => Number(match[1]));
+  const stderr = daemon.output().stderr;
+  const waited = tickTimes(stderr.split('is there now')[0] ?? '');
+  const beforeReport = tickTimes(stderr.split('report sent')[0] ?? '');
+  const reported = usage.flatMap((item) => item.samples.map((sample) => sample.timestampMs)).sort();
+  t.ok(waited.length >= 3);
+  t.same(reported.filter((ms) => waited.includes(ms)), waited.sort(), 'every sample taken while waiting is in the first report');
+  t.same(reported.filter((ms) => !beforeReport.includes(ms)), [], 'and nothing that was not sampled');
   t.equal(await daemon.stop('SIGTERM'), 0);
   t.equal(daemon.output().stderr.split(WAITING).length - 1, 1, 'the wait is logged once');
   t.notMatch(daemon.output().stderr, TOKEN);

@@ -25,8 +25,16 @@ export interface ScriptedReceiver {
   close(): Promise<void>;
 }
 
-/** Answers follow `script` in order, then `fallback` (200 by default) for every later request. */
-export async function startScriptedReceiver(script: readonly ScriptedAnswer[], fallback: ScriptedAnswer = { status: 200 }): Promise<ScriptedReceiver> {
+/**
+ * Answers follow `script` in order, then `fallback` (200 by default) for every
+ * later request. `judge`, when given, answers first for what it recognises
+ * (e.g. a request holding samples older than some time), whatever the script says.
+ */
+export async function startScriptedReceiver(
+  script: readonly ScriptedAnswer[],
+  fallback: ScriptedAnswer = { status: 200 },
+  judge: (series: readonly Series[]) => ScriptedAnswer | undefined = () => undefined,
+): Promise<ScriptedReceiver> {
   const requests: ReceivedRequest[] = [];
   const queue = [...script];
   const server = http.createServer((request, response) => {
@@ -34,8 +42,8 @@ export async function startScriptedReceiver(script: readonly ScriptedAnswer[], f
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks);
-      const answer = queue.shift() ?? fallback;
       const verdict = decodeWriteRequest(body, 64 * 1024 * 1024);
+      const answer = (verdict.ok ? judge(verdict.series) : undefined) ?? queue.shift() ?? fallback;
       const valid = verdict.ok && parseTelemeterAuth(request.headers.authorization) !== undefined;
       const status = valid ? answer.status : 400;
       requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status });

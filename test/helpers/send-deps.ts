@@ -1,5 +1,5 @@
 import type { Collector } from '../../src/collect/collector.js';
-import type { SendDeps } from '../../src/agent/send-report.js';
+import { SetAsideMemory, type SendDeps } from '../../src/agent/send-report.js';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { silentLogger, type Logger } from '../../src/log.js';
@@ -23,6 +23,7 @@ export function sendDeps(url: string, overrides: Partial<SendDeps> = {}, log: Lo
     retry: { maxAttempts: 4, minDelayMs: 50, maxDelayMs: 5000, maxElapsedMs: 60_000 },
     maxRequestBytes: 128 * 1024,
     collectTimeoutMs: 2000,
+    setAside: new SetAsideMemory(),
     ...overrides,
   };
 }
