@@ -1,0 +1,70 @@
+// One phase of bench:backlog in a process of its own, so that its peak RSS
+// (VmHWM) is its own. Run with the unit's flags by bench/backlog.mjs.
+//   fill DIR            write 30 days of 1-minute ticks to a disk buffer in DIR
+//   send DIR URL        open the buffer (timed), flush it to URL (timed)
+//   memory URL          the same samples in a memory buffer, flushed to URL
+import { readFileSync } from 'node:fs';
+import { DiskSampleBuffer } from '../dist/buffer/disk-buffer.js';
+import { MemorySampleBuffer } from '../dist/buffer/memory-buffer.js';
+import { sendReport, SetAsideMemory } from '../dist/agent/send-report.js';
+import { knownIdentity } from '../dist/agent/identity-source.js';
+import { createHttpTransport } from '../dist/transport/http-transport.js';
+import { silentLogger } from '../dist/log.js';
+import { BACKLOG_BOUNDS, catalogTick, DAYS, TICKS, backlogStart } from './backlog-catalog.mjs';
+
+const [mode, arg1, arg2] = process.argv.slice(2);
+const peakRssBytes = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+
+async function fill(buffer, bulkTicks) {
+  for (let start = 0; start < TICKS; start += bulkTicks) {
+    const points = [];
+    for (let tick = start; tick < Math.min(TICKS, start + bulkTicks); tick++) points.push(...catalogTick(tick));
+    await buffer.append(points);
+  }
+}
+
+async function flush(buffer, url) {
+  const deps = {
+    log: silentLogger,
+    collectors: [],
+    buffer,
+    transport: createHttpTransport({ url, proxy: '', timeoutMs: 30_000 }),
+    identity: knownIdentity({ clusterId: 'bench-cluster', deploymentType: 'microshift-rpm' }),
+    readToken: async () => 'bench-token',
+    userAgent: 'edge-telemetry/bench',
+    retry: { maxAttempts: 3, minDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 10_000 },
+    maxRequestBytes: 128 * 1024,
+    collectTimeoutMs: 1000,
+    setAside: new SetAsideMemory(),
+  };
+  const started = performance.now();
+  const summary = await sendReport(deps, AbortSignal.timeout(600_000));
+  const ms = performance.now() - started;
+  deps.transport.close();
+  return { ms, summary };
+}
+
+const now = () => backlogStart() + DAYS * 86_400_000;
+if (mode === 'fill') {
+  const buffer = await DiskSampleBuffer.open({ dir: arg1, bounds: BACKLOG_BOUNDS, log: silentLogger, now });
+  // Sixty ticks a record: filling is not what is measured (the daemon writes one tick a record).
+  await fill(buffer, 60);
+  await buffer.close();
+  console.log(JSON.stringify({ samples: buffer.size }));
+} else if (mode === 'send') {
+  const started = performance.now();
+  const buffer = await DiskSampleBuffer.open({ dir: arg1, bounds: BACKLOG_BOUNDS, log: silentLogger, now });
+  const restoreMs = performance.now() - started;
+  const held = buffer.size;
+  const { ms, summary } = await flush(buffer, arg2);
+  await buffer.close();
+  console.log(JSON.stringify({ held, restoreMs, sendMs: ms, requests: summary.requests, sent: summary.samplesSent, ok: summary.ok, peakRssBytes: peakRssBytes() }));
+} else if (mode === 'memory') {
+  const buffer = new MemorySampleBuffer(BACKLOG_BOUNDS, now);
+  await fill(buffer, 60);
+  const held = buffer.size;
+  const { ms, summary } = await flush(buffer, arg1);
+  console.log(JSON.stringify({ held, sendMs: ms, requests: summary.requests, sent: summary.samplesSent, ok: summary.ok, peakRssBytes: peakRssBytes() }));
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
