@@ -126,7 +126,12 @@ await place('README.md', `${LAYOUT.docDir}/README.md`, 0o644);
 await place('telemetry.example.yaml', `${LAYOUT.docDir}/telemetry.example.yaml`, 0o644);
 await place('config/rbac.yaml', `${LAYOUT.docDir}/rbac.yaml`, 0o644);
 await cp(path.join(source, 'docs'), path.join(root, LAYOUT.docDir, 'docs'), { recursive: true });
-await writeFile(path.join(root, LAYOUT.docDir, 'THIRD-PARTY-LICENSES'), await thirdPartyLicenses(result.metafile));
+const thirdParty = await thirdPartyLicenses(result.metafile);
+await writeFile(path.join(root, LAYOUT.docDir, 'THIRD-PARTY-LICENSES'), thirdParty.text);
+// The RPM's License: tag must name every licence the bundle carries.
+const specLicences = new Set((/^License:\s*(.+)$/m.exec(spec)?.[1] ?? '').split(/\s+AND\s+/).map((id) => id.trim()));
+const unnamed = [...thirdParty.licences].filter((id) => !specLicences.has(id));
+if (unnamed.length > 0) fail(`packaging/edge-telemetry.spec's License: does not name ${unnamed.join(', ')}, which the bundle carries`);
 
 await copyFile(path.join(source, 'packaging', 'install.sh'), path.join(releaseDir, 'install.sh'));
 await copyFile(path.join(source, 'packaging', 'uninstall.sh'), path.join(releaseDir, 'uninstall.sh'));
@@ -177,14 +182,17 @@ async function thirdPartyLicenses(metafile) {
     if (match !== null) packages.set(match[1], match[2]);
   }
   const sections = [];
+  const licences = new Set(['Apache-2.0']);
   for (const [dir, packageName] of [...packages].sort((a, b) => a[1].localeCompare(b[1]))) {
     const manifest = JSON.parse(await readFile(path.join(source, dir, 'package.json'), 'utf8'));
     const licenceFile = (await readdir(path.join(source, dir))).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
     const text = licenceFile === undefined ? '(no licence file in the package)' : (await readFile(path.join(source, dir, licenceFile), 'utf8')).trim();
-    sections.push(`${packageName} ${manifest.version} (${typeof manifest.license === 'string' ? manifest.license : 'see text'})\n\n${text}\n`);
+    const licence = typeof manifest.license === 'string' ? manifest.license : 'see text';
+    licences.add(licence);
+    sections.push(`${packageName} ${manifest.version} (${licence})\n\n${text}\n`);
   }
   const unique = [...new Set(sections)];
-  return `Third-party code bundled in /${LAYOUT.bundle} and its chunks:\n\n${unique.join(`\n${'-'.repeat(72)}\n\n`)}`;
+  return { licences, text: `Third-party code bundled in /${LAYOUT.bundle} and its chunks:\n\n${unique.join(`\n${'-'.repeat(72)}\n\n`)}` };
 }
 
 /** tar of the release directory, owned by root, sorted, with the last commit's time: the same tree gives the same bytes. */
