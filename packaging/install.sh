@@ -19,6 +19,9 @@ dest=${dest%/}
 say() { printf 'install.sh: %s\n' "$*"; }
 die() { printf 'install.sh: %s\n' "$*" >&2; exit 1; }
 
+# No arguments: two releases matched by one glob must not install the first silently.
+[ "$#" -eq 0 ] || die "takes no arguments (got: $*); run one release's install.sh, with DESTDIR=DIR to install under DIR"
+
 [ -f "$src/usr/local/lib/edge-telemetry/edge-telemetry.mjs" ] || die "no root/ beside $0: run the install.sh of an unpacked release (npm run package makes one)"
 
 if [ -z "$dest" ]; then

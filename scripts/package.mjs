@@ -8,7 +8,8 @@
 // a node needs no node_modules. Modules loaded with import() (the Kubernetes
 // client, the commands) go into on-demand chunks beside it, loaded only when
 // used; --single-file puts everything in one file instead (to measure the two).
-// DIR defaults to ./release. Only the two release paths in DIR are replaced.
+// DIR defaults to ./release. Earlier releases in DIR (edge-telemetry-*) are
+// removed; nothing else there is touched.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { chmod, copyFile, cp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
@@ -49,8 +50,12 @@ const name = `edge-telemetry-${version}`;
 const releaseDir = path.join(outDir, name);
 const tarball = path.join(outDir, `${name}.tar.gz`);
 const root = path.join(releaseDir, 'root');
-await rm(releaseDir, { recursive: true, force: true });
-await rm(tarball, { force: true });
+// Only this release in DIR: README's ./release/edge-telemetry-*/install.sh
+// must not find an older version's beside it.
+await mkdir(outDir, { recursive: true });
+for (const entry of await readdir(outDir)) {
+  if (/^edge-telemetry-\d[^/]*?(\.tar\.gz)?$/.test(entry)) await rm(path.join(outDir, entry), { recursive: true, force: true });
+}
 await mkdir(path.join(root, LAYOUT.libDir), { recursive: true });
 
 // The .proto texts the receiver decodes with; the bundle has no proto/ beside it.

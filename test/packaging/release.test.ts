@@ -65,6 +65,12 @@ const releaseDir = path.join(out, name);
 const root = path.join(releaseDir, 'root');
 const tarball = path.join(out, `${name}.tar.gz`);
 
+// An older release and a file of the admin's in the output directory: the
+// first must go (README's ./release/edge-telemetry-*/install.sh must match one
+// release only), the second stay.
+await mkdir(path.join(out, 'edge-telemetry-0.0.1', 'root'), { recursive: true });
+await writeFile(path.join(out, 'edge-telemetry-0.0.1.tar.gz'), 'old');
+await writeFile(path.join(out, 'notes.txt'), 'mine');
 const packaged = run(process.execPath, [path.join(checkout, 'scripts', 'package.mjs'), '--out', out]);
 
 t.test('npm run package builds the release and prints the sizes', async (t) => {
@@ -72,7 +78,7 @@ t.test('npm run package builds the release and prints the sizes', async (t) => {
   t.match(packaged.stdout, /^bundle +\S+edge-telemetry\.mjs +\d+\.\d\d MB \(\+ \d+ on-demand chunks beside it, \d+\.\d\d MB\)$/m);
   t.match(packaged.stdout, /^release +\S+\/ +\d+\.\d\d MB in \d+ files$/m);
   t.match(packaged.stdout, /^tarball +\S+\.tar\.gz +\d+\.\d\d MB$/m);
-  t.same((await readdir(out)).sort(), [name, `${name}.tar.gz`], 'only the release and its tarball');
+  t.same((await readdir(out)).sort(), [name, `${name}.tar.gz`, 'notes.txt'].sort(), 'this release and its tarball; the older one removed, nothing else touched');
 });
 
 t.test('the release tree: what the contract names, with its modes, and no node_modules', async (t) => {
@@ -159,6 +165,10 @@ t.test('install.sh with DESTDIR puts the tree in place, then keeps an edited con
   t.ok((await readFile(path.join(dest, `${CONFIG}.default`))).equals(await readFile(path.join(checkout, 'config/telemetry.yaml'))), "this release's default beside it");
   t.match(second.stdout, `kept your /${CONFIG}; this release's default is in /${CONFIG}.default`);
   t.equal(((await lstat(path.join(dest, `${CONFIG}.default`))).mode & 0o777).toString(8), '600');
+
+  const globbedTwo = run('sh', [installSh, path.join(out, 'edge-telemetry-9.9.9', 'install.sh')], { env: { DESTDIR: dest } });
+  t.equal(globbedTwo.status, 1, 'arguments refused');
+  t.match(globbedTwo.stderr, /^install\.sh: takes no arguments/);
 });
 
 t.test('install.sh and uninstall.sh refuse a non-root user without DESTDIR, with a clear message', { skip: process.getuid?.() !== 0 ? 'needs root to switch to nobody' : false }, async (t) => {
