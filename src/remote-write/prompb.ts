@@ -7,6 +7,11 @@ import protobuf from 'protobufjs';
 
 export const PROTO_DIR = fileURLToPath(new URL('../../proto/', import.meta.url));
 
+// In the release bundle there is no proto/ directory beside the program:
+// scripts/package.mjs embeds the .proto texts by file name (esbuild define),
+// and they are parsed from memory instead.
+declare const EDGE_TELEMETRY_BUNDLED_PROTO: Readonly<Record<string, string>> | undefined;
+
 /** Single-byte field keys ((field number << 3) | wire type) the encoder writes. */
 export interface WireLayout {
   readonly timeseries: number;
@@ -23,7 +28,14 @@ const WIRE_TYPE: Readonly<Record<string, number>> = { double: 1, int64: 0, strin
 let root: protobuf.Root | undefined;
 
 export function loadPrompb(): protobuf.Root {
-  root ??= protobuf.loadSync([`${PROTO_DIR}remote.proto`], new protobuf.Root());
+  if (root === undefined) {
+    if (typeof EDGE_TELEMETRY_BUNDLED_PROTO === 'object') {
+      root = new protobuf.Root();
+      for (const text of Object.values(EDGE_TELEMETRY_BUNDLED_PROTO)) protobuf.parse(text, root);
+    } else {
+      root = protobuf.loadSync([`${PROTO_DIR}remote.proto`], new protobuf.Root());
+    }
+  }
   root.resolveAll();
   return root;
 }

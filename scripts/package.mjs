@@ -1,0 +1,220 @@
+// npm run package [-- --out DIR] [-- --single-file]
+//
+// Builds the release every install path uses (README "Install"):
+//   DIR/edge-telemetry-<version>/{install.sh, uninstall.sh, edge-telemetry.spec, root/…}
+//   DIR/edge-telemetry-<version>.tar.gz of that directory
+// root/ mirrors the node's filesystem. The program is one esbuild bundle of
+// src/cli.ts with every runtime dependency inside, run by the system's Node, so
+// a node needs no node_modules. Modules loaded with import() (the Kubernetes
+// client, the commands) go into on-demand chunks beside it, loaded only when
+// used; --single-file puts everything in one file instead (to measure the two).
+// DIR defaults to ./release. Earlier releases in DIR (edge-telemetry-*) are
+// removed; nothing else there is touched.
+import { execFileSync, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { chmod, copyFile, cp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createGzip } from 'node:zlib';
+import { build } from 'esbuild';
+
+const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({ options: { out: { type: 'string' }, 'single-file': { type: 'boolean' } } });
+
+/** The paths inside root/, as the contract names them. */
+const LAYOUT = {
+  libDir: 'usr/local/lib/edge-telemetry',
+  bundle: 'usr/local/lib/edge-telemetry/edge-telemetry.mjs',
+  link: 'usr/local/bin/edge-telemetry',
+  linkTarget: '../lib/edge-telemetry/edge-telemetry.mjs',
+  unit: 'etc/systemd/system/edge-telemetry.service',
+  config: 'etc/edge-telemetry/telemetry.yaml',
+  dropInDir: 'etc/edge-telemetry/telemetry.d',
+  docDir: 'usr/local/share/doc/edge-telemetry',
+};
+
+const fail = (message) => {
+  process.stderr.write(`package: ${message}\n`);
+  process.exit(1);
+};
+
+const { version } = JSON.parse(await readFile(path.join(source, 'package.json'), 'utf8'));
+const spec = await readFile(path.join(source, 'packaging', 'edge-telemetry.spec'), 'utf8');
+const specVersion = /^Version:\s*(\S+)\s*$/m.exec(spec)?.[1];
+if (specVersion !== version) fail(`packaging/edge-telemetry.spec says Version: ${specVersion}, package.json says ${version}; make them equal`);
+
+const outDir = path.resolve(args.out ?? path.join(source, 'release'));
+const name = `edge-telemetry-${version}`;
+const releaseDir = path.join(outDir, name);
+const tarball = path.join(outDir, `${name}.tar.gz`);
+const root = path.join(releaseDir, 'root');
+// Only this release in DIR: README's ./release/edge-telemetry-*/install.sh
+// must not find an older version's beside it.
+await mkdir(outDir, { recursive: true });
+for (const entry of await readdir(outDir)) {
+  if (/^edge-telemetry-\d[^/]*?(\.tar\.gz)?$/.test(entry)) await rm(path.join(outDir, entry), { recursive: true, force: true });
+}
+await mkdir(path.join(root, LAYOUT.libDir), { recursive: true });
+
+// The .proto texts the receiver decodes with; the bundle has no proto/ beside it.
+const protoDir = path.join(source, 'proto');
+const protoTexts = {};
+for (const file of (await readdir(protoDir)).filter((entry) => entry.endsWith('.proto')).sort()) {
+  protoTexts[file] = await readFile(path.join(protoDir, file), 'utf8');
+}
+
+const splitting = args['single-file'] !== true;
+const result = await build({
+  absWorkingDir: source,
+  entryPoints: { 'edge-telemetry': 'src/cli.ts' },
+  outdir: path.join(root, LAYOUT.libDir),
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  splitting,
+  chunkNames: 'chunk-[hash]',
+  platform: 'node',
+  format: 'esm',
+  target: 'node20.11',
+  // CommonJS dependencies call require() for Node's built-in modules; an ES
+  // module has no require, so each output file makes its own.
+  banner: { js: "import { createRequire as __edgeTelemetryCreateRequire } from 'node:module'; const require = __edgeTelemetryCreateRequire(import.meta.url);" },
+  define: { EDGE_TELEMETRY_VERSION: JSON.stringify(version), EDGE_TELEMETRY_BUNDLED_PROTO: JSON.stringify(protoTexts) },
+  minifySyntax: true,
+  minifyWhitespace: true,
+  // Licence texts go to THIRD-PARTY-LICENSES in the docs, whole, not as comments.
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+
+// Anything left outside the bundle must be part of Node itself: the node has
+// no node_modules. Optional peers that the code only tries in a try/catch
+// (ws' native speed-ups, node-fetch's charset converter) stay out on purpose
+// and fall back when absent.
+const OPTIONAL_MISSING = new Set(['bufferutil', 'utf-8-validate', 'encoding']);
+const builtin = new Set((await import('node:module')).builtinModules);
+const outsiders = new Set();
+for (const output of Object.values(result.metafile.outputs)) {
+  for (const entry of output.imports) {
+    if (!entry.external) continue;
+    const bare = entry.path.replace(/^node:/, '');
+    if (!builtin.has(bare) && !builtin.has(bare.split('/')[0]) && !OPTIONAL_MISSING.has(entry.path)) outsiders.add(entry.path);
+  }
+}
+if (outsiders.size > 0) fail(`left outside the bundle, and no node has them: ${[...outsiders].join(', ')}`);
+
+const bundlePath = path.join(root, LAYOUT.bundle);
+const bundleText = await readFile(bundlePath, 'utf8');
+if (!bundleText.startsWith('#!/usr/bin/env node\n')) fail('the bundle does not start with #!/usr/bin/env node');
+await chmod(bundlePath, 0o755);
+const chunks = (await readdir(path.join(root, LAYOUT.libDir))).filter((file) => file.startsWith('chunk-'));
+for (const chunk of chunks) await chmod(path.join(root, LAYOUT.libDir, chunk), 0o644);
+
+await mkdir(path.dirname(path.join(root, LAYOUT.link)), { recursive: true });
+await symlink(LAYOUT.linkTarget, path.join(root, LAYOUT.link));
+
+/** Copies a file of the checkout into root/ with an exact mode. */
+const place = async (from, to, mode) => {
+  const target = path.join(root, to);
+  await mkdir(path.dirname(target), { recursive: true });
+  await copyFile(path.join(source, from), target);
+  await chmod(target, mode);
+};
+await place('systemd/edge-telemetry.service', LAYOUT.unit, 0o644);
+// 0600: the daemon (root) is its only reader, and a proxy URL with a password
+// is a secret that may end up in it.
+await place('config/telemetry.yaml', LAYOUT.config, 0o600);
+await mkdir(path.join(root, LAYOUT.dropInDir), { recursive: true });
+await place('README.md', `${LAYOUT.docDir}/README.md`, 0o644);
+await place('telemetry.example.yaml', `${LAYOUT.docDir}/telemetry.example.yaml`, 0o644);
+await place('config/rbac.yaml', `${LAYOUT.docDir}/rbac.yaml`, 0o644);
+await cp(path.join(source, 'docs'), path.join(root, LAYOUT.docDir, 'docs'), { recursive: true });
+const thirdParty = await thirdPartyLicenses(result.metafile);
+await writeFile(path.join(root, LAYOUT.docDir, 'THIRD-PARTY-LICENSES'), thirdParty.text);
+// The RPM's License: tag must name every licence the bundle carries.
+const specLicences = new Set((/^License:\s*(.+)$/m.exec(spec)?.[1] ?? '').split(/\s+AND\s+/).map((id) => id.trim()));
+const unnamed = [...thirdParty.licences].filter((id) => !specLicences.has(id));
+if (unnamed.length > 0) fail(`packaging/edge-telemetry.spec's License: does not name ${unnamed.join(', ')}, which the bundle carries`);
+
+await copyFile(path.join(source, 'packaging', 'install.sh'), path.join(releaseDir, 'install.sh'));
+await copyFile(path.join(source, 'packaging', 'uninstall.sh'), path.join(releaseDir, 'uninstall.sh'));
+await copyFile(path.join(source, 'packaging', 'edge-telemetry.spec'), path.join(releaseDir, 'edge-telemetry.spec'));
+await normaliseModes(releaseDir);
+await chmod(path.join(releaseDir, 'install.sh'), 0o755);
+await chmod(path.join(releaseDir, 'uninstall.sh'), 0o755);
+await chmod(bundlePath, 0o755);
+await chmod(path.join(root, LAYOUT.config), 0o600);
+
+await writeTarball();
+
+const bundleBytes = (await stat(bundlePath)).size;
+let chunkBytes = 0;
+for (const chunk of chunks) chunkBytes += (await stat(path.join(root, LAYOUT.libDir, chunk))).size;
+const release = await treeSize(releaseDir);
+const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
+console.log(`bundle   ${path.relative(process.cwd(), bundlePath)}  ${mb(bundleBytes)}` + (chunks.length > 0 ? ` (+ ${chunks.length} on-demand chunks beside it, ${mb(chunkBytes)})` : ' (single file)'));
+console.log(`release  ${path.relative(process.cwd(), releaseDir)}/  ${mb(release.bytes)} in ${release.files} files`);
+console.log(`tarball  ${path.relative(process.cwd(), tarball)}  ${mb((await stat(tarball)).size)}`);
+
+/** Directories 0755, files 0644 unless set otherwise after: the umask of whoever builds must not leak into the release. */
+async function normaliseModes(dir) {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) await normaliseModes(full);
+    else if (entry.isFile()) await chmod(full, 0o644);
+  }
+}
+
+async function treeSize(dir) {
+  let bytes = 0;
+  let files = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    bytes += (await stat(path.join(entry.parentPath ?? entry.path, entry.name))).size;
+    files++;
+  }
+  return { bytes, files };
+}
+
+/** The licence of every package whose code is in the bundle, whole: MIT and the like ask that it travel with the code. */
+async function thirdPartyLicenses(metafile) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+    if (match !== null) packages.set(match[1], match[2]);
+  }
+  const sections = [];
+  const licences = new Set(['Apache-2.0']);
+  for (const [dir, packageName] of [...packages].sort((a, b) => a[1].localeCompare(b[1]))) {
+    const manifest = JSON.parse(await readFile(path.join(source, dir, 'package.json'), 'utf8'));
+    const licenceFile = (await readdir(path.join(source, dir))).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
+    const text = licenceFile === undefined ? '(no licence file in the package)' : (await readFile(path.join(source, dir, licenceFile), 'utf8')).trim();
+    const licence = typeof manifest.license === 'string' ? manifest.license : 'see text';
+    licences.add(licence);
+    sections.push(`${packageName} ${manifest.version} (${licence})\n\n${text}\n`);
+  }
+  const unique = [...new Set(sections)];
+  return { licences, text: `Third-party code bundled in /${LAYOUT.bundle} and its chunks:\n\n${unique.join(`\n${'-'.repeat(72)}\n\n`)}` };
+}
+
+/** tar of the release directory, owned by root, sorted, with the last commit's time: the same tree gives the same bytes. */
+async function writeTarball() {
+  let epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch === undefined) {
+    try {
+      epoch = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: source, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      epoch = '0';
+    }
+  }
+  const tar = spawn('tar', ['-C', outDir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${epoch || '0'}`, '-cf', '-', name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => tar.once('close', resolve));
+  await pipeline(tar.stdout, createGzip({ level: 9 }), createWriteStream(tarball));
+  const code = await exited;
+  if (code !== 0) fail(`tar exited with ${code}`);
+}
