@@ -314,7 +314,7 @@ export class SystemdSandbox {
     this.stopped = true;
     process.off('exit', this.onExit);
     this.killNow();
-    await Promise.race([this.exited, sleep(30_000)]);
+    await settlesWithin(this.exited, 30_000);
     if (this.pid > 0 && isRunning(this.pid)) throw new Error(`sandbox PID 1 (${this.pid}) still running after SIGKILL`);
     killGroup(this.unshare);
     await this.exited;
@@ -324,6 +324,13 @@ export class SystemdSandbox {
     if (leftover.length > 0) throw new Error(`mounts still under ${this.dir}: ${leftover.join(', ')}; not removing it`);
     await rm(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Waits for `promise` at most `ms`; the timer is cleared so it never holds the process open. */
+async function settlesWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** rmdir, deepest first; a cgroup whose last process is still exiting answers EBUSY for a moment. */
