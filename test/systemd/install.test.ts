@@ -220,7 +220,8 @@ if (unavailable !== undefined) {
 
     // Everything a MicroShift node adds, under the same hardening: the root-only
     // kubeconfig (the Kubernetes API over HTTPS, by name: DNS and TLS), CRI-O's
-    // root-only image list, `microshift version` run by the daemon, a proxy.
+    // root-only image list, `microshift version` run by the daemon, a proxy; and
+    // an anonymous cluster id the daemon writes to dataDir, its one writable place.
     const cluster = generateCluster(30);
     const api = await startFakeApi(cluster);
     const proxy = await startForwardProxy();
@@ -233,7 +234,7 @@ if (unavailable !== undefined) {
     await sandbox.run(['rm', '/etc/edge-telemetry/telemetry.d/60-typo.yaml']);
     await sandbox.writeFile(
       '/etc/edge-telemetry/telemetry.d/70-microshift.yaml',
-      ['telemetry:', '  kubeconfig: /var/lib/microshift/resources/kubeadmin/kubeconfig', `  proxy: ${proxy.url}`, ''].join('\n'),
+      ['telemetry:', '  kubeconfig: /var/lib/microshift/resources/kubeadmin/kubeconfig', `  proxy: ${proxy.url}`, '  clusterIdFile: ""', ''].join('\n'),
       '0600',
     );
     const reportsBeforeCluster = reports(receiver).length;
@@ -250,6 +251,10 @@ if (unavailable !== undefined) {
     t.equal(valueOf(clusterReport, 'microshift_version', { version: '4.18.3' }), 1, 'microshift version run by the daemon');
     t.same(proxy.seen, [`CONNECT 127.0.0.1:${port}`], 'the report went through the proxy');
     t.ok(api.stats.requests > 0, `${api.stats.requests} API requests`);
+    const written = await sandbox.run(['sh', '-c', 'stat -c "%a %U" /var/lib/edge-telemetry/cluster-id && cat /var/lib/edge-telemetry/cluster-id']);
+    const [mode, anonymousId] = written.stdout.trim().split('\n');
+    t.equal(mode, '600 root', 'the anonymous cluster id is written to dataDir, root-only (UMask=0077)');
+    t.match(clusterReport.header, new RegExp(`from cluster ${anonymousId ?? '?'}$`), 'and sent as _id');
     const clusterJournal = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${await sandbox.property(UNIT, 'InvocationID')}`]);
     t.notMatch(clusterJournal.join('\n'), api.token, 'the API token is never logged');
     t.same(clusterJournal.filter((line) => /^(warn|error):/.test(line) && !/EPROBESHANGING/.test(line)), [], 'no warning from the cluster collectors');
