@@ -5,6 +5,7 @@
 // exposure figure. Needs root and namespaces; skips with the reason elsewhere.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,6 @@ import { SystemdSandbox, sandboxUnavailable } from '../helpers/systemd-sandbox.j
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const UNIT = 'edge-telemetry.service';
-// RestartSec of the unit, read from the unit file the install put in place.
 const CLUSTER_ID = 'sandbox-cluster-0001';
 
 /** The first ```sh block under "## Install" in README.md, as written. */
@@ -29,14 +29,26 @@ export function installBlock(readme: string): string {
   return block;
 }
 
-/** The checkout's tracked files as they are in the working tree (not node_modules, not build output). */
+/** The checkout's tracked files as they are in the working tree; without git, every file but dependencies and build output. */
+function checkoutFiles(): string[] {
+  try {
+    return execFileSync('git', ['ls-files', '-z', '--cached'], { cwd: CHECKOUT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter((file) => file !== '');
+  } catch {
+    const skipped = new Set(['.git', 'node_modules', 'dist', 'release', '.tap']);
+    const walk = (dir: string): string[] =>
+      readdirSync(path.join(CHECKOUT, dir), { withFileTypes: true }).flatMap((entry) =>
+        skipped.has(entry.name) ? [] : entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+      );
+    return walk('');
+  }
+}
+
 async function copyCheckout(to: string): Promise<number> {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached'], { cwd: CHECKOUT, encoding: 'utf8' }).split('\0').filter((file) => file !== '');
   let copied = 0;
-  for (const file of files) {
+  for (const file of checkoutFiles()) {
     const from = path.join(CHECKOUT, file);
     // A tracked file deleted in the working tree is not part of it.
-    if (!(await readFile(from).then(() => true, () => false))) continue;
+    if (!existsSync(from)) continue;
     await mkdir(path.dirname(path.join(to, file)), { recursive: true });
     await copyFile(from, path.join(to, file));
     copied++;
