@@ -243,6 +243,24 @@ if (unavailable !== undefined) {
     const images = Array.from({ length: 7 }, (_, i) => ({ id: `${i}`.repeat(64), names: [`quay.io/example/image-${i}:1`] }));
     await sandbox.writeFile('/var/lib/containers/storage/overlay-images/images.json', JSON.stringify(images), '0600');
     await sandbox.writeFile('/usr/local/bin/microshift', '#!/bin/sh\n[ "$1 $2 $3" = "version -o json" ] && echo \'{"gitVersion":"v4.18.3"}\'\n', '0755');
+    // A bootc host: /run/ostree-booted, and a bootc that, like the real one
+    // (bootc-dev/bootc crates/lib/src/cli.rs, require_root), answers only to
+    // uid 0 with CAP_SYS_ADMIN in its bounding set.
+    await sandbox.writeFile('/run/ostree-booted', '', '0644');
+    await sandbox.writeFile(
+      '/usr/local/bin/bootc',
+      [
+        '#!/bin/sh',
+        'bounding=$(awk \'/^CapBnd:/ {print $2}\' /proc/self/status)',
+        'if [ "$(id -u)" != 0 ] || [ $(( 0x$bounding >> 21 & 1 )) != 1 ]; then',
+        '  echo "error: Querying root privilege: This command requires full root privileges (CAP_SYS_ADMIN)" >&2; exit 1',
+        'fi',
+        'echo \'{"apiVersion":"org.containers.bootc/v1","kind":"BootcHost","status":{"type":"bootcHost"}}\'',
+        '',
+      ].join('\n'),
+      '0755',
+    );
+    t.match((await sandbox.run(['bootc', 'status', '--booted', '--json'])).stdout, '"bootcHost"', 'the stand-in bootc answers full root');
     await sandbox.run(['rm', '/etc/edge-telemetry/telemetry.d/60-typo.yaml']);
     await sandbox.writeFile(
       '/etc/edge-telemetry/telemetry.d/70-microshift.yaml',
@@ -261,6 +279,9 @@ if (unavailable !== undefined) {
     t.equal(valueOf(clusterReport, 'cluster:usage:resources:sum', { resource: 'namespaces' }), cluster.truth.namespaces, 'namespaces counted through the API (root-only kubeconfig, DNS, TLS)');
     t.equal(valueOf(clusterReport, 'cluster:usage:container_images:sum'), images.length, "CRI-O's root-only image list read");
     t.equal(valueOf(clusterReport, 'microshift_version', { version: '4.18.3' }), 1, 'microshift version run by the daemon');
+    t.equal(labelsOf(clusterReport.series[0] ?? '').type, 'microshift-bootc', 'bootc status tells a bootc host', {
+      todo: 'bootc status needs CAP_SYS_ADMIN, which the hardened unit does not give the daemon; it falls back to microshift-ostree',
+    });
     t.same(proxy.seen, [`CONNECT 127.0.0.1:${port}`], 'the report went through the proxy');
     t.ok(api.stats.requests > 0, `${api.stats.requests} API requests`);
     const written = await sandbox.run(['sh', '-c', 'stat -c "%a %U" /var/lib/edge-telemetry/cluster-id && cat /var/lib/edge-telemetry/cluster-id']);
