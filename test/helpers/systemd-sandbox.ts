@@ -13,9 +13,12 @@
 // a receiver on the host's 127.0.0.1 is reachable from inside.
 //
 // Only share/ (sandbox.shareDir, same path inside and out) is writable by both.
+//
+// From a bench (plain .mjs), import '../test/helpers/systemd-sandbox.ts' and run
+// node with --import=./node_modules/@tapjs/typescript/dist/esm/import.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, realpath, rm, rmdir } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -290,6 +293,19 @@ export class SystemdSandbox {
     const result = await this.run(['journalctl', '--no-pager', '-q', '-o', 'cat', ...args]);
     if (result.code !== 0) throw new Error(`journalctl ${args.join(' ')}: ${result.stderr}`);
     return result.stdout.split('\n').filter((line) => line !== '');
+  }
+
+  /** The host's PID of a process the sandbox knows as `pid` (a MainPID), e.g. to read its /proc/PID/status from outside. */
+  async hostPid(pid: number): Promise<number> {
+    const namespace = await readlink(`/proc/${this.pid}/ns/pid`);
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
+      const ids = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/);
+      if (ids?.at(-1) !== String(pid)) continue;
+      if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === namespace) return Number(entry);
+    }
+    throw new Error(`no process ${pid} in the sandbox`);
   }
 
   /** Writes a file inside the sandbox (through its mount namespace), creating parent directories. */

@@ -96,6 +96,8 @@ if (unavailable !== undefined) {
     t.equal((await sandbox.run(['cat', '/proc/1/cgroup'])).stdout.split('\n').find((line) => line.startsWith('0::')), '0::/init.scope');
     t.ok(existsSync(path.join(sandbox.cgroupDir, 'init.scope')), 'init.scope is inside the sandbox cgroup on the host');
     t.ok(existsSync(path.join(sandbox.cgroupDir, 'system.slice', 'systemd-journald.service')), 'so is journald');
+    const journald = await sandbox.hostPid(await sandbox.mainPid('systemd-journald.service'));
+    t.equal((await readFile(`/proc/${journald}/comm`, 'utf8')).trim(), 'systemd-journal', 'hostPid maps a MainPID to the host PID');
     const journal = await sandbox.journal('systemd-journald.service');
     t.ok(journal.length > 0, 'the journal can be read');
 
