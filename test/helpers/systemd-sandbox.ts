@@ -65,8 +65,10 @@ export async function sandboxUnavailable(): Promise<string | undefined> {
     if (!existsSync(binary)) return `needs ${binary}`;
   }
   if ((await cgroup2Mount()) === undefined) return 'needs a cgroup2 hierarchy';
-  const probe = await collect(spawn('unshare', ['--pid', '--fork', '--mount', '--uts', '--cgroup', '--propagation', 'private', '--', 'mount', '-t', 'tmpfs', 'tmpfs', '/mnt'], { stdio: ['ignore', 'pipe', 'pipe'] }), 10_000);
-  if (probe.code !== 0) return `namespaces refused here: unshare: ${probe.stderr.trim()}`;
+  // The namespaces, a tmpfs and an overlay, all inside a throwaway mount namespace.
+  const mounts = 'mount -t tmpfs tmpfs /mnt && mkdir /mnt/l /mnt/u /mnt/w /mnt/m && mount -t overlay overlay -o lowerdir=/mnt/l,upperdir=/mnt/u,workdir=/mnt/w /mnt/m';
+  const probe = await collect(spawn('unshare', ['--pid', '--fork', '--mount', '--uts', '--cgroup', '--propagation', 'private', '--', 'sh', '-c', mounts], { stdio: ['ignore', 'pipe', 'pipe'] }), 10_000);
+  if (probe.code !== 0) return `namespaces or mounts refused here: ${probe.stderr.trim() || `exit ${String(probe.code)}`}`;
   return undefined;
 }
 
@@ -189,9 +191,11 @@ export class SystemdSandbox {
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    // What the init script (and unshare) printed, kept for a failed boot's error; bounded.
     let earlyOutput = '';
-    unshare.stdout?.on('data', (chunk: Buffer) => (earlyOutput += chunk.toString()));
-    unshare.stderr?.on('data', (chunk: Buffer) => (earlyOutput += chunk.toString()));
+    const keep = (chunk: Buffer) => (earlyOutput = (earlyOutput + chunk.toString()).slice(-65_536));
+    unshare.stdout?.on('data', keep);
+    unshare.stderr?.on('data', keep);
     const sandbox = new SystemdSandbox(dir, cgroupDir, unshare, 0);
     try {
       await sandbox.waitForBoot(options.bootTimeoutMs ?? 60_000, () => earlyOutput);
