@@ -98,6 +98,11 @@ function valueOf(report: Report, name: string, labels: Record<string, string> = 
   return line === undefined ? undefined : Number(line.split(' ').at(-2));
 }
 
+/** Requests the daemon says were delivered (2xx), summed over its "report sent" journal lines. */
+function deliveredIn(lines: readonly string[]): number {
+  return lines.reduce((sum, line) => sum + Number(/^info: report sent .*\bdelivered=(\d+)/.exec(line)?.[1] ?? 0), 0);
+}
+
 /** The labels of a printed series line, `name{a="x",b="y"} value timestamp`. */
 function labelsOf(series: string): Record<string, string> {
   const inside = /\{(.*)\} \S+ \d+$/.exec(series)?.[1] ?? '';
@@ -141,11 +146,11 @@ if (unavailable !== undefined) {
     if (install.code !== 0) return;
 
     // Started and enabled, and a valid report arrived.
-    t.equal((await sandbox.systemctl('is-enabled', UNIT)).stdout.trim(), 'enabled');
+    t.equal((await sandbox.systemctl('is-enabled', UNIT)).stdout.trim(), 'enabled', 'enabled');
     await sandbox.waitForState(UNIT, 'active');
     await sandbox.waitFor('the first report', async () => (reports(receiver).length >= 1 ? true : undefined));
     const first = reports(receiver)[0]!;
-    t.match(first.header, new RegExp(`from cluster ${CLUSTER_ID}$`));
+    t.match(first.header, new RegExp(`from cluster ${CLUSTER_ID}$`), 'the first report carries the cluster id');
     t.ok(first.series.length > 0, 'the report has series');
     for (const series of first.series) {
       const labels = labelsOf(series);
@@ -174,42 +179,54 @@ if (unavailable !== undefined) {
     const pid = await sandbox.mainPid(UNIT);
     const reloadedBefore = (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).length;
     const reload = await sandbox.systemctl('reload', UNIT);
-    t.equal(reload.code, 0, reload.stderr);
+    t.equal(reload.code, 0, `systemctl reload ${reload.stderr.trim()}`);
     await sandbox.waitFor('"config reloaded" in the journal', async () =>
       (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).length > reloadedBefore ? true : undefined,
     );
-    t.match((await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).at(-1), 'file=/etc/edge-telemetry/telemetry.yaml');
+    t.match((await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).at(-1), 'file=/etc/edge-telemetry/telemetry.yaml', 'the journal says the config reloaded');
     t.equal(await sandbox.mainPid(UNIT), pid, 'MainPID unchanged by the reload');
-    t.equal(await sandbox.property(UNIT, 'ActiveState'), 'active');
+    t.equal(await sandbox.property(UNIT, 'ActiveState'), 'active', 'active after the reload');
 
-    // SIGKILL: restarted after RestartSec, by a new process, which sends again.
-    await sandbox.waitFor('the reports before the kill to settle', async () => (reports(receiver).length >= 1 ? true : undefined));
-    const reportsBeforeKill = reports(receiver).length;
+    // Every request the daemon says was delivered is one the receiver printed: no more, no fewer.
+    const receiverMatchesJournal = async (what: string) => {
+      const delivered = await sandbox.waitFor(`the receiver to print ${what}`, async () => {
+        const sum = deliveredIn(await sandbox.journal(UNIT));
+        return reports(receiver).length === sum ? sum : undefined;
+      }, 10_000);
+      t.equal(reports(receiver).length, delivered, `${what}: the receiver printed each of the ${delivered} delivered requests`);
+    };
+    await receiverMatchesJournal('the reports so far');
+
+    // SIGKILL: restarted after RestartSec, once, by a new process, which sends again.
     const restartsBefore = Number(await sandbox.property(UNIT, 'NRestarts'));
+    const killedInvocation = await sandbox.property(UNIT, 'InvocationID');
     const kill = await sandbox.run(['kill', '-9', String(pid)]);
-    t.equal(kill.code, 0, kill.stderr);
+    t.equal(kill.code, 0, `kill -9 MainPID ${kill.stderr.trim()}`);
     const restartedPid = await sandbox.waitFor('the automatic restart', async () => {
       const now = await sandbox.mainPid(UNIT);
       return now !== 0 && now !== pid && (await sandbox.property(UNIT, 'ActiveState')) === 'active' ? now : undefined;
     });
     t.not(restartedPid, pid, 'a new MainPID');
     t.equal(Number(await sandbox.property(UNIT, 'NRestarts')), restartsBefore + 1, 'exactly one automatic restart');
-    await sandbox.waitFor('a report from the restarted daemon', async () => (reports(receiver).length > reportsBeforeKill ? true : undefined));
-    t.pass('the restarted daemon sent a report');
+    const restartedInvocation = await sandbox.property(UNIT, 'InvocationID');
+    t.not(restartedInvocation, killedInvocation, 'a new invocation');
+    await sandbox.waitFor('a delivered report from the restarted daemon', async () =>
+      deliveredIn(await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${restartedInvocation}`])) >= 1 ? true : undefined,
+    );
+    await receiverMatchesJournal('the restarted daemon\'s report');
 
     // systemctl stop: one last report arrives before the unit is inactive (stop waits for the process to exit).
     const reportsBeforeStop = reports(receiver).length;
     const stop = await sandbox.systemctl('stop', UNIT);
-    t.equal(stop.code, 0, stop.stderr);
-    t.equal(await sandbox.property(UNIT, 'ActiveState'), 'inactive');
+    t.equal(stop.code, 0, `systemctl stop ${stop.stderr.trim()}`);
+    t.equal(await sandbox.property(UNIT, 'ActiveState'), 'inactive', 'inactive when stop returns');
     t.equal(await sandbox.property(UNIT, 'Result'), 'success', 'exit 0 after SIGTERM');
-    // The receiver printed the report before answering it, and the daemon exited only after the answer.
-    await sandbox.waitFor('the receiver output of the last report', async () => (reports(receiver).length > reportsBeforeStop ? true : undefined), 10_000);
-    t.equal(reports(receiver).length, reportsBeforeStop + 1, 'exactly one last report');
-    const stopLines = await sandbox.journal(UNIT);
-    const sigterm = stopLines.findLastIndex((line) => /received SIGTERM, sending once more and stopping/.test(line));
+    const stopLines = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${restartedInvocation}`]);
+    const sigterm = stopLines.findIndex((line) => /received SIGTERM, sending once more and stopping/.test(line));
     t.ok(sigterm >= 0, 'the daemon said it sends once more');
-    t.ok(stopLines.slice(sigterm).some((line) => /report sent .*delivered=1/.test(line)), 'and that the last report was delivered');
+    t.equal(deliveredIn(stopLines.slice(sigterm)), 1, 'and delivered exactly one last report before it exited');
+    await receiverMatchesJournal('the last report');
+    t.equal(reports(receiver).length, reportsBeforeStop + 1, 'one more report at the receiver');
 
     // A config error: exit 2, one journal line naming the file and the key, no restart.
     await sandbox.writeFile('/etc/edge-telemetry/telemetry.d/60-typo.yaml', 'telemetry:\n  sendingIntervall: 2h\n', '0600');
@@ -217,7 +234,7 @@ if (unavailable !== undefined) {
     t.equal(restart.code, 0, `Type=exec: the restart itself succeeds (${restart.stderr.trim()})`);
     await sandbox.waitForState(UNIT, 'failed');
     t.equal(await sandbox.property(UNIT, 'ExecMainStatus'), '2', 'exit status 2');
-    t.equal(await sandbox.property(UNIT, 'Result'), 'exit-code');
+    t.equal(await sandbox.property(UNIT, 'Result'), 'exit-code', 'failed by its exit code');
     const invocation = await sandbox.property(UNIT, 'InvocationID');
     const restartSeconds = Number((await sandbox.property(UNIT, 'RestartUSec')).replace(/s$/, ''));
     t.ok(restartSeconds > 0, `RestartSec=${restartSeconds}s`);
@@ -268,7 +285,7 @@ if (unavailable !== undefined) {
       '0600',
     );
     const reportsBeforeCluster = reports(receiver).length;
-    t.equal((await sandbox.systemctl('restart', UNIT)).code, 0);
+    t.equal((await sandbox.systemctl('restart', UNIT)).code, 0, 'restarted with the MicroShift drop-in');
     await sandbox.waitForState(UNIT, 'active');
     await sandbox
       .waitFor('a report with cluster metrics', async () => (reports(receiver).length > reportsBeforeCluster ? true : undefined))
