@@ -5,22 +5,25 @@
 # real systemd. Nothing here may reach the host: every mount below is private
 # (unshare --propagation private) and dies with the namespace.
 #
-#   systemd-sandbox-init.sh SANDBOX_DIR TARGET [ALLOWED_UNIT...]
+#   systemd-sandbox-init.sh SANDBOX_DIR CALLER_MOUNT_NS TARGET [ALLOWED_UNIT...]
 #
 # SANDBOX_DIR is the host's mktemp directory of this sandbox: overlay upper and
 # work directories, the console log, and share/ (the same path inside and
-# outside, the only host directory the sandbox can write).
+# outside, the only host directory the sandbox can write). CALLER_MOUNT_NS is
+# the caller's /proc/self/ns/mnt: ours must differ before anything is mounted.
 set -euo pipefail
 
 dir=$1
-target=$2
-shift 2
+caller_mount_ns=$2
+target=$3
+shift 3
 allowed=("$@")
 share=$dir/share
 
 # Refuse to go on unless this really is a fresh PID namespace: every mount
 # below would otherwise land in the caller's mount namespace.
 [ "$$" -eq 1 ] || { echo "systemd-sandbox-init: not PID 1 of a new namespace" >&2; exit 1; }
+[ -n "$caller_mount_ns" ] && [ "$(readlink /proc/self/ns/mnt)" != "$caller_mount_ns" ] || { echo "systemd-sandbox-init: not in a new mount namespace" >&2; exit 1; }
 
 # /proc of this PID namespace. /proc/sys read-only: systemd as PID 1 raises
 # host-wide sysctls (fs.file-max, fs.nr_open, net.unix.max_dgram_qlen of the

@@ -186,6 +186,7 @@ export class SystemdSandbox {
         cgroupDir,
         INIT_SCRIPT,
         dir,
+        await readlink('/proc/self/ns/mnt'),
         TARGET,
         ...(options.allowUnits ?? []),
       ],
