@@ -7,11 +7,11 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/free-port.mjs';
-import http from 'node:http';
-import net from 'node:net';
 import { spawnCli, type Spawned } from '../helpers/cli.js';
 import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
 import { pullSecretJson, TOKEN } from '../helpers/files.js';
@@ -22,7 +22,7 @@ const UNIT = 'edge-telemetry.service';
 const CLUSTER_ID = 'sandbox-cluster-0001';
 
 /** The first ```sh block under "## Install" in README.md, as written. */
-export function installBlock(readme: string): string {
+function installBlock(readme: string): string {
   const section = readme.split(/^## /m).find((part) => part.startsWith('Install\n'));
   const block = section === undefined ? undefined : /^```sh\n([\s\S]*?)^```$/m.exec(section)?.[1];
   if (block === undefined) throw new Error('README.md has no ```sh block under ## Install');
