@@ -111,6 +111,23 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('export')
+    .description('write everything buffered plus a fresh snapshot to FILE, ready-to-send requests to carry off an air-gapped node (stop the daemon first)')
+    .requiredOption('-o, --output <file>', 'the file to write')
+    .option('--remove', 'remove the exported samples from the buffer')
+    .addOption(configOption())
+    .action(async (options: { config: string; output: string; remove?: boolean }) => {
+      const config = await loadConfig(options.config);
+      const { exportBacklog } = await import('./commands/export.js');
+      const outcome = await exportBacklog(config, logger(), { output: options.output, remove: options.remove === true });
+      if (!outcome.ok) {
+        process.stderr.write(`edge-telemetry: ${outcome.reason}\n`);
+        throw new CliExit(EXIT_FAILED);
+      }
+      process.stdout.write(`wrote ${options.output}: ${outcome.requests} requests, ${outcome.samples} samples${options.remove === true ? `; ${outcome.removed} samples removed from the buffer` : '; the samples stay buffered'}\n`);
+    });
+
+  program
     .command('status')
     .description("what the daemon last did: last send, last error, buffered samples, dropped counts, next send (works while it runs)")
     .addOption(configOption())

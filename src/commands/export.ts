@@ -1,0 +1,83 @@
+// `edge-telemetry export --output FILE`: everything buffered plus a fresh
+// snapshot of the static metrics, as ready-to-send requests an admin carries
+// off a disconnected node (src/remote-write/export-file.ts). The samples stay
+// buffered unless --remove. The daemon must be stopped: it owns the buffer.
+import { open, rename, unlink } from 'node:fs/promises';
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { openBuffer } from '../buffer/open-buffer.js';
+import type { SeqRange } from '../buffer/sample-buffer.js';
+import { createSendDeps } from '../agent/pipeline.js';
+import { runCollectors } from '../collect/run-collectors.js';
+import { buildReport } from '../report/build-report.js';
+import { planRequests } from '../remote-write/plan-requests.js';
+import { exportLines, type ExportedRequest } from '../remote-write/export-file.js';
+import { MAX_BATCH_POINTS } from '../agent/send-report.js';
+import { USER_AGENT } from '../version.js';
+
+export type ExportOutcome =
+  | { readonly ok: true; readonly requests: number; readonly samples: number; readonly removed: number }
+  | { readonly ok: false; readonly reason: string };
+
+export async function exportBacklog(config: Config, log: Logger, options: { readonly output: string; readonly remove: boolean }): Promise<ExportOutcome> {
+  if (config.buffer === 'memory') return { ok: false, reason: `telemetry.buffer is memory in ${config.file}: nothing is buffered on disk to export` };
+  const opened = await openBuffer('disk', config.dataDir, { maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }, log);
+  if (opened.kind === 'busy') {
+    return { ok: false, reason: `the daemon (pid ${opened.pid}) holds ${config.dataDir}; stop it first (systemctl stop edge-telemetry), export, then start it` };
+  }
+  if (opened.kind === 'unwritable') return { ok: false, reason: `${config.dataDir} cannot be used (${opened.code})` };
+  const { buffer } = opened;
+  const deps = await createSendDeps(config, log, buffer);
+  try {
+    const state = await deps.identity.resolve();
+    if (state.kind === 'waiting') return { ok: false, reason: `the cluster id is not known yet (${config.clusterIdFile} does not exist); nothing to export under an id` };
+    const identity = state.identity;
+    const signal = AbortSignal.timeout(config.collectTimeoutMs * 2);
+    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal, log });
+    const requests: ExportedRequest[] = [];
+    const exported: SeqRange[] = [];
+    const pack = (report: ReturnType<typeof buildReport>) => {
+      for (const request of planRequests(report.series, config.maxRequestBytes).requests) {
+        requests.push({ body: request.body, seriesCount: request.seriesCount, sampleCount: request.sampleCount });
+      }
+    };
+    // The backlog oldest first, in batches, as a send would; the static snapshot last, as a send does.
+    for (let afterSeq = 0; ; ) {
+      const batch = await buffer.read({ afterSeq, maxPoints: MAX_BATCH_POINTS });
+      if (batch.points.length === 0) break;
+      pack(buildReport([], batch.points, identity));
+      exported.push({ first: batch.points[0]?.seq ?? 0, last: batch.cursor });
+      afterSeq = batch.cursor;
+      if (batch.done) break;
+    }
+    pack(buildReport(fresh.points, [], identity));
+    await writeAtomically(options.output, exportLines({ createdAtMs: Date.now(), agent: USER_AGENT, clusterId: identity.clusterId }, requests));
+    let removed = 0;
+    if (options.remove) {
+      const before = buffer.size;
+      // Handed over in the file: they leave as delivered, not as dropped.
+      await buffer.acknowledge(exported, 'delivered');
+      removed = before - buffer.size;
+    }
+    return { ok: true, requests: requests.length, samples: requests.reduce((sum, request) => sum + request.sampleCount, 0), removed };
+  } finally {
+    deps.transport.close();
+    await opened.release();
+  }
+}
+
+/** Written beside, synced, then renamed: a cut-off export never looks whole. */
+async function writeAtomically(file: string, lines: Iterable<string>): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  const handle = await open(temporary, 'w', 0o644);
+  try {
+    for (const line of lines) await handle.write(line + '\n');
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, file);
+}
