@@ -38,6 +38,10 @@ export class Agent {
   /** What runs now; each entry leaves when it settles, so nothing accumulates over weeks. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
+  /** Sampling ticks running now (0 or 1: ticks never overlap). */
+  private samplingNow = 0;
+  /** Sending slots running now, waiting for the first sample included. */
+  private sendingNow = 0;
   private readonly clock: Clock;
 
   constructor(
@@ -69,7 +73,15 @@ export class Agent {
       firstRunInMs: anchor === undefined ? 0 : resumeIn(anchor.nextSampleAt, samplingIntervalMs),
     });
     // The first report carries the first sample: slot 0 of the sending grid waits for it (bounded by collectTimeout).
-    this.sending = every(sendingIntervalMs, () => this.track(firstSample.then(() => this.send())).finally(firstSent), {
+    this.sending = every(sendingIntervalMs, async () => {
+      this.sendingNow++;
+      try {
+        await this.track(firstSample.then(() => this.send()));
+      } finally {
+        this.sendingNow--;
+        firstSent();
+      }
+    }, {
       name: 'sending', log: this.log, clock: this.clock,
       firstRunInMs: anchor === undefined ? 0 : resumeIn(anchor.nextSendAt, sendingIntervalMs),
     });
@@ -111,8 +123,13 @@ export class Agent {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private sample(): Promise<number> {
-    return sampleOnce(this.deps, this.controller.signal);
+  private async sample(): Promise<number> {
+    this.samplingNow++;
+    try {
+      return await sampleOnce(this.deps, this.controller.signal);
+    } finally {
+      this.samplingNow--;
+    }
   }
 
   private send(): Promise<SendSummary> {
@@ -124,7 +141,13 @@ export class Agent {
 
   /** Stop the timers and what runs now; the buffer is left as it is (for a reload). Says where the schedule stood. */
   async pause(): Promise<ScheduleAnchor> {
-    const anchor = this.anchor();
+    // A sample or a send cut short here is owed: the agent that takes over does it at once.
+    const now = this.clock.now();
+    const grid = this.anchor();
+    const anchor = {
+      nextSampleAt: this.samplingNow > 0 ? now : grid.nextSampleAt,
+      nextSendAt: this.sendingNow > 0 || this.sendInFlight !== undefined ? now : grid.nextSendAt,
+    };
     this.stopping = true;
     this.sampling?.stop();
     this.sending?.stop();

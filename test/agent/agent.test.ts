@@ -124,3 +124,23 @@ t.test('a reload right after start, before the first send ended: the anchors say
   await clock.runUntil(agent.stop());
   t.same(agent.anchor(), { nextSampleAt: undefined, nextSendAt: undefined });
 });
+
+t.test('a reload while the first send is still running: the send is owed, and the new agent makes it at once', async (t) => {
+  const clock = new FakeClock(START);
+  const stuck = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), Infinity);
+  const deps = sendDeps('http://unused.invalid/', { transport: stuck });
+  const first = new Agent(deps, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock });
+  first.start();
+  await clock.advance(5000);
+  t.same(stuck.posts, [0]);
+  const anchor = await first.pause();
+  t.same(anchor, { nextSampleAt: START + 60_000, nextSendAt: START + 5000 });
+  const working = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+  const second = new Agent({ ...deps, transport: working }, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock });
+  second.start(anchor);
+  await clock.advance(100);
+  t.same(working.posts, [5000], 'sent at once after the reload');
+  await clock.advance(HOUR);
+  t.same(working.posts, [5000, 5000 + HOUR], 'then on the new grid');
+  await clock.runUntil(second.stop());
+});
