@@ -53,11 +53,13 @@ t.test('samples and sends at start, then on the interval; a slow send is never o
   const agent = new Agent(deps, { samplingIntervalMs: 100, sendingIntervalMs: 100, shutdownSendTimeoutMs: 2000, clock });
   agent.start();
   await clock.advance(1150);
-  // 250 ms sends on a 100 ms grid: each next send on the first slot after the last one ended.
-  t.same(transport.posts, [0, 300, 600, 900]);
+  // 250 ms requests; a send is the backlog then the newest tick in a request of its own (one request when only the newest is held).
+  // Each next send on the first slot after the last one ended: 0 (one request), 300 (two: 300, 550), 800 (two: 801, 1051).
+  // A slot due the instant the last send ended runs 1 ms later (Node's shortest timer).
+  t.same(transport.posts, [0, 300, 550, 801, 1051]);
   t.same(samples, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100], 'sampling ticks on its own grid, every slot');
   const summary = await clock.runUntil(agent.stop());
-  t.same(transport.posts, [0, 300, 600, 900, 1150], 'one last send at stop');
+  t.same(transport.posts, [0, 300, 550, 801, 1051, 1150, 1400], 'stop cancels the request in flight; the last send is two requests');
   t.equal(transport.maxInFlight, 1, 'sends never overlap');
   t.equal(summary?.ok, true, 'the last send went out');
   t.equal(deps.buffer.size, 0, 'nothing left behind');
@@ -87,8 +89,9 @@ t.test('sendingInterval 720h: exactly one send per interval, no flood', async (t
   const deps = sendDeps('http://unused.invalid/', { transport, collectors });
   const agent = new Agent(deps, { samplingIntervalMs: 24 * HOUR, sendingIntervalMs: 720 * HOUR, shutdownSendTimeoutMs: 10_000, clock });
   agent.start();
-  await clock.advance(3 * 720 * HOUR);
-  t.same(transport.posts, [0, 720 * HOUR, 1440 * HOUR, 2160 * HOUR]);
+  await clock.advance(3 * 720 * HOUR + 10);
+  // At each send: the backlog (the daily ticks) in one request, then the newest tick in its own, 10 ms later.
+  t.same(transport.posts, [0, 720 * HOUR, 720 * HOUR + 10, 1440 * HOUR, 1440 * HOUR + 10, 2160 * HOUR, 2160 * HOUR + 10]);
   t.equal(samples.length, 91, 'one sample a day for 90 days, and the one at start');
   await clock.runUntil(agent.stop());
 });
@@ -141,6 +144,6 @@ t.test('a reload while the first send is still running: the send is owed, and th
   await clock.advance(100);
   t.same(working.posts, [5000], 'sent at once after the reload');
   await clock.advance(HOUR);
-  t.same(working.posts, [5000, 5000 + HOUR], 'then on the new grid');
+  t.same(working.posts, [5000, 5000 + HOUR, 5000 + HOUR + 10], 'then on the new grid (backlog, then the newest tick)');
   await clock.runUntil(second.stop());
 });
