@@ -7,7 +7,7 @@ import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeConfig } from '../helpers/files.js';
+import { ownTempDir, tempDir, writeConfig } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 
 async function startForwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
@@ -81,7 +81,7 @@ t.test('https endpoint through the proxy: a CONNECT tunnel, TLS verified end to 
   const { readFileSync } = await import('node:fs');
   const https = await import('node:https');
   const path = await import('node:path');
-  const dir = await tempDir();
+  const dir = await ownTempDir(t);
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
