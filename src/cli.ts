@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Parses arguments, calls into the rest, sets the exit code.
+// First, before anything heavy is evaluated: SIGHUP to `run` is caught from here on.
+import './early-hangup.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';

@@ -1,6 +1,7 @@
 // The one place that owns timers, the AbortController and shutdown order.
 import type { Logger } from '../log.js';
 import { every, type Periodic } from './periodic.js';
+import { deadlineSignal, systemClock, type Clock } from '../timers.js';
 import { logIdentityNotice, sampleOnce, sendReport, type SendDeps, type SendSummary } from './send-report.js';
 
 export interface AgentSchedule {
@@ -15,9 +16,17 @@ export interface AgentSchedule {
    * first start; a look is one open() that fails.
    */
   readonly identityPollMs?: number;
+  /** Tests pass a fake clock; every timer of the agent runs on it. */
+  readonly clock?: Clock;
 }
 
 export const IDENTITY_POLL_MS = 15_000;
+
+/** Where the schedule of a paused agent stood, so that a reload neither samples nor sends early, nor puts either off. */
+export interface ScheduleAnchor {
+  readonly nextSampleAt: number | undefined;
+  readonly nextSendAt: number | undefined;
+}
 
 export class Agent {
   private controller = new AbortController();
@@ -29,31 +38,67 @@ export class Agent {
   /** What runs now; each entry leaves when it settles, so nothing accumulates over weeks. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
+  /** Sampling ticks running now (0 or 1: ticks never overlap). */
+  private samplingNow = 0;
+  /** Sending slots running now, waiting for the first sample included. */
+  private sendingNow = 0;
+  private readonly clock: Clock;
 
   constructor(
     private readonly deps: SendDeps,
     private readonly schedule: AgentSchedule,
     private readonly log: Logger = deps.log,
-  ) {}
+  ) {
+    this.clock = schedule.clock ?? systemClock;
+  }
 
-  /** Samples and sends at once, then on the configured intervals. */
-  start(): void {
-    const first = this.track(this.sample().then(() => this.send()));
-    let waitingForIdentity = false;
-    // The first send happens right after the first sample; the grids start now.
-    void first
-      .then(async () => {
-        waitingForIdentity = await this.track(this.pollIdentity());
+  /**
+   * Samples at once and sends right after that first sample, then each on its
+   * own grid, both starting now. The grids are independent: a send stuck in
+   * retries, or an endpoint unreachable at start, never delays a sampling tick.
+   * Given the anchor of the agent a reload replaced, the grids carry on where
+   * that one's stood instead (no extra sample, no extra report).
+   */
+  start(anchor?: ScheduleAnchor): void {
+    const { samplingIntervalMs, sendingIntervalMs } = this.schedule;
+    const now = this.clock.now();
+    // After a reload: the next run where the old grid had it, but never later than one new interval from now.
+    const resumeIn = (at: number | undefined, intervalMs: number) => Math.min(intervalMs, Math.max(0, (at ?? now) - now));
+    let firstSampled: () => void = () => {};
+    const firstSample = anchor === undefined ? new Promise<void>((resolve) => (firstSampled = resolve)) : Promise.resolve();
+    let firstSent: () => void = () => {};
+    const firstSend = anchor === undefined ? new Promise<void>((resolve) => (firstSent = resolve)) : Promise.resolve();
+    this.sampling = every(samplingIntervalMs, () => this.track(this.sample()).finally(firstSampled), {
+      name: 'sampling', log: this.log, clock: this.clock,
+      firstRunInMs: anchor === undefined ? 0 : resumeIn(anchor.nextSampleAt, samplingIntervalMs),
+    });
+    // The first report carries the first sample: slot 0 of the sending grid waits for it (bounded by collectTimeout).
+    this.sending = every(sendingIntervalMs, async () => {
+      this.sendingNow++;
+      try {
+        await this.track(firstSample.then(() => this.send()));
+      } finally {
+        this.sendingNow--;
+        firstSent();
+      }
+    }, {
+      name: 'sending', log: this.log, clock: this.clock,
+      firstRunInMs: anchor === undefined ? 0 : resumeIn(anchor.nextSendAt, sendingIntervalMs),
+    });
+    // While the cluster id file does not exist yet, look for it on its own grid.
+    void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))
+      .then((waiting) => {
+        if (!waiting || this.stopping) return;
+        this.identityPoll = every(this.schedule.identityPollMs ?? IDENTITY_POLL_MS, () => this.track(this.pollIdentity()), {
+          name: 'cluster id', log: this.log, clock: this.clock,
+        });
       })
-      .catch((error: unknown) => this.log.error('first report failed', { reason: error instanceof Error ? error.message : String(error) }))
-      .finally(() => {
-        if (this.stopping) return;
-        this.sampling = every(this.schedule.samplingIntervalMs, () => this.track(this.sample()), { name: 'sampling', log: this.log });
-        this.sending = every(this.schedule.sendingIntervalMs, () => this.track(this.send()), { name: 'sending', log: this.log });
-        if (waitingForIdentity) {
-          this.identityPoll = every(this.schedule.identityPollMs ?? IDENTITY_POLL_MS, () => this.track(this.pollIdentity()), { name: 'cluster id', log: this.log });
-        }
-      });
+      .catch((error: unknown) => this.log.error('cluster id check failed', { reason: error instanceof Error ? error.message : String(error) }));
+  }
+
+  /** Where the grids stand now (for the agent that replaces this one at a reload). */
+  anchor(): ScheduleAnchor {
+    return { nextSampleAt: this.sampling?.nextRunAt(), nextSendAt: this.sending?.nextRunAt() };
   }
 
   /** Sends as soon as the cluster id file appears, then stops looking. True while still waiting. */
@@ -78,8 +123,13 @@ export class Agent {
     await Promise.allSettled([...this.inFlight]);
   }
 
-  private sample(): Promise<number> {
-    return sampleOnce(this.deps, this.controller.signal);
+  private async sample(): Promise<number> {
+    this.samplingNow++;
+    try {
+      return await sampleOnce(this.deps, this.controller.signal);
+    } finally {
+      this.samplingNow--;
+    }
   }
 
   private send(): Promise<SendSummary> {
@@ -89,8 +139,15 @@ export class Agent {
     return this.sendInFlight;
   }
 
-  /** Stop the timers and what runs now; the buffer is left as it is (for a reload). */
-  async pause(): Promise<void> {
+  /** Stop the timers and what runs now; the buffer is left as it is (for a reload). Says where the schedule stood. */
+  async pause(): Promise<ScheduleAnchor> {
+    // A sample or a send cut short here is owed: the agent that takes over does it at once.
+    const now = this.clock.now();
+    const grid = this.anchor();
+    const anchor = {
+      nextSampleAt: this.samplingNow > 0 ? now : grid.nextSampleAt,
+      nextSendAt: this.sendingNow > 0 || this.sendInFlight !== undefined ? now : grid.nextSendAt,
+    };
     this.stopping = true;
     this.sampling?.stop();
     this.sending?.stop();
@@ -98,6 +155,7 @@ export class Agent {
     this.controller.abort(new Error('shutting down'));
     await this.settled();
     this.deps.transport.close();
+    return anchor;
   }
 
   /** Stop the timers, let one last send run within its deadline, say what was not sent. */
@@ -110,10 +168,13 @@ export class Agent {
     this.controller.abort(new Error('shutting down'));
     await this.settled();
     let summary: SendSummary | undefined;
+    const deadline = deadlineSignal(this.schedule.shutdownSendTimeoutMs, () => new Error('shutdown deadline'), this.clock);
     try {
-      summary = await sendReport(this.deps, AbortSignal.timeout(this.schedule.shutdownSendTimeoutMs));
+      summary = await sendReport(this.deps, deadline.signal);
     } catch (error) {
       this.log.error('last send failed', { reason: (error as Error).message });
+    } finally {
+      deadline.dispose();
     }
     this.deps.transport.close();
     if (this.deps.buffer.size > 0 && this.deps.buffer.kind === 'memory') {

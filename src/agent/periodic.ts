@@ -1,41 +1,58 @@
 import type { Logger } from '../log.js';
+import { longTimeout, systemClock, type Clock, type LongTimer } from '../timers.js';
 
 export interface Periodic {
   stop(): void;
+  /** When the next run is due, by the clock given; undefined once stopped. */
+  nextRunAt(): number | undefined;
+}
+
+export interface EveryOptions {
+  readonly name: string;
+  readonly log: Logger;
+  /** When slot 0 falls, from now; 0 runs it at once. Default: one interval. */
+  readonly firstRunInMs?: number;
+  readonly clock?: Clock;
 }
 
 /**
- * Runs `task` every `intervalMs`, on a fixed grid from the first run. Runs
- * never overlap: a tick that falls while the previous run is still going is
- * skipped. A failing run is logged and the schedule goes on.
+ * Runs `task` on a fixed grid of slots: slot k falls at start + firstRunInMs +
+ * k·intervalMs. Each slot runs at most once: the slot last run is remembered and
+ * the next is always a later one, so a timer that fires early (Node's can, by
+ * about a millisecond) re-arms instead of running a slot twice. Runs never
+ * overlap: slots that fall while a run is still going are skipped. A failing
+ * run is logged and the schedule goes on. Intervals of any length up to a year
+ * hold (long timers).
  */
-export function every(
-  intervalMs: number,
-  task: () => Promise<unknown>,
-  options: { name: string; log: Logger; runNow?: boolean; now?: () => number },
-): Periodic {
-  const now = options.now ?? (() => performance.now());
-  const origin = now();
-  let timer: NodeJS.Timeout | undefined;
+export function every(intervalMs: number, task: () => Promise<unknown>, options: EveryOptions): Periodic {
+  const clock = options.clock ?? systemClock;
+  const origin = clock.now() + (options.firstRunInMs ?? intervalMs);
+  let lastSlot = -1;
+  let timer: LongTimer | undefined;
   let stopped = false;
+  // The first slot not yet in the past, and strictly after the last one run.
+  const nextSlot = () => Math.max(lastSlot + 1, Math.ceil((clock.now() - origin) / intervalMs), 0);
   const schedule = () => {
     if (stopped) return;
-    const elapsed = now() - origin;
-    const nextSlot = (Math.floor(elapsed / intervalMs) + 1) * intervalMs;
-    timer = setTimeout(run, nextSlot - elapsed);
+    const slot = nextSlot();
+    timer = longTimeout(() => run(slot), origin + slot * intervalMs - clock.now(), clock);
   };
-  const run = () => {
+  const run = (slot: number) => {
     timer = undefined;
+    if (stopped) return;
+    lastSlot = slot;
     task()
       .catch((error: unknown) => options.log.error(`${options.name} failed`, { reason: error instanceof Error ? error.message : String(error) }))
       .finally(schedule);
   };
-  if (options.runNow === true) run();
+  if (options.firstRunInMs === 0) run(0);
   else schedule();
   return {
     stop() {
       stopped = true;
-      if (timer !== undefined) clearTimeout(timer);
+      timer?.cancel();
+      timer = undefined;
     },
+    nextRunAt: () => (stopped ? undefined : origin + nextSlot() * intervalMs),
   };
 }

@@ -9,11 +9,13 @@ import type { MetricPoint } from '../model.js';
 import { rangesWithin } from '../buffer/seq-ranges.js';
 import { buildReport } from '../report/build-report.js';
 import { planRequests } from '../remote-write/plan-requests.js';
+import { splitRequest } from '../remote-write/split-request.js';
 import { remoteWriteHeaders, scrubSecrets, telemeterBearer } from '../remote-write/headers.js';
 import type { Transport } from '../transport/http-transport.js';
 import { sendWithRetry, type FinalResult, type RetryPolicy } from '../transport/retry.js';
 import { formatLabels } from '../report/exposition.js';
 import type { IdentitySource, IdentityState } from './identity-source.js';
+import { judgeResult } from './delivery-outcome.js';
 
 export interface SendDeps {
   readonly log: Logger;
@@ -94,7 +96,9 @@ type OnFailure = (failure: Failure, seqs: readonly number[], release: (outcome: 
  *    values never share one with the backlog.
  * A request's samples leave the buffer as soon as it is answered for good, as
  * ranges of seqs, so memory does not grow with the backlog and a failure later
- * does not resend what was taken. A refusal (4xx) drops that request only.
+ * does not resend what was taken. A refusal (400, 422) drops that request only;
+ * 413 sends it again in halves; 401/403/404/407 and 3xx keep everything and end
+ * the send (delivery-outcome.ts).
  * A backlog request that still fails with an HTTP 5xx or 429 after its retries
  * (Thanos receive answers 503 for samples outside its window, for ever) is set
  * aside, kept, and the backlog goes on in order, one attempt a request, until a
@@ -129,6 +133,10 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   const reasonOf = (failure: { readonly reason: string }) => scrubSecrets(failure.reason, secrets);
 
   let lastRequest = { bodyBytes: 0, samples: 0 };
+  /** Requests answered 413 and sent again as two halves: neither a delivery nor a failure. */
+  let splits = 0;
+  /** A final answer that keeps every sample and ends the send (judgeResult logged it). */
+  let keptAll = false;
   /** One attempt a request while the backlog is being skipped past a request set aside. */
   let skipping = false;
   /**
@@ -151,15 +159,23 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
       await release(oversized.seqs, 'oversized');
       samplesDropped += oversized.seqs.length;
     }
-    for (const request of plan.requests) {
+    // In order; the halves of a request refused as too large (413) go before the rest.
+    const queue = [...plan.requests];
+    for (let request = queue.shift(); request !== undefined; request = queue.shift()) {
       requests++;
       const result = await sendWithRetry(
         (attemptSignal) => deps.transport.post(request.body, headers, attemptSignal),
         skipping ? { ...deps.retry, maxAttempts: 1 } : deps.retry,
         signal,
-        (failure, attempt, retryAfterMs) => log.warn('send attempt failed, retrying', { attempt, reason: reasonOf(failure), retryAfterMs }),
+        (failure, attempt, waitMs) => log.warn('send attempt failed, retrying', { attempt, reason: reasonOf(failure), retryAfterMs: failure.retryAfterMs, waitMs }),
       );
-      if (result.kind === 'delivered') {
+      if (result.kind === 'retryable') {
+        if ((await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) === 'stop') return false;
+        continue;
+      }
+      const facts = { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length };
+      const action = judgeResult(result, facts, log, secrets, { buffered: buffer.size });
+      if (action === 'acknowledge') {
         await release(request.seqs, 'delivered');
         delivered++;
         samplesSent += request.sampleCount;
@@ -167,17 +183,26 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         skipping = false;
         continue;
       }
-      if (result.kind === 'rejected') {
+      if (action === 'drop') {
         // Sending the same bytes again would be refused again (remote-write spec).
         await release(request.seqs, 'rejected');
         samplesDropped += request.seqs.length;
-        log.error('receiver refused the request; its samples are dropped', {
-          status: result.status, series: request.seriesCount, samples: request.sampleCount, body: scrubSecrets(result.body, secrets),
-          hint: result.status === 413 ? 'lower telemetry.maxRequestBytes' : result.status === 401 ? 'check the pull secret' : undefined,
-        });
         continue;
       }
-      if ((await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) === 'stop') return false;
+      if (action === 'split') {
+        const halves = splitRequest(request);
+        for (const oversized of halves.oversized) {
+          log.warn('series dropped, larger than the receiver takes on its own', { series: formatLabels(oversized.labels) });
+          await release(oversized.seqs, 'oversized');
+          samplesDropped += oversized.seqs.length;
+        }
+        if (halves.requests.length > 0) splits++;
+        queue.unshift(...halves.requests);
+        continue;
+      }
+      // Kept: credentials or URL (401, 403, 404, 407), a redirect, or cancelled. Every later request would meet the same.
+      keptAll = true;
+      return false;
     }
     return true;
   };
@@ -229,6 +254,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     if (afterSeq === 0 && setAsideThisSend === 0) deps.setAside.clear();
     if (!whole) {
       if (endedBy !== undefined) return keepAll(endedBy);
+      if (keptAll) return failed();
       if (skippedToCurrent) {
         log.warn('backlog requests keep failing; the current values go now, the rest is kept for the next send', { setAside: setAsideThisSend });
         if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
@@ -250,8 +276,9 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     return 'stop';
   });
   if (currentFailure !== undefined) return keepAll(currentFailure);
+  if (keptAll) return failed();
   log.info('report sent', { requests, delivered, samples: samplesSent, dropped: samplesDropped, buffered: buffer.size });
-  return { ok: delivered === requests, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size };
+  return { ok: delivered === requests - splits, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size };
 }
 
 /** Pure: the points of the newest timestamp (one tick shares it), apart from the rest. */

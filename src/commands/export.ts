@@ -14,6 +14,7 @@ import { planRequests } from '../remote-write/plan-requests.js';
 import { exportLines, type ExportedRequest } from '../remote-write/export-file.js';
 import { MAX_BATCH_POINTS } from '../agent/send-report.js';
 import { USER_AGENT } from '../version.js';
+import { deadlineSignal } from '../timers.js';
 
 export type ExportOutcome =
   | { readonly ok: true; readonly requests: number; readonly samples: number; readonly removed: number }
@@ -32,8 +33,9 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
     const state = await deps.identity.resolve();
     if (state.kind === 'waiting') return { ok: false, reason: `the cluster id is not known yet (${config.clusterIdFile} does not exist); nothing to export under an id` };
     const identity = state.identity;
-    const signal = AbortSignal.timeout(config.collectTimeoutMs * 2);
-    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal, log });
+    // A long timer: collectTimeout may be up to a year, and AbortSignal.timeout overflows past 2^31-1 ms.
+    const deadline = deadlineSignal(config.collectTimeoutMs * 2, () => new Error('export deadline'));
+    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal: deadline.signal, log }).finally(deadline.dispose);
     const requests: ExportedRequest[] = [];
     const exported: SeqRange[] = [];
     const pack = (report: ReturnType<typeof buildReport>) => {

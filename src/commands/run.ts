@@ -7,7 +7,9 @@ import type { Logger } from '../log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
-import { Agent, IDENTITY_POLL_MS } from '../agent/agent.js';
+import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
+import { takeOverHangups } from '../early-hangup.js';
+import { coalescing, type Coalesced } from './coalesce.js';
 
 export interface Notices {
   disabledNotice(log: Logger, config: Config): void;
@@ -45,83 +47,109 @@ function logDrops(log: Logger, dropped: DropCounts, why: string): void {
   if (Object.keys(dropped).length > 0) log.warn(`${why}; oldest samples dropped`, { ...dropped });
 }
 
-/** The daemon. Resolves when SIGTERM/SIGINT has been handled. SIGHUP reloads the config. */
+/**
+ * The daemon. Resolves when SIGTERM/SIGINT has been handled. SIGHUP reloads
+ * the config, and is never a death: one during start-up is one reload once the
+ * daemon runs (the config may have been read before the edit), a burst is one
+ * reload (two at most), and one while stopping is ignored.
+ */
 export async function runDaemon(configFile: string, log: Logger, notices: Notices): Promise<void> {
-  let config = await loadConfig(configFile);
-  if (config.status === 'Disabled') return notices.disabledNotice(log, config);
-  // Before any other line: a broken id file is a config error (exit 2, its one line only).
-  await checkClusterIdFile(config.clusterIdFile);
-  notices.optOutNotice(log, config);
-  const { buffer, release } = await startBuffer(config, log);
+  let phase: 'starting' | 'running' | 'stopping' | 'done' = 'starting';
+  let hangupWhileStarting = false;
+  let reloads: Coalesced | undefined;
+  // Hangups before this line came before the config is read: nothing to reload. The handler stays until the process ends.
+  takeOverHangups(() => {
+    if (phase === 'starting') hangupWhileStarting = true;
+    else if (phase === 'running') reloads?.request();
+    else if (phase === 'stopping') log.info('SIGHUP ignored: stopping');
+  });
   try {
-    await serve();
+    await daemon();
   } finally {
-    await release();
+    phase = 'done';
   }
 
-  async function serve(): Promise<void> {
-    const startAgent = async (current: Config) => {
-      const agent = new Agent(await createSendDeps(current, log, buffer), {
-        samplingIntervalMs: current.samplingIntervalMs,
-        sendingIntervalMs: current.sendingIntervalMs,
-        shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
-        // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
-        identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
-      });
-      agent.start();
-      return agent;
-    };
-    let agent: Agent | undefined = await startAgent(config);
+  async function daemon(): Promise<void> {
+    let config = await loadConfig(configFile);
+    if (config.status === 'Disabled') return notices.disabledNotice(log, config);
+    // Before any other line: a broken id file is a config error (exit 2, its one line only).
+    await checkClusterIdFile(config.clusterIdFile);
+    notices.optOutNotice(log, config);
+    const { buffer, release } = await startBuffer(config, log);
+    try {
+      await serve();
+    } finally {
+      await release();
+    }
 
-    await new Promise<void>((resolve) => {
-      let reloading = Promise.resolve();
-      const onHangup = () => {
-        reloading = reloading.then(async () => {
-          let next: Config;
-          try {
-            next = await loadConfig(configFile);
-            // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
-            if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
-          } catch (error) {
-            log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
-            return;
-          }
-          // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced.
-          await agent?.pause();
-          agent = undefined;
-          if (next.buffer !== config.buffer || next.dataDir !== config.dataDir) {
-            log.warn('telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept', {
-              buffer: config.buffer, dataDir: config.dataDir,
-            });
-          }
-          config = next;
-          if (config.status === 'Disabled') {
-            notices.disabledNotice(log, config);
-            log.info(buffer.kind === 'disk'
-              ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
-              : 'buffered samples stay in memory until the daemon stops, and are lost then', { samples: buffer.size });
-            return;
-          }
-          logDrops(log, (await buffer.setBounds(boundsOf(config))).dropped, 'reload tightened the buffer bounds');
-          try {
-            agent = await startAgent(config);
-            log.info('config reloaded', { file: config.file });
-          } catch (error) {
-            log.error(`reload failed: ${(error as Error).message}`);
-          }
+    async function serve(): Promise<void> {
+      const startAgent = async (current: Config, anchor?: ScheduleAnchor) => {
+        const agent = new Agent(await createSendDeps(current, log, buffer), {
+          samplingIntervalMs: current.samplingIntervalMs,
+          sendingIntervalMs: current.sendingIntervalMs,
+          shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+          // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
+          identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
         });
+        agent.start(anchor);
+        return agent;
       };
-      const onStop = (signal: NodeJS.Signals) => {
-        process.off('SIGHUP', onHangup);
-        log.info(`received ${signal}, sending once more and stopping`);
-        void reloading
-          .then(() => agent?.stop())
-          .finally(() => {
-            process.off('SIGTERM', onStop).off('SIGINT', onStop);
-            resolve();
+      let agent: Agent | undefined = await startAgent(config);
+
+      const reload = async () => {
+        let next: Config;
+        try {
+          next = await loadConfig(configFile);
+          // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
+          if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
+        } catch (error) {
+          log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
+          return;
+        }
+        // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced,
+        // and the new timers carry on where the old ones stood: a reload is not a report.
+        const anchor = await agent?.pause();
+        agent = undefined;
+        if (next.buffer !== config.buffer || next.dataDir !== config.dataDir) {
+          log.warn('telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept', {
+            buffer: config.buffer, dataDir: config.dataDir,
           });
+        }
+        config = next;
+        if (config.status === 'Disabled') {
+          notices.disabledNotice(log, config);
+          log.info(buffer.kind === 'disk'
+            ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
+            : 'buffered samples stay in memory until the daemon stops, and are lost then', { samples: buffer.size });
+          return;
+        }
+        logDrops(log, (await buffer.setBounds(boundsOf(config))).dropped, 'reload tightened the buffer bounds');
+        try {
+          agent = await startAgent(config, anchor);
+          log.info('config reloaded', { file: config.file });
+        } catch (error) {
+          log.error(`reload failed: ${(error as Error).message}`);
+        }
       };
-      process.on('SIGHUP', onHangup).on('SIGTERM', onStop).on('SIGINT', onStop);
-    });
+      reloads = coalescing(reload, (error) => log.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`));
+      phase = 'running';
+      if (hangupWhileStarting) reloads.request();
+
+      await new Promise<void>((resolve) => {
+        const onStop = (signal: NodeJS.Signals) => {
+          if (phase === 'stopping') return;
+          phase = 'stopping';
+          log.info(`received ${signal}, sending once more and stopping`);
+          void (reloads as Coalesced)
+            .idle()
+            .then(() => agent?.stop())
+            .finally(() => {
+              process.off('SIGTERM', onStop).off('SIGINT', onStop);
+              resolve();
+            });
+        };
+        process.on('SIGTERM', onStop).on('SIGINT', onStop);
+      });
+    }
   }
 }

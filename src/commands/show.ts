@@ -7,6 +7,7 @@ import { runCollectors } from '../collect/run-collectors.js';
 import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
 import { redactHeaders, remoteWriteHeaders } from '../remote-write/headers.js';
+import { deadlineSignal } from '../timers.js';
 
 /** Shown as `_id` while the cluster id file does not exist yet; never sent (the daemon waits instead). */
 export const UNKNOWN_CLUSTER_ID = '<not known yet>';
@@ -15,8 +16,11 @@ export const UNKNOWN_CLUSTER_ID = '<not known yet>';
 export async function showReport(config: Config, log: Logger): Promise<string> {
   const buffer = new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs });
   const deps = await createSendDeps(config, log, buffer);
+  let deadline: ReturnType<typeof deadlineSignal> | undefined;
   try {
-    const signal = AbortSignal.timeout(config.collectTimeoutMs * 2);
+    // A long timer: collectTimeout may be up to a year, and AbortSignal.timeout overflows past 2^31-1 ms.
+    deadline = deadlineSignal(config.collectTimeoutMs * 2, () => new Error('show deadline'));
+    const signal = deadline.signal;
     await sampleOnce(deps, signal);
     const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal, log });
     const identityState = await deps.identity.resolve();
@@ -49,6 +53,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
       '',
     ].join('\n');
   } finally {
+    deadline?.dispose();
     deps.transport.close();
   }
 }

@@ -11,9 +11,20 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   h: 3_600_000,
 };
 
+/**
+ * The longest duration a config key may hold: a year (8760h). Every duration up
+ * to it is honoured exactly (timers chain past Node's 2^31-1 ms limit); a longer
+ * one is a config error, so a typo of a few zeros never means "never".
+ */
+export const MAX_DURATION_MS = 8760 * 3_600_000;
+
 const PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
 
-/** Milliseconds, or undefined when `text` is not a Go duration. Negative durations are not accepted. */
+/**
+ * Milliseconds, or undefined when `text` is not a Go duration. Negative durations
+ * are not accepted. The result may exceed MAX_DURATION_MS (even be Infinity for
+ * hundreds of digits): callers refuse anything above it.
+ */
 export function parseDurationMs(text: string): number | undefined {
   if (text === '0') return 0;
   if (text === '') return undefined;

@@ -2,7 +2,7 @@
 // that names the key. Pure: file paths are only resolved, never read.
 import path from 'node:path';
 import { ConfigError } from './errors.js';
-import { parseDurationMs, formatDurationMs } from './duration.js';
+import { MAX_DURATION_MS, parseDurationMs, formatDurationMs } from './duration.js';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
 import type { RetryPolicy } from '../transport/retry.js';
@@ -65,6 +65,7 @@ const durationReader =
     const ms = parseDurationMs(value);
     if (ms === undefined) fail(`${quoteValue(value)} is not a duration (use Go form such as 90s, 30m, 1h30m)`);
     if (ms < minimumMs) fail(`${quoteValue(value)} is shorter than the minimum ${formatDurationMs(minimumMs)}`);
+    if (ms > MAX_DURATION_MS) fail(`${quoteValue(value)} is longer than the maximum ${formatDurationMs(MAX_DURATION_MS)} (a year)`);
     return ms;
   };
 

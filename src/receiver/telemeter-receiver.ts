@@ -67,10 +67,21 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
           'User-Agent': USER_AGENT,
         }, AbortSignal.timeout(60_000))
         .then((result) => {
-          if (result.kind === 'delivered') return reply(200, 'ok');
-          // The sender retries what the upstream could retry, and drops what it refused.
-          const status = result.kind === 'rejected' ? 400 : 503;
-          reply(status, `forward failed: ${result.kind === 'rejected' ? `HTTP ${result.status} ${result.body}` : result.reason}`);
+          // The sender retries what the upstream could retry, drops what it refused, splits what was too large.
+          switch (result.kind) {
+            case 'delivered':
+              return reply(200, 'ok');
+            case 'refused':
+            case 'too-large':
+              return reply(result.status, `forward failed: HTTP ${result.status} ${result.body}`);
+            case 'configuration':
+            case 'redirect':
+              return reply(502, `forward failed: upstream answered HTTP ${result.status}`);
+            case 'retryable':
+              return reply(503, `forward failed: ${result.reason}`);
+            case 'cancelled':
+              return reply(503, 'forward failed: no answer in time');
+          }
         }, (error: unknown) => reply(503, `forward failed: ${String(error)}`));
     });
   });

@@ -1,5 +1,8 @@
 // The reserved request headers. Built here and only here; configuration can
-// never override them.
+// never override them. Scrubbing what a receiver echoes back is in scrub.ts.
+import { REDACTED } from './scrub.js';
+
+export { REDACTED, scrubSecrets } from './scrub.js';
 
 export const REMOTE_WRITE_VERSION = '0.1.0';
 
@@ -18,18 +21,9 @@ export function remoteWriteHeaders(bearer: string, userAgent: string): Record<st
   };
 }
 
-export const REDACTED = '<redacted>';
-
 /** Headers as `show` prints them: the bearer replaced. */
 export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = { ...headers };
   if (out.Authorization !== undefined) out.Authorization = `Bearer ${REDACTED}`;
-  return out;
-}
-
-/** Removes every form of the secret from text that came from elsewhere (a server's answer). */
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   return out;
 }

@@ -16,6 +16,8 @@ export interface PlannedRequest {
   readonly seqs: readonly number[];
   readonly seriesCount: number;
   readonly sampleCount: number;
+  /** What the body holds, so a request refused with 413 can be cut in two (split-request.ts). */
+  readonly items: readonly SeriesWithAcks[];
 }
 
 export interface Oversized {
@@ -45,6 +47,7 @@ export function planRequests(items: readonly SeriesWithAcks[], maxBodyBytes: num
         seqs: collectSeqs(group),
         seriesCount: group.length,
         sampleCount: group.reduce((sum, item) => sum + item.series.samples.length, 0),
+        items: group,
       });
       return;
     }
@@ -95,7 +98,7 @@ function collectSeqs(group: readonly SeriesWithAcks[]): number[] {
 }
 
 /** Splits one series' samples into consecutive runs, each with its own samples' seqs. */
-function splitSamples(item: SeriesWithAcks, pieces: number): SeriesWithAcks[] {
+export function splitSamples(item: SeriesWithAcks, pieces: number): SeriesWithAcks[] {
   const samples = item.series.samples;
   const perPiece = Math.ceil(samples.length / pieces);
   const out: SeriesWithAcks[] = [];

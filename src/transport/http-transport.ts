@@ -1,13 +1,19 @@
-// One POST of bytes already encoded: a per-attempt timeout, a bounded read of
-// the response, results as values. Knows nothing of metrics.
+// One POST of bytes already encoded: one deadline for the whole attempt
+// (connect, proxy CONNECT, TLS handshake, request, status line and the bounded
+// read of the reply), redirects never followed, results as values. Knows
+// nothing of metrics. Each attempt has its own connection: a daemon that sends
+// every few hours gains nothing from keep-alive, and a fresh socket is one the
+// deadline can always destroy.
 import http from 'node:http';
-import type https from 'node:https';
+import type net from 'node:net';
 import { getProxyForUrl } from 'proxy-from-env';
-import { MAX_ERROR_BODY_BYTES, classifyResponse, type SendResult } from './send-result.js';
-import { linkedSignal } from '../abort.js';
+import { MAX_REPLY_READ_BYTES, classifyResponse, type SendResult } from './send-result.js';
+import { openSocket, proxyAuthorization, type Stage } from './connect.js';
+import { longTimeout, systemClock, type Clock } from '../timers.js';
 
 export interface Transport {
   post(body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<SendResult>;
+  /** Ends the attempts in flight (as cancelled); later posts still work. */
   close(): void;
 }
 
@@ -16,98 +22,136 @@ export interface HttpTransportOptions {
   /** '' means: take HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment. */
   readonly proxy: string;
   readonly timeoutMs: number;
+  readonly clock?: Clock;
 }
 
-type ProxyChoice = { readonly agent: http.Agent | undefined } | { readonly problem: string };
+type Route = { readonly proxy: URL | undefined } | { readonly problem: string };
 
 /**
- * hpagent is loaded only when a proxy is in use, as most nodes have none.
- * Never rejects: the config's proxy key is validated, but HTTPS_PROXY from the
+ * Never throws: the config's proxy key is validated, but HTTPS_PROXY from the
  * environment is not, and a bad one must fail sends, not crash the daemon.
+ * The URL itself is never repeated: it may carry the proxy's password.
  */
-async function agentFor(url: URL, proxy: string): Promise<ProxyChoice> {
+function routeFor(url: URL, proxy: string): Route {
   const proxyUrl = proxy !== '' ? proxy : getProxyForUrl(url.toString());
-  if (proxyUrl === '') return { agent: undefined };
+  if (proxyUrl === '') return { proxy: undefined };
+  const source = proxy !== '' ? 'telemetry.proxy' : 'the proxy from HTTPS_PROXY/HTTP_PROXY';
   try {
-    const { HttpProxyAgent, HttpsProxyAgent } = await import('hpagent');
-    // TLS verification stays on through the tunnel too (see rejectUnauthorized below).
-    const options = { proxy: proxyUrl, keepAlive: false, rejectUnauthorized: true };
-    return { agent: url.protocol === 'https:' ? new HttpsProxyAgent(options) : new HttpProxyAgent(options) };
+    const parsed = new URL(proxyUrl);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { problem: `${source} is unusable: only http:// and https:// proxies are supported` };
+    return { proxy: parsed };
   } catch (error) {
-    // The URL itself is not repeated: it may carry the proxy's password.
-    const source = proxy !== '' ? 'telemetry.proxy' : 'the proxy from HTTPS_PROXY/HTTP_PROXY';
-    return { problem: `${source} is unusable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` };
+    return { problem: `${source} is unusable: ${(error as NodeJS.ErrnoException).code ?? 'not a URL'}` };
   }
 }
 
-export function createHttpTransport(options: HttpTransportOptions): Transport {
-  const url = new URL(options.url);
-  const agent = agentFor(url, options.proxy);
-  // node:https (TLS) is loaded only for https endpoints.
-  // http.request takes https' options and ignores the TLS ones, so one signature serves both.
-  const client: Promise<{ request: typeof https.request }> =
-    url.protocol === 'https:' ? import('node:https').then((module) => module.default) : Promise.resolve(http as unknown as { request: typeof https.request });
-  return {
-    async post(body, headers, signal) {
-      const [proxyChoice, transportModule] = await Promise.all([agent, client]);
-      if ('problem' in proxyChoice) return { kind: 'retryable', reason: proxyChoice.problem };
-      const proxyAgent = proxyChoice.agent;
-      const linked = linkedSignal(signal, options.timeoutMs, () => new Error('request timeout'));
-      const attemptSignal = linked.signal;
-      return new Promise<SendResult>((resolve) => {
-        let settled = false;
-        const settle = (result: SendResult) => {
-          if (!settled) {
-            settled = true;
-            linked.dispose();
-            resolve(result);
-          }
-        };
-        const request = transportModule.request(
-          url,
-          {
-            method: 'POST',
-            headers: { ...headers, 'Content-Length': String(body.byteLength) },
-            signal: attemptSignal,
-            // Explicit, so that NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment
-            // cannot turn verification off for the token-carrying request.
-            rejectUnauthorized: true,
-            ...(proxyAgent === undefined ? {} : { agent: proxyAgent }),
-          },
-          (response) => {
-            const chunks: Buffer[] = [];
-            let kept = 0;
-            response.on('data', (chunk: Buffer) => {
-              if (kept < MAX_ERROR_BODY_BYTES) {
-                chunks.push(chunk);
-                kept += chunk.length;
-              }
-            });
-            response.on('end', () => {
-              const text = Buffer.concat(chunks).subarray(0, MAX_ERROR_BODY_BYTES).toString('utf8');
-              const truncated = kept > MAX_ERROR_BODY_BYTES ? `${text}…(truncated)` : text;
-              settle(classifyResponse(response.statusCode ?? 0, truncated.trim(), headerText(response.headers['retry-after']), Date.now()));
-            });
-            response.on('error', (error) => settle(networkFailure(error, attemptSignal, signal, options.timeoutMs)));
-          },
-        );
-        request.on('error', (error) => settle(networkFailure(error, attemptSignal, signal, options.timeoutMs)));
-        request.end(body);
-      });
-    },
-    close() {
-      void agent.then((choice) => ('agent' in choice ? choice.agent?.destroy() : undefined));
-    },
-  };
-}
+const STAGE_TEXT: Readonly<Record<Stage, string>> = {
+  connect: 'connecting',
+  proxy: 'waiting for the proxy to open the tunnel',
+  tls: 'in the TLS handshake',
+  response: 'waiting for the response',
+  body: 'reading the response body',
+};
 
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function networkFailure(error: Error, attemptSignal: AbortSignal, callerSignal: AbortSignal, timeoutMs: number): SendResult {
-  if (callerSignal.aborted) return { kind: 'retryable', reason: 'cancelled' };
-  if (attemptSignal.aborted) return { kind: 'retryable', reason: `no answer within ${timeoutMs} ms` };
-  const code = (error as NodeJS.ErrnoException).code;
-  return { kind: 'retryable', reason: `network error: ${code ?? error.message}` };
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  const url = new URL(options.url);
+  const route = routeFor(url, options.proxy);
+  const clock = options.clock ?? systemClock;
+  const inFlight = new Set<() => void>();
+
+  const attempt = (body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal, proxy: URL | undefined) =>
+    new Promise<SendResult>((resolve) => {
+      const owned = new Set<{ destroy(): void }>();
+      let stage: Stage = 'connect';
+      let settled = false;
+      const settle = (result: SendResult) => {
+        if (settled) return;
+        settled = true;
+        deadline.cancel();
+        signal.removeEventListener('abort', onCancel);
+        inFlight.delete(onCancel);
+        // Whatever state each step is in, the attempt owns nothing once it ends.
+        for (const item of owned) item.destroy();
+        resolve(result);
+      };
+      const onCancel = () => settle({ kind: 'cancelled' });
+      const deadline = longTimeout(
+        () => settle({ kind: 'retryable', cause: 'timeout', reason: `no answer within ${options.timeoutMs} ms (${STAGE_TEXT[stage]})` }),
+        options.timeoutMs,
+        clock,
+      );
+      signal.addEventListener('abort', onCancel, { once: true });
+      inFlight.add(onCancel);
+      const failed = (error: unknown) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        settle({ kind: 'retryable', cause: stage === 'proxy' ? 'proxy' : 'network', reason: `network error: ${code ?? (error as Error).message}` });
+      };
+      const context = {
+        track: (item: { destroy(): void }) => (settled ? item.destroy() : owned.add(item)),
+        stage: (next: Stage) => (stage = next),
+      };
+
+      openSocket(url, proxy, context).then((opened) => {
+        if (settled) return;
+        if ('result' in opened) return settle(opened.result);
+        stage = 'response';
+        // Through a proxy without a tunnel (http endpoint): absolute form, with the proxy's credentials.
+        const viaProxy = proxy !== undefined && url.protocol !== 'https:';
+        const authorization = viaProxy ? proxyAuthorization(proxy) : undefined;
+        const request = http.request({
+          method: 'POST',
+          path: viaProxy ? url.href : `${url.pathname}${url.search}`,
+          setHost: false,
+          headers: {
+            ...headers,
+            Host: url.host,
+            'Content-Length': String(body.byteLength),
+            Connection: 'close',
+            ...(authorization === undefined ? {} : { 'Proxy-Authorization': authorization }),
+          },
+          createConnection: () => opened.socket as net.Socket,
+        });
+        context.track(request);
+        request.on('error', failed);
+        request.on('response', (response) => {
+          stage = 'body';
+          const status = response.statusCode ?? 0;
+          // A 2xx is the receiver's word; its body is not needed (a garbage one changes nothing).
+          if (status >= 200 && status < 300) return settle({ kind: 'delivered', status });
+          const chunks: Buffer[] = [];
+          let kept = 0;
+          const finish = (note: string) => {
+            const text = Buffer.concat(chunks).subarray(0, MAX_REPLY_READ_BYTES).toString('utf8').trim();
+            const replyHeaders = { retryAfter: headerText(response.headers['retry-after']), location: headerText(response.headers.location) };
+            settle(classifyResponse(status, `${text}${note}`, replyHeaders, Date.now()));
+          };
+          response.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            kept += chunk.length;
+            // The bound: the rest is never read, the connection is cut (settle destroys it).
+            if (kept >= MAX_REPLY_READ_BYTES) finish('…(cut)');
+          });
+          response.on('end', () => finish(''));
+          // Reset mid-body: the status line came whole, so it is still the receiver's answer.
+          response.on('error', () => finish('…(connection reset)'));
+          response.on('close', () => finish(response.complete ? '' : '…(connection closed)'));
+        });
+        request.end(body);
+      }, failed);
+    });
+
+  return {
+    post(body, headers, signal) {
+      if (signal.aborted) return Promise.resolve({ kind: 'cancelled' });
+      if ('problem' in route) return Promise.resolve({ kind: 'retryable', cause: 'proxy', reason: route.problem });
+      return attempt(body, headers, signal, route.proxy);
+    },
+    close() {
+      for (const cancel of [...inFlight]) cancel();
+    },
+  };
 }

@@ -1,67 +1,71 @@
-// The only code that sleeps between attempts. p-retry gives the exponential
-// backoff with jitter and the attempt/time bounds; Retry-After stretches a wait,
-// never shortens it.
-import pRetry from 'p-retry';
-import { setTimeout as sleep } from 'node:timers/promises';
+// The only code that sleeps between attempts: one loop that classifies each
+// result, waits max(backoff with jitter, Retry-After) within what is left of
+// the round's time budget, and checks cancellation before each try and during
+// each sleep.
+import { sleep, systemClock, type Clock } from '../timers.js';
 import type { SendResult } from './send-result.js';
 
 export interface RetryPolicy {
   readonly maxAttempts: number;
   readonly minDelayMs: number;
   readonly maxDelayMs: number;
+  /** Time budget of a round, from its first attempt: no sleep goes past it. */
   readonly maxElapsedMs: number;
 }
 
-export type FinalResult = SendResult & { readonly attempts: number };
+type Retryable = Extract<SendResult, { kind: 'retryable' }>;
 
-class RetryableFailure extends Error {
-  constructor(readonly result: Extract<SendResult, { kind: 'retryable' }>) {
-    super(result.reason);
-  }
+/** Why a retryable failure ended the round. */
+export type GaveUp = 'attempts' | 'budget';
+
+export type FinalResult =
+  | (Exclude<SendResult, Retryable> & { readonly attempts: number })
+  | (Retryable & { readonly attempts: number; readonly gaveUp: GaveUp });
+
+export interface RetryDeps {
+  readonly clock?: Clock;
+  /** In [0, 1); the jitter's source. */
+  readonly random?: () => number;
+}
+
+/**
+ * The wait before retry number `retry` (1 for the first retry): the exponential
+ * step min(maxDelay, minDelay·2^(retry−1)), jittered down to as little as half
+ * of it so a fleet that failed together does not come back together, never
+ * below minDelay.
+ */
+export function backoffMs(retry: number, policy: RetryPolicy, random: number): number {
+  const step = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** Math.min(retry - 1, 52));
+  return Math.max(policy.minDelayMs, Math.round(step * (0.5 + random / 2)));
+}
+
+/** The wait a retryable result asks for, or undefined when it cannot fit in `leftMs` (the round ends, samples kept). */
+export function nextWaitMs(retry: number, result: Retryable, policy: RetryPolicy, random: number, leftMs: number): number | undefined {
+  const retryAfterMs = result.retryAfterMs ?? 0;
+  // A server asking for a pause longer than the budget left: not this round.
+  if (retryAfterMs > leftMs || leftMs <= 0) return undefined;
+  return Math.min(leftMs, Math.max(backoffMs(retry, policy, random), retryAfterMs));
 }
 
 export async function sendWithRetry(
   attempt: (signal: AbortSignal) => Promise<SendResult>,
   policy: RetryPolicy,
   signal: AbortSignal,
-  onRetry: (result: Extract<SendResult, { kind: 'retryable' }>, attemptNumber: number, waitMs: number | undefined) => void = () => {},
+  onRetry: (result: Retryable, attemptNumber: number, waitMs: number) => void = () => {},
+  deps: RetryDeps = {},
 ): Promise<FinalResult> {
-  let attempts = 0;
-  let notBefore = 0;
-  try {
-    return await pRetry(
-      async () => {
-        const wait = notBefore - performance.now();
-        if (wait > 0) await sleep(wait, undefined, { signal });
-        attempts++;
-        const result = await attempt(signal);
-        if (result.kind === 'retryable') throw new RetryableFailure(result);
-        return { ...result, attempts };
-      },
-      {
-        retries: policy.maxAttempts - 1,
-        factor: 2,
-        minTimeout: policy.minDelayMs,
-        maxTimeout: policy.maxDelayMs,
-        randomize: true,
-        maxRetryTime: policy.maxElapsedMs,
-        signal,
-        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-          if (!(error instanceof RetryableFailure)) return;
-          const retryAfterMs = error.result.retryAfterMs;
-          if (retryAfterMs !== undefined && retryAfterMs > policy.maxDelayMs) {
-            // A server asking for a longer pause than we would ever wait: give
-            // up for this round; the samples stay for the next send.
-            throw error;
-          }
-          notBefore = retryAfterMs === undefined ? 0 : performance.now() + retryAfterMs;
-          if (retriesLeft > 0) onRetry(error.result, attemptNumber, retryAfterMs);
-        },
-      },
-    );
-  } catch (error) {
-    if (error instanceof RetryableFailure) return { ...error.result, attempts };
-    if (signal.aborted) return { kind: 'retryable', reason: 'cancelled', attempts };
-    throw error;
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? Math.random;
+  const startedAt = clock.now();
+  for (let attempts = 1; ; attempts++) {
+    if (signal.aborted) return { kind: 'cancelled', attempts: attempts - 1 };
+    const result = await attempt(signal);
+    if (result.kind !== 'retryable') return { ...result, attempts };
+    if (signal.aborted) return { kind: 'cancelled', attempts };
+    if (attempts >= policy.maxAttempts) return { ...result, attempts, gaveUp: 'attempts' };
+    const waitMs = nextWaitMs(attempts, result, policy, random(), policy.maxElapsedMs - (clock.now() - startedAt));
+    if (waitMs === undefined) return { ...result, attempts, gaveUp: 'budget' };
+    onRetry(result, attempts, waitMs);
+    if (!(await sleep(waitMs, signal, clock))) return { kind: 'cancelled', attempts };
   }
 }

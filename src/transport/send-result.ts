@@ -1,14 +1,32 @@
-// Expected HTTP outcomes are values, never exceptions.
+// Expected HTTP outcomes are values, never exceptions. One attempt ends in
+// exactly one of these kinds, and every caller switches on all of them.
+//
+// Text that came from the receiver (`body`, `location`, and `reason` when it
+// quotes a body) is as received: it may echo the credentials. Pass it through
+// scrubSecrets (remote-write/headers.ts) before it goes anywhere.
+
+export type RetryableCause = 'status' | 'network' | 'timeout' | 'proxy';
 
 export type SendResult =
+  /** 2xx: the receiver took the request's samples. */
   | { readonly kind: 'delivered'; readonly status: number }
-  /** Worth trying again later: network error, timeout, 5xx, 429. */
-  | { readonly kind: 'retryable'; readonly status?: number; readonly retryAfterMs?: number; readonly reason: string }
-  /** The receiver refused this body for good (4xx other than 429, or a redirect we must not follow). */
-  | { readonly kind: 'rejected'; readonly status: number; readonly body: string };
+  /** 5xx, 429, a network error, no answer in time, an unusable proxy: worth trying again (Retry-After in ms when the receiver gave one). */
+  | { readonly kind: 'retryable'; readonly cause: RetryableCause; readonly status?: number; readonly retryAfterMs?: number; readonly reason: string }
+  /** 400, 422 and other 4xx: this request's samples would be refused again; drop them and count them. */
+  | { readonly kind: 'refused'; readonly status: number; readonly body: string }
+  /** 401, 403, 404, 405, 407, 410: credentials or endpoint; samples kept, no retry this round, the admin has something to fix. */
+  | { readonly kind: 'configuration'; readonly status: number; readonly body: string; readonly hint: string }
+  /** 413: split the request and send the halves. */
+  | { readonly kind: 'too-large'; readonly status: 413; readonly body: string }
+  /** 3xx: not followed (the bearer must not go elsewhere); not a delivery; samples kept. */
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string | undefined; readonly body: string }
+  /** The caller's signal ended the attempt (shutdown, reload): samples kept, nothing to log as a failure. */
+  | { readonly kind: 'cancelled' };
 
-/** Longest response body kept for the log. */
-export const MAX_ERROR_BODY_BYTES = 1024;
+export type SendResultKind = SendResult['kind'];
+
+/** Longest part of a response body kept (read, then the connection is cut): enough to scrub an echoed header whole before the log line is truncated. */
+export const MAX_REPLY_READ_BYTES = 16 * 1024;
 
 /** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
 export function parseRetryAfterMs(header: string | undefined, nowMs: number): number | undefined {
@@ -20,14 +38,34 @@ export function parseRetryAfterMs(header: string | undefined, nowMs: number): nu
   return Math.max(0, date - nowMs);
 }
 
-/** The remote-write specification's rule: 5xx and 429 retried, other 4xx never. */
-export function classifyResponse(status: number, body: string, retryAfterHeader: string | undefined, nowMs: number): SendResult {
+/** What the admin should look at, by status. */
+const CONFIGURATION_HINTS: Readonly<Record<number, string>> = {
+  401: 'check the pull secret (telemetry.pullSecretFile); the Telemetry API also answers 401 when its own auth backend fails, so the next send tries again',
+  403: 'the pull secret is not allowed to send telemetry; check the pull secret (telemetry.pullSecretFile)',
+  404: 'check telemetry.endpoint: nothing receives remote-write at that URL',
+  405: 'check telemetry.endpoint: that URL does not take a POST',
+  407: 'check telemetry.proxy: the proxy wants credentials (http://user:password@host:port)',
+  410: 'check telemetry.endpoint: that URL no longer receives remote-write',
+};
+
+/**
+ * The one place a status is judged. The remote-write specification retries
+ * 5xx and 429 and never other 4xx; within "other 4xx", statuses that mean the
+ * credentials or the URL are wrong keep the samples (the admin may fix them,
+ * and Red Hat's server also answers 401 when its auth backend fails), and 413
+ * means "smaller, please".
+ */
+export function classifyResponse(status: number, body: string, headers: { readonly retryAfter?: string | undefined; readonly location?: string | undefined }, nowMs: number): SendResult {
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
-  if (status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfterMs(retryAfterHeader, nowMs);
-    return { kind: 'retryable', status, reason: `HTTP ${status}${body === '' ? '' : `: ${body}`}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  if (status === 429 || (status >= 500 && status < 600)) {
+    const retryAfterMs = parseRetryAfterMs(headers.retryAfter, nowMs);
+    return { kind: 'retryable', cause: 'status', status, reason: `HTTP ${status}${body === '' ? '' : `: ${body}`}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   }
-  if (status >= 300 && status < 400) return { kind: 'rejected', status, body: `redirect not followed${body === '' ? '' : `: ${body}`}` };
-  if (status >= 400) return { kind: 'rejected', status, body };
-  return { kind: 'retryable', status, reason: `unexpected HTTP ${status}` };
+  if (status >= 300 && status < 400) return { kind: 'redirect', status, location: headers.location, body };
+  if (status === 413) return { kind: 'too-large', status, body };
+  const hint = CONFIGURATION_HINTS[status];
+  if (hint !== undefined) return { kind: 'configuration', status, body, hint };
+  if (status >= 400 && status < 500) return { kind: 'refused', status, body };
+  // 1xx as a final answer, 6xx and beyond: a broken receiver or middlebox, worth another try.
+  return { kind: 'retryable', cause: 'status', status, reason: `unexpected HTTP ${status}` };
 }

@@ -1,54 +1,149 @@
-// The agent's timers with a fake transport at the boundary: real timers, short intervals.
+// The agent's timers on an injected clock with a fake transport at the boundary: exact counts.
 import t from 'tap';
 import { Agent } from '../../src/agent/agent.js';
-import { every } from '../../src/agent/periodic.js';
-import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import type { Transport } from '../../src/transport/http-transport.js';
 import type { SendResult } from '../../src/transport/send-result.js';
-import { silentLogger } from '../../src/log.js';
-import { sendDeps } from '../helpers/send-deps.js';
+import type { Collector } from '../../src/collect/collector.js';
+import { sleep } from '../../src/timers.js';
+import { FakeClock } from '../helpers/fake-clock.js';
+import { fixedCollector, sendDeps } from '../helpers/send-deps.js';
 
-function countingTransport(answer: () => SendResult, delayMs = 0): Transport & { posts: number; inFlight: number; maxInFlight: number } {
+const HOUR = 3_600_000;
+
+/** Answers `answer` after `delayMs` on the fake clock, or never when delayMs is Infinity; ends as cancelled when the caller aborts. */
+function fakeTransport(clock: FakeClock, answer: () => SendResult, delayMs: number): Transport & { posts: number[]; inFlight: number; maxInFlight: number } {
   const transport = {
-    posts: 0,
+    posts: [] as number[],
     inFlight: 0,
     maxInFlight: 0,
-    async post() {
-      transport.posts++;
+    async post(_body: Uint8Array, _headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<SendResult> {
+      transport.posts.push(clock.now() - START);
       transport.inFlight++;
       transport.maxInFlight = Math.max(transport.maxInFlight, transport.inFlight);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const answered = await sleep(delayMs, signal, clock);
       transport.inFlight--;
-      return answer();
+      return answered ? answer() : { kind: 'cancelled' };
     },
     close() {},
   };
   return transport;
 }
 
-t.test('sends at start and on the interval; a slow send is never overlapped; stop sends once more', async (t) => {
-  const transport = countingTransport(() => ({ kind: 'delivered', status: 200 }), 250);
-  const deps = sendDeps('http://unused.invalid/', { transport, buffer: new MemorySampleBuffer({ maxSamples: 100, maxAgeMs: 86_400_000 }) });
-  const agent = new Agent(deps, { samplingIntervalMs: 100, sendingIntervalMs: 100, shutdownSendTimeoutMs: 2000 });
+const START = 1_000_000;
+
+function countingCollectors(clock: FakeClock): { collectors: Collector[]; samples: number[] } {
+  const samples: number[] = [];
+  return {
+    samples,
+    collectors: [
+      fixedCollector('static', 'cluster:capacity_cpu_cores:sum', () => 4),
+      fixedCollector('dynamic', 'cluster:cpu_usage_cores:sum', () => {
+        samples.push(clock.now() - START);
+        return 1.5;
+      }),
+    ],
+  };
+}
+
+t.test('samples and sends at start, then on the interval; a slow send is never overlapped; stop sends once more', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 250);
+  const { collectors, samples } = countingCollectors(clock);
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+  const agent = new Agent(deps, { samplingIntervalMs: 100, sendingIntervalMs: 100, shutdownSendTimeoutMs: 2000, clock });
   agent.start();
-  await new Promise((resolve) => setTimeout(resolve, 1200));
-  const summary = await agent.stop();
+  await clock.advance(1150);
+  // 250 ms requests; a send is the backlog then the newest tick in a request of its own (one request when only the newest is held).
+  // Each next send on the first slot after the last one ended: 0 (one request), 300 (two: 300, 550), 800 (two: 801, 1051).
+  // A slot due the instant the last send ended runs 1 ms later (Node's shortest timer).
+  t.same(transport.posts, [0, 300, 550, 801, 1051]);
+  t.same(samples, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100], 'sampling ticks on its own grid, every slot');
+  const summary = await clock.runUntil(agent.stop());
+  t.same(transport.posts, [0, 300, 550, 801, 1051, 1150, 1400], 'stop cancels the request in flight; the last send is two requests');
   t.equal(transport.maxInFlight, 1, 'sends never overlap');
-  t.ok(transport.posts >= 3 && transport.posts <= 6, `${transport.posts} sends in 1.2 s of 250 ms sends on a 100 ms grid`);
   t.equal(summary?.ok, true, 'the last send went out');
   t.equal(deps.buffer.size, 0, 'nothing left behind');
 });
 
-t.test('a failing tick is logged and the schedule goes on', async (t) => {
-  let runs = 0;
-  const errors: string[] = [];
-  const log = { ...silentLogger, error: (message: string) => errors.push(message) };
-  const periodic = every(30, async () => {
-    runs++;
-    throw new Error('boom');
-  }, { name: 'test', log, runNow: true });
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  periodic.stop();
-  t.ok(runs >= 3, `${runs} runs despite every one failing`);
-  t.equal(errors.length, runs);
+t.test('an endpoint that never answers: sampling starts at once and never waits for the stuck send', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), Infinity);
+  const { collectors, samples } = countingCollectors(clock);
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+  const agent = new Agent(deps, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 10_000, clock });
+  agent.start();
+  await clock.advance(10 * 60_000);
+  t.equal(samples.length, 11, 'a tick at 0 and at every minute of the 10');
+  t.same(samples, Array.from({ length: 11 }, (_, index) => index * 60_000));
+  t.same(transport.posts, [0], 'the first send is still stuck');
+  t.equal(deps.buffer.size, 11, 'every tick buffered');
+  await clock.runUntil(agent.stop());
+  t.same(transport.posts, [0, 600_000], 'stop cancels the stuck send and tries once more within its deadline');
+  t.equal(deps.buffer.size, 11, 'kept');
+});
+
+t.test('sendingInterval 720h: exactly one send per interval, no flood', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+  const { collectors, samples } = countingCollectors(clock);
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+  const agent = new Agent(deps, { samplingIntervalMs: 24 * HOUR, sendingIntervalMs: 720 * HOUR, shutdownSendTimeoutMs: 10_000, clock });
+  agent.start();
+  await clock.advance(3 * 720 * HOUR + 10);
+  // At each send: the backlog (the daily ticks) in one request, then the newest tick in its own, 10 ms later.
+  t.same(transport.posts, [0, 720 * HOUR, 720 * HOUR + 10, 1440 * HOUR, 1440 * HOUR + 10, 2160 * HOUR, 2160 * HOUR + 10]);
+  t.equal(samples.length, 91, 'one sample a day for 90 days, and the one at start');
+  await clock.runUntil(agent.stop());
+});
+
+t.test('a reload carries the schedule over: no extra sample, no extra report, nothing put off', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+  const { collectors, samples } = countingCollectors(clock);
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+  const schedule = { samplingIntervalMs: 100, sendingIntervalMs: 1000, shutdownSendTimeoutMs: 2000, clock };
+  const first = new Agent(deps, schedule);
+  first.start();
+  await clock.advance(150);
+  const anchor = await first.pause();
+  t.same(anchor, { nextSampleAt: START + 200, nextSendAt: START + 1000 });
+  const second = new Agent(deps, schedule);
+  second.start(anchor);
+  await clock.advance(849);
+  t.same(transport.posts, [0], 'no report at the reload');
+  t.same(samples, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900], 'no sample at the reload, none missed');
+  await clock.advance(1);
+  t.same(transport.posts, [0, 1000], 'the next report where the old grid had it');
+  await clock.runUntil(second.stop());
+});
+
+t.test('a reload right after start, before the first send ended: the anchors say when the next ones are due', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+  const deps = sendDeps('http://unused.invalid/', { transport });
+  const agent = new Agent(deps, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock });
+  agent.start();
+  t.same(agent.anchor(), { nextSampleAt: START + 60_000, nextSendAt: START + HOUR });
+  await clock.runUntil(agent.stop());
+  t.same(agent.anchor(), { nextSampleAt: undefined, nextSendAt: undefined });
+});
+
+t.test('a reload while the first send is still running: the send is owed, and the new agent makes it at once', async (t) => {
+  const clock = new FakeClock(START);
+  const stuck = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), Infinity);
+  const deps = sendDeps('http://unused.invalid/', { transport: stuck });
+  const first = new Agent(deps, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock });
+  first.start();
+  await clock.advance(5000);
+  t.same(stuck.posts, [0]);
+  const anchor = await first.pause();
+  t.same(anchor, { nextSampleAt: START + 60_000, nextSendAt: START + 5000 });
+  const working = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+  const second = new Agent({ ...deps, transport: working }, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock });
+  second.start(anchor);
+  await clock.advance(100);
+  t.same(working.posts, [5000], 'sent at once after the reload');
+  await clock.advance(HOUR);
+  t.same(working.posts, [5000, 5000 + HOUR, 5000 + HOUR + 10], 'then on the new grid (backlog, then the newest tick)');
+  await clock.runUntil(second.stop());
 });

@@ -34,8 +34,16 @@ export interface Spawned {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): Spawned {
-  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `bare`: without the test runner's hooks. tap's processinfo injects its loaders
+ * into every node child (NODE_OPTIONS and spawn arguments), and they install
+ * signal handlers of their own (signal-exit re-raises a SIGHUP it catches when
+ * no other handler is there yet); a test of the daemon's own signal handling
+ * runs it the way systemd does, through a shell that drops them.
+ */
+export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { bare?: boolean } = {}): Spawned {
+  const command = options.bare === true ? ['/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, CLI, ...args]] as const : [process.execPath, [CLI, ...args]] as const;
+  const child = spawn(command[0], command[1], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];

@@ -7,8 +7,9 @@ import type { Series } from '../../src/model.js';
 
 export interface ScriptedAnswer {
   readonly status: number;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
+  /** Fixed, or made from the request (a receiver that echoes what it was sent). */
+  readonly headers?: Record<string, string> | ((request: http.IncomingMessage) => Record<string, string>);
+  readonly body?: string | ((request: http.IncomingMessage) => string);
 }
 
 export interface ReceivedRequest {
@@ -47,7 +48,9 @@ export async function startScriptedReceiver(
       const valid = verdict.ok && parseTelemeterAuth(request.headers.authorization) !== undefined;
       const status = valid ? answer.status : 400;
       requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status });
-      response.writeHead(status, answer.headers ?? {}).end(valid ? (answer.body ?? '') : verdict.ok ? 'bad auth' : verdict.message);
+      const headers = typeof answer.headers === 'function' ? answer.headers(request) : answer.headers ?? {};
+      const text = typeof answer.body === 'function' ? answer.body(request) : answer.body ?? '';
+      response.writeHead(status, headers).end(valid ? text : verdict.ok ? 'bad auth' : verdict.message);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

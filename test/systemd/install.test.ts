@@ -71,10 +71,22 @@ function reports(receiver: Spawned): Report[] {
   return out;
 }
 
-/** A forward proxy on 127.0.0.1 that tunnels CONNECT (how the daemon uses a proxy); it records what it tunnelled. */
+/**
+ * A forward proxy on 127.0.0.1: CONNECT tunnels (how the daemon reaches an https
+ * endpoint) and absolute-form requests (how it reaches an http one, RFC 9112
+ * §3.2.2); it records what it carried.
+ */
 async function startForwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
   const seen: string[] = [];
-  const server = http.createServer((_request, response) => response.writeHead(405).end());
+  const server = http.createServer((request, response) => {
+    seen.push(`${request.method} ${request.url}`);
+    const upstream = http.request(new URL(request.url ?? ''), { method: request.method, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
+    upstream.on('error', () => response.writeHead(502).end());
+    request.pipe(upstream);
+  });
   server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     seen.push(`CONNECT ${request.url ?? ''}`);
     const [host, port] = (request.url ?? '').split(':');
@@ -299,7 +311,7 @@ if (unavailable !== undefined) {
     t.equal(labelsOf(clusterReport.series[0] ?? '').type, 'microshift-bootc', 'bootc status tells a bootc host', {
       todo: 'bootc status needs CAP_SYS_ADMIN, which the hardened unit does not give the daemon; it falls back to microshift-ostree',
     });
-    t.same(proxy.seen, [`CONNECT 127.0.0.1:${port}`], 'the report went through the proxy');
+    t.same(proxy.seen, [`POST http://127.0.0.1:${port}/metrics/v1/receive`], 'the report went through the proxy');
     t.ok(api.stats.requests > 0, `${api.stats.requests} API requests`);
     const written = await sandbox.run(['sh', '-c', 'stat -c "%a %U" /var/lib/edge-telemetry/cluster-id && cat /var/lib/edge-telemetry/cluster-id']);
     const [mode, anonymousId] = written.stdout.trim().split('\n');

@@ -7,7 +7,7 @@ import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import { runCli } from '../helpers/cli.js';
-import { tempDir, writeConfig } from '../helpers/files.js';
+import { ownTempDir, tempDir, writeConfig } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 
 async function startForwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
@@ -46,7 +46,8 @@ t.test('proxy key: requests go through the proxy', async (t) => {
   const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: proxy.url });
   const result = await runCli(['once', '--config', config], { env: { HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
   t.equal(result.code, 0, result.stderr);
-  t.same(proxy.seen, [`CONNECT ${new URL(receiver.url).host}`]);
+  // An http endpoint goes in absolute form (RFC 9112 §3.2.2); an https one through a CONNECT tunnel.
+  t.same(proxy.seen, [`POST ${receiver.url}`]);
   t.equal(receiver.requests.length, 1);
 });
 
@@ -73,4 +74,32 @@ t.test('a malformed HTTPS_PROXY fails the send with one clear reason, never a cr
   t.match(result.stderr, /send failed; samples kept for the next send .*reason="the proxy from HTTPS_PROXY\/HTTP_PROXY is unusable: ERR_INVALID_URL"/);
   t.notMatch(result.stderr, /s3cret|\n\s+at /, 'no password, no stack trace');
   t.equal(receiver.requests.length, 0);
+});
+
+t.test('https endpoint through the proxy: a CONNECT tunnel, TLS verified end to end inside it, proxy credentials sent to the proxy only', async (t) => {
+  const { execFileSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const https = await import('node:https');
+  const path = await import('node:path');
+  const dir = await ownTempDir(t);
+  const key = path.join(dir, 'key.pem');
+  const cert = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const seenHeaders: http.IncomingHttpHeaders[] = [];
+  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => {
+    seenHeaders.push(request.headers);
+    request.resume();
+    request.on('end', () => response.writeHead(200).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy = await startForwardProxy();
+  t.teardown(async () => { server.closeAllConnections(); server.close(); await proxy.close(); });
+  const port = (server.address() as net.AddressInfo).port;
+  const config = await writeConfig(dir, { endpoint: `https://127.0.0.1:${port}/metrics/v1/receive`, proxy: proxy.url.replace('http://', 'http://user:pr0xy-pw@') });
+  const result = await runCli(['once', '--config', config], { env: { NODE_EXTRA_CA_CERTS: cert, HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
+  t.equal(result.code, 0, result.stderr);
+  t.same(proxy.seen, [`CONNECT 127.0.0.1:${port}`]);
+  t.equal(seenHeaders.length, 1);
+  t.equal(seenHeaders[0]?.['proxy-authorization'], undefined, 'the proxy password never reaches the endpoint');
+  t.notMatch(result.stderr, /pr0xy-pw/);
 });

@@ -1,4 +1,4 @@
-// Retries per the remote-write spec, against a real local HTTP receiver whose answers are scripted.
+// The delivery rules of a send, against a real local HTTP receiver whose answers are scripted.
 import t from 'tap';
 import { sampleOnce, sendReport } from '../../src/agent/send-report.js';
 import { classifyResponse, parseRetryAfterMs } from '../../src/transport/send-result.js';
@@ -13,11 +13,20 @@ function recordingLogger(lines: string[]): Logger {
 }
 
 t.test('classification table', async (t) => {
-  t.equal(classifyResponse(200, '', undefined, 0).kind, 'delivered');
-  t.equal(classifyResponse(204, '', undefined, 0).kind, 'delivered');
-  for (const status of [500, 502, 503, 504, 429]) t.equal(classifyResponse(status, '', undefined, 0).kind, 'retryable', String(status));
-  for (const status of [400, 401, 403, 404, 409, 413, 422]) t.equal(classifyResponse(status, '', undefined, 0).kind, 'rejected', String(status));
-  t.equal(classifyResponse(302, '', undefined, 0).kind, 'rejected', 'redirects are not followed with the token');
+  const kind = (status: number) => classifyResponse(status, '', {}, 0).kind;
+  const table: [number[], string][] = [
+    [[200, 201, 204], 'delivered'],
+    [[500, 502, 503, 504, 429, 599], 'retryable'],
+    [[400, 409, 422, 451], 'refused'],
+    [[401, 403, 404, 405, 407, 410], 'configuration'],
+    [[413], 'too-large'],
+    [[301, 302, 303, 307, 308], 'redirect'],
+    [[101, 600], 'retryable'],
+  ];
+  for (const [statuses, expected] of table) for (const status of statuses) t.equal(kind(status), expected, String(status));
+  t.match(classifyResponse(401, '', {}, 0), { hint: /pull secret/ });
+  t.same(classifyResponse(302, 'moved', { location: 'https://elsewhere/' }, 0), { kind: 'redirect', status: 302, location: 'https://elsewhere/', body: 'moved' });
+  t.match(classifyResponse(503, '', { retryAfter: '7' }, 0), { retryAfterMs: 7000 });
   t.equal(parseRetryAfterMs('2', 0), 2000);
   t.equal(parseRetryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);
   t.equal(parseRetryAfterMs('soon', 0), undefined);
@@ -56,25 +65,58 @@ t.test('400: exactly one request, no retry, samples dropped, body logged, token 
   t.notMatch(lines.join('\n'), TOKEN);
 });
 
-t.test('429 with Retry-After: 2 waits at least 2 s', async (t) => {
-  const receiver = await startScriptedReceiver([{ status: 429, headers: { 'Retry-After': '2' } }]);
-  t.teardown(receiver.close);
-  const deps = sendDeps(receiver.url);
-  const summary = await sendReport(deps, AbortSignal.timeout(30_000));
-  t.equal(summary.ok, true);
-  t.equal(receiver.requests.length, 2);
-  const gap = receiver.requests[1]!.atMs - receiver.requests[0]!.atMs;
-  t.ok(gap >= 2000, `second attempt ${Math.round(gap)} ms after the first`);
+t.test('401, 403, 404, 407: one request, no retry, samples kept, a hint in the log', async (t) => {
+  for (const status of [401, 403, 404, 407]) {
+    const receiver = await startScriptedReceiver([], { status });
+    const lines: string[] = [];
+    const deps = sendDeps(receiver.url, {}, recordingLogger(lines));
+    await sampleOnce(deps, AbortSignal.timeout(5000));
+    const summary = await sendReport(deps, AbortSignal.timeout(30_000));
+    t.equal(summary.ok, false);
+    t.equal(receiver.requests.length, 1, `${status}: no retry within the round`);
+    t.equal(deps.buffer.size, 1, `${status}: kept for the next send`);
+    t.match(lines.join('\n'), new RegExp(`receiver refused the credentials or the URL; samples kept.*"status":${status},"hint":"[^"]*check`));
+    await receiver.close();
+  }
 });
 
-t.test('413: no endless loop', async (t) => {
+t.test('3xx: not followed, samples kept, the Location logged', async (t) => {
+  const receiver = await startScriptedReceiver([], { status: 302, headers: { Location: 'https://elsewhere.example/receive' } });
+  t.teardown(receiver.close);
+  const lines: string[] = [];
+  const deps = sendDeps(receiver.url, {}, recordingLogger(lines));
+  await sampleOnce(deps, AbortSignal.timeout(5000));
+  const summary = await sendReport(deps, AbortSignal.timeout(30_000));
+  t.equal(summary.ok, false);
+  t.equal(receiver.requests.length, 1);
+  t.equal(deps.buffer.size, 1);
+  t.match(lines.join('\n'), /redirect, not followed .*"location":"https:\/\/elsewhere\.example\/receive"/);
+});
+
+t.test('413: the request is split and the halves resent; only a single sample too large on its own is dropped', async (t) => {
+  // Every request refused: 2 series → halves of one series, one sample each → each dropped.
   const receiver = await startScriptedReceiver([], { status: 413, body: 'too large' });
   t.teardown(receiver.close);
   const deps = sendDeps(receiver.url);
   await sampleOnce(deps, AbortSignal.timeout(5000));
   const summary = await sendReport(deps, AbortSignal.timeout(30_000));
   t.equal(summary.ok, false);
-  t.equal(receiver.requests.length, 1);
+  t.same(receiver.requests.map((request) => request.series.length), [2, 1, 1], 'the request, then each half once');
+  t.equal(summary.samplesDropped, 1, 'the buffered sample (the static one is taken afresh at each send)');
+  t.equal(deps.buffer.size, 0);
+});
+
+t.test('413 once: the two halves are delivered, nothing dropped', async (t) => {
+  const receiver = await startScriptedReceiver([{ status: 413 }]);
+  t.teardown(receiver.close);
+  const deps = sendDeps(receiver.url);
+  await sampleOnce(deps, AbortSignal.timeout(5000));
+  const summary = await sendReport(deps, AbortSignal.timeout(30_000));
+  t.equal(summary.ok, true);
+  t.equal(summary.samplesDropped, 0);
+  t.same(receiver.requests.map((request) => request.answeredStatus), [413, 200, 200]);
+  t.same(receiver.requests.map((request) => request.series.length), [2, 1, 1]);
+  t.equal(summary.samplesSent, 2, 'the buffered sample and the static one');
   t.equal(deps.buffer.size, 0);
 });
 
@@ -102,17 +144,4 @@ t.test('connection refused and garbage servers are retryable failures, not crash
   const refused = sendDeps('http://127.0.0.1:1/metrics/v1/receive', { retry: { maxAttempts: 2, minDelayMs: 10, maxDelayMs: 100, maxElapsedMs: 5000 } });
   t.equal((await sendReport(refused, AbortSignal.timeout(10_000))).ok, false);
   garbage.close();
-});
-
-t.test('a server that never answers is cut off by the request timeout', async (t) => {
-  const http = await import('node:http');
-  const silent = http.createServer(() => {});
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  const port = (silent.address() as { port: number }).port;
-  const { createHttpTransport } = await import('../../src/transport/http-transport.js');
-  const transport = createHttpTransport({ url: `http://127.0.0.1:${port}/`, proxy: '', timeoutMs: 300 });
-  const result = await transport.post(new Uint8Array([1]), {}, new AbortController().signal);
-  t.same(result, { kind: 'retryable', reason: 'no answer within 300 ms' });
-  silent.closeAllConnections();
-  silent.close();
 });

@@ -1,0 +1,59 @@
+// What one request's final result means for its samples, decided in one place
+// with an exhaustive switch, and the one log line that says so (every text that
+// came from the receiver scrubbed of the credentials first).
+import type { LogFields, Logger } from '../log.js';
+import { scrubSecrets } from '../remote-write/headers.js';
+import type { FinalResult } from '../transport/retry.js';
+
+/**
+ * - acknowledge: the receiver took the samples; they leave the buffer.
+ * - drop: refused for good (400, 422, other 4xx); they leave the buffer, counted as dropped.
+ * - split: 413; cut the request in two (splitRequest) and send the halves, in order, before anything else.
+ * - keep: not delivered (retries exhausted, credentials or URL, a redirect, cancelled); they stay
+ *   buffered and this send stops: the requests after it would meet the same answer.
+ */
+export type DeliveryAction = 'acknowledge' | 'drop' | 'split' | 'keep';
+
+export interface RequestFacts {
+  readonly seriesCount: number;
+  readonly sampleCount: number;
+  readonly bodyBytes: number;
+}
+
+/** `context` goes into the line that says samples were kept (where the send stopped). */
+export function judgeResult(result: FinalResult, request: RequestFacts, log: Logger, secrets: readonly string[], context: LogFields = {}): DeliveryAction {
+  const scrub = (text: string | undefined) => (text === undefined ? undefined : scrubSecrets(text, secrets));
+  switch (result.kind) {
+    case 'delivered':
+      return 'acknowledge';
+    case 'refused':
+      // Sending the same bytes again would be refused again (remote-write spec).
+      log.error('receiver refused the request; its samples are dropped', {
+        status: result.status, series: request.seriesCount, samples: request.sampleCount, body: scrub(result.body),
+      });
+      return 'drop';
+    case 'too-large':
+      log.warn('receiver refused the request as too large (413); sending it again in two halves', {
+        bodyBytes: request.bodyBytes, series: request.seriesCount, samples: request.sampleCount,
+        hint: 'the receiver takes less than telemetry.maxRequestBytes; lower it to save the extra requests',
+      });
+      return 'split';
+    case 'configuration':
+      log.error('receiver refused the credentials or the URL; samples kept, no retry until the next send', {
+        status: result.status, hint: result.hint, body: scrub(result.body), ...context,
+      });
+      return 'keep';
+    case 'redirect':
+      log.error('receiver answered with a redirect, not followed (the token goes only to telemetry.endpoint); samples kept', {
+        status: result.status, location: scrub(result.location), hint: 'set telemetry.endpoint to the URL that receives remote-write', ...context,
+      });
+      return 'keep';
+    case 'retryable':
+      log.warn('send failed; samples kept for the next send', {
+        attempts: result.attempts, gaveUp: result.gaveUp, reason: scrub(result.reason), ...context,
+      });
+      return 'keep';
+    case 'cancelled':
+      return 'keep';
+  }
+}

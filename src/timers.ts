@@ -1,0 +1,79 @@
+// Timers for any duration the config allows (up to a year). Node's setTimeout
+// keeps its delay in a signed 32-bit field: anything above 2^31-1 ms (~24.8
+// days) becomes 1 ms, so `sendingInterval: 720h` would fire every millisecond
+// and `requestTimeout: 720h` would time out at once. Here a long wait is a chain
+// of timeouts of at most 2^31-1 ms, each re-aimed at the deadline by the clock,
+// which also absorbs a timer that fires a little early.
+
+/** The longest delay Node's setTimeout honours. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export type TimerHandle = unknown;
+
+/** The clock and timers a module uses; tests pass a fake one to assert exact behaviour. */
+export interface Clock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
+/** The process' clock: performance.now() and Node's timers (ref'd: pending work keeps the daemon's loop alive). */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface LongTimer {
+  cancel(): void;
+}
+
+/** Calls `callback` once, asynchronously, no earlier than `ms` from now by `clock`, whatever `ms` is (Infinity: never). */
+export function longTimeout(callback: () => void, ms: number, clock: Clock = systemClock): LongTimer {
+  const deadline = clock.now() + Math.max(0, ms);
+  let handle: TimerHandle | undefined;
+  let cancelled = false;
+  // Whole milliseconds, at least 1: a timer that fired 0.3 ms early is re-armed, not spun on.
+  const arm = () => {
+    handle = clock.setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - clock.now()))));
+  };
+  const fire = () => {
+    if (cancelled) return;
+    if (deadline - clock.now() > 0) return arm();
+    handle = undefined;
+    callback();
+  };
+  if (Number.isFinite(deadline)) arm();
+  return {
+    cancel() {
+      cancelled = true;
+      if (handle !== undefined) clock.clearTimeout(handle);
+      handle = undefined;
+    },
+  };
+}
+
+/** Waits `ms`; resolves true when the time has passed, false as soon as `signal` aborts. Never rejects. */
+export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let timer: LongTimer | undefined;
+    const onAbort = () => {
+      timer?.cancel();
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    timer = longTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms, clock);
+  });
+}
+
+/** A signal that aborts `ms` from now (AbortSignal.timeout overflows like setTimeout). Dispose it when done. */
+export function deadlineSignal(ms: number, reason: () => Error, clock: Clock = systemClock): { readonly signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const timer = longTimeout(() => controller.abort(reason()), ms, clock);
+  return { signal: controller.signal, dispose: () => timer.cancel() };
+}

@@ -1,0 +1,97 @@
+// Scrubbing what a receiver echoes back: every form of the token and of the
+// bearer, pieces of them, before the text is shortened. Table-driven, then end
+// to end through the real CLI against a receiver that echoes the Authorization header.
+import t from 'tap';
+import { scrubSecrets, secretForms, REDACTED, MAX_LOGGED_REPLY_CHARS } from '../../src/remote-write/scrub.js';
+import { telemeterBearer } from '../../src/remote-write/headers.js';
+import { runCli } from '../helpers/cli.js';
+import { TOKEN, ownTempDir, writeConfig } from '../helpers/files.js';
+import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
+
+/** Any 16-character run (or the whole, when shorter) of any form of any secret. */
+function leak(text: string, secrets: readonly string[]): string | undefined {
+  for (const secret of secrets) {
+    for (const form of [secret, ...secretForms(secret)]) {
+      const size = Math.min(16, form.length);
+      for (let start = 0; start + size <= form.length; start++) {
+        const piece = form.slice(start, start + size);
+        if (text.includes(piece)) return piece;
+      }
+    }
+  }
+  return undefined;
+}
+
+const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+for (const token of [TOKEN, 'p"a\\ss/wörd+0123456789abcdef', 'short-tok1']) {
+  const bearer = telemeterBearer(token, 'cluster-0123');
+  const header = `Bearer ${bearer}`;
+  const secrets = [token, bearer];
+  const cases: [string, string][] = [
+    ['raw token', `invalid token ${token} for cluster`],
+    ['raw Authorization header', `you sent Authorization: ${header}.`],
+    ['JSON-escaped header', JSON.stringify({ error: 'denied', headers: { authorization: header }, token })],
+    ['JSON with escaped slashes', JSON.stringify({ authorization: header, token }).replace(/\//g, '\\/')],
+    ['JSON with \\u escapes', JSON.stringify({ token }).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)],
+    ['URL-encoded', `https://elsewhere.example/login?auth=${encodeURIComponent(header)}&t=${encodeURIComponent(token)}`],
+    ['URL-encoded, lower-case escapes', `auth=${encodeURIComponent(header).replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase())}`],
+    ['base64 of the token', `token=${b64(token)}`],
+    ['base64 of the bearer', `bearer=${b64(bearer)}`],
+    ['base64 of the header line, each alignment', [0, 1, 2].map((pad) => b64(`${'x'.repeat(pad)}Authorization: ${header}`)).join(' ')],
+    ['base64url of the bearer', b64(bearer).replace(/\+/g, '-').replace(/\//g, '_')],
+    ['the bearer cut short by the receiver', `auth header was: ${bearer.slice(0, 60)}...`],
+    ['a piece from the middle of the bearer', `…${bearer.slice(20, 70)}…`],
+    ['the end of the text cuts the bearer', `header: ${bearer.slice(0, 12)}`],
+  ];
+  t.test(`every form of a ${token.length}-character token and its bearer`, async (t) => {
+    for (const [name, text] of cases) {
+      const scrubbed = scrubSecrets(text, secrets);
+      t.equal(leak(scrubbed, secrets), undefined, `${name}: nothing left`);
+      t.match(scrubbed, REDACTED, `${name}: marked`);
+      t.ok(scrubbed.length <= MAX_LOGGED_REPLY_CHARS + '…(truncated)'.length, `${name}: short`);
+    }
+    // Truncated after scrubbing: the cut falls in the marker, never in the token.
+    const long = `${'x'.repeat(MAX_LOGGED_REPLY_CHARS - 5)}${token} trailing`;
+    t.equal(scrubSecrets(long, secrets), `${'x'.repeat(MAX_LOGGED_REPLY_CHARS - 5)}${REDACTED.slice(0, 5)}…(truncated)`, 'scrubbed before truncating');
+  });
+}
+
+t.test('a piece of the bearer covering a short token is a secret even below 16 characters', async (t) => {
+  const token = 'abc123xyz';
+  const bearer = telemeterBearer(token, 'a-long-cluster-id-0123456789');
+  // The base64 characters that carry the token, and a few around them.
+  const at = Buffer.from(bearer, 'base64').indexOf(token);
+  const piece = bearer.slice(Math.floor((8 * at) / 6) - 1, Math.ceil((8 * (at + token.length)) / 6) + 1);
+  t.ok(piece.length < 16);
+  t.ok(Buffer.from(piece.slice(1), 'base64').toString('latin1').length > 0);
+  t.notMatch(scrubSecrets(`got ${piece} here`, [token, bearer]), piece);
+});
+
+t.test('ordinary text is left alone; short secrets are not looked for', async (t) => {
+  const text = 'HTTP 400: out of bounds: sample for series cluster:cpu_usage_cores:sum is too old';
+  t.equal(scrubSecrets(text, [TOKEN, telemeterBearer(TOKEN, 'cluster-0123')]), text);
+  t.equal(scrubSecrets('a b c', ['a']), 'a b c');
+  t.equal(scrubSecrets('x'.repeat(2000), [TOKEN]), `${'x'.repeat(MAX_LOGGED_REPLY_CHARS)}…(truncated)`);
+});
+
+t.test('end to end: a receiver echoing the Authorization header in a 503 and a 400 and a Location; no log line holds the token or 16 characters of the bearer', async (t) => {
+  const echo = (request: { headers: Record<string, string | string[] | undefined> }) => String(request.headers.authorization ?? '');
+  const receiver = await startScriptedReceiver([
+    { status: 503, body: (request) => JSON.stringify({ error: 'unavailable', echo: echo(request), b64: b64(echo(request)) }) },
+    { status: 503, body: (request) => `upstream said: ${echo(request).slice(0, 50)}` },
+    { status: 302, headers: (request) => ({ Location: `https://elsewhere.example/?auth=${encodeURIComponent(echo(request))}` }) },
+  ], { status: 400, body: (request) => `refused ${echo(request)} token=${TOKEN}` });
+  t.teardown(receiver.close);
+  const dir = await ownTempDir(t);
+  const config = await writeConfig(dir, { endpoint: receiver.url, retry: { maxAttempts: 3, minDelay: '10ms', maxDelay: '20ms' } });
+  const bearer = telemeterBearer(TOKEN, 'cluster-0123');
+  const first = await runCli(['once', '--config', config]);
+  t.equal(first.code, 1);
+  t.match(first.stderr, /send attempt failed, retrying .*HTTP 503/);
+  t.match(first.stderr, /redirect, not followed .*location="https:\/\/elsewhere\.example\/\?auth=Bearer%20<redacted>"/);
+  const second = await runCli(['once', '--config', config]);
+  t.match(second.stderr, /receiver refused the request; its samples are dropped .*body="refused Bearer <redacted> token=<redacted>"/);
+  t.equal(receiver.requests.length, 4);
+  for (const output of [first.stderr, first.stdout, second.stderr, second.stdout]) t.equal(leak(output, [TOKEN, bearer]), undefined);
+});
