@@ -50,7 +50,8 @@ async function readFilesystem(path: string): Promise<FilesystemFigures | undefin
  * PROBE_HANGING_MS): the buffer's writes and DNS keep the other threads.
  */
 export const MAX_HANGING_PROBES = 2;
-export const PROBE_HANGING_MS = 2000;
+// Long enough that a probe queued behind other file work on a busy node is not taken for a dead mount.
+export const PROBE_HANGING_MS = 10_000;
 const unfinishedProbes = new Map<string, { readonly probe: Promise<FilesystemFigures | undefined>; readonly startedAtMs: number }>();
 
 export class TooManyHangingProbes extends Error {
