@@ -6,7 +6,6 @@
 import net from 'node:net';
 import path from 'node:path';
 import type https from 'node:https';
-import { createSecureContext } from 'node:tls';
 import type { KubeEndpoint } from './kube-api.js';
 import { KubeconfigError, type Loaded } from './kubeconfig-error.js';
 import { parseKubeconfig, type ParsedKubeconfig } from './kubeconfig-parse.js';
@@ -71,7 +70,7 @@ async function directEndpoint(parsed: ParsedKubeconfig, file: string, nowMs: () 
     rejectUnauthorized: !cluster.insecureSkipTlsVerify,
     servername: cluster.tlsServerName,
   };
-  const unusable = checkTls(tls);
+  const unusable = await checkTls(tls);
   if (unusable !== undefined) return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, `${describe(parsed)}: ${unusable}`) };
 
   const headers: Record<string, string | string[]> = { ...user.impersonation };
@@ -112,7 +111,7 @@ async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpo
   const first = await bearerToken();
   if (!first.ok) return first;
   const tls: Tls = { ca: ca.value, cert: undefined, key: undefined, rejectUnauthorized: true, servername: undefined };
-  const unusable = checkTls(tls);
+  const unusable = await checkTls(tls);
   if (unusable !== undefined) return { ok: false, error: new KubeconfigError('EINCLUSTER', path.join(dir, 'ca.crt'), unusable) };
   return {
     ok: true,
@@ -121,7 +120,10 @@ async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpo
 }
 
 /** OpenSSL's verdict on the CA, certificate and key, now rather than at the first request. */
-function checkTls(tls: Tls): string | undefined {
+async function checkTls(tls: Tls): Promise<string | undefined> {
+  // node:tls only once a kubeconfig is in use: this module is also imported, for
+  // inClusterAvailable, by daemons that send host metrics alone over plain HTTP.
+  const { createSecureContext } = await import('node:tls');
   try {
     createSecureContext(definedOnly({ ca: tls.ca, cert: tls.cert, key: tls.key }));
     return undefined;
