@@ -378,6 +378,16 @@ async function main() {
     }
   }
 
+  // The shape over the run: flat, still rising, or settled after a rise.
+  const step = Math.max(1, Math.floor(TICKS / 10));
+  console.log(`\nRSS every ${step} s (MB)`);
+  for (const row of rows) {
+    const points = [];
+    for (let at = 0; at < row.series.length; at += step) points.push(mb(row.series[at]).toFixed(1));
+    points.push(mb(row.series.at(-1)).toFixed(1));
+    console.log(`${row.label.slice(0, 48).padEnd(48)}  ${points.join(' ')}`);
+  }
+
   console.log('');
   const delivered = (clusterId) => receiver.accepted.get(clusterId) ?? 0;
   for (const daemon of ours) {

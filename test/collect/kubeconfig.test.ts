@@ -318,9 +318,11 @@ t.test('end to end: a client-certificate kubeconfig (MicroShift\'s form) brings 
   const api = await startFakeApi(cluster);
   t.teardown(api.close);
   const { log, lines } = recorder();
-  const connection = new KubeConnection(api.clientCertKubeconfig, loadKubeEndpoint, 10_000, log);
+  let loads = 0;
+  const connection = new KubeConnection(api.clientCertKubeconfig, (kubeconfig) => (loads++, loadKubeEndpoint(kubeconfig)), 10_000, log);
   const collectors = clusterCollectors(connection, { extraResources: [], imagesFile: '/nonexistent/images.json' });
   const { points } = await runCollectors(collectors, 'dynamic', { timeoutMs: 30_000, signal: new AbortController().signal, log });
+  t.equal(loads, 1, `${collectors.length} collectors asking at once: the kubeconfig loaded once`);
   const pods = points.find((point) => point.name === 'cluster:usage:resources:sum' && point.labels.resource === 'pods');
   t.equal(pods?.value, cluster.truth.runningPods, 'running pods counted');
   t.equal(api.stats.byClientCert, api.stats.requests, 'every request authenticated by the client certificate');

@@ -10,6 +10,8 @@ import { ProblemNotices } from './notices.js';
  */
 export class KubeConnection {
   private api: KubeApi | undefined;
+  /** The load under way: a tick's collectors ask at once, and one load (one exec plugin run) serves them all. */
+  private loading: Promise<KubeApi | undefined> | undefined;
   readonly notices: ProblemNotices;
 
   constructor(
@@ -21,8 +23,15 @@ export class KubeConnection {
     this.notices = new ProblemNotices(log);
   }
 
-  async get(): Promise<KubeApi | undefined> {
-    if (this.api !== undefined) return this.api;
+  get(): Promise<KubeApi | undefined> {
+    if (this.api !== undefined) return Promise.resolve(this.api);
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<KubeApi | undefined> {
     const where = this.kubeconfig === '' ? 'the in-cluster service account' : this.kubeconfig;
     const loaded = await this.loadEndpoint(this.kubeconfig);
     if (!loaded.ok) {
