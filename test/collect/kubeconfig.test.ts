@@ -270,7 +270,7 @@ t.test('files that are not small regular files: missing, FIFO, directory, too la
   t.same(failure(t, await loadKubeEndpoint(path.join(dir, 'directory'))), { code: 'EKUBECONFIGREAD', message: `${path.join(dir, 'directory')}: is a directory` });
   const large = path.join(dir, 'large');
   await writeFile(large, Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
-  t.same(failure(t, await loadKubeEndpoint(large)), { code: 'EKUBECONFIGREAD', message: `${large}: larger than 4194304 bytes (4194305 bytes)` });
+  t.same(failure(t, await loadKubeEndpoint(large)), { code: 'EKUBECONFIGREAD', message: `${large}: larger than 4 MiB (4194305 bytes)` });
   const fifoToken = path.join(dir, 'fifo-token-kubeconfig');
   await writeFile(fifoToken, kubeconfigText(['server: https://127.0.0.1:6443'], [`tokenFile: ${fifo}`]));
   t.same(failure(t, await loadKubeEndpoint(fifoToken)), { code: 'EKUBECONFIGREAD', message: `${fifo}: not a regular file (a FIFO)` }, 'a FIFO as tokenFile too');
