@@ -2,9 +2,8 @@
 // starts it, beside what an admin would run instead, all in the same run.
 //
 // The daemon: ExecStart= and Environment= of systemd/edge-telemetry.service,
-// run against the release bundle (`npm run package`; until that script exists
-// the bench builds the bundle with esbuild itself and says so), with the
-// shipped config/telemetry.yaml changed only where a test node must
+// run against the release bundle (`npm run package`, built into the temp
+// directory), with the release's config changed only where a test node must
 // (endpoint, pull secret, cluster id, dataDir, kubeconfig, intervals), in two
 // cases at once: host metrics only, and cluster metrics from the fake API
 // server with 300 pods through a client-certificate kubeconfig (MicroShift's form).
@@ -20,13 +19,13 @@
 //
 // TICKS (default 300): seconds measured; the daemon samples every second.
 // UNIT=file: another unit file than systemd/edge-telemetry.service.
-// BUNDLE=single (fallback build only): one file instead of on-demand chunks.
+// BUNDLE=single: the release built with --single-file instead of on-demand chunks.
 // Everything started here is stopped at the end, on error and on Ctrl-C too,
 // and the temp directory is removed.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
@@ -96,41 +95,19 @@ async function rssKb(pid) {
 
 // ---- the release --------------------------------------------------------
 /**
- * A tree mirroring the node's filesystem (release/…/root, the contract's
- * layout). `npm run package` when the project has it; otherwise esbuild here.
+ * The release tree (root/ mirrors the node's filesystem) from `npm run
+ * package`, built into the temp directory. BUNDLE=single: --single-file, to
+ * compare with the on-demand chunks.
  */
 async function releaseRoot(tmp) {
-  const pkg = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8'));
-  if (pkg.scripts?.package !== undefined) {
-    await run('npm', ['run', 'package'], { cwd: repo, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
-    const releases = (await readdir(path.join(repo, 'release'), { withFileTypes: true })).filter((entry) => entry.isDirectory() && entry.name.startsWith(`edge-telemetry-${pkg.version}`));
-    if (releases.length !== 1) throw new Error(`npm run package: expected release/edge-telemetry-${pkg.version}/, found ${releases.map((entry) => entry.name).join(', ') || 'none'}`);
-    return { root: path.join(repo, 'release', releases[0].name, 'root'), how: `release/${releases[0].name} from npm run package` };
-  }
-  const root = path.join(tmp, 'root');
-  const lib = path.join(root, path.dirname(INSTALLED_BUNDLE));
-  await mkdir(lib, { recursive: true });
+  const { version } = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8'));
   const single = process.env.BUNDLE === 'single';
-  const args = ['--yes', 'esbuild', 'src/cli.ts', '--bundle', '--platform=node', '--format=esm', '--log-level=error',
-    "--banner:js=import{createRequire}from'module';const require=createRequire(import.meta.url);"];
-  // On-demand chunks keep @kubernetes/client-node (14 MB of source) out of what
-  // a daemon without exec plugins parses; one file holds it all in memory.
-  if (single) args.push(`--outfile=${path.join(lib, 'edge-telemetry.mjs')}`);
-  else args.push('--splitting', `--outdir=${lib}`, '--entry-names=edge-telemetry', '--chunk-names=[name]-[hash]', '--out-extension:.js=.mjs');
-  await run('npx', args, { cwd: repo, timeout: 300_000 });
-  await chmod(path.join(lib, 'edge-telemetry.mjs'), 0o755);
-  // src/version.ts reads ../package.json beside the module; the release must answer that its own way.
-  await writeFile(path.join(path.dirname(lib), 'package.json'), JSON.stringify({ version: pkg.version }));
-  await mkdir(path.join(root, 'usr/local/bin'), { recursive: true });
-  await symlink('../lib/edge-telemetry/edge-telemetry.mjs', path.join(root, 'usr/local/bin/edge-telemetry'));
-  await mkdir(path.join(root, 'etc/edge-telemetry'), { recursive: true });
-  await copyFile(path.join(repo, 'config/telemetry.yaml'), path.join(root, INSTALLED_CONFIG));
-  await mkdir(path.join(root, 'etc/systemd/system'), { recursive: true });
-  await copyFile(path.join(repo, 'systemd/edge-telemetry.service'), path.join(root, 'etc/systemd/system/edge-telemetry.service'));
-  return {
-    root,
-    how: `no 'npm run package' on this branch yet: bundle built here with esbuild (${single ? 'one file' : 'on-demand chunks, --splitting'}), ${path.join(path.dirname(INSTALLED_BUNDLE), '..', 'package.json')} written for src/version.ts`,
-  };
+  const out = path.join(tmp, 'release');
+  await run('npm', ['run', 'package', '--', `--out=${out}`, ...(single ? ['--single-file'] : [])], { cwd: repo, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  const root = path.join(out, `edge-telemetry-${version}`, 'root');
+  if (!existsSync(path.join(root, INSTALLED_BUNDLE))) throw new Error(`npm run package: no ${INSTALLED_BUNDLE} under ${root}`);
+  const chunks = (await readdir(path.join(root, path.dirname(INSTALLED_BUNDLE)))).filter((name) => name !== path.basename(INSTALLED_BUNDLE));
+  return { root, how: `npm run package (${single ? 'one file' : `${chunks.length} on-demand chunks beside the bundle`}), release edge-telemetry-${version}` };
 }
 
 /** The unit's paths inside the release tree: the bundle, its symlinks, the config. */
