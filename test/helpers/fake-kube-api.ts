@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tempDir } from './files.js';
 
 type KubeObject = Record<string, unknown> & { metadata: Record<string, unknown> };
@@ -213,7 +213,13 @@ export interface FakeApi {
   readonly kubeconfig: string;
   readonly caFile: string;
   readonly token: string;
-  readonly stats: { requests: number; bytes: number; paths: string[]; accepts: string[] };
+  /**
+   * A kubeconfig in MicroShift's form: a client certificate and key (here as
+   * files beside it, named by relative paths) and the CA, no token. The fake
+   * checks the certificate as an API server does: signed by its client CA.
+   */
+  readonly clientCertKubeconfig: string;
+  readonly stats: { requests: number; bytes: number; paths: string[]; accepts: string[]; byClientCert: number };
   setOptions(options: FakeApiOptions): void;
   close(): Promise<void>;
 }
@@ -223,6 +229,17 @@ function certificate(dir: string): { key: string; cert: string } {
   const certFile = path.join(dir, 'server.crt');
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=kube-apiserver', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
+}
+
+/** A client CA and a certificate it signed (client.crt, client.key in `dir`); returns the CA's PEM. */
+function clientCertificate(dir: string): string {
+  const file = (name: string) => path.join(dir, name);
+  const run = (args: string[]) => execFileSync('openssl', args, { stdio: 'ignore' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(['req', '-x509', ...ec, '-keyout', file('client-ca.key'), '-out', file('client-ca.crt'), '-days', '2', '-subj', '/CN=fake-client-ca']);
+  run(['req', ...ec, '-keyout', file('client.key'), '-out', file('client.csr'), '-subj', '/O=system:masters/CN=system:admin']);
+  run(['x509', '-req', '-in', file('client.csr'), '-CA', file('client-ca.crt'), '-CAkey', file('client-ca.key'), '-CAcreateserial', '-out', file('client.crt'), '-days', '2']);
+  return readFileSync(file('client-ca.crt'), 'utf8');
 }
 
 function encodeContinue(offset: number): string {
@@ -261,17 +278,19 @@ const POD_COLUMNS = ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node',
 export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions = {}): Promise<FakeApi> {
   const dir = await tempDir('fake-kube-api-');
   const { key, cert } = certificate(dir);
+  const clientCa = clientCertificate(dir);
   const token = `fake-sa-token-${Math.random().toString(36).slice(2)}`;
   let options = initial;
-  const stats = { requests: 0, bytes: 0, paths: [] as string[], accepts: [] as string[] };
+  const stats = { requests: 0, bytes: 0, paths: [] as string[], accepts: [] as string[], byClientCert: 0 };
   const perNodeRunning = cluster.perNodeRunning;
 
-  const server = https.createServer({ key, cert }, (request, response) => {
+  // A client certificate is asked for but not required, as kube-apiserver does; `authorized` says it verified against the client CA.
+  const server = https.createServer({ key, cert, ca: clientCa, requestCert: true, rejectUnauthorized: false }, (request, response) => {
     const url = new URL(request.url ?? '/', 'https://127.0.0.1');
     // For a benchmark in another process: the counters, read and reset without being counted.
     if (url.pathname === '/__stats') {
       const snapshot = JSON.stringify({ requests: stats.requests, bytes: stats.bytes });
-      if (url.searchParams.has('reset')) Object.assign(stats, { requests: 0, bytes: 0, paths: [], accepts: [] });
+      if (url.searchParams.has('reset')) Object.assign(stats, { requests: 0, bytes: 0, paths: [], accepts: [], byClientCert: 0 });
       response.writeHead(200, { 'Content-Type': 'application/json' }).end(snapshot);
       return;
     }
@@ -290,7 +309,11 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
       }
       response.writeHead(code, { 'Content-Type': type }).end(body);
     };
-    if (request.headers.authorization !== `Bearer ${token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+    // A resumed TLS session without a client certificate reports authorized (no verification ran, so no error): ask for the certificate too.
+    const socket = request.socket as import('node:tls').TLSSocket;
+    const byClientCert = socket.authorized && Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    if (byClientCert) stats.byClientCert++;
+    else if (request.headers.authorization !== `Bearer ${token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
     if (options.forbidden?.includes(url.pathname)) return send(403, status(403, 'Forbidden', `forbidden: User "system:serviceaccount:x:y" cannot list resource at ${url.pathname}`));
 
     const proxy = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/metrics$/.exec(url.pathname);
@@ -372,15 +395,24 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
     'users:', '- name: telemetry', '  user:', `    token: ${token}`,
     'contexts:', '- name: fake', '  context:', '    cluster: fake', '    user: telemetry', 'current-context: fake', '',
   ].join('\n'));
+  const clientCertKubeconfig = path.join(dir, 'kubeconfig-client-cert');
+  await writeFile(clientCertKubeconfig, [
+    'apiVersion: v1', 'kind: Config', 'clusters:', '- name: microshift', '  cluster:', `    server: https://127.0.0.1:${port}`,
+    '    certificate-authority: server.crt',
+    'users:', '- name: user', '  user:', '    client-certificate: client.crt', '    client-key: client.key',
+    'contexts:', '- name: microshift', '  context:', '    cluster: microshift', '    namespace: default', '    user: user', 'current-context: microshift', '',
+  ].join('\n'));
   return {
     url: `https://127.0.0.1:${port}`,
     kubeconfig,
+    clientCertKubeconfig,
     caFile,
     token,
     stats,
     setOptions(next) {
       options = next;
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    // Its certificates and kubeconfigs go with it.
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }).then(() => rm(dir, { recursive: true, force: true })),
   };
 }

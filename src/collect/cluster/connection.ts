@@ -1,6 +1,6 @@
-import { access } from 'node:fs/promises';
 import type { Logger } from '../../log.js';
 import { createKubeApi, type KubeApi, type KubeEndpoint } from './kube-api.js';
+import type { Loaded } from './kubeconfig-error.js';
 import { ProblemNotices } from './notices.js';
 
 /**
@@ -10,30 +10,39 @@ import { ProblemNotices } from './notices.js';
  */
 export class KubeConnection {
   private api: KubeApi | undefined;
+  /** The load under way: a tick's collectors ask at once, and one load (one exec plugin run) serves them all. */
+  private loading: Promise<KubeApi | undefined> | undefined;
   readonly notices: ProblemNotices;
 
   constructor(
     private readonly kubeconfig: string,
-    private readonly loadEndpoint: (kubeconfig: string) => Promise<KubeEndpoint>,
+    private readonly loadEndpoint: (kubeconfig: string) => Promise<Loaded<KubeEndpoint>>,
     private readonly requestTimeoutMs: number,
     readonly log: Logger,
   ) {
     this.notices = new ProblemNotices(log);
   }
 
-  async get(): Promise<KubeApi | undefined> {
-    if (this.api !== undefined) return this.api;
+  get(): Promise<KubeApi | undefined> {
+    if (this.api !== undefined) return Promise.resolve(this.api);
+    this.loading ??= this.load().finally(() => {
+      this.loading = undefined;
+    });
+    return this.loading;
+  }
+
+  private async load(): Promise<KubeApi | undefined> {
     const where = this.kubeconfig === '' ? 'the in-cluster service account' : this.kubeconfig;
-    if (this.kubeconfig !== '' && !(await access(this.kubeconfig).then(() => true, () => false))) {
-      this.notices.problem('kubeconfig', `kubeconfig ${this.kubeconfig} not found; cluster metrics are left out until it exists (host metrics still go out)`);
+    const loaded = await this.loadEndpoint(this.kubeconfig);
+    if (!loaded.ok) {
+      const message =
+        loaded.error.code === 'EKUBECONFIGMISSING'
+          ? `kubeconfig ${this.kubeconfig} not found; cluster metrics are left out until it exists (host metrics still go out)`
+          : `cannot use ${where}: ${loaded.error.message}; cluster metrics are left out (host metrics still go out)`;
+      this.notices.problem('kubeconfig', message);
       return undefined;
     }
-    try {
-      this.api = createKubeApi(await this.loadEndpoint(this.kubeconfig), this.requestTimeoutMs);
-    } catch (error) {
-      this.notices.problem('kubeconfig', `cannot use ${where}: ${(error as Error).message}; cluster metrics are left out (host metrics still go out)`);
-      return undefined;
-    }
+    this.api = createKubeApi(loaded.value, this.requestTimeoutMs);
     this.notices.resolved('kubeconfig', `kubeconfig ${where} loaded`);
     return this.api;
   }

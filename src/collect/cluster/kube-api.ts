@@ -1,11 +1,12 @@
 // A thin HTTPS client for the few calls cluster metrics need. Connection and
-// credentials come from @kubernetes/client-node's KubeConfig (every kubeconfig
-// form it understands, in-cluster service accounts too); the requests are our
-// own so that we choose the compact list forms and count as pages arrive.
+// credentials come from kubeconfig.ts (and, for exec and auth-provider users,
+// from @kubernetes/client-node); the requests are our own so that we choose
+// the compact list forms and count as pages arrive.
 import https from 'node:https';
-import type http from 'node:http';
+import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { linkedSignal } from '../../abort.js';
+import type { Loaded } from './kubeconfig-error.js';
 
 export type ApiResult<T> =
   | { readonly kind: 'ok'; readonly value: T }
@@ -26,8 +27,10 @@ export interface KubeApi {
 export interface KubeEndpoint {
   readonly server: string;
   readonly options: https.RequestOptions;
-  /** The kubeconfig names a proxy: keep the library's proxy agent. */
+  /** The kubeconfig names a proxy: `options.agent` is the proxy agent, with the TLS options on it. */
   readonly proxied: boolean;
+  /** A bearer token kept in a file (tokenFile, a service account's): asked before each request, as it rotates. */
+  readonly bearerToken?: () => Promise<Loaded<string>>;
 }
 
 /** A single list page is small (limit <= 500 rows); anything much larger is a wrong answer. */
@@ -41,11 +44,21 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
   // Verification is on unless the kubeconfig itself says insecure-skip-tls-verify; the environment cannot turn it off.
   const tls = { ca, cert, key, pfx, passphrase, rejectUnauthorized: rejectUnauthorized ?? true, servername };
   const agent =
-    endpoint.proxied && givenAgent instanceof https.Agent
+    // A SOCKS agent (the library's) is an http.Agent, not an https.Agent.
+    endpoint.proxied && givenAgent instanceof http.Agent
       ? givenAgent
       : new https.Agent({ ...Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)), keepAlive: true, maxSockets: 4, timeout: 60_000 });
-  const request = (path: string, accept: string, signal: AbortSignal, onResponse: (response: http.IncomingMessage, done: (result: ApiResult<unknown>) => void) => void) =>
-    new Promise<ApiResult<unknown>>((resolve) => {
+  // The server may carry a path (an API behind a gateway): requests go below it.
+  const base = endpoint.server.replace(/\/+$/, '');
+  const request = async (path: string, accept: string, signal: AbortSignal, onResponse: (response: http.IncomingMessage, done: (result: ApiResult<unknown>) => void) => void) => {
+    // Our loaders and the library's set headers as an object, never the raw array form.
+    const headers: http.OutgoingHttpHeaders = { ...((baseHeaders as http.OutgoingHttpHeaders | undefined) ?? {}), Accept: accept };
+    if (endpoint.bearerToken !== undefined) {
+      const token = await endpoint.bearerToken();
+      if (!token.ok) return { kind: 'unreachable', reason: token.error.message } as const;
+      headers.Authorization = `Bearer ${token.value}`;
+    }
+    return new Promise<ApiResult<unknown>>((resolve) => {
       const linked = linkedSignal(signal, timeoutMs, () => new Error('API request timeout'));
       let settled = false;
       const done = (result: ApiResult<unknown>) => {
@@ -54,10 +67,10 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
         linked.dispose();
         resolve(result);
       };
-      const url = new URL(path, endpoint.server);
+      const url = new URL(base + path);
       const req = https.request(
         url,
-        { agent, method: 'GET', signal: linked.signal, headers: { ...(baseHeaders ?? {}), Accept: accept } },
+        { agent, method: 'GET', signal: linked.signal, headers },
         (response) => {
           const status = response.statusCode ?? 0;
           if (status === 403 || status === 404) {
@@ -81,6 +94,7 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
       );
       req.end();
     });
+  };
 
   return {
     getJson(path, accept, signal) {

@@ -1,26 +1,145 @@
-// Where the cluster is and how to authenticate, from @kubernetes/client-node.
-// Imported only when cluster metrics are configured: the package is large.
-import { access } from 'node:fs/promises';
+// Where the cluster is and how to authenticate. The common kubeconfigs
+// (client certificate, token, token file, basic auth) and the in-cluster
+// service account are read here; @kubernetes/client-node, whose generated API
+// costs ~45 MB of RSS once imported, is loaded (kubeconfig-plugin.ts) only for
+// a user with `exec` or `auth-provider`, or a SOCKS proxy-url.
+import net from 'node:net';
+import path from 'node:path';
 import type https from 'node:https';
 import type { KubeEndpoint } from './kube-api.js';
+import { KubeconfigError, type Loaded } from './kubeconfig-error.js';
+import { parseKubeconfig, type ParsedKubeconfig } from './kubeconfig-parse.js';
+import { MAX_KUBECONFIG_BYTES, readPem, readSmallFile } from './small-file.js';
+import { fileTokenSource, type TokenSource } from './token-file.js';
 
-export const SERVICE_ACCOUNT_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+export const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
 
-/** kubeconfig "" means none, unless this runs in a pod with a service account. */
-export async function inClusterAvailable(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
-  if (env.KUBERNETES_SERVICE_HOST === undefined || env.KUBERNETES_SERVICE_HOST === '') return false;
-  return access(SERVICE_ACCOUNT_TOKEN).then(() => true, () => false);
+export interface LoadOptions {
+  /** In-cluster: KUBERNETES_SERVICE_HOST and _PORT. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** In-cluster: the directory holding `token` and `ca.crt`. */
+  readonly serviceAccountDir?: string;
+  /** The clock token files are re-read by. */
+  readonly nowMs?: () => number;
 }
 
-export async function loadKubeEndpoint(kubeconfig: string): Promise<KubeEndpoint> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const config = new KubeConfig();
-  if (kubeconfig === '') config.loadFromCluster();
-  else config.loadFromFile(kubeconfig);
-  const cluster = config.getCurrentCluster();
-  if (cluster === null) throw new Error(`${kubeconfig === '' ? 'in-cluster config' : kubeconfig}: no current cluster`);
-  const options: https.RequestOptions = {};
-  // Certificates, tokens, exec plugins: the library applies whatever the kubeconfig says.
-  await config.applyToHTTPSOptions(options);
-  return { server: cluster.server, options, proxied: cluster.proxyUrl !== undefined && cluster.proxyUrl !== '' };
+/** kubeconfig "" means none, unless this runs in a pod with a service account. */
+export async function inClusterAvailable(env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): Promise<boolean> {
+  if (env.KUBERNETES_SERVICE_HOST === undefined || env.KUBERNETES_SERVICE_HOST === '') return false;
+  const { access } = await import('node:fs/promises');
+  return access(path.join(serviceAccountDir, 'token')).then(() => true, () => false);
+}
+
+/** Never rejects: every problem is a KubeconfigError value, one line, no secret in it. */
+export async function loadKubeEndpoint(kubeconfig: string, options: LoadOptions = {}): Promise<Loaded<KubeEndpoint>> {
+  if (kubeconfig === '') return inClusterEndpoint(options);
+  const text = await readSmallFile(kubeconfig, MAX_KUBECONFIG_BYTES, 'EKUBECONFIGMISSING');
+  if (!text.ok) return text;
+  const parsed = parseKubeconfig(text.value, kubeconfig);
+  if (!parsed.ok) return parsed;
+  if (parsed.value.user.plugin !== undefined) {
+    // The one place the full client is loaded.
+    const { loadWithClientNode } = await import('./kubeconfig-plugin.js');
+    return loadWithClientNode(parsed.value, kubeconfig);
+  }
+  return directEndpoint(parsed.value, kubeconfig, options.nowMs ?? Date.now);
+}
+
+interface Tls {
+  readonly ca: string | undefined;
+  readonly cert: string | undefined;
+  readonly key: string | undefined;
+  readonly rejectUnauthorized: boolean;
+  readonly servername: string | undefined;
+}
+
+async function directEndpoint(parsed: ParsedKubeconfig, file: string, nowMs: () => number): Promise<Loaded<KubeEndpoint>> {
+  const { cluster, user } = parsed;
+  const [ca, cert, key] = await Promise.all([
+    cluster.certificateAuthority === undefined ? undefined : readPem(cluster.certificateAuthority),
+    user.clientCertificate === undefined ? undefined : readPem(user.clientCertificate),
+    user.clientKey === undefined ? undefined : readPem(user.clientKey),
+  ]);
+  for (const read of [ca, cert, key]) if (read !== undefined && !read.ok) return read;
+  const tls: Tls = {
+    ca: ca?.ok === true ? ca.value : undefined,
+    cert: cert?.ok === true ? cert.value : undefined,
+    key: key?.ok === true ? key.value : undefined,
+    // Verification is on unless the kubeconfig itself turns it off.
+    rejectUnauthorized: !cluster.insecureSkipTlsVerify,
+    servername: cluster.tlsServerName,
+  };
+  const unusable = await checkTls(tls);
+  if (unusable !== undefined) return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, `${describe(parsed)}: ${unusable}`) };
+
+  const headers: Record<string, string | string[]> = { ...user.impersonation };
+  let bearerToken: TokenSource | undefined;
+  if (user.bearer !== undefined && 'token' in user.bearer) headers.Authorization = `Bearer ${user.bearer.token}`;
+  else if (user.bearer !== undefined) {
+    bearerToken = fileTokenSource(user.bearer.tokenFile, nowMs);
+    // Read once now: a missing token file is a kubeconfig problem, said at load.
+    const first = await bearerToken();
+    if (!first.ok) return first;
+  } else if (user.basic !== undefined) {
+    headers.Authorization = `Basic ${Buffer.from(`${user.basic.username}:${user.basic.password}`).toString('base64')}`;
+  }
+
+  const requestOptions: https.RequestOptions = { ...definedOnly(tls), headers };
+  if (cluster.proxyUrl !== undefined) {
+    const { HttpsProxyAgent } = await import('hpagent');
+    // The TLS options go on the agent: hpagent opens the tunnel, then TLS to the API server through it.
+    requestOptions.agent = new HttpsProxyAgent({ ...definedOnly(tls), proxy: cluster.proxyUrl, keepAlive: true, maxSockets: 4, timeout: 60_000 });
+  }
+  return {
+    ok: true,
+    value: { server: cluster.server, options: requestOptions, proxied: cluster.proxyUrl !== undefined, ...(bearerToken === undefined ? {} : { bearerToken }) },
+  };
+}
+
+async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpoint>> {
+  const env = options.env ?? process.env;
+  const dir = options.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const host = env.KUBERNETES_SERVICE_HOST ?? '';
+  const port = env.KUBERNETES_SERVICE_PORT ?? '';
+  if (host === '' || port === '') {
+    return { ok: false, error: new KubeconfigError('EINCLUSTER', dir, 'in-cluster config needs KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT') };
+  }
+  const ca = await readPem({ file: path.join(dir, 'ca.crt') });
+  if (!ca.ok) return ca;
+  const bearerToken = fileTokenSource(path.join(dir, 'token'), options.nowMs ?? Date.now);
+  const first = await bearerToken();
+  if (!first.ok) return first;
+  const tls: Tls = { ca: ca.value, cert: undefined, key: undefined, rejectUnauthorized: true, servername: undefined };
+  const unusable = await checkTls(tls);
+  if (unusable !== undefined) return { ok: false, error: new KubeconfigError('EINCLUSTER', path.join(dir, 'ca.crt'), unusable) };
+  return {
+    ok: true,
+    value: { server: `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`, options: { ...definedOnly(tls), headers: {} }, proxied: false, bearerToken },
+  };
+}
+
+/** OpenSSL's verdict on the CA, certificate and key, now rather than at the first request. */
+async function checkTls(tls: Tls): Promise<string | undefined> {
+  // node:tls only once a kubeconfig is in use: this module is also imported, for
+  // inClusterAvailable, by daemons that send host metrics alone over plain HTTP.
+  const { createSecureContext } = await import('node:tls');
+  try {
+    createSecureContext(definedOnly({ ca: tls.ca, cert: tls.cert, key: tls.key }));
+    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    const which = tls.cert === undefined ? 'certificate authority' : 'certificate authority, client certificate or client key';
+    // OpenSSL's reason names the problem (e.g. "key values mismatch"), never the key's bytes.
+    const reason = (error as { reason?: unknown }).reason;
+    return `${which} unusable (${typeof reason === 'string' ? reason : code})`;
+  }
+}
+
+function describe(parsed: ParsedKubeconfig): string {
+  return `context ${JSON.stringify(parsed.context)} (cluster ${JSON.stringify(parsed.cluster.name)}, user ${JSON.stringify(parsed.user.name ?? '')})`;
+}
+
+function definedOnly<T extends object>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
 }
