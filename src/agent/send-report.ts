@@ -31,6 +31,8 @@ export interface SendDeps {
   readonly collectTimeoutMs: number;
   /** Which backlog request the previous sends set aside (kept across sends, not restarts). */
   readonly setAside: SetAsideMemory;
+  /** `once`: there is no next send, so a failure says what was not delivered instead of "kept". */
+  readonly oneShot?: boolean;
 }
 
 export interface SendSummary {
@@ -124,7 +126,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   try {
     token = await deps.readToken();
   } catch (error) {
-    log.error(`cannot send: ${(error as Error).message}; samples kept for the next send`);
+    log.error(`cannot send: ${(error as Error).message}; ${deps.oneShot === true ? 'nothing sent' : 'samples kept for the next send'}`);
     return failed();
   }
   const bearer = telemeterBearer(token, identity.clusterId);
@@ -207,7 +209,11 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     return true;
   };
   const keepAll = (failure: Failure): SendSummary => {
-    log.warn('send failed; samples kept for the next send', { attempts: failure.attempts, reason: reasonOf(failure), buffered: buffer.size });
+    if (deps.oneShot === true) {
+      log.error('send failed; nothing more is delivered by this run (once does not keep samples)', { attempts: failure.attempts, reason: reasonOf(failure), delivered, requests });
+    } else {
+      log.warn('send failed; samples kept for the next send', { attempts: failure.attempts, reason: reasonOf(failure), buffered: buffer.size });
+    }
     return failed();
   };
 

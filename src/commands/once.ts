@@ -9,7 +9,7 @@ import { sampleOnce, sendReport } from '../agent/send-report.js';
  * (it may be running and own it): only this sample and the static metrics go.
  */
 export async function sendOnce(config: Config, log: Logger): Promise<boolean> {
-  const deps = await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }));
+  const deps = { ...(await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }))), oneShot: true };
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', stop).once('SIGTERM', stop);
