@@ -3,6 +3,7 @@ import type { Logger } from '../log.js';
 import { every, type Periodic } from './periodic.js';
 import { deadlineSignal, systemClock, type Clock } from '../timers.js';
 import { logIdentityNotice, sampleOnce, sendReport, type SendDeps, type SendSummary } from './send-report.js';
+import type { StatusRecorder } from './status-file.js';
 
 export interface AgentSchedule {
   readonly samplingIntervalMs: number;
@@ -18,6 +19,8 @@ export interface AgentSchedule {
   readonly identityPollMs?: number;
   /** Tests pass a fake clock; every timer of the agent runs on it. */
   readonly clock?: Clock;
+  /** Keeps dataDir/status.json current for `edge-telemetry status` (none with buffer: memory). */
+  readonly status?: StatusRecorder;
 }
 
 export const IDENTITY_POLL_MS = 15_000;
@@ -96,6 +99,12 @@ export class Agent {
       .catch((error: unknown) => this.log.error('cluster id check failed', { reason: error instanceof Error ? error.message : String(error) }));
   }
 
+  /** The next send on the wall clock, for the status file (the grids run on a monotonic clock). */
+  private nextSendWallMs(): number | undefined {
+    const next = this.sending?.nextRunAt();
+    return next === undefined ? undefined : Date.now() + Math.max(0, next - this.clock.now());
+  }
+
   /** Where the grids stand now (for the agent that replaces this one at a reload). */
   anchor(): ScheduleAnchor {
     return { nextSampleAt: this.sampling?.nextRunAt(), nextSendAt: this.sending?.nextRunAt() };
@@ -126,16 +135,23 @@ export class Agent {
   private async sample(): Promise<number> {
     this.samplingNow++;
     try {
-      return await sampleOnce(this.deps, this.controller.signal);
+      const points = await sampleOnce(this.deps, this.controller.signal);
+      await this.schedule.status?.sampled(this.nextSendWallMs());
+      return points;
     } finally {
       this.samplingNow--;
     }
   }
 
   private send(): Promise<SendSummary> {
-    this.sendInFlight ??= sendReport(this.deps, this.controller.signal).finally(() => {
-      this.sendInFlight = undefined;
-    });
+    this.sendInFlight ??= sendReport(this.deps, this.controller.signal)
+      .then(async (summary) => {
+        await this.schedule.status?.sent(summary, this.nextSendWallMs());
+        return summary;
+      })
+      .finally(() => {
+        this.sendInFlight = undefined;
+      });
     return this.sendInFlight;
   }
 
@@ -171,6 +187,7 @@ export class Agent {
     const deadline = deadlineSignal(this.schedule.shutdownSendTimeoutMs, () => new Error('shutdown deadline'), this.clock);
     try {
       summary = await sendReport(this.deps, deadline.signal);
+      await this.schedule.status?.sent(summary, undefined);
     } catch (error) {
       this.log.error('last send failed', { reason: (error as Error).message });
     } finally {

@@ -43,6 +43,8 @@ export interface SendSummary {
   readonly samplesSent: number;
   readonly samplesDropped: number;
   readonly samplesKept: number;
+  /** Why the send did not complete, scrubbed (for `status`). */
+  readonly failure?: string;
 }
 
 /** Backlog points read for the first request of a send; later batches follow what the requests measured. */
@@ -116,18 +118,18 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   let delivered = 0;
   let samplesSent = 0;
   let samplesDropped = 0;
-  const failed = (): SendSummary => ({ ok: false, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size });
+  const failed = (failure?: string): SendSummary => ({ ok: false, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size, ...(failure === undefined ? {} : { failure }) });
   const identityState = await deps.identity.resolve();
   logIdentityNotice(log, identityState);
   // Nothing can be sent without the id (it is in the bearer and in every series); samples wait in the buffer.
-  if (identityState.kind === 'waiting') return failed();
+  if (identityState.kind === 'waiting') return failed('the cluster id file does not exist yet');
   const identity = identityState.identity;
   let token: string;
   try {
     token = await deps.readToken();
   } catch (error) {
     log.error(`cannot send: ${(error as Error).message}; ${deps.oneShot === true ? 'nothing sent' : 'samples kept for the next send'}`);
-    return failed();
+    return failed(`cannot send: ${(error as Error).message}`);
   }
   const bearer = telemeterBearer(token, identity.clusterId);
   const secrets = [token, bearer];
@@ -139,6 +141,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   let splits = 0;
   /** A final answer that keeps every sample and ends the send (judgeResult logged it). */
   let keptAll = false;
+  let keptReason = '';
   /** One attempt a request while the backlog is being skipped past a request set aside. */
   let skipping = false;
   /**
@@ -204,6 +207,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
       }
       // Kept: credentials or URL (401, 403, 404, 407), a redirect, or cancelled. Every later request would meet the same.
       keptAll = true;
+      keptReason = result.kind === 'cancelled' ? 'cancelled' : `${result.kind}: HTTP ${result.status}`;
       return false;
     }
     return true;
@@ -214,7 +218,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     } else {
       log.warn('send failed; samples kept for the next send', { attempts: failure.attempts, reason: reasonOf(failure), buffered: buffer.size });
     }
-    return failed();
+    return failed(reasonOf(failure));
   };
 
   const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: deps.collectTimeoutMs, signal, log });
@@ -260,7 +264,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     if (afterSeq === 0 && setAsideThisSend === 0) deps.setAside.clear();
     if (!whole) {
       if (endedBy !== undefined) return keepAll(endedBy);
-      if (keptAll) return failed();
+      if (keptAll) return failed(keptReason);
       if (skippedToCurrent) {
         log.warn('backlog requests keep failing; the current values go now, the rest is kept for the next send', { setAside: setAsideThisSend });
         if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
@@ -282,7 +286,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     return 'stop';
   });
   if (currentFailure !== undefined) return keepAll(currentFailure);
-  if (keptAll) return failed();
+  if (keptAll) return failed(keptReason);
   log.info('report sent', { requests, delivered, samples: samplesSent, dropped: samplesDropped, buffered: buffer.size });
   return { ok: delivered === requests - splits, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size };
 }

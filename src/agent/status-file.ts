@@ -5,20 +5,13 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
+import type { Logger } from '../log.js';
+import type { BufferStats, SampleBuffer } from '../buffer/sample-buffer.js';
+import type { SendSummary } from './send-report.js';
 
 export const STATUS_FILE = 'status.json';
 /** Far larger than any status this daemon writes: a bigger file is not ours. */
 const MAX_STATUS_BYTES = 64 * 1024;
-
-export type DropReason = 'full' | 'age' | 'corrupt' | 'rejected' | 'oversized';
-
-export interface BufferStatus {
-  readonly kind: 'disk' | 'memory';
-  readonly samples: number;
-  readonly bytesOnDisk: number;
-  readonly oldestSampleMs: number | undefined;
-  readonly dropped: Readonly<Partial<Record<DropReason, number>>>;
-}
 
 export interface DaemonStatus {
   readonly format: 1;
@@ -30,7 +23,7 @@ export interface DaemonStatus {
   /** Already scrubbed of secrets by whoever recorded it. */
   readonly lastError: { readonly atMs: number; readonly reason: string } | undefined;
   readonly nextSendAtMs: number | undefined;
-  readonly buffer: BufferStatus;
+  readonly buffer: BufferStats;
 }
 
 export async function writeStatus(dataDir: string, status: DaemonStatus): Promise<void> {
@@ -69,5 +62,52 @@ export async function readStatus(dataDir: string): Promise<StatusRead> {
     return { kind: 'ok', status: parsed as DaemonStatus };
   } catch {
     return { kind: 'unreadable', reason: `${file}: not JSON` };
+  }
+}
+
+/**
+ * Keeps status.json up to date: after each send and each sampling tick. A
+ * failed write is logged once and never stops the daemon (the status is a
+ * convenience; the buffer is what matters).
+ */
+export class StatusRecorder {
+  private readonly startedAtMs: number;
+  private lastSuccess: DaemonStatus['lastSuccess'];
+  private lastError: DaemonStatus['lastError'];
+  private writeFailed = false;
+
+  constructor(
+    private readonly dataDir: string,
+    private readonly endpoint: string,
+    private readonly buffer: SampleBuffer,
+    private readonly log: Logger,
+    private readonly wallClock: () => number = Date.now,
+  ) {
+    this.startedAtMs = wallClock();
+  }
+
+  /** A send ended: its outcome, and when the next one is due (wall clock ms). */
+  async sent(summary: SendSummary, nextSendAtMs: number | undefined): Promise<void> {
+    const atMs = this.wallClock();
+    if (summary.ok) this.lastSuccess = { atMs, requests: summary.requests, samples: summary.samplesSent };
+    else this.lastError = { atMs, reason: summary.failure ?? `the receiver refused ${summary.samplesDropped} samples for good; they were dropped` };
+    await this.write(nextSendAtMs);
+  }
+
+  async sampled(nextSendAtMs: number | undefined): Promise<void> {
+    await this.write(nextSendAtMs);
+  }
+
+  private async write(nextSendAtMs: number | undefined): Promise<void> {
+    try {
+      await writeStatus(this.dataDir, {
+        format: 1, pid: process.pid, startedAtMs: this.startedAtMs, updatedAtMs: this.wallClock(), endpoint: this.endpoint,
+        lastSuccess: this.lastSuccess, lastError: this.lastError, nextSendAtMs, buffer: this.buffer.stats(),
+      });
+      this.writeFailed = false;
+    } catch (error) {
+      if (!this.writeFailed) this.log.warn('cannot write the status file; edge-telemetry status will be stale', { dir: this.dataDir, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
+      this.writeFailed = true;
+    }
   }
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
+import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { takeOverHangups } from '../early-hangup.js';
 import { coalescing, type Coalesced } from './coalesce.js';
@@ -76,6 +77,8 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     await checkClusterIdFile(config.clusterIdFile);
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
+    // buffer: memory means nothing written to dataDir, the status file included.
+    const status = buffer.kind === 'disk' ? new StatusRecorder(config.dataDir, config.endpoint, buffer, log) : undefined;
     try {
       await serve();
     } finally {
@@ -90,6 +93,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
           // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
           identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
+          ...(status === undefined ? {} : { status }),
         });
         agent.start(anchor);
         return agent;

@@ -52,3 +52,28 @@ t.test('a missing, foreign, oversized or FIFO status file is a value, never a ha
   await mkfifo(path.join(fifoDir, 'status.json'));
   t.match(await readStatus(fifoDir), { kind: 'unreadable', reason: /status.json: .*FIFO/ });
 });
+
+t.test('status while the daemon runs, and after it stopped', async (t) => {
+  const { startScriptedReceiver } = await import('../helpers/scripted-receiver.js');
+  const { runCli, spawnCli } = await import('../helpers/cli.js');
+  const { writeConfig } = await import('../helpers/files.js');
+  // The first send is refused as a whole (400), the later ones are taken.
+  const receiver = await startScriptedReceiver([{ status: 400, body: 'out of bounds' }]);
+  t.teardown(receiver.close);
+  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, samplingInterval: '1s', sendingInterval: '2s', diskPaths: ['/'] });
+  const daemon = spawnCli(['run', '--config', config]);
+  t.teardown(() => daemon.stop('SIGKILL'));
+  await daemon.waitFor(/report sent[\s\S]*report sent/);
+  const running = await runCli(['status', '--config', config]);
+  t.equal(running.code, 0, running.stderr);
+  t.match(running.stdout, new RegExp(`^daemon: +running \\(pid ${daemon.child.pid}, since `));
+  t.match(running.stdout, /\nlast success: +\S+ \(\d+s ago\), \d+ requests, \d+ samples\n/);
+  t.match(running.stdout, /\nlast error: +\S+ \(\d+s ago\): the receiver refused \d+ samples for good; they were dropped\n/);
+  t.match(running.stdout, /\nnext send: +\S+ \(in \ds\)\n/);
+  t.match(running.stdout, /\nbuffered: +\d+ samples \(\d+ bytes on disk\)\n/);
+  t.match(running.stdout, /\ndropped: +\d+ rejected\n/, 'the refused request is counted');
+  t.equal(await daemon.stop('SIGTERM'), 0);
+  const stopped = await runCli(['status', '--config', config]);
+  t.match(stopped.stdout, /^daemon: +not running \(last update /);
+  t.match(stopped.stdout, /\nnext send: +when the daemon runs\n/);
+});
