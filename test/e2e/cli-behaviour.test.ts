@@ -92,7 +92,7 @@ t.test('a garbage pull secret: the daemon keeps running, logs one clear line per
   await writeFile(`${dir}/pull-secret.json`, '{"auths": {}}');
   const result = await runCli(['once', '--config', config]);
   t.equal(result.code, 1);
-  t.match(result.stderr, `cannot send: pull secret ${dir}/pull-secret.json: no "cloud.openshift.com" entry in "auths"; samples kept for the next send`);
+  t.match(result.stderr, `cannot send: pull secret ${dir}/pull-secret.json: no "cloud.openshift.com" entry in "auths"; nothing sent`);
   t.equal(receiver.requests.length, 0);
 });
 

@@ -110,7 +110,7 @@ t.test('a cluster id or pull secret that is not a small regular file: one line n
     await make(secret);
     const result = await runCli(['once', '--config', config], { timeoutMs: 30_000 });
     t.equal(result.code, 1, `pull secret ${name}: the daemon would keep running; once fails`);
-    t.match(result.stderr, `cannot send: pull secret ${secret}: ${reason.replace('{LIMIT}', '1 MiB')}; samples kept for the next send`, `pull secret ${name}`);
+    t.match(result.stderr, `cannot send: pull secret ${secret}: ${reason.replace('{LIMIT}', '1 MiB')}; nothing sent`, `pull secret ${name}`);
   }
   t.equal(receiver.requests.length, 0);
 });

@@ -71,7 +71,7 @@ t.test('a malformed HTTPS_PROXY fails the send with one clear reason, never a cr
   const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: '', retry: { maxAttempts: 2, minDelay: '10ms', maxDelay: '20ms' } });
   const result = await runCli(['once', '--config', config], { env: { HTTP_PROXY: 'http://user:s3cret@[bad', NO_PROXY: '' } });
   t.equal(result.code, 1);
-  t.match(result.stderr, /send failed; samples kept for the next send .*reason="the proxy from HTTPS_PROXY\/HTTP_PROXY is unusable: ERR_INVALID_URL"/);
+  t.match(result.stderr, /send failed; nothing more is delivered by this run \(once does not keep samples\) .*reason="the proxy from HTTPS_PROXY\/HTTP_PROXY is unusable: ERR_INVALID_URL"/);
   t.notMatch(result.stderr, /s3cret|\n\s+at /, 'no password, no stack trace');
   t.equal(receiver.requests.length, 0);
 });
