@@ -130,6 +130,26 @@ export function buildProgram(): Command {
     });
 
   program
+    .command('upload')
+    .description("send an export file's requests to this config's endpoint with this config's credentials (same retries and delivery rules as the daemon)")
+    .argument('<file>', 'a file written by edge-telemetry export')
+    .addOption(configOption())
+    .action(async (file: string, options: { config: string }) => {
+      const config = await loadConfig(options.config);
+      const { uploadExport } = await import('./commands/upload.js');
+      const controller = new AbortController();
+      const stop = () => controller.abort(new Error('interrupted'));
+      process.once('SIGINT', stop).once('SIGTERM', stop);
+      const outcome = await uploadExport(config, file, logger(), controller.signal).finally(() => process.off('SIGINT', stop).off('SIGTERM', stop));
+      if ('reason' in outcome) {
+        process.stderr.write(`edge-telemetry: ${outcome.reason}\n`);
+        throw new CliExit(EXIT_FAILED);
+      }
+      process.stdout.write(`${file}: ${outcome.delivered} requests delivered (${outcome.samples} samples), ${outcome.dropped} refused, ${outcome.notSent} not sent\n`);
+      if (!outcome.ok) throw new CliExit(EXIT_FAILED);
+    });
+
+  program
     .command('status')
     .description("what the daemon last did: last send, last error, buffered samples, dropped counts, next send (works while it runs)")
     .addOption(configOption())

@@ -1,0 +1,69 @@
+// `edge-telemetry upload FILE`: sends an export file's requests (made on a
+// disconnected node by `edge-telemetry export`) to the endpoint of this
+// machine's config, with its credentials, under the same retry and delivery
+// rules as the daemon. Each series keeps its own _id; the bearer names the
+// cluster the file came from.
+import type { Config } from '../config/schema.js';
+import type { Logger } from '../log.js';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
+import { parseExport } from '../remote-write/export-file.js';
+import { remoteWriteHeaders, telemeterBearer } from '../remote-write/headers.js';
+import { scrubSecrets } from '../remote-write/headers.js';
+import { readPullSecretToken } from '../identity/pull-secret.js';
+import { createHttpTransport } from '../transport/http-transport.js';
+import { sendWithRetry } from '../transport/retry.js';
+import { judgeResult } from '../agent/delivery-outcome.js';
+import { USER_AGENT } from '../version.js';
+
+/** The same cap `show --file` reads with. */
+const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
+
+export type UploadOutcome =
+  | { readonly ok: boolean; readonly delivered: number; readonly dropped: number; readonly notSent: number; readonly samples: number }
+  | { readonly ok: false; readonly reason: string };
+
+export async function uploadExport(config: Config, file: string, log: Logger, signal: AbortSignal): Promise<UploadOutcome> {
+  const read = await readBoundedFile(file, { maxBytes: MAX_EXPORT_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS * 12 });
+  if (!read.ok) return { ok: false, reason: read.error.message };
+  const parsed = parseExport(read.text);
+  if (!parsed.ok) return { ok: false, reason: `${file}: ${parsed.reason}` };
+  let token: string;
+  try {
+    token = await readPullSecretToken(config.pullSecretFile);
+  } catch (error) {
+    return { ok: false, reason: `cannot send: ${(error as Error).message}` };
+  }
+  const bearer = telemeterBearer(token, parsed.header.clusterId);
+  const secrets = [token, bearer];
+  const headers = remoteWriteHeaders(bearer, USER_AGENT);
+  const transport = createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs });
+  let delivered = 0;
+  let dropped = 0;
+  let samples = 0;
+  try {
+    for (const [index, request] of parsed.requests.entries()) {
+      const result = await sendWithRetry(
+        (attemptSignal) => transport.post(request.body, headers, attemptSignal),
+        config.retry,
+        signal,
+        (failure, attempt, waitMs) => log.warn('send attempt failed, retrying', { request: index, attempt, reason: scrubSecrets(failure.reason, secrets), waitMs }),
+      );
+      const action = judgeResult(result, { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length }, log, secrets, { request: index });
+      if (action === 'acknowledge') {
+        delivered++;
+        samples += request.sampleCount;
+      } else if (action === 'drop') {
+        dropped++;
+      } else if (action === 'split') {
+        // The bodies are fixed in the file: a receiver with a lower limit needs an export made with a lower maxRequestBytes.
+        log.error('request too large for this endpoint; export again with a lower telemetry.maxRequestBytes', { request: index, bytes: request.body.length });
+        dropped++;
+      } else {
+        return { ok: false, delivered, dropped, notSent: parsed.requests.length - index, samples };
+      }
+    }
+  } finally {
+    transport.close();
+  }
+  return { ok: dropped === 0, delivered, dropped, notSent: 0, samples };
+}

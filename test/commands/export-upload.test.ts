@@ -1,0 +1,57 @@
+// The air-gap path end to end with the real CLI: a daemon buffers while its
+// endpoint is unreachable; export (daemon stopped) writes the backlog and a
+// snapshot; show --file prints it; upload from another config sends it to a
+// receiver, every sample once with the exporting cluster's _id.
+import t from 'tap';
+import path from 'node:path';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { tempDir, writeConfig, TOKEN } from '../helpers/files.js';
+import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
+import { CLUSTER_ID_LABEL } from '../../src/model.js';
+
+t.test('export on a disconnected node, upload elsewhere', async (t) => {
+  const node = await tempDir();
+  const offline = await writeConfig(node, { endpoint: 'http://127.0.0.1:9/metrics/v1/receive', samplingInterval: '1s', sendingInterval: '1h', diskPaths: ['/'], requestTimeout: '1s', retry: { maxAttempts: 1 } });
+  const daemon = spawnCli(['--log-level', 'debug', 'run', '--config', offline]);
+  await daemon.waitFor(/(debug: sampled [^\n]*\n[\s\S]*){3}/);
+  const busy = await runCli(['export', '--output', path.join(node, 'x.jsonl'), '--config', offline]);
+  t.equal(busy.code, 1);
+  t.match(busy.stderr, /the daemon \(pid \d+\) holds .*; stop it first/);
+  t.equal(await daemon.stop('SIGTERM'), 0);
+  const ticks = daemon.output().stderr.match(/debug: sampled /g)?.length ?? 0;
+
+  const file = path.join(node, 'telemetry-export.jsonl');
+  const exported = await runCli(['export', '--output', file, '--config', offline]);
+  t.equal(exported.code, 0, exported.stderr);
+  t.match(exported.stdout, /requests, \d+ samples; the samples stay buffered/);
+  const shown = await runCli(['show', '--file', file]);
+  t.equal(shown.code, 0, shown.stderr);
+  t.equal(shown.stdout.match(/^cluster:cpu_usage_cores:sum\{/gm)?.length, ticks, 'show --file: every buffered tick');
+  t.notMatch(shown.stdout, TOKEN);
+
+  const receiver = await startScriptedReceiver([]);
+  t.teardown(receiver.close);
+  const elsewhere = await writeConfig(await tempDir(), { endpoint: receiver.url });
+  const uploaded = await runCli(['upload', file, '--config', elsewhere]);
+  t.equal(uploaded.code, 0, uploaded.stderr);
+  t.match(uploaded.stdout, /requests delivered \(\d+ samples\), 0 refused, 0 not sent/);
+  const series = receiver.requests.flatMap((request) => request.series);
+  const cpu = series.filter((item) => item.labels.some((label) => label.value === 'cluster:cpu_usage_cores:sum'));
+  t.equal(cpu.reduce((sum, item) => sum + item.samples.length, 0), ticks, 'every tick uploaded once');
+  t.ok(series.every((item) => item.labels.find((label) => label.name === CLUSTER_ID_LABEL)?.value === 'cluster-0123'), 'each series keeps its _id');
+
+  // --remove takes them out of the buffer: a second export holds only the fresh snapshot.
+  const removing = await runCli(['export', '--output', file, '--remove', '--config', offline]);
+  t.match(removing.stdout, new RegExp(`; ${ticks * 3} samples removed from the buffer`), 'the three usage series of every tick');
+  const after = path.join(node, 'after.jsonl');
+  t.equal((await runCli(['export', '--output', after, '--config', offline])).code, 0);
+  const again = await runCli(['show', '--file', after]);
+  t.equal(again.stdout.match(/^cluster:cpu_usage_cores:sum\{/gm)?.length ?? 0, 0, 'nothing buffered after --remove');
+
+  const damaged = path.join(node, 'damaged.jsonl');
+  const { readFile, writeFile } = await import('node:fs/promises');
+  await writeFile(damaged, (await readFile(file, 'utf8')).replace('"requests":', '"requests": '));
+  const refused = await runCli(['upload', damaged, '--config', elsewhere]);
+  t.equal(refused.code, 1);
+  t.match(refused.stderr, /changed or damaged \(checksum mismatch\)|not an edge-telemetry export file/);
+});
