@@ -1,7 +1,6 @@
 // A large backlog through the real send path to a real HTTP receiver: streamed
 // in bounded batches, oldest first, each series in timestamp order, nothing
 // sent twice when a send fails half way.
-import { rm } from 'node:fs/promises';
 import t, { type Test } from 'tap';
 import path from 'node:path';
 import { DiskSampleBuffer } from '../../src/buffer/disk-buffer.js';
@@ -11,16 +10,10 @@ import type { MetricPoint } from '../../src/model.js';
 import { silentLogger } from '../../src/log.js';
 import { fixedCollector, sendDeps } from '../helpers/send-deps.js';
 import { startScriptedReceiver, type ScriptedReceiver } from '../helpers/scripted-receiver.js';
-import { tempDir } from '../helpers/files.js';
+import { ownTempDir } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */
-const made: string[] = [];
-async function scratch(): Promise<string> {
-  const dir = await tempDir();
-  made.push(dir);
-  return dir;
-}
-t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+const scratch = () => ownTempDir(t);
 
 const SERIES = 10;
 const T0 = 1_700_000_000_000;

@@ -1,5 +1,4 @@
 // What the agent relies on, checked on both implementations of SampleBuffer.
-import { rm } from 'node:fs/promises';
 import t from 'tap';
 import path from 'node:path';
 import { DiskSampleBuffer } from '../../src/buffer/disk-buffer.js';
@@ -7,16 +6,10 @@ import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import type { BufferBounds, SampleBuffer } from '../../src/buffer/sample-buffer.js';
 import type { MetricPoint } from '../../src/model.js';
 import { silentLogger } from '../../src/log.js';
-import { tempDir } from '../helpers/files.js';
+import { ownTempDir } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */
-const made: string[] = [];
-async function scratch(): Promise<string> {
-  const dir = await tempDir();
-  made.push(dir);
-  return dir;
-}
-t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+const scratch = () => ownTempDir(t);
 
 const makers: Record<string, (bounds: BufferBounds, now: () => number) => Promise<SampleBuffer>> = {
   memory: async (bounds, now) => new MemorySampleBuffer(bounds, now),

@@ -1,19 +1,13 @@
 import t from 'tap';
-import { readFile, writeFile, rm } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LOCK_FILE, lockDataDir, realProcesses, type ProcessTable } from '../../src/buffer/data-dir-lock.js';
 import { openBuffer } from '../../src/buffer/open-buffer.js';
 import { silentLogger } from '../../src/log.js';
-import { tempDir } from '../helpers/files.js';
+import { ownTempDir } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */
-const made: string[] = [];
-async function scratch(): Promise<string> {
-  const dir = await tempDir();
-  made.push(dir);
-  return dir;
-}
-t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+const scratch = () => ownTempDir(t);
 
 const table = (alive: Record<number, string | undefined>): ProcessTable => ({
   alive: (pid) => pid in alive,

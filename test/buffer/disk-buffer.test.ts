@@ -8,16 +8,10 @@ import { HEADER_BYTES, frameAt } from '../../src/buffer/segment-format.js';
 import type { BufferedPoint, SampleBuffer } from '../../src/buffer/sample-buffer.js';
 import type { MetricPoint } from '../../src/model.js';
 import { formatLine, type Logger } from '../../src/log.js';
-import { tempDir } from '../helpers/files.js';
+import { ownTempDir } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */
-const made: string[] = [];
-async function scratch(): Promise<string> {
-  const dir = await tempDir();
-  made.push(dir);
-  return dir;
-}
-t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+const scratch = () => ownTempDir(t);
 
 const HOUR = 3_600_000;
 const T0 = 1_700_000_000_000;

@@ -1,16 +1,10 @@
 import t from 'tap';
-import { compress } from 'snappyjs';
-import { exportLines, parseExport } from '../../src/remote-write/export-file.js';
-import { encodeWriteRequest } from '../../src/remote-write/encode.js';
+import { fixtureExport, fixtureRequests } from '../helpers/export-fixture.js';
+import { parseExport } from '../../src/remote-write/export-file.js';
 import { decodeWriteRequest } from '../../src/receiver/decode.js';
 
-const body = (value: number) =>
-  compress(encodeWriteRequest([{ labels: [{ name: '__name__', value: 'm' }, { name: '_id', value: 'c1' }, { name: 'type', value: 't' }], samples: [{ value, timestampMs: 1000 + value }] }]));
-const requests = [
-  { body: body(1), seriesCount: 1, sampleCount: 1 },
-  { body: body(2), seriesCount: 1, sampleCount: 1 },
-];
-const file = () => [...exportLines({ createdAtMs: 5, agent: 'edge-telemetry/0.1.0', clusterId: 'c1' }, requests)].join('\n') + '\n';
+const requests = fixtureRequests;
+const file = fixtureExport;
 
 t.test('an export round-trips to the exact request bodies', async (t) => {
   const text = file();
