@@ -19,6 +19,8 @@ export interface AgentSchedule {
   readonly identityPollMs?: number;
   /** Tests pass a fake clock; every timer of the agent runs on it. */
   readonly clock?: Clock;
+  /** At start (not after a reload), how long the first send waits: the splay drawn for this start. Sampling starts at once. */
+  readonly firstSendDelayMs?: number;
   /** Keeps dataDir/status.json current for `edge-telemetry status` (none with buffer: memory). */
   readonly status?: StatusRecorder;
 }
@@ -86,7 +88,7 @@ export class Agent {
       }
     }, {
       name: 'sending', log: this.log, clock: this.clock,
-      firstRunInMs: anchor === undefined ? 0 : resumeIn(anchor.nextSendAt, sendingIntervalMs),
+      firstRunInMs: anchor === undefined ? (this.schedule.firstSendDelayMs ?? 0) : resumeIn(anchor.nextSendAt, sendingIntervalMs),
     });
     // While the cluster id file does not exist yet, look for it on its own grid.
     void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))

@@ -93,6 +93,8 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
           // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
           identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
+          // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
+          firstSendDelayMs: Math.floor(Math.random() * current.splayMs),
           ...(status === undefined ? {} : { status }),
         });
         agent.start(anchor);

@@ -55,6 +55,7 @@ export function effectiveConfigYaml(config: Config): string {
       proxy: redactUrl(config.proxy),
       sendingInterval: formatDurationMs(config.sendingIntervalMs),
       samplingInterval: formatDurationMs(config.samplingIntervalMs),
+      splay: formatDurationMs(config.splayMs),
       clusterIdFile: config.clusterIdFile,
       pullSecretFile: config.pullSecretFile,
       kubeconfig: config.kubeconfig,

@@ -33,6 +33,8 @@ export interface Config {
   readonly proxy: string;
   readonly sendingIntervalMs: number;
   readonly samplingIntervalMs: number;
+  /** The first send waits a random part of this after start (0: at once), so a fleet booted together does not send together. */
+  readonly splayMs: number;
   /** '' means: generate an anonymous id once and keep it in dataDir. */
   readonly clusterIdFile: string;
   readonly pullSecretFile: string;
@@ -152,7 +154,7 @@ function resolveFrom(file: string, value: string): string {
 
 const RETRY_KEYS = ['maxAttempts', 'minDelay', 'maxDelay', 'maxElapsed'] as const;
 export const TELEMETRY_KEYS = [
-  'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'clusterIdFile', 'pullSecretFile',
+  'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'splay', 'clusterIdFile', 'pullSecretFile',
   'kubeconfig', 'dataDir', 'buffer', 'maxBufferedSamples', 'maxBufferedAge', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
   'retry', 'diskPaths', 'extraResources',
 ] as const;
@@ -194,6 +196,11 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
       `${formatDurationMs(samplingIntervalMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`,
     );
   }
+  // "0s" is allowed: the default, sending at start as MicroShift does.
+  const splayMs = at(t('splay'), durationReader(0), 0);
+  if (splayMs > sendingIntervalMs) {
+    failAt('telemetry.splay')(`${formatDurationMs(splayMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`);
+  }
   const retry = retryRaw as JsonObject;
   const r = (key: string) => ({ object: retry, prefix: 'telemetry.retry', key });
   const minDelayMs = at(r('minDelay'), durationReader(1), 1000);
@@ -208,6 +215,7 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
     endpoint: receiveUrl(at(t('endpoint'), httpUrlReader(false, false), DEFAULT_ENDPOINT)),
     proxy: at(t('proxy'), httpUrlReader(true, true), ''),
     sendingIntervalMs,
+    splayMs,
     samplingIntervalMs,
     // With a MicroShift config, _id is MicroShift's own cluster id unless the admin says otherwise.
     clusterIdFile: fileFor('clusterIdFile', kind === 'microshift' ? MICROSHIFT_CLUSTER_ID_FILE : ''),

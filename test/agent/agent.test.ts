@@ -147,3 +147,17 @@ t.test('a reload while the first send is still running: the send is owed, and th
   t.same(working.posts, [5000, 5000 + HOUR, 5000 + HOUR + 10], 'then on the new grid (backlog, then the newest tick)');
   await clock.runUntil(second.stop());
 });
+
+t.test('splay: the first send waits the delay drawn for this start, sampling does not; later sends keep that offset', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 1);
+  const { collectors, samples } = countingCollectors(clock);
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+  const agent = new Agent(deps, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock, firstSendDelayMs: 150_000 });
+  agent.start();
+  await clock.advance(2 * HOUR + 200_000);
+  t.same(samples.slice(0, 3), [0, 60_000, 120_000], 'sampling starts at once');
+  // The first send at 150 s holds the three samples taken by then (backlog, then the newest tick); then every hour from there.
+  t.same(transport.posts, [150_000, 150_001, HOUR + 150_000, HOUR + 150_001, 2 * HOUR + 150_000, 2 * HOUR + 150_001]);
+  await clock.runUntil(agent.stop());
+});
