@@ -1,7 +1,7 @@
 // The one place that owns timers, the AbortController and shutdown order.
 import type { Logger } from '../log.js';
 import { every, type Periodic } from './periodic.js';
-import { deadlineSignal, systemClock, type Clock } from '../timers.js';
+import { deadlineSignal, sleep, systemClock, type Clock } from '../timers.js';
 import { logIdentityNotice, sampleOnce, sendReport, type SendDeps, type SendSummary } from './send-report.js';
 import type { StatusRecorder } from './status-file.js';
 
@@ -21,6 +21,14 @@ export interface AgentSchedule {
   readonly clock?: Clock;
   /** At start (not after a reload), how long the first send waits: the splay drawn for this start. Sampling starts at once. */
   readonly firstSendDelayMs?: number;
+  /**
+   * Each send after the first waits a random part of this fraction of
+   * sendingInterval past its slot (0.1: up to 10 %), so a fleet started
+   * together drifts apart instead of sending in step for ever. 0 in tests.
+   */
+  readonly sendJitter?: number;
+  /** The random source of the jitter (tests fix it). */
+  readonly random?: () => number;
   /** Keeps dataDir/status.json current for `edge-telemetry status` (none with buffer: memory). */
   readonly status?: StatusRecorder;
 }
@@ -78,9 +86,12 @@ export class Agent {
       firstRunInMs: anchor === undefined ? 0 : resumeIn(anchor.nextSampleAt, samplingIntervalMs),
     });
     // The first report carries the first sample: slot 0 of the sending grid waits for it (bounded by collectTimeout).
+    let sendSlots = 0;
     this.sending = every(sendingIntervalMs, async () => {
       this.sendingNow++;
       try {
+        const jitterMs = sendSlots++ === 0 ? 0 : Math.floor((this.schedule.random ?? Math.random)() * (this.schedule.sendJitter ?? 0) * sendingIntervalMs);
+        if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
         await this.track(firstSample.then(() => this.send()));
       } finally {
         this.sendingNow--;

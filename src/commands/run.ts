@@ -18,6 +18,8 @@ export interface Notices {
 }
 
 const SHUTDOWN_SEND_TIMEOUT_MS = 10_000;
+/** Each later send up to 10 % of sendingInterval past its slot: a fleet booted together drifts apart. */
+const SEND_JITTER = 0.1;
 
 function boundsOf(config: Config): BufferBounds {
   return { maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs };
@@ -95,6 +97,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
           // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
           firstSendDelayMs: Math.floor(Math.random() * current.splayMs),
+          sendJitter: SEND_JITTER,
           ...(status === undefined ? {} : { status }),
         });
         agent.start(anchor);

@@ -153,11 +153,27 @@ t.test('splay: the first send waits the delay drawn for this start, sampling doe
   const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 1);
   const { collectors, samples } = countingCollectors(clock);
   const deps = sendDeps('http://unused.invalid/', { transport, collectors });
-  const agent = new Agent(deps, { samplingIntervalMs: 60_000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock, firstSendDelayMs: 150_000 });
+  const agent = new Agent(deps, { samplingIntervalMs: HOUR, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock, firstSendDelayMs: 150_000 });
   agent.start();
   await clock.advance(2 * HOUR + 200_000);
-  t.same(samples.slice(0, 3), [0, 60_000, 120_000], 'sampling starts at once');
-  // The first send at 150 s holds the three samples taken by then (backlog, then the newest tick); then every hour from there.
-  t.same(transport.posts, [150_000, 150_001, HOUR + 150_000, HOUR + 150_001, 2 * HOUR + 150_000, 2 * HOUR + 150_001]);
+  t.same(samples, [0, HOUR, 2 * HOUR], 'sampling starts at once');
+  // One request a send (one tick held each time), 150 s after each slot of the sampling grid.
+  t.same(transport.posts, [150_000, HOUR + 150_000, 2 * HOUR + 150_000]);
+  await clock.runUntil(agent.stop());
+});
+
+t.test('send jitter: each send after the first waits its drawn part of 10 % of sendingInterval past its slot', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 1);
+  const { collectors } = countingCollectors(clock);
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+  const draws = [0.5, 0.25];
+  const agent = new Agent(deps, {
+    samplingIntervalMs: HOUR, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock, sendJitter: 0.1, random: () => draws.shift() ?? 0,
+  });
+  agent.start();
+  await clock.advance(2 * HOUR + HOUR / 2);
+  // At start at once; then slot 1 + 5 % and slot 2 + 2.5 % of an hour (one request each: only the newest tick is held).
+  t.same(transport.posts, [0, HOUR + 180_000, 2 * HOUR + 90_000]);
   await clock.runUntil(agent.stop());
 });
