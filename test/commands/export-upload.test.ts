@@ -48,6 +48,12 @@ t.test('export on a disconnected node, upload elsewhere', async (t) => {
   const again = await runCli(['show', '--file', after]);
   t.equal(again.stdout.match(/^cluster:cpu_usage_cores:sum\{/gm)?.length ?? 0, 0, 'nothing buffered after --remove');
 
+  const down = await writeConfig(await tempDir(), { endpoint: 'http://127.0.0.1:9/metrics/v1/receive', retry: { maxAttempts: 1 } });
+  const unreachable = await runCli(['upload', file, '--config', down]);
+  t.equal(unreachable.code, 1);
+  t.match(unreachable.stderr, /upload stopped; run it again to send the rest request=0 attempts=1 reason="network error: ECONNREFUSED"/);
+  t.notMatch(unreachable.stderr, /kept for the next send/);
+
   const damaged = path.join(node, 'damaged.jsonl');
   const { readFile, writeFile } = await import('node:fs/promises');
   await writeFile(damaged, (await readFile(file, 'utf8')).replace('"requests":', '"requests": '));

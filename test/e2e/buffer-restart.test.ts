@@ -2,19 +2,13 @@
 // and started again loses no completed tick and sends none twice; one daemon
 // per dataDir; a dataDir it cannot write is a one-line config error.
 import t from 'tap';
-import { writeFile, rm } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli, spawnCli, type Spawned } from '../helpers/cli.js';
-import { tempDir, writeConfig } from '../helpers/files.js';
+import { ownTempDir, writeConfig } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */
-const made: string[] = [];
-async function scratch(): Promise<string> {
-  const dir = await tempDir();
-  made.push(dir);
-  return dir;
-}
-t.teardown(() => Promise.all(made.map((dir) => rm(dir, { recursive: true, force: true }))));
+const scratch = () => ownTempDir(t);
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 
 const DYNAMIC = new Set(['cluster:cpu_usage_cores:sum', 'cluster:memory_usage_bytes:sum', 'cluster:disk_usage_bytes:sum']);

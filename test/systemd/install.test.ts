@@ -7,8 +7,6 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/free-port.mjs';
@@ -16,6 +14,7 @@ import { spawnCli, type Spawned } from '../helpers/cli.js';
 import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
 import { pullSecretJson, TOKEN } from '../helpers/files.js';
 import { SystemdSandbox, sandboxUnavailable } from '../helpers/systemd-sandbox.js';
+import { startForwardProxy } from '../helpers/forward-proxy.js';
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const UNIT = 'edge-telemetry.service';
@@ -69,39 +68,6 @@ function reports(receiver: Spawned): Report[] {
     else if (line !== '') out.at(-1)?.series.push(line);
   }
   return out;
-}
-
-/**
- * A forward proxy on 127.0.0.1: CONNECT tunnels (how the daemon reaches an https
- * endpoint) and absolute-form requests (how it reaches an http one, RFC 9112
- * §3.2.2); it records what it carried.
- */
-async function startForwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
-  const seen: string[] = [];
-  const server = http.createServer((request, response) => {
-    seen.push(`${request.method} ${request.url}`);
-    const upstream = http.request(new URL(request.url ?? ''), { method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    upstream.on('error', () => response.writeHead(502).end());
-    request.pipe(upstream);
-  });
-  server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    seen.push(`CONNECT ${request.url ?? ''}`);
-    const [host, port] = (request.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
-    client.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
 }
 
 /** The value of the one series named `name` (with `labels` among its labels) in a report, or undefined. */

@@ -9,35 +9,7 @@ import net from 'node:net';
 import { runCli } from '../helpers/cli.js';
 import { ownTempDir, tempDir, writeConfig } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
-
-async function startForwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
-  const seen: string[] = [];
-  const server = http.createServer((request, response) => {
-    seen.push(`${request.method} ${request.url}`);
-    const target = new URL(request.url ?? '');
-    const upstream = http.request(target, { method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
-    upstream.on('error', () => response.writeHead(502).end());
-    request.pipe(upstream);
-  });
-  server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
-    seen.push(`CONNECT ${request.url}`);
-    const [host, port] = (request.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.write(head);
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    upstream.on('error', () => client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n'));
-    client.on('error', () => upstream.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, seen, close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }) };
-}
+import { startForwardProxy } from '../helpers/forward-proxy.js';
 
 t.test('proxy key: requests go through the proxy', async (t) => {
   const receiver = await startScriptedReceiver([]);
