@@ -71,10 +71,15 @@ t.test('once and show with a cluster id file that does not exist yet', async (t)
 });
 
 /** As an unprivileged user when root (root reads a 0600 file anyway). */
-function runAsNobody(args: readonly string[]): Promise<CliResult> {
+/**
+ * Root without the capabilities that bypass file permissions, as the hardened
+ * unit runs it (CapabilityBoundingSet=): a 0000 file is unreadable even to its
+ * owner, while the checkout (wherever a clone sits) stays readable.
+ */
+function runWithoutDacOverride(args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    // Without the NODE_OPTIONS tap adds to every child: its hooks write where nobody may not.
-    const child = spawn('/usr/bin/env', ['-u', 'NODE_OPTIONS', process.execPath, CLI, ...args], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Without the NODE_OPTIONS tap adds to every child: its hooks are not needed here.
+    const child = spawn('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', '/usr/bin/env', '-u', 'NODE_OPTIONS', process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -92,14 +97,10 @@ t.test('an unreadable cluster id file is exit 2 with one line, in run and check-
   const dir = await ownTempDir(t);
   const config = await writeConfig(dir, { endpoint: 'http://127.0.0.1:9/metrics/v1/receive' });
   const idFile = path.join(dir, 'cluster-id');
-  await chmod(dir, 0o755);
-  await chmod(idFile, 0o600);
-  await chmod(path.join(dir, 'pull-secret.json'), 0o644);
-  await chmod(config, 0o644);
+  await chmod(idFile, 0o000);
   const asRoot = process.getuid?.() === 0;
-  if (!asRoot) await chmod(idFile, 0o000);
   for (const command of ['run', 'check-config']) {
-    const result = asRoot ? await runAsNobody([command, '--config', config]) : await runCli([command, '--config', config]);
+    const result = asRoot ? await runWithoutDacOverride([command, '--config', config]) : await runCli([command, '--config', config]);
     t.equal(result.code, 2, command);
     t.equal(result.stderr, `edge-telemetry: cluster id file ${idFile}: permission denied\n`, command);
   }
