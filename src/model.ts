@@ -10,6 +10,12 @@ export interface MetricPoint {
   readonly timestampMs: number;
 }
 
+/** A point as the buffer keeps it: `seq` increases with every append, and a send acknowledges points by ranges of seqs. */
+export interface BufferedPoint {
+  readonly seq: number;
+  readonly point: MetricPoint;
+}
+
 export interface Label {
   readonly name: string;
   readonly value: string;

@@ -1,13 +1,9 @@
 // The one interface the agent sees for where dynamic samples wait until a
 // receiver has taken them. Two implementations: on disk (durable, the default)
 // and in memory (nothing written; a restart loses what was not sent).
-import type { MetricPoint } from '../model.js';
+import type { BufferedPoint, MetricPoint } from '../model.js';
 
-export interface BufferedPoint {
-  /** Increasing with every append; a send acknowledges points by ranges of these numbers. */
-  readonly seq: number;
-  readonly point: MetricPoint;
-}
+export type { BufferedPoint } from '../model.js';
 
 /** Inclusive range of seqs. Acknowledging a seq no longer held is a no-op. */
 export interface SeqRange {

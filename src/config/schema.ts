@@ -5,12 +5,8 @@ import { ConfigError } from './errors.js';
 import { MAX_DURATION_MS, parseDurationMs, formatDurationMs } from './duration.js';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
-import type { RetryPolicy } from '../transport/retry.js';
+import { DEFAULT_ENDPOINT, TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../telemeter-api.js';
 
-export const TELEMETRY_RECEIVE_PATH = '/metrics/v1/receive';
-export const DEFAULT_ENDPOINT = `https://infogw.api.openshift.com${TELEMETRY_RECEIVE_PATH}`;
-/** Red Hat's telemeter server answers 413 at 128 KiB of compressed body. */
-export const TELEMETER_BODY_LIMIT_BYTES = 128 * 1024;
 /** MicroShift's own cluster id (the kube-system namespace's UID), written on its first start. */
 export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
 /** MicroShift's keys, where (as in MicroShift) "" means the default. */
@@ -20,6 +16,15 @@ export interface ExtraResource {
   readonly group: string;
   readonly version: string;
   readonly resource: string;
+}
+
+/** `telemetry.retry`, as the transport's retry loop takes it. */
+export interface RetrySettings {
+  readonly maxAttempts: number;
+  readonly minDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Time budget of one send's retries of a request, from its first attempt. */
+  readonly maxElapsedMs: number;
 }
 
 export interface Config {
@@ -49,7 +54,7 @@ export interface Config {
   readonly maxRequestBytes: number;
   readonly requestTimeoutMs: number;
   readonly collectTimeoutMs: number;
-  readonly retry: RetryPolicy;
+  readonly retry: RetrySettings;
   readonly diskPaths: readonly string[];
   readonly extraResources: readonly ExtraResource[];
 }

@@ -2,7 +2,7 @@
 // machine, so an admin can see exactly what leaves the node.
 import http from 'node:http';
 import type { Logger } from '../log.js';
-import { TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../config/schema.js';
+import { TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../telemeter-api.js';
 import { REMOTE_WRITE_VERSION } from '../remote-write/headers.js';
 import { decodeWriteRequest, parseTelemeterAuth } from './decode.js';
 import type { Series } from '../model.js';

@@ -1,6 +1,5 @@
 // Pure: turns collected points into remote-write series the receivers accept.
-import { CLUSTER_ID_LABEL, DEPLOYMENT_TYPE_LABEL, METRIC_NAME_LABEL, type Label, type MetricPoint, type Sample, type Series } from '../model.js';
-import type { BufferedPoint } from '../buffer/sample-buffer.js';
+import { CLUSTER_ID_LABEL, DEPLOYMENT_TYPE_LABEL, METRIC_NAME_LABEL, type BufferedPoint, type Label, type MetricPoint, type Sample, type Series } from '../model.js';
 import { validateSeriesLabels } from './validate-series.js';
 
 /** A series and the buffer entries it carries, so a 2xx can acknowledge exactly those. */

@@ -1,0 +1,70 @@
+// The import direction of src/, checked on the source: cli → commands → agent →
+// {collect, buffer, report, remote-write, transport, identity, config} → the
+// shared base (model, timers, log, …). Siblings of the middle layer never import
+// each other, and nothing imports upwards. A new file outside these folders
+// must be placed in LAYERS on purpose.
+import t from 'tap';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
+
+/** Each top-level module of src/ (folder, or file without .ts) and what it may import besides itself. */
+const BASE = ['model', 'telemeter-api', 'timers', 'abort', 'bounded-file', 'log', 'version', 'types'];
+const PARTS = ['collect', 'buffer', 'report', 'remote-write', 'transport', 'identity', 'config'];
+const LAYERS: Readonly<Record<string, readonly string[]>> = {
+  ...Object.fromEntries(BASE.map((name) => [name, BASE])),
+  // Each part sees only the base: what two parts share lives in the base.
+  ...Object.fromEntries(PARTS.map((name) => [name, BASE])),
+  // The embedded receiver decodes what remote-write encodes and forwards with the transport.
+  receiver: [...BASE, 'remote-write', 'transport'],
+  agent: [...BASE, ...PARTS],
+  'early-hangup': BASE,
+  commands: [...BASE, ...PARTS, 'agent', 'receiver', 'early-hangup'],
+  cli: [...BASE, 'commands', 'config', 'identity', 'early-hangup'],
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return entry.name.endsWith('.ts') ? [full] : [];
+  });
+}
+
+function moduleOf(file: string): string {
+  const top = path.relative(SRC, file).split(path.sep)[0] as string;
+  return top.replace(/\.d\.ts$|\.ts$|\.js$/, '');
+}
+
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/g;
+
+t.test('every file of src/ belongs to a known layer', async (t) => {
+  const unknown = [...new Set(sourceFiles(SRC).map(moduleOf))].filter((name) => LAYERS[name] === undefined);
+  t.same(unknown, []);
+});
+
+t.test('imports point one way: no module imports a sibling or a layer above it', async (t) => {
+  const violations: string[] = [];
+  let imports = 0;
+  for (const file of sourceFiles(SRC)) {
+    const from = moduleOf(file);
+    for (const match of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      imports++;
+      const target = moduleOf(path.resolve(path.dirname(file), match[1] as string));
+      if (target === from) continue;
+      if (!(LAYERS[from] ?? []).includes(target)) violations.push(`${path.relative(SRC, file)} imports ${match[1]} (${from} → ${target})`);
+    }
+  }
+  // The pattern must see the tree's imports, or the test proves nothing.
+  t.ok(imports > 200, `${imports} relative imports read`);
+  t.same(violations, []);
+});
+
+t.test('the rule catches what it should: an upward import is a violation', async (t) => {
+  const line = "import { Agent } from '../agent/agent.js';";
+  const found = [...line.matchAll(IMPORT)].map((match) => moduleOf(path.resolve(SRC, 'config', match[1] as string)));
+  t.same(found, ['agent']);
+  t.notOk((LAYERS.config ?? []).includes('agent'));
+});
