@@ -35,10 +35,13 @@ t.test('once: exit 0 only when every request got a 2xx', async (t) => {
 });
 
 t.test('show prints valid exposition and redacted headers, no network', async (t) => {
+  const receiver = await startScriptedReceiver([]);
+  t.teardown(receiver.close);
   const dir = await tempDir();
-  const config = await writeConfig(dir, { endpoint: 'http://127.0.0.1:9/metrics/v1/receive' });
+  const config = await writeConfig(dir, { endpoint: receiver.url });
   const result = await runCli(['show', '--config', config]);
   t.equal(result.code, 0, result.stderr);
+  t.equal(receiver.connections, 0, 'show never connects to the endpoint');
   t.notMatch(result.stdout + result.stderr, TOKEN, 'token never shown');
   t.match(result.stdout, '# Authorization: Bearer <redacted>');
   t.match(result.stdout, '# pull secret: ok');

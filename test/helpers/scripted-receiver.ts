@@ -23,6 +23,8 @@ export interface ReceivedRequest {
 export interface ScriptedReceiver {
   readonly url: string;
   readonly requests: ReceivedRequest[];
+  /** TCP connections accepted so far, requests or not (proves that something never connected). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -53,11 +55,16 @@ export async function startScriptedReceiver(
       response.writeHead(status, headers).end(valid ? text : verdict.ok ? 'bad auth' : verdict.message);
     });
   });
+  let connections = 0;
+  server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${address.port}/metrics/v1/receive`,
     requests,
+    get connections() {
+      return connections;
+    },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }

@@ -16,6 +16,18 @@ const series = (labels: [string, string][], samples = 1): Series => ({
 });
 const good = series([['__name__', 'cluster:cpu_usage_cores:sum'], ['_id', 'cluster-1'], ['type', 'microshift-rpm']]);
 
+/** A valid snappy WriteRequest whose compressed size is exactly `bytes`: an incompressible label value, lengthened until it fits. */
+function bodyOfExactly(bytes: number): Uint8Array {
+  const noise = randomBytes(bytes).toString('base64');
+  let length = bytes - 200;
+  for (let tries = 0; tries < 1000; tries++) {
+    const body = compress(encodeWriteRequest([series([['__name__', 'm'], ['_id', 'cluster-1'], ['noise', noise.slice(0, length)]])]));
+    if (body.length === bytes) return body;
+    length += body.length < bytes ? 1 : -1;
+  }
+  throw new Error(`no body of exactly ${bytes} bytes`);
+}
+
 t.test('telemeter checks, one by one', async (t) => {
   const port = await freePort();
   const receiver = spawnCli(['receive', '--listen', `127.0.0.1:${port}`]);
@@ -46,7 +58,8 @@ t.test('telemeter checks, one by one', async (t) => {
     t.equal(answer.status, status, name);
     t.match(await answer.text(), message, name);
   }
-  const justUnder = compress(encodeWriteRequest([series([['__name__', 'm'], ['_id', 'cluster-1']], 1)]));
-  t.ok(justUnder.length < 128 * 1024);
-  t.equal((await post(justUnder)).status, 200, 'small bodies still accepted after refusals');
+  // The boundary itself: a valid request one byte under the limit is taken, one at the limit is refused.
+  t.equal((await post(bodyOfExactly(128 * 1024 - 1))).status, 200, '131071 bytes: accepted');
+  t.equal((await post(bodyOfExactly(128 * 1024))).status, 413, '131072 bytes: refused');
+  t.equal((await post(compress(encodeWriteRequest([good])))).status, 200, 'small bodies still accepted after refusals');
 });
