@@ -7,6 +7,7 @@ import { constants } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { syncDirectory } from '../durable-file.js';
 import type { MetricPoint } from '../model.js';
 import {
   RecordSink, SAMPLES_PER_RECORD, encodeSamplesRecord, encodeSeriesRecord, segmentHeader, seriesKey, toPoint,
@@ -108,15 +109,6 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number)
   while (written < bytes.length) {
     const result = await handle.write(bytes, written, bytes.length - written, position + written);
     written += result.bytesWritten;
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

@@ -2,7 +2,7 @@
 // snapshot of the static metrics, as ready-to-send requests an admin carries
 // off a disconnected node (src/remote-write/export-file.ts). The samples stay
 // buffered unless --remove. The daemon must be stopped: it owns the buffer.
-import { open, rename, unlink } from 'node:fs/promises';
+import { writeFileDurably } from '../durable-file.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
@@ -69,17 +69,8 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
 }
 
 /** Written beside, synced, then renamed: a cut-off export never looks whole. */
-async function writeAtomically(file: string, lines: Iterable<string>): Promise<void> {
-  const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w', 0o644);
-  try {
-    for (const line of lines) await handle.write(line + '\n');
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await unlink(temporary).catch(() => undefined);
-    throw error;
-  }
-  await handle.close();
-  await rename(temporary, file);
+function writeAtomically(file: string, lines: Iterable<string>): Promise<void> {
+  return writeFileDurably(file, (function* () {
+    for (const line of lines) yield line + '\n';
+  })(), 0o644);
 }

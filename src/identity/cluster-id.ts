@@ -1,4 +1,5 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { writeFileDurably } from '../durable-file.js';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../bounded-file.js';
 import { IdentityError } from './errors.js';
@@ -49,10 +50,8 @@ export async function resolveClusterId(clusterIdFile: string, dataDir: string): 
   const id = randomUUID();
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
-    // Write-then-rename: a crash never leaves an empty id that would be an error on the next start.
-    const temporary = `${kept}.${process.pid}.tmp`;
-    await writeFile(temporary, id + '\n', { mode: 0o644 });
-    await rename(temporary, kept);
+    // Durably (fsync, rename, fsync of dataDir): a power cut never leaves an empty id, an error at the next start.
+    await writeFileDurably(kept, [id + '\n'], 0o644);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
     return { kind: 'error', error: new IdentityError('ECLUSTERID_KEEP', `cannot keep the generated cluster id in ${kept}: ${code}`) };

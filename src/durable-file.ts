@@ -1,0 +1,39 @@
+// A whole file replaced so that a crash or a power cut leaves either the old
+// content or the new, never an empty or half-written file: write a temporary
+// file beside it, fsync it, rename it over, fsync the directory (the rename is
+// only durable once the directory entry is on disk).
+import { constants } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+export async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Chunks are written in order (an export streams its lines); the temporary file is removed if anything fails. */
+export async function writeFileDurably(file: string, chunks: Iterable<string | Uint8Array>, mode: number): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  const handle = await open(temporary, 'w', mode);
+  try {
+    // writeFile on a handle writes the whole chunk at the current position (write() may write part of it).
+    for (const chunk of chunks) await handle.writeFile(chunk);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await handle.close();
+  try {
+    await rename(temporary, file);
+  } catch (error) {
+    await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+  await syncDirectory(path.dirname(file));
+}
