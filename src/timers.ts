@@ -8,7 +8,7 @@
 /** The longest delay Node's setTimeout honours. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export type TimerHandle = unknown;
+export type TimerHandle = object | number;
 
 /** The clock and timers a module uses; tests pass a fake one to assert exact behaviour. */
 export interface Clock {
@@ -40,7 +40,10 @@ export function longTimeout(callback: () => void, ms: number, clock: Clock = sys
   };
   const fire = () => {
     if (cancelled) return;
-    if (deadline - clock.now() > 0) return arm();
+    if (deadline - clock.now() > 0) {
+      arm();
+      return;
+    }
     handle = undefined;
     callback();
   };
@@ -58,16 +61,15 @@ export function longTimeout(callback: () => void, ms: number, clock: Clock = sys
 export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    let timer: LongTimer | undefined;
-    const onAbort = () => {
-      timer?.cancel();
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    timer = longTimeout(() => {
+    const timer = longTimeout(() => {
       signal.removeEventListener('abort', onAbort);
       resolve(true);
     }, ms, clock);
+    const onAbort = () => {
+      timer.cancel();
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }
 

@@ -38,7 +38,7 @@ export interface IdentitySource {
 
 export function knownIdentity(identity: ReportIdentity): IdentitySource {
   const state: IdentityState = { kind: 'known', identity };
-  return { resolve: async () => state };
+  return { resolve: () => Promise.resolve(state) };
 }
 
 function waitingNotice(file: string, problem: IdentityError): IdentityNotice {

@@ -14,6 +14,8 @@ export function coalescing(task: () => Promise<void>, onError: (error: unknown) 
     do {
       again = false;
       await task().catch(onError);
+      // `again` is set by request() while the task runs.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     } while (again);
     running = undefined;
   };

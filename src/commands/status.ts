@@ -30,7 +30,7 @@ function formatSeconds(seconds: number): string {
 
 /** Pure: the lines an admin reads. */
 export function formatStatus(status: DaemonStatus, alive: boolean, nowMs: number): string {
-  const dropped = Object.entries(status.buffer.dropped).filter(([, count]) => (count ?? 0) > 0);
+  const dropped = Object.entries(status.buffer.dropped).filter(([, count]) => count > 0);
   const lines = [
     `daemon:        ${alive ? `running (pid ${status.pid}, since ${when(status.startedAtMs, nowMs)})` : `not running (last update ${when(status.updatedAtMs, nowMs)})`}`,
     `endpoint:      ${status.endpoint}`,

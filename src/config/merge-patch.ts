@@ -10,6 +10,8 @@ export function applyMergePatch(target: unknown, patch: unknown): unknown {
   if (!isPlainObject(patch)) return patch;
   const result: JsonObject = isPlainObject(target) ? { ...target } : {};
   for (const [key, value] of Object.entries(patch)) {
+    // RFC 7386: null removes the key.
+    // eslint-disable-next-line @typescript-eslint/no-dynamic-delete
     if (value === null) delete result[key];
     else result[key] = applyMergePatch(result[key], value);
   }

@@ -38,7 +38,8 @@ export function redactCredentials(text: string): string {
 
 /** A value quoted in a config error: JSON-quoted, credentials redacted. */
 export function quoteValue(value: unknown): string {
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON.stringify gives undefined for undefined and functions, whatever its declared type says.
+  const text = (JSON.stringify(value) as string | undefined) ?? String(value);
   return redactCredentials(text);
 }
 

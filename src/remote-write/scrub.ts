@@ -105,7 +105,7 @@ export function scrubSecrets(text: string, secrets: readonly string[], maxChars 
   }
   let out = '';
   for (let index = 0; index < text.length; index++) {
-    if (covered[index] === 0) out += text[index];
+    if (covered[index] === 0) out += text.charAt(index);
     else if (index === 0 || covered[index - 1] === 0) out += REDACTED;
   }
   return out.length > maxChars ? `${out.slice(0, maxChars)}…(truncated)` : out;

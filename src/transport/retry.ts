@@ -61,6 +61,8 @@ export async function sendWithRetry(
     if (signal.aborted) return { kind: 'cancelled', attempts: attempts - 1 };
     const result = await attempt(signal);
     if (result.kind !== 'retryable') return { ...result, attempts };
+    // The attempt may have been cancelled while it ran.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     if (signal.aborted) return { kind: 'cancelled', attempts };
     if (attempts >= policy.maxAttempts) return { ...result, attempts, gaveUp: 'attempts' };
     const waitMs = nextWaitMs(attempts, result, policy, random(), policy.maxElapsedMs - (clock.now() - startedAt));

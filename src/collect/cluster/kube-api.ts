@@ -121,7 +121,7 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
       return request(path, 'text/plain;version=0.0.4, text/plain', signal, (response, done) => {
         const lines = createInterface({ input: response, crlfDelay: Infinity });
         // readline re-emits its input's errors: unhandled, a dropped connection would end the process.
-        lines.on('error', (error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
+        lines.on('error', (error: Error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
         lines.on('line', onLine);
         lines.on('close', () => done(response.complete ? { kind: 'ok', value: null } : { kind: 'bad-response', reason: 'answer truncated' }));
       }) as Promise<ApiResult<null>>;

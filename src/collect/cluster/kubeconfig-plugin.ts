@@ -33,8 +33,8 @@ export async function loadWithClientNode(parsed: ParsedKubeconfig, file: string)
     }
   }
   const pick = (read: Loaded<string | undefined>) => (read.ok ? read.value : undefined);
-  const rawUser: Record<string, unknown> = { ...user.raw };
-  for (const fileKey of ['client-certificate', 'client-key', 'tokenFile', 'token-file']) delete rawUser[fileKey];
+  const fileKeys = ['client-certificate', 'client-key', 'tokenFile', 'token-file'];
+  const rawUser = Object.fromEntries(Object.entries(user.raw).filter(([key]) => !fileKeys.includes(key)));
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -64,7 +64,7 @@ export async function loadWithClientNode(parsed: ParsedKubeconfig, file: string)
     await config.applyToHTTPSOptions(options);
     return { ok: true, value: { server: cluster.server, options, proxied: cluster.proxyUrl !== undefined } };
   } catch (error) {
-    let reason = ((error as Error).message ?? String(error)).split('\n')[0] ?? '';
+    let reason = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
     // A library message may echo what it was given; the token never goes into a log line.
     if (token !== undefined && token !== '') reason = reason.split(token).join('<redacted>');
     reason = reason.slice(0, MAX_REASON_CHARS);

@@ -43,7 +43,7 @@ export function versionCollector(host: HostPaths, sources: VersionSources): Coll
     async collect({ signal, nowMs }) {
       const [version, osRelease, deploymentType] = await Promise.all([
         (sources.version ?? microShiftVersion)(signal),
-        readFile(hostFile(host, '/etc/os-release'), { encoding: 'utf8', signal }).then(parseOsRelease, () => ({}) as Record<string, string>),
+        readFile(hostFile(host, '/etc/os-release'), { encoding: 'utf8', signal }).then(parseOsRelease, (): Record<string, string> => ({})),
         sources.deploymentType(),
       ]);
       const labels: Record<string, string> = { version: version ?? UNKNOWN_VERSION, deployment_type: deploymentType };
