@@ -131,7 +131,7 @@ t.test('compaction is atomic: a crash image before the rename has the old file, 
   const images: Record<string, string> = {};
   const snapshot = (label: string) => async () => {
     images[label] = path.join(root, `image-${label}`);
-    await cp(dir, images[label] as string, { recursive: true });
+    await cp(dir, images[label], { recursive: true });
   };
   const buffer = await open(dir, { hooks: { beforeRename: snapshot('before'), afterRename: snapshot('after') } });
   for (let i = 0; i < 5; i++) await buffer.append(tick(i));

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { rm, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateCluster, startFakeApi, type FakeApi, type FakeCluster } from '../helpers/fake-kube-api.js';
+import { generateCluster, startFakeApi, type FakeCluster } from '../helpers/fake-kube-api.js';
 import { KubeConnection } from '../../src/collect/cluster/connection.js';
 import { clusterCollectors, nodeCapacitySource } from '../../src/collect/cluster/index.js';
 import { capacityByNodeLabels } from '../../src/collect/cluster/nodes.js';
@@ -48,8 +48,8 @@ function value(points: readonly MetricPoint[], name: string, labels: Record<stri
   return points.find((p) => p.name === name && Object.entries(labels).every(([k, v]) => p.labels[k] === v))?.value;
 }
 
-const resources = (points: readonly MetricPoint[]) =>
-  Object.fromEntries(points.filter((p) => p.name === 'cluster:usage:resources:sum').map((p) => [p.labels.resource, p.value]));
+const resources = (points: readonly MetricPoint[]): Record<string, number> =>
+  Object.fromEntries<number>(points.filter((p) => p.name === 'cluster:usage:resources:sum').map((p) => [p.labels.resource ?? '', p.value]));
 
 
 for (const size of [10, 1000, 10_000]) {

@@ -56,11 +56,11 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, o
       }
     }
   };
-  child.stdout?.on('data', (chunk: Buffer) => {
+  child.stdout.on('data', (chunk: Buffer) => {
     stdout += chunk.toString();
     check();
   });
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     check();
   });

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
+import { TLSSocket } from 'node:tls';
 import { rm, writeFile } from 'node:fs/promises';
 import { tempDir } from './files.js';
 
@@ -310,8 +311,8 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
       response.writeHead(code, { 'Content-Type': type }).end(body);
     };
     // A resumed TLS session without a client certificate reports authorized (no verification ran, so no error): ask for the certificate too.
-    const socket = request.socket as import('node:tls').TLSSocket;
-    const byClientCert = socket.authorized && Object.keys(socket.getPeerCertificate() ?? {}).length > 0;
+    const socket = request.socket;
+    const byClientCert = socket instanceof TLSSocket && socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0;
     if (byClientCert) stats.byClientCert++;
     else if (request.headers.authorization !== `Bearer ${token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
     if (options.forbidden?.includes(url.pathname)) return send(403, status(403, 'Forbidden', `forbidden: User "system:serviceaccount:x:y" cannot list resource at ${url.pathname}`));
@@ -382,8 +383,8 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
         items: page.map((object) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata })),
       }));
     }
-    const kind = String(list[0]?.kind ?? 'Thing');
-    return send(200, JSON.stringify({ kind: `${kind}List`, apiVersion: String(list[0]?.apiVersion ?? 'v1'), metadata, items: page }));
+    const text = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
+    return send(200, JSON.stringify({ kind: `${text(list[0]?.kind, 'Thing')}List`, apiVersion: text(list[0]?.apiVersion, 'v1'), metadata, items: page }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;

@@ -195,8 +195,8 @@ export class SystemdSandbox {
     // What the init script (and unshare) printed, kept for a failed boot's error; bounded.
     let earlyOutput = '';
     const keep = (chunk: Buffer) => (earlyOutput = (earlyOutput + chunk.toString()).slice(-65_536));
-    unshare.stdout?.on('data', keep);
-    unshare.stderr?.on('data', keep);
+    unshare.stdout.on('data', keep);
+    unshare.stderr.on('data', keep);
     const sandbox = new SystemdSandbox(dir, cgroupDir, unshare, 0);
     try {
       await sandbox.waitForBoot(options.bootTimeoutMs ?? 60_000, () => earlyOutput);

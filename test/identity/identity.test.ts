@@ -90,7 +90,7 @@ t.test('a cluster id or pull secret that is not a small regular file: one line n
   const kinds: [string, (file: string) => Promise<void>, string][] = [
     ['FIFO', (file) => mkfifo(file), 'not a regular file (a FIFO)'],
     ['/dev/zero', (file) => symlink('/dev/zero', file), 'not a regular file (a character device)'],
-    ['50 MB', async (file) => { await writeFile(file, ''); await truncate(file, 50 * 1024 * 1024); }, `larger than ${'{LIMIT}'} (${50 * 1024 * 1024} bytes)`],
+    ['50 MB', async (file) => { await writeFile(file, ''); await truncate(file, 50 * 1024 * 1024); }, `larger than {LIMIT} (${50 * 1024 * 1024} bytes)`],
     ['symlink loop', async (file) => { await symlink(`${file}.b`, file); await symlink(file, `${file}.b`); }, 'too many levels of symbolic links (a symlink loop?)'],
   ];
   for (const [name, make, reason] of kinds) {

@@ -201,8 +201,8 @@ t.test('the bundle runs from DESTDIR with the unit flags, no node_modules on the
   const check = run(process.execPath, [...NODE_FLAGS, bundle, 'check-config', '--config', shipped], { cwd: dest });
   t.equal(check.status, 0, check.stderr);
   t.equal(check.stdout.split('\n')[0], `# ${shipped}`, 'headed by the file that counted');
-  t.match(check.stdout, /\ntelemetry:\n  status: Enabled\n  endpoint: https:\/\/infogw\.api\.openshift\.com\/metrics\/v1\/receive\n/);
-  t.match(check.stdout, /\n  clusterIdFile: \/var\/lib\/microshift\/cluster-id\n/);
+  t.match(check.stdout, /\ntelemetry:\n {2}status: Enabled\n {2}endpoint: https:\/\/infogw\.api\.openshift\.com\/metrics\/v1\/receive\n/);
+  t.match(check.stdout, /\n {2}clusterIdFile: \/var\/lib\/microshift\/cluster-id\n/);
   if (!existsSync('/var/lib/microshift/cluster-id')) {
     t.equal(check.stderr, 'edge-telemetry: note: cluster id file /var/lib/microshift/cluster-id does not exist yet (MicroShift writes it on its first start); the daemon waits for it and sends once it appears\n');
   }

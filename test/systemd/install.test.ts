@@ -267,8 +267,8 @@ if (unavailable !== undefined) {
     await sandbox.waitForState(UNIT, 'active');
     await sandbox
       .waitFor('a report with cluster metrics', async () => (reports(receiver).length > reportsBeforeCluster ? true : undefined))
-      .catch(async (error: Error) => {
-        throw new Error(`${error.message}; the journal ends:\n${(await sandbox.journal(UNIT)).slice(-20).join('\n')}`);
+      .catch(async (error: unknown) => {
+        throw new Error(`${error instanceof Error ? error.message : String(error)}; the journal ends:\n${(await sandbox.journal(UNIT)).slice(-20).join('\n')}`);
       });
     const clusterReport = reports(receiver)[reportsBeforeCluster]!;
     t.equal(valueOf(clusterReport, 'cluster:usage:resources:sum', { resource: 'namespaces' }), cluster.truth.namespaces, 'namespaces counted through the API (root-only kubeconfig, DNS, TLS)');

@@ -5,7 +5,6 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { SystemdSandbox, isRunning, sandboxUnavailable } from '../helpers/systemd-sandbox.js';
 
