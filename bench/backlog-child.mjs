@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { DiskSampleBuffer } from '../dist/buffer/disk-buffer.js';
 import { MemorySampleBuffer } from '../dist/buffer/memory-buffer.js';
-import { sendReport, SetAsideMemory } from '../dist/agent/send-report.js';
+import { sendReport } from '../dist/agent/send-report.js';
+import { SetAsideMemory } from '../dist/agent/set-aside.js';
 import { knownIdentity } from '../dist/agent/identity-source.js';
 import { createHttpTransport } from '../dist/transport/http-transport.js';
 import { silentLogger } from '../dist/log.js';

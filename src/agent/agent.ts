@@ -2,7 +2,9 @@
 import type { Logger } from '../log.js';
 import { every, type Periodic } from './periodic.js';
 import { deadlineSignal, sleep, systemClock, type Clock } from '../timers.js';
-import { logIdentityNotice, sampleOnce, sendReport, type SendDeps, type SendSummary } from './send-report.js';
+import { sendReport, type SendDeps, type SendSummary } from './send-report.js';
+import { sampleOnce } from './sample-tick.js';
+import { logIdentityNotice } from './identity-source.js';
 import type { StatusRecorder } from './status-file.js';
 
 export interface AgentSchedule {

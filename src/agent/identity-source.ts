@@ -4,7 +4,7 @@
 // yet is waited for (sampling goes on); every other problem at start is an error.
 import { resolveClusterId, type ClusterIdRead } from '../identity/cluster-id.js';
 import type { IdentityError } from '../identity/errors.js';
-import type { LogLevel } from '../log.js';
+import type { Logger, LogLevel } from '../log.js';
 import type { ReportIdentity } from '../report/build-report.js';
 
 export interface IdentityNotice {
@@ -90,4 +90,9 @@ export async function startIdentity(
       return { kind: 'waiting', problem: current.error, deploymentType, ...(changed ? { notice: waitingNotice(clusterIdFile, current.error) } : {}) };
     },
   };
+}
+
+/** A change in the identity's state (first wait, the id found), once each. */
+export function logIdentityNotice(log: Logger, state: IdentityState): void {
+  if (state.notice !== undefined) log[state.notice.level](state.notice.message);
 }

@@ -9,7 +9,8 @@ import { readPullSecretToken } from '../identity/pull-secret.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
 import { createHttpTransport } from '../transport/http-transport.js';
 import { USER_AGENT } from '../version.js';
-import { SetAsideMemory, type SendDeps } from './send-report.js';
+import type { SendDeps } from './send-report.js';
+import { SetAsideMemory } from './set-aside.js';
 import { startIdentity } from './identity-source.js';
 
 export interface PipelineOptions {

@@ -14,8 +14,10 @@ import { remoteWriteHeaders, scrubSecrets, telemeterBearer } from '../remote-wri
 import type { Transport } from '../transport/http-transport.js';
 import { sendWithRetry, type FinalResult, type RetryPolicy } from '../transport/retry.js';
 import { formatLabels } from '../report/exposition.js';
-import type { IdentitySource, IdentityState } from './identity-source.js';
+import { logIdentityNotice, type IdentitySource } from './identity-source.js';
 import { judgeResult } from './delivery-outcome.js';
+import { FIRST_BATCH_POINTS, nextBatchPoints, newestTick, splitNewestTick } from './backlog-batches.js';
+import { MAX_SET_ASIDE_PER_SEND, SET_ASIDE_LIMIT, type SetAsideMemory } from './set-aside.js';
 
 export interface SendDeps {
   readonly log: Logger;
@@ -45,45 +47,6 @@ export interface SendSummary {
   readonly samplesKept: number;
   /** Why the send did not complete, scrubbed (for `status`). */
   readonly failure?: string;
-}
-
-/** Backlog points read for the first request of a send; later batches follow what the requests measured. */
-export const FIRST_BATCH_POINTS = 2048;
-/** However well samples compress, a batch never holds more (bounds the heap while sending). */
-export const MAX_BATCH_POINTS = 16_384;
-const MIN_BATCH_POINTS = 256;
-
-/** Points that should fill about 80 % of maxRequestBytes, at the bytes per sample a request just took. */
-export function nextBatchPoints(maxRequestBytes: number, bodyBytes: number, samples: number): number {
-  if (samples === 0 || bodyBytes === 0) return FIRST_BATCH_POINTS;
-  const fitting = Math.floor((maxRequestBytes * 0.8) / (bodyBytes / samples));
-  return Math.max(MIN_BATCH_POINTS, Math.min(MAX_BATCH_POINTS, fitting));
-}
-
-/** A backlog request set aside at this many sends in a row is dropped: its receiver will not take it. */
-export const SET_ASIDE_LIMIT = 3;
-/** Within one send, after a request was set aside, at most this many more may fail before the send goes to the current values. */
-export const MAX_SET_ASIDE_PER_SEND = 8;
-
-/**
- * Which backlog request was set aside at the previous sends, by its first seq.
- * Lives as long as the daemon's wiring; a restart forgives.
- */
-export class SetAsideMemory {
-  private firstSeq: number | undefined;
-  private times = 0;
-
-  /** How many sends in a row (this one included) set aside the request starting at firstSeq. */
-  record(firstSeq: number): number {
-    this.times = this.firstSeq === firstSeq ? this.times + 1 : 1;
-    this.firstSeq = firstSeq;
-    return this.times;
-  }
-
-  clear(): void {
-    this.firstSeq = undefined;
-    this.times = 0;
-  }
 }
 
 type Failure = FinalResult & { readonly kind: 'retryable' };
@@ -139,9 +102,8 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   let lastRequest = { bodyBytes: 0, samples: 0 };
   /** Requests answered 413 and sent again as two halves: neither a delivery nor a failure. */
   let splits = 0;
-  /** A final answer that keeps every sample and ends the send (judgeResult logged it). */
-  let keptAll = false;
-  let keptReason = '';
+  /** Set by a final answer that keeps every sample and ends the send (judgeResult logged it). */
+  const keptAll: { reason?: string } = {};
   /** One attempt a request while the backlog is being skipped past a request set aside. */
   let skipping = false;
   /**
@@ -206,8 +168,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         continue;
       }
       // Kept: credentials or URL (401, 403, 404, 407), a redirect, or cancelled. Every later request would meet the same.
-      keptAll = true;
-      keptReason = result.kind === 'cancelled' ? 'cancelled' : `${result.kind}: HTTP ${result.status}`;
+      keptAll.reason = result.kind === 'cancelled' ? 'cancelled' : `${result.kind}: HTTP ${result.status}`;
       return false;
     }
     return true;
@@ -222,14 +183,16 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   };
 
   const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: deps.collectTimeoutMs, signal, log });
-  let newest: readonly BufferedPoint[] = [];
-  let endedBy: Failure | undefined;
+  let newest: readonly BufferedPoint[];
+  /** Set when a network error ended the backlog (the failure callbacks run inside sendPoints). */
+  const ended: { by?: Failure } = {};
   let setAsideThisSend = 0;
-  let skippedToCurrent = false;
+  /** Set when too many backlog requests were set aside in this send: the current values go at once. */
+  const skipped: { toCurrent?: true } = {};
   const backlogFailure: OnFailure = async (failure, seqs, release) => {
     if (failure.status === undefined) {
       // A network error: the endpoint cannot be reached; nothing newer would get through either.
-      endedBy = failure;
+      ended.by = failure;
       return 'stop';
     }
     const fields = { samples: seqs.length, status: failure.status, reason: reasonOf(failure) };
@@ -247,7 +210,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     setAsideThisSend++;
     skipping = true;
     if (setAsideThisSend > MAX_SET_ASIDE_PER_SEND) {
-      skippedToCurrent = true;
+      skipped.toCurrent = true;
       return 'stop';
     }
     return 'next';
@@ -263,9 +226,9 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     const whole = split.older.length === 0 || (await sendPoints([], split.older, backlogFailure));
     if (afterSeq === 0 && setAsideThisSend === 0) deps.setAside.clear();
     if (!whole) {
-      if (endedBy !== undefined) return keepAll(endedBy);
-      if (keptAll) return failed(keptReason);
-      if (skippedToCurrent) {
+      if (ended.by !== undefined) return keepAll(ended.by);
+      if (keptAll.reason !== undefined) return failed(keptAll.reason);
+      if (skipped.toCurrent === true) {
         log.warn('backlog requests keep failing; the current values go now, the rest is kept for the next send', { setAside: setAsideThisSend });
         if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
         break;
@@ -280,68 +243,13 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     }
   }
   skipping = false;
-  let currentFailure: Failure | undefined;
+  const current: { failure?: Failure } = {};
   await sendPoints(fresh.points, newest, async (failure) => {
-    currentFailure = failure;
+    current.failure = failure;
     return 'stop';
   });
-  if (currentFailure !== undefined) return keepAll(currentFailure);
-  if (keptAll) return failed(keptReason);
+  if (current.failure !== undefined) return keepAll(current.failure);
+  if (keptAll.reason !== undefined) return failed(keptAll.reason);
   log.info('report sent', { requests, delivered, samples: samplesSent, dropped: samplesDropped, buffered: buffer.size });
   return { ok: delivered === requests - splits, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size };
-}
-
-/** Pure: the points of the newest timestamp (one tick shares it), apart from the rest. */
-export function splitNewestTick(points: readonly BufferedPoint[]): { older: readonly BufferedPoint[]; newest: readonly BufferedPoint[] } {
-  let newestMs = -Infinity;
-  for (const entry of points) newestMs = Math.max(newestMs, entry.point.timestampMs);
-  return { older: points.filter((entry) => entry.point.timestampMs !== newestMs), newest: points.filter((entry) => entry.point.timestampMs === newestMs) };
-}
-
-/**
- * The samples of the newest tick held after `afterSeq`: the rest of the
- * backlog is read through in batches (never held whole) and only the points
- * sharing the newest timestamp are kept. Undefined when nothing is held after it.
- */
-export async function newestTick(buffer: SampleBuffer, afterSeq: number, batchPoints: number): Promise<{ points: BufferedPoint[] } | undefined> {
-  let newest: BufferedPoint[] = [];
-  let newestMs = -Infinity;
-  for (let cursor = afterSeq; ; ) {
-    const batch = await buffer.read({ afterSeq: cursor, maxPoints: batchPoints });
-    for (const entry of batch.points) {
-      if (entry.point.timestampMs > newestMs) {
-        newestMs = entry.point.timestampMs;
-        newest = [];
-      }
-      if (entry.point.timestampMs === newestMs) newest.push(entry);
-    }
-    if (batch.done || batch.points.length === 0) break;
-    cursor = batch.cursor;
-  }
-  return newest.length === 0 ? undefined : { points: newest };
-}
-
-/** A change in the identity's state (first wait, the id found), once each. */
-export function logIdentityNotice(log: Logger, state: IdentityState): void {
-  if (state.notice !== undefined) log[state.notice.level](state.notice.message);
-}
-
-/** One sampling tick: dynamic collectors into the buffer. */
-export async function sampleOnce(
-  deps: Pick<SendDeps, 'log' | 'collectors' | 'buffer' | 'collectTimeoutMs'>,
-  signal: AbortSignal,
-): Promise<number> {
-  const result = await runCollectors(deps.collectors, 'dynamic', { timeoutMs: deps.collectTimeoutMs, signal, log: deps.log });
-  const { dropped } = await deps.buffer.append(result.points);
-  const memory = process.memoryUsage();
-  deps.log.debug('sampled', {
-    points: result.points.length, timestampMs: result.points[0]?.timestampMs, failed: result.failed.length, buffered: deps.buffer.size, rssBytes: memory.rss, heapUsedBytes: memory.heapUsed,
-  });
-  if ((dropped.full ?? 0) > 0 || (dropped.age ?? 0) > 0) {
-    // One line a tick, with the counts: the bound that was hit and how many of the oldest went.
-    deps.log.warn('sample buffer bound reached; oldest samples dropped', {
-      full: dropped.full, age: dropped.age, maxBufferedSamples: deps.buffer.bounds.maxSamples, maxBufferedAgeMs: deps.buffer.bounds.maxAgeMs, buffered: deps.buffer.size,
-    });
-  }
-  return result.points.length;
 }

@@ -12,7 +12,7 @@ import { runCollectors } from '../collect/run-collectors.js';
 import { buildReport } from '../report/build-report.js';
 import { planRequests } from '../remote-write/plan-requests.js';
 import { exportLines, type ExportedRequest } from '../remote-write/export-file.js';
-import { MAX_BATCH_POINTS } from '../agent/send-report.js';
+import { MAX_BATCH_POINTS } from '../agent/backlog-batches.js';
 import { USER_AGENT } from '../version.js';
 import { deadlineSignal } from '../timers.js';
 

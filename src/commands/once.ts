@@ -2,7 +2,8 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
-import { sampleOnce, sendReport } from '../agent/send-report.js';
+import { sendReport } from '../agent/send-report.js';
+import { sampleOnce } from '../agent/sample-tick.js';
 
 /**
  * One sample and one report. The daemon's buffer in dataDir is never touched

@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
-import { sampleOnce } from '../agent/send-report.js';
+import { sampleOnce } from '../agent/sample-tick.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';

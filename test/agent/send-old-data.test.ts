@@ -4,7 +4,8 @@
 // arrive at every send, and nothing loops.
 import t from 'tap';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
-import { MAX_SET_ASIDE_PER_SEND, SET_ASIDE_LIMIT, sendReport } from '../../src/agent/send-report.js';
+import { sendReport } from '../../src/agent/send-report.js';
+import { MAX_SET_ASIDE_PER_SEND, SET_ASIDE_LIMIT } from '../../src/agent/set-aside.js';
 import type { MetricPoint, Series } from '../../src/model.js';
 import { fixedCollector, sendDeps } from '../helpers/send-deps.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';

@@ -1,5 +1,6 @@
 import type { Collector } from '../../src/collect/collector.js';
-import { SetAsideMemory, type SendDeps } from '../../src/agent/send-report.js';
+import type { SendDeps } from '../../src/agent/send-report.js';
+import { SetAsideMemory } from '../../src/agent/set-aside.js';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { silentLogger, type Logger } from '../../src/log.js';

@@ -1,6 +1,7 @@
 // The delivery rules of a send, against a real local HTTP receiver whose answers are scripted.
 import t from 'tap';
-import { sampleOnce, sendReport } from '../../src/agent/send-report.js';
+import { sendReport } from '../../src/agent/send-report.js';
+import { sampleOnce } from '../../src/agent/sample-tick.js';
 import { classifyResponse, parseRetryAfterMs } from '../../src/transport/send-result.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { sendDeps } from '../helpers/send-deps.js';

@@ -1,0 +1,29 @@
+// Memory of the backlog request that a receiver keeps failing (Thanos receive
+// answers 503 for samples outside its window, for ever): set aside, tried again
+// at the next sends, dropped once it failed SET_ASIDE_LIMIT sends in a row.
+
+/** A backlog request set aside at this many sends in a row is dropped: its receiver will not take it. */
+export const SET_ASIDE_LIMIT = 3;
+/** Within one send, after a request was set aside, at most this many more may fail before the send goes to the current values. */
+export const MAX_SET_ASIDE_PER_SEND = 8;
+
+/**
+ * Which backlog request was set aside at the previous sends, by its first seq.
+ * Lives as long as the daemon's wiring; a restart forgives.
+ */
+export class SetAsideMemory {
+  private firstSeq: number | undefined;
+  private times = 0;
+
+  /** How many sends in a row (this one included) set aside the request starting at firstSeq. */
+  record(firstSeq: number): number {
+    this.times = this.firstSeq === firstSeq ? this.times + 1 : 1;
+    this.firstSeq = firstSeq;
+    return this.times;
+  }
+
+  clear(): void {
+    this.firstSeq = undefined;
+    this.times = 0;
+  }
+}
