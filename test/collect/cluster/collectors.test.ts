@@ -4,22 +4,22 @@
 import t from 'tap';
 import { rm, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateCluster, startFakeApi, type FakeCluster } from '../helpers/fake-kube-api.js';
-import { KubeConnection } from '../../src/collect/cluster/connection.js';
-import { clusterCollectors, nodeCapacitySource } from '../../src/collect/cluster/index.js';
-import { capacityByNodeLabels } from '../../src/collect/cluster/nodes.js';
-import { countStorageImages } from '../../src/collect/cluster/image-count.js';
-import { containerCountCollector, PROXY_RETRY_MS } from '../../src/collect/cluster/container-count.js';
-import { loadKubeEndpoint } from '../../src/collect/cluster/kubeconfig.js';
-import { parseQuantity } from '../../src/collect/cluster/quantity.js';
-import { sampleValue } from '../../src/collect/cluster/prometheus-text.js';
-import { summarisePage } from '../../src/collect/cluster/list-pages.js';
-import { runCollectors } from '../../src/collect/run-collectors.js';
-import { capacityCollector } from '../../src/collect/host/capacity.js';
-import { cpuUsageCollector } from '../../src/collect/host/cpu.js';
-import type { Logger } from '../../src/log.js';
-import type { MetricPoint } from '../../src/model.js';
-import { tempDir } from '../helpers/files.js';
+import { generateCluster, startFakeApi, type FakeCluster } from '../../helpers/fake-kube-api.js';
+import { KubeConnection } from '../../../src/collect/cluster/connection.js';
+import { clusterCollectors, nodeCapacitySource } from '../../../src/collect/cluster/index.js';
+import { capacityByNodeLabels } from '../../../src/collect/cluster/nodes.js';
+import { countStorageImages } from '../../../src/collect/cluster/image-count.js';
+import { containerCountCollector, PROXY_RETRY_MS } from '../../../src/collect/cluster/container-count.js';
+import { loadKubeEndpoint } from '../../../src/collect/cluster/kubeconfig.js';
+import { parseQuantity } from '../../../src/collect/cluster/quantity.js';
+import { sampleValue } from '../../../src/collect/cluster/prometheus-text.js';
+import { summarisePage } from '../../../src/collect/cluster/list-pages.js';
+import { runCollectors } from '../../../src/collect/run-collectors.js';
+import { capacityCollector } from '../../../src/collect/host/capacity.js';
+import { cpuUsageCollector } from '../../../src/collect/host/cpu.js';
+import type { Logger } from '../../../src/log.js';
+import type { MetricPoint } from '../../../src/model.js';
+import { tempDir } from '../../helpers/files.js';
 
 function recorder(): { log: Logger; lines: string[] } {
   const lines: string[] = [];

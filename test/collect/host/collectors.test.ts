@@ -2,15 +2,15 @@ import t from 'tap';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
-import { coresInUse, parseProcStat } from '../../src/collect/host/proc-stat.js';
-import { kubernetesArch, parseOsRelease } from '../../src/collect/host/os-release.js';
-import { sumDistinctFilesystems } from '../../src/collect/host/disk.js';
-import { cpuUsageCollector } from '../../src/collect/host/cpu.js';
-import { memoryUsageCollector } from '../../src/collect/host/memory.js';
-import { versionCollector, parseMicroShiftVersion } from '../../src/collect/host/version.js';
-import { runCollectors } from '../../src/collect/run-collectors.js';
-import { silentLogger } from '../../src/log.js';
-import { tempDir } from '../helpers/files.js';
+import { coresInUse, parseProcStat } from '../../../src/collect/host/proc-stat.js';
+import { kubernetesArch, parseOsRelease } from '../../../src/collect/host/os-release.js';
+import { sumDistinctFilesystems } from '../../../src/collect/host/disk.js';
+import { cpuUsageCollector } from '../../../src/collect/host/cpu.js';
+import { memoryUsageCollector } from '../../../src/collect/host/memory.js';
+import { versionCollector, parseMicroShiftVersion } from '../../../src/collect/host/version.js';
+import { runCollectors } from '../../../src/collect/run-collectors.js';
+import { silentLogger } from '../../../src/log.js';
+import { tempDir } from '../../helpers/files.js';
 
 t.test('/proc/stat parsing and cores in use', async (t) => {
   const first = parseProcStat('cpu  100 0 100 700 100 0 0 0 0 0\ncpu0 1 2 3 4\n');
@@ -69,7 +69,7 @@ t.test('a hanging or failing collector costs only its own series', async (t) => 
 });
 
 t.test('a hanging filesystem probe is joined, and at most MAX_HANGING_PROBES paths may hang', async (t) => {
-  const { probeFilesystem, MAX_HANGING_PROBES, PROBE_HANGING_MS } = await import('../../src/collect/host/disk.js');
+  const { probeFilesystem, MAX_HANGING_PROBES, PROBE_HANGING_MS } = await import('../../../src/collect/host/disk.js');
   t.equal(MAX_HANGING_PROBES, 2);
   const releases: Array<() => void> = [];
   let reads = 0;
@@ -94,7 +94,7 @@ t.test('a hanging filesystem probe is joined, and at most MAX_HANGING_PROBES pat
 });
 
 t.test('the default four disk paths are all probed in one tick', async (t) => {
-  const { diskCollector } = await import('../../src/collect/host/disk.js');
+  const { diskCollector } = await import('../../../src/collect/host/disk.js');
   for (const kind of ['static', 'dynamic'] as const) {
     const points = await diskCollector(['/var/lib/microshift', '/var/lib/containers', '/var', '/'], kind).collect({ signal: AbortSignal.timeout(5000), nowMs: 7 });
     t.equal(points.length, 1, `${kind}: one point`);

@@ -9,20 +9,20 @@ import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadKubeEndpoint, inClusterAvailable } from '../../src/collect/cluster/kubeconfig.js';
-import { parseKubeconfig } from '../../src/collect/cluster/kubeconfig-parse.js';
-import type { Loaded } from '../../src/collect/cluster/kubeconfig-error.js';
-import type { KubeEndpoint } from '../../src/collect/cluster/kube-api.js';
-import { KubeConnection } from '../../src/collect/cluster/connection.js';
-import { clusterCollectors } from '../../src/collect/cluster/index.js';
-import { runCollectors } from '../../src/collect/run-collectors.js';
-import type { Logger } from '../../src/log.js';
-import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
-import { mkfifo } from '../helpers/fifo.js';
+import { loadKubeEndpoint, inClusterAvailable } from '../../../src/collect/cluster/kubeconfig.js';
+import { parseKubeconfig } from '../../../src/collect/cluster/kubeconfig-parse.js';
+import type { Loaded } from '../../../src/collect/cluster/kubeconfig-error.js';
+import type { KubeEndpoint } from '../../../src/collect/cluster/kube-api.js';
+import { KubeConnection } from '../../../src/collect/cluster/connection.js';
+import { clusterCollectors } from '../../../src/collect/cluster/index.js';
+import { runCollectors } from '../../../src/collect/run-collectors.js';
+import type { Logger } from '../../../src/log.js';
+import { generateCluster, startFakeApi } from '../../helpers/fake-kube-api.js';
+import { mkfifo } from '../../helpers/fifo.js';
 
 const SECRET_TOKEN = 'tok-SECRET-5a1d9e0c7b';
 const SECRET_PASSWORD = 'pw-SECRET-77e1';
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /** A CA, and a client certificate and key it signed, as PEM text (EC keys: quick to make). */
 function pems(dir: string): { ca: string; cert: string; key: string; otherKey: string } {
