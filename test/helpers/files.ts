@@ -1,11 +1,20 @@
+import { rmSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 
 export const TOKEN = 'tok-SECRET-b6e1f0a2c9d84f5e';
 
+/** Every directory tempDir made in this test process, removed when the process exits (tap runs one process a file). */
+const madeHere = new Set<string>();
+process.once('exit', () => {
+  for (const dir of madeHere) rmSync(dir, { recursive: true, force: true });
+});
+
 export async function tempDir(prefix = 'edge-telemetry-test-'): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), prefix));
+  const dir = await mkdtemp(path.join(os.tmpdir(), prefix));
+  madeHere.add(dir);
+  return dir;
 }
 
 /** A temporary directory removed when the test `t` ends. */
