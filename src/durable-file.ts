@@ -16,13 +16,21 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /** Chunks are written in order (an export streams its lines); the temporary file is removed if anything fails. */
-export async function writeFileDurably(file: string, chunks: Iterable<string | Uint8Array>, mode: number): Promise<void> {
+export function writeFileDurably(file: string, chunks: Iterable<string | Uint8Array>, mode: number): Promise<void> {
+  return replaceFile(file, chunks, mode, { durable: true });
+}
+
+/**
+ * Whole or not at all, always; `durable: false` skips both fsyncs, for a file
+ * rewritten so often that a power cut losing its last version does not matter.
+ */
+export async function replaceFile(file: string, chunks: Iterable<string | Uint8Array>, mode: number, options: { readonly durable: boolean }): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w', mode);
   try {
     // writeFile on a handle writes the whole chunk at the current position (write() may write part of it).
     for (const chunk of chunks) await handle.writeFile(chunk);
-    await handle.sync();
+    if (options.durable) await handle.sync();
   } catch (error) {
     await handle.close();
     await unlink(temporary).catch(() => undefined);
@@ -35,5 +43,5 @@ export async function writeFileDurably(file: string, chunks: Iterable<string | U
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
-  await syncDirectory(path.dirname(file));
+  if (options.durable) await syncDirectory(path.dirname(file));
 }

@@ -2,7 +2,7 @@
 // `edge-telemetry status` can tell an admin while the daemon runs (or after it
 // stopped) without talking to it. Written whole to a temporary file and renamed
 // over the old one: a reader never sees half a file.
-import { open, rename, unlink } from 'node:fs/promises';
+import { replaceFile } from '../durable-file.js';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
 import type { Logger } from '../log.js';
@@ -27,20 +27,8 @@ export interface DaemonStatus {
 }
 
 export async function writeStatus(dataDir: string, status: DaemonStatus): Promise<void> {
-  const file = path.join(dataDir, STATUS_FILE);
-  const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w', 0o644);
-  try {
-    await handle.writeFile(JSON.stringify(status) + '\n');
-  } finally {
-    await handle.close();
-  }
-  try {
-    await rename(temporary, file);
-  } catch (error) {
-    await unlink(temporary).catch(() => undefined);
-    throw error;
-  }
+  // Atomic but not synced: it is rewritten after every tick and send, so a power cut costs at most the last version.
+  await replaceFile(path.join(dataDir, STATUS_FILE), [JSON.stringify(status) + '\n'], 0o644, { durable: false });
 }
 
 export type StatusRead =
