@@ -26,8 +26,9 @@ export interface AgentSchedule {
   readonly firstSendDelayMs?: number;
   /**
    * Each send after the first waits a random part of this fraction of
-   * sendingInterval past its slot (0.1: up to 10 %), so a fleet started
-   * together drifts apart instead of sending in step for ever. 0 in tests.
+   * sendingInterval past its slot (0.1: up to 10 %), drawn per slot, so a
+   * fleet started together spreads over that window instead of sending in
+   * step for ever. 0 in tests.
    */
   readonly sendJitter?: number;
   /** The random source of the jitter (tests fix it). */
