@@ -68,8 +68,9 @@ export class Agent {
 
   /**
    * Samples at once and sends once the splay has passed (never before that
-   * first sample), then each on its own grid (schedule.ts). The grids are independent: a send stuck in
-   * retries, or an endpoint unreachable at start, never delays a sampling tick.
+   * first sample), then each on its own grid (schedule.ts). The grids are
+   * independent: a send stuck in retries, or an endpoint unreachable at start,
+   * never delays a sampling tick.
    * Given the anchor of the agent a reload replaced, the grids carry on where
    * that one's stood instead (no extra sample, no extra report).
    */
