@@ -6,6 +6,7 @@ import { sendReport, type SendDeps, type SendSummary } from './send-report.js';
 import { sampleOnce } from './sample-tick.js';
 import { logIdentityNotice } from './identity-source.js';
 import type { StatusRecorder } from './status-file.js';
+import { firstRunsInMs, sendJitterMs, type GridAnchor } from './schedule.js';
 
 export interface AgentSchedule {
   readonly samplingIntervalMs: number;
@@ -25,8 +26,9 @@ export interface AgentSchedule {
   readonly firstSendDelayMs?: number;
   /**
    * Each send after the first waits a random part of this fraction of
-   * sendingInterval past its slot (0.1: up to 10 %), so a fleet started
-   * together drifts apart instead of sending in step for ever. 0 in tests.
+   * sendingInterval past its slot (0.1: up to 10 %), drawn per slot, so a
+   * fleet started together spreads over that window instead of sending in
+   * step for ever. 0 in tests.
    */
   readonly sendJitter?: number;
   /** The random source of the jitter (tests fix it). */
@@ -38,10 +40,7 @@ export interface AgentSchedule {
 export const IDENTITY_POLL_MS = 15_000;
 
 /** Where the schedule of a paused agent stood, so that a reload neither samples nor sends early, nor puts either off. */
-export interface ScheduleAnchor {
-  readonly nextSampleAt: number | undefined;
-  readonly nextSendAt: number | undefined;
-}
+export type ScheduleAnchor = GridAnchor;
 
 export class Agent {
   private controller = new AbortController();
@@ -68,31 +67,31 @@ export class Agent {
   }
 
   /**
-   * Samples at once and sends right after that first sample, then each on its
-   * own grid, both starting now. The grids are independent: a send stuck in
-   * retries, or an endpoint unreachable at start, never delays a sampling tick.
+   * Samples at once and sends once the splay has passed (never before that
+   * first sample), then each on its own grid (schedule.ts). The grids are
+   * independent: a send stuck in retries, or an endpoint unreachable at start,
+   * never delays a sampling tick.
    * Given the anchor of the agent a reload replaced, the grids carry on where
    * that one's stood instead (no extra sample, no extra report).
    */
   start(anchor?: ScheduleAnchor): void {
     const { samplingIntervalMs, sendingIntervalMs } = this.schedule;
-    const now = this.clock.now();
-    // After a reload: the next run where the old grid had it, but never later than one new interval from now.
-    const resumeIn = (at: number | undefined, intervalMs: number) => Math.min(intervalMs, Math.max(0, (at ?? now) - now));
+    // At start: sampling now, sending after the splay. After a reload: where the old grids stood (schedule.ts).
+    const firstRuns = firstRunsInMs(this.clock.now(), this.schedule, anchor);
     let firstSampled: () => void = () => {};
     const firstSample = anchor === undefined ? new Promise<void>((resolve) => (firstSampled = resolve)) : Promise.resolve();
     let firstSent: () => void = () => {};
     const firstSend = anchor === undefined ? new Promise<void>((resolve) => (firstSent = resolve)) : Promise.resolve();
     this.sampling = every(samplingIntervalMs, () => this.track(this.sample()).finally(firstSampled), {
       name: 'sampling', log: this.log, clock: this.clock,
-      firstRunInMs: anchor === undefined ? 0 : resumeIn(anchor.nextSampleAt, samplingIntervalMs),
+      firstRunInMs: firstRuns.samplingInMs,
     });
     // The first report carries the first sample: slot 0 of the sending grid waits for it (bounded by collectTimeout).
     let sendSlots = 0;
     this.sending = every(sendingIntervalMs, async () => {
       this.sendingNow++;
       try {
-        const jitterMs = sendSlots++ === 0 ? 0 : Math.floor((this.schedule.random ?? Math.random)() * (this.schedule.sendJitter ?? 0) * sendingIntervalMs);
+        const jitterMs = sendJitterMs(sendSlots++, sendingIntervalMs, this.schedule.sendJitter ?? 0, this.schedule.random ?? Math.random);
         if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
         await this.track(firstSample.then(() => this.send()));
       } finally {
@@ -101,7 +100,7 @@ export class Agent {
       }
     }, {
       name: 'sending', log: this.log, clock: this.clock,
-      firstRunInMs: anchor === undefined ? (this.schedule.firstSendDelayMs ?? 0) : resumeIn(anchor.nextSendAt, sendingIntervalMs),
+      firstRunInMs: firstRuns.sendingInMs,
     });
     // While the cluster id file does not exist yet, look for it on its own grid.
     void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))

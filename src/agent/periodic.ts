@@ -1,5 +1,6 @@
 import type { Logger } from '../log.js';
 import { longTimeout, systemClock, type Clock, type LongTimer } from '../timers.js';
+import { nextSlot as nextSlotAt, slotAtMs } from './schedule.js';
 
 export interface Periodic {
   stop(): void;
@@ -31,11 +32,11 @@ export function every(intervalMs: number, task: () => Promise<unknown>, options:
   let timer: LongTimer | undefined;
   let stopped = false;
   // The first slot not yet in the past, and strictly after the last one run.
-  const nextSlot = () => Math.max(lastSlot + 1, Math.ceil((clock.now() - origin) / intervalMs), 0);
+  const nextSlot = () => nextSlotAt(origin, intervalMs, lastSlot, clock.now());
   const schedule = () => {
     if (stopped) return;
     const slot = nextSlot();
-    timer = longTimeout(() => run(slot), origin + slot * intervalMs - clock.now(), clock);
+    timer = longTimeout(() => run(slot), slotAtMs(origin, slot, intervalMs) - clock.now(), clock);
   };
   const run = (slot: number) => {
     timer = undefined;
@@ -53,6 +54,6 @@ export function every(intervalMs: number, task: () => Promise<unknown>, options:
       timer?.cancel();
       timer = undefined;
     },
-    nextRunAt: () => (stopped ? undefined : origin + nextSlot() * intervalMs),
+    nextRunAt: () => (stopped ? undefined : slotAtMs(origin, nextSlot(), intervalMs)),
   };
 }

@@ -9,6 +9,7 @@ import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-bu
 import { createSendDeps } from '../agent/pipeline.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
+import { drawSplayMs } from '../agent/schedule.js';
 import { takeOverHangups } from '../early-hangup.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 
@@ -96,7 +97,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
           identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
           // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
-          firstSendDelayMs: Math.floor(Math.random() * current.splayMs),
+          firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
           sendJitter: SEND_JITTER,
           ...(status === undefined ? {} : { status }),
         });
