@@ -42,7 +42,7 @@ export function isDnsName(value: string): boolean {
 export function readTlsSettings(value: unknown, endpoint: string, fileOf: (keyPath: string) => string, failAt: FailAt): TlsSettings {
   if (value === undefined || value === null) return {};
   if (!isPlainObject(value)) return failAt('telemetry.tls')('must be a mapping of keys (caFile, certFile, keyFile, serverName)');
-  const tls = value as JsonObject;
+  const tls: JsonObject = value;
   for (const key of Object.keys(tls)) {
     if (!(TLS_KEYS as readonly string[]).includes(key)) {
       const close = TLS_KEYS.find((candidate) => candidate.toLowerCase() === key.toLowerCase());

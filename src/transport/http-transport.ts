@@ -94,7 +94,10 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         const code = (error as NodeJS.ErrnoException).code;
         // A failed check is final; TLS 1.3 servers refuse a client certificate after the client's handshake, so this is asked at every stage.
         const tls = tlsFailure(code, stage === 'proxy-tls' ? 'proxy' : 'endpoint');
-        if (tls !== undefined) return settle(tls);
+        if (tls !== undefined) {
+          settle(tls);
+          return;
+        }
         settle({ kind: 'retryable', cause: stage === 'proxy' || stage === 'proxy-tls' ? 'proxy' : 'network', reason: `network error: ${code ?? (error as Error).message}` });
       };
       const context = {

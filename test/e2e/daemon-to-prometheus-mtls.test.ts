@@ -72,12 +72,12 @@ t.test('Prometheus requiring a client certificate: refused without one, delivere
   t.equal(summary.samplesSent, 4);
 
   const stored = (await prometheus.query('{__name__=~"cluster:usage:containers:sum|cluster:capacity_memory_bytes:sum", type="microshift-rpm"}[1h]')) as unknown as { metric: Record<string, string>; values: [number, string][] }[];
-  const byName = Object.fromEntries(stored.map((series) => [series.metric.__name__, series]));
-  t.same(byName['cluster:usage:containers:sum'], {
+  const byName = new Map(stored.map((series) => [series.metric.__name__, series]));
+  t.same(byName.get('cluster:usage:containers:sum'), {
     metric: { __name__: 'cluster:usage:containers:sum', _id: 'cluster-0123', type: 'microshift-rpm' },
     values: ticks.map((timestampMs, index) => [timestampMs / 1000, String(10 + index)]),
   }, 'every buffered sample, exact timestamps and values, with _id and type');
-  t.same(byName['cluster:capacity_memory_bytes:sum'], {
+  t.same(byName.get('cluster:capacity_memory_bytes:sum'), {
     metric: { __name__: 'cluster:capacity_memory_bytes:sum', _id: 'cluster-0123', type: 'microshift-rpm', label_kubernetes_io_arch: 'arm64' },
     values: [[staticAtMs / 1000, '8589934592']],
   });

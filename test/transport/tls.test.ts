@@ -14,6 +14,7 @@ import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { loadTlsMaterial, tlsSourceFor } from '../../src/agent/tls-material.js';
 import type { TlsSettings } from '../../src/config/tls-settings.js';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
+import type { SampleBuffer } from '../../src/buffer/sample-buffer.js';
 import { createLogger } from '../../src/log.js';
 import { runCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
@@ -37,7 +38,7 @@ async function receiver(t: Test, issued: Issued, extra: tls.TlsOptions = {}): Pr
 }
 
 /** Send deps whose transport takes its TLS from `settings`, and the log lines they wrote. */
-function deps(url: string, settings: TlsSettings, buffer = new MemorySampleBuffer({ maxSamples: 1000, maxAgeMs: 86_400_000 })): { deps: SendDeps; lines: string[] } {
+function deps(url: string, settings: TlsSettings, buffer: SampleBuffer = new MemorySampleBuffer({ maxSamples: 1000, maxAgeMs: 86_400_000 })): { deps: SendDeps; lines: string[] } {
   const lines: string[] = [];
   const tlsSource = tlsSourceFor(settings);
   const transport = createHttpTransport({ url, proxy: '', timeoutMs: 5000, ...(tlsSource === undefined ? {} : { tls: tlsSource }) });
@@ -136,7 +137,7 @@ t.test('a receiver that requires a client certificate: refused without one, deli
   t.equal(server.connections, 1, 'not retried');
   t.equal(server.requests.length, 0);
 
-  const withCert = deps(server.url, { caFile: file(ca.cert), certFile: file(client.cert), keyFile: file(client.key) }, without.deps.buffer as MemorySampleBuffer);
+  const withCert = deps(server.url, { caFile: file(ca.cert), certFile: file(client.cert), keyFile: file(client.key) }, without.deps.buffer);
   const sent = await sendReport(withCert.deps, AbortSignal.timeout(10_000));
   t.equal(sent.ok, true, withCert.lines.join('\n'));
   t.same(server.requests.map((request) => request.clientCn), ['node-1'], 'the request carried the client certificate');
@@ -200,7 +201,7 @@ t.test('serverName: a certificate only for telemetry.test, reached at 127.0.0.1'
   t.equal(server.connections, 1, 'not retried');
   t.same(names, [], 'no SNI for an IP address');
 
-  const named = deps(server.url, { caFile: file(ca.cert), serverName: 'telemetry.test' }, bare.deps.buffer as MemorySampleBuffer);
+  const named = deps(server.url, { caFile: file(ca.cert), serverName: 'telemetry.test' }, bare.deps.buffer);
   const sent = await sendReport(named.deps, AbortSignal.timeout(10_000));
   t.equal(sent.ok, true, named.lines.join('\n'));
   t.equal(sent.samplesSent, 2);
@@ -300,7 +301,7 @@ t.test('a TLS file that goes bad after start fails that send only: one line, no 
   // A FIFO where the CA bundle was: refused at once, not a hang.
   const fifoCa = path.join(dir, 'fifo-ca.pem');
   await mkfifo(fifoCa);
-  const fifo = deps(server.url, { caFile: file(fifoCa) }, sending.buffer as MemorySampleBuffer);
+  const fifo = deps(server.url, { caFile: file(fifoCa) }, sending.buffer);
   const fifoResult = await sendReport(fifo.deps, AbortSignal.timeout(10_000));
   t.equal(fifoResult.failure, `telemetry.tls.caFile ${fifoCa}: not a regular file (a FIFO)`);
 
