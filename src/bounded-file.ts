@@ -28,7 +28,10 @@ export class FileReadError extends Error {
   }
 }
 
-export type BoundedRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: FileReadError };
+export type BoundedRead =
+  /** `mode`: the permission bits (st_mode & 0o7777), for files whose secrecy matters (a private key). */
+  | { readonly ok: true; readonly text: string; readonly mode: number }
+  | { readonly ok: false; readonly error: FileReadError };
 
 export interface BoundedReadOptions {
   readonly maxBytes: number;
@@ -112,7 +115,7 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
       length += bytesRead;
     }
     if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
-    return { ok: true, text: buffer.subarray(0, length).toString('utf8') };
+    return { ok: true, text: buffer.subarray(0, length).toString('utf8'), mode: stats.mode & 0o7777 };
   } catch (error) {
     const { code, reason } = describeErrno((error as NodeJS.ErrnoException).code);
     return fail(code, reason);

@@ -76,6 +76,8 @@ export function buildProgram(): Command {
         process.stderr.write(`edge-telemetry: ${missingIdLine(config)}; nothing sent\n`);
         throw new CliExit(EXIT_FAILED);
       }
+      const { checkTlsFiles } = await import('./commands/tls-check.js');
+      await checkTlsFiles(config);
       const { sendOnce } = await import('./commands/once.js');
       if (!(await sendOnce(config, log))) throw new CliExit(EXIT_FAILED);
     });
@@ -108,7 +110,11 @@ export function buildProgram(): Command {
       const config = await loadConfig(options.config);
       // As `run` decides at start: a broken id file is exit 2, one not there yet is waited for (neither matters when Disabled).
       const clusterId = config.status === 'Enabled' ? await checkClusterIdFile(config.clusterIdFile) : 'ok';
+      const { checkTlsFiles, tlsFileLines, tlsSummaryLines } = await import('./commands/tls-check.js');
+      const tls = config.status === 'Enabled' ? tlsSummaryLines(config, await checkTlsFiles(config)) : [];
       process.stdout.write(effectiveConfigYaml(config));
+      // What run reads for the endpoint's TLS, checked as run checks it.
+      for (const line of [...tlsFileLines(config), ...tls]) process.stdout.write(`# ${line}\n`);
       if (clusterId === 'missing') process.stderr.write(`edge-telemetry: note: ${missingIdLine(config)}; the daemon waits for it and sends once it appears\n`);
     });
 
@@ -136,6 +142,8 @@ export function buildProgram(): Command {
     .addOption(configOption())
     .action(async (file: string, options: { config: string }) => {
       const config = await loadConfig(options.config);
+      const { checkTlsFiles } = await import('./commands/tls-check.js');
+      await checkTlsFiles(config);
       const { uploadExport } = await import('./commands/upload.js');
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('interrupted'));

@@ -2,7 +2,7 @@
 // a regular file, or is too large, is an error value with a code, quickly.
 import t from 'tap';
 import net from 'node:net';
-import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readBoundedFile, formatBytes } from '../src/bounded-file.js';
 import { mkfifo } from './helpers/fifo.js';
@@ -10,16 +10,19 @@ import { ownTempDir } from './helpers/files.js';
 
 const LIMITS = { maxBytes: 1024 * 1024, timeoutMs: 5000 };
 
-t.test('a regular file, directly and through a symlink', async (t) => {
+t.test('a regular file, directly and through a symlink, with its permission bits', async (t) => {
   const dir = await ownTempDir(t);
-  await writeFile(path.join(dir, 'id'), 'abc\n');
+  await writeFile(path.join(dir, 'id'), 'abc\n', { mode: 0o640 });
+  await chmod(path.join(dir, 'id'), 0o640);
   await symlink('id', path.join(dir, 'link'));
-  t.same(await readBoundedFile(path.join(dir, 'id'), LIMITS), { ok: true, text: 'abc\n' });
-  t.same(await readBoundedFile(path.join(dir, 'link'), LIMITS), { ok: true, text: 'abc\n' });
+  t.same(await readBoundedFile(path.join(dir, 'id'), LIMITS), { ok: true, text: 'abc\n', mode: 0o640 });
+  t.same(await readBoundedFile(path.join(dir, 'link'), LIMITS), { ok: true, text: 'abc\n', mode: 0o640 }, "the target's mode, not the link's");
   await writeFile(path.join(dir, 'exact'), 'x'.repeat(1024));
-  t.same(await readBoundedFile(path.join(dir, 'exact'), { maxBytes: 1024, timeoutMs: 5000 }), { ok: true, text: 'x'.repeat(1024) }, 'exactly the cap is allowed');
+  await chmod(path.join(dir, 'exact'), 0o600);
+  t.same(await readBoundedFile(path.join(dir, 'exact'), { maxBytes: 1024, timeoutMs: 5000 }), { ok: true, text: 'x'.repeat(1024), mode: 0o600 }, 'exactly the cap is allowed');
   await writeFile(path.join(dir, 'empty'), '');
-  t.same(await readBoundedFile(path.join(dir, 'empty'), LIMITS), { ok: true, text: '' });
+  await chmod(path.join(dir, 'empty'), 0o644);
+  t.same(await readBoundedFile(path.join(dir, 'empty'), LIMITS), { ok: true, text: '', mode: 0o644 });
 });
 
 t.test('what is not a small regular file: one error with a code, never a hang or a large buffer', async (t) => {

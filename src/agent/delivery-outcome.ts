@@ -9,7 +9,7 @@ import type { FinalResult } from '../transport/retry.js';
  * - acknowledge: the receiver took the samples; they leave the buffer.
  * - drop: refused for good (400, 422, other 4xx); they leave the buffer, counted as dropped.
  * - split: 413; cut the request in two (splitRequest) and send the halves, in order, before anything else.
- * - keep: not delivered (retries exhausted, credentials or URL, a redirect, cancelled); they stay
+ * - keep: not delivered (retries exhausted, credentials or URL, a failed TLS check, a redirect, cancelled); they stay
  *   buffered and this send stops: the requests after it would meet the same answer.
  */
 export type DeliveryAction = 'acknowledge' | 'drop' | 'split' | 'keep';
@@ -42,6 +42,10 @@ export function judgeResult(result: FinalResult, request: RequestFacts, log: Log
       log.error('receiver refused the credentials or the URL; samples kept, no retry until the next send', {
         status: result.status, hint: result.hint, body: scrub(result.body), ...context,
       });
+      return 'keep';
+    case 'tls':
+      // The reason names the check that failed (or the file); it never holds key material.
+      log.error(`${result.reason}; samples kept, no retry until the next send`, { hint: result.hint, ...context });
       return 'keep';
     case 'redirect':
       log.error('receiver answered with a redirect, not followed (the token goes only to telemetry.endpoint); samples kept', {

@@ -12,6 +12,7 @@ import { USER_AGENT } from '../version.js';
 import type { SendDeps } from './send-report.js';
 import { SetAsideMemory } from './set-aside.js';
 import { startIdentity } from './identity-source.js';
+import { tlsSourceFor } from './tls-material.js';
 
 export interface PipelineOptions {
   readonly host?: HostPaths;
@@ -56,6 +57,12 @@ export async function createCollectors(config: Config, log: Logger, deploymentTy
   ];
 }
 
+/** The endpoint's transport: config mapped onto the transport's own options (config knows nothing of transport). */
+export function createTransport(config: Config) {
+  const tls = tlsSourceFor(config.tls);
+  return createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs, ...(tls === undefined ? {} : { tls }) });
+}
+
 export async function createSendDeps(config: Config, log: Logger, buffer: SampleBuffer, options: PipelineOptions = {}): Promise<SendDeps> {
   const deploymentType = options.deploymentType ?? (await detectDeploymentType({ root: options.host?.root ?? '' }));
   // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
@@ -64,7 +71,7 @@ export async function createSendDeps(config: Config, log: Logger, buffer: Sample
     log,
     collectors: await createCollectors(config, log, deploymentType, options),
     buffer,
-    transport: createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs }),
+    transport: createTransport(config),
     identity,
     readToken: () => readPullSecretToken(config.pullSecretFile),
     userAgent: USER_AGENT,

@@ -167,8 +167,8 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         queue.unshift(...halves.requests);
         continue;
       }
-      // Kept: credentials or URL (401, 403, 404, 407), a redirect, or cancelled. Every later request would meet the same.
-      keptAll.reason = result.kind === 'cancelled' ? 'cancelled' : `${result.kind}: HTTP ${result.status}`;
+      // Kept: credentials or URL (401, 403, 404, 407), a failed TLS check, a redirect, or cancelled. Every later request would meet the same.
+      keptAll.reason = result.kind === 'cancelled' ? 'cancelled' : result.kind === 'tls' ? result.reason : `${result.kind}: HTTP ${result.status}`;
       return false;
     }
     return true;

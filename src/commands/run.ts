@@ -12,6 +12,7 @@ import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js'
 import { drawSplayMs } from '../agent/schedule.js';
 import { takeOverHangups } from '../early-hangup.js';
 import { coalescing, type Coalesced } from './coalesce.js';
+import { checkTlsFiles } from './tls-check.js';
 
 export interface Notices {
   disabledNotice(log: Logger, config: Config): void;
@@ -78,6 +79,8 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     if (config.status === 'Disabled') return notices.disabledNotice(log, config);
     // Before any other line: a broken id file is a config error (exit 2, its one line only).
     await checkClusterIdFile(config.clusterIdFile);
+    // Likewise a TLS file that cannot be used: the daemon would only fail every send.
+    await checkTlsFiles(config);
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
@@ -111,7 +114,10 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
         try {
           next = await loadConfig(configFile);
           // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
-          if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
+          if (next.status === 'Enabled') {
+            await checkClusterIdFile(next.clusterIdFile);
+            await checkTlsFiles(next);
+          }
         } catch (error) {
           log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
           return;

@@ -8,6 +8,8 @@ import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
 import { redactHeaders, remoteWriteHeaders } from '../remote-write/headers.js';
 import { deadlineSignal } from '../timers.js';
+import { loadTlsMaterial, problemLine } from '../agent/tls-material.js';
+import { tlsSummaryLines } from './tls-check.js';
 
 /** Shown as `_id` while the cluster id file does not exist yet; never sent (the daemon waits instead). */
 export const UNKNOWN_CLUSTER_ID = '<not known yet>';
@@ -31,6 +33,8 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     await deps.readToken().catch((error: unknown) => {
       tokenNote = `pull secret: ${(error as Error).message}`;
     });
+    const tls = await loadTlsMaterial(config.tls);
+    const tlsLines = tls.ok ? tlsSummaryLines(config, tls.summary) : [`tls: ${problemLine(tls.problem)}; a send would fail until it is fixed`];
     const headers = redactHeaders(remoteWriteHeaders('', deps.userAgent));
     const headerLines = Object.entries(headers).map(([name, value]) => `# ${name}: ${value}`);
     const status = config.status === 'Disabled' ? ['# status: Disabled, nothing is sent while it stays so'] : [];
@@ -48,6 +52,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
       `# POST ${config.endpoint}`,
       ...headerLines,
       `# ${tokenNote}`,
+      ...tlsLines.map((line) => `# ${line}`),
       ...idNote,
       ...status,
       '',

@@ -10,9 +10,9 @@ import { parseExport } from '../remote-write/export-file.js';
 import { remoteWriteHeaders, telemeterBearer } from '../remote-write/headers.js';
 import { scrubSecrets } from '../remote-write/headers.js';
 import { readPullSecretToken } from '../identity/pull-secret.js';
-import { createHttpTransport } from '../transport/http-transport.js';
 import { sendWithRetry } from '../transport/retry.js';
 import { judgeResult } from '../agent/delivery-outcome.js';
+import { createTransport } from '../agent/pipeline.js';
 import { USER_AGENT } from '../version.js';
 
 /** The same cap `show --file` reads with. */
@@ -36,7 +36,7 @@ export async function uploadExport(config: Config, file: string, log: Logger, si
   const bearer = telemeterBearer(token, parsed.header.clusterId);
   const secrets = [token, bearer];
   const headers = remoteWriteHeaders(bearer, USER_AGENT);
-  const transport = createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs });
+  const transport = createTransport(config);
   let delivered = 0;
   let dropped = 0;
   let samples = 0;

@@ -75,6 +75,13 @@ export function effectiveConfigYaml(config: Config): string {
       },
       diskPaths: [...config.diskPaths],
       extraResources: config.extraResources.map((r) => `${r.group === '' ? '' : r.group + '/'}${r.version}/${r.resource}`),
+      // Paths and a name only: the files' contents are never printed.
+      tls: {
+        ...(config.tls.caFile === undefined ? {} : { caFile: config.tls.caFile.path }),
+        ...(config.tls.certFile === undefined ? {} : { certFile: config.tls.certFile.path }),
+        ...(config.tls.keyFile === undefined ? {} : { keyFile: config.tls.keyFile.path }),
+        ...(config.tls.serverName === undefined ? {} : { serverName: config.tls.serverName }),
+      },
     },
   });
 }

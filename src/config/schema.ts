@@ -5,6 +5,7 @@ import { ConfigError } from './errors.js';
 import { MAX_DURATION_MS, parseDurationMs, formatDurationMs } from './duration.js';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
+import { readTlsSettings, type TlsSettings } from './tls-settings.js';
 import { DEFAULT_ENDPOINT, TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../telemeter-api.js';
 
 /** MicroShift's own cluster id (the kube-system namespace's UID), written on its first start. */
@@ -57,6 +58,8 @@ export interface Config {
   readonly retry: RetrySettings;
   readonly diskPaths: readonly string[];
   readonly extraResources: readonly ExtraResource[];
+  /** The endpoint's private CA, client certificate and server name (config/tls-settings.ts). */
+  readonly tls: TlsSettings;
 }
 
 /** Which file last set a key path (drop-ins override the main file). */
@@ -161,7 +164,7 @@ const RETRY_KEYS = ['maxAttempts', 'minDelay', 'maxDelay', 'maxElapsed'] as cons
 export const TELEMETRY_KEYS = [
   'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'splay', 'clusterIdFile', 'pullSecretFile',
   'kubeconfig', 'dataDir', 'buffer', 'maxBufferedSamples', 'maxBufferedAge', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
-  'retry', 'diskPaths', 'extraResources',
+  'retry', 'diskPaths', 'extraResources', 'tls',
 ] as const;
 
 export interface ValidateOptions {
@@ -212,7 +215,7 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
   const maxDelayMs = at(r('maxDelay'), durationReader(1), 300_000);
   if (minDelayMs > maxDelayMs) failAt('telemetry.retry.minDelay')('is longer than retry.maxDelay');
 
-  const config: Config = {
+  const config: Omit<Config, 'tls'> = {
     file: mainFile,
     kind,
     dropIns: [...(options.dropIns ?? [])],
@@ -243,7 +246,8 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
     extraResources: at(t('extraResources'), extraResourcesReader, []),
   };
   if (config.dataDir === '') failAt('telemetry.dataDir')('must not be empty');
-  return deepFreeze(config);
+  const tls = readTlsSettings(telemetry.tls, config.endpoint, fileOf, failAt);
+  return deepFreeze({ ...config, tls });
 }
 
 function rejectUnknownKeys(

@@ -77,6 +77,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
             case 'configuration':
             case 'redirect':
               return reply(502, `forward failed: upstream answered HTTP ${result.status}`);
+            case 'tls':
+              return reply(502, `forward failed: ${result.reason}`);
             case 'retryable':
               return reply(503, `forward failed: ${result.reason}`);
             case 'cancelled':

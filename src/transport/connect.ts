@@ -9,8 +9,10 @@ import tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { SendResult } from './send-result.js';
 import { classifyResponse } from './send-result.js';
+import type { TlsOptions } from './tls-options.js';
 
-export type Stage = 'connect' | 'proxy' | 'tls' | 'response' | 'body';
+/** 'proxy-tls': the handshake with an https proxy (Node's trust), 'tls': the one with the endpoint (telemetry.tls). */
+export type Stage = 'connect' | 'proxy-tls' | 'proxy' | 'tls' | 'response' | 'body';
 
 export interface StepContext {
   /** Registers something to destroy when the attempt ends. */
@@ -38,19 +40,27 @@ function connectTcp(url: URL, context: StepContext): Promise<net.Socket> {
 /**
  * TLS over `socket`, verified: `rejectUnauthorized` is explicit, so that
  * NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment cannot turn verification
- * off for the token-carrying request (NODE_EXTRA_CA_CERTS still adds CAs).
+ * off for the token-carrying request, and so is the TLS 1.2 minimum, which
+ * `--tls-min-v1.0` in NODE_OPTIONS cannot lower. Without `options.ca` Node's
+ * own roots apply (NODE_EXTRA_CA_CERTS included); nothing here can switch
+ * verification off.
  */
-function startTls(socket: net.Socket | Duplex, url: URL, context: StepContext): Promise<tls.TLSSocket> {
-  context.stage('tls');
+function startTls(socket: net.Socket | Duplex, url: URL, options: TlsOptions, stage: 'tls' | 'proxy-tls', context: StepContext): Promise<tls.TLSSocket> {
+  context.stage(stage);
   const host = url.hostname.replace(/^\[|\]$/g, '');
+  // serverName replaces the host for both SNI and the name check (the connection still goes to the URL's host).
+  const name = options.serverName ?? host;
   return new Promise((resolve, reject) => {
     const secure = tls.connect({
       socket,
-      host,
+      host: name,
       // SNI takes names only; an IP address is checked against the certificate's IP SANs by `host`.
-      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      ...(net.isIP(name) === 0 ? { servername: name } : {}),
       rejectUnauthorized: true,
+      minVersion: 'TLSv1.2',
       ALPNProtocols: ['http/1.1'],
+      ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
+      ...(options.clientCertificate === undefined ? {} : { cert: options.clientCertificate.cert, key: options.clientCertificate.key }),
     });
     context.track(secure);
     secure.once('secureConnect', () => resolve(secure));
@@ -66,7 +76,8 @@ export function proxyAuthorization(proxy: URL): string | undefined {
 
 async function connectProxy(proxy: URL, context: StepContext): Promise<Duplex> {
   const socket = await connectTcp(proxy, context);
-  return proxy.protocol === 'https:' ? startTls(socket, proxy, context) : socket;
+  // The proxy's own certificate is checked with Node's trust: telemetry.tls (and the client certificate) is for the endpoint only.
+  return proxy.protocol === 'https:' ? startTls(socket, proxy, {}, 'proxy-tls', context) : socket;
 }
 
 /** CONNECT host:port through the proxy (RFC 9110 §9.3.6); the tunnel's socket, or the proxy's refusal as a result. */
@@ -105,16 +116,17 @@ function tunnel(proxySocket: Duplex, proxy: URL, target: URL, context: StepConte
 /**
  * The socket for a request to `target`: direct, or through `proxy` (absolute
  * form for http targets, a CONNECT tunnel for https ones), TLS to the target
- * when it is https.
+ * when it is https, with `tlsOptions`.
  */
-export async function openSocket(target: URL, proxy: URL | undefined, context: StepContext): Promise<Opened> {
+export async function openSocket(target: URL, proxy: URL | undefined, tlsOptions: TlsOptions, context: StepContext): Promise<Opened> {
   if (proxy === undefined) {
     const socket = await connectTcp(target, context);
-    return { socket: target.protocol === 'https:' ? await startTls(socket, target, context) : socket };
+    return { socket: target.protocol === 'https:' ? await startTls(socket, target, tlsOptions, 'tls', context) : socket };
   }
   const proxySocket = await connectProxy(proxy, context);
   if (target.protocol !== 'https:') return { socket: proxySocket };
   const tunnelled = await tunnel(proxySocket, proxy, target, context);
   if ('result' in tunnelled) return tunnelled;
-  return { socket: await startTls(tunnelled.socket, target, context) };
+  // Through the tunnel the endpoint gets exactly the TLS of a direct connection.
+  return { socket: await startTls(tunnelled.socket, target, tlsOptions, 'tls', context) };
 }

@@ -9,6 +9,7 @@ import type net from 'node:net';
 import { getProxyForUrl } from 'proxy-from-env';
 import { MAX_REPLY_READ_BYTES, classifyResponse, type SendResult } from './send-result.js';
 import { openSocket, proxyAuthorization, type Stage } from './connect.js';
+import { tlsFailure, tlsFilesFailure, type TlsOptions, type TlsSource } from './tls-options.js';
 import { longTimeout, systemClock, type Clock } from '../timers.js';
 
 export interface Transport {
@@ -22,6 +23,8 @@ export interface HttpTransportOptions {
   /** '' means: take HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment. */
   readonly proxy: string;
   readonly timeoutMs: number;
+  /** Asked at every attempt to an https endpoint (files re-read, so rotation needs no restart); absent: Node's defaults. */
+  readonly tls?: TlsSource;
   readonly clock?: Clock;
 }
 
@@ -47,6 +50,7 @@ function routeFor(url: URL, proxy: string): Route {
 
 const STAGE_TEXT: Readonly<Record<Stage, string>> = {
   connect: 'connecting',
+  'proxy-tls': 'in the TLS handshake with the proxy',
   proxy: 'waiting for the proxy to open the tunnel',
   tls: 'in the TLS handshake',
   response: 'waiting for the response',
@@ -63,7 +67,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   const clock = options.clock ?? systemClock;
   const inFlight = new Set<() => void>();
 
-  const attempt = (body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal, proxy: URL | undefined) =>
+  const attempt = (body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal, proxy: URL | undefined, tlsOptions: TlsOptions) =>
     new Promise<SendResult>((resolve) => {
       const owned = new Set<{ destroy(): void }>();
       let stage: Stage = 'connect';
@@ -88,14 +92,20 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       inFlight.add(onCancel);
       const failed = (error: unknown) => {
         const code = (error as NodeJS.ErrnoException).code;
-        settle({ kind: 'retryable', cause: stage === 'proxy' ? 'proxy' : 'network', reason: `network error: ${code ?? (error as Error).message}` });
+        // A failed check is final; TLS 1.3 servers refuse a client certificate after the client's handshake, so this is asked at every stage.
+        const tls = tlsFailure(code, stage === 'proxy-tls' ? 'proxy' : 'endpoint');
+        if (tls !== undefined) {
+          settle(tls);
+          return;
+        }
+        settle({ kind: 'retryable', cause: stage === 'proxy' || stage === 'proxy-tls' ? 'proxy' : 'network', reason: `network error: ${code ?? (error as Error).message}` });
       };
       const context = {
         track: (item: { destroy(): void }) => (settled ? item.destroy() : owned.add(item)),
         stage: (next: Stage) => (stage = next),
       };
 
-      openSocket(url, proxy, context).then((opened) => {
+      openSocket(url, proxy, tlsOptions, context).then((opened) => {
         if (settled) return;
         if ('result' in opened) return settle(opened.result);
         stage = 'response';
@@ -145,10 +155,18 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     });
 
   return {
-    post(body, headers, signal) {
-      if (signal.aborted) return Promise.resolve({ kind: 'cancelled' });
-      if ('problem' in route) return Promise.resolve({ kind: 'retryable', cause: 'proxy', reason: route.problem });
-      return attempt(body, headers, signal, route.proxy);
+    async post(body, headers, signal) {
+      if (signal.aborted) return { kind: 'cancelled' };
+      if ('problem' in route) return { kind: 'retryable', cause: 'proxy', reason: route.problem };
+      // Before the attempt's deadline starts: the files have their own bound (a FIFO or a stuck mount fails, never hangs).
+      let tlsOptions: TlsOptions = {};
+      if (url.protocol === 'https:' && options.tls !== undefined) {
+        const material = await options.tls();
+        if (!material.ok) return tlsFilesFailure(material.reason);
+        tlsOptions = material.options;
+      }
+      if (signal.aborted) return { kind: 'cancelled' };
+      return attempt(body, headers, signal, route.proxy, tlsOptions);
     },
     close() {
       for (const cancel of [...inFlight]) cancel();

@@ -5,6 +5,8 @@
 // quotes a body) is as received: it may echo the credentials. Pass it through
 // scrubSecrets (remote-write/headers.ts) before it goes anywhere.
 
+import type { TlsCheck } from './tls-options.js';
+
 export type RetryableCause = 'status' | 'network' | 'timeout' | 'proxy';
 
 export type SendResult =
@@ -18,6 +20,13 @@ export type SendResult =
   | { readonly kind: 'configuration'; readonly status: number; readonly body: string; readonly hint: string }
   /** 413: split the request and send the halves. */
   | { readonly kind: 'too-large'; readonly status: 413; readonly body: string }
+  /**
+   * The TLS handshake failed a check (unknown CA, name, expiry, protocol
+   * version, a client certificate wanted or refused), or our own TLS files
+   * cannot be used: trying again changes nothing until the admin acts. Samples
+   * kept, no retry this round; `reason` says which check.
+   */
+  | { readonly kind: 'tls'; readonly check: TlsCheck; readonly reason: string; readonly hint: string }
   /** 3xx: not followed (the bearer must not go elsewhere); not a delivery; samples kept. */
   | { readonly kind: 'redirect'; readonly status: number; readonly location: string | undefined; readonly body: string }
   /** The caller's signal ended the attempt (shutdown, reload): samples kept, nothing to log as a failure. */

@@ -2,6 +2,8 @@
 // 400, 413, ...). Real HTTP on 127.0.0.1; it decodes what it receives with the
 // same checks as the telemeter receiver.
 import http from 'node:http';
+import https from 'node:https';
+import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { decodeWriteRequest, parseTelemeterAuth } from '../../src/receiver/decode.js';
 import type { Series } from '../../src/model.js';
 
@@ -18,6 +20,8 @@ export interface ReceivedRequest {
   readonly bodyBytes: number;
   readonly series: readonly Series[];
   readonly answeredStatus: number;
+  /** Over TLS: the client certificate's subject CN, '' without one. */
+  readonly clientCn?: string;
 }
 
 export interface ScriptedReceiver {
@@ -25,6 +29,8 @@ export interface ScriptedReceiver {
   readonly requests: ReceivedRequest[];
   /** TCP connections accepted so far, requests or not (proves that something never connected). */
   readonly connections: number;
+  /** An https receiver: replaces its certificate for the next connections (a receiver rotating its own). */
+  setSecureContext(options: SecureContextOptions): void;
   close(): Promise<void>;
 }
 
@@ -37,10 +43,12 @@ export async function startScriptedReceiver(
   script: readonly ScriptedAnswer[],
   fallback: ScriptedAnswer = { status: 200 },
   judge: (series: readonly Series[]) => ScriptedAnswer | undefined = () => undefined,
+  /** `tls`: an https receiver with these options (key, cert, requestCert, ...). */
+  options: { tls?: https.ServerOptions } = {},
 ): Promise<ScriptedReceiver> {
   const requests: ReceivedRequest[] = [];
   const queue = [...script];
-  const server = http.createServer((request, response) => {
+  const handler = (request: http.IncomingMessage, response: http.ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
@@ -49,21 +57,28 @@ export async function startScriptedReceiver(
       const answer = (verdict.ok ? judge(verdict.series) : undefined) ?? queue.shift() ?? fallback;
       const valid = verdict.ok && parseTelemeterAuth(request.headers.authorization) !== undefined;
       const status = valid ? answer.status : 400;
-      requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status });
+      const socket = request.socket as Partial<TLSSocket>;
+      const clientCn = socket.getPeerCertificate === undefined ? {} : { clientCn: String(socket.getPeerCertificate().subject?.CN ?? '') };
+      requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status, ...clientCn });
       const headers = typeof answer.headers === 'function' ? answer.headers(request) : answer.headers ?? {};
       const text = typeof answer.body === 'function' ? answer.body(request) : answer.body ?? '';
       response.writeHead(status, headers).end(valid ? text : verdict.ok ? 'bad auth' : verdict.message);
     });
-  });
+  };
+  const server = options.tls === undefined ? http.createServer(handler) : https.createServer(options.tls, handler);
   let connections = 0;
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address() as { port: number };
   return {
-    url: `http://127.0.0.1:${address.port}/metrics/v1/receive`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${address.port}/metrics/v1/receive`,
     requests,
     get connections() {
       return connections;
+    },
+    setSecureContext(secure) {
+      if (!(server instanceof https.Server)) throw new Error('not an https receiver');
+      server.setSecureContext(secure);
     },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };

@@ -55,7 +55,7 @@ t.test('a proxy that accepts and never answers: a timeout result, for http and h
     kind: 'retryable', cause: 'timeout', reason: 'no answer within 300 ms (waiting for the response)',
   });
   t.match(await post('https://telemetry.example:443/metrics/v1/receive', proxyUrl.replace('http:', 'https:')), {
-    kind: 'retryable', cause: 'timeout', reason: 'no answer within 300 ms (in the TLS handshake)',
+    kind: 'retryable', cause: 'timeout', reason: 'no answer within 300 ms (in the TLS handshake with the proxy)',
   }, 'an https proxy that never finishes its handshake');
   t.equal(proxy.accepted(), 3);
 });

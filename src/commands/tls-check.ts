@@ -1,0 +1,37 @@
+// telemetry.tls at start, in check-config and on reload: a file that cannot be
+// used is a config error (exit 2, one line naming the key and the file), as a
+// broken cluster id file is; later, at a send, the same problem fails that send
+// only (agent/tls-material.ts).
+import { ConfigError } from '../config/errors.js';
+import type { Config } from '../config/schema.js';
+import { loadTlsMaterial, tlsFiles, type TlsSummary } from '../agent/tls-material.js';
+
+/** What the files give, or a ConfigError. Nothing to read without telemetry.tls. */
+export async function checkTlsFiles(config: Config): Promise<TlsSummary> {
+  const loaded = await loadTlsMaterial(config.tls);
+  if (!loaded.ok) {
+    const { problem } = loaded;
+    throw new ConfigError(problem.setIn, `telemetry.tls.${problem.key}`, `${problem.file}: ${problem.reason}`);
+  }
+  return loaded.summary;
+}
+
+/** For show and check-config: which CA and client certificate the endpoint's TLS uses. Paths, subject and expiry only. */
+export function tlsSummaryLines(config: Config, summary: TlsSummary): string[] {
+  if (new URL(config.endpoint).protocol !== 'https:') return ['tls: none (the endpoint is http://)'];
+  const lines = [
+    summary.caFile === undefined
+      ? "tls: trusts Node's CA roots (and NODE_EXTRA_CA_CERTS)"
+      : `tls: trusts Node's CA roots (and NODE_EXTRA_CA_CERTS) plus ${summary.caFile.certificates} CA certificate(s) from ${summary.caFile.file}`,
+    summary.client === undefined
+      ? 'tls: no client certificate'
+      : `tls: client certificate ${summary.client.certFile} (subject ${summary.client.subject}, expires ${summary.client.notAfter}), key ${summary.client.keyFile}`,
+  ];
+  if (summary.serverName !== undefined) lines.push(`tls: server name ${summary.serverName} (SNI and the name checked)`);
+  return lines;
+}
+
+/** check-config's list of the files it read for telemetry.tls. */
+export function tlsFileLines(config: Config): string[] {
+  return tlsFiles(config.tls).map(({ key, file }) => `reads telemetry.tls.${key}: ${file}`);
+}

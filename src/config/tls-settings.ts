@@ -1,0 +1,85 @@
+// `telemetry.tls`: a private CA, a client certificate and the server name for
+// the endpoint. Pure like the rest of config/: paths are resolved, never read
+// (agent/tls-material.ts reads them, at start and at every send).
+import net from 'node:net';
+import path from 'node:path';
+import { isPlainObject, type JsonObject } from './merge-patch.js';
+import { quoteValue } from './redact.js';
+
+export const TLS_KEYS = ['caFile', 'certFile', 'keyFile', 'serverName'] as const;
+export type TlsFileKey = 'caFile' | 'certFile' | 'keyFile';
+
+/** A file named in the config, and the config file that named it (for one-line errors). */
+export interface TlsFileSetting {
+  readonly path: string;
+  readonly setIn: string;
+}
+
+/** Unset keys are absent. There is deliberately no key that weakens verification. */
+export interface TlsSettings {
+  /** PEM bundle of CAs trusted for the endpoint in addition to Node's roots. */
+  readonly caFile?: TlsFileSetting;
+  /** Client certificate (PEM, may hold its chain) and its private key: both or neither. */
+  readonly certFile?: TlsFileSetting;
+  readonly keyFile?: TlsFileSetting;
+  /** SNI and the name the endpoint's certificate is checked against. */
+  readonly serverName?: string;
+}
+
+type FailAt = (keyPath: string) => (reason: string) => never;
+
+/** RFC 1123 host names (a trailing dot allowed); no IP address: SNI carries names only. */
+const DNS_NAME = /^(?=.{1,253}\.?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+
+export function isDnsName(value: string): boolean {
+  return net.isIP(value) === 0 && DNS_NAME.test(value) && !/^[0-9.]+$/.test(value);
+}
+
+/**
+ * `telemetry.tls`, validated. `fileOf` names the config file that set a key
+ * (drop-ins override the main file); relative paths are relative to it.
+ */
+export function readTlsSettings(value: unknown, endpoint: string, fileOf: (keyPath: string) => string, failAt: FailAt): TlsSettings {
+  if (value === undefined || value === null) return {};
+  if (!isPlainObject(value)) return failAt('telemetry.tls')('must be a mapping of keys (caFile, certFile, keyFile, serverName)');
+  const tls: JsonObject = value;
+  for (const key of Object.keys(tls)) {
+    if (!(TLS_KEYS as readonly string[]).includes(key)) {
+      const close = TLS_KEYS.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
+      const hint = /insecure|skip|verify/i.test(key) ? ' (TLS verification cannot be switched off)' : close === undefined ? '' : ` (did you mean ${close}?)`;
+      failAt(`telemetry.tls.${key}`)(`unknown key${hint}`);
+    }
+  }
+  const file = (key: TlsFileKey): TlsFileSetting | undefined => {
+    const raw = tls[key];
+    if (raw === undefined || raw === null) return undefined;
+    const keyPath = `telemetry.tls.${key}`;
+    if (typeof raw !== 'string' || raw === '') return failAt(keyPath)('must be a file path');
+    const setIn = fileOf(keyPath);
+    return { path: path.resolve(path.dirname(setIn), raw), setIn };
+  };
+  const caFile = file('caFile');
+  const certFile = file('certFile');
+  const keyFile = file('keyFile');
+  if (certFile !== undefined && keyFile === undefined) failAt('telemetry.tls.keyFile')('missing: telemetry.tls.certFile needs the key of its certificate');
+  if (keyFile !== undefined && certFile === undefined) failAt('telemetry.tls.certFile')('missing: telemetry.tls.keyFile needs the certificate it is the key of');
+  let serverName: string | undefined;
+  const rawName = tls.serverName;
+  if (rawName !== undefined && rawName !== null) {
+    if (typeof rawName !== 'string' || !isDnsName(rawName)) {
+      return failAt('telemetry.tls.serverName')(`${quoteValue(rawName)} is not a DNS name (SNI carries names, not IP addresses)`);
+    }
+    serverName = rawName.replace(/\.$/, '').toLowerCase();
+  }
+  const settings: TlsSettings = {
+    ...(caFile === undefined ? {} : { caFile }),
+    ...(certFile === undefined ? {} : { certFile }),
+    ...(keyFile === undefined ? {} : { keyFile }),
+    ...(serverName === undefined ? {} : { serverName }),
+  };
+  if (Object.keys(settings).length > 0 && new URL(endpoint).protocol !== 'https:') {
+    // TLS options on a clear-text endpoint would be silently unused: the admin meant https.
+    failAt('telemetry.tls')(`is set, but telemetry.endpoint ${quoteValue(endpoint)} is not https://`);
+  }
+  return settings;
+}
