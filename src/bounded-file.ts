@@ -29,6 +29,8 @@ export class FileReadError extends Error {
 }
 
 export type BoundedRead = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly error: FileReadError };
+/** With the permission bits of the very file read (fstat of the open descriptor, so a swap between check and read cannot fool it). */
+export type BoundedModeRead = { readonly ok: true; readonly text: string; readonly mode: number } | { readonly ok: false; readonly error: FileReadError };
 
 export interface BoundedReadOptions {
   readonly maxBytes: number;
@@ -78,8 +80,8 @@ export function formatBytes(bytes: number): string {
   return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
 }
 
-async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> {
-  const fail = (code: FileReadCode, reason: string): BoundedRead => ({ ok: false, error: new FileReadError(code, file, reason) });
+async function readWithin(file: string, maxBytes: number): Promise<BoundedModeRead> {
+  const fail = (code: FileReadCode, reason: string): BoundedModeRead => ({ ok: false, error: new FileReadError(code, file, reason) });
   let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO with no writer returns at once instead of
@@ -112,7 +114,7 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
       length += bytesRead;
     }
     if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
-    return { ok: true, text: buffer.subarray(0, length).toString('utf8') };
+    return { ok: true, text: buffer.subarray(0, length).toString('utf8'), mode: stats.mode & 0o7777 };
   } catch (error) {
     const { code, reason } = describeErrno((error as NodeJS.ErrnoException).code);
     return fail(code, reason);
@@ -122,7 +124,13 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
 }
 
 /** The file's text, or an error with a code. Never rejects, never waits longer than `timeoutMs`. */
-export function readBoundedFile(file: string, options: BoundedReadOptions): Promise<BoundedRead> {
+export async function readBoundedFile(file: string, options: BoundedReadOptions): Promise<BoundedRead> {
+  const read = await readBoundedFileWithMode(file, options);
+  return read.ok ? { ok: true, text: read.text } : read;
+}
+
+/** As readBoundedFile, plus the file's permission bits (for secrets, which others must not read). */
+export function readBoundedFileWithMode(file: string, options: BoundedReadOptions): Promise<BoundedModeRead> {
   if ((stuck.get(file) ?? 0) > 0) {
     return Promise.resolve({ ok: false, error: new FileReadError('ETIMEDOUT', file, 'an earlier read has not returned yet (a stuck file system?)') });
   }

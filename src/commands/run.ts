@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
+import { checkAuthFiles } from '../agent/auth-source.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
@@ -76,8 +77,9 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
   async function daemon(): Promise<void> {
     let config = await loadConfig(configFile);
     if (config.status === 'Disabled') return notices.disabledNotice(log, config);
-    // Before any other line: a broken id file is a config error (exit 2, its one line only).
+    // Before any other line: a broken id file, or a credentials file missing, empty or open to others, is a config error (exit 2, its one line only).
     await checkClusterIdFile(config.clusterIdFile);
+    await checkAuthFiles(config);
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
@@ -111,7 +113,10 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
         try {
           next = await loadConfig(configFile);
           // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
-          if (next.status === 'Enabled') await checkClusterIdFile(next.clusterIdFile);
+          if (next.status === 'Enabled') {
+            await checkClusterIdFile(next.clusterIdFile);
+            await checkAuthFiles(next);
+          }
         } catch (error) {
           log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
           return;

@@ -6,6 +6,7 @@ import { MAX_DURATION_MS, parseDurationMs, formatDurationMs } from './duration.j
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
 import { DEFAULT_ENDPOINT, TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../telemeter-api.js';
+import { checkEndpointTransport, readAuth, readHeaders, type AuthConfig, type ConfiguredHeader } from './auth.js';
 
 /** MicroShift's own cluster id (the kube-system namespace's UID), written on its first start. */
 export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
@@ -57,6 +58,12 @@ export interface Config {
   readonly retry: RetrySettings;
   readonly diskPaths: readonly string[];
   readonly extraResources: readonly ExtraResource[];
+  // --- auth (telemetry.auth, telemetry.headers: src/config/auth.ts) ---
+  /** How each request is authorised; secrets stay in their files, read at every send. */
+  readonly auth: AuthConfig;
+  /** Extra request headers (tenant headers), as written; never a reserved one. */
+  readonly headers: readonly ConfiguredHeader[];
+  // --- end auth ---
 }
 
 /** Which file last set a key path (drop-ins override the main file). */
@@ -162,6 +169,7 @@ export const TELEMETRY_KEYS = [
   'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'splay', 'clusterIdFile', 'pullSecretFile',
   'kubeconfig', 'dataDir', 'buffer', 'maxBufferedSamples', 'maxBufferedAge', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
   'retry', 'diskPaths', 'extraResources',
+  'auth', 'headers',
 ] as const;
 
 export interface ValidateOptions {
@@ -241,8 +249,13 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
     },
     diskPaths: at(t('diskPaths'), pathListReader, ['/var/lib/microshift', '/var/lib/containers', '/var', '/']),
     extraResources: at(t('extraResources'), extraResourcesReader, []),
+    // --- auth ---
+    auth: readAuth(telemetry.auth, failAt, fileOf),
+    headers: readHeaders(telemetry.headers, failAt),
+    // --- end auth ---
   };
   if (config.dataDir === '') failAt('telemetry.dataDir')('must not be empty');
+  checkEndpointTransport(config.endpoint, config.auth, failAt('telemetry.endpoint'));
   return deepFreeze(config);
 }
 

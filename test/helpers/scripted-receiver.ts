@@ -37,6 +37,8 @@ export async function startScriptedReceiver(
   script: readonly ScriptedAnswer[],
   fallback: ScriptedAnswer = { status: 200 },
   judge: (series: readonly Series[]) => ScriptedAnswer | undefined = () => undefined,
+  /** Whether the request's credentials are acceptable (400 "bad auth" if not); the Telemetry API's bearer by default. */
+  authorized: (request: http.IncomingMessage) => boolean = (request) => parseTelemeterAuth(request.headers.authorization) !== undefined,
 ): Promise<ScriptedReceiver> {
   const requests: ReceivedRequest[] = [];
   const queue = [...script];
@@ -47,7 +49,7 @@ export async function startScriptedReceiver(
       const body = Buffer.concat(chunks);
       const verdict = decodeWriteRequest(body, 64 * 1024 * 1024);
       const answer = (verdict.ok ? judge(verdict.series) : undefined) ?? queue.shift() ?? fallback;
-      const valid = verdict.ok && parseTelemeterAuth(request.headers.authorization) !== undefined;
+      const valid = verdict.ok && authorized(request);
       const status = valid ? answer.status : 400;
       requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status });
       const headers = typeof answer.headers === 'function' ? answer.headers(request) : answer.headers ?? {};
