@@ -38,7 +38,13 @@ const ALL_AUTH_KEYS = ['type', 'credentialsFile', 'username', 'passwordFile'];
  * itself computes. Lower case, compared case-insensitively.
  */
 export const RESERVED_HEADERS: readonly string[] = [
-  'authorization', 'content-encoding', 'content-type', 'user-agent', 'x-prometheus-remote-write-version', 'host', 'content-length',
+  'authorization',
+  'content-encoding',
+  'content-type',
+  'user-agent',
+  'x-prometheus-remote-write-version',
+  'host',
+  'content-length',
 ];
 
 /** A configured header whose name says it carries a secret: redacted in `show`, scrubbed from replies. */
@@ -143,6 +149,8 @@ export function isLoopbackHost(hostname: string): boolean {
 export function checkEndpointTransport(endpoint: string, auth: AuthConfig, fail: (reason: string) => never): void {
   const url = new URL(endpoint);
   if (url.protocol === 'http:' && auth.type !== 'none' && !isLoopbackHost(url.hostname)) {
-    fail(`${quoteValue(endpoint)} is plain http to a host that is not loopback: auth type ${auth.type} would send its credentials in clear text; use https (or auth type none)`);
+    fail(
+      `${quoteValue(endpoint)} is plain http to a host that is not loopback: auth type ${auth.type} would send its credentials in clear text; use https (or auth type none)`,
+    );
   }
 }

@@ -29,9 +29,13 @@ export async function readSecretFile(file: string, options: { readonly headerSaf
   const secret = read.text.replace(/[\r\n]+$/, '');
   if (secret === '') return { ok: false, code: 'ESECRET_EMPTY', reason: `${file}: empty` };
   // A line break inside would end the header early (or be refused by Node); a control character is no secret anyone typed.
-  const allowed = options.headerSafe ? /^[\x20-\x7e]+$/ : /^[^\x00-\x1f\x7f]+$/;
+  const allowed = options.headerSafe ? /^[\x20-\x7e]+$/ : /^[^\p{Cc}]+$/u;
   if (!allowed.test(secret)) {
-    return { ok: false, code: 'ESECRET_MALFORMED', reason: `${file}: holds more than one line or characters ${options.headerSafe ? 'a header cannot carry (only printable ASCII)' : 'that are not printable'}` };
+    return {
+      ok: false,
+      code: 'ESECRET_MALFORMED',
+      reason: `${file}: holds more than one line or characters ${options.headerSafe ? 'a header cannot carry (only printable ASCII)' : 'that are not printable'}`,
+    };
   }
   return { ok: true, secret };
 }

@@ -22,18 +22,21 @@ t.test('show: reserved, configured and Authorization headers; Basic <redacted>, 
   });
   const result = await runCli(['show', '--config', config]);
   t.equal(result.code, 0, result.stderr);
-  t.match(result.stdout, [
-    `# POST ${receiver.url}`,
-    '# Content-Encoding: snappy',
-    '# Content-Type: application/x-protobuf',
-    '# X-Prometheus-Remote-Write-Version: 0.1.0',
-    `# User-Agent: edge-telemetry/${AGENT_VERSION}`,
-    '# X-Scope-OrgID: tenant-a',
-    '# X-Auth-Token: <redacted>',
-    '# Authorization: Basic <redacted>',
-    `# credentials (auth type basic, telemetry.auth.passwordFile ${password}): ok`,
-    '',
-  ].join('\n'));
+  t.match(
+    result.stdout,
+    [
+      `# POST ${receiver.url}`,
+      '# Content-Encoding: snappy',
+      '# Content-Type: application/x-protobuf',
+      '# X-Prometheus-Remote-Write-Version: 0.1.0',
+      `# User-Agent: edge-telemetry/${AGENT_VERSION}`,
+      '# X-Scope-OrgID: tenant-a',
+      '# X-Auth-Token: <redacted>',
+      '# Authorization: Basic <redacted>',
+      `# credentials (auth type basic, telemetry.auth.passwordFile ${password}): ok`,
+      '',
+    ].join('\n'),
+  );
   t.notMatch(result.stdout + result.stderr, /SECRET/);
   t.equal(receiver.connections, 0, 'show sends nothing');
 
@@ -41,17 +44,28 @@ t.test('show: reserved, configured and Authorization headers; Basic <redacted>, 
   await writeFile(password, '');
   const bad = await runCli(['show', '--config', config]);
   t.equal(bad.code, 0, bad.stderr);
-  t.match(bad.stdout, `# Authorization: Basic <redacted>\n# credentials (auth type basic, telemetry.auth.passwordFile ${password}): telemetry.auth.passwordFile: ${password}: empty\n`);
+  t.match(
+    bad.stdout,
+    `# Authorization: Basic <redacted>\n# credentials (auth type basic, telemetry.auth.passwordFile ${password}): telemetry.auth.passwordFile: ${password}: empty\n`,
+  );
 });
 
 t.test('show with auth none and bearer', async (t) => {
   const dir = await ownTempDir(t);
-  const none = await runCli(['show', '--config', await writeConfig(path.join(dir, 'none'), { endpoint: 'http://127.0.0.1:9/api/v1/write', auth: { type: 'none' }, diskPaths: ['/'] })]);
+  const none = await runCli([
+    'show',
+    '--config',
+    await writeConfig(path.join(dir, 'none'), { endpoint: 'http://127.0.0.1:9/api/v1/write', auth: { type: 'none' }, diskPaths: ['/'] }),
+  ]);
   t.equal(none.code, 0, none.stderr);
   t.notMatch(none.stdout, 'Authorization');
   t.match(none.stdout, '# credentials (auth type none): ok\n');
   await writeFile(path.join(dir, 'token'), 'tok-SECRET-9e8d', { mode: 0o600 });
-  const bearer = await runCli(['show', '--config', await writeConfig(dir, { endpoint: 'https://mimir.example.com/api/v1/push', auth: { type: 'bearer', credentialsFile: 'token' }, diskPaths: ['/'] })]);
+  const bearer = await runCli([
+    'show',
+    '--config',
+    await writeConfig(dir, { endpoint: 'https://mimir.example.com/api/v1/push', auth: { type: 'bearer', credentialsFile: 'token' }, diskPaths: ['/'] }),
+  ]);
   t.equal(bearer.code, 0, bearer.stderr);
   t.match(bearer.stdout, '# Authorization: Bearer <redacted>\n');
   t.notMatch(bearer.stdout, 'SECRET');

@@ -29,7 +29,7 @@ const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** Everything secret the request carried, as a careless receiver would quote it. */
 function echo(request: http.IncomingMessage): string {
-  const authorization = String(request.headers.authorization ?? '');
+  const authorization = request.headers.authorization ?? '';
   const decoded = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('utf8') : '';
   return JSON.stringify({
     error: 'cannot store',
@@ -50,7 +50,15 @@ for (const auth of [
   { type: 'bearer', credentialsFile: 'password' },
 ] as const) {
   t.test(`${auth.type}: echoed in a 500 and a 400 body, never in stdout, stderr or status.json`, async (t) => {
-    const receiver = await startScriptedReceiver([{ status: 500, body: echo }, { status: 400, body: echo }], { status: 200 }, undefined, () => true);
+    const receiver = await startScriptedReceiver(
+      [
+        { status: 500, body: echo },
+        { status: 400, body: echo },
+      ],
+      { status: 200 },
+      undefined,
+      () => true,
+    );
     t.teardown(receiver.close);
     const dir = await ownTempDir(t);
     await writeFile(path.join(dir, 'password'), `${auth.type === 'basic' ? PASSWORD : TOKEN}\n`, { mode: 0o600 });
@@ -79,7 +87,11 @@ for (const auth of [
     t.match(status, /"lastError":\{"atMs":\d+,"reason":"HTTP 500: /);
     t.match(status, '<redacted>');
     const secrets = auth.type === 'basic' ? [PASSWORD, b64(`tenant-a:${PASSWORD}`), API_KEY] : [TOKEN, API_KEY];
-    for (const [name, text] of [['stdout', stdout], ['stderr', stderr], ['status.json', status]] as const) {
+    for (const [name, text] of [
+      ['stdout', stdout],
+      ['stderr', stderr],
+      ['status.json', status],
+    ] as const) {
       t.equal(leak(text, secrets), undefined, `${name}: no piece of a secret`);
     }
   });

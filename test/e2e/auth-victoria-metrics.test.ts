@@ -36,7 +36,10 @@ interface Recorded {
  * then forwards body and protocol headers to `target`; `passAuthorization`
  * forwards the Authorization header too (VictoriaMetrics checks it).
  */
-async function startRecorder(target: string, options: { passAuthorization: boolean; check?: (request: http.IncomingMessage) => { status: number; body: string } | undefined }) {
+async function startRecorder(
+  target: string,
+  options: { passAuthorization: boolean; check?: (request: http.IncomingMessage) => { status: number; body: string } | undefined },
+) {
   const recorded: Recorded[] = [];
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -69,13 +72,20 @@ async function startRecorder(target: string, options: { passAuthorization: boole
   return {
     url: `http://127.0.0.1:${port}/api/v1/write`,
     recorded,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 function seriesKey(labels: Readonly<Record<string, string>>): string {
   const { __name__: name, ...rest } = labels;
-  return `${name ?? ''}{${Object.keys(rest).sort().map((key) => `${key}=${JSON.stringify(rest[key])}`).join(',')}}`;
+  return `${name ?? ''}{${Object.keys(rest)
+    .sort()
+    .map((key) => `${key}=${JSON.stringify(rest[key])}`)
+    .join(',')}}`;
 }
 
 /** series key → timestamp → value, of the requests answered 2xx. */
@@ -139,7 +149,9 @@ t.test('basic auth checked by VictoriaMetrics: wrong password → 401, samples k
   });
   const daemon = spawnCli(['run', '--config', config]);
   t.teardown(() => daemon.stop('SIGKILL'));
-  await daemon.waitFor(/receiver refused the credentials or the URL; samples kept[^\n]*status=401[^]*receiver refused the credentials or the URL; samples kept[^\n]*status=401/);
+  await daemon.waitFor(
+    /receiver refused the credentials or the URL; samples kept[^\n]*status=401[^]*receiver refused the credentials or the URL; samples kept[^\n]*status=401/,
+  );
   // Rotated in place: the next send reads it.
   await writeFile(password, 'vm-right-pw-3c9e\n');
   await daemon.waitFor(/report sent/);
@@ -148,7 +160,12 @@ t.test('basic auth checked by VictoriaMetrics: wrong password → 401, samples k
   const refusals = recorder.recorded.filter((entry) => entry.status === 401);
   t.ok(refusals.length >= 2, `${refusals.length} sends refused`);
   t.equal(stderr.match(/status=401/g)?.length, refusals.length, 'one line per refused send, nothing more about it');
-  t.equal(stderr.match(/^<3>error: receiver refused the credentials or the URL; samples kept, no retry until the next send status=401 hint="check the pull secret \(telemetry.pullSecretFile\), or telemetry.auth when its type is not telemeter; [^\n]*$/gm)?.length, refusals.length);
+  t.equal(
+    stderr.match(
+      /^<3>error: receiver refused the credentials or the URL; samples kept, no retry until the next send status=401 hint="check the pull secret \(telemetry.pullSecretFile\), or telemetry.auth when its type is not telemeter; [^\n]*$/gm,
+    )?.length,
+    refusals.length,
+  );
   t.notMatch(stderr, /vm-(wrong|right)-pw/, 'no password in the log');
   for (const entry of recorder.recorded) {
     const expected = entry.status === 401 ? 'vm-wrong-pw-71ab' : 'vm-right-pw-3c9e';
@@ -199,7 +216,11 @@ t.test('tenant header and bearer token, checked by a forwarder in front of Victo
   await daemon.waitFor(/report sent[^]*report sent/);
   t.equal(await daemon.stop('SIGTERM'), 0);
   t.ok(recorder.recorded.length >= 3, `${recorder.recorded.length} requests`);
-  t.same(recorder.recorded.filter((entry) => entry.status !== 204), [], 'every request passed the tenant and token check and was stored (204)');
+  t.same(
+    recorder.recorded.filter((entry) => entry.status !== 204),
+    [],
+    'every request passed the tenant and token check and was stored (204)',
+  );
   t.notMatch(daemon.output().stderr, 'mimir-token');
   await assertStoredExactly(t, vm, deliveredSamples(recorder.recorded));
 
