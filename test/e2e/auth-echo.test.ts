@@ -41,6 +41,16 @@ function echo(request: http.IncomingMessage): string {
   });
 }
 
+/** The status file once it holds `text` (polled: the daemon writes it after the send returns). */
+async function statusWith(file: string, text: string): Promise<string> {
+  for (let tries = 0; tries < 200; tries++) {
+    const status = await readFile(file, 'utf8').catch(() => '');
+    if (status.includes(text)) return status;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`${file} never held ${text}`);
+}
+
 const PASSWORD = 'pw-SECRET-e41f7c2b9a';
 const TOKEN = 'tok-SECRET-93ad0c5e7b';
 const API_KEY = 'key-SECRET-5c8e1f0d2a';
@@ -74,10 +84,12 @@ for (const auth of [
     t.teardown(() => daemon.stop('SIGKILL'));
     // The send at start meets the 500 (kept), the next one the 400 (its backlog request dropped), then 200s.
     await daemon.waitFor(/send failed; samples kept for the next send/);
+    // status.json is written once the send has returned, just after that line; the next send is 2 s away.
+    const status = await statusWith(path.join(dir, 'data', 'status.json'), '"reason":"HTTP 500: ');
     await daemon.waitFor(/receiver refused the request; its samples are dropped/);
     await daemon.waitFor(/report sent/);
-    const status = await readFile(path.join(dir, 'data', 'status.json'), 'utf8');
     t.equal(await daemon.stop('SIGTERM'), 0);
+    const finalStatus = await readFile(path.join(dir, 'data', 'status.json'), 'utf8');
     const { stdout, stderr } = daemon.output();
     t.equal(receiver.requests[0]?.answeredStatus, 500);
     t.equal(receiver.requests[1]?.answeredStatus, 400);
@@ -90,7 +102,8 @@ for (const auth of [
     for (const [name, text] of [
       ['stdout', stdout],
       ['stderr', stderr],
-      ['status.json', status],
+      ['status.json after the 500', status],
+      ['status.json at the end', finalStatus],
     ] as const) {
       t.equal(leak(text, secrets), undefined, `${name}: no piece of a secret`);
     }
