@@ -1,12 +1,14 @@
 // `show` prints every header exactly as a send would build it, secrets
-// redacted, and says whether the credentials file would be read; nothing is sent.
+// redacted, and says whether the credentials file would be read; nothing is
+// sent. `upload` and `once` send with the same auth and headers as the daemon.
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
 import { AGENT_VERSION } from '../../src/version.js';
+import { fixtureExport } from '../helpers/export-fixture.js';
 
 t.test('show: reserved, configured and Authorization headers; Basic <redacted>, secret-looking header redacted, tenant as written', async (t) => {
   const receiver = await startScriptedReceiver([]);
@@ -69,4 +71,37 @@ t.test('show with auth none and bearer', async (t) => {
   t.equal(bearer.code, 0, bearer.stderr);
   t.match(bearer.stdout, '# Authorization: Bearer <redacted>\n');
   t.notMatch(bearer.stdout, 'SECRET');
+});
+
+t.test('upload and once use the same auth and headers as the daemon', async (t) => {
+  const receiver = await startScriptedReceiver([], { status: 200 }, undefined, () => true);
+  t.teardown(receiver.close);
+  const dir = await ownTempDir(t);
+  await writeFile(path.join(dir, 'token'), 'tok-upload-6f1e\n', { mode: 0o600 });
+  const config = await writeConfig(dir, {
+    endpoint: receiver.url,
+    auth: { type: 'bearer', credentialsFile: 'token' },
+    headers: { 'THANOS-TENANT': 'fleet-7' },
+    diskPaths: ['/'],
+  });
+  const exportFile = path.join(dir, 'export.jsonl');
+  await writeFile(exportFile, fixtureExport());
+  const uploaded = await runCli(['upload', exportFile, '--config', config]);
+  t.equal(uploaded.code, 0, uploaded.stderr);
+  const once = await runCli(['once', '--config', config]);
+  t.equal(once.code, 0, once.stderr);
+  t.equal(receiver.requests.length, 3, 'two exported requests, one report');
+  for (const request of receiver.requests) {
+    t.equal(request.headers.authorization, 'Bearer tok-upload-6f1e');
+    t.equal(request.headers['thanos-tenant'], 'fleet-7');
+  }
+  // A token file open to others stops upload before anything is read or sent: a config error, exit 2.
+  await chmod(path.join(dir, 'token'), 0o604);
+  const refused = await runCli(['upload', exportFile, '--config', config]);
+  t.equal(refused.code, 2);
+  t.equal(
+    refused.stderr,
+    `edge-telemetry: ${config}: telemetry.auth.credentialsFile: ${path.join(dir, 'token')}: readable or writable by others (mode 0604); chmod 0600 ${path.join(dir, 'token')}\n`,
+  );
+  t.equal(receiver.requests.length, 3);
 });
