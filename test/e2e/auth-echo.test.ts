@@ -2,8 +2,9 @@
 // a 400): the basic password, the bearer token and a secret-looking custom
 // header, raw, base64'd and JSON-escaped. Nothing of them may reach the
 // daemon's stdout, stderr or status.json; the tenant header, not a secret, may.
+// And a token file opened to others is refused at reload as at start.
 import t from 'tap';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type http from 'node:http';
 import { secretForms } from '../../src/remote-write/scrub.js';
@@ -109,3 +110,36 @@ for (const auth of [
     }
   });
 }
+
+t.test('reload: a token file that became readable by others is refused like at start; the running config goes on', async (t) => {
+  const receiver = await startScriptedReceiver([], { status: 200 }, undefined, () => true);
+  t.teardown(receiver.close);
+  const dir = await ownTempDir(t);
+  const token = path.join(dir, 'token');
+  await writeFile(token, `${TOKEN}\n`, { mode: 0o600 });
+  const config = await writeConfig(dir, {
+    endpoint: receiver.url,
+    auth: { type: 'bearer', credentialsFile: 'token' },
+    samplingInterval: '1s',
+    sendingInterval: '1h',
+  });
+  // bare: SIGHUP reaches the daemon's own handler, not the test runner's.
+  const daemon = spawnCli(['run', '--config', config], {}, { bare: true });
+  t.teardown(() => daemon.stop('SIGKILL'));
+  await daemon.waitFor(/report sent/);
+  await chmod(token, 0o644);
+  daemon.child.kill('SIGHUP');
+  const line = await daemon.waitFor(/reload refused, keeping the running config: [^\n]*/);
+  t.equal(
+    line,
+    `reload refused, keeping the running config: ${config}: telemetry.auth.credentialsFile: ${token}: readable or writable by others (mode 0644); chmod 0600 ${token}`,
+  );
+  // The running daemon reads the file at its next send and refuses it there too (the last send, at SIGTERM).
+  t.equal(await daemon.stop('SIGTERM'), 0);
+  t.match(
+    daemon.output().stderr,
+    `cannot send: telemetry.auth.credentialsFile: ${token}: readable or writable by others (mode 0644); chmod 0600 ${token}; samples kept for the next send`,
+  );
+  t.equal(receiver.requests.length, 1, 'only the report at start');
+  t.notMatch(daemon.output().stderr, TOKEN);
+});
