@@ -41,7 +41,13 @@ export function requestSecrets(extra: readonly ExtraHeader[], auth: ResolvedAuth
  */
 export function shownHeaders(userAgent: string, extra: readonly ExtraHeader[], authType: ResolvedAuth['type']): Record<string, string> {
   const placeholder: ResolvedAuth =
-    authType === 'basic' ? { type: 'basic', username: '', password: '' } : authType === 'bearer' ? { type: 'bearer', token: '' } : authType === 'telemeter' ? { type: 'telemeter', token: '', clusterId: '' } : { type: 'none' };
+    authType === 'basic'
+      ? { type: 'basic', username: '', password: '' }
+      : authType === 'bearer'
+        ? { type: 'bearer', token: '' }
+        : authType === 'telemeter'
+          ? { type: 'telemeter', token: '', clusterId: '' }
+          : { type: 'none' };
   const headers = requestHeaders(userAgent, extra, placeholder);
   for (const header of extra) if (header.secret) headers[header.name] = REDACTED;
   if (headers.Authorization !== undefined) headers.Authorization = `${headers.Authorization.split(' ')[0] ?? ''} ${REDACTED}`;
