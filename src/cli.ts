@@ -5,7 +5,6 @@ import './early-hangup.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
-import { effectiveConfigYaml } from './config/redact.js';
 import type { Config } from './config/schema.js';
 import { IdentityError } from './identity/errors.js';
 import { checkClusterIdFile } from './identity/cluster-id.js';
@@ -108,14 +107,11 @@ export function buildProgram(): Command {
     .addOption(configOption())
     .action(async (options: { config: string }) => {
       const config = await loadConfig(options.config);
-      // As `run` decides at start: a broken id file is exit 2, one not there yet is waited for (neither matters when Disabled).
-      const clusterId = config.status === 'Enabled' ? await checkClusterIdFile(config.clusterIdFile) : 'ok';
-      const { checkTlsFiles, tlsFileLines, tlsSummaryLines } = await import('./commands/tls-check.js');
-      const tls = config.status === 'Enabled' ? tlsSummaryLines(config, await checkTlsFiles(config)) : [];
-      process.stdout.write(effectiveConfigYaml(config));
-      // What run reads for the endpoint's TLS, checked as run checks it.
-      for (const line of [...tlsFileLines(config), ...tls]) process.stdout.write(`# ${line}\n`);
-      if (clusterId === 'missing') process.stderr.write(`edge-telemetry: note: ${missingIdLine(config)}; the daemon waits for it and sends once it appears\n`);
+      // As `run` decides at start: a broken id file or credentials file is exit 2, an id file not there yet is waited for.
+      const { checkConfig } = await import('./commands/check-config.js');
+      const checked = await checkConfig(config);
+      process.stdout.write(checked.stdout);
+      if (checked.clusterIdMissing) process.stderr.write(`edge-telemetry: note: ${missingIdLine(config)}; the daemon waits for it and sends once it appears\n`);
     });
 
   program

@@ -5,7 +5,6 @@ import type { Collector } from '../collect/collector.js';
 import { hostCollectors } from '../collect/host/index.js';
 import type { HostPaths } from '../collect/host/host-paths.js';
 import { detectDeploymentType, type DeploymentType } from '../identity/deployment-type.js';
-import { readPullSecretToken } from '../identity/pull-secret.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
 import { createHttpTransport } from '../transport/http-transport.js';
 import { USER_AGENT } from '../version.js';
@@ -13,6 +12,7 @@ import type { SendDeps } from './send-report.js';
 import { SetAsideMemory } from './set-aside.js';
 import { startIdentity } from './identity-source.js';
 import { tlsSourceFor } from './tls-material.js';
+import { createAuthSource } from './auth-source.js';
 
 export interface PipelineOptions {
   readonly host?: HostPaths;
@@ -73,7 +73,7 @@ export async function createSendDeps(config: Config, log: Logger, buffer: Sample
     buffer,
     transport: createTransport(config),
     identity,
-    readToken: () => readPullSecretToken(config.pullSecretFile),
+    resolveAuth: createAuthSource(config, USER_AGENT),
     userAgent: USER_AGENT,
     retry: config.retry,
     maxRequestBytes: config.maxRequestBytes,

@@ -10,7 +10,7 @@ import { rangesWithin } from '../buffer/seq-ranges.js';
 import { buildReport } from '../report/build-report.js';
 import { planRequests } from '../remote-write/plan-requests.js';
 import { splitRequest } from '../remote-write/split-request.js';
-import { remoteWriteHeaders, scrubSecrets, telemeterBearer } from '../remote-write/headers.js';
+import { scrubSecrets } from '../remote-write/headers.js';
 import type { Transport } from '../transport/http-transport.js';
 import { sendWithRetry, type FinalResult, type RetryPolicy } from '../transport/retry.js';
 import { formatLabels } from '../report/exposition.js';
@@ -18,6 +18,7 @@ import { logIdentityNotice, type IdentitySource } from './identity-source.js';
 import { judgeResult } from './delivery-outcome.js';
 import { FIRST_BATCH_POINTS, nextBatchPoints, newestTick, splitNewestTick } from './backlog-batches.js';
 import { MAX_SET_ASIDE_PER_SEND, SET_ASIDE_LIMIT, type SetAsideMemory } from './set-aside.js';
+import type { AuthSource } from './auth-source.js';
 
 export interface SendDeps {
   readonly log: Logger;
@@ -26,7 +27,8 @@ export interface SendDeps {
   readonly transport: Transport;
   /** Known, or waiting for a cluster id file that does not exist yet. */
   readonly identity: IdentitySource;
-  readonly readToken: () => Promise<string>;
+  /** The headers and secrets of this send, credentials read fresh (auth-source.ts). */
+  readonly resolveAuth: AuthSource;
   readonly userAgent: string;
   readonly retry: RetryPolicy;
   readonly maxRequestBytes: number;
@@ -87,16 +89,12 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   // Nothing can be sent without the id (it is in the bearer and in every series); samples wait in the buffer.
   if (identityState.kind === 'waiting') return failed('the cluster id file does not exist yet');
   const identity = identityState.identity;
-  let token: string;
-  try {
-    token = await deps.readToken();
-  } catch (error) {
-    log.error(`cannot send: ${(error as Error).message}; ${deps.oneShot === true ? 'nothing sent' : 'samples kept for the next send'}`);
-    return failed(`cannot send: ${(error as Error).message}`);
+  const auth = await deps.resolveAuth(identity.clusterId);
+  if (!auth.ok) {
+    log.error(`cannot send: ${auth.reason}; ${deps.oneShot === true ? 'nothing sent' : 'samples kept for the next send'}`);
+    return failed(`cannot send: ${auth.reason}`);
   }
-  const bearer = telemeterBearer(token, identity.clusterId);
-  const secrets = [token, bearer];
-  const headers = remoteWriteHeaders(bearer, deps.userAgent);
+  const { headers, secrets } = auth;
   const reasonOf = (failure: { readonly reason: string }) => scrubSecrets(failure.reason, secrets);
 
   let lastRequest = { bodyBytes: 0, samples: 0 };

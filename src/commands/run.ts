@@ -7,6 +7,7 @@ import type { Logger } from '../log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
+import { checkAuthFiles } from '../agent/auth-source.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
@@ -77,10 +78,11 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
   async function daemon(): Promise<void> {
     let config = await loadConfig(configFile);
     if (config.status === 'Disabled') return notices.disabledNotice(log, config);
-    // Before any other line: a broken id file is a config error (exit 2, its one line only).
+    // Before any other line: a broken id file, or a credentials file missing, empty or open to others, is a config error (exit 2, its one line only).
     await checkClusterIdFile(config.clusterIdFile);
     // Likewise a TLS file that cannot be used: the daemon would only fail every send.
     await checkTlsFiles(config);
+    await checkAuthFiles(config);
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
@@ -117,6 +119,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           if (next.status === 'Enabled') {
             await checkClusterIdFile(next.clusterIdFile);
             await checkTlsFiles(next);
+            await checkAuthFiles(next);
           }
         } catch (error) {
           log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);

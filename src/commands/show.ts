@@ -6,7 +6,8 @@ import { sampleOnce } from '../agent/sample-tick.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
-import { redactHeaders, remoteWriteHeaders } from '../remote-write/headers.js';
+import { shownHeaders } from '../remote-write/headers.js';
+import { authFiles } from '../agent/auth-source.js';
 import { deadlineSignal } from '../timers.js';
 import { loadTlsMaterial, problemLine } from '../agent/tls-material.js';
 import { tlsSummaryLines } from './tls-check.js';
@@ -14,7 +15,7 @@ import { tlsSummaryLines } from './tls-check.js';
 /** Shown as `_id` while the cluster id file does not exist yet; never sent (the daemon waits instead). */
 export const UNKNOWN_CLUSTER_ID = '<not known yet>';
 
-/** The report exactly as `run` would build it now, and the headers, token redacted. Sends nothing to the endpoint. */
+/** The report exactly as `run` would build it now, and every header as it would be sent, secrets redacted. Sends nothing to the endpoint. */
 export async function showReport(config: Config, log: Logger): Promise<string> {
   const buffer = new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs });
   const deps = await createSendDeps(config, log, buffer);
@@ -29,13 +30,13 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     const identity =
       identityState.kind === 'known' ? identityState.identity : { clusterId: UNKNOWN_CLUSTER_ID, deploymentType: identityState.deploymentType };
     const report = buildReport(fresh.points, (await buffer.read({ afterSeq: 0, maxPoints: buffer.size })).points, identity);
-    let tokenNote = 'pull secret: ok';
-    await deps.readToken().catch((error: unknown) => {
-      tokenNote = `pull secret: ${(error as Error).message}`;
-    });
+    // Read as a send reads them, so a file that would fail the send fails here too; the values are never printed.
+    const auth = await deps.resolveAuth(identity.clusterId);
+    const what = config.auth.type === 'telemeter' ? 'pull secret' : `credentials (auth type ${config.auth.type}${authFiles(config).map((file) => `, ${file.key} ${file.path}`).join('')})`;
+    const tokenNote = auth.ok ? `${what}: ok` : `${what}: ${auth.reason}`;
+    const headers = shownHeaders(deps.userAgent, config.headers, config.auth.type);
     const tls = await loadTlsMaterial(config.tls);
     const tlsLines = tls.ok ? tlsSummaryLines(config, tls.summary) : [`tls: ${problemLine(tls.problem)}; a send would fail until it is fixed`];
-    const headers = redactHeaders(remoteWriteHeaders('', deps.userAgent));
     const headerLines = Object.entries(headers).map(([name, value]) => `# ${name}: ${value}`);
     const status = config.status === 'Disabled' ? ['# status: Disabled, nothing is sent while it stays so'] : [];
     const idNote =

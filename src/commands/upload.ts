@@ -1,15 +1,14 @@
 // `edge-telemetry upload FILE`: sends an export file's requests (made on a
 // disconnected node by `edge-telemetry export`) to the endpoint of this
 // machine's config, with its credentials, under the same retry and delivery
-// rules as the daemon. Each series keeps its own _id; the bearer names the
-// cluster the file came from.
+// rules as the daemon. Each series keeps its own _id; a telemeter bearer names
+// the cluster the file came from.
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
 import { parseExport } from '../remote-write/export-file.js';
-import { remoteWriteHeaders, telemeterBearer } from '../remote-write/headers.js';
 import { scrubSecrets } from '../remote-write/headers.js';
-import { readPullSecretToken } from '../identity/pull-secret.js';
+import { checkAuthFiles, createAuthSource } from '../agent/auth-source.js';
 import { sendWithRetry } from '../transport/retry.js';
 import { judgeResult } from '../agent/delivery-outcome.js';
 import { createTransport } from '../agent/pipeline.js';
@@ -23,19 +22,16 @@ export type UploadOutcome =
   | { readonly ok: false; readonly reason: string };
 
 export async function uploadExport(config: Config, file: string, log: Logger, signal: AbortSignal): Promise<UploadOutcome> {
+  // As at the daemon's start: a credentials file missing, empty or open to others is a config error (exit 2).
+  await checkAuthFiles(config);
   const read = await readBoundedFile(file, { maxBytes: MAX_EXPORT_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS * 12 });
   if (!read.ok) return { ok: false, reason: read.error.message };
   const parsed = parseExport(read.text);
   if (!parsed.ok) return { ok: false, reason: `${file}: ${parsed.reason}` };
-  let token: string;
-  try {
-    token = await readPullSecretToken(config.pullSecretFile);
-  } catch (error) {
-    return { ok: false, reason: `cannot send: ${(error as Error).message}` };
-  }
-  const bearer = telemeterBearer(token, parsed.header.clusterId);
-  const secrets = [token, bearer];
-  const headers = remoteWriteHeaders(bearer, USER_AGENT);
+  // The same auth as the daemon's; the telemeter bearer names the cluster the file came from.
+  const auth = await createAuthSource(config, USER_AGENT)(parsed.header.clusterId);
+  if (!auth.ok) return { ok: false, reason: `cannot send: ${auth.reason}` };
+  const { headers, secrets } = auth;
   const transport = createTransport(config);
   let delivered = 0;
   let dropped = 0;

@@ -2,11 +2,25 @@
 import { stringify } from 'yaml';
 import { formatDurationMs } from './duration.js';
 import type { Config } from './schema.js';
+import type { AuthConfig } from './auth.js';
+
+/** Only paths and the username: secrets live in their files and are never read here. */
+function authYaml(auth: AuthConfig): Record<string, string> {
+  switch (auth.type) {
+    case 'telemeter':
+    case 'none':
+      return { type: auth.type };
+    case 'bearer':
+      return { type: auth.type, credentialsFile: auth.credentialsFile.path };
+    case 'basic':
+      return { type: auth.type, username: auth.username, passwordFile: auth.passwordFile.path };
+  }
+}
 
 export const REDACTED = 'REDACTED';
 
 /**
- * The config holds no secret itself (the token lives in pullSecretFile), but a
+ * The config holds no secret itself (tokens and passwords live in files), but a
  * URL may carry credentials: `user:password@` keeps the user, a lone `token@`
  * (no password) may be the secret itself and goes whole.
  */
@@ -75,6 +89,9 @@ export function effectiveConfigYaml(config: Config): string {
       },
       diskPaths: [...config.diskPaths],
       extraResources: config.extraResources.map((r) => `${r.group === '' ? '' : r.group + '/'}${r.version}/${r.resource}`),
+      auth: authYaml(config.auth),
+      // A header whose name says it holds a secret is shown as show shows it.
+      headers: Object.fromEntries(config.headers.map((header) => [header.name, header.secret ? REDACTED : header.value])),
       // Paths and a name only: the files' contents are never printed.
       tls: {
         ...(config.tls.caFile === undefined ? {} : { caFile: config.tls.caFile.path }),

@@ -7,6 +7,7 @@ import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
 import { readTlsSettings, type TlsSettings } from './tls-settings.js';
 import { DEFAULT_ENDPOINT, TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../telemeter-api.js';
+import { checkEndpointTransport, readAuth, readHeaders, type AuthConfig, type ConfiguredHeader } from './auth.js';
 
 /** MicroShift's own cluster id (the kube-system namespace's UID), written on its first start. */
 export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
@@ -60,6 +61,10 @@ export interface Config {
   readonly extraResources: readonly ExtraResource[];
   /** The endpoint's private CA, client certificate and server name (config/tls-settings.ts). */
   readonly tls: TlsSettings;
+  /** How each request is authorised; secrets stay in their files, read at every send. */
+  readonly auth: AuthConfig;
+  /** Extra request headers (tenant headers), as written; never a reserved one. */
+  readonly headers: readonly ConfiguredHeader[];
 }
 
 /** Which file last set a key path (drop-ins override the main file). */
@@ -164,7 +169,7 @@ const RETRY_KEYS = ['maxAttempts', 'minDelay', 'maxDelay', 'maxElapsed'] as cons
 export const TELEMETRY_KEYS = [
   'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'splay', 'clusterIdFile', 'pullSecretFile',
   'kubeconfig', 'dataDir', 'buffer', 'maxBufferedSamples', 'maxBufferedAge', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
-  'retry', 'diskPaths', 'extraResources', 'tls',
+  'retry', 'diskPaths', 'extraResources', 'tls', 'auth', 'headers',
 ] as const;
 
 export interface ValidateOptions {
@@ -244,8 +249,11 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
     },
     diskPaths: at(t('diskPaths'), pathListReader, ['/var/lib/microshift', '/var/lib/containers', '/var', '/']),
     extraResources: at(t('extraResources'), extraResourcesReader, []),
+    auth: readAuth(telemetry.auth, failAt, fileOf),
+    headers: readHeaders(telemetry.headers, failAt),
   };
   if (config.dataDir === '') failAt('telemetry.dataDir')('must not be empty');
+  checkEndpointTransport(config.endpoint, config.auth, failAt('telemetry.endpoint'));
   const tls = readTlsSettings(telemetry.tls, config.endpoint, fileOf, failAt);
   return deepFreeze({ ...config, tls });
 }

@@ -1,6 +1,5 @@
 // Pure: the Authorization header for each auth type, and every form of the
 // secret in it, so that a server's echo can be scrubbed from what we log.
-import { telemeterBearer } from './headers.js';
 
 /** Credentials as read for one send; secrets are read from files by the caller, fresh each time. */
 export type ResolvedAuth =
@@ -8,6 +7,11 @@ export type ResolvedAuth =
   | { readonly type: 'bearer'; readonly token: string }
   | { readonly type: 'basic'; readonly username: string; readonly password: string }
   | { readonly type: 'none' };
+
+/** Telemeter's bearer: base64 of a JSON object, serialised by JSON.stringify so any character in the token is escaped correctly. */
+export function telemeterBearer(token: string, clusterId: string): string {
+  return Buffer.from(JSON.stringify({ authorization_token: token, cluster_id: clusterId }), 'utf8').toString('base64');
+}
 
 export function authorizationHeader(auth: ResolvedAuth): string | undefined {
   switch (auth.type) {

@@ -1,29 +1,55 @@
-// The reserved request headers. Built here and only here; configuration can
-// never override them. Scrubbing what a receiver echoes back is in scrub.ts.
+// The request headers. Built here and only here: the reserved ones first, then
+// the configured extra headers (config refuses a reserved name), then the
+// credentials. Scrubbing what a receiver echoes back is in scrub.ts.
 import { REDACTED } from './scrub.js';
+import { authSecrets, authorizationHeader, type ResolvedAuth } from './authorization.js';
 
 export { REDACTED, scrubSecrets } from './scrub.js';
+export { telemeterBearer } from './authorization.js';
 
 export const REMOTE_WRITE_VERSION = '0.1.0';
 
-/** Telemeter's bearer: base64 of a JSON object, serialised by JSON.stringify so any character in the token is escaped correctly. */
-export function telemeterBearer(token: string, clusterId: string): string {
-  return Buffer.from(JSON.stringify({ authorization_token: token, cluster_id: clusterId }), 'utf8').toString('base64');
+/** A configured extra header (telemetry.headers); `secret` when its name says it carries one. */
+export interface ExtraHeader {
+  readonly name: string;
+  readonly value: string;
+  readonly secret: boolean;
 }
 
-export function remoteWriteHeaders(bearer: string, userAgent: string): Record<string, string> {
-  return {
+/** Every header of a request, in the order sent. */
+export function requestHeaders(userAgent: string, extra: readonly ExtraHeader[], auth: ResolvedAuth): Record<string, string> {
+  const headers: Record<string, string> = {
     'Content-Encoding': 'snappy',
     'Content-Type': 'application/x-protobuf',
     'X-Prometheus-Remote-Write-Version': REMOTE_WRITE_VERSION,
     'User-Agent': userAgent,
-    Authorization: `Bearer ${bearer}`,
   };
+  for (const header of extra) headers[header.name] = header.value;
+  const authorization = authorizationHeader(auth);
+  if (authorization !== undefined) headers.Authorization = authorization;
+  return headers;
 }
 
-/** Headers as `show` prints them: the bearer replaced. */
-export function redactHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = { ...headers };
-  if (out.Authorization !== undefined) out.Authorization = `Bearer ${REDACTED}`;
-  return out;
+/** Every value a reply could echo that must not reach a log: the credentials, and the secret-looking extra headers. */
+export function requestSecrets(extra: readonly ExtraHeader[], auth: ResolvedAuth): string[] {
+  return [...authSecrets(auth), ...extra.filter((header) => header.secret).map((header) => header.value)];
+}
+
+/**
+ * The headers as `show` prints them: the same builder, with the credentials'
+ * scheme kept and their value replaced, and secret-looking extra headers redacted.
+ */
+export function shownHeaders(userAgent: string, extra: readonly ExtraHeader[], authType: ResolvedAuth['type']): Record<string, string> {
+  const placeholder: ResolvedAuth =
+    authType === 'basic'
+      ? { type: 'basic', username: '', password: '' }
+      : authType === 'bearer'
+        ? { type: 'bearer', token: '' }
+        : authType === 'telemeter'
+          ? { type: 'telemeter', token: '', clusterId: '' }
+          : { type: 'none' };
+  const headers = requestHeaders(userAgent, extra, placeholder);
+  for (const header of extra) if (header.secret) headers[header.name] = REDACTED;
+  if (headers.Authorization !== undefined) headers.Authorization = `${headers.Authorization.split(' ')[0] ?? ''} ${REDACTED}`;
+  return headers;
 }

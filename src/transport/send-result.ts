@@ -49,8 +49,8 @@ export function parseRetryAfterMs(header: string | undefined, nowMs: number): nu
 
 /** What the admin should look at, by status. */
 const CONFIGURATION_HINTS: Readonly<Record<number, string>> = {
-  401: 'check the pull secret (telemetry.pullSecretFile); the Telemetry API also answers 401 when its own auth backend fails, so the next send tries again',
-  403: 'the pull secret is not allowed to send telemetry; check the pull secret (telemetry.pullSecretFile)',
+  401: 'check the pull secret (telemetry.pullSecretFile), or telemetry.auth when its type is not telemeter; the Telemetry API also answers 401 when its own auth backend fails, so the next send tries again',
+  403: 'the credentials are not allowed to send; check the pull secret (telemetry.pullSecretFile), or telemetry.auth when its type is not telemeter',
   404: 'check telemetry.endpoint: nothing receives remote-write at that URL',
   405: 'check telemetry.endpoint: that URL does not take a POST',
   407: 'check telemetry.proxy: the proxy wants credentials (http://user:password@host:port)',

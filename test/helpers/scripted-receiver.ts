@@ -43,9 +43,13 @@ export async function startScriptedReceiver(
   script: readonly ScriptedAnswer[],
   fallback: ScriptedAnswer = { status: 200 },
   judge: (series: readonly Series[]) => ScriptedAnswer | undefined = () => undefined,
-  /** `tls`: an https receiver with these options (key, cert, requestCert, ...). */
-  options: { tls?: https.ServerOptions } = {},
+  /**
+   * `tls`: an https receiver with these options (key, cert, requestCert, ...).
+   * `authorized`: whether the request's credentials are acceptable (400 "bad auth" if not); the Telemetry API's bearer by default.
+   */
+  options: { tls?: https.ServerOptions; authorized?: (request: http.IncomingMessage) => boolean } = {},
 ): Promise<ScriptedReceiver> {
+  const authorized = options.authorized ?? ((request: http.IncomingMessage) => parseTelemeterAuth(request.headers.authorization) !== undefined);
   const requests: ReceivedRequest[] = [];
   const queue = [...script];
   const handler = (request: http.IncomingMessage, response: http.ServerResponse) => {
@@ -55,7 +59,7 @@ export async function startScriptedReceiver(
       const body = Buffer.concat(chunks);
       const verdict = decodeWriteRequest(body, 64 * 1024 * 1024);
       const answer = (verdict.ok ? judge(verdict.series) : undefined) ?? queue.shift() ?? fallback;
-      const valid = verdict.ok && parseTelemeterAuth(request.headers.authorization) !== undefined;
+      const valid = verdict.ok && authorized(request);
       const status = valid ? answer.status : 400;
       const socket = request.socket as Partial<TLSSocket>;
       const clientCn = socket.getPeerCertificate === undefined ? {} : { clientCn: String(socket.getPeerCertificate().subject?.CN ?? '') };

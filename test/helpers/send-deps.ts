@@ -6,6 +6,7 @@ import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 import { knownIdentity } from '../../src/agent/identity-source.js';
 import { TOKEN } from './files.js';
+import { requestHeaders, requestSecrets } from '../../src/remote-write/headers.js';
 
 /** A collector with fixed figures, so a test knows exactly what should arrive. */
 export function fixedCollector(kind: 'static' | 'dynamic', name: string, value: () => number): Collector {
@@ -19,7 +20,12 @@ export function sendDeps(url: string, overrides: Partial<SendDeps> = {}, log: Lo
     buffer: new MemorySampleBuffer({ maxSamples: 1000, maxAgeMs: 86_400_000 }),
     transport: createHttpTransport({ url, proxy: '', timeoutMs: 5000 }),
     identity: knownIdentity({ clusterId: 'cluster-0123', deploymentType: 'microshift-rpm' }),
-    readToken: async () => TOKEN,
+    // The daemon's own wiring, over the token a test pull secret holds.
+    resolveAuth: async (clusterId) => ({
+      ok: true,
+      headers: requestHeaders('edge-telemetry/test', [], { type: 'telemeter', token: TOKEN, clusterId }),
+      secrets: requestSecrets([], { type: 'telemeter', token: TOKEN, clusterId }),
+    }),
     userAgent: 'edge-telemetry/test',
     retry: { maxAttempts: 4, minDelayMs: 50, maxDelayMs: 5000, maxElapsedMs: 60_000 },
     maxRequestBytes: 128 * 1024,
