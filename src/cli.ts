@@ -180,7 +180,7 @@ export function buildProgram(): Command {
 export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
-    await program.parseAsync(argv as string[]);
+    await program.parseAsync(argv);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;

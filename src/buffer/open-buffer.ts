@@ -10,7 +10,7 @@ import type { BufferBounds, SampleBuffer } from './sample-buffer.js';
 export type BufferKind = 'disk' | 'memory';
 
 export type OpenedBuffer =
-  | { readonly kind: 'ok'; readonly buffer: SampleBuffer; release(): Promise<void> }
+  | { readonly kind: 'ok'; readonly buffer: SampleBuffer; readonly release: () => Promise<void> }
   | { readonly kind: 'busy'; readonly pid: number }
   | { readonly kind: 'unwritable'; readonly code: string };
 
@@ -35,7 +35,7 @@ export async function openBuffer(
     return {
       kind: 'ok',
       buffer,
-      async release() {
+      release: async () => {
         await buffer.close().catch(() => undefined);
         await lock.release();
       },

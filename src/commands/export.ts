@@ -35,7 +35,7 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
     const identity = state.identity;
     // A long timer: collectTimeout may be up to a year, and AbortSignal.timeout overflows past 2^31-1 ms.
     const deadline = deadlineSignal(config.collectTimeoutMs * 2, () => new Error('export deadline'));
-    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal: deadline.signal, log }).finally(deadline.dispose);
+    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal: deadline.signal, log }).finally(() => deadline.dispose());
     const requests: ExportedRequest[] = [];
     const exported: SeqRange[] = [];
     const pack = (report: ReturnType<typeof buildReport>) => {

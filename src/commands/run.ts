@@ -29,7 +29,7 @@ function boundsOf(config: Config): BufferBounds {
 }
 
 /** The durable buffer, or the in-memory one when asked; a dataDir that cannot be used is a config error. */
-async function startBuffer(config: Config, log: Logger): Promise<{ buffer: SampleBuffer; release(): Promise<void> }> {
+async function startBuffer(config: Config, log: Logger): Promise<{ buffer: SampleBuffer; readonly release: () => Promise<void> }> {
   const opened = await openBuffer(config.buffer, config.dataDir, boundsOf(config), log);
   if (opened.kind === 'busy') {
     throw new ConfigError(config.file, 'telemetry.dataDir', `${config.dataDir} is in use by another edge-telemetry daemon (pid ${opened.pid}); one daemon per dataDir`);
@@ -77,7 +77,10 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
 
   async function daemon(): Promise<void> {
     let config = await loadConfig(configFile);
-    if (config.status === 'Disabled') return notices.disabledNotice(log, config);
+    if (config.status === 'Disabled') {
+      notices.disabledNotice(log, config);
+      return;
+    }
     // Before any other line: a broken id file, or a credentials file missing, empty or open to others, is a config error (exit 2, its one line only).
     await checkClusterIdFile(config.clusterIdFile);
     // Likewise a TLS file that cannot be used: the daemon would only fail every send.

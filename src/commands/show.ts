@@ -43,12 +43,15 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
       identityState.kind === 'waiting'
         ? [
             `# cluster id not known yet: ${identityState.problem.message}` +
-              `${identityState.problem.code === 'ECLUSTERID_MISSING' ? ' (MicroShift writes it on its first start)' : ''}` +
+              (identityState.problem.code === 'ECLUSTERID_MISSING' ? ' (MicroShift writes it on its first start)' : '') +
               `; _id="${UNKNOWN_CLUSTER_ID}" is a placeholder and nothing is sent until the id is known`,
           ]
         : [];
     return [
-      toExposition(report.series.map((item) => item.series), Object.assign({}, ...deps.collectors.map((collector) => collector.help))).trimEnd(),
+      toExposition(
+        report.series.map((item) => item.series),
+        deps.collectors.reduce<Record<string, string>>((help, collector) => ({ ...help, ...collector.help }), {}),
+      ).trimEnd(),
       '',
       `# POST ${config.endpoint}`,
       ...headerLines,

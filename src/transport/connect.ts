@@ -91,7 +91,7 @@ function tunnel(proxySocket: Duplex, proxy: URL, target: URL, context: StepConte
       path: authority,
       setHost: false,
       headers: { Host: authority, ...(authorization === undefined ? {} : { 'Proxy-Authorization': authorization }) },
-      createConnection: () => proxySocket as net.Socket,
+      createConnection: () => proxySocket,
     });
     context.track(request);
     // Node reports every answer to CONNECT, 2xx or not, as 'connect'.

@@ -5,7 +5,6 @@
 // every few hours gains nothing from keep-alive, and a fresh socket is one the
 // deadline can always destroy.
 import http from 'node:http';
-import type net from 'node:net';
 import { getProxyForUrl } from 'proxy-from-env';
 import { MAX_REPLY_READ_BYTES, classifyResponse, type SendResult } from './send-result.js';
 import { openSocket, proxyAuthorization, type Stage } from './connect.js';
@@ -123,7 +122,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
             Connection: 'close',
             ...(authorization === undefined ? {} : { 'Proxy-Authorization': authorization }),
           },
-          createConnection: () => opened.socket as net.Socket,
+          createConnection: () => opened.socket,
         });
         context.track(request);
         request.on('error', failed);
@@ -165,6 +164,8 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         if (!material.ok) return tlsFilesFailure(material.reason);
         tlsOptions = material.options;
       }
+      // Reading the files took time: the send may have been cancelled meanwhile.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (signal.aborted) return { kind: 'cancelled' };
       return attempt(body, headers, signal, route.proxy, tlsOptions);
     },

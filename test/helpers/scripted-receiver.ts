@@ -62,6 +62,8 @@ export async function startScriptedReceiver(
       const valid = verdict.ok && authorized(request);
       const status = valid ? answer.status : 400;
       const socket = request.socket as Partial<TLSSocket>;
+      // Without a client certificate getPeerCertificate() is {}: no subject, whatever its type says.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       const clientCn = socket.getPeerCertificate === undefined ? {} : { clientCn: String(socket.getPeerCertificate().subject?.CN ?? '') };
       requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status, ...clientCn });
       const headers = typeof answer.headers === 'function' ? answer.headers(request) : answer.headers ?? {};
