@@ -31,6 +31,11 @@ export interface AgentSchedule {
   readonly random?: () => number;
   /** Keeps dataDir/status.json current for `edge-telemetry status` (none with buffer: memory). */
   readonly status?: StatusRecorder;
+  /**
+   * Runs after each sampling tick and each send, when the work that made the
+   * garbage is done: the daemon's heap shrink (src/heap-shrink.ts).
+   */
+  readonly afterWork?: () => void;
 }
 
 export const IDENTITY_POLL_MS = 15_000;
@@ -153,6 +158,7 @@ export class Agent {
       return points;
     } finally {
       this.samplingNow--;
+      this.schedule.afterWork?.();
     }
   }
 
@@ -164,6 +170,7 @@ export class Agent {
       })
       .finally(() => {
         this.sendInFlight = undefined;
+        this.schedule.afterWork?.();
       });
     return this.sendInFlight;
   }

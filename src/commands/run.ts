@@ -10,6 +10,7 @@ import { createSendDeps } from '../agent/pipeline.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { takeOverHangups } from '../early-hangup.js';
+import { heapShrink } from '../heap-shrink.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 
 export interface Notices {
@@ -81,6 +82,8 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
     const status = buffer.kind === 'disk' ? new StatusRecorder(config.dataDir, config.endpoint, buffer, log) : undefined;
+    // A full GC after each tick and send when the unit runs Node with --expose-gc; otherwise nothing.
+    const shrink = heapShrink();
     try {
       await serve();
     } finally {
@@ -99,6 +102,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           firstSendDelayMs: Math.floor(Math.random() * current.splayMs),
           sendJitter: SEND_JITTER,
           ...(status === undefined ? {} : { status }),
+          afterWork: shrink,
         });
         agent.start(anchor);
         return agent;
