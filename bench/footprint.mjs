@@ -20,6 +20,9 @@
 // TICKS (default 300): seconds measured; the daemon samples every second.
 // UNIT=file: another unit file than systemd/edge-telemetry.service.
 // BUNDLE=single: the release built with --single-file instead of on-demand chunks.
+// COMPARE=file: one more host-only daemon, started as that unit file starts it
+// (e.g. `git show main:systemd/edge-telemetry.service`), in the same run: an
+// A/B of unit settings on the same release, the same machine, the same minutes.
 // Everything started here is stopped at the end, on error and on Ctrl-C too,
 // and the temp directory is removed.
 import { execFile, spawn } from 'node:child_process';
@@ -272,7 +275,8 @@ async function startBareNode(tmp, unit, httpsUrl, caFile) {
   const scriptAt = unit.argv.findIndex((word) => word.endsWith('.mjs') || word.endsWith('.js'));
   const flags = scriptAt > 0 ? unit.argv.slice(1, scriptAt) : [];
   const node = unit.argv[0].endsWith('/node') ? unit.argv[0] : process.execPath;
-  const env = { PATH: '/usr/bin:/bin', ...(caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: caFile }) };
+  // The unit's Environment= too (GLIBC_TUNABLES shapes malloc for any Node program).
+  const env = { PATH: '/usr/bin:/bin', ...unit.environment, ...(caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: caFile }) };
   const child = spawn(node, [...flags, script], { stdio: 'ignore', env, cwd: '/' });
   return { ...track(httpsUrl === undefined ? 'bare node' : 'bare node + https', child), flags };
 }
@@ -309,6 +313,8 @@ async function main() {
   // UNIT=file measures another unit file (a drop-in's result, a branch's unit).
   const unitFile = path.resolve(process.env.UNIT ?? path.join(repo, 'systemd/edge-telemetry.service'));
   const unit = readServiceCommand(await readFile(unitFile, 'utf8'));
+  const compareFile = process.env.COMPARE === undefined ? undefined : path.resolve(process.env.COMPARE);
+  const compareUnit = compareFile === undefined ? undefined : readServiceCommand(await readFile(compareFile, 'utf8'));
   const release = await releaseRoot(tmp);
   const receiver = await startReceiver(tmp);
 
@@ -324,14 +330,18 @@ async function main() {
     { ...(await daemonCase({ name: 'host', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })), label: 'daemon, host metrics only', target: TARGET_HOST_MB },
     { ...(await daemonCase({ name: 'cluster', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: fakeApi.clientCertKubeconfig })), label: `daemon, cluster metrics (${PODS} pods, client-cert kubeconfig)`, target: TARGET_CLUSTER_MB },
   ];
+  const compare = compareUnit === undefined ? undefined
+    : { ...(await daemonCase({ name: 'compare', release, unit: compareUnit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })), label: 'daemon, host metrics only, COMPARE unit' };
 
   console.log(`footprint: ${TICKS} s, daemon samplingInterval 1s and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; node ${(await run(unit.argv[0].endsWith('node') ? unit.argv[0] : process.execPath, ['--version'])).stdout.trim()}`);
   console.log(`unit:    ${path.relative(repo, unitFile)}: ExecStart=${unit.argv.join(' ')}${Object.keys(unit.environment).length > 0 ? `; Environment=${Object.entries(unit.environment).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}${unit.notes.length > 0 ? `; not reproduced here: ${unit.notes.join(', ')}` : ''}`);
+  if (compareUnit !== undefined) console.log(`COMPARE: ${compareFile}: ExecStart=${compareUnit.argv.join(' ')}${Object.keys(compareUnit.environment).length > 0 ? `; Environment=${Object.entries(compareUnit.environment).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}`);
   console.log(`bundle:  ${release.how}`);
   console.log('started outside systemd (no cgroup limits, no hardening); environment: PATH, the unit\'s Environment=, NODE_EXTRA_CA_CERTS (the receiver\'s test CA); working directory /');
 
   const rows = [
     ...ours.map((daemon) => ({ label: daemon.label, pids: [daemon], daemon })),
+    ...(compare === undefined ? [] : [{ label: compare.label, pids: [compare], compare }]),
     ...peers.map((peer) => ({ label: peer.name, pids: peer.parts, peer })),
     { label: 'bare node, the unit\'s flags', pids: [bare], bare: true },
     { label: 'bare node + an HTTPS POST every 30 s', pids: [bareHttps], bare: true },
@@ -359,6 +369,7 @@ async function main() {
 
   // The daemons' last send, then the counts at the receiver.
   for (const daemon of ours) await daemon.stop();
+  await compare?.stop();
   await sleep(6000);
   const failures = [];
   console.log('');
@@ -415,6 +426,12 @@ async function main() {
     console.log(`${daemon.label}: ${fmt(ourEnd)} = Node's HTTPS floor ${fmt(httpsFloor)} + ${fmt(ourEnd - httpsFloor)} of ours; ours / peer: ${ratios.join(', ')}`);
   }
   const hostEnd = end((row) => row.daemon === ours[0]);
+  if (compare !== undefined) {
+    const compareRow = rows.find((row) => row.compare === compare);
+    const c = summaries.get(compareRow);
+    const h = summaries.get(rows.find((row) => row.daemon === ours[0]));
+    console.log(`host-only daemon, this unit vs the COMPARE unit, same run: end ${fmt(h.end)} vs ${fmt(c.end)} (${mb(h.end - c.end) >= 0 ? '+' : ''}${mb(h.end - c.end).toFixed(1)} MB), max ${fmt(h.max)} vs ${fmt(c.max)}, growth ${mb(h.growth).toFixed(1)} vs ${mb(c.growth).toFixed(1)} MB; COMPARE delivered ${delivered('bench-compare')} samples`);
+  }
   for (const peer of peers) {
     const peerEnd = end((row) => row.peer === peer);
     const sender = peer.parts[0];

@@ -35,6 +35,11 @@ export interface AgentSchedule {
   readonly random?: () => number;
   /** Keeps dataDir/status.json current for `edge-telemetry status` (none with buffer: memory). */
   readonly status?: StatusRecorder;
+  /**
+   * Runs after each sampling tick and each send, when the work that made the
+   * garbage is done: the daemon's heap shrink (src/heap-shrink.ts).
+   */
+  readonly afterWork?: () => void;
 }
 
 export const IDENTITY_POLL_MS = 15_000;
@@ -154,6 +159,7 @@ export class Agent {
       return points;
     } finally {
       this.samplingNow--;
+      this.schedule.afterWork?.();
     }
   }
 
@@ -165,6 +171,7 @@ export class Agent {
       })
       .finally(() => {
         this.sendInFlight = undefined;
+        this.schedule.afterWork?.();
       });
     return this.sendInFlight;
   }

@@ -12,6 +12,7 @@ import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
 import { takeOverHangups } from '../early-hangup.js';
+import { heapShrink } from '../heap-shrink.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 import { checkTlsFiles } from './tls-check.js';
 
@@ -90,6 +91,8 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
     const status = buffer.kind === 'disk' ? new StatusRecorder(config.dataDir, config.endpoint, buffer, log) : undefined;
+    // A full GC after each tick and send when the unit runs Node with --expose-gc; otherwise nothing.
+    const shrink = heapShrink();
     try {
       await serve();
     } finally {
@@ -108,6 +111,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
           sendJitter: SEND_JITTER,
           ...(status === undefined ? {} : { status }),
+          afterWork: shrink,
         });
         agent.start(anchor);
         return agent;

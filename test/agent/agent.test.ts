@@ -177,3 +177,19 @@ t.test('send jitter: each send after the first waits its drawn part of 10 % of s
   t.same(transport.posts, [0, HOUR + 180_000, 2 * HOUR + 90_000]);
   await clock.runUntil(agent.stop());
 });
+
+t.test('afterWork runs once after each sampling tick and once after each send, never before the work', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+  const { collectors, samples } = countingCollectors(clock);
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+  const calls: number[] = [];
+  const agent = new Agent(deps, { samplingIntervalMs: 1000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock, afterWork: () => calls.push(clock.now() - START) });
+  agent.start();
+  await clock.advance(3500);
+  t.same(samples, [0, 1000, 2000, 3000]);
+  t.same(transport.posts, [0], 'one send, at start, of one request that takes 10 ms');
+  t.same(calls, [0, 10, 1000, 2000, 3000], 'after each tick, and after the send ended');
+  await clock.runUntil(agent.stop());
+  t.same(calls, [0, 10, 1000, 2000, 3000], 'not after the last send at stop: the process exits');
+});

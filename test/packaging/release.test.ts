@@ -15,7 +15,7 @@ const checkout = fileURLToPath(new URL('../../', import.meta.url));
 const { version } = JSON.parse(await readFile(path.join(checkout, 'package.json'), 'utf8')) as { version: string };
 const name = `edge-telemetry-${version}`;
 // The unit's ExecStart flags (the contract's).
-const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64', '--no-expose-wasm', '--lite-mode'];
+const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64', '--single-threaded-gc', '--gc-memory-reducer-start-delay-ms=1000', '--expose-gc', '--no-expose-wasm', '--lite-mode'];
 
 const BUNDLE = 'usr/local/lib/edge-telemetry/edge-telemetry.mjs';
 const LINK = 'usr/local/bin/edge-telemetry';
