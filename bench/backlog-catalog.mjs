@@ -8,8 +8,22 @@ export const BACKLOG_BOUNDS = { maxSamples: 10_000_000, maxAgeMs: (DAYS + 1) * 8
 const START = Date.UTC(2026, 9, 1);
 export const backlogStart = () => START;
 
-const RESOURCES = ['pods', 'namespaces', 'services', 'ingresses.networking.k8s.io', 'routes.route.openshift.io', 'customresourcedefinitions.apiextensions.k8s.io'];
-const BASE = { pods: 300, namespaces: 42, services: 120, 'ingresses.networking.k8s.io': 8, 'routes.route.openshift.io': 25, 'customresourcedefinitions.apiextensions.k8s.io': 96 };
+const RESOURCES = [
+  'pods',
+  'namespaces',
+  'services',
+  'ingresses.networking.k8s.io',
+  'routes.route.openshift.io',
+  'customresourcedefinitions.apiextensions.k8s.io',
+];
+const BASE = {
+  pods: 300,
+  namespaces: 42,
+  services: 120,
+  'ingresses.networking.k8s.io': 8,
+  'routes.route.openshift.io': 25,
+  'customresourcedefinitions.apiextensions.k8s.io': 96,
+};
 
 export function catalogTick(tick) {
   const timestampMs = START + tick * 60_000;

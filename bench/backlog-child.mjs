@@ -59,7 +59,9 @@ if (mode === 'fill') {
   const held = buffer.size;
   const { ms, summary } = await flush(buffer, arg2);
   await buffer.close();
-  console.log(JSON.stringify({ held, restoreMs, sendMs: ms, requests: summary.requests, sent: summary.samplesSent, ok: summary.ok, peakRssBytes: peakRssBytes() }));
+  console.log(
+    JSON.stringify({ held, restoreMs, sendMs: ms, requests: summary.requests, sent: summary.samplesSent, ok: summary.ok, peakRssBytes: peakRssBytes() }),
+  );
 } else if (mode === 'memory') {
   const buffer = new MemorySampleBuffer(BACKLOG_BOUNDS, now);
   await fill(buffer, 60);

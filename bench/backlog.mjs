@@ -52,20 +52,37 @@ try {
   const disk = await run(flags, ['send', dir, receiver.url]);
   if (disk.code !== 0) throw new Error(`disk flush failed: ${disk.err}`);
   const memory = await run(flags, ['memory', receiver.url]);
-  const memoryNote = memory.code === 0 ? 'with the unit flags' : `ran out of memory with the unit flags (${memory.signal ?? `exit ${memory.code}`}); figures below are with Node's default heap`;
-  const memoryRun = memory.code === 0 ? memory : await run(flags.filter((flag) => !flag.startsWith('--max-old-space-size')), ['memory', receiver.url]);
+  const memoryNote =
+    memory.code === 0
+      ? 'with the unit flags'
+      : `ran out of memory with the unit flags (${memory.signal ?? `exit ${memory.code}`}); figures below are with Node's default heap`;
+  const memoryRun =
+    memory.code === 0
+      ? memory
+      : await run(
+          flags.filter((flag) => !flag.startsWith('--max-old-space-size')),
+          ['memory', receiver.url],
+        );
   if (memoryRun.code !== 0) throw new Error(`memory flush failed: ${memoryRun.err}`);
 
   const d = disk.result;
   const m = memoryRun.result;
   const mb = (bytes) => (bytes / 1e6).toFixed(1);
   const rate = (count, ms) => Math.round((count * 1000) / ms).toLocaleString('en-US');
-  console.log(`backlog: ${filled.result.samples.toLocaleString('en-US')} samples (30 days, 1-minute sampling, 10 dynamic series of a 300-pod node); node ${process.version} ${flags.join(' ')}; ${os.cpus().length} cores`);
+  console.log(
+    `backlog: ${filled.result.samples.toLocaleString('en-US')} samples (30 days, 1-minute sampling, 10 dynamic series of a 300-pod node); node ${process.version} ${flags.join(' ')}; ${os.cpus().length} cores`,
+  );
   console.log(`disk     ${diskBytes.toLocaleString('en-US')} bytes on disk, ${(diskBytes / filled.result.samples).toFixed(2)} bytes/sample`);
   console.log(`restore  ${d.restoreMs.toFixed(0)} ms to open the buffer at start`);
-  console.log(`flush    from disk:   ${rate(d.sent, d.sendMs)} samples/s, ${rate(d.requests, d.sendMs)} requests/s, ${d.requests} requests, peak RSS ${mb(d.peakRssBytes)} MB, all delivered: ${d.ok}`);
-  console.log(`peer     from memory: ${rate(m.sent, m.sendMs)} samples/s, ${rate(m.requests, m.sendMs)} requests/s, ${m.requests} requests, peak RSS ${mb(m.peakRssBytes)} MB (${memoryNote})`);
-  console.log(`ratio    disk/memory: throughput ${((d.sent / d.sendMs) / (m.sent / m.sendMs)).toFixed(2)}x, peak RSS ${(d.peakRssBytes / m.peakRssBytes).toFixed(2)}x`);
+  console.log(
+    `flush    from disk:   ${rate(d.sent, d.sendMs)} samples/s, ${rate(d.requests, d.sendMs)} requests/s, ${d.requests} requests, peak RSS ${mb(d.peakRssBytes)} MB, all delivered: ${d.ok}`,
+  );
+  console.log(
+    `peer     from memory: ${rate(m.sent, m.sendMs)} samples/s, ${rate(m.requests, m.sendMs)} requests/s, ${m.requests} requests, peak RSS ${mb(m.peakRssBytes)} MB (${memoryNote})`,
+  );
+  console.log(
+    `ratio    disk/memory: throughput ${(d.sent / d.sendMs / (m.sent / m.sendMs)).toFixed(2)}x, peak RSS ${(d.peakRssBytes / m.peakRssBytes).toFixed(2)}x`,
+  );
 } finally {
   await receiver.close();
   await rm(dir, { recursive: true, force: true });

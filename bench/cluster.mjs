@@ -19,16 +19,20 @@ import { silentLogger } from '../dist/log.js';
 const PODS = Number(process.env.PODS ?? 10_000);
 const TICKS = Number(process.env.TICKS ?? 7);
 
-const server = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const { url, kubeconfig } = JSON.parse(await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve)));
 const ca = readFileSync(kubeconfig, 'utf8').match(/certificate-authority-data: (\S+)/)[1];
 const serverStats = (reset) =>
   new Promise((resolve, reject) => {
-    https.get(`${url}/__stats${reset ? '?reset' : ''}`, { ca: Buffer.from(ca, 'base64') }, (response) => {
-      let body = '';
-      response.on('data', (chunk) => (body += chunk));
-      response.on('end', () => resolve(JSON.parse(body)));
-    }).on('error', reject);
+    https
+      .get(`${url}/__stats${reset ? '?reset' : ''}`, { ca: Buffer.from(ca, 'base64') }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve(JSON.parse(body)));
+      })
+      .on('error', reject);
   });
 
 // Ours: the two dynamic collectors of a sampling tick.
@@ -81,18 +85,31 @@ async function measure(name, tick) {
     rows.push({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs, bytes, requests, heapGrowthMb: (heapPeak - heapBefore) / 1e6 });
   }
   const median = (key) => rows.map((row) => row[key]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
-  const figures = { cpuMs: median('cpuMs'), wallMs: median('wallMs'), bytes: median('bytes'), requests: median('requests'), heapGrowthMb: median('heapGrowthMb') };
-  console.log(`${name.padEnd(34)} CPU ${figures.cpuMs.toFixed(1).padStart(7)} ms  wall ${figures.wallMs.toFixed(0).padStart(5)} ms  received ${(figures.bytes / 1e6).toFixed(2).padStart(7)} MB  requests ${String(figures.requests).padStart(3)}  peak heap +${figures.heapGrowthMb.toFixed(1)} MB`);
+  const figures = {
+    cpuMs: median('cpuMs'),
+    wallMs: median('wallMs'),
+    bytes: median('bytes'),
+    requests: median('requests'),
+    heapGrowthMb: median('heapGrowthMb'),
+  };
+  console.log(
+    `${name.padEnd(34)} CPU ${figures.cpuMs.toFixed(1).padStart(7)} ms  wall ${figures.wallMs.toFixed(0).padStart(5)} ms  received ${(figures.bytes / 1e6).toFixed(2).padStart(7)} MB  requests ${String(figures.requests).padStart(3)}  peak heap +${figures.heapGrowthMb.toFixed(1)} MB`,
+  );
   return { figures, result };
 }
 
 console.log(`cluster sampling tick on the fake API server with ${PODS} pods (median of ${TICKS} ticks, node ${process.version})`);
 const mine = await measure('edge-telemetry (paged, compact)', oursTick);
-const naive = process.env.SKIP_NAIVE === '1' ? { figures: mine.figures, result: { pods: 0, containers: 0, crds: 0 } } : await measure('naive client-node (whole lists)', naiveTick);
+const naive =
+  process.env.SKIP_NAIVE === '1'
+    ? { figures: mine.figures, result: { pods: 0, containers: 0, crds: 0 } }
+    : await measure('naive client-node (whole lists)', naiveTick);
 const ratio = (key) => (mine.figures[key] / naive.figures[key]) * 100;
 console.log(`ours / naive: bytes ${ratio('bytes').toFixed(1)} %, CPU ${ratio('cpuMs').toFixed(1)} %, peak heap growth ${ratio('heapGrowthMb').toFixed(1)} %`);
 const counted = Object.fromEntries(mine.result.map((p) => [p.labels.resource ?? p.name, p.value]));
-console.log(`counts agree: pods ${counted.pods} = ${naive.result.pods}, containers ${counted['cluster:usage:containers:sum']} = ${naive.result.containers}, crds ${counted['customresourcedefinitions.apiextensions.k8s.io']} = ${naive.result.crds}`);
+console.log(
+  `counts agree: pods ${counted.pods} = ${naive.result.pods}, containers ${counted['cluster:usage:containers:sum']} = ${naive.result.containers}, crds ${counted['customresourcedefinitions.apiextensions.k8s.io']} = ${naive.result.crds}`,
+);
 
 // The floor: the Table rows of the running pods are the one part that grows
 // with the cluster; the API offers no count with a field selector, and a row
@@ -102,7 +119,9 @@ const { sumPages, ACCEPT_TABLE } = await import('../dist/collect/cluster/list-pa
 const api = await connection.get();
 await sumPages(api, '/api/v1/pods', { accept: ACCEPT_TABLE, fieldSelector: 'status.phase=Running', includeObject: 'None' }, new AbortController().signal);
 const podBytes = (await serverStats(false)).bytes;
-console.log(`floor: running pods as Table rows ${(podBytes / 1e6).toFixed(2)} MB (${(podBytes / counted.pods).toFixed(0)} bytes a pod) of the ${(mine.figures.bytes / 1e6).toFixed(2)} MB; the rest is the kubelets' /metrics and five one-item lists`);
+console.log(
+  `floor: running pods as Table rows ${(podBytes / 1e6).toFixed(2)} MB (${(podBytes / counted.pods).toFixed(0)} bytes a pod) of the ${(mine.figures.bytes / 1e6).toFixed(2)} MB; the rest is the kubelets' /metrics and five one-item lists`,
+);
 await serverStats(true);
 const staticCollector = objectCountCollector(connection);
 await staticCollector.collect({ signal: new AbortController().signal, nowMs: Date.now() });

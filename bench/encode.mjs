@@ -14,7 +14,7 @@ const SAMPLES = 1000;
 const TOTAL = SERIES * SAMPLES;
 const start = 1_790_000_000_000;
 let seed = 42;
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const series = Array.from({ length: SERIES }, (_, s) => ({
   labels: [
     { name: '__name__', value: `cluster:usage:resources:sum` },
@@ -52,5 +52,7 @@ const peerRate = TOTAL / median(times[peerName]);
 console.log(`encode + snappy, ${SERIES} series x ${SAMPLES} samples, median of ${ROUNDS} rounds, node ${process.version}`);
 for (const name of Object.keys(contenders)) {
   const rate = TOTAL / median(times[name]);
-  console.log(`${name.padEnd(46)} ${Math.round(rate).toLocaleString('en').padStart(12)} samples/s  ${(sizes[name] / TOTAL).toFixed(2)} bytes/sample  ${(rate / peerRate).toFixed(2)}x peer`);
+  console.log(
+    `${name.padEnd(46)} ${Math.round(rate).toLocaleString('en').padStart(12)} samples/s  ${(sizes[name] / TOTAL).toFixed(2)} bytes/sample  ${(rate / peerRate).toFixed(2)}x peer`,
+  );
 }

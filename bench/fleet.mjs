@@ -48,7 +48,12 @@ const SAMPLING_MS = HOUR;
 const SEND_JITTER = 0.1;
 const RETRY = { maxAttempts: 6, minDelayMs: 1 * SECOND, maxDelayMs: 5 * MINUTE, maxElapsedMs: 15 * MINUTE };
 const MAX_REQUEST_BYTES = 131_072;
-const SPLAYS = [['0s (default)', 0], ['1m', MINUTE], ['5m (fleet value)', 5 * MINUTE], ['15m', 15 * MINUTE]];
+const SPLAYS = [
+  ['0s (default)', 0],
+  ['1m', MINUTE],
+  ['5m (fleet value)', 5 * MINUTE],
+  ['15m', 15 * MINUTE],
+];
 const OUTAGE_MS = 6 * HOUR;
 /** Wall-clock time of virtual 0: sample timestamps only. */
 const EPOCH = Date.UTC(2026, 10, 2);
@@ -126,7 +131,10 @@ async function sendWithTicks(kind, ticks, samplingMs = SAMPLING_MS) {
   const buffer = new MemorySampleBuffer({ maxSamples: 50_000, maxAgeMs: 744 * HOUR }, () => nowMs);
   for (let k = ticks - 1; k >= 0; k--) await buffer.append(dynamicPoints(kind, nowMs - k * samplingMs));
   const transport = recordingTransport(() => 0);
-  const summary = await sendReport(sendDeps(kind, buffer, transport, () => nowMs), new AbortController().signal);
+  const summary = await sendReport(
+    sendDeps(kind, buffer, transport, () => nowMs),
+    new AbortController().signal,
+  );
   if (!summary.ok || buffer.size !== 0) throw new Error(`send of ${ticks} ticks did not deliver everything`);
   return transport.posts;
 }
@@ -205,7 +213,9 @@ function table(header, rows) {
  * node's next slot (send-report.ts: a network error ends the send).
  */
 async function receiverDown(downFrom, downTo) {
-  console.log(`\nReceiver down from ${downFrom / HOUR} h to ${downTo / HOUR} h after the fleet booted (connection refused); retries: retry.ts defaults (${RETRY.maxAttempts} attempts, ${RETRY.minDelayMs / SECOND}s–${RETRY.maxDelayMs / MINUTE}m, ${RETRY.maxElapsedMs / MINUTE}m budget):`);
+  console.log(
+    `\nReceiver down from ${downFrom / HOUR} h to ${downTo / HOUR} h after the fleet booted (connection refused); retries: retry.ts defaults (${RETRY.maxAttempts} attempts, ${RETRY.minDelayMs / SECOND}s–${RETRY.maxDelayMs / MINUTE}m, ${RETRY.maxElapsedMs / MINUTE}m budget):`,
+  );
   const rows = [];
   for (const [name, splayMs] of SPLAYS) {
     const attempts = [];
@@ -220,10 +230,18 @@ async function receiverDown(downFrom, downTo) {
         const taken = ticksBy(node.bootMs, send.atMs);
         let clockMs = send.atMs;
         const clock = { now: () => clockMs, setTimeout: (callback, ms) => ((clockMs += ms), queueMicrotask(callback), 0), clearTimeout() {} };
-        const result = await sendWithRetry(async () => {
-          attempts.push(clockMs);
-          return clockMs >= downFrom && clockMs < downTo ? { kind: 'retryable', cause: 'network', reason: 'network error: ECONNREFUSED' } : { kind: 'delivered', status: 200 };
-        }, RETRY, new AbortController().signal, undefined, { clock, random: retryRandom });
+        const result = await sendWithRetry(
+          async () => {
+            attempts.push(clockMs);
+            return clockMs >= downFrom && clockMs < downTo
+              ? { kind: 'retryable', cause: 'network', reason: 'network error: ECONNREFUSED' }
+              : { kind: 'delivered', status: 200 };
+          },
+          RETRY,
+          new AbortController().signal,
+          undefined,
+          { clock, random: retryRandom },
+        );
         if (result.kind !== 'delivered') {
           failedSends++;
           continue;
@@ -236,10 +254,20 @@ async function receiverDown(downFrom, downTo) {
     const nextSlotFrom = downFrom + DAY;
     const afterHour = delivered.filter((at) => at >= downTo && at < downTo + HOUR).length;
     const nextDay = perMinute(delivered, nextSlotFrom, nextSlotFrom + DAY);
-    rows.push([name, fmt(failedSends), fmt(attempts.filter((at) => at >= downFrom && at < downTo).length), fmt(peakPer(attempts, SECOND, downFrom, downTo)), fmt(peakPer(attempts, 10 * SECOND, downFrom, downTo)),
-      fmt(afterHour), `${fmt(nextDay.max)} / ${fmt(nextDay.mean, 1)}`]);
+    rows.push([
+      name,
+      fmt(failedSends),
+      fmt(attempts.filter((at) => at >= downFrom && at < downTo).length),
+      fmt(peakPer(attempts, SECOND, downFrom, downTo)),
+      fmt(peakPer(attempts, 10 * SECOND, downFrom, downTo)),
+      fmt(afterHour),
+      `${fmt(nextDay.max)} / ${fmt(nextDay.mean, 1)}`,
+    ]);
   }
-  table(['splay', 'sends failed', 'attempts in outage', 'peak attempts/s', 'peak attempts/10s', 'requests in 1st hour back', 'next day req/min max / mean'], rows);
+  table(
+    ['splay', 'sends failed', 'attempts in outage', 'peak attempts/s', 'peak attempts/10s', 'requests in 1st hour back', 'next day req/min max / mean'],
+    rows,
+  );
 }
 
 // ---------------------------------------------------------------------------
@@ -285,8 +313,13 @@ async function realAgentPosts(index, splayMs, untilMs) {
   const transport = recordingTransport(() => clock.now());
   const buffer = new MemorySampleBuffer({ maxSamples: 50_000, maxAgeMs: 744 * HOUR }, wallNow);
   const agent = new Agent(sendDeps('cluster', buffer, transport, wallNow), {
-    samplingIntervalMs: SAMPLING_MS, sendingIntervalMs: SENDING_MS, shutdownSendTimeoutMs: 10 * SECOND, clock,
-    firstSendDelayMs: drawSplayMs(splayMs, random), sendJitter: SEND_JITTER, random,
+    samplingIntervalMs: SAMPLING_MS,
+    sendingIntervalMs: SENDING_MS,
+    shutdownSendTimeoutMs: 10 * SECOND,
+    clock,
+    firstSendDelayMs: drawSplayMs(splayMs, random),
+    sendJitter: SEND_JITTER,
+    random,
   });
   agent.start();
   await clock.runUntil(untilMs);
@@ -340,12 +373,15 @@ function ksUniform(values, widthMs) {
 }
 
 async function stopChildren() {
-  const exits = [...children].map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 15 * SECOND);
-    child.once('exit', () => (clearTimeout(kill), resolve()));
-    child.kill('SIGTERM');
-  }));
+  const exits = [...children].map(
+    (child) =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 15 * SECOND);
+        child.once('exit', () => (clearTimeout(kill), resolve()));
+        child.kill('SIGTERM');
+      }),
+  );
   await Promise.all(exits);
   children.clear();
 }
@@ -353,7 +389,9 @@ async function stopChildren() {
 async function realRun(dir) {
   const firstArrival = new Map();
   const receiver = await startReceiver({
-    host: '127.0.0.1', port: 0, log: silentLogger,
+    host: '127.0.0.1',
+    port: 0,
+    log: silentLogger,
     onAccepted: (_series, clusterId) => {
       if (!firstArrival.has(clusterId)) firstArrival.set(clusterId, performance.now());
     },
@@ -367,8 +405,16 @@ async function realRun(dir) {
       await writeFile(path.join(nodeDir, 'pull-secret.json'), JSON.stringify({ auths: { 'cloud.openshift.com': { auth: TOKEN } } }));
       await writeFile(path.join(nodeDir, 'cluster-id'), `fleet-node-${i}\n`);
       const telemetry = {
-        endpoint: receiver.url, pullSecretFile: 'pull-secret.json', clusterIdFile: 'cluster-id', kubeconfig: '', dataDir: 'data',
-        buffer: 'memory', diskPaths: ['/'], splay: '20s', samplingInterval: '1m', sendingInterval: '1h',
+        endpoint: receiver.url,
+        pullSecretFile: 'pull-secret.json',
+        clusterIdFile: 'cluster-id',
+        kubeconfig: '',
+        dataDir: 'data',
+        buffer: 'memory',
+        diskPaths: ['/'],
+        splay: '20s',
+        samplingInterval: '1m',
+        sendingInterval: '1h',
       };
       const file = path.join(nodeDir, 'telemetry.yaml');
       await writeFile(file, JSON.stringify({ telemetry }, null, 2));
@@ -387,7 +433,8 @@ async function realRun(dir) {
     });
     const deadline = bootAt + REAL_SPLAY_MS + 60 * SECOND;
     while (firstArrival.size < REAL_DAEMONS && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    if (firstArrival.size < REAL_DAEMONS) throw new Error(`only ${firstArrival.size} of ${REAL_DAEMONS} daemons reported within ${duration(deadline - bootAt)}`);
+    if (firstArrival.size < REAL_DAEMONS)
+      throw new Error(`only ${firstArrival.size} of ${REAL_DAEMONS} daemons reported within ${duration(deadline - bootAt)}`);
     const sinceBoot = [...firstArrival.values()].map((at) => at - bootAt);
     const sinceReady = [...firstArrival.entries()].map(([id, at]) => at - (ready.get(id) ?? bootAt));
     const startup = [...ready.values()].map((at) => at - bootAt);
@@ -438,10 +485,14 @@ async function wireBytes(posts) {
 
 async function main(dir) {
   const started = performance.now();
-  console.log(`bench:fleet — ${fmt(NODES)} nodes booted in the same second; defaults: sendingInterval 24h, samplingInterval 1h, send jitter ${SEND_JITTER * 100} %, full catalog with cluster metrics`);
+  console.log(
+    `bench:fleet — ${fmt(NODES)} nodes booted in the same second; defaults: sendingInterval 24h, samplingInterval 1h, send jitter ${SEND_JITTER * 100} %, full catalog with cluster metrics`,
+  );
   const checked = await crossCheck(200, 5 * MINUTE, DAY + 3 * HOUR);
   console.log(`cross-check: 200 real Agents (virtual clocks, splay 5m, 27 h) posted ${checked} requests at exactly the times and counts the simulation gives`);
-  console.log(`requests per send by the real policy: fresh boot ${await requestsPerSend(1)} (current values), a day's send ${await requestsPerSend(24)} (backlog, then current values)`);
+  console.log(
+    `requests per send by the real policy: fresh boot ${await requestsPerSend(1)} (current values), a day's send ${await requestsPerSend(24)} (backlog, then current values)`,
+  );
 
   console.log('\nBoot together, then run (days 1 and 2):');
   const rows = [];
@@ -449,24 +500,41 @@ async function main(dir) {
     const { times, firstReportAt } = await fleetRequests(splayMs, 2 * DAY);
     const day1 = perMinute(times, 0, DAY);
     const day2 = perMinute(times, DAY, 2 * DAY);
-    rows.push([name, fmt(peakPer(times, SECOND)), fmt(peakPer(times, 10 * SECOND)), duration(Math.max(...firstReportAt)),
-      `${fmt(day1.max)} / ${fmt(day1.mean, 1)}`, `${fmt(day2.max)} / ${fmt(day2.mean, 1)}`]);
+    rows.push([
+      name,
+      fmt(peakPer(times, SECOND)),
+      fmt(peakPer(times, 10 * SECOND)),
+      duration(Math.max(...firstReportAt)),
+      `${fmt(day1.max)} / ${fmt(day1.mean, 1)}`,
+      `${fmt(day2.max)} / ${fmt(day2.mean, 1)}`,
+    ]);
   }
   table(['splay', 'peak req/s', 'peak req/10s', 'all first reports in', 'day 1 req/min max / mean', 'day 2 req/min max / mean'], rows);
-  console.log('(day 2 is every later day: the jitter is drawn per slot, so each day\'s sends stay within 2.4 h after that day\'s slot)');
+  console.log("(day 2 is every later day: the jitter is drawn per slot, so each day's sends stay within 2.4 h after that day's slot)");
 
-  console.log(`\nPower outage: nodes off ${OUTAGE_MS / HOUR} h, every node boots in the same second with its unsent samples on disk (the worst case: 27 hourly ticks since its last send, plus the tick at boot):`);
+  console.log(
+    `\nPower outage: nodes off ${OUTAGE_MS / HOUR} h, every node boots in the same second with its unsent samples on disk (the worst case: 27 hourly ticks since its last send, plus the tick at boot):`,
+  );
   const backlogTicks = 28;
   const outageRows = [];
   for (const [name, splayMs] of SPLAYS) {
     const { times, firstReportAt } = await fleetRequests(splayMs, DAY, backlogTicks);
-    outageRows.push([name, fmt(await requestsPerSend(backlogTicks)), fmt(peakPer(times, SECOND)), fmt(peakPer(times, 10 * SECOND)), duration(Math.max(...firstReportAt))]);
+    outageRows.push([
+      name,
+      fmt(await requestsPerSend(backlogTicks)),
+      fmt(peakPer(times, SECOND)),
+      fmt(peakPer(times, 10 * SECOND)),
+      duration(Math.max(...firstReportAt)),
+    ]);
   }
   table(['splay', 'requests/node at boot', 'peak req/s', 'peak req/10s', 'all first reports in'], outageRows);
 
   for (const downFrom of [0, DAY]) await receiverDown(downFrom, downFrom + OUTAGE_MS);
 
-  console.log('(a send that fails keeps its samples for the node\'s next slot, a day later: nothing arrives when the receiver comes back, and the next send carries the backlog: ' + `${await requestsPerSend(2 * 24 + 1)} requests)`);
+  console.log(
+    "(a send that fails keeps its samples for the node's next slot, a day later: nothing arrives when the receiver comes back, and the next send carries the backlog: " +
+      `${await requestsPerSend(2 * 24 + 1)} requests)`,
+  );
 
   console.log(`\nReal run: ${REAL_DAEMONS} daemons (dist/cli.js run, splay 20s, samplingInterval 1m) booted together against the embedded receiver:`);
   const real = await realRun(dir);
@@ -479,28 +547,42 @@ async function main(dir) {
     const q = quantiles(values);
     return [name, ...[q.min, q.p10, q.p25, q.p50, q.p75, q.p90, q.max].map((ms) => fmt(ms / SECOND, 2)), fmt(ksUniform(values, REAL_SPLAY_MS), 3)];
   };
-  table(['first report arrival (s)', 'min', 'p10', 'p25', 'p50', 'p75', 'p90', 'max', 'KS vs U(0,20s)'], [
-    row('real, since the common boot', real.sinceBoot),
-    row('real, since the daemon\'s agent started', real.sinceReady),
-    row('simulated, 20 nodes, from each one\'s boot', simulated),
-  ]);
+  table(
+    ['first report arrival (s)', 'min', 'p10', 'p25', 'p50', 'p75', 'p90', 'max', 'KS vs U(0,20s)'],
+    [
+      row('real, since the common boot', real.sinceBoot),
+      row("real, since the daemon's agent started", real.sinceReady),
+      row("simulated, 20 nodes, from each one's boot", simulated),
+    ],
+  );
   const startup = quantiles(real.startup);
-  console.log(`(start-up of the 20 on this machine's 2 shared cores, spawn to agent start: ${fmt(startup.min / SECOND, 2)}–${fmt(startup.max / SECOND, 2)} s; KS 5 % critical value for n = 20: 0.294)`);
+  console.log(
+    `(start-up of the 20 on this machine's 2 shared cores, spawn to agent start: ${fmt(startup.min / SECOND, 2)}–${fmt(startup.max / SECOND, 2)} s; KS 5 % critical value for n = 20: 0.294)`,
+  );
 
-  console.log('\nBytes on the wire per node and day (the daemon\'s report + encode + snappy, sent by its HTTP transport to the embedded receiver; TCP and TLS not counted):');
+  console.log(
+    "\nBytes on the wire per node and day (the daemon's report + encode + snappy, sent by its HTTP transport to the embedded receiver; TCP and TLS not counted):",
+  );
   const byteRows = [];
   const cadences = [
     ['host only, defaults (sample 1h, send 24h)', 'host', HOUR, DAY],
     ['cluster metrics, defaults (sample 1h, send 24h)', 'cluster', HOUR, DAY],
     // MicroShift's own sender collects and sends together, hourly (pkg/controllers/telemetry.go: time.NewTicker(time.Hour)).
-    ['cluster metrics, MicroShift\'s cadence (sample and send 1h)', 'cluster', HOUR, HOUR],
+    ["cluster metrics, MicroShift's cadence (sample and send 1h)", 'cluster', HOUR, HOUR],
   ];
   for (const [name, kind, samplingMs, sendingMs] of cadences) {
     const send = await wireBytes(await sendWithTicks(kind, sendingMs / samplingMs, samplingMs));
     const sends = DAY / sendingMs;
     const perDay = sends * send.reduce((sum, request) => sum + request.wireBytes, 0);
     const times = sends === 1 ? '' : `${sends} × `;
-    byteRows.push([name, times + send.map((request) => fmt(request.bodyBytes)).join(' + '), fmt(sends * send.length), times + send.map((request) => fmt(request.wireBytes)).join(' + '), fmt(perDay), `${fmt((perDay * NODES) / 1e6, 1)} MB`]);
+    byteRows.push([
+      name,
+      times + send.map((request) => fmt(request.bodyBytes)).join(' + '),
+      fmt(sends * send.length),
+      times + send.map((request) => fmt(request.wireBytes)).join(' + '),
+      fmt(perDay),
+      `${fmt((perDay * NODES) / 1e6, 1)} MB`,
+    ]);
   }
   table(['a day', 'body bytes', 'requests/day', 'bytes incl. request line and headers', 'bytes/node/day', `${fmt(NODES)} nodes/day`], byteRows);
   console.log(`\nwall time ${fmt((performance.now() - started) / SECOND, 1)} s`);

@@ -50,7 +50,13 @@ const INSTALLED_BUNDLE = '/usr/local/lib/edge-telemetry/edge-telemetry.mjs';
 const INSTALLED_CONFIG = '/etc/edge-telemetry/telemetry.yaml';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
-const statSize = (file) => { try { return statSync(file).size; } catch { return 0; } };
+const statSize = (file) => {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+};
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- everything started is stopped, last started first -------------------
@@ -88,7 +94,15 @@ async function waitFor(what, check, deadlineMs = 60_000) {
   }
 }
 
-const httpOk = (url) => new Promise((resolve) => http.get(url, (response) => { response.resume(); resolve(response.statusCode === 200); }).on('error', () => resolve(false)));
+const httpOk = (url) =>
+  new Promise((resolve) =>
+    http
+      .get(url, (response) => {
+        response.resume();
+        resolve(response.statusCode === 200);
+      })
+      .on('error', () => resolve(false)),
+  );
 
 async function rssKb(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
@@ -106,7 +120,11 @@ async function releaseRoot(tmp) {
   const { version } = JSON.parse(await readFile(path.join(repo, 'package.json'), 'utf8'));
   const single = process.env.BUNDLE === 'single';
   const out = path.join(tmp, 'release');
-  await run('npm', ['run', 'package', '--', `--out=${out}`, ...(single ? ['--single-file'] : [])], { cwd: repo, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  await run('npm', ['run', 'package', '--', `--out=${out}`, ...(single ? ['--single-file'] : [])], {
+    cwd: repo,
+    timeout: 600_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   const root = path.join(out, `edge-telemetry-${version}`, 'root');
   if (!existsSync(path.join(root, INSTALLED_BUNDLE))) throw new Error(`npm run package: no ${INSTALLED_BUNDLE} under ${root}`);
   const chunks = (await readdir(path.join(root, path.dirname(INSTALLED_BUNDLE)))).filter((name) => name !== path.basename(INSTALLED_BUNDLE));
@@ -189,7 +207,18 @@ async function startReceiver(tmp) {
   });
   let errors = '';
   child.stderr.on('data', (chunk) => (errors = (errors + chunk.toString()).slice(-4000)));
-  await waitFor('receiver', () => new Promise((resolve) => http.get(`http://127.0.0.1:${port}/`, (response) => { response.resume(); resolve(true); }).on('error', () => resolve(false))));
+  await waitFor(
+    'receiver',
+    () =>
+      new Promise((resolve) =>
+        http
+          .get(`http://127.0.0.1:${port}/`, (response) => {
+            response.resume();
+            resolve(true);
+          })
+          .on('error', () => resolve(false)),
+      ),
+  );
   // A TLS front: every sender writes over HTTPS, as to the real endpoint.
   const { key, cert, caFile } = await testCertificate(tmp);
   const front = https.createServer({ key, cert }, (request, response) => {
@@ -201,19 +230,44 @@ async function startReceiver(tmp) {
     request.pipe(upstream);
   });
   await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve));
-  atCleanup(() => new Promise((resolve) => { front.closeAllConnections(); front.close(() => resolve()); }));
+  atCleanup(
+    () =>
+      new Promise((resolve) => {
+        front.closeAllConnections();
+        front.close(() => resolve());
+      }),
+  );
   return { url: `https://127.0.0.1:${front.address().port}/metrics/v1/receive`, caFile, accepted, names, receiver, errors: () => errors };
 }
 
 async function testCertificate(tmp) {
   const keyFile = path.join(tmp, 'front.key');
   const certFile = path.join(tmp, 'front.crt');
-  await run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=bench-receiver', '-addext', 'subjectAltName=IP:127.0.0.1']);
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+    '-days',
+    '2',
+    '-subj',
+    '/CN=bench-receiver',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+  ]);
   return { key: await readFile(keyFile), cert: await readFile(certFile), caFile: certFile };
 }
 
 /** The telemeter Authorization a sender must present (the receiver checks its form). */
-const telemeterBearer = (clusterId) => Buffer.from(JSON.stringify({ authorization_token: `bench-token-${clusterId}`, cluster_id: clusterId })).toString('base64');
+const telemeterBearer = (clusterId) =>
+  Buffer.from(JSON.stringify({ authorization_token: `bench-token-${clusterId}`, cluster_id: clusterId })).toString('base64');
 
 // ---- the peers ------------------------------------------------------------
 async function startNodeExporter(name) {
@@ -230,16 +284,40 @@ async function startPrometheusAgent(tmp, receiver) {
   const exporter = await startNodeExporter('prometheus');
   const clusterId = 'bench-prometheus-agent';
   const config = [
-    'global:', `  scrape_interval: ${SCRAPE_INTERVAL}`, '  external_labels:', `    _id: ${clusterId}`,
-    'scrape_configs:', '  - job_name: node', '    static_configs:', `      - targets: ['${exporter.target}']`,
-    'remote_write:', `  - url: ${receiver.url}`, '    authorization:', `      credentials: ${telemeterBearer(clusterId)}`,
-    '    tls_config:', `      ca_file: ${receiver.caFile}`,
+    'global:',
+    `  scrape_interval: ${SCRAPE_INTERVAL}`,
+    '  external_labels:',
+    `    _id: ${clusterId}`,
+    'scrape_configs:',
+    '  - job_name: node',
+    '    static_configs:',
+    `      - targets: ['${exporter.target}']`,
+    'remote_write:',
+    `  - url: ${receiver.url}`,
+    '    authorization:',
+    `      credentials: ${telemeterBearer(clusterId)}`,
+    '    tls_config:',
+    `      ca_file: ${receiver.caFile}`,
     // The receiver enforces the Telemetry API's 128 KiB body limit.
-    '    queue_config:', '      max_samples_per_send: 500', '    metadata_config:', '      send: false', '',
+    '    queue_config:',
+    '      max_samples_per_send: 500',
+    '    metadata_config:',
+    '      send: false',
+    '',
   ].join('\n');
   await writeFile(path.join(dir, 'prometheus.yml'), config);
   const port = await freePort();
-  const child = spawn('/usr/bin/prometheus', ['--enable-feature=agent', `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.agent.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+  const child = spawn(
+    '/usr/bin/prometheus',
+    [
+      '--enable-feature=agent',
+      `--config.file=${path.join(dir, 'prometheus.yml')}`,
+      `--storage.agent.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--log.level=warn',
+    ],
+    { stdio: 'ignore' },
+  );
   const agent = track('prometheus agent', child);
   await waitFor('prometheus agent', () => httpOk(`http://127.0.0.1:${port}/-/ready`));
   return { name: 'Prometheus 2.42 agent + node_exporter', clusterId, parts: [agent, exporter] };
@@ -250,13 +328,33 @@ async function startVmagent(tmp, receiver) {
   await mkdir(dir);
   const exporter = await startNodeExporter('vmagent');
   const clusterId = 'bench-vmagent';
-  await writeFile(path.join(dir, 'scrape.yml'), ['global:', `  scrape_interval: ${SCRAPE_INTERVAL}`, 'scrape_configs:', '  - job_name: node', '    static_configs:', `      - targets: ['${exporter.target}']`, ''].join('\n'));
+  await writeFile(
+    path.join(dir, 'scrape.yml'),
+    [
+      'global:',
+      `  scrape_interval: ${SCRAPE_INTERVAL}`,
+      'scrape_configs:',
+      '  - job_name: node',
+      '    static_configs:',
+      `      - targets: ['${exporter.target}']`,
+      '',
+    ].join('\n'),
+  );
   const port = await freePort();
-  const child = spawn('/usr/bin/vmagent', [
-    `-promscrape.config=${path.join(dir, 'scrape.yml')}`, `-remoteWrite.url=${receiver.url}`, `-remoteWrite.bearerToken=${telemeterBearer(clusterId)}`,
-    `-remoteWrite.label=_id=${clusterId}`, `-remoteWrite.tlsCAFile=${receiver.caFile}`, `-remoteWrite.tmpDataPath=${path.join(dir, 'data')}`,
-    `-httpListenAddr=127.0.0.1:${port}`, '-loggerLevel=ERROR',
-  ], { stdio: 'ignore' });
+  const child = spawn(
+    '/usr/bin/vmagent',
+    [
+      `-promscrape.config=${path.join(dir, 'scrape.yml')}`,
+      `-remoteWrite.url=${receiver.url}`,
+      `-remoteWrite.bearerToken=${telemeterBearer(clusterId)}`,
+      `-remoteWrite.label=_id=${clusterId}`,
+      `-remoteWrite.tlsCAFile=${receiver.caFile}`,
+      `-remoteWrite.tmpDataPath=${path.join(dir, 'data')}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      '-loggerLevel=ERROR',
+    ],
+    { stdio: 'ignore' },
+  );
   const agent = track('vmagent', child);
   await waitFor('vmagent', () => httpOk(`http://127.0.0.1:${port}/health`));
   return { name: 'vmagent 1.79 + node_exporter', clusterId, parts: [agent, exporter] };
@@ -269,9 +367,12 @@ async function startVmagent(tmp, receiver) {
  */
 async function startBareNode(tmp, unit, httpsUrl, caFile) {
   const script = path.join(tmp, httpsUrl === undefined ? 'idle.mjs' : 'https-idle.mjs');
-  await writeFile(script, httpsUrl === undefined
-    ? 'setInterval(() => {}, 60_000);\n'
-    : `import https from 'node:https';\nconst post = () => https.request(${JSON.stringify(httpsUrl)}, { method: 'POST' }, (response) => response.resume()).on('error', () => {}).end('x');\npost();\nsetInterval(post, 30_000);\n`);
+  await writeFile(
+    script,
+    httpsUrl === undefined
+      ? 'setInterval(() => {}, 60_000);\n'
+      : `import https from 'node:https';\nconst post = () => https.request(${JSON.stringify(httpsUrl)}, { method: 'POST' }, (response) => response.resume()).on('error', () => {}).end('x');\npost();\nsetInterval(post, 30_000);\n`,
+  );
   const scriptAt = unit.argv.findIndex((word) => word.endsWith('.mjs') || word.endsWith('.js'));
   const flags = scriptAt > 0 ? unit.argv.slice(1, scriptAt) : [];
   const node = unit.argv[0].endsWith('/node') ? unit.argv[0] : process.execPath;
@@ -305,7 +406,8 @@ function summarise(series) {
 async function main() {
   if (!Number.isInteger(TICKS) || TICKS < 30) throw new Error('TICKS must be an integer ≥ 30 (≥ 120 for the settled start window)');
   for (const binary of ['/usr/bin/prometheus', '/usr/bin/vmagent', '/usr/bin/prometheus-node-exporter', 'openssl']) {
-    if (binary.startsWith('/') && !existsSync(binary)) throw new Error(`${binary} is missing: apt-get install prometheus victoria-metrics prometheus-node-exporter`);
+    if (binary.startsWith('/') && !existsSync(binary))
+      throw new Error(`${binary} is missing: apt-get install prometheus victoria-metrics prometheus-node-exporter`);
   }
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-footprint-'));
   atCleanup(() => rm(tmp, { recursive: true, force: true }));
@@ -318,32 +420,74 @@ async function main() {
   const release = await releaseRoot(tmp);
   const receiver = await startReceiver(tmp);
 
-  const fakeChild = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)], { cwd: repo, stdio: ['ignore', 'pipe', 'inherit'] });
+  const fakeChild = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)], {
+    cwd: repo,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const fake = track('fake API', fakeChild);
-  const [fakeLine] = await Promise.race([once(fakeChild.stdout, 'data'), fake.exited.then(() => { throw new Error('the fake API server exited'); })]);
+  const [fakeLine] = await Promise.race([
+    once(fakeChild.stdout, 'data'),
+    fake.exited.then(() => {
+      throw new Error('the fake API server exited');
+    }),
+  ]);
   const fakeApi = JSON.parse(fakeLine.toString().split('\n')[0]);
 
   const bare = await startBareNode(tmp, unit);
   const bareHttps = await startBareNode(tmp, unit, receiver.url, receiver.caFile);
   const peers = [await startPrometheusAgent(tmp, receiver), await startVmagent(tmp, receiver)];
   const ours = [
-    { ...(await daemonCase({ name: 'host', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })), label: 'daemon, host metrics only', target: TARGET_HOST_MB },
-    { ...(await daemonCase({ name: 'cluster', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: fakeApi.clientCertKubeconfig })), label: `daemon, cluster metrics (${PODS} pods, client-cert kubeconfig)`, target: TARGET_CLUSTER_MB },
+    {
+      ...(await daemonCase({ name: 'host', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })),
+      label: 'daemon, host metrics only',
+      target: TARGET_HOST_MB,
+    },
+    {
+      ...(await daemonCase({ name: 'cluster', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: fakeApi.clientCertKubeconfig })),
+      label: `daemon, cluster metrics (${PODS} pods, client-cert kubeconfig)`,
+      target: TARGET_CLUSTER_MB,
+    },
   ];
-  const compare = compareUnit === undefined ? undefined
-    : { ...(await daemonCase({ name: 'compare', release, unit: compareUnit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })), label: 'daemon, host metrics only, COMPARE unit' };
+  const compare =
+    compareUnit === undefined
+      ? undefined
+      : {
+          ...(await daemonCase({ name: 'compare', release, unit: compareUnit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })),
+          label: 'daemon, host metrics only, COMPARE unit',
+        };
 
-  console.log(`footprint: ${TICKS} s, daemon samplingInterval 1s and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; node ${(await run(unit.argv[0].endsWith('node') ? unit.argv[0] : process.execPath, ['--version'])).stdout.trim()}`);
-  console.log(`unit:    ${path.relative(repo, unitFile)}: ExecStart=${unit.argv.join(' ')}${Object.keys(unit.environment).length > 0 ? `; Environment=${Object.entries(unit.environment).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}${unit.notes.length > 0 ? `; not reproduced here: ${unit.notes.join(', ')}` : ''}`);
-  if (compareUnit !== undefined) console.log(`COMPARE: ${compareFile}: ExecStart=${compareUnit.argv.join(' ')}${Object.keys(compareUnit.environment).length > 0 ? `; Environment=${Object.entries(compareUnit.environment).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''}`);
+  console.log(
+    `footprint: ${TICKS} s, daemon samplingInterval 1s and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; node ${(await run(unit.argv[0].endsWith('node') ? unit.argv[0] : process.execPath, ['--version'])).stdout.trim()}`,
+  );
+  console.log(
+    `unit:    ${path.relative(repo, unitFile)}: ExecStart=${unit.argv.join(' ')}${
+      Object.keys(unit.environment).length > 0
+        ? `; Environment=${Object.entries(unit.environment)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(' ')}`
+        : ''
+    }${unit.notes.length > 0 ? `; not reproduced here: ${unit.notes.join(', ')}` : ''}`,
+  );
+  if (compareUnit !== undefined)
+    console.log(
+      `COMPARE: ${compareFile}: ExecStart=${compareUnit.argv.join(' ')}${
+        Object.keys(compareUnit.environment).length > 0
+          ? `; Environment=${Object.entries(compareUnit.environment)
+              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+              .join(' ')}`
+          : ''
+      }`,
+    );
   console.log(`bundle:  ${release.how}`);
-  console.log('started outside systemd (no cgroup limits, no hardening); environment: PATH, the unit\'s Environment=, NODE_EXTRA_CA_CERTS (the receiver\'s test CA); working directory /');
+  console.log(
+    "started outside systemd (no cgroup limits, no hardening); environment: PATH, the unit's Environment=, NODE_EXTRA_CA_CERTS (the receiver's test CA); working directory /",
+  );
 
   const rows = [
     ...ours.map((daemon) => ({ label: daemon.label, pids: [daemon], daemon })),
     ...(compare === undefined ? [] : [{ label: compare.label, pids: [compare], compare }]),
     ...peers.map((peer) => ({ label: peer.name, pids: peer.parts, peer })),
-    { label: 'bare node, the unit\'s flags', pids: [bare], bare: true },
+    { label: "bare node, the unit's flags", pids: [bare], bare: true },
     { label: 'bare node + an HTTPS POST every 30 s', pids: [bareHttps], bare: true },
   ];
   for (const row of rows) {
@@ -373,14 +517,22 @@ async function main() {
   await sleep(6000);
   const failures = [];
   console.log('');
-  console.log(`RSS (VmRSS, MB = 10^6 bytes)                        first    start(${TICKS >= 120 ? '30-59 s' : '5-14 s '})  end(last ${TICKS >= 120 ? 30 : 10} s)  max(5 s on)  growth`);
+  console.log(
+    `RSS (VmRSS, MB = 10^6 bytes)                        first    start(${TICKS >= 120 ? '30-59 s' : '5-14 s '})  end(last ${TICKS >= 120 ? 30 : 10} s)  max(5 s on)  growth`,
+  );
   const summaries = new Map();
   for (const row of rows) {
     const s = summarise(row.series);
     summaries.set(row, s);
-    console.log(`${row.label.padEnd(50)}  ${fmt(s.first).padStart(8)} ${fmt(s.start).padStart(10)}     ${fmt(s.end).padStart(10)}     ${fmt(s.max).padStart(8)} ${`${s.growth >= 0 ? '+' : ''}${mb(s.growth).toFixed(1)} MB`.padStart(9)}`);
+    console.log(
+      `${row.label.padEnd(50)}  ${fmt(s.first).padStart(8)} ${fmt(s.start).padStart(10)}     ${fmt(s.end).padStart(10)}     ${fmt(s.max).padStart(8)} ${`${s.growth >= 0 ? '+' : ''}${mb(s.growth).toFixed(1)} MB`.padStart(9)}`,
+    );
     if (row.peer !== undefined) {
-      row.peer.parts.forEach((part, i) => console.log(`  ${part.name.padEnd(48)}  ${''.padStart(8)} ${fmt(average(row.parts[i].slice(5, 15))).padStart(10)}     ${fmt(average(row.parts[i].slice(-10))).padStart(10)}`));
+      row.peer.parts.forEach((part, i) =>
+        console.log(
+          `  ${part.name.padEnd(48)}  ${''.padStart(8)} ${fmt(average(row.parts[i].slice(5, 15))).padStart(10)}     ${fmt(average(row.parts[i].slice(-10))).padStart(10)}`,
+        ),
+      );
     }
   }
 
@@ -401,7 +553,9 @@ async function main() {
     const s = summaries.get(row);
     const samples = delivered(`bench-${daemon.name}`);
     const verdict = mb(s.max) <= row.daemon.target && mb(s.growth) <= FLAT_MB;
-    console.log(`${daemon.label}: max ${fmt(s.max)} from second 5 on (target ≤ ${row.daemon.target} MB; ${fmt(s.startupMax)} during start-up and its first send), growth ${mb(s.growth).toFixed(1)} MB over ${TICKS} s (flat: ≤ ${FLAT_MB} MB): ${verdict ? 'PASS' : 'FAIL'}; ${samples} samples delivered`);
+    console.log(
+      `${daemon.label}: max ${fmt(s.max)} from second 5 on (target ≤ ${row.daemon.target} MB; ${fmt(s.startupMax)} during start-up and its first send), growth ${mb(s.growth).toFixed(1)} MB over ${TICKS} s (flat: ≤ ${FLAT_MB} MB): ${verdict ? 'PASS' : 'FAIL'}; ${samples} samples delivered`,
+    );
     if (!verdict) failures.push(`${daemon.label} over target or growing`);
     if (samples === 0) failures.push(`${daemon.label} delivered nothing`);
   }
@@ -419,28 +573,36 @@ async function main() {
   const end = (predicate) => summaries.get(rows.find(predicate)).end;
   const floor = end((row) => row.pids[0] === bare);
   const httpsFloor = end((row) => row.pids[0] === bareHttps);
-  console.log(`bare node with the unit's flags (${bare.flags.join(' ')}): ${fmt(floor)}; with node:https and one small HTTPS POST every 30 s: ${fmt(httpsFloor)}`);
+  console.log(
+    `bare node with the unit's flags (${bare.flags.join(' ')}): ${fmt(floor)}; with node:https and one small HTTPS POST every 30 s: ${fmt(httpsFloor)}`,
+  );
   for (const daemon of ours) {
     const ourEnd = end((row) => row.daemon === daemon);
     const ratios = peers.map((peer) => `${(ourEnd / end((row) => row.peer === peer)).toFixed(2)} × ${peer.name}`);
-    console.log(`${daemon.label}: ${fmt(ourEnd)} = Node's HTTPS floor ${fmt(httpsFloor)} + ${fmt(ourEnd - httpsFloor)} of ours; ours / peer: ${ratios.join(', ')}`);
+    console.log(
+      `${daemon.label}: ${fmt(ourEnd)} = Node's HTTPS floor ${fmt(httpsFloor)} + ${fmt(ourEnd - httpsFloor)} of ours; ours / peer: ${ratios.join(', ')}`,
+    );
   }
   const hostEnd = end((row) => row.daemon === ours[0]);
   if (compare !== undefined) {
     const compareRow = rows.find((row) => row.compare === compare);
     const c = summaries.get(compareRow);
     const h = summaries.get(rows.find((row) => row.daemon === ours[0]));
-    console.log(`host-only daemon, this unit vs the COMPARE unit, same run: end ${fmt(h.end)} vs ${fmt(c.end)} (${mb(h.end - c.end) >= 0 ? '+' : ''}${mb(h.end - c.end).toFixed(1)} MB), max ${fmt(h.max)} vs ${fmt(c.max)}, growth ${mb(h.growth).toFixed(1)} vs ${mb(c.growth).toFixed(1)} MB; COMPARE delivered ${delivered('bench-compare')} samples`);
+    console.log(
+      `host-only daemon, this unit vs the COMPARE unit, same run: end ${fmt(h.end)} vs ${fmt(c.end)} (${mb(h.end - c.end) >= 0 ? '+' : ''}${mb(h.end - c.end).toFixed(1)} MB), max ${fmt(h.max)} vs ${fmt(c.max)}, growth ${mb(h.growth).toFixed(1)} vs ${mb(c.growth).toFixed(1)} MB; COMPARE delivered ${delivered('bench-compare')} samples`,
+    );
   }
   for (const peer of peers) {
     const peerEnd = end((row) => row.peer === peer);
     const sender = peer.parts[0];
     const senderEnd = average(rows.find((row) => row.peer === peer).parts[0].slice(-30));
     if (peerEnd < hostEnd) {
-      console.log(`A Go sender is smaller here: ${peer.name} takes ${fmt(peerEnd)}, ${sender.name} alone ${fmt(senderEnd)}, against ${fmt(hostEnd)} for the host-only daemon. ` +
-        `Why: Node is ${fmt(floor)} before a line of ours runs (V8's heap and builtins, the touched pages of a ${Math.round(statSize(bare.child.spawnfile) / 1e6)} MB node binary, ICU, libuv), ` +
-        `HTTPS brings it to ${fmt(httpsFloor)} (node:tls and OpenSSL's CA store), and our code and data add ${fmt(hostEnd - httpsFloor)}; ` +
-        'a Go binary maps only its own runtime and the code it links, and its collector keeps the heap close to the live data.');
+      console.log(
+        `A Go sender is smaller here: ${peer.name} takes ${fmt(peerEnd)}, ${sender.name} alone ${fmt(senderEnd)}, against ${fmt(hostEnd)} for the host-only daemon. ` +
+          `Why: Node is ${fmt(floor)} before a line of ours runs (V8's heap and builtins, the touched pages of a ${Math.round(statSize(bare.child.spawnfile) / 1e6)} MB node binary, ICU, libuv), ` +
+          `HTTPS brings it to ${fmt(httpsFloor)} (node:tls and OpenSSL's CA store), and our code and data add ${fmt(hostEnd - httpsFloor)}; ` +
+          'a Go binary maps only its own runtime and the code it links, and its collector keeps the heap close to the live data.',
+      );
     } else {
       console.log(`${peer.name} (${fmt(peerEnd)}, ${sender.name} alone ${fmt(senderEnd)}) is larger than the host-only daemon (${fmt(hostEnd)}).`);
     }

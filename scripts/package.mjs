@@ -154,7 +154,10 @@ let chunkBytes = 0;
 for (const chunk of chunks) chunkBytes += (await stat(path.join(root, LAYOUT.libDir, chunk))).size;
 const release = await treeSize(releaseDir);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
-console.log(`bundle   ${path.relative(process.cwd(), bundlePath)}  ${mb(bundleBytes)}` + (chunks.length > 0 ? ` (+ ${chunks.length} on-demand chunks beside it, ${mb(chunkBytes)})` : ' (single file)'));
+console.log(
+  `bundle   ${path.relative(process.cwd(), bundlePath)}  ${mb(bundleBytes)}` +
+    (chunks.length > 0 ? ` (+ ${chunks.length} on-demand chunks beside it, ${mb(chunkBytes)})` : ' (single file)'),
+);
 console.log(`release  ${path.relative(process.cwd(), releaseDir)}/  ${mb(release.bytes)} in ${release.files} files`);
 console.log(`tarball  ${path.relative(process.cwd(), tarball)}  ${mb((await stat(tarball)).size)}`);
 

@@ -30,8 +30,7 @@ export class FileReadError extends Error {
 
 export type BoundedRead =
   /** `mode`: the permission bits (st_mode & 0o7777), for files whose secrecy matters (a private key). */
-  | { readonly ok: true; readonly text: string; readonly mode: number }
-  | { readonly ok: false; readonly error: FileReadError };
+  { readonly ok: true; readonly text: string; readonly mode: number } | { readonly ok: false; readonly error: FileReadError };
 
 export interface BoundedReadOptions {
   readonly maxBytes: number;

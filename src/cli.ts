@@ -29,7 +29,9 @@ function parseListen(value: string): { host: string; port: number } {
 }
 
 function disabledNotice(log: Logger, config: Config): void {
-  log.info(`telemetry is disabled (status: Disabled in ${config.file}); nothing is collected or sent. To enable it set telemetry.status: Enabled and restart edge-telemetry`);
+  log.info(
+    `telemetry is disabled (status: Disabled in ${config.file}); nothing is collected or sent. To enable it set telemetry.status: Enabled and restart edge-telemetry`,
+  );
 }
 
 function optOutNotice(log: Logger, config: Config): void {
@@ -128,7 +130,9 @@ export function buildProgram(): Command {
         process.stderr.write(`edge-telemetry: ${outcome.reason}\n`);
         throw new CliExit(EXIT_FAILED);
       }
-      process.stdout.write(`wrote ${options.output}: ${outcome.requests} requests, ${outcome.samples} samples${options.remove === true ? `; ${outcome.removed} samples removed from the buffer` : '; the samples stay buffered'}\n`);
+      process.stdout.write(
+        `wrote ${options.output}: ${outcome.requests} requests, ${outcome.samples} samples${options.remove === true ? `; ${outcome.removed} samples removed from the buffer` : '; the samples stay buffered'}\n`,
+      );
     });
 
   program
@@ -149,13 +153,15 @@ export function buildProgram(): Command {
         process.stderr.write(`edge-telemetry: ${outcome.reason}\n`);
         throw new CliExit(EXIT_FAILED);
       }
-      process.stdout.write(`${file}: ${outcome.delivered} requests delivered (${outcome.samples} samples), ${outcome.dropped} refused, ${outcome.notSent} not sent\n`);
+      process.stdout.write(
+        `${file}: ${outcome.delivered} requests delivered (${outcome.samples} samples), ${outcome.dropped} refused, ${outcome.notSent} not sent\n`,
+      );
       if (!outcome.ok) throw new CliExit(EXIT_FAILED);
     });
 
   program
     .command('status')
-    .description("what the daemon last did: last send, last error, buffered samples, dropped counts, next send (works while it runs)")
+    .description('what the daemon last did: last send, last error, buffered samples, dropped counts, next send (works while it runs)')
     .addOption(configOption())
     .action(async (options: { config: string }) => {
       const { showStatus } = await import('./commands/status.js');

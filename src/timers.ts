@@ -61,10 +61,14 @@ export function longTimeout(callback: () => void, ms: number, clock: Clock = sys
 export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const timer = longTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms, clock);
+    const timer = longTimeout(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(true);
+      },
+      ms,
+      clock,
+    );
     const onAbort = () => {
       timer.cancel();
       resolve(false);

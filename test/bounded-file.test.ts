@@ -19,7 +19,11 @@ t.test('a regular file, directly and through a symlink, with its permission bits
   t.same(await readBoundedFile(path.join(dir, 'link'), LIMITS), { ok: true, text: 'abc\n', mode: 0o640 }, "the target's mode, not the link's");
   await writeFile(path.join(dir, 'exact'), 'x'.repeat(1024));
   await chmod(path.join(dir, 'exact'), 0o600);
-  t.same(await readBoundedFile(path.join(dir, 'exact'), { maxBytes: 1024, timeoutMs: 5000 }), { ok: true, text: 'x'.repeat(1024), mode: 0o600 }, 'exactly the cap is allowed');
+  t.same(
+    await readBoundedFile(path.join(dir, 'exact'), { maxBytes: 1024, timeoutMs: 5000 }),
+    { ok: true, text: 'x'.repeat(1024), mode: 0o600 },
+    'exactly the cap is allowed',
+  );
   await writeFile(path.join(dir, 'empty'), '');
   await chmod(path.join(dir, 'empty'), 0o644);
   t.same(await readBoundedFile(path.join(dir, 'empty'), LIMITS), { ok: true, text: '', mode: 0o644 });

@@ -18,7 +18,10 @@ t.test('a 30-day and a 365-day timeout fire once, at the deadline, never earlier
     t.equal(fired, 1, `${ms / DAY} days: fired at the deadline`);
     await clock.advance(ms);
     t.equal(fired, 1, 'and only once');
-    t.ok(clock.delays.every((delay) => delay <= MAX_TIMER_MS && delay >= 1), 'every underlying timer within what Node honours');
+    t.ok(
+      clock.delays.every((delay) => delay <= MAX_TIMER_MS && delay >= 1),
+      'every underlying timer within what Node honours',
+    );
     t.equal(clock.delays.length, Math.ceil(ms / MAX_TIMER_MS), 'one timer per 2^31-1 ms');
   }
 });

@@ -88,31 +88,41 @@ export class Agent {
     let firstSent: () => void = () => {};
     const firstSend = anchor === undefined ? new Promise<void>((resolve) => (firstSent = resolve)) : Promise.resolve();
     this.sampling = every(samplingIntervalMs, () => this.track(this.sample()).finally(firstSampled), {
-      name: 'sampling', log: this.log, clock: this.clock,
+      name: 'sampling',
+      log: this.log,
+      clock: this.clock,
       firstRunInMs: firstRuns.samplingInMs,
     });
     // The first report carries the first sample: slot 0 of the sending grid waits for it (bounded by collectTimeout).
     let sendSlots = 0;
-    this.sending = every(sendingIntervalMs, async () => {
-      this.sendingNow++;
-      try {
-        const jitterMs = sendJitterMs(sendSlots++, sendingIntervalMs, this.schedule.sendJitter ?? 0, this.schedule.random ?? Math.random);
-        if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
-        await this.track(firstSample.then(() => this.send()));
-      } finally {
-        this.sendingNow--;
-        firstSent();
-      }
-    }, {
-      name: 'sending', log: this.log, clock: this.clock,
-      firstRunInMs: firstRuns.sendingInMs,
-    });
+    this.sending = every(
+      sendingIntervalMs,
+      async () => {
+        this.sendingNow++;
+        try {
+          const jitterMs = sendJitterMs(sendSlots++, sendingIntervalMs, this.schedule.sendJitter ?? 0, this.schedule.random ?? Math.random);
+          if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
+          await this.track(firstSample.then(() => this.send()));
+        } finally {
+          this.sendingNow--;
+          firstSent();
+        }
+      },
+      {
+        name: 'sending',
+        log: this.log,
+        clock: this.clock,
+        firstRunInMs: firstRuns.sendingInMs,
+      },
+    );
     // While the cluster id file does not exist yet, look for it on its own grid.
     void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))
       .then((waiting) => {
         if (!waiting || this.stopping) return;
         this.identityPoll = every(this.schedule.identityPollMs ?? IDENTITY_POLL_MS, () => this.track(this.pollIdentity()), {
-          name: 'cluster id', log: this.log, clock: this.clock,
+          name: 'cluster id',
+          log: this.log,
+          clock: this.clock,
         });
       })
       .catch((error: unknown) => this.log.error('cluster id check failed', { reason: error instanceof Error ? error.message : String(error) }));

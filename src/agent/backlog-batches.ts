@@ -31,7 +31,7 @@ export function splitNewestTick(points: readonly BufferedPoint[]): { older: read
 export async function newestTick(buffer: SampleBuffer, afterSeq: number, batchPoints: number): Promise<{ points: BufferedPoint[] } | undefined> {
   let newest: BufferedPoint[] = [];
   let newestMs = -Infinity;
-  for (let cursor = afterSeq; ; ) {
+  for (let cursor = afterSeq; ;) {
     const batch = await buffer.read({ afterSeq: cursor, maxPoints: batchPoints });
     for (const entry of batch.points) {
       if (entry.point.timestampMs > newestMs) {

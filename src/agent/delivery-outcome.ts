@@ -29,18 +29,26 @@ export function judgeResult(result: FinalResult, request: RequestFacts, log: Log
     case 'refused':
       // Sending the same bytes again would be refused again (remote-write spec).
       log.error('receiver refused the request; its samples are dropped', {
-        status: result.status, series: request.seriesCount, samples: request.sampleCount, body: scrub(result.body),
+        status: result.status,
+        series: request.seriesCount,
+        samples: request.sampleCount,
+        body: scrub(result.body),
       });
       return 'drop';
     case 'too-large':
       log.warn('receiver refused the request as too large (413); sending it again in two halves', {
-        bodyBytes: request.bodyBytes, series: request.seriesCount, samples: request.sampleCount,
+        bodyBytes: request.bodyBytes,
+        series: request.seriesCount,
+        samples: request.sampleCount,
         hint: 'the receiver takes less than telemetry.maxRequestBytes; lower it to save the extra requests',
       });
       return 'split';
     case 'configuration':
       log.error('receiver refused the credentials or the URL; samples kept, no retry until the next send', {
-        status: result.status, hint: result.hint, body: scrub(result.body), ...context,
+        status: result.status,
+        hint: result.hint,
+        body: scrub(result.body),
+        ...context,
       });
       return 'keep';
     case 'tls':
@@ -49,12 +57,18 @@ export function judgeResult(result: FinalResult, request: RequestFacts, log: Log
       return 'keep';
     case 'redirect':
       log.error('receiver answered with a redirect, not followed (the token goes only to telemetry.endpoint); samples kept', {
-        status: result.status, location: scrub(result.location), hint: 'set telemetry.endpoint to the URL that receives remote-write', ...context,
+        status: result.status,
+        location: scrub(result.location),
+        hint: 'set telemetry.endpoint to the URL that receives remote-write',
+        ...context,
       });
       return 'keep';
     case 'retryable':
       log.warn('send failed; samples kept for the next send', {
-        attempts: result.attempts, gaveUp: result.gaveUp, reason: scrub(result.reason), ...context,
+        attempts: result.attempts,
+        gaveUp: result.gaveUp,
+        reason: scrub(result.reason),
+        ...context,
       });
       return 'keep';
     case 'cancelled':

@@ -83,7 +83,15 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   let delivered = 0;
   let samplesSent = 0;
   let samplesDropped = 0;
-  const failed = (failure?: string): SendSummary => ({ ok: false, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size, ...(failure === undefined ? {} : { failure }) });
+  const failed = (failure?: string): SendSummary => ({
+    ok: false,
+    requests,
+    delivered,
+    samplesSent,
+    samplesDropped,
+    samplesKept: buffer.size,
+    ...(failure === undefined ? {} : { failure }),
+  });
   const identityState = await deps.identity.resolve();
   logIdentityNotice(log, identityState);
   // Nothing can be sent without the id (it is in the bearer and in every series); samples wait in the buffer.
@@ -132,7 +140,8 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         (attemptSignal) => deps.transport.post(request.body, headers, attemptSignal),
         skipping ? { ...deps.retry, maxAttempts: 1 } : deps.retry,
         signal,
-        (failure, attempt, waitMs) => log.warn('send attempt failed, retrying', { attempt, reason: reasonOf(failure), retryAfterMs: failure.retryAfterMs, waitMs }),
+        (failure, attempt, waitMs) =>
+          log.warn('send attempt failed, retrying', { attempt, reason: reasonOf(failure), retryAfterMs: failure.retryAfterMs, waitMs }),
       );
       if (result.kind === 'retryable') {
         if ((await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) === 'stop') return false;
@@ -173,7 +182,12 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   };
   const keepAll = (failure: Failure): SendSummary => {
     if (deps.oneShot === true) {
-      log.error('send failed; nothing more is delivered by this run (once does not keep samples)', { attempts: failure.attempts, reason: reasonOf(failure), delivered, requests });
+      log.error('send failed; nothing more is delivered by this run (once does not keep samples)', {
+        attempts: failure.attempts,
+        reason: reasonOf(failure),
+        delivered,
+        requests,
+      });
     } else {
       log.warn('send failed; samples kept for the next send', { attempts: failure.attempts, reason: reasonOf(failure), buffered: buffer.size });
     }

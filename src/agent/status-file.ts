@@ -32,9 +32,7 @@ export async function writeStatus(dataDir: string, status: DaemonStatus): Promis
 }
 
 export type StatusRead =
-  | { readonly kind: 'ok'; readonly status: DaemonStatus }
-  | { readonly kind: 'missing' }
-  | { readonly kind: 'unreadable'; readonly reason: string };
+  { readonly kind: 'ok'; readonly status: DaemonStatus } | { readonly kind: 'missing' } | { readonly kind: 'unreadable'; readonly reason: string };
 
 /** Never hangs on a FIFO and never reads more than MAX_STATUS_BYTES (readBoundedFile). */
 export async function readStatus(dataDir: string): Promise<StatusRead> {
@@ -89,12 +87,23 @@ export class StatusRecorder {
   private async write(nextSendAtMs: number | undefined): Promise<void> {
     try {
       await writeStatus(this.dataDir, {
-        format: 1, pid: process.pid, startedAtMs: this.startedAtMs, updatedAtMs: this.wallClock(), endpoint: this.endpoint,
-        lastSuccess: this.lastSuccess, lastError: this.lastError, nextSendAtMs, buffer: this.buffer.stats(),
+        format: 1,
+        pid: process.pid,
+        startedAtMs: this.startedAtMs,
+        updatedAtMs: this.wallClock(),
+        endpoint: this.endpoint,
+        lastSuccess: this.lastSuccess,
+        lastError: this.lastError,
+        nextSendAtMs,
+        buffer: this.buffer.stats(),
       });
       this.writeFailed = false;
     } catch (error) {
-      if (!this.writeFailed) this.log.warn('cannot write the status file; edge-telemetry status will be stale', { dir: this.dataDir, reason: (error as NodeJS.ErrnoException).code ?? String(error) });
+      if (!this.writeFailed)
+        this.log.warn('cannot write the status file; edge-telemetry status will be stale', {
+          dir: this.dataDir,
+          reason: (error as NodeJS.ErrnoException).code ?? String(error),
+        });
       this.writeFailed = true;
     }
   }

@@ -30,8 +30,7 @@ export interface TlsSummary {
 }
 
 export type TlsLoad =
-  | { readonly ok: true; readonly options: TlsOptions; readonly summary: TlsSummary }
-  | { readonly ok: false; readonly problem: TlsFileProblem };
+  { readonly ok: true; readonly options: TlsOptions; readonly summary: TlsSummary } | { readonly ok: false; readonly problem: TlsFileProblem };
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -125,7 +124,12 @@ export async function loadTlsMaterial(settings: TlsSettings): Promise<TlsLoad> {
     options = { ...options, clientCertificate: { cert: certRead.value.text, key: keyRead.value.text } };
     summary = {
       ...summary,
-      client: { certFile: settings.certFile.path, keyFile: keySetting.path, subject: leaf.subject.replace(/\n/g, ', '), notAfter: new Date(leaf.validTo).toISOString() },
+      client: {
+        certFile: settings.certFile.path,
+        keyFile: keySetting.path,
+        subject: leaf.subject.replace(/\n/g, ', '),
+        notAfter: new Date(leaf.validTo).toISOString(),
+      },
     };
   }
   return { ok: true, options, summary };

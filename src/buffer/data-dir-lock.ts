@@ -9,9 +9,7 @@ export const LOCK_FILE = 'edge-telemetry.lock';
 const MAX_LOCK_BYTES = 256;
 
 export type LockResult =
-  | { readonly kind: 'locked'; release(): Promise<void> }
-  | { readonly kind: 'busy'; readonly pid: number }
-  | { readonly kind: 'error'; readonly code: string };
+  { readonly kind: 'locked'; release(): Promise<void> } | { readonly kind: 'busy'; readonly pid: number } | { readonly kind: 'error'; readonly code: string };
 
 export interface ProcessTable {
   /** Whether a process with this pid exists. */

@@ -10,14 +10,30 @@ import type { Logger } from '../log.js';
 import { syncDirectory } from '../durable-file.js';
 import type { MetricPoint } from '../model.js';
 import {
-  RecordSink, SAMPLES_PER_RECORD, encodeSamplesRecord, encodeSeriesRecord, segmentHeader, seriesKey, toPoint,
-  type EncodedSample, type SeriesDef,
+  RecordSink,
+  SAMPLES_PER_RECORD,
+  encodeSamplesRecord,
+  encodeSeriesRecord,
+  segmentHeader,
+  seriesKey,
+  toPoint,
+  type EncodedSample,
+  type SeriesDef,
 } from './segment-format.js';
 import { scanSegment, type SegmentSummary } from './segment-scan.js';
 import { coversAll, inRanges, normalizeRanges, overlaps } from './seq-ranges.js';
 import {
-  addDrops, validateBounds,
-  type AckOutcome, type BufferBounds, type BufferStats, type BufferedPoint, type DropCounts, type DropReason, type ReadBatch, type SampleBuffer, type SeqRange,
+  addDrops,
+  validateBounds,
+  type AckOutcome,
+  type BufferBounds,
+  type BufferStats,
+  type BufferedPoint,
+  type DropCounts,
+  type DropReason,
+  type ReadBatch,
+  type SampleBuffer,
+  type SeqRange,
 } from './sample-buffer.js';
 
 export const BUFFER_SUBDIR = 'buffer';
@@ -260,7 +276,12 @@ export class DiskSampleBuffer implements SampleBuffer {
       this.log.error('buffer: cannot cut a corrupt tail; the segment is read up to it', { file: path.basename(file), reason: errorCode(error) });
     }
     this.log.warn('buffer: torn or corrupt tail cut at the last good record', {
-      file: path.basename(file), offset: summary.goodBytes, bytesCut: cut.bytes, samplesKept: summary.count, samplesLost: cut.samplesLost, reason: cut.reason,
+      file: path.basename(file),
+      offset: summary.goodBytes,
+      bytesCut: cut.bytes,
+      samplesKept: summary.count,
+      samplesLost: cut.samplesLost,
+      reason: cut.reason,
     });
   }
 
@@ -362,7 +383,8 @@ export class DiskSampleBuffer implements SampleBuffer {
     const cutoffMs = this.now() - this.currentBounds.maxAgeMs;
     for (const segment of [...this.segments]) {
       if (segment.count === 0 || segment.minTimestampMs >= cutoffMs) continue;
-      const removed = segment.maxTimestampMs < cutoffMs ? await this.removeSegment(segment) : await this.rewrite(segment, (sample) => sample.timestampMs >= cutoffMs);
+      const removed =
+        segment.maxTimestampMs < cutoffMs ? await this.removeSegment(segment) : await this.rewrite(segment, (sample) => sample.timestampMs >= cutoffMs);
       addDrops(dropped, 'age', removed);
     }
     let excess = this.held - this.currentBounds.maxSamples;

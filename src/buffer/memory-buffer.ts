@@ -3,8 +3,17 @@
 import type { MetricPoint } from '../model.js';
 import { inRanges, normalizeRanges } from './seq-ranges.js';
 import {
-  addDrops, validateBounds,
-  type AckOutcome, type BufferBounds, type BufferStats, type BufferedPoint, type DropCounts, type DropReason, type ReadBatch, type SampleBuffer, type SeqRange,
+  addDrops,
+  validateBounds,
+  type AckOutcome,
+  type BufferBounds,
+  type BufferStats,
+  type BufferedPoint,
+  type DropCounts,
+  type DropReason,
+  type ReadBatch,
+  type SampleBuffer,
+  type SeqRange,
 } from './sample-buffer.js';
 
 export class MemorySampleBuffer implements SampleBuffer {
@@ -15,7 +24,10 @@ export class MemorySampleBuffer implements SampleBuffer {
   private readonly droppedTotal: Partial<Record<DropReason, number>> = {};
   private currentBounds: BufferBounds;
 
-  constructor(bounds: BufferBounds, private readonly now: () => number = Date.now) {
+  constructor(
+    bounds: BufferBounds,
+    private readonly now: () => number = Date.now,
+  ) {
     validateBounds(bounds);
     this.currentBounds = bounds;
   }

@@ -14,12 +14,7 @@ export type OpenedBuffer =
   | { readonly kind: 'busy'; readonly pid: number }
   | { readonly kind: 'unwritable'; readonly code: string };
 
-export async function openBuffer(
-  kind: BufferKind,
-  dataDir: string,
-  bounds: BufferBounds,
-  log: Logger,
-): Promise<OpenedBuffer> {
+export async function openBuffer(kind: BufferKind, dataDir: string, bounds: BufferBounds, log: Logger): Promise<OpenedBuffer> {
   if (kind === 'memory') return { kind: 'ok', buffer: new MemorySampleBuffer(bounds), release: async () => undefined };
   const { mkdir } = await import('node:fs/promises');
   try {

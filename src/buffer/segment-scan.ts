@@ -2,8 +2,16 @@
 // part ends. Everything from the first bad record on is the "cut": a torn
 // write leaves a short last record, a flipped bit a checksum mismatch.
 import {
-  CorruptRecord, RECORD_SAMPLES, RECORD_SERIES, HEADER_BYTES, checkHeader, decodeSamplesRecord, decodeSeriesRecord, frameAt,
-  type EncodedSample, type SeriesDef,
+  CorruptRecord,
+  RECORD_SAMPLES,
+  RECORD_SERIES,
+  HEADER_BYTES,
+  checkHeader,
+  decodeSamplesRecord,
+  decodeSeriesRecord,
+  frameAt,
+  type EncodedSample,
+  type SeriesDef,
 } from './segment-format.js';
 
 export interface SegmentSummary {
@@ -79,7 +87,12 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
   return {
     kind: 'ok',
     summary: {
-      count, firstSeq, lastSeq, minTimestampMs, maxTimestampMs, goodBytes: offset,
+      count,
+      firstSeq,
+      lastSeq,
+      minTimestampMs,
+      maxTimestampMs,
+      goodBytes: offset,
       cut: cutReason === undefined ? undefined : { reason: cutReason, bytes: bytes.length - offset, samplesLost: samplesClaimed(bytes, offset) },
     },
   };

@@ -32,7 +32,8 @@ export async function runCollectors(
     chosen.map(async (collector) => {
       if (unfinished.has(collector)) {
         options.log.warn('collector failed; its series are left out of this round', {
-          collector: collector.name, reason: 'its previous call has not returned yet; not started again',
+          collector: collector.name,
+          reason: 'its previous call has not returned yet; not started again',
         });
         return undefined;
       }

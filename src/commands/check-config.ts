@@ -19,7 +19,11 @@ export async function checkConfig(config: Config): Promise<CheckedConfig> {
   const clusterId = enabled ? await checkClusterIdFile(config.clusterIdFile) : 'ok';
   if (enabled) await checkAuthFiles(config);
   // The endpoint's TLS files, checked as run checks them: which CAs and client certificate a send would use.
-  const tls = enabled ? tlsSummaryLines(config, await checkTlsFiles(config)).map((line) => `# ${line}\n`).join('') : '';
+  const tls = enabled
+    ? tlsSummaryLines(config, await checkTlsFiles(config))
+        .map((line) => `# ${line}\n`)
+        .join('')
+    : '';
   return { stdout: effectiveConfigYaml(config) + filesRead(config) + tls, clusterIdMissing: clusterId === 'missing' };
 }
 

@@ -17,25 +17,30 @@ import { USER_AGENT } from '../version.js';
 import { deadlineSignal } from '../timers.js';
 
 export type ExportOutcome =
-  | { readonly ok: true; readonly requests: number; readonly samples: number; readonly removed: number }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly requests: number; readonly samples: number; readonly removed: number } | { readonly ok: false; readonly reason: string };
 
 export async function exportBacklog(config: Config, log: Logger, options: { readonly output: string; readonly remove: boolean }): Promise<ExportOutcome> {
   if (config.buffer === 'memory') return { ok: false, reason: `telemetry.buffer is memory in ${config.file}: nothing is buffered on disk to export` };
   const opened = await openBuffer('disk', config.dataDir, { maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }, log);
   if (opened.kind === 'busy') {
-    return { ok: false, reason: `the daemon (pid ${opened.pid}) holds ${config.dataDir}; stop it first (systemctl stop edge-telemetry), export, then start it` };
+    return {
+      ok: false,
+      reason: `the daemon (pid ${opened.pid}) holds ${config.dataDir}; stop it first (systemctl stop edge-telemetry), export, then start it`,
+    };
   }
   if (opened.kind === 'unwritable') return { ok: false, reason: `${config.dataDir} cannot be used (${opened.code})` };
   const { buffer } = opened;
   const deps = await createSendDeps(config, log, buffer);
   try {
     const state = await deps.identity.resolve();
-    if (state.kind === 'waiting') return { ok: false, reason: `the cluster id is not known yet (${config.clusterIdFile} does not exist); nothing to export under an id` };
+    if (state.kind === 'waiting')
+      return { ok: false, reason: `the cluster id is not known yet (${config.clusterIdFile} does not exist); nothing to export under an id` };
     const identity = state.identity;
     // A long timer: collectTimeout may be up to a year, and AbortSignal.timeout overflows past 2^31-1 ms.
     const deadline = deadlineSignal(config.collectTimeoutMs * 2, () => new Error('export deadline'));
-    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal: deadline.signal, log }).finally(() => deadline.dispose());
+    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal: deadline.signal, log }).finally(() =>
+      deadline.dispose(),
+    );
     const requests: ExportedRequest[] = [];
     const exported: SeqRange[] = [];
     const pack = (report: ReturnType<typeof buildReport>) => {
@@ -44,7 +49,7 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
       }
     };
     // The backlog oldest first, in batches, as a send would; the static snapshot last, as a send does.
-    for (let afterSeq = 0; ; ) {
+    for (let afterSeq = 0; ;) {
       const batch = await buffer.read({ afterSeq, maxPoints: MAX_BATCH_POINTS });
       if (batch.points.length === 0) break;
       pack(buildReport([], batch.points, identity));
@@ -70,7 +75,11 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
 
 /** Written beside, synced, then renamed: a cut-off export never looks whole. */
 function writeAtomically(file: string, lines: Iterable<string>): Promise<void> {
-  return writeFileDurably(file, (function* () {
-    for (const line of lines) yield line + '\n';
-  })(), 0o644);
+  return writeFileDurably(
+    file,
+    (function* () {
+      for (const line of lines) yield line + '\n';
+    })(),
+    0o644,
+  );
 }

@@ -13,7 +13,10 @@ import { checkAuthFiles } from '../agent/auth-source.js';
 export async function sendOnce(config: Config, log: Logger): Promise<boolean> {
   // As at the daemon's start: a credentials file missing, empty or open to others is a config error.
   await checkAuthFiles(config);
-  const deps = { ...(await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }))), oneShot: true };
+  const deps = {
+    ...(await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }))),
+    oneShot: true,
+  };
   const controller = new AbortController();
   const stop = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', stop).once('SIGTERM', stop);

@@ -33,17 +33,27 @@ function boundsOf(config: Config): BufferBounds {
 async function startBuffer(config: Config, log: Logger): Promise<{ buffer: SampleBuffer; readonly release: () => Promise<void> }> {
   const opened = await openBuffer(config.buffer, config.dataDir, boundsOf(config), log);
   if (opened.kind === 'busy') {
-    throw new ConfigError(config.file, 'telemetry.dataDir', `${config.dataDir} is in use by another edge-telemetry daemon (pid ${opened.pid}); one daemon per dataDir`);
+    throw new ConfigError(
+      config.file,
+      'telemetry.dataDir',
+      `${config.dataDir} is in use by another edge-telemetry daemon (pid ${opened.pid}); one daemon per dataDir`,
+    );
   }
   if (opened.kind === 'unwritable') {
-    throw new ConfigError(config.file, 'telemetry.dataDir', `${config.dataDir} cannot be written (${opened.code}); the buffer needs it (or set telemetry.buffer: memory)`);
+    throw new ConfigError(
+      config.file,
+      'telemetry.dataDir',
+      `${config.dataDir} cannot be written (${opened.code}); the buffer needs it (or set telemetry.buffer: memory)`,
+    );
   }
   const stats = opened.buffer.stats();
   if (stats.kind === 'memory') {
     log.info('buffer: memory; samples not yet sent are lost at a restart (telemetry.buffer: disk keeps them in dataDir)');
   } else {
     log.info('buffer: on disk', {
-      dir: config.dataDir, samples: stats.samples, bytes: stats.bytesOnDisk,
+      dir: config.dataDir,
+      samples: stats.samples,
+      bytes: stats.bytesOnDisk,
       oldest: stats.oldestSampleMs === undefined ? undefined : new Date(stats.oldestSampleMs).toISOString(),
     });
   }
@@ -129,7 +139,9 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
             await checkAuthFiles(next);
           }
         } catch (error) {
-          log.error(`reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`);
+          log.error(
+            `reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`,
+          );
           return;
         }
         // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced,
@@ -138,15 +150,19 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
         agent = undefined;
         if (next.buffer !== config.buffer || next.dataDir !== config.dataDir) {
           log.warn('telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept', {
-            buffer: config.buffer, dataDir: config.dataDir,
+            buffer: config.buffer,
+            dataDir: config.dataDir,
           });
         }
         config = next;
         if (config.status === 'Disabled') {
           notices.disabledNotice(log, config);
-          log.info(buffer.kind === 'disk'
-            ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
-            : 'buffered samples stay in memory until the daemon stops, and are lost then', { samples: buffer.size });
+          log.info(
+            buffer.kind === 'disk'
+              ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
+              : 'buffered samples stay in memory until the daemon stops, and are lost then',
+            { samples: buffer.size },
+          );
           return;
         }
         logDrops(log, (await buffer.setBounds(boundsOf(config))).dropped, 'reload tightened the buffer bounds');

@@ -27,12 +27,16 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     await sampleOnce(deps, signal);
     const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal, log });
     const identityState = await deps.identity.resolve();
-    const identity =
-      identityState.kind === 'known' ? identityState.identity : { clusterId: UNKNOWN_CLUSTER_ID, deploymentType: identityState.deploymentType };
+    const identity = identityState.kind === 'known' ? identityState.identity : { clusterId: UNKNOWN_CLUSTER_ID, deploymentType: identityState.deploymentType };
     const report = buildReport(fresh.points, (await buffer.read({ afterSeq: 0, maxPoints: buffer.size })).points, identity);
     // Read as a send reads them, so a file that would fail the send fails here too; the values are never printed.
     const auth = await deps.resolveAuth(identity.clusterId);
-    const what = config.auth.type === 'telemeter' ? 'pull secret' : `credentials (auth type ${config.auth.type}${authFiles(config).map((file) => `, ${file.key} ${file.path}`).join('')})`;
+    const what =
+      config.auth.type === 'telemeter'
+        ? 'pull secret'
+        : `credentials (auth type ${config.auth.type}${authFiles(config)
+            .map((file) => `, ${file.key} ${file.path}`)
+            .join('')})`;
     const tokenNote = auth.ok ? `${what}: ok` : `${what}: ${auth.reason}`;
     const headers = shownHeaders(deps.userAgent, config.headers, config.auth.type);
     const tls = await loadTlsMaterial(config.tls);

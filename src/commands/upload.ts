@@ -42,14 +42,17 @@ export async function uploadExport(config: Config, file: string, log: Logger, si
         (attemptSignal) => transport.post(request.body, headers, attemptSignal),
         config.retry,
         signal,
-        (failure, attempt, waitMs) => log.warn('send attempt failed, retrying', { request: index, attempt, reason: scrubSecrets(failure.reason, secrets), waitMs }),
+        (failure, attempt, waitMs) =>
+          log.warn('send attempt failed, retrying', { request: index, attempt, reason: scrubSecrets(failure.reason, secrets), waitMs }),
       );
       if (result.kind === 'retryable') {
         // judgeResult would say "kept for the next send": an upload has none; the file is still there to upload again.
         log.error('upload stopped; run it again to send the rest', { request: index, attempts: result.attempts, reason: scrubSecrets(result.reason, secrets) });
         return { ok: false, delivered, dropped, notSent: parsed.requests.length - index, samples };
       }
-      const action = judgeResult(result, { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length }, log, secrets, { request: index });
+      const action = judgeResult(result, { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length }, log, secrets, {
+        request: index,
+      });
       if (action === 'acknowledge') {
         delivered++;
         samples += request.sampleCount;

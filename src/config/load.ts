@@ -83,7 +83,10 @@ async function listOwnDropIns(dir: string): Promise<string[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw listingError(dir, error);
   }
-  const dropIns = names.filter((name) => name.endsWith('.yaml')).sort(byteOrder).map((name) => path.join(dir, name));
+  const dropIns = names
+    .filter((name) => name.endsWith('.yaml'))
+    .sort(byteOrder)
+    .map((name) => path.join(dir, name));
   if (dropIns.length > MAX_DROP_INS) throw tooMany(dir);
   return dropIns;
 }

@@ -63,42 +63,46 @@ export function effectiveConfigYaml(config: Config): string {
     `# ${config.file}${config.kind === 'microshift' ? ' (a MicroShift config: drop-ins from config.d/)' : ''}`,
     ...config.dropIns.map((dropIn) => `# + ${dropIn}`),
   ];
-  return sources.join('\n') + '\n' + stringify({
-    telemetry: {
-      status: config.status,
-      endpoint: config.endpoint,
-      proxy: redactUrl(config.proxy),
-      sendingInterval: formatDurationMs(config.sendingIntervalMs),
-      samplingInterval: formatDurationMs(config.samplingIntervalMs),
-      splay: formatDurationMs(config.splayMs),
-      clusterIdFile: config.clusterIdFile,
-      pullSecretFile: config.pullSecretFile,
-      kubeconfig: config.kubeconfig,
-      dataDir: config.dataDir,
-      buffer: config.buffer,
-      maxBufferedSamples: config.maxBufferedSamples,
-      maxBufferedAge: formatDurationMs(config.maxBufferedAgeMs),
-      maxRequestBytes: config.maxRequestBytes,
-      requestTimeout: formatDurationMs(config.requestTimeoutMs),
-      collectTimeout: formatDurationMs(config.collectTimeoutMs),
-      retry: {
-        maxAttempts: config.retry.maxAttempts,
-        minDelay: formatDurationMs(config.retry.minDelayMs),
-        maxDelay: formatDurationMs(config.retry.maxDelayMs),
-        maxElapsed: formatDurationMs(config.retry.maxElapsedMs),
+  return (
+    sources.join('\n') +
+    '\n' +
+    stringify({
+      telemetry: {
+        status: config.status,
+        endpoint: config.endpoint,
+        proxy: redactUrl(config.proxy),
+        sendingInterval: formatDurationMs(config.sendingIntervalMs),
+        samplingInterval: formatDurationMs(config.samplingIntervalMs),
+        splay: formatDurationMs(config.splayMs),
+        clusterIdFile: config.clusterIdFile,
+        pullSecretFile: config.pullSecretFile,
+        kubeconfig: config.kubeconfig,
+        dataDir: config.dataDir,
+        buffer: config.buffer,
+        maxBufferedSamples: config.maxBufferedSamples,
+        maxBufferedAge: formatDurationMs(config.maxBufferedAgeMs),
+        maxRequestBytes: config.maxRequestBytes,
+        requestTimeout: formatDurationMs(config.requestTimeoutMs),
+        collectTimeout: formatDurationMs(config.collectTimeoutMs),
+        retry: {
+          maxAttempts: config.retry.maxAttempts,
+          minDelay: formatDurationMs(config.retry.minDelayMs),
+          maxDelay: formatDurationMs(config.retry.maxDelayMs),
+          maxElapsed: formatDurationMs(config.retry.maxElapsedMs),
+        },
+        diskPaths: [...config.diskPaths],
+        extraResources: config.extraResources.map((r) => `${r.group === '' ? '' : r.group + '/'}${r.version}/${r.resource}`),
+        auth: authYaml(config.auth),
+        // A header whose name says it holds a secret is shown as show shows it.
+        headers: Object.fromEntries(config.headers.map((header) => [header.name, header.secret ? REDACTED : header.value])),
+        // Paths and a name only: the files' contents are never printed.
+        tls: {
+          ...(config.tls.caFile === undefined ? {} : { caFile: config.tls.caFile.path }),
+          ...(config.tls.certFile === undefined ? {} : { certFile: config.tls.certFile.path }),
+          ...(config.tls.keyFile === undefined ? {} : { keyFile: config.tls.keyFile.path }),
+          ...(config.tls.serverName === undefined ? {} : { serverName: config.tls.serverName }),
+        },
       },
-      diskPaths: [...config.diskPaths],
-      extraResources: config.extraResources.map((r) => `${r.group === '' ? '' : r.group + '/'}${r.version}/${r.resource}`),
-      auth: authYaml(config.auth),
-      // A header whose name says it holds a secret is shown as show shows it.
-      headers: Object.fromEntries(config.headers.map((header) => [header.name, header.secret ? REDACTED : header.value])),
-      // Paths and a name only: the files' contents are never printed.
-      tls: {
-        ...(config.tls.caFile === undefined ? {} : { caFile: config.tls.caFile.path }),
-        ...(config.tls.certFile === undefined ? {} : { certFile: config.tls.certFile.path }),
-        ...(config.tls.keyFile === undefined ? {} : { keyFile: config.tls.keyFile.path }),
-        ...(config.tls.serverName === undefined ? {} : { serverName: config.tls.serverName }),
-      },
-    },
-  });
+    })
+  );
 }

@@ -167,9 +167,28 @@ function resolveFrom(file: string, value: string): string {
 
 const RETRY_KEYS = ['maxAttempts', 'minDelay', 'maxDelay', 'maxElapsed'] as const;
 export const TELEMETRY_KEYS = [
-  'status', 'endpoint', 'proxy', 'sendingInterval', 'samplingInterval', 'splay', 'clusterIdFile', 'pullSecretFile',
-  'kubeconfig', 'dataDir', 'buffer', 'maxBufferedSamples', 'maxBufferedAge', 'maxRequestBytes', 'requestTimeout', 'collectTimeout',
-  'retry', 'diskPaths', 'extraResources', 'tls', 'auth', 'headers',
+  'status',
+  'endpoint',
+  'proxy',
+  'sendingInterval',
+  'samplingInterval',
+  'splay',
+  'clusterIdFile',
+  'pullSecretFile',
+  'kubeconfig',
+  'dataDir',
+  'buffer',
+  'maxBufferedSamples',
+  'maxBufferedAge',
+  'maxRequestBytes',
+  'requestTimeout',
+  'collectTimeout',
+  'retry',
+  'diskPaths',
+  'extraResources',
+  'tls',
+  'auth',
+  'headers',
 ] as const;
 
 export interface ValidateOptions {
@@ -180,9 +199,11 @@ export interface ValidateOptions {
 export function validateTelemetry(stanza: unknown, mainFile: string, provenance: Provenance, options: ValidateOptions = {}): Config {
   const kind = options.kind ?? 'own';
   const fileOf = (keyPath: string) => provenance(keyPath) ?? mainFile;
-  const failAt = (keyPath: string) => (reason: string): never => {
-    throw new ConfigError(fileOf(keyPath), keyPath, reason);
-  };
+  const failAt =
+    (keyPath: string) =>
+    (reason: string): never => {
+      throw new ConfigError(fileOf(keyPath), keyPath, reason);
+    };
   if (stanza === undefined || stanza === null) stanza = {};
   if (!isPlainObject(stanza)) failAt('telemetry')('must be a mapping of keys');
   const telemetry = stanza as JsonObject;
@@ -205,9 +226,7 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
   const samplingIntervalMs = at(t('samplingInterval'), durationReader(1000), 3_600_000);
   const sendingIntervalMs = at(t('sendingInterval'), durationReader(1000), 86_400_000);
   if (samplingIntervalMs > sendingIntervalMs) {
-    failAt('telemetry.samplingInterval')(
-      `${formatDurationMs(samplingIntervalMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`,
-    );
+    failAt('telemetry.samplingInterval')(`${formatDurationMs(samplingIntervalMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`);
   }
   // "0s" is allowed: the default, sending at start as MicroShift does.
   const splayMs = at(t('splay'), durationReader(0), 0);
@@ -258,12 +277,7 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
   return deepFreeze({ ...config, tls });
 }
 
-function rejectUnknownKeys(
-  object: JsonObject,
-  known: readonly string[],
-  prefix: string,
-  failAt: (keyPath: string) => (reason: string) => never,
-): void {
+function rejectUnknownKeys(object: JsonObject, known: readonly string[], prefix: string, failAt: (keyPath: string) => (reason: string) => never): void {
   for (const key of Object.keys(object)) {
     if (!known.includes(key)) {
       const close = known.find((candidate) => candidate.toLowerCase() === key.toLowerCase());

@@ -62,7 +62,8 @@ export function readTlsSettings(value: unknown, endpoint: string, fileOf: (keyPa
   const certFile = file('certFile');
   const keyFile = file('keyFile');
   if (certFile !== undefined && keyFile === undefined) failAt('telemetry.tls.keyFile')('missing: telemetry.tls.certFile needs the key of its certificate');
-  if (keyFile !== undefined && certFile === undefined) failAt('telemetry.tls.certFile')('missing: telemetry.tls.keyFile needs the certificate it is the key of');
+  if (keyFile !== undefined && certFile === undefined)
+    failAt('telemetry.tls.certFile')('missing: telemetry.tls.keyFile needs the certificate it is the key of');
   let serverName: string | undefined;
   const rawName = tls.serverName;
   if (rawName !== undefined && rawName !== null) {

@@ -24,11 +24,12 @@ function bootcStatus(timeoutMs: number, signal: AbortSignal | undefined): Promis
   });
 }
 
-export async function detectDeploymentType(
-  options: { root?: string; timeoutMs?: number; signal?: AbortSignal } = {},
-): Promise<DeploymentType> {
+export async function detectDeploymentType(options: { root?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DeploymentType> {
   const root = options.root ?? '';
-  const ostreeBooted = await access(`${root}/run/ostree-booted`).then(() => true, () => false);
+  const ostreeBooted = await access(`${root}/run/ostree-booted`).then(
+    () => true,
+    () => false,
+  );
   // A test root means a fake host: do not ask this machine's bootc.
   const bootc = root === '' ? await bootcStatus(options.timeoutMs ?? 5000, options.signal) : undefined;
   return classifyDeployment(bootc, ostreeBooted);

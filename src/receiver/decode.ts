@@ -27,9 +27,18 @@ export function parseTelemeterAuth(header: string | undefined): TelemeterAuth | 
   }
 }
 
-interface DecodedLabel { name?: string; value?: string }
-interface DecodedSample { value?: number; timestamp?: number | { toNumber(): number } }
-interface DecodedSeries { labels?: DecodedLabel[]; samples?: DecodedSample[] }
+interface DecodedLabel {
+  name?: string;
+  value?: string;
+}
+interface DecodedSample {
+  value?: number;
+  timestamp?: number | { toNumber(): number };
+}
+interface DecodedSeries {
+  labels?: DecodedLabel[];
+  samples?: DecodedSample[];
+}
 
 export function decodeWriteRequest(body: Uint8Array, maxUncompressedBytes: number): Verdict {
   let raw: Uint8Array;

@@ -60,31 +60,38 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       options.onAccepted?.(verdict.series, verdict.clusterId);
       if (forward === undefined) return reply(200, 'ok');
       forward
-        .post(body, {
-          'Content-Encoding': 'snappy',
-          'Content-Type': 'application/x-protobuf',
-          'X-Prometheus-Remote-Write-Version': REMOTE_WRITE_VERSION,
-          'User-Agent': USER_AGENT,
-        }, AbortSignal.timeout(60_000))
-        .then((result) => {
-          // The sender retries what the upstream could retry, drops what it refused, splits what was too large.
-          switch (result.kind) {
-            case 'delivered':
-              return reply(200, 'ok');
-            case 'refused':
-            case 'too-large':
-              return reply(result.status, `forward failed: HTTP ${result.status} ${result.body}`);
-            case 'configuration':
-            case 'redirect':
-              return reply(502, `forward failed: upstream answered HTTP ${result.status}`);
-            case 'tls':
-              return reply(502, `forward failed: ${result.reason}`);
-            case 'retryable':
-              return reply(503, `forward failed: ${result.reason}`);
-            case 'cancelled':
-              return reply(503, 'forward failed: no answer in time');
-          }
-        }, (error: unknown) => reply(503, `forward failed: ${String(error)}`));
+        .post(
+          body,
+          {
+            'Content-Encoding': 'snappy',
+            'Content-Type': 'application/x-protobuf',
+            'X-Prometheus-Remote-Write-Version': REMOTE_WRITE_VERSION,
+            'User-Agent': USER_AGENT,
+          },
+          AbortSignal.timeout(60_000),
+        )
+        .then(
+          (result) => {
+            // The sender retries what the upstream could retry, drops what it refused, splits what was too large.
+            switch (result.kind) {
+              case 'delivered':
+                return reply(200, 'ok');
+              case 'refused':
+              case 'too-large':
+                return reply(result.status, `forward failed: HTTP ${result.status} ${result.body}`);
+              case 'configuration':
+              case 'redirect':
+                return reply(502, `forward failed: upstream answered HTTP ${result.status}`);
+              case 'tls':
+                return reply(502, `forward failed: ${result.reason}`);
+              case 'retryable':
+                return reply(503, `forward failed: ${result.reason}`);
+              case 'cancelled':
+                return reply(503, 'forward failed: no answer in time');
+            }
+          },
+          (error: unknown) => reply(503, `forward failed: ${String(error)}`),
+        );
     });
   });
   await new Promise<void>((resolve, reject) => {

@@ -45,7 +45,10 @@ interface EndLine {
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
 /** The file's lines, header first; join them with '\n' (each is one line of JSON). */
-export function* exportLines(header: Omit<ExportHeader, 'kind' | 'format' | 'contentType' | 'contentEncoding' | 'requests' | 'samples'>, requests: readonly ExportedRequest[]): Generator<string> {
+export function* exportLines(
+  header: Omit<ExportHeader, 'kind' | 'format' | 'contentType' | 'contentEncoding' | 'requests' | 'samples'>,
+  requests: readonly ExportedRequest[],
+): Generator<string> {
   const whole = createHash('sha256');
   const emit = (line: string) => {
     whole.update(line + '\n');
@@ -76,8 +79,7 @@ export function* exportLines(header: Omit<ExportHeader, 'kind' | 'format' | 'con
 }
 
 export type ParsedExport =
-  | { readonly ok: true; readonly header: ExportHeader; readonly requests: readonly ExportedRequest[] }
-  | { readonly ok: false; readonly reason: string };
+  { readonly ok: true; readonly header: ExportHeader; readonly requests: readonly ExportedRequest[] } | { readonly ok: false; readonly reason: string };
 
 /** Checks everything before trusting anything: kind, format, each body's hash, the count and the whole file's hash. */
 export function parseExport(text: string): ParsedExport {

@@ -1,5 +1,14 @@
 // Pure: turns collected points into remote-write series the receivers accept.
-import { CLUSTER_ID_LABEL, DEPLOYMENT_TYPE_LABEL, METRIC_NAME_LABEL, type BufferedPoint, type Label, type MetricPoint, type Sample, type Series } from '../model.js';
+import {
+  CLUSTER_ID_LABEL,
+  DEPLOYMENT_TYPE_LABEL,
+  METRIC_NAME_LABEL,
+  type BufferedPoint,
+  type Label,
+  type MetricPoint,
+  type Sample,
+  type Series,
+} from '../model.js';
 import { validateSeriesLabels } from './validate-series.js';
 
 /** A series and the buffer entries it carries, so a 2xx can acknowledge exactly those. */
@@ -25,11 +34,7 @@ export interface ReportIdentity {
   readonly deploymentType: string;
 }
 
-export function buildReport(
-  staticPoints: readonly MetricPoint[],
-  buffered: readonly BufferedPoint[],
-  identity: ReportIdentity,
-): Report {
+export function buildReport(staticPoints: readonly MetricPoint[], buffered: readonly BufferedPoint[], identity: ReportIdentity): Report {
   const groups = new Map<string, { labels: Label[]; samples: { sample: Sample; seq: number | undefined }[] }>();
   const add = (point: MetricPoint, seq: number | undefined) => {
     const labels = seriesLabels(point, identity);

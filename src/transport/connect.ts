@@ -103,9 +103,10 @@ function tunnel(proxySocket: Duplex, proxy: URL, target: URL, context: StepConte
       }
       // 407: the proxy wants credentials, a configuration matter; any other refusal may pass.
       resolve({
-        result: status === 407
-          ? classifyResponse(407, '', {}, Date.now())
-          : { kind: 'retryable', cause: 'proxy', status, reason: `the proxy answered CONNECT with HTTP ${status}` },
+        result:
+          status === 407
+            ? classifyResponse(407, '', {}, Date.now())
+            : { kind: 'retryable', cause: 'proxy', status, reason: `the proxy answered CONNECT with HTTP ${status}` },
       });
     });
     request.once('error', reject);

@@ -40,7 +40,8 @@ function routeFor(url: URL, proxy: string): Route {
   const source = proxy !== '' ? 'telemetry.proxy' : 'the proxy from HTTPS_PROXY/HTTP_PROXY';
   try {
     const parsed = new URL(proxyUrl);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') return { problem: `${source} is unusable: only http:// and https:// proxies are supported` };
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      return { problem: `${source} is unusable: only http:// and https:// proxies are supported` };
     return { proxy: parsed };
   } catch (error) {
     return { problem: `${source} is unusable: ${(error as NodeJS.ErrnoException).code ?? 'not a URL'}` };
@@ -97,7 +98,11 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
           settle(tls);
           return;
         }
-        settle({ kind: 'retryable', cause: stage === 'proxy' || stage === 'proxy-tls' ? 'proxy' : 'network', reason: `network error: ${code ?? (error as Error).message}` });
+        settle({
+          kind: 'retryable',
+          cause: stage === 'proxy' || stage === 'proxy-tls' ? 'proxy' : 'network',
+          reason: `network error: ${code ?? (error as Error).message}`,
+        });
       };
       const context = {
         track: (item: { destroy(): void }) => (settled ? item.destroy() : owned.add(item)),

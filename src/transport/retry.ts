@@ -19,8 +19,7 @@ type Retryable = Extract<SendResult, { kind: 'retryable' }>;
 export type GaveUp = 'attempts' | 'budget';
 
 export type FinalResult =
-  | (Exclude<SendResult, Retryable> & { readonly attempts: number })
-  | (Retryable & { readonly attempts: number; readonly gaveUp: GaveUp });
+  (Exclude<SendResult, Retryable> & { readonly attempts: number }) | (Retryable & { readonly attempts: number; readonly gaveUp: GaveUp });
 
 export interface RetryDeps {
   readonly clock?: Clock;

@@ -64,11 +64,22 @@ const CONFIGURATION_HINTS: Readonly<Record<number, string>> = {
  * and Red Hat's server also answers 401 when its auth backend fails), and 413
  * means "smaller, please".
  */
-export function classifyResponse(status: number, body: string, headers: { readonly retryAfter?: string | undefined; readonly location?: string | undefined }, nowMs: number): SendResult {
+export function classifyResponse(
+  status: number,
+  body: string,
+  headers: { readonly retryAfter?: string | undefined; readonly location?: string | undefined },
+  nowMs: number,
+): SendResult {
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
   if (status === 429 || (status >= 500 && status < 600)) {
     const retryAfterMs = parseRetryAfterMs(headers.retryAfter, nowMs);
-    return { kind: 'retryable', cause: 'status', status, reason: `HTTP ${status}${body === '' ? '' : `: ${body}`}`, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    return {
+      kind: 'retryable',
+      cause: 'status',
+      status,
+      reason: `HTTP ${status}${body === '' ? '' : `: ${body}`}`,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
   if (status >= 300 && status < 400) return { kind: 'redirect', status, location: headers.location, body };
   if (status === 413) return { kind: 'too-large', status, body };

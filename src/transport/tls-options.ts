@@ -82,7 +82,8 @@ const HINTS: Readonly<Record<TlsPeer, Partial<Record<TlsCheck, string>>>> = {
     expired: "the endpoint's certificate must be renewed (or this node's clock is wrong)",
     'not-yet-valid': "this node's clock is behind, or the endpoint's certificate was issued for later",
     protocol: 'the endpoint must offer TLS 1.2 or later; check that telemetry.endpoint is an https:// URL of a TLS server',
-    'client-certificate': 'set telemetry.tls.certFile and telemetry.tls.keyFile to a client certificate the receiver trusts (handshake failure can also mean no cipher in common)',
+    'client-certificate':
+      'set telemetry.tls.certFile and telemetry.tls.keyFile to a client certificate the receiver trusts (handshake failure can also mean no cipher in common)',
   },
   proxy: {
     untrusted: "the https proxy's CA must be trusted by Node: NODE_EXTRA_CA_CERTS in a unit drop-in (telemetry.tls applies to the endpoint only)",

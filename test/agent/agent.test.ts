@@ -74,7 +74,10 @@ t.test('an endpoint that never answers: sampling starts at once and never waits 
   agent.start();
   await clock.advance(10 * 60_000);
   t.equal(samples.length, 11, 'a tick at 0 and at every minute of the 10');
-  t.same(samples, Array.from({ length: 11 }, (_, index) => index * 60_000));
+  t.same(
+    samples,
+    Array.from({ length: 11 }, (_, index) => index * 60_000),
+  );
   t.same(transport.posts, [0], 'the first send is still stuck');
   t.equal(deps.buffer.size, 11, 'every tick buffered');
   await clock.runUntil(agent.stop());
@@ -169,7 +172,12 @@ t.test('send jitter: each send after the first waits its drawn part of 10 % of s
   const deps = sendDeps('http://unused.invalid/', { transport, collectors });
   const draws = [0.5, 0.25];
   const agent = new Agent(deps, {
-    samplingIntervalMs: HOUR, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock, sendJitter: 0.1, random: () => draws.shift() ?? 0,
+    samplingIntervalMs: HOUR,
+    sendingIntervalMs: HOUR,
+    shutdownSendTimeoutMs: 2000,
+    clock,
+    sendJitter: 0.1,
+    random: () => draws.shift() ?? 0,
   });
   agent.start();
   await clock.advance(2 * HOUR + HOUR / 2);
@@ -184,7 +192,13 @@ t.test('afterWork runs once after each sampling tick and once after each send, n
   const { collectors, samples } = countingCollectors(clock);
   const deps = sendDeps('http://unused.invalid/', { transport, collectors });
   const calls: number[] = [];
-  const agent = new Agent(deps, { samplingIntervalMs: 1000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 2000, clock, afterWork: () => calls.push(clock.now() - START) });
+  const agent = new Agent(deps, {
+    samplingIntervalMs: 1000,
+    sendingIntervalMs: HOUR,
+    shutdownSendTimeoutMs: 2000,
+    clock,
+    afterWork: () => calls.push(clock.now() - START),
+  });
   agent.start();
   await clock.advance(3500);
   t.same(samples, [0, 1000, 2000, 3000]);

@@ -6,7 +6,10 @@ import { IdentityError, type IdentityErrorCode } from '../../src/identity/errors
 
 const FILE = '/var/lib/microshift/cluster-id';
 const ok = (id: string): ClusterIdRead => ({ kind: 'ok', id });
-const error = (code: IdentityErrorCode, reason: string): ClusterIdRead => ({ kind: 'error', error: new IdentityError(code, `cluster id file ${FILE}: ${reason}`) });
+const error = (code: IdentityErrorCode, reason: string): ClusterIdRead => ({
+  kind: 'error',
+  error: new IdentityError(code, `cluster id file ${FILE}: ${reason}`),
+});
 
 /** Answers `reads` in order, the last one for ever after; counts the reads. */
 function scripted(reads: ClusterIdRead[]) {
@@ -28,7 +31,11 @@ t.test('known at start: no waiting, no further reads', async (t) => {
 });
 
 t.test('a file that exists and is unusable is thrown at start, with its code', async (t) => {
-  for (const [code, reason] of [['ECLUSTERID_EMPTY', 'empty'], ['ECLUSTERID_UNREADABLE', 'permission denied'], ['ECLUSTERID_MALFORMED', 'not an id']] as const) {
+  for (const [code, reason] of [
+    ['ECLUSTERID_EMPTY', 'empty'],
+    ['ECLUSTERID_UNREADABLE', 'permission denied'],
+    ['ECLUSTERID_MALFORMED', 'not an id'],
+  ] as const) {
     const { read } = scripted([error(code, reason)]);
     await t.rejects(startIdentity(FILE, '/data', 'microshift-rpm', read), { code, message: `cluster id file ${FILE}: ${reason}` });
   }
@@ -48,7 +55,10 @@ t.test('a missing file is waited for; each change is noticed once; found once, t
     kind: 'waiting',
     deploymentType: 'microshift-ostree',
     problem: { code: 'ECLUSTERID_MISSING' },
-    notice: { level: 'warn', message: `cluster id file ${FILE} does not exist yet; waiting for it (MicroShift writes it on its first start). Sampling goes on; reports are sent once it appears` },
+    notice: {
+      level: 'warn',
+      message: `cluster id file ${FILE} does not exist yet; waiting for it (MicroShift writes it on its first start). Sampling goes on; reports are sent once it appears`,
+    },
   });
   const second = await source.resolve();
   t.equal(second.kind, 'waiting');

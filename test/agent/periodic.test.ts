@@ -17,7 +17,10 @@ t.test('720h and 8760h: exactly one run per interval, never a flood', async (t) 
     t.same(runsAt, [], 'nothing before the first slot');
     await clock.advance(1 + 2 * intervalMs);
     t.same(runsAt, [intervalMs, 2 * intervalMs, 3 * intervalMs], `${intervalMs / HOUR}h: one run per interval, on the slot`);
-    t.ok(clock.delays.every((delay) => delay <= MAX_TIMER_MS), 'no timer beyond what Node honours');
+    t.ok(
+      clock.delays.every((delay) => delay <= MAX_TIMER_MS),
+      'no timer beyond what Node honours',
+    );
     t.ok(clock.delays.length <= 3 * (Math.ceil(intervalMs / MAX_TIMER_MS) + 1), `${clock.delays.length} timers in all`);
     periodic.stop();
   }
@@ -26,7 +29,13 @@ t.test('720h and 8760h: exactly one run per interval, never a flood', async (t) 
 t.test('a timer that fires early never runs a slot twice', async (t) => {
   const clock = new FakeClock(0, 1);
   let runs = 0;
-  const periodic = every(1000, async () => { runs++; }, { name: 'test', log: silentLogger, clock, firstRunInMs: 0 });
+  const periodic = every(
+    1000,
+    async () => {
+      runs++;
+    },
+    { name: 'test', log: silentLogger, clock, firstRunInMs: 0 },
+  );
   await clock.advance(10_000);
   t.equal(runs, 11, 'slots 0..10, each once');
   periodic.stop();
@@ -40,13 +49,17 @@ t.test('a run longer than the interval skips the slots it covers, never overlaps
   const starts: number[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
-  const periodic = every(100, async () => {
-    starts.push(clock.now());
-    inFlight++;
-    maxInFlight = Math.max(maxInFlight, inFlight);
-    await new Promise<void>((resolve) => clock.setTimeout(resolve, 250));
-    inFlight--;
-  }, { name: 'test', log: silentLogger, clock, firstRunInMs: 0 });
+  const periodic = every(
+    100,
+    async () => {
+      starts.push(clock.now());
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 250));
+      inFlight--;
+    },
+    { name: 'test', log: silentLogger, clock, firstRunInMs: 0 },
+  );
   await clock.advance(1000);
   periodic.stop();
   t.same(starts, [0, 300, 600, 900], 'the next slot after each run ends');
@@ -58,10 +71,14 @@ t.test('a failing run is logged and the schedule goes on', async (t) => {
   let runs = 0;
   const errors: string[] = [];
   const log = { ...silentLogger, error: (message: string) => errors.push(message) };
-  const periodic = every(30, async () => {
-    runs++;
-    throw new Error('boom');
-  }, { name: 'test', log, clock, firstRunInMs: 0 });
+  const periodic = every(
+    30,
+    async () => {
+      runs++;
+      throw new Error('boom');
+    },
+    { name: 'test', log, clock, firstRunInMs: 0 },
+  );
   await clock.advance(200);
   periodic.stop();
   t.equal(runs, 7, 'slots 0, 30, ..., 180');

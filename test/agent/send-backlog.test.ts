@@ -24,7 +24,8 @@ async function fill(buffer: SampleBuffer, ticks: number): Promise<void> {
   for (let start = 0; start < ticks; start += 100) {
     const points: MetricPoint[] = [];
     for (let tick = start; tick < Math.min(ticks, start + 100); tick++) {
-      for (let s = 0; s < SERIES; s++) points.push({ name: 'cluster:usage:resources:sum', labels: { resource: `r${s}` }, value: tick * 10 + s, timestampMs: T0 + tick * 60_000 });
+      for (let s = 0; s < SERIES; s++)
+        points.push({ name: 'cluster:usage:resources:sum', labels: { resource: `r${s}` }, value: tick * 10 + s, timestampMs: T0 + tick * 60_000 });
     }
     await buffer.append(points);
   }
@@ -99,12 +100,18 @@ t.test('200,000 buffered samples: streamed in bounded batches, every one once, o
   t.ok(largest <= MAX_BATCH_POINTS, `largest batch read from the buffer: ${largest} points (bound ${MAX_BATCH_POINTS})`);
   t.ok(reads.every((read) => read.got <= read.asked));
   t.ok(reads.length >= 200_000 / MAX_BATCH_POINTS, `${reads.length} reads`);
-  t.ok(receiver.requests.every((request) => request.bodyBytes < 128 * 1024), 'every request under maxRequestBytes');
+  t.ok(
+    receiver.requests.every((request) => request.bodyBytes < 128 * 1024),
+    'every request under maxRequestBytes',
+  );
   const bySeries = received(t, receiver);
   t.equal(bySeries.size, SERIES);
   for (const [resource, timestamps] of bySeries) {
     t.equal(timestamps.length, 20_000, `${resource}: every sample`);
-    t.ok(timestamps.every((ts, i) => i === 0 || ts > (timestamps[i - 1] as number)), `${resource}: in timestamp order across requests, none twice`);
+    t.ok(
+      timestamps.every((ts, i) => i === 0 || ts > (timestamps[i - 1] as number)),
+      `${resource}: in timestamp order across requests, none twice`,
+    );
   }
   t.comment(`${receiver.requests.length} requests, ${reads.length} batches, largest ${largest} points`);
   await disk.close();
@@ -131,13 +138,26 @@ t.test('a request that still fails half way is set aside: the rest goes in order
   t.equal(second.ok, true);
   t.equal(reopened.size, 0);
   const samplesOf = (series: readonly { labels: readonly { name: string; value: string }[]; samples: readonly { timestampMs: number }[] }[] | undefined) =>
-    (series ?? []).filter((item) => item.labels.some((label) => label.name === 'resource')).flatMap((item) => item.samples.map((sample) => `${item.labels.find((label) => label.name === 'resource')?.value}@${sample.timestampMs}`)).sort();
-  t.same(samplesOf(receiver.requests.slice(before).flatMap((request) => request.series)), samplesOf(setAside?.series), 'the next send carries exactly the samples set aside');
+    (series ?? [])
+      .filter((item) => item.labels.some((label) => label.name === 'resource'))
+      .flatMap((item) => item.samples.map((sample) => `${item.labels.find((label) => label.name === 'resource')?.value}@${sample.timestampMs}`))
+      .sort();
+  t.same(
+    samplesOf(receiver.requests.slice(before).flatMap((request) => request.series)),
+    samplesOf(setAside?.series),
+    'the next send carries exactly the samples set aside',
+  );
   for (const [resource, timestamps] of received(t, receiver)) {
     t.equal(new Set(timestamps).size, 3000, `${resource}: every sample`);
     t.equal(timestamps.length, 3000, `${resource}: none twice`);
-    const inFirstSend = timestamps.slice(0, timestamps.length - (setAside?.series.find((item) => item.labels.some((label) => label.value === resource))?.samples.length ?? 0));
-    t.ok(inFirstSend.every((ts, i) => i === 0 || ts > (inFirstSend[i - 1] as number)), `${resource}: the first send oldest first`);
+    const inFirstSend = timestamps.slice(
+      0,
+      timestamps.length - (setAside?.series.find((item) => item.labels.some((label) => label.value === resource))?.samples.length ?? 0),
+    );
+    t.ok(
+      inFirstSend.every((ts, i) => i === 0 || ts > (inFirstSend[i - 1] as number)),
+      `${resource}: the first send oldest first`,
+    );
   }
   await reopened.close();
 });

@@ -15,7 +15,12 @@ const MINUTE = 60_000;
 const SERIES = 5;
 
 function tick(minute: number): MetricPoint[] {
-  return Array.from({ length: SERIES }, (_, s) => ({ name: 'cluster:usage:resources:sum', labels: { resource: `r${s}` }, value: minute, timestampMs: T0 + minute * MINUTE }));
+  return Array.from({ length: SERIES }, (_, s) => ({
+    name: 'cluster:usage:resources:sum',
+    labels: { resource: `r${s}` },
+    value: minute,
+    timestampMs: T0 + minute * MINUTE,
+  }));
 }
 
 const oldestMs = (series: readonly Series[]) => Math.min(...series.flatMap((item) => item.samples.map((sample) => sample.timestampMs)));
@@ -24,7 +29,9 @@ for (const status of [400, 503]) {
   t.test(`a receiver that answers ${status} to any request holding a sample older than the cutoff`, async (t) => {
     // 300 one-minute ticks; the receiver takes nothing older than minute 290.
     const cutoffMs = T0 + 290 * MINUTE;
-    const receiver = await startScriptedReceiver([], { status: 200 }, (series) => (oldestMs(series) < cutoffMs ? { status, body: 'out of bounds' } : undefined));
+    const receiver = await startScriptedReceiver([], { status: 200 }, (series) =>
+      oldestMs(series) < cutoffMs ? { status, body: 'out of bounds' } : undefined,
+    );
     t.teardown(receiver.close);
     const buffer = new MemorySampleBuffer({ maxSamples: 100_000, maxAgeMs: 1e12 });
     for (let minute = 0; minute < 300; minute++) await buffer.append(tick(minute));
@@ -38,7 +45,8 @@ for (const status of [400, 503]) {
     const accepted = () => receiver.requests.filter((request) => request.answeredStatus === 200);
     const newestArrived = (minute: number) =>
       accepted().some((request) => request.series.some((item) => item.samples.some((sample) => sample.timestampMs === T0 + minute * MINUTE)));
-    const staticArrivals = () => accepted().filter((request) => request.series.some((item) => item.labels.some((label) => label.value === 'cluster:capacity_cpu_cores:sum'))).length;
+    const staticArrivals = () =>
+      accepted().filter((request) => request.series.some((item) => item.labels.some((label) => label.value === 'cluster:capacity_cpu_cores:sum'))).length;
 
     const sendsAndRequests: number[] = [];
     for (let send = 1; send <= SET_ASIDE_LIMIT + 1; send++) {
@@ -57,15 +65,25 @@ for (const status of [400, 503]) {
       }
     }
     const refusedRequests = receiver.requests.filter((request) => request.answeredStatus !== 200);
-    t.ok(refusedRequests.every((request) => oldestMs(request.series) < cutoffMs), 'only requests holding old samples were refused');
+    t.ok(
+      refusedRequests.every((request) => oldestMs(request.series) < cutoffMs),
+      'only requests holding old samples were refused',
+    );
     if (status === 400) {
       // Refused for good: each old request is dropped once, at the first send; the rest arrives in order.
       t.equal(new Set(refusedRequests.map((request) => JSON.stringify(request.series))).size, refusedRequests.length, 'no refused request sent twice');
       for (const [resource, timestamps] of arrived) {
-        t.ok(timestamps.every((ms, i) => i === 0 || ms > (timestamps[i - 1] as number)), `${resource}: oldest first, each once`);
+        t.ok(
+          timestamps.every((ms, i) => i === 0 || ms > (timestamps[i - 1] as number)),
+          `${resource}: oldest first, each once`,
+        );
         const last = T0 + (299 + SET_ASIDE_LIMIT) * MINUTE;
         t.equal(timestamps.at(-1), last, `${resource}: up to the newest tick`);
-        t.same(timestamps, Array.from({ length: timestamps.length }, (_, i) => last - (timestamps.length - 1 - i) * MINUTE), `${resource}: no gap after the first sample taken`);
+        t.same(
+          timestamps,
+          Array.from({ length: timestamps.length }, (_, i) => last - (timestamps.length - 1 - i) * MINUTE),
+          `${resource}: no gap after the first sample taken`,
+        );
       }
       const left = (await buffer.read({ afterSeq: 0, maxPoints: 100 })).points.map((entry) => entry.point.timestampMs);
       t.same(left, Array(SERIES).fill(T0 + (300 + SET_ASIDE_LIMIT) * MINUTE), 'nothing left to loop on: only the tick taken after the last send');

@@ -29,14 +29,26 @@ for (const [kind, make] of Object.entries(makers)) {
       await buffer.append(points(tick, 5));
     }
     const first = await buffer.read({ afterSeq: 0, maxPoints: 7 });
-    t.same(first.points.map((entry) => entry.seq), [1, 2, 3, 4, 5, 6, 7]);
+    t.same(
+      first.points.map((entry) => entry.seq),
+      [1, 2, 3, 4, 5, 6, 7],
+    );
     t.same([first.cursor, first.done], [7, false]);
     const second = await buffer.read({ afterSeq: first.cursor, maxPoints: 100 });
     t.same([second.points.length, second.cursor, second.done], [23, 30, true]);
     t.equal(second.points[0]?.point.value, 102);
-    await buffer.acknowledge([{ first: 1, last: 7 }, { first: 9, last: 9 }], 'delivered');
+    await buffer.acknowledge(
+      [
+        { first: 1, last: 7 },
+        { first: 9, last: 9 },
+      ],
+      'delivered',
+    );
     const rest = await buffer.read({ afterSeq: 0, maxPoints: 100 });
-    t.same(rest.points.slice(0, 3).map((entry) => entry.seq), [8, 10, 11]);
+    t.same(
+      rest.points.slice(0, 3).map((entry) => entry.seq),
+      [8, 10, 11],
+    );
     t.equal(buffer.size, 22);
     nowMs = 1000 + 5 + 11;
     t.same((await buffer.append(points(16, 5))).dropped, { age: 22 }, 'older than 10 ms: every earlier tick');

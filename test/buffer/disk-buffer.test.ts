@@ -20,7 +20,14 @@ const LOOSE = { maxSamples: 1_000_000, maxAgeMs: 10_000 * HOUR };
 /** One sampling tick of the full catalog: 10 series, counts, bytes and a fraction. */
 function tick(index: number): MetricPoint[] {
   const timestampMs = T0 + index * HOUR;
-  const resources = ['pods', 'namespaces', 'services', 'ingresses.networking.k8s.io', 'routes.route.openshift.io', 'customresourcedefinitions.apiextensions.k8s.io'];
+  const resources = [
+    'pods',
+    'namespaces',
+    'services',
+    'ingresses.networking.k8s.io',
+    'routes.route.openshift.io',
+    'customresourcedefinitions.apiextensions.k8s.io',
+  ];
   return [
     { name: 'cluster:cpu_usage_cores:sum', labels: {}, value: 0.25 + index / 1000, timestampMs },
     { name: 'cluster:memory_usage_bytes:sum', labels: {}, value: 7_500_000_000 + index * 4096, timestampMs },
@@ -55,8 +62,17 @@ async function segmentFiles(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.endsWith('.etsb')).sort();
 }
 
-async function open(dir: string, options: { log?: Logger; now?: () => number; bounds?: typeof LOOSE; segmentMaxSamples?: number; hooks?: CompactionHooks } = {}) {
-  return DiskSampleBuffer.open({ dir, bounds: options.bounds ?? LOOSE, log: options.log ?? capture(), now: options.now ?? (() => T0 + 1000 * HOUR), ...options });
+async function open(
+  dir: string,
+  options: { log?: Logger; now?: () => number; bounds?: typeof LOOSE; segmentMaxSamples?: number; hooks?: CompactionHooks } = {},
+) {
+  return DiskSampleBuffer.open({
+    dir,
+    bounds: options.bounds ?? LOOSE,
+    log: options.log ?? capture(),
+    now: options.now ?? (() => T0 + 1000 * HOUR),
+    ...options,
+  });
 }
 
 t.test('round trip: what goes in comes out, oldest first, exactly', async (t) => {
@@ -69,8 +85,14 @@ t.test('round trip: what goes in comes out, oldest first, exactly', async (t) =>
   }
   t.equal(buffer.size, 300);
   const read = await readAll(buffer, 37);
-  t.same(read.map((entry) => entry.point), expected);
-  t.same(read.map((entry) => entry.seq), expected.map((_, index) => index + 1));
+  t.same(
+    read.map((entry) => entry.point),
+    expected,
+  );
+  t.same(
+    read.map((entry) => entry.seq),
+    expected.map((_, index) => index + 1),
+  );
   t.ok((await segmentFiles(dir)).length >= 6, 'split into segments');
   t.equal((await buffer.read({ afterSeq: 300, maxPoints: 10 })).points.length, 0);
   t.equal(buffer.stats().oldestSampleMs, T0);
@@ -98,7 +120,15 @@ t.test('a restart keeps exactly the unacknowledged samples', async (t) => {
   for (let i = 0; i < 40; i++) await buffer.append(tick(i));
   const before = await readAll(buffer);
   // Whole segments, a part of one, and scattered seqs (another request's series).
-  await buffer.acknowledge([{ first: 1, last: 150 }, { first: 171, last: 171 }, { first: 200, last: 209 }, { first: 301, last: 305 }], 'delivered');
+  await buffer.acknowledge(
+    [
+      { first: 1, last: 150 },
+      { first: 171, last: 171 },
+      { first: 200, last: 209 },
+      { first: 301, last: 305 },
+    ],
+    'delivered',
+  );
   const acked = (seq: number) => seq <= 150 || seq === 171 || (seq >= 200 && seq <= 209) || (seq >= 301 && seq <= 305);
   const kept = before.filter((entry) => !acked(entry.seq));
   t.equal(buffer.size, kept.length);
@@ -119,7 +149,13 @@ t.test('acknowledged as rejected or oversized: counted as dropped by reason', as
   for (let i = 0; i < 3; i++) await buffer.append(tick(i));
   await buffer.acknowledge([{ first: 1, last: 10 }], 'delivered');
   await buffer.acknowledge([{ first: 11, last: 14 }], 'rejected');
-  await buffer.acknowledge([{ first: 15, last: 15 }, { first: 1, last: 3 }], 'oversized');
+  await buffer.acknowledge(
+    [
+      { first: 15, last: 15 },
+      { first: 1, last: 3 },
+    ],
+    'oversized',
+  );
   t.same(buffer.stats().dropped, { rejected: 4, oversized: 1 }, 'already gone seqs are not counted');
   t.equal(buffer.size, 15);
   await buffer.close();
@@ -138,13 +174,19 @@ t.test('compaction is atomic: a crash image before the rename has the old file, 
   const all = await readAll(buffer);
   await buffer.acknowledge([{ first: 1, last: 23 }], 'delivered');
   await buffer.close();
-  t.ok((await readdir(images.before as string)).some((name) => name.endsWith('.tmp')), 'the crash image holds the finished temporary file');
+  t.ok(
+    (await readdir(images.before as string)).some((name) => name.endsWith('.tmp')),
+    'the crash image holds the finished temporary file',
+  );
 
   const log = capture();
   const old = await open(images.before as string, { log });
   t.same(plain(await readAll(old)), plain(all), 'before the rename: the old content, whole');
   t.match(log.lines.join('\n'), /removed an unfinished temporary file/);
-  t.notOk((await readdir(images.before as string)).some((name) => name.endsWith('.tmp')), 'temporary file removed');
+  t.notOk(
+    (await readdir(images.before as string)).some((name) => name.endsWith('.tmp')),
+    'temporary file removed',
+  );
   await old.close();
   const compacted = await open(images.after as string);
   t.same(plain(await readAll(compacted)), plain(all.slice(23)), 'after the rename: the new content');
@@ -174,7 +216,7 @@ t.test('a torn tail at every byte offset of the last record: the earlier ticks k
   const { bytes, records } = await oneSegment(path.join(root, 'source'), 4);
   const lastStart = records[records.length - 1] as number;
   const name = (await segmentFiles(path.join(root, 'source')))[0] as string;
-  const expected = (await (async () => {
+  const expected = await (async () => {
     const dir = path.join(root, 'reference');
     await mkdir(dir);
     await writeFile(path.join(dir, name), bytes.subarray(0, lastStart));
@@ -182,7 +224,7 @@ t.test('a torn tail at every byte offset of the last record: the earlier ticks k
     const points = await readAll(reference);
     await reference.close();
     return plain(points);
-  })());
+  })();
   t.equal(expected.length, 30, 'three whole ticks before the last record');
   let checked = 0;
   for (let cut = lastStart + 1; cut < bytes.length; cut++) {
@@ -193,7 +235,14 @@ t.test('a torn tail at every byte offset of the last record: the earlier ticks k
     const buffer = await open(dir, { log });
     const kept = plain(await readAll(buffer));
     if (kept.length !== 30 || JSON.stringify(kept) !== JSON.stringify(expected)) t.fail(`cut at ${cut}: ${kept.length} samples`);
-    if (!log.lines.some((line) => line.includes('torn or corrupt tail cut at the last good record') && line.includes(`offset=${lastStart}`) && line.includes(`bytesCut=${cut - lastStart}`))) {
+    if (
+      !log.lines.some(
+        (line) =>
+          line.includes('torn or corrupt tail cut at the last good record') &&
+          line.includes(`offset=${lastStart}`) &&
+          line.includes(`bytesCut=${cut - lastStart}`),
+      )
+    ) {
       t.fail(`cut at ${cut}: not logged: ${log.lines.join(' | ')}`);
     }
     t.equal((await readFile(path.join(dir, name))).length, lastStart, `cut at ${cut}: file truncated to the good part`);
@@ -220,7 +269,10 @@ t.test('a flipped byte in the middle: records before it kept, the cut logged wit
   const buffer = await open(dir, { log });
   const kept = await readAll(buffer);
   t.equal(kept.length, 60, 'the six ticks before the damage');
-  t.same(kept.map((entry) => entry.point), Array.from({ length: 6 }, (_, i) => tick(i)).flat());
+  t.same(
+    kept.map((entry) => entry.point),
+    Array.from({ length: 6 }, (_, i) => tick(i)).flat(),
+  );
   t.match(log.lines.join('\n'), /torn or corrupt tail cut at the last good record .*samplesKept=60 samplesLost=40 reason="checksum mismatch"/);
   t.same(buffer.stats().dropped, { corrupt: 40 });
   await buffer.close();
@@ -239,7 +291,11 @@ t.test('a file corrupt as a whole is renamed aside; the other segments are still
   await writeFile(path.join(dir, files[2] as string), future);
   const log = capture();
   buffer = await open(dir, { log });
-  t.same((await readAll(buffer)).map((entry) => entry.point), [...tick(0), ...tick(1)], 'the intact segment is still there');
+  t.same(
+    (await readAll(buffer)).map((entry) => entry.point),
+    [...tick(0), ...tick(1)],
+    'the intact segment is still there',
+  );
   const text = log.lines.join('\n');
   t.match(text, new RegExp(`file corrupt as a whole; renamed aside.* file=${files[1]} .*reason="not a buffer segment \\(bad magic\\)"`));
   t.match(text, new RegExp(`file=${files[2]} .*reason="segment version 9 is not 1"`));
@@ -262,7 +318,12 @@ t.test('bounded by count: the oldest go, counted exactly', async (t) => {
   t.equal(buffer.size, 95);
   const kept = await readAll(buffer);
   t.equal(kept[0]?.seq, 26, 'seqs 1-25 went');
-  t.same(kept.map((entry) => entry.point), Array.from({ length: 12 }, (_, i) => tick(i)).flat().slice(25));
+  t.same(
+    kept.map((entry) => entry.point),
+    Array.from({ length: 12 }, (_, i) => tick(i))
+      .flat()
+      .slice(25),
+  );
   t.same(buffer.stats().dropped, { full: 25 });
   t.same((await buffer.setBounds({ maxSamples: 40, maxAgeMs: 10_000 * HOUR })).dropped, { full: 55 }, 'a reload tightening it drops at once');
   await buffer.close();

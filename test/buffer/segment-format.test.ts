@@ -1,7 +1,15 @@
 import t from 'tap';
 import { crc32 } from '../../src/buffer/crc32.js';
 import {
-  HEADER_BYTES, RecordSink, checkHeader, decodeSamplesRecord, decodeSeriesRecord, encodeSamplesRecord, encodeSeriesRecord, frameAt, segmentHeader,
+  HEADER_BYTES,
+  RecordSink,
+  checkHeader,
+  decodeSamplesRecord,
+  decodeSeriesRecord,
+  encodeSamplesRecord,
+  encodeSeriesRecord,
+  frameAt,
+  segmentHeader,
   type EncodedSample,
 } from '../../src/buffer/segment-format.js';
 import { scanSegment } from '../../src/buffer/segment-scan.js';
@@ -15,7 +23,25 @@ t.test('crc32 gives the IEEE check values', async (t) => {
 });
 
 t.test('every value and timestamp survives the round trip exactly', async (t) => {
-  const values = [0, 1, -1, 1.5, -0, 0.1, 2 ** 52, -(2 ** 52), 2 ** 53, 2 ** 60, 1e300, -1e-300, Number.NaN, Infinity, -Infinity, 7_500_000_000, 123_456_789_012_345];
+  const values = [
+    0,
+    1,
+    -1,
+    1.5,
+    -0,
+    0.1,
+    2 ** 52,
+    -(2 ** 52),
+    2 ** 53,
+    2 ** 60,
+    1e300,
+    -1e-300,
+    Number.NaN,
+    Infinity,
+    -Infinity,
+    7_500_000_000,
+    123_456_789_012_345,
+  ];
   let seq = 1000;
   const samples: EncodedSample[] = values.map((value, index) => ({
     seq: (seq += index % 3 === 0 ? 1 : 7),
@@ -42,11 +68,15 @@ t.test('every value and timestamp survives the round trip exactly', async (t) =>
 
 t.test('series records keep name and labels', async (t) => {
   const sink = new RecordSink();
-  encodeSeriesRecord(sink, { ref: 300, name: 'cluster:usage:resources:sum', labels: { resource: 'routes.route.openshift.io', 'é': 'ü' } });
+  encodeSeriesRecord(sink, { ref: 300, name: 'cluster:usage:resources:sum', labels: { resource: 'routes.route.openshift.io', é: 'ü' } });
   const bytes = sink.bytes();
   const frame = frameAt(bytes, 0);
   if (frame.kind !== 'record') throw new Error('bad frame');
-  t.same(decodeSeriesRecord(bytes, frame.payloadStart, frame.payloadEnd), { ref: 300, name: 'cluster:usage:resources:sum', labels: { resource: 'routes.route.openshift.io', 'é': 'ü' } });
+  t.same(decodeSeriesRecord(bytes, frame.payloadStart, frame.payloadEnd), {
+    ref: 300,
+    name: 'cluster:usage:resources:sum',
+    labels: { resource: 'routes.route.openshift.io', é: 'ü' },
+  });
 });
 
 t.test('header: magic and version are checked', async (t) => {
@@ -73,11 +103,27 @@ t.test('a sample that refers to a series not defined before it is a cut', async 
 
 t.test('seq ranges', async (t) => {
   t.same(rangesWithin([1, 2, 3, 7, 8, 9, 10], new Set([1, 2, 3, 7, 8, 9, 10])), [{ first: 1, last: 10 }], 'a whole batch is one range, holes included');
-  t.same(rangesWithin([1, 2, 3, 4, 5, 6], new Set([1, 3, 4, 6])), [{ first: 1, last: 1 }, { first: 3, last: 4 }, { first: 6, last: 6 }]);
+  t.same(rangesWithin([1, 2, 3, 4, 5, 6], new Set([1, 3, 4, 6])), [
+    { first: 1, last: 1 },
+    { first: 3, last: 4 },
+    { first: 6, last: 6 },
+  ]);
   t.same(rangesWithin([1, 2, 3], new Set()), []);
-  const normalized = normalizeRanges([{ first: 10, last: 12 }, { first: 1, last: 3 }, { first: 4, last: 5 }, { first: 11, last: 20 }, { first: 9, last: 8 }]);
-  t.same(normalized, [{ first: 1, last: 5 }, { first: 10, last: 20 }]);
-  t.same([0, 1, 5, 6, 9, 10, 20, 21].map((seq) => inRanges(normalized, seq)), [false, true, true, false, false, true, true, false]);
+  const normalized = normalizeRanges([
+    { first: 10, last: 12 },
+    { first: 1, last: 3 },
+    { first: 4, last: 5 },
+    { first: 11, last: 20 },
+    { first: 9, last: 8 },
+  ]);
+  t.same(normalized, [
+    { first: 1, last: 5 },
+    { first: 10, last: 20 },
+  ]);
+  t.same(
+    [0, 1, 5, 6, 9, 10, 20, 21].map((seq) => inRanges(normalized, seq)),
+    [false, true, true, false, false, true, true, false],
+  );
   t.ok(coversAll(normalized, 2, 5));
   t.notOk(coversAll(normalized, 2, 11));
 });

@@ -28,7 +28,6 @@ t.test('a collector that ignores its deadline is not called again until its call
   t.same((await tick()).failed, ['dead-nfs']);
   t.equal(calls, 1, 'called once while its first call has not returned');
   t.match(warnings[1], /previous call has not returned yet/);
-
 });
 
 t.test('once the stuck call returns, the same collector runs again', async (t) => {

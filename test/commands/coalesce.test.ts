@@ -5,10 +5,13 @@ import { commandOf } from '../../src/early-hangup.js';
 t.test('asked 20 times while it runs: runs once more after, not 20 times', async (t) => {
   let runs = 0;
   let release: () => void = () => {};
-  const coalesced = coalescing(async () => {
-    runs++;
-    await new Promise<void>((resolve) => (release = resolve));
-  }, () => {});
+  const coalesced = coalescing(
+    async () => {
+      runs++;
+      await new Promise<void>((resolve) => (release = resolve));
+    },
+    () => {},
+  );
   coalesced.request();
   for (let i = 0; i < 20; i++) coalesced.request();
   t.equal(runs, 1);
@@ -27,10 +30,13 @@ t.test('asked 20 times while it runs: runs once more after, not 20 times', async
 t.test('a failing run is reported and does not stop later ones', async (t) => {
   const errors: unknown[] = [];
   let runs = 0;
-  const coalesced = coalescing(async () => {
-    runs++;
-    throw new Error('boom');
-  }, (error) => errors.push(error));
+  const coalesced = coalescing(
+    async () => {
+      runs++;
+      throw new Error('boom');
+    },
+    (error) => errors.push(error),
+  );
   coalesced.request();
   await coalesced.idle();
   coalesced.request();

@@ -11,7 +11,14 @@ import { CLUSTER_ID_LABEL } from '../../src/model.js';
 
 t.test('export on a disconnected node, upload elsewhere', async (t) => {
   const node = await tempDir();
-  const offline = await writeConfig(node, { endpoint: 'http://127.0.0.1:9/metrics/v1/receive', samplingInterval: '1s', sendingInterval: '1h', diskPaths: ['/'], requestTimeout: '1s', retry: { maxAttempts: 1 } });
+  const offline = await writeConfig(node, {
+    endpoint: 'http://127.0.0.1:9/metrics/v1/receive',
+    samplingInterval: '1s',
+    sendingInterval: '1h',
+    diskPaths: ['/'],
+    requestTimeout: '1s',
+    retry: { maxAttempts: 1 },
+  });
   const daemon = spawnCli(['--log-level', 'debug', 'run', '--config', offline]);
   await daemon.waitFor(/(debug: sampled [^\n]*\n[\s\S]*){3}/);
   const busy = await runCli(['export', '--output', path.join(node, 'x.jsonl'), '--config', offline]);
@@ -37,8 +44,15 @@ t.test('export on a disconnected node, upload elsewhere', async (t) => {
   t.match(uploaded.stdout, /requests delivered \(\d+ samples\), 0 refused, 0 not sent/);
   const series = receiver.requests.flatMap((request) => request.series);
   const cpu = series.filter((item) => item.labels.some((label) => label.value === 'cluster:cpu_usage_cores:sum'));
-  t.equal(cpu.reduce((sum, item) => sum + item.samples.length, 0), ticks, 'every tick uploaded once');
-  t.ok(series.every((item) => item.labels.find((label) => label.name === CLUSTER_ID_LABEL)?.value === 'cluster-0123'), 'each series keeps its _id');
+  t.equal(
+    cpu.reduce((sum, item) => sum + item.samples.length, 0),
+    ticks,
+    'every tick uploaded once',
+  );
+  t.ok(
+    series.every((item) => item.labels.find((label) => label.name === CLUSTER_ID_LABEL)?.value === 'cluster-0123'),
+    'each series keeps its _id',
+  );
 
   // --remove takes them out of the buffer: a second export holds only the fresh snapshot.
   const removing = await runCli(['export', '--output', file, '--remove', '--config', offline]);

@@ -24,7 +24,10 @@ t.test('once against a silent endpoint: two attempts, each timed out, exit 1, a 
   const result = await runCli(['once', '--config', config], { timeoutMs: 60_000 });
   t.equal(result.code, 1);
   t.equal(result.stderr.match(/send attempt failed, retrying/g)?.length, 1, 'one retry after the first attempt');
-  t.match(result.stderr, /send failed; nothing more is delivered by this run \(once does not keep samples\) attempts=2 reason="no answer within 300 ms[^"]*" delivered=0 requests=1/);
+  t.match(
+    result.stderr,
+    /send failed; nothing more is delivered by this run \(once does not keep samples\) attempts=2 reason="no answer within 300 ms[^"]*" delivered=0 requests=1/,
+  );
   t.notMatch(result.stderr, /kept for the next send/);
   t.notMatch(result.stderr, TOKEN);
 });

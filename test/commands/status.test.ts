@@ -38,7 +38,10 @@ t.test('status round-trips through the file and reads as an admin expects', asyn
       '',
     ].join('\n'),
   );
-  t.match(formatStatus({ ...status, lastError: undefined, buffer: { ...status.buffer, kind: 'memory', dropped: {} } }, false, NOW), /daemon: {8}not running \(last update .*\(30s ago\)\)\n[\s\S]*last error: {4}none\nnext send: {5}when the daemon runs\nbuffered: {6}1200 samples \(in memory, lost at a restart\)[\s\S]*dropped: {7}none\n$/);
+  t.match(
+    formatStatus({ ...status, lastError: undefined, buffer: { ...status.buffer, kind: 'memory', dropped: {} } }, false, NOW),
+    /daemon: {8}not running \(last update .*\(30s ago\)\)\n[\s\S]*last error: {4}none\nnext send: {5}when the daemon runs\nbuffered: {6}1200 samples \(in memory, lost at a restart\)[\s\S]*dropped: {7}none\n$/,
+  );
 });
 
 t.test('a missing, foreign, oversized or FIFO status file is a value, never a hang', async (t) => {

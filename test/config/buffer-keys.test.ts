@@ -37,7 +37,10 @@ t.test('mistakes are one-line config errors naming the key', async (t) => {
     ['maxBufferedAge: 30d', /telemetry\.maxBufferedAge: "30d" is not a duration/],
   ] as const) {
     const { file, config } = await load(`telemetry:\n  clusterIdFile: ""\n  ${yaml}\n`);
-    const error = await config.then(() => undefined, (caught: unknown) => caught);
+    const error = await config.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     t.ok(error instanceof ConfigError, yaml);
     t.match((error as Error).message, message, yaml);
     t.ok((error as Error).message.startsWith(file), `${yaml}: names the file`);

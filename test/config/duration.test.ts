@@ -4,8 +4,19 @@ import { applyMergePatch, patchedPaths } from '../../src/config/merge-patch.js';
 
 t.test('Go durations', async (t) => {
   const cases: [string, number | undefined][] = [
-    ['90s', 90_000], ['30m', 1_800_000], ['1h30m', 5_400_000], ['24h', 86_400_000], ['1.5h', 5_400_000],
-    ['500ms', 500], ['0', 0], ['', undefined], ['5', undefined], ['5x', undefined], ['-1s', undefined], ['1h 30m', undefined], ['h', undefined],
+    ['90s', 90_000],
+    ['30m', 1_800_000],
+    ['1h30m', 5_400_000],
+    ['24h', 86_400_000],
+    ['1.5h', 5_400_000],
+    ['500ms', 500],
+    ['0', 0],
+    ['', undefined],
+    ['5', undefined],
+    ['5x', undefined],
+    ['-1s', undefined],
+    ['1h 30m', undefined],
+    ['h', undefined],
   ];
   for (const [text, expected] of cases) t.equal(parseDurationMs(text), expected, JSON.stringify(text));
   t.equal(formatDurationMs(5_400_000), '1h30m');
@@ -20,6 +31,9 @@ t.test('RFC 7386 merge patch', async (t) => {
 
 t.test('patched paths are the leaves a patch sets', async (t) => {
   t.same(patchedPaths({ telemetry: { endpoint: 'x', retry: { maxAttempts: 3 }, diskPaths: ['/'], proxy: null } }), [
-    'telemetry.endpoint', 'telemetry.retry.maxAttempts', 'telemetry.diskPaths', 'telemetry.proxy',
+    'telemetry.endpoint',
+    'telemetry.retry.maxAttempts',
+    'telemetry.diskPaths',
+    'telemetry.proxy',
   ]);
 });

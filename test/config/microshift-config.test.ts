@@ -50,7 +50,7 @@ t.test('any file with other top-level sections is a MicroShift config', async (t
   t.equal(config.sendingIntervalMs, 3 * 3_600_000, 'config.d beside it applied; the other sections are not ours to judge');
 });
 
-t.test("drop-ins are found as MicroShift finds them (pkg/config/files.go: WalkDir, extension exactly .yaml)", async (t) => {
+t.test('drop-ins are found as MicroShift finds them (pkg/config/files.go: WalkDir, extension exactly .yaml)', async (t) => {
   const dir = await tree(t, {
     'microshift/config.yaml': 'telemetry:\n  sendingInterval: 1h\n  samplingInterval: 1m\n',
     'microshift/config.d/10-a.yaml': 'telemetry:\n  sendingInterval: 2h\n',
@@ -138,11 +138,15 @@ t.test('near misses are errors in every file, naming the drop-in', async (t) => 
     'own2/telemetry.d/10-dns.yaml': 'dns:\n  baseDomain: example.com\n',
   });
   const microshiftDropIn = path.join(dir, 'microshift', 'config.d', '10-telemetry.yaml');
-  await t.rejects(loadConfig(path.join(dir, 'microshift', 'config.yaml')), { message: `${microshiftDropIn}: Telemetry: unknown key (did you mean telemetry?)` });
+  await t.rejects(loadConfig(path.join(dir, 'microshift', 'config.yaml')), {
+    message: `${microshiftDropIn}: Telemetry: unknown key (did you mean telemetry?)`,
+  });
   const ownDropIn = path.join(dir, 'own', 'telemetry.d', '10-off.yaml');
   await t.rejects(loadConfig(path.join(dir, 'own', 'telemetry.yaml')), { message: `${ownDropIn}: telemetri: unknown key (did you mean telemetry?)` });
   const dnsDropIn = path.join(dir, 'own2', 'telemetry.d', '10-dns.yaml');
-  await t.rejects(loadConfig(path.join(dir, 'own2', 'telemetry.yaml')), { message: `${dnsDropIn}: dns: unknown key (a drop-in in telemetry.d/ holds only telemetry:)` });
+  await t.rejects(loadConfig(path.join(dir, 'own2', 'telemetry.yaml')), {
+    message: `${dnsDropIn}: dns: unknown key (a drop-in in telemetry.d/ holds only telemetry:)`,
+  });
 });
 
 t.test('telemetry.d/ beside a MicroShift config is refused, not silently ignored', async (t) => {

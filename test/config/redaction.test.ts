@@ -30,8 +30,14 @@ t.test('rejected proxy and endpoint values are echoed with their credentials red
     [`endpoint: https://user:${SECRET}@infogw.example:99999/x`, 'telemetry.endpoint: "https://user:REDACTED@infogw.example:99999/x" is not a URL'],
     [`endpoint: ftp://user:${SECRET}@infogw.example/x`, 'telemetry.endpoint: "ftp://user:REDACTED@infogw.example/x" must be an http or https URL'],
     // A value pasted under the wrong key is echoed too.
-    [`status: http://user:${SECRET}@proxy.example:3128`, 'telemetry.status: must be Enabled or Disabled (exact case), not "http://user:REDACTED@proxy.example:3128"'],
-    [`sendingInterval: http://user:${SECRET}@proxy.example:3128`, 'telemetry.sendingInterval: "http://user:REDACTED@proxy.example:3128" is not a duration (use Go form such as 90s, 30m, 1h30m)'],
+    [
+      `status: http://user:${SECRET}@proxy.example:3128`,
+      'telemetry.status: must be Enabled or Disabled (exact case), not "http://user:REDACTED@proxy.example:3128"',
+    ],
+    [
+      `sendingInterval: http://user:${SECRET}@proxy.example:3128`,
+      'telemetry.sendingInterval: "http://user:REDACTED@proxy.example:3128" is not a duration (use Go form such as 90s, 30m, 1h30m)',
+    ],
   ];
   for (const [line, message] of cases) {
     await writeFile(file, `telemetry:\n  ${line}\n`);

@@ -65,7 +65,11 @@ t.test('SIGKILL at several moments, restarted each time: every sample of every c
       }
     }
   }
-  t.same([...seen.entries()].filter(([, count]) => count > 1), [], 'no sample arrived twice');
+  t.same(
+    [...seen.entries()].filter(([, count]) => count > 1),
+    [],
+    'no sample arrived twice',
+  );
   t.ok(ticks.length >= 4 * killDelaysMs.length + 1, `${ticks.length} completed ticks over ${killDelaysMs.length + 1} runs`);
   const missing = ticks.filter((tick) => perTimestamp.get(tick.timestampMs) !== tick.points);
   t.same(missing, [], 'every completed tick arrived whole');
@@ -84,9 +88,14 @@ t.test('one daemon per dataDir: a second run is a one-line error, exit 2', async
   const second = await runCli(['run', '--config', config]);
   t.equal(second.code, 2);
   t.equal(second.stderr.trim().split('\n').length, 2, 'the opt-out notice, then the error');
-  t.match(second.stderr, new RegExp(`edge-telemetry: ${config}: telemetry.dataDir: ${path.join(dir, 'data')} is in use by another edge-telemetry daemon \\(pid ${first.child.pid}\\)`));
+  t.match(
+    second.stderr,
+    new RegExp(
+      `edge-telemetry: ${config}: telemetry.dataDir: ${path.join(dir, 'data')} is in use by another edge-telemetry daemon \\(pid ${first.child.pid}\\)`,
+    ),
+  );
   const once = await runCli(['once', '--config', config]);
-  t.equal(once.code, 0, 'once leaves the daemon\'s buffer alone and still sends');
+  t.equal(once.code, 0, "once leaves the daemon's buffer alone and still sends");
   t.equal(await first.stop('SIGTERM'), 0);
   const third = spawnCli(['run', '--config', config]);
   await third.waitFor(/report sent/);

@@ -24,7 +24,10 @@ t.test('status: Disabled: one line, nothing sent, exit 0', async (t) => {
 t.test('once: exit 0 only when every request got a 2xx', async (t) => {
   const ok = await startScriptedReceiver([]);
   const refused = await startScriptedReceiver([], { status: 401, body: 'unauthorized' });
-  t.teardown(async () => { await ok.close(); await refused.close(); });
+  t.teardown(async () => {
+    await ok.close();
+    await refused.close();
+  });
   const dir = await tempDir();
   t.equal((await runCli(['once', '--config', await writeConfig(dir, { endpoint: ok.url })])).code, 0);
   t.equal(ok.requests.length, 1);
@@ -52,7 +55,10 @@ t.test('show prints valid exposition and redacted headers, no network', async (t
   // lint complaint is the ':' that recording-rule names such as
   // cluster:cpu_usage_cores:sum carry by design (docs/metrics.md).
   t.not(lint.status, 1, lint.stderr);
-  const problems = (lint.stdout + lint.stderr).trim().split('\n').filter((line) => line !== '');
+  const problems = (lint.stdout + lint.stderr)
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '');
   for (const problem of problems) t.match(problem, /^cluster:\S+ metric names should not contain ':'$/);
 });
 
@@ -80,7 +86,13 @@ t.test('SIGTERM while the endpoint is down: bounded last send, exit 0, says what
   const receiver = await startScriptedReceiver([], { status: 503 });
   t.teardown(receiver.close);
   const dir = await tempDir();
-  const config = await writeConfig(dir, { endpoint: receiver.url, samplingInterval: '1s', sendingInterval: '1h', requestTimeout: '2s', retry: { maxAttempts: 3, minDelay: '100ms', maxDelay: '200ms' } });
+  const config = await writeConfig(dir, {
+    endpoint: receiver.url,
+    samplingInterval: '1s',
+    sendingInterval: '1h',
+    requestTimeout: '2s',
+    retry: { maxAttempts: 3, minDelay: '100ms', maxDelay: '200ms' },
+  });
   const daemon = spawnCli(['run', '--config', config]);
   await daemon.waitFor(/send failed; samples kept/);
   t.equal(await daemon.stop('SIGTERM'), 0);
@@ -111,7 +123,10 @@ t.test('show with a cluster: the full catalog from the (fake) Kubernetes API, to
   t.match(result.stdout, `cluster:usage:resources:sum{_id="cluster-0123",resource="pods",type="microshift-rpm"} ${cluster.truth.runningPods} `);
   t.match(result.stdout, `cluster:usage:containers:sum{_id="cluster-0123",type="microshift-rpm"} ${cluster.truth.runningContainers} `);
   t.match(result.stdout, `instance:etcd_object_counts:sum{_id="cluster-0123",type="microshift-rpm"} ${cluster.truth.storedObjects} `);
-  t.match(result.stdout, /cluster:capacity_cpu_cores:sum\{_id="cluster-0123",label_beta_kubernetes_io_instance_type="rhde",label_kubernetes_io_arch="amd64",label_node_openshift_io_os_id="rhel",type="microshift-rpm"\} 8 /);
+  t.match(
+    result.stdout,
+    /cluster:capacity_cpu_cores:sum\{_id="cluster-0123",label_beta_kubernetes_io_instance_type="rhde",label_kubernetes_io_arch="amd64",label_node_openshift_io_os_id="rhel",type="microshift-rpm"\} 8 /,
+  );
   t.notMatch(result.stdout + result.stderr, api.token, 'the service-account token never shown');
   t.notMatch(result.stdout + result.stderr, TOKEN);
 });

@@ -47,7 +47,13 @@ t.test('an outage with two restarts: every sample arrives once the endpoint is b
   const dir = await tempDir();
   // The daemon sends to `edge-telemetry receive`, which relays to Prometheus and
   // prints every accepted sample in arrival order; neither runs during the outage.
-  const config = await writeConfig(dir, { endpoint: `http://127.0.0.1:${port}/metrics/v1/receive`, samplingInterval: '1s', sendingInterval: '2s', diskPaths: ['/'], ...FAST_RETRY });
+  const config = await writeConfig(dir, {
+    endpoint: `http://127.0.0.1:${port}/metrics/v1/receive`,
+    samplingInterval: '1s',
+    sendingInterval: '2s',
+    diskPaths: ['/'],
+    ...FAST_RETRY,
+  });
   let logged = 0;
   for (let run = 0; run < 3; run++) {
     const daemon = spawnCli(['--log-level', 'debug', 'run', '--config', config]);
@@ -66,7 +72,15 @@ t.test('an outage with two restarts: every sample arrives once the endpoint is b
   logged += ticksLogged(daemon);
   const stored = Number((await prometheus.query('count_over_time(cluster:cpu_usage_cores:sum[1h])'))[0]?.value[1] ?? 0);
   t.equal(stored, logged, 'every tick of the outage and after it, exactly once');
-  const arrivals = receiver.output().stdout.split('\n').filter((line) => line.startsWith('cluster:cpu_usage_cores:sum{')).map((line) => Number(line.split(' ').at(-1)));
+  const arrivals = receiver
+    .output()
+    .stdout.split('\n')
+    .filter((line) => line.startsWith('cluster:cpu_usage_cores:sum{'))
+    .map((line) => Number(line.split(' ').at(-1)));
   t.equal(arrivals.length, logged, 'each sample relayed once');
-  t.same(arrivals, [...arrivals].sort((a, b) => a - b), 'oldest first, across requests');
+  t.same(
+    arrivals,
+    [...arrivals].sort((a, b) => a - b),
+    'oldest first, across requests',
+  );
 });

@@ -35,9 +35,15 @@ t.test('daemon -> receive --forward -> Prometheus', async (t) => {
   const everything = await prometheus.query('{_id="cluster-0123"}');
   const names = new Set(everything.map((s) => s.metric.__name__));
   for (const name of [
-    'cluster:capacity_cpu_cores:sum', 'cluster:capacity_memory_bytes:sum', 'cluster:cpu_usage_cores:sum',
-    'cluster:memory_usage_bytes:sum', 'cluster:capacity_disk_bytes:sum', 'cluster:disk_usage_bytes:sum', 'microshift_version',
-  ]) t.ok(names.has(name), `${name} arrived`);
+    'cluster:capacity_cpu_cores:sum',
+    'cluster:capacity_memory_bytes:sum',
+    'cluster:cpu_usage_cores:sum',
+    'cluster:memory_usage_bytes:sum',
+    'cluster:capacity_disk_bytes:sum',
+    'cluster:disk_usage_bytes:sum',
+    'microshift_version',
+  ])
+    t.ok(names.has(name), `${name} arrived`);
   const all = await prometheus.query('count({__name__=~".+"})');
   t.equal(Number(all[0]?.value[1]), everything.length, 'every series carries _id');
   for (const series of everything) {

@@ -21,7 +21,10 @@ t.test('run waits for a cluster id file that does not exist yet, keeps sampling,
   // check-config agrees with run: not an error, one note.
   const checked = await runCli(['check-config', '--config', config]);
   t.equal(checked.code, 0, checked.stderr);
-  t.equal(checked.stderr, `edge-telemetry: note: cluster id file ${idFile} does not exist yet (MicroShift writes it on its first start); the daemon waits for it and sends once it appears\n`);
+  t.equal(
+    checked.stderr,
+    `edge-telemetry: note: cluster id file ${idFile} does not exist yet (MicroShift writes it on its first start); the daemon waits for it and sends once it appears\n`,
+  );
 
   const daemon = spawnCli(['--log-level', 'debug', 'run', '--config', config]);
   t.teardown(() => daemon.stop('SIGKILL'));
@@ -47,8 +50,16 @@ t.test('run waits for a cluster id file that does not exist yet, keeps sampling,
   const beforeReport = tickTimes(stderr.split('report sent')[0] ?? '');
   const reported = usage.flatMap((item) => item.samples.map((sample) => sample.timestampMs)).sort();
   t.ok(waited.length >= 3);
-  t.same(reported.filter((ms) => waited.includes(ms)), waited.sort(), 'every sample taken while waiting is in the first report');
-  t.same(reported.filter((ms) => !beforeReport.includes(ms)), [], 'and nothing that was not sampled');
+  t.same(
+    reported.filter((ms) => waited.includes(ms)),
+    waited.sort(),
+    'every sample taken while waiting is in the first report',
+  );
+  t.same(
+    reported.filter((ms) => !beforeReport.includes(ms)),
+    [],
+    'and nothing that was not sampled',
+  );
   t.equal(await daemon.stop('SIGTERM'), 0);
   t.equal(daemon.output().stderr.split(WAITING).length - 1, 1, 'the wait is logged once');
   t.notMatch(daemon.output().stderr, TOKEN);
@@ -66,7 +77,10 @@ t.test('once and show with a cluster id file that does not exist yet', async (t)
   const show = await runCli(['show', '--config', config]);
   t.equal(show.code, 0, show.stderr);
   t.match(show.stdout, /cluster:cpu_usage_cores:sum\{_id="<not known yet>",type="microshift-rpm"\} /);
-  t.match(show.stdout, `# cluster id not known yet: cluster id file ${idFile}: not found (MicroShift writes it on its first start); _id="<not known yet>" is a placeholder and nothing is sent until the id is known\n`);
+  t.match(
+    show.stdout,
+    `# cluster id not known yet: cluster id file ${idFile}: not found (MicroShift writes it on its first start); _id="<not known yet>" is a placeholder and nothing is sent until the id is known\n`,
+  );
   t.equal(receiver.requests.length, 0);
 });
 
@@ -79,7 +93,11 @@ t.test('once and show with a cluster id file that does not exist yet', async (t)
 function runWithoutDacOverride(args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // Without the NODE_OPTIONS tap adds to every child: its hooks are not needed here.
-    const child = spawn('setpriv', ['--bounding-set=-dac_override,-dac_read_search', '--', '/usr/bin/env', '-u', 'NODE_OPTIONS', process.execPath, CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      'setpriv',
+      ['--bounding-set=-dac_override,-dac_read_search', '--', '/usr/bin/env', '-u', 'NODE_OPTIONS', process.execPath, CLI, ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -20,7 +20,6 @@ function catchesHangup(pid: number): boolean {
 
 const count = (text: string, pattern: RegExp) => text.split('\n').filter((line) => pattern.test(line)).length;
 
-
 function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
@@ -90,12 +89,22 @@ t.test('SIGHUP during the last send is ignored, not a death', async (t) => {
       });
     });
     server.listen(0, '127.0.0.1');
-    t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+    t.teardown(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
     server.on('listening', () => start((server.address() as net.AddressInfo).port));
   });
   let start: (port: number) => void = () => {};
   const port = await new Promise<number>((resolve) => (start = resolve));
-  const config = await writeConfig(await ownTempDir(t), { endpoint: `http://127.0.0.1:${port}/metrics/v1/receive`, samplingInterval: '1h', sendingInterval: '1h' });
+  const config = await writeConfig(await ownTempDir(t), {
+    endpoint: `http://127.0.0.1:${port}/metrics/v1/receive`,
+    samplingInterval: '1h',
+    sendingInterval: '1h',
+  });
   const daemon = spawnCli(['run', '--config', config], {}, { bare: true });
   await daemon.waitFor(/report sent/);
   daemon.child.kill('SIGTERM');
@@ -123,7 +132,9 @@ t.test('a proxy that accepts and never answers, requestTimeout 720h: SIGTERM sti
   const config = await writeConfig(await ownTempDir(t), {
     endpoint: 'https://telemetry.example/metrics/v1/receive',
     proxy: `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`,
-    samplingInterval: '1h', sendingInterval: '1h', requestTimeout: '720h',
+    samplingInterval: '1h',
+    sendingInterval: '1h',
+    requestTimeout: '720h',
   });
   const daemon = spawnCli(['run', '--config', config], {}, { bare: true });
   await daemon.waitFor(/telemetry enabled/);

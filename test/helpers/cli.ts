@@ -42,7 +42,10 @@ export interface Spawned {
  * runs it the way systemd does, through a shell that drops them.
  */
 export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { bare?: boolean } = {}): Spawned {
-  const command = options.bare === true ? ['/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, CLI, ...args]] as const : [process.execPath, [CLI, ...args]] as const;
+  const command =
+    options.bare === true
+      ? (['/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, CLI, ...args]] as const)
+      : ([process.execPath, [CLI, ...args]] as const);
   const child = spawn(command[0], command[1], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -71,7 +74,13 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, o
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr}`)), timeoutMs);
-        waiters.push({ pattern, resolve: (line) => { clearTimeout(timer); resolve(line); } });
+        waiters.push({
+          pattern,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolve(line);
+          },
+        });
         check();
       });
     },

@@ -20,7 +20,10 @@ export class FakeClock implements Clock {
   /** Every delay passed to setTimeout, as given. */
   readonly delays: number[] = [];
 
-  constructor(startMs = 1_000_000, private readonly firesEarlyMs = 0) {
+  constructor(
+    startMs = 1_000_000,
+    private readonly firesEarlyMs = 0,
+  ) {
     this.nowMs = startMs;
   }
 
@@ -65,7 +68,10 @@ export class FakeClock implements Clock {
   /** Fires timers in order until `work` settles (or no timer is left); returns its value. */
   async runUntil<T>(work: Promise<T>): Promise<T> {
     let done = false;
-    void work.then(() => (done = true), () => (done = true));
+    void work.then(
+      () => (done = true),
+      () => (done = true),
+    );
     await settle();
     // `done` is set by the work's settlement while the clock advances.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition

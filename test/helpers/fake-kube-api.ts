@@ -40,19 +40,33 @@ export interface FakeCluster {
 const iso = (day: number) => new Date(Date.UTC(2026, 9, 1 + (day % 28), day % 24, 0, 0)).toISOString().replace('.000', '');
 
 function uid(n: number): string {
-  const hex = (n * 2654435761 >>> 0).toString(16).padStart(8, '0');
+  const hex = ((n * 2654435761) >>> 0).toString(16).padStart(8, '0');
   return `${hex}-${hex.slice(0, 4)}-4${hex.slice(1, 4)}-a${hex.slice(2, 5)}-${hex}${hex.slice(0, 4)}`;
 }
 
 function managedFields(manager: string, day: number): unknown[] {
   return [
     {
-      manager, operation: 'Update', apiVersion: 'v1', time: iso(day), fieldsType: 'FieldsV1',
-      fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} }, 'f:ownerReferences': { '.': {}, 'k:{"uid":"x"}': {} } }, 'f:spec': { 'f:containers': { 'k:{"name":"main"}': { '.': {}, 'f:image': {}, 'f:name': {}, 'f:resources': {} } } } },
+      manager,
+      operation: 'Update',
+      apiVersion: 'v1',
+      time: iso(day),
+      fieldsType: 'FieldsV1',
+      fieldsV1: {
+        'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} }, 'f:ownerReferences': { '.': {}, 'k:{"uid":"x"}': {} } },
+        'f:spec': { 'f:containers': { 'k:{"name":"main"}': { '.': {}, 'f:image': {}, 'f:name': {}, 'f:resources': {} } } },
+      },
     },
     {
-      manager: 'kubelet', operation: 'Update', apiVersion: 'v1', time: iso(day + 1), fieldsType: 'FieldsV1', subresource: 'status',
-      fieldsV1: { 'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {} } }, 'f:containerStatuses': {}, 'f:phase': {}, 'f:podIP': {} } },
+      manager: 'kubelet',
+      operation: 'Update',
+      apiVersion: 'v1',
+      time: iso(day + 1),
+      fieldsType: 'FieldsV1',
+      subresource: 'status',
+      fieldsV1: {
+        'f:status': { 'f:conditions': { 'k:{"type":"Ready"}': { '.': {}, 'f:status': {} } }, 'f:containerStatuses': {}, 'f:phase': {}, 'f:podIP': {} },
+      },
     },
   ];
 }
@@ -72,36 +86,67 @@ function pod(index: number, namespace: string, node: string, phase: string, cont
     kind: 'Pod',
     apiVersion: 'v1',
     metadata: {
-      name, generateName: name.slice(0, -5), namespace, uid: uid(index), resourceVersion: String(100000 + index), creationTimestamp: iso(index),
+      name,
+      generateName: name.slice(0, -5),
+      namespace,
+      uid: uid(index),
+      resourceVersion: String(100000 + index),
+      creationTimestamp: iso(index),
       labels: { app: `app-${index % 97}`, 'pod-template-hash': '7d9f8b' },
       annotations: { 'openshift.io/scc': 'restricted-v2', 'seccomp.security.alpha.kubernetes.io/pod': 'runtime/default' },
-      ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `app-${index % 97}-7d9f8b`, uid: uid(index + 7), controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: `app-${index % 97}-7d9f8b`, uid: uid(index + 7), controller: true, blockOwnerDeletion: true },
+      ],
       managedFields: managedFields('kube-controller-manager', index),
     },
     spec: {
       containers: names.map((containerName) => ({
-        name: containerName, image: `quay.io/example/${containerName}:1.${index % 9}`, imagePullPolicy: 'IfNotPresent',
+        name: containerName,
+        image: `quay.io/example/${containerName}:1.${index % 9}`,
+        imagePullPolicy: 'IfNotPresent',
         ports: [{ containerPort: 8080, protocol: 'TCP' }],
         resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
         env: [{ name: 'LOG_LEVEL', value: 'info' }],
         volumeMounts: [{ name: 'kube-api-access', readOnly: true, mountPath: '/var/run/secrets/kubernetes.io/serviceaccount' }],
-        terminationMessagePath: '/dev/termination-log', terminationMessagePolicy: 'File',
+        terminationMessagePath: '/dev/termination-log',
+        terminationMessagePolicy: 'File',
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true },
       })),
-      restartPolicy: 'Always', terminationGracePeriodSeconds: 30, dnsPolicy: 'ClusterFirst', serviceAccountName: 'default', nodeName: node,
-      securityContext: { seLinuxOptions: { level: 's0:c26,c5' }, fsGroup: 1000660000 }, schedulerName: 'default-scheduler',
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 30,
+      dnsPolicy: 'ClusterFirst',
+      serviceAccountName: 'default',
+      nodeName: node,
+      securityContext: { seLinuxOptions: { level: 's0:c26,c5' }, fsGroup: 1000660000 },
+      schedulerName: 'default-scheduler',
       tolerations: [{ key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 }],
       volumes: [{ name: 'kube-api-access', projected: { sources: [{ serviceAccountToken: { expirationSeconds: 3607, path: 'token' } }], defaultMode: 420 } }],
-      priority: 0, enableServiceLinks: true, preemptionPolicy: 'PreemptLowerPriority',
+      priority: 0,
+      enableServiceLinks: true,
+      preemptionPolicy: 'PreemptLowerPriority',
     },
     status: {
       phase,
-      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({ type, status: 'True', lastProbeTime: null, lastTransitionTime: iso(index) })),
-      hostIP: '192.168.122.10', podIP: `10.42.${(index >> 8) & 255}.${index & 255}`, podIPs: [{ ip: `10.42.${(index >> 8) & 255}.${index & 255}` }], startTime: iso(index),
+      conditions: ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'].map((type) => ({
+        type,
+        status: 'True',
+        lastProbeTime: null,
+        lastTransitionTime: iso(index),
+      })),
+      hostIP: '192.168.122.10',
+      podIP: `10.42.${(index >> 8) & 255}.${index & 255}`,
+      podIPs: [{ ip: `10.42.${(index >> 8) & 255}.${index & 255}` }],
+      startTime: iso(index),
       containerStatuses: names.map((containerName, c) => ({
-        name: containerName, state: state(c), lastState: {}, ready: phase === 'Running', restartCount: crashing ? 7 : 0,
-        image: `quay.io/example/${containerName}:1.${index % 9}`, imageID: `quay.io/example/${containerName}@sha256:${'ab'.repeat(32)}`,
-        containerID: `cri-o://${'cd'.repeat(32)}`, started: phase === 'Running',
+        name: containerName,
+        state: state(c),
+        lastState: {},
+        ready: phase === 'Running',
+        restartCount: crashing ? 7 : 0,
+        image: `quay.io/example/${containerName}:1.${index % 9}`,
+        imageID: `quay.io/example/${containerName}@sha256:${'ab'.repeat(32)}`,
+        containerID: `cri-o://${'cd'.repeat(32)}`,
+        started: phase === 'Running',
       })),
       qosClass: 'Burstable',
     },
@@ -110,10 +155,16 @@ function pod(index: number, namespace: string, node: string, phase: string, cont
 
 function simple(kind: string, apiVersion: string, name: string, namespace: string | undefined, index: number, extra: Record<string, unknown> = {}): KubeObject {
   return {
-    kind, apiVersion,
+    kind,
+    apiVersion,
     metadata: {
-      name, ...(namespace === undefined ? {} : { namespace }), uid: uid(index), resourceVersion: String(500000 + index), creationTimestamp: iso(index),
-      labels: { 'app.kubernetes.io/name': name.slice(0, 40) }, managedFields: managedFields('kubectl-client-side-apply', index),
+      name,
+      ...(namespace === undefined ? {} : { namespace }),
+      uid: uid(index),
+      resourceVersion: String(500000 + index),
+      creationTimestamp: iso(index),
+      labels: { 'app.kubernetes.io/name': name.slice(0, 40) },
+      managedFields: managedFields('kubectl-client-side-apply', index),
     },
     ...extra,
   };
@@ -122,9 +173,20 @@ function simple(kind: string, apiVersion: string, name: string, namespace: strin
 function crd(index: number): KubeObject {
   // Real CRDs carry large OpenAPI schemas: that is what makes listing them whole expensive.
   const properties: Record<string, unknown> = {};
-  for (let p = 0; p < 120; p++) properties[`field${p}`] = { type: p % 3 === 0 ? 'string' : 'integer', description: `Field ${p} of the custom resource; see the operator documentation for its meaning.` };
+  for (let p = 0; p < 120; p++)
+    properties[`field${p}`] = {
+      type: p % 3 === 0 ? 'string' : 'integer',
+      description: `Field ${p} of the custom resource; see the operator documentation for its meaning.`,
+    };
   return simple('CustomResourceDefinition', 'apiextensions.k8s.io/v1', `things${index}.example${index % 7}.io`, undefined, 9000 + index, {
-    spec: { group: `example${index % 7}.io`, names: { kind: `Thing${index}`, plural: `things${index}` }, scope: 'Namespaced', versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } } }] },
+    spec: {
+      group: `example${index % 7}.io`,
+      names: { kind: `Thing${index}`, plural: `things${index}` },
+      scope: 'Namespaced',
+      versions: [
+        { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties } } } } },
+      ],
+    },
     status: { acceptedNames: { kind: `Thing${index}`, plural: `things${index}` }, storedVersions: ['v1'] },
   });
 }
@@ -139,15 +201,22 @@ export function generateCluster(pods: number, options: { openshift?: boolean; ex
       status: {
         capacity: { cpu: n % 2 === 0 ? '8' : '4', memory: n % 2 === 0 ? '32778132Ki' : '16Gi', pods: '250', 'ephemeral-storage': '104857600Ki' },
         allocatable: { cpu: '7500m', memory: '31000000Ki', pods: '250' },
-        images: Array.from({ length: 40 + n }, (_, i) => ({ names: [`quay.io/example/image-${i}@sha256:${'ef'.repeat(32)}`, `quay.io/example/image-${i}:1.${i}`], sizeBytes: 123456789 + i })),
+        images: Array.from({ length: 40 + n }, (_, i) => ({
+          names: [`quay.io/example/image-${i}@sha256:${'ef'.repeat(32)}`, `quay.io/example/image-${i}:1.${i}`],
+          sizeBytes: 123456789 + i,
+        })),
         nodeInfo: { architecture: 'amd64', osImage: 'Red Hat Enterprise Linux 9.4', kubeletVersion: 'v1.31.3', containerRuntimeVersion: 'cri-o://1.31.3' },
       },
     }),
   );
   nodes.forEach((node, n) => {
     node.metadata.labels = {
-      'kubernetes.io/arch': n < 2 ? 'amd64' : 'arm64', 'kubernetes.io/hostname': `node-${n}`, 'kubernetes.io/os': 'linux',
-      'node.openshift.io/os_id': 'rhel', 'node.kubernetes.io/instance-type': n % 2 === 0 ? 'rhde' : 'edge-small', 'node-role.kubernetes.io/master': '',
+      'kubernetes.io/arch': n < 2 ? 'amd64' : 'arm64',
+      'kubernetes.io/hostname': `node-${n}`,
+      'kubernetes.io/os': 'linux',
+      'node.openshift.io/os_id': 'rhel',
+      'node.kubernetes.io/instance-type': n % 2 === 0 ? 'rhde' : 'edge-small',
+      'node-role.kubernetes.io/master': '',
     };
   });
   const podObjects: KubeObject[] = [];
@@ -159,7 +228,7 @@ export function generateCluster(pods: number, options: { openshift?: boolean; ex
     const containers = 1 + (i % 3);
     const crashing = phase === 'Running' && i % 11 === 0;
     const node = i % nodeCount;
-    podObjects.push(pod(i, `ns-${i % namespaceCount}`, (nodes[node]!.metadata.name as string), phase, containers, crashing));
+    podObjects.push(pod(i, `ns-${i % namespaceCount}`, nodes[node]!.metadata.name as string, phase, containers, crashing));
     if (phase === 'Running') {
       runningPods++;
       const running = crashing ? containers - 1 : containers;
@@ -167,13 +236,39 @@ export function generateCluster(pods: number, options: { openshift?: boolean; ex
       perNodeRunning[node]! += running;
     }
   }
-  const namespaces = Array.from({ length: namespaceCount }, (_, n) => simple('Namespace', 'v1', `ns-${n}`, undefined, 7000 + n, { spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }));
+  const namespaces = Array.from({ length: namespaceCount }, (_, n) =>
+    simple('Namespace', 'v1', `ns-${n}`, undefined, 7000 + n, { spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' } }),
+  );
   const services = Array.from({ length: Math.ceil(pods / 8) + 1 }, (_, n) =>
-    simple('Service', 'v1', `svc-${n}`, `ns-${n % namespaceCount}`, 6000 + n, { spec: { ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }], selector: { app: `app-${n % 97}` }, clusterIP: `10.43.${n >> 8 & 255}.${n & 255}`, type: 'ClusterIP' }, status: { loadBalancer: {} } }));
+    simple('Service', 'v1', `svc-${n}`, `ns-${n % namespaceCount}`, 6000 + n, {
+      spec: {
+        ports: [{ port: 80, targetPort: 8080, protocol: 'TCP' }],
+        selector: { app: `app-${n % 97}` },
+        clusterIP: `10.43.${(n >> 8) & 255}.${n & 255}`,
+        type: 'ClusterIP',
+      },
+      status: { loadBalancer: {} },
+    }),
+  );
   const ingresses = Array.from({ length: Math.ceil(pods / 40) }, (_, n) =>
-    simple('Ingress', 'networking.k8s.io/v1', `ing-${n}`, `ns-${n % namespaceCount}`, 5000 + n, { spec: { rules: [{ host: `app${n}.example.com`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `svc-${n}`, port: { number: 80 } } } }] } }] }, status: { loadBalancer: {} } }));
+    simple('Ingress', 'networking.k8s.io/v1', `ing-${n}`, `ns-${n % namespaceCount}`, 5000 + n, {
+      spec: {
+        rules: [
+          {
+            host: `app${n}.example.com`,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: `svc-${n}`, port: { number: 80 } } } }] },
+          },
+        ],
+      },
+      status: { loadBalancer: {} },
+    }),
+  );
   const routes = Array.from({ length: Math.ceil(pods / 40) }, (_, n) =>
-    simple('Route', 'route.openshift.io/v1', `route-${n}`, `ns-${n % namespaceCount}`, 4000 + n, { spec: { host: `r${n}.apps.example.com`, to: { kind: 'Service', name: `svc-${n}`, weight: 100 }, wildcardPolicy: 'None' }, status: { ingress: [{ host: `r${n}.apps.example.com`, routerName: 'default' }] } }));
+    simple('Route', 'route.openshift.io/v1', `route-${n}`, `ns-${n % namespaceCount}`, 4000 + n, {
+      spec: { host: `r${n}.apps.example.com`, to: { kind: 'Service', name: `svc-${n}`, weight: 100 }, wildcardPolicy: 'None' },
+      status: { ingress: [{ host: `r${n}.apps.example.com`, routerName: 'default' }] },
+    }),
+  );
   const crds = Array.from({ length: 60 }, (_, n) => crd(n));
   const resources = new Map<string, KubeObject[]>([
     ['/api/v1/pods', podObjects],
@@ -186,7 +281,10 @@ export function generateCluster(pods: number, options: { openshift?: boolean; ex
   if (options.openshift !== false) resources.set('/apis/route.openshift.io/v1/routes', routes);
   const extra: Record<string, number> = {};
   for (const [resourcePath, count] of Object.entries(options.extra ?? {})) {
-    resources.set(resourcePath, Array.from({ length: count }, (_, n) => simple('Thing', 'x/v1', `thing-${n}`, undefined, 3000 + n, { spec: { n } })));
+    resources.set(
+      resourcePath,
+      Array.from({ length: count }, (_, n) => simple('Thing', 'x/v1', `thing-${n}`, undefined, 3000 + n, { spec: { n } })),
+    );
     extra[resourcePath] = count;
   }
   const storedObjects = [...resources.values()].reduce((sum, list) => sum + list.length, 0) + 1234; // + secrets, configmaps, events...
@@ -195,9 +293,16 @@ export function generateCluster(pods: number, options: { openshift?: boolean; ex
     nodes,
     perNodeRunning,
     truth: {
-      runningPods, namespaces: namespaces.length, services: services.length, ingresses: ingresses.length,
-      routes: options.openshift !== false ? routes.length : 0, crds: crds.length, runningContainers, storedObjects,
-      nodeImages: nodes.reduce((sum, node) => sum + ((node.status as { images: unknown[] }).images.length), 0), extra,
+      runningPods,
+      namespaces: namespaces.length,
+      services: services.length,
+      ingresses: ingresses.length,
+      routes: options.openshift !== false ? routes.length : 0,
+      crds: crds.length,
+      runningContainers,
+      storedObjects,
+      nodeImages: nodes.reduce((sum, node) => sum + (node.status as { images: unknown[] }).images.length, 0),
+      extra,
     },
   };
 }
@@ -228,7 +333,29 @@ export interface FakeApi {
 function certificate(dir: string): { key: string; cert: string } {
   const keyFile = path.join(dir, 'server.key');
   const certFile = path.join(dir, 'server.crt');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=kube-apiserver', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '2',
+      '-subj',
+      '/CN=kube-apiserver',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
 }
 
@@ -239,7 +366,21 @@ function clientCertificate(dir: string): string {
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   run(['req', '-x509', ...ec, '-keyout', file('client-ca.key'), '-out', file('client-ca.crt'), '-days', '2', '-subj', '/CN=fake-client-ca']);
   run(['req', ...ec, '-keyout', file('client.key'), '-out', file('client.csr'), '-subj', '/O=system:masters/CN=system:admin']);
-  run(['x509', '-req', '-in', file('client.csr'), '-CA', file('client-ca.crt'), '-CAkey', file('client-ca.key'), '-CAcreateserial', '-out', file('client.crt'), '-days', '2']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    file('client.csr'),
+    '-CA',
+    file('client-ca.crt'),
+    '-CAkey',
+    file('client-ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('client.crt'),
+    '-days',
+    '2',
+  ]);
   return readFileSync(file('client-ca.crt'), 'utf8');
 }
 
@@ -265,7 +406,17 @@ function podTableRow(object: KubeObject, includeObject: string): Record<string, 
   const spec = object.spec as { nodeName: string };
   const ready = status.containerStatuses.filter((c) => c.ready).length;
   const row: Record<string, unknown> = {
-    cells: [object.metadata.name, `${ready}/${status.containerStatuses.length}`, status.phase, status.containerStatuses[0]?.restartCount ?? 0, '20d', status.podIP, spec.nodeName, '<none>', '<none>'],
+    cells: [
+      object.metadata.name,
+      `${ready}/${status.containerStatuses.length}`,
+      status.phase,
+      status.containerStatuses[0]?.restartCount ?? 0,
+      '20d',
+      status.podIP,
+      spec.nodeName,
+      '<none>',
+      '<none>',
+    ],
   };
   if (includeObject === 'Object') row.object = object;
   else if (includeObject !== 'None') row.object = { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata };
@@ -273,7 +424,11 @@ function podTableRow(object: KubeObject, includeObject: string): Record<string, 
 }
 
 const POD_COLUMNS = ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node', 'Nominated Node', 'Readiness Gates'].map((name, i) => ({
-  name, type: i === 3 ? 'integer' : 'string', format: i === 0 ? 'name' : '', description: `${name} of the pod.`, priority: i > 4 ? 1 : 0,
+  name,
+  type: i === 3 ? 'integer' : 'string',
+  format: i === 0 ? 'name' : '',
+  description: `${name} of the pod.`,
+  priority: i > 4 ? 1 : 0,
 }));
 
 export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions = {}): Promise<FakeApi> {
@@ -315,7 +470,8 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
     const byClientCert = socket instanceof TLSSocket && socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0;
     if (byClientCert) stats.byClientCert++;
     else if (request.headers.authorization !== `Bearer ${token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
-    if (options.forbidden?.includes(url.pathname)) return send(403, status(403, 'Forbidden', `forbidden: User "system:serviceaccount:x:y" cannot list resource at ${url.pathname}`));
+    if (options.forbidden?.includes(url.pathname))
+      return send(403, status(403, 'Forbidden', `forbidden: User "system:serviceaccount:x:y" cannot list resource at ${url.pathname}`));
 
     const proxy = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/metrics$/.exec(url.pathname);
     if (proxy !== null) {
@@ -337,12 +493,18 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
       return send(200, lines.join('\n') + '\n', 'text/plain; version=0.0.4');
     }
     if (url.pathname === '/metrics') {
-      const lines: string[] = ['# HELP apiserver_storage_objects [STABLE] Number of stored objects at the time of last check split by kind.', '# TYPE apiserver_storage_objects gauge'];
+      const lines: string[] = [
+        '# HELP apiserver_storage_objects [STABLE] Number of stored objects at the time of last check split by kind.',
+        '# TYPE apiserver_storage_objects gauge',
+      ];
       const counts: [string, number][] = [...cluster.resources.entries()].map(([p, list]) => [p.split('/').pop() as string, list.length]);
       counts.push(['secrets', 1000], ['configmaps', 234]);
       for (const [resource, count] of counts) lines.push(`apiserver_storage_objects{resource="${resource}"} ${count}`);
       // The real /metrics is megabytes of histograms.
-      for (let i = 0; i < 20000; i++) lines.push(`apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="",resource="pods",scope="cluster",subresource="",verb="LIST",version="v1",le="${i / 100}"} ${i}`);
+      for (let i = 0; i < 20000; i++)
+        lines.push(
+          `apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="",resource="pods",scope="cluster",subresource="",verb="LIST",version="v1",le="${i / 100}"} ${i}`,
+        );
       return send(200, lines.join('\n') + '\n', 'text/plain; version=0.0.4');
     }
     if (url.pathname === '/version') return send(200, JSON.stringify({ major: '1', minor: '31', gitVersion: 'v1.31.3' }));
@@ -373,15 +535,26 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
     if (accept.includes('as=Table')) {
       const includeObject = url.searchParams.get('includeObject') ?? 'Metadata';
       const rows = page.map((object) =>
-        url.pathname === '/api/v1/pods' ? podTableRow(object, includeObject) : { cells: [object.metadata.name, '20d'], ...(includeObject === 'None' ? {} : { object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata } }) });
+        url.pathname === '/api/v1/pods'
+          ? podTableRow(object, includeObject)
+          : {
+              cells: [object.metadata.name, '20d'],
+              ...(includeObject === 'None' ? {} : { object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata } }),
+            },
+      );
       const columns = url.pathname === '/api/v1/pods' ? POD_COLUMNS : POD_COLUMNS.slice(0, 1);
       return send(200, JSON.stringify({ kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata, columnDefinitions: columns, rows }));
     }
     if (accept.includes('as=PartialObjectMetadataList')) {
-      return send(200, JSON.stringify({
-        kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata,
-        items: page.map((object) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata })),
-      }));
+      return send(
+        200,
+        JSON.stringify({
+          kind: 'PartialObjectMetadataList',
+          apiVersion: 'meta.k8s.io/v1',
+          metadata,
+          items: page.map((object) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: object.metadata })),
+        }),
+      );
     }
     const text = (value: unknown, fallback: string) => (typeof value === 'string' ? value : fallback);
     return send(200, JSON.stringify({ kind: `${text(list[0]?.kind, 'Thing')}List`, apiVersion: text(list[0]?.apiVersion, 'v1'), metadata, items: page }));
@@ -390,19 +563,55 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
   const port = (server.address() as { port: number }).port;
   const caFile = path.join(dir, 'server.crt');
   const kubeconfig = path.join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'clusters:', '- name: fake', '  cluster:', `    server: https://127.0.0.1:${port}`,
-    `    certificate-authority-data: ${Buffer.from(cert).toString('base64')}`,
-    'users:', '- name: telemetry', '  user:', `    token: ${token}`,
-    'contexts:', '- name: fake', '  context:', '    cluster: fake', '    user: telemetry', 'current-context: fake', '',
-  ].join('\n'));
+  await writeFile(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: fake',
+      '  cluster:',
+      `    server: https://127.0.0.1:${port}`,
+      `    certificate-authority-data: ${Buffer.from(cert).toString('base64')}`,
+      'users:',
+      '- name: telemetry',
+      '  user:',
+      `    token: ${token}`,
+      'contexts:',
+      '- name: fake',
+      '  context:',
+      '    cluster: fake',
+      '    user: telemetry',
+      'current-context: fake',
+      '',
+    ].join('\n'),
+  );
   const clientCertKubeconfig = path.join(dir, 'kubeconfig-client-cert');
-  await writeFile(clientCertKubeconfig, [
-    'apiVersion: v1', 'kind: Config', 'clusters:', '- name: microshift', '  cluster:', `    server: https://127.0.0.1:${port}`,
-    '    certificate-authority: server.crt',
-    'users:', '- name: user', '  user:', '    client-certificate: client.crt', '    client-key: client.key',
-    'contexts:', '- name: microshift', '  context:', '    cluster: microshift', '    namespace: default', '    user: user', 'current-context: microshift', '',
-  ].join('\n'));
+  await writeFile(
+    clientCertKubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: microshift',
+      '  cluster:',
+      `    server: https://127.0.0.1:${port}`,
+      '    certificate-authority: server.crt',
+      'users:',
+      '- name: user',
+      '  user:',
+      '    client-certificate: client.crt',
+      '    client-key: client.key',
+      'contexts:',
+      '- name: microshift',
+      '  context:',
+      '    cluster: microshift',
+      '    namespace: default',
+      '    user: user',
+      'current-context: microshift',
+      '',
+    ].join('\n'),
+  );
   return {
     url: `https://127.0.0.1:${port}`,
     kubeconfig,
@@ -414,6 +623,10 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
       options = next;
     },
     // Its certificates and kubeconfigs go with it.
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }).then(() => rm(dir, { recursive: true, force: true })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }).then(() => rm(dir, { recursive: true, force: true })),
   };
 }

@@ -27,7 +27,23 @@ const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes
 export function makeCa(dir: string, name: string): TestCa {
   const cert = path.join(dir, `${name}.pem`);
   const key = path.join(dir, `${name}.key`);
-  openssl(['req', '-x509', ...EC, '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=${name}`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
+  openssl([
+    'req',
+    '-x509',
+    ...EC,
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+  ]);
   chmodSync(key, 0o600);
   let serial = 0;
   return {
@@ -44,7 +60,24 @@ export function makeCa(dir: string, name: string): TestCa {
         `extendedKeyUsage=${options.clientAuth === true ? 'clientAuth' : 'serverAuth'}`,
       ];
       writeFileSync(`${base}.ext`, `${extensions.join('\n')}\n`);
-      openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', cert, '-CAkey', key, '-set_serial', String(1000 + serial), '-out', `${base}.pem`, '-days', String(options.days ?? 1), '-extfile', `${base}.ext`]);
+      openssl([
+        'x509',
+        '-req',
+        '-in',
+        `${base}.csr`,
+        '-CA',
+        cert,
+        '-CAkey',
+        key,
+        '-set_serial',
+        String(1000 + serial),
+        '-out',
+        `${base}.pem`,
+        '-days',
+        String(options.days ?? 1),
+        '-extfile',
+        `${base}.ext`,
+      ]);
       return { cert: `${base}.pem`, key: `${base}.key` };
     },
   };

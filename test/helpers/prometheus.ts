@@ -35,15 +35,19 @@ export interface PrometheusTls {
 /** GET over https with the helper's own CA and client certificate. */
 function httpsGet(url: string, tls: PrometheusTls): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = https.get(url, {
-      ca: readFileSync(tls.caFile),
-      ...(tls.client === undefined ? {} : { cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile) }),
-      timeout: 10_000,
-    }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
+    const request = https.get(
+      url,
+      {
+        ca: readFileSync(tls.caFile),
+        ...(tls.client === undefined ? {} : { cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile) }),
+        timeout: 10_000,
+      },
+      (response) => {
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', reject);
   });
@@ -84,7 +88,16 @@ export async function startPrometheus(options: { tls?: PrometheusTls } = {}): Pr
     const response = await fetch(url);
     return { status: response.status, body: await response.text() };
   };
-  await waitUntilReady('prometheus', () => get(`${baseUrl}/-/ready`).then((response) => response.status === 200, () => false), () => child.exitCode !== null, () => log);
+  await waitUntilReady(
+    'prometheus',
+    () =>
+      get(`${baseUrl}/-/ready`).then(
+        (response) => response.status === 200,
+        () => false,
+      ),
+    () => child.exitCode !== null,
+    () => log,
+  );
   const api = async (pathAndQuery: string) => {
     const response = await get(`${baseUrl}${pathAndQuery}`);
     const body = JSON.parse(response.body) as { status: string; data: { result: unknown } };

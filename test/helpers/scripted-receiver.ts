@@ -65,9 +65,16 @@ export async function startScriptedReceiver(
       // Without a client certificate getPeerCertificate() is {}: no subject, whatever its type says.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       const clientCn = socket.getPeerCertificate === undefined ? {} : { clientCn: String(socket.getPeerCertificate().subject?.CN ?? '') };
-      requests.push({ atMs: performance.now(), headers: request.headers, bodyBytes: body.length, series: verdict.ok ? verdict.series : [], answeredStatus: status, ...clientCn });
-      const headers = typeof answer.headers === 'function' ? answer.headers(request) : answer.headers ?? {};
-      const text = typeof answer.body === 'function' ? answer.body(request) : answer.body ?? '';
+      requests.push({
+        atMs: performance.now(),
+        headers: request.headers,
+        bodyBytes: body.length,
+        series: verdict.ok ? verdict.series : [],
+        answeredStatus: status,
+        ...clientCn,
+      });
+      const headers = typeof answer.headers === 'function' ? answer.headers(request) : (answer.headers ?? {});
+      const text = typeof answer.body === 'function' ? answer.body(request) : (answer.body ?? '');
       response.writeHead(status, headers).end(valid ? text : verdict.ok ? 'bad auth' : verdict.message);
     });
   };
@@ -86,6 +93,10 @@ export async function startScriptedReceiver(
       if (!(server instanceof https.Server)) throw new Error('not an https receiver');
       server.setSecureContext(secure);
     },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -66,8 +66,14 @@ export async function sandboxUnavailable(): Promise<string | undefined> {
   }
   if ((await cgroup2Mount()) === undefined) return 'needs a cgroup2 hierarchy';
   // The namespaces, a tmpfs and an overlay, all inside a throwaway mount namespace.
-  const mounts = 'mount -t tmpfs tmpfs /mnt && mkdir /mnt/l /mnt/u /mnt/w /mnt/m && mount -t overlay overlay -o lowerdir=/mnt/l,upperdir=/mnt/u,workdir=/mnt/w /mnt/m';
-  const probe = await collect(spawn('unshare', ['--pid', '--fork', '--mount', '--uts', '--cgroup', '--propagation', 'private', '--', 'sh', '-c', mounts], { stdio: ['ignore', 'pipe', 'pipe'] }), 10_000);
+  const mounts =
+    'mount -t tmpfs tmpfs /mnt && mkdir /mnt/l /mnt/u /mnt/w /mnt/m && mount -t overlay overlay -o lowerdir=/mnt/l,upperdir=/mnt/u,workdir=/mnt/w /mnt/m';
+  const probe = await collect(
+    spawn('unshare', ['--pid', '--fork', '--mount', '--uts', '--cgroup', '--propagation', 'private', '--', 'sh', '-c', mounts], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    10_000,
+  );
   if (probe.code !== 0) return `namespaces or mounts refused here: ${probe.stderr.trim() || `exit ${String(probe.code)}`}`;
   return undefined;
 }
@@ -167,7 +173,8 @@ export class SystemdSandbox {
     if (unavailable !== undefined) throw new Error(`systemd sandbox unavailable: ${unavailable}`);
     const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-sandbox-')));
     for (const overlaid of OVERLAID) {
-      if (dir.startsWith(overlaid + '/')) throw new Error(`the sandbox directory ${dir} is under ${overlaid}, which the sandbox overlays; set TMPDIR elsewhere`);
+      if (dir.startsWith(overlaid + '/'))
+        throw new Error(`the sandbox directory ${dir} is under ${overlaid}, which the sandbox overlays; set TMPDIR elsewhere`);
     }
     await mkdir(path.join(dir, 'share'));
     const mount = await cgroup2Mount();
@@ -246,7 +253,20 @@ export class SystemdSandbox {
     Object.assign(env, options.env);
     const child = spawn(
       'nsenter',
-      ['-t', String(this.pid), '-a', '--', '/usr/bin/env', '-i', ...Object.entries(env).map(([key, value]) => `${key}=${value}`), '/bin/sh', '-c', 'cd -- "$0" && exec "$@"', options.cwd ?? '/', ...command],
+      [
+        '-t',
+        String(this.pid),
+        '-a',
+        '--',
+        '/usr/bin/env',
+        '-i',
+        ...Object.entries(env).map(([key, value]) => `${key}=${value}`),
+        '/bin/sh',
+        '-c',
+        'cd -- "$0" && exec "$@"',
+        options.cwd ?? '/',
+        ...command,
+      ],
       { stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true },
     );
     return collect(child, options.timeoutMs ?? 60_000, options.input);

@@ -28,9 +28,16 @@ export async function startVictoriaMetrics(options: { username?: string; passwor
   const auth = options.username === undefined ? [] : [`-httpAuth.username=${options.username}`, `-httpAuth.password=${options.password ?? ''}`];
   const child: ChildProcess = spawn(
     BINARY,
-    [`-storageDataPath=${path.join(dir, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-retentionPeriod=100y', '-loggerLevel=ERROR',
+    [
+      `-storageDataPath=${path.join(dir, 'data')}`,
+      `-httpListenAddr=127.0.0.1:${port}`,
+      '-retentionPeriod=100y',
+      '-loggerLevel=ERROR',
       // Without these the newest 30 s of samples are hidden from reads, and a read may be served from cache.
-      '-search.latencyOffset=0s', '-search.disableCache', ...auth],
+      '-search.latencyOffset=0s',
+      '-search.disableCache',
+      ...auth,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let log = '';
@@ -38,7 +45,16 @@ export async function startVictoriaMetrics(options: { username?: string; passwor
   const baseUrl = `http://127.0.0.1:${port}`;
   const headers: Record<string, string> =
     options.username === undefined ? {} : { Authorization: `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}` };
-  await waitUntilReady('victoria-metrics', () => fetch(`${baseUrl}/health`, { headers }).then((response) => response.ok, () => false), () => child.exitCode !== null, () => log);
+  await waitUntilReady(
+    'victoria-metrics',
+    () =>
+      fetch(`${baseUrl}/health`, { headers }).then(
+        (response) => response.ok,
+        () => false,
+      ),
+    () => child.exitCode !== null,
+    () => log,
+  );
   return {
     writeUrl: `${baseUrl}/api/v1/write`,
     async exportSeries(match) {

@@ -28,7 +28,10 @@ t.test('pull secret errors never quote the content', async (t) => {
   const file = path.join(dir, 'ps');
   await writeFile(file, `{"auths": {"cloud.openshift.com": {"auth": "${TOKEN}"`);
   await t.rejects(readPullSecretToken(file), { message: `pull secret ${file}: not valid JSON`, code: 'EPULLSECRET_MALFORMED' });
-  await t.rejects(readPullSecretToken(path.join(dir, 'missing')), { message: `pull secret ${path.join(dir, 'missing')}: not found`, code: 'EPULLSECRET_MISSING' });
+  await t.rejects(readPullSecretToken(path.join(dir, 'missing')), {
+    message: `pull secret ${path.join(dir, 'missing')}: not found`,
+    code: 'EPULLSECRET_MISSING',
+  });
 });
 
 t.test('cluster id: configured, generated once and kept, or an error with a code', async (t) => {
@@ -56,7 +59,11 @@ t.test('cluster id: configured, generated once and kept, or an error with a code
     if (result.kind === 'error') t.match(result.error, { code, message: `cluster id file ${file}: ${reason}` }, name);
   }
   await writeFile(path.join(dir, 'data', 'cluster-id'), '');
-  t.match(await resolveClusterId('', path.join(dir, 'data')), { kind: 'error', error: { code: 'ECLUSTERID_EMPTY' } }, 'a damaged kept id is an error, not replaced');
+  t.match(
+    await resolveClusterId('', path.join(dir, 'data')),
+    { kind: 'error', error: { code: 'ECLUSTERID_EMPTY' } },
+    'a damaged kept id is an error, not replaced',
+  );
 });
 
 t.test('a broken cluster id file stops the daemon with one line and exit 2', async (t) => {
@@ -90,8 +97,22 @@ t.test('a cluster id or pull secret that is not a small regular file: one line n
   const kinds: [string, (file: string) => Promise<void>, string][] = [
     ['FIFO', (file) => mkfifo(file), 'not a regular file (a FIFO)'],
     ['/dev/zero', (file) => symlink('/dev/zero', file), 'not a regular file (a character device)'],
-    ['50 MB', async (file) => { await writeFile(file, ''); await truncate(file, 50 * 1024 * 1024); }, `larger than {LIMIT} (${50 * 1024 * 1024} bytes)`],
-    ['symlink loop', async (file) => { await symlink(`${file}.b`, file); await symlink(file, `${file}.b`); }, 'too many levels of symbolic links (a symlink loop?)'],
+    [
+      '50 MB',
+      async (file) => {
+        await writeFile(file, '');
+        await truncate(file, 50 * 1024 * 1024);
+      },
+      `larger than {LIMIT} (${50 * 1024 * 1024} bytes)`,
+    ],
+    [
+      'symlink loop',
+      async (file) => {
+        await symlink(`${file}.b`, file);
+        await symlink(file, `${file}.b`);
+      },
+      'too many levels of symbolic links (a symlink loop?)',
+    ],
   ];
   for (const [name, make, reason] of kinds) {
     await rm(idFile, { force: true });

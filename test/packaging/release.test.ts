@@ -15,7 +15,15 @@ const checkout = fileURLToPath(new URL('../../', import.meta.url));
 const { version } = JSON.parse(await readFile(path.join(checkout, 'package.json'), 'utf8')) as { version: string };
 const name = `edge-telemetry-${version}`;
 // The unit's ExecStart flags (the contract's).
-const NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=64', '--single-threaded-gc', '--gc-memory-reducer-start-delay-ms=1000', '--expose-gc', '--no-expose-wasm', '--lite-mode'];
+const NODE_FLAGS = [
+  '--max-semi-space-size=1',
+  '--max-old-space-size=64',
+  '--single-threaded-gc',
+  '--gc-memory-reducer-start-delay-ms=1000',
+  '--expose-gc',
+  '--no-expose-wasm',
+  '--lite-mode',
+];
 
 const BUNDLE = 'usr/local/lib/edge-telemetry/edge-telemetry.mjs';
 const LINK = 'usr/local/bin/edge-telemetry';
@@ -23,7 +31,17 @@ const UNIT = 'etc/systemd/system/edge-telemetry.service';
 const CONFIG = 'etc/edge-telemetry/telemetry.yaml';
 const DOC = 'usr/local/share/doc/edge-telemetry';
 /** Directories the release passes through but that belong to the system, not to edge-telemetry. */
-const SYSTEM_DIRS = new Set(['etc', 'etc/systemd', 'etc/systemd/system', 'usr', 'usr/local', 'usr/local/bin', 'usr/local/lib', 'usr/local/share', 'usr/local/share/doc']);
+const SYSTEM_DIRS = new Set([
+  'etc',
+  'etc/systemd',
+  'etc/systemd/system',
+  'usr',
+  'usr/local',
+  'usr/local/bin',
+  'usr/local/lib',
+  'usr/local/share',
+  'usr/local/share/doc',
+]);
 const CHUNK = /^usr\/local\/lib\/edge-telemetry\/chunk-[A-Z0-9]+\.mjs$/;
 
 interface Entry {
@@ -78,19 +96,29 @@ t.test('npm run package builds the release and prints the sizes', async (t) => {
   t.match(packaged.stdout, /^bundle +\S+edge-telemetry\.mjs +\d+\.\d\d MB \(\+ \d+ on-demand chunks beside it, \d+\.\d\d MB\)$/m);
   t.match(packaged.stdout, /^release +\S+\/ +\d+\.\d\d MB in \d+ files$/m);
   t.match(packaged.stdout, /^tarball +\S+\.tar\.gz +\d+\.\d\d MB$/m);
-  t.same((await readdir(out)).sort(), [name, `${name}.tar.gz`, 'notes.txt'].sort(), 'this release and its tarball; the older one removed, nothing else touched');
+  t.same(
+    (await readdir(out)).sort(),
+    [name, `${name}.tar.gz`, 'notes.txt'].sort(),
+    'this release and its tarball; the older one removed, nothing else touched',
+  );
 });
 
 t.test('the release tree: what the contract names, with its modes, and no node_modules', async (t) => {
   const top = await walk(releaseDir);
-  t.same([...top.keys()].filter((relative) => !relative.startsWith('root/')), ['edge-telemetry.spec', 'install.sh', 'root', 'uninstall.sh']);
+  t.same(
+    [...top.keys()].filter((relative) => !relative.startsWith('root/')),
+    ['edge-telemetry.spec', 'install.sh', 'root', 'uninstall.sh'],
+  );
   t.equal(top.get('install.sh')?.mode, 0o755);
   t.equal(top.get('uninstall.sh')?.mode, 0o755);
   for (const script of ['install.sh', 'uninstall.sh']) {
     t.match(await readFile(path.join(releaseDir, script), 'utf8'), /^#!\/bin\/sh\n[^]*\nset -eu\n/, `${script}: POSIX sh, set -eu`);
     t.equal(run('dash', ['-n', path.join(releaseDir, script)]).status, 0, `${script} parses as POSIX sh (dash)`);
   }
-  t.equal(await readFile(path.join(releaseDir, 'edge-telemetry.spec'), 'utf8'), await readFile(path.join(checkout, 'packaging', 'edge-telemetry.spec'), 'utf8'));
+  t.equal(
+    await readFile(path.join(releaseDir, 'edge-telemetry.spec'), 'utf8'),
+    await readFile(path.join(checkout, 'packaging', 'edge-telemetry.spec'), 'utf8'),
+  );
 
   const tree = await walk(root);
   const files = [...tree].filter(([, entry]) => entry.kind === 'file').map(([relative]) => relative);
@@ -105,8 +133,14 @@ t.test('the release tree: what the contract names, with its modes, and no node_m
     ...(await docFiles()),
   ];
   t.same(files.filter((file) => !CHUNK.test(file)).sort(), expectedFiles.sort(), 'every file the contract names, and nothing else but chunks');
-  t.ok(files.some((file) => CHUNK.test(file)), 'on-demand chunks beside the bundle');
-  t.notOk([...tree.keys()].some((relative) => relative.split('/').includes('node_modules')), 'no node_modules');
+  t.ok(
+    files.some((file) => CHUNK.test(file)),
+    'on-demand chunks beside the bundle',
+  );
+  t.notOk(
+    [...tree.keys()].some((relative) => relative.split('/').includes('node_modules')),
+    'no node_modules',
+  );
   t.same(tree.get(LINK), { kind: 'link', mode: 0o777, target: '../lib/edge-telemetry/edge-telemetry.mjs' });
   t.equal(await realpath(path.join(root, LINK)), await realpath(path.join(root, BUNDLE)), 'the link reaches the bundle');
   t.equal(tree.get('etc/edge-telemetry/telemetry.d')?.kind, 'dir', 'the drop-in directory');
@@ -134,12 +168,28 @@ t.test('the tarball holds the release directory, owned by root', async (t) => {
   const listing = run('tar', ['-tvzf', tarball]);
   t.equal(listing.status, 0, listing.stderr);
   const lines = listing.stdout.trim().split('\n');
-  const names = lines.map((line) => line.split(/\s+/).slice(5).join(' ').replace(/ -> .*$/, '').replace(/\/$/, ''));
+  const names = lines.map((line) =>
+    line
+      .split(/\s+/)
+      .slice(5)
+      .join(' ')
+      .replace(/ -> .*$/, '')
+      .replace(/\/$/, ''),
+  );
   const expected = [name, ...[...(await walk(releaseDir)).keys()].map((relative) => `${name}/${relative}`)];
   t.same(names.sort(), expected.sort());
-  t.ok(lines.every((line) => line.split(/\s+/)[1] === '0/0'), 'uid/gid 0');
-  t.match(lines.find((line) => line.includes(BUNDLE)), /^-rwxr-xr-x /);
-  t.match(lines.find((line) => line.endsWith(CONFIG)), /^-rw------- /);
+  t.ok(
+    lines.every((line) => line.split(/\s+/)[1] === '0/0'),
+    'uid/gid 0',
+  );
+  t.match(
+    lines.find((line) => line.includes(BUNDLE)),
+    /^-rwxr-xr-x /,
+  );
+  t.match(
+    lines.find((line) => line.endsWith(CONFIG)),
+    /^-rw------- /,
+  );
 });
 
 const dest = path.join(work, 'destdir');
@@ -162,7 +212,10 @@ t.test('install.sh with DESTDIR puts the tree in place, then keeps an edited con
   t.equal(second.status, 0, second.stderr);
   t.equal(await readFile(path.join(dest, CONFIG), 'utf8'), edited, 'the edited config is kept');
   t.equal(await readFile(dropIn, 'utf8'), 'telemetry:\n  proxy: http://proxy.example:3128\n', 'the drop-in is kept');
-  t.ok((await readFile(path.join(dest, `${CONFIG}.default`))).equals(await readFile(path.join(checkout, 'config/telemetry.yaml'))), "this release's default beside it");
+  t.ok(
+    (await readFile(path.join(dest, `${CONFIG}.default`))).equals(await readFile(path.join(checkout, 'config/telemetry.yaml'))),
+    "this release's default beside it",
+  );
   t.match(second.stdout, `kept your /${CONFIG}; this release's default is in /${CONFIG}.default`);
   t.equal(((await lstat(path.join(dest, `${CONFIG}.default`))).mode & 0o777).toString(8), '600');
 
@@ -171,16 +224,23 @@ t.test('install.sh with DESTDIR puts the tree in place, then keeps an edited con
   t.match(globbedTwo.stderr, /^install\.sh: takes no arguments/);
 });
 
-t.test('install.sh and uninstall.sh refuse a non-root user without DESTDIR, with a clear message', { skip: process.getuid?.() !== 0 ? 'needs root to switch to nobody' : false }, async (t) => {
-  // nobody must be able to reach the scripts in this test's private temp dir.
-  for (const dir of [work, out, releaseDir]) await chmod(dir, 0o755);
-  for (const script of ['install.sh', 'uninstall.sh']) {
-    const result = run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', path.join(releaseDir, script)], { cwd: '/', env: { DESTDIR: '' } });
-    t.equal(result.status, 1, `${script}: ${result.stderr}`);
-    t.match(result.stderr, new RegExp(`^${script.replace('.', '\\.')}: must run as root`), script);
-  }
-  await chmod(work, 0o700);
-});
+t.test(
+  'install.sh and uninstall.sh refuse a non-root user without DESTDIR, with a clear message',
+  { skip: process.getuid?.() !== 0 ? 'needs root to switch to nobody' : false },
+  async (t) => {
+    // nobody must be able to reach the scripts in this test's private temp dir.
+    for (const dir of [work, out, releaseDir]) await chmod(dir, 0o755);
+    for (const script of ['install.sh', 'uninstall.sh']) {
+      const result = run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'sh', path.join(releaseDir, script)], {
+        cwd: '/',
+        env: { DESTDIR: '' },
+      });
+      t.equal(result.status, 1, `${script}: ${result.stderr}`);
+      t.match(result.stderr, new RegExp(`^${script.replace('.', '\\.')}: must run as root`), script);
+    }
+    await chmod(work, 0o700);
+  },
+);
 
 t.test('the bundle runs from DESTDIR with the unit flags, no node_modules on the way', async (t) => {
   for (let dir = dest; dir !== path.dirname(dir); dir = path.dirname(dir)) {
@@ -204,7 +264,10 @@ t.test('the bundle runs from DESTDIR with the unit flags, no node_modules on the
   t.match(check.stdout, /\ntelemetry:\n {2}status: Enabled\n {2}endpoint: https:\/\/infogw\.api\.openshift\.com\/metrics\/v1\/receive\n/);
   t.match(check.stdout, /\n {2}clusterIdFile: \/var\/lib\/microshift\/cluster-id\n/);
   if (!existsSync('/var/lib/microshift/cluster-id')) {
-    t.equal(check.stderr, 'edge-telemetry: note: cluster id file /var/lib/microshift/cluster-id does not exist yet (MicroShift writes it on its first start); the daemon waits for it and sends once it appears\n');
+    t.equal(
+      check.stderr,
+      'edge-telemetry: note: cluster id file /var/lib/microshift/cluster-id does not exist yet (MicroShift writes it on its first start); the daemon waits for it and sends once it appears\n',
+    );
   }
 });
 
@@ -256,34 +319,41 @@ t.test('uninstall.sh with DESTDIR removes the program, unit and docs, keeps conf
 });
 
 const rpmbuild = ['/usr/bin/rpmbuild', '/bin/rpmbuild'].find((candidate) => existsSync(candidate));
-t.test('the RPM holds exactly the release tree', { skip: rpmbuild === undefined ? "rpmbuild not found: apt-get install rpm (.ci/run installs it)" : false }, async (t) => {
-  const topdir = path.join(work, 'rpmbuild');
-  await mkdir(path.join(topdir, 'tmp'), { recursive: true });
-  const build = run(rpmbuild!, [
-    '-bb',
-    '--define', `_topdir ${topdir}`,
-    '--define', `_sourcedir ${out}`,
-    '--define', `_tmppath ${path.join(topdir, 'tmp')}`,
-    path.join(releaseDir, 'edge-telemetry.spec'),
-  ]);
-  t.equal(build.status, 0, build.stderr.slice(-3000));
-  const rpm = path.join(topdir, 'RPMS', 'noarch', `${name}-1.noarch.rpm`);
-  t.ok(existsSync(rpm), rpm);
+t.test(
+  'the RPM holds exactly the release tree',
+  { skip: rpmbuild === undefined ? 'rpmbuild not found: apt-get install rpm (.ci/run installs it)' : false },
+  async (t) => {
+    const topdir = path.join(work, 'rpmbuild');
+    await mkdir(path.join(topdir, 'tmp'), { recursive: true });
+    const build = run(rpmbuild!, [
+      '-bb',
+      '--define',
+      `_topdir ${topdir}`,
+      '--define',
+      `_sourcedir ${out}`,
+      '--define',
+      `_tmppath ${path.join(topdir, 'tmp')}`,
+      path.join(releaseDir, 'edge-telemetry.spec'),
+    ]);
+    t.equal(build.status, 0, build.stderr.slice(-3000));
+    const rpm = path.join(topdir, 'RPMS', 'noarch', `${name}-1.noarch.rpm`);
+    t.ok(existsSync(rpm), rpm);
 
-  const listed = run('rpm', ['-qlp', rpm]);
-  t.equal(listed.status, 0, listed.stderr);
-  const tree = [...(await walk(root)).keys()].filter((relative) => !SYSTEM_DIRS.has(relative)).map((relative) => `/${relative}`);
-  t.same(listed.stdout.trim().split('\n').sort(), tree.sort(), 'rpm -qlp is the release tree (without the system directories)');
+    const listed = run('rpm', ['-qlp', rpm]);
+    t.equal(listed.status, 0, listed.stderr);
+    const tree = [...(await walk(root)).keys()].filter((relative) => !SYSTEM_DIRS.has(relative)).map((relative) => `/${relative}`);
+    t.same(listed.stdout.trim().split('\n').sort(), tree.sort(), 'rpm -qlp is the release tree (without the system directories)');
 
-  t.equal(run('rpm', ['-qcp', rpm]).stdout, `/${CONFIG}\n`, 'the config is the only %config file');
-  const modes = run('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\\n]', rpm]).stdout;
-  t.match(modes, `-rwxr-xr-x root:root /${BUNDLE}\n`);
-  t.match(modes, `-rw------- root:root /${CONFIG}\n`);
-  t.match(modes, `lrwxrwxrwx root:root /${LINK}\n`);
-  t.match(modes, 'drwxr-xr-x root:root /etc/edge-telemetry/telemetry.d\n');
-  t.equal(run('rpm', ['-qp', '--qf', '%{ARCH}', rpm]).stdout, 'noarch');
-  const requires = run('rpm', ['-qp', '--requires', rpm]).stdout.split('\n');
-  t.ok(requires.includes('nodejs >= 1:20.11'), `requires nodejs (with RHEL's epoch): ${requires.join(', ')}`);
-  t.ok(requires.includes('/usr/bin/node'), 'requires /usr/bin/node, which the unit runs');
-  t.match(run('rpm', ['-qp', '--scripts', rpm]).stdout, /preuninstall scriptlet[^]*systemctl --no-reload disable --now edge-telemetry\.service/);
-});
+    t.equal(run('rpm', ['-qcp', rpm]).stdout, `/${CONFIG}\n`, 'the config is the only %config file');
+    const modes = run('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\\n]', rpm]).stdout;
+    t.match(modes, `-rwxr-xr-x root:root /${BUNDLE}\n`);
+    t.match(modes, `-rw------- root:root /${CONFIG}\n`);
+    t.match(modes, `lrwxrwxrwx root:root /${LINK}\n`);
+    t.match(modes, 'drwxr-xr-x root:root /etc/edge-telemetry/telemetry.d\n');
+    t.equal(run('rpm', ['-qp', '--qf', '%{ARCH}', rpm]).stdout, 'noarch');
+    const requires = run('rpm', ['-qp', '--requires', rpm]).stdout.split('\n');
+    t.ok(requires.includes('nodejs >= 1:20.11'), `requires nodejs (with RHEL's epoch): ${requires.join(', ')}`);
+    t.ok(requires.includes('/usr/bin/node'), 'requires /usr/bin/node, which the unit runs');
+    t.match(run('rpm', ['-qp', '--scripts', rpm]).stdout, /preuninstall scriptlet[^]*systemctl --no-reload disable --now edge-telemetry\.service/);
+  },
+);

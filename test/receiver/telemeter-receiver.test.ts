@@ -14,14 +14,26 @@ const series = (labels: [string, string][], samples = 1): Series => ({
   labels: labels.map(([name, value]) => ({ name, value })),
   samples: Array.from({ length: samples }, (_, i) => ({ value: i + 0.5, timestampMs: 1_790_000_000_000 + i })),
 });
-const good = series([['__name__', 'cluster:cpu_usage_cores:sum'], ['_id', 'cluster-1'], ['type', 'microshift-rpm']]);
+const good = series([
+  ['__name__', 'cluster:cpu_usage_cores:sum'],
+  ['_id', 'cluster-1'],
+  ['type', 'microshift-rpm'],
+]);
 
 /** A valid snappy WriteRequest whose compressed size is exactly `bytes`: an incompressible label value, lengthened until it fits. */
 function bodyOfExactly(bytes: number): Uint8Array {
   const noise = randomBytes(bytes).toString('base64');
   let length = bytes - 200;
   for (let tries = 0; tries < 1000; tries++) {
-    const body = compress(encodeWriteRequest([series([['__name__', 'm'], ['_id', 'cluster-1'], ['noise', noise.slice(0, length)]])]));
+    const body = compress(
+      encodeWriteRequest([
+        series([
+          ['__name__', 'm'],
+          ['_id', 'cluster-1'],
+          ['noise', noise.slice(0, length)],
+        ]),
+      ]),
+    );
     if (body.length === bytes) return body;
     length += body.length < bytes ? 1 : -1;
   }
@@ -35,7 +47,11 @@ t.test('telemeter checks, one by one', async (t) => {
   await receiver.waitFor(/receiver listening/);
   const url = `http://127.0.0.1:${port}/metrics/v1/receive`;
   const post = (body: Uint8Array, authorization: string | null = bearer) =>
-    fetch(url, { method: 'POST', body, headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf', ...(authorization === null ? {} : { Authorization: authorization }) } });
+    fetch(url, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf', ...(authorization === null ? {} : { Authorization: authorization }) },
+    });
 
   const accepted = await post(compress(encodeWriteRequest([good])));
   t.equal(accepted.status, 200);
@@ -44,11 +60,46 @@ t.test('telemeter checks, one by one', async (t) => {
   const cases: [string, Promise<Response>, number, RegExp][] = [
     ['no Authorization', post(compress(encodeWriteRequest([good])), null), 400, /malformed Authorization/],
     ['not base64 JSON', post(compress(encodeWriteRequest([good])), 'Bearer bm90IGpzb24='), 400, /malformed Authorization/],
-    ['JSON without cluster_id', post(compress(encodeWriteRequest([good])), `Bearer ${Buffer.from('{"authorization_token":"x"}').toString('base64')}`), 400, /malformed Authorization/],
+    [
+      'JSON without cluster_id',
+      post(compress(encodeWriteRequest([good])), `Bearer ${Buffer.from('{"authorization_token":"x"}').toString('base64')}`),
+      400,
+      /malformed Authorization/,
+    ],
     ['not snappy', post(encodeWriteRequest([good])), 400, /not snappy/],
     ['snappy, not protobuf', post(compress(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2, 3]))), 400, /not a WriteRequest/],
-    ['a series without _id', post(compress(encodeWriteRequest([good, series([['__name__', 'x'], ['type', 'microshift-rpm']])]))), 400, /0 _id labels/],
-    ['a series with two _id', post(compress(encodeWriteRequest([series([['__name__', 'x'], ['_id', 'a'], ['_id', 'b']])]))), 400, /2 _id labels/],
+    [
+      'a series without _id',
+      post(
+        compress(
+          encodeWriteRequest([
+            good,
+            series([
+              ['__name__', 'x'],
+              ['type', 'microshift-rpm'],
+            ]),
+          ]),
+        ),
+      ),
+      400,
+      /0 _id labels/,
+    ],
+    [
+      'a series with two _id',
+      post(
+        compress(
+          encodeWriteRequest([
+            series([
+              ['__name__', 'x'],
+              ['_id', 'a'],
+              ['_id', 'b'],
+            ]),
+          ]),
+        ),
+      ),
+      400,
+      /2 _id labels/,
+    ],
     ['128 KiB compressed', post(new Uint8Array(randomBytes(128 * 1024))), 413, /at or over the 131072-byte limit/],
     ['wrong path', fetch(`http://127.0.0.1:${port}/api/v1/write`, { method: 'POST', body: 'x' }), 404, /not found/],
     ['GET', fetch(url), 405, /method not allowed/],

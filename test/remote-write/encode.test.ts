@@ -9,12 +9,26 @@ import type { Series } from '../../src/model.js';
 
 const series: Series[] = [
   {
-    labels: [{ name: '__name__', value: 'cluster:cpu_usage_cores:sum' }, { name: '_id', value: 'c1' }, { name: 'type', value: 'microshift-rpm' }],
-    samples: [{ value: 0.25, timestampMs: 1_700_000_000_000 }, { value: 0, timestampMs: 1_700_000_060_000 }, { value: -1e300, timestampMs: 127 }],
+    labels: [
+      { name: '__name__', value: 'cluster:cpu_usage_cores:sum' },
+      { name: '_id', value: 'c1' },
+      { name: 'type', value: 'microshift-rpm' },
+    ],
+    samples: [
+      { value: 0.25, timestampMs: 1_700_000_000_000 },
+      { value: 0, timestampMs: 1_700_000_060_000 },
+      { value: -1e300, timestampMs: 127 },
+    ],
   },
   {
-    labels: [{ name: '__name__', value: 'x' }, { name: 'ünïcode', value: 'välue ✓ 🚀' }],
-    samples: [{ value: Number.NaN, timestampMs: 0 }, { value: Infinity, timestampMs: 2 ** 53 - 1 }],
+    labels: [
+      { name: '__name__', value: 'x' },
+      { name: 'ünïcode', value: 'välue ✓ 🚀' },
+    ],
+    samples: [
+      { value: Number.NaN, timestampMs: 0 },
+      { value: Infinity, timestampMs: 2 ** 53 - 1 },
+    ],
   },
   { labels: [{ name: '__name__', value: 'empty' }], samples: [] },
 ];
@@ -40,14 +54,22 @@ t.test('bytes equal what protobufjs encodes from proto/', async (t) => {
 });
 
 t.test('round trip through snappy and the receiver decoder', async (t) => {
-  const plan = planRequests(series.map((s, i) => ({ series: s, sampleSeqs: s.samples.map((_, j) => [i * 10 + j]) })), 128 * 1024);
+  const plan = planRequests(
+    series.map((s, i) => ({ series: s, sampleSeqs: s.samples.map((_, j) => [i * 10 + j]) })),
+    128 * 1024,
+  );
   t.equal(plan.requests.length, 1);
   const request = plan.requests[0]!;
-  t.same([...request.seqs].sort((a, b) => a - b), [0, 1, 2, 10, 11]);
+  t.same(
+    [...request.seqs].sort((a, b) => a - b),
+    [0, 1, 2, 10, 11],
+  );
   const verdict = decodeWriteRequest(request.body, 1 << 20);
   // Series 1 has no _id: the telemeter-style check refuses the whole request.
   t.same(verdict, { ok: false, status: 400, message: 'a series carries 0 _id labels, exactly one is required' });
-  const raw = writeRequestType().decode(uncompress(request.body)).toJSON() as { timeseries: { labels: { name: string; value: string }[]; samples?: { timestamp: string }[] }[] };
+  const raw = writeRequestType().decode(uncompress(request.body)).toJSON() as {
+    timeseries: { labels: { name: string; value: string }[]; samples?: { timestamp: string }[] }[];
+  };
   t.equal(raw.timeseries[1]!.labels[1]!.value, 'välue ✓ 🚀');
   t.equal(raw.timeseries[1]!.samples![1]!.timestamp, String(2 ** 53 - 1));
 });
@@ -58,7 +80,13 @@ t.test('reports are split under the compressed size limit, and acknowledgements 
   for (let s = 0; s < 40; s++) {
     const samples = Array.from({ length: 2000 }, (_, i) => ({ value: Math.sin(s * 1000 + i) * 1e6, timestampMs: 1_700_000_000_000 + i * 1000 }));
     items.push({
-      series: { labels: [{ name: '__name__', value: `m${s}` }, { name: '_id', value: 'c' }], samples },
+      series: {
+        labels: [
+          { name: '__name__', value: `m${s}` },
+          { name: '_id', value: 'c' },
+        ],
+        samples,
+      },
       sampleSeqs: samples.map(() => [seq++]),
     });
   }
@@ -67,7 +95,11 @@ t.test('reports are split under the compressed size limit, and acknowledgements 
   t.ok(plan.requests.length > 5, `split into ${plan.requests.length} requests`);
   for (const request of plan.requests) t.ok(request.body.length < limit, `body ${request.body.length} < ${limit}`);
   const allSeqs = plan.requests.flatMap((request) => request.seqs).sort((a, b) => a - b);
-  t.same(allSeqs, Array.from({ length: seq }, (_, i) => i), 'every sample acknowledged exactly once');
+  t.same(
+    allSeqs,
+    Array.from({ length: seq }, (_, i) => i),
+    'every sample acknowledged exactly once',
+  );
   let samples = 0;
   for (const request of plan.requests) {
     const verdict = decodeWriteRequest(request.body, 1 << 24);
@@ -76,7 +108,11 @@ t.test('reports are split under the compressed size limit, and acknowledgements 
       samples += verdict.series.reduce((sum, s) => sum + s.samples.length, 0);
       for (const s of verdict.series) {
         const times = s.samples.map((x) => x.timestampMs);
-        t.same(times, [...times].sort((a, b) => a - b), 'oldest first within a request');
+        t.same(
+          times,
+          [...times].sort((a, b) => a - b),
+          'oldest first within a request',
+        );
       }
     }
     t.equal(request.seqs.length, request.sampleCount);
@@ -86,7 +122,24 @@ t.test('reports are split under the compressed size limit, and acknowledgements 
 
 t.test('a series whose labels alone exceed the limit is reported, not looped on', async (t) => {
   const huge = randomBytes(3000).toString('base64'); // incompressible
-  const plan = planRequests([{ series: { labels: [{ name: '__name__', value: 'm' }, { name: 'a', value: huge }], samples: [{ value: 1, timestampMs: 1 }] }, sampleSeqs: [[7]] }], 1024);
+  const plan = planRequests(
+    [
+      {
+        series: {
+          labels: [
+            { name: '__name__', value: 'm' },
+            { name: 'a', value: huge },
+          ],
+          samples: [{ value: 1, timestampMs: 1 }],
+        },
+        sampleSeqs: [[7]],
+      },
+    ],
+    1024,
+  );
   t.equal(plan.requests.length, 0);
-  t.same(plan.oversized.map((o) => o.seqs), [[7]]);
+  t.same(
+    plan.oversized.map((o) => o.seqs),
+    [[7]],
+  );
 });

@@ -75,23 +75,29 @@ t.test('ordinary text is left alone; short secrets are not looked for', async (t
   t.equal(scrubSecrets('x'.repeat(2000), [TOKEN]), `${'x'.repeat(MAX_LOGGED_REPLY_CHARS)}…(truncated)`);
 });
 
-t.test('end to end: a receiver echoing the Authorization header in a 503 and a 400 and a Location; no log line holds the token or 16 characters of the bearer', async (t) => {
-  const echo = (request: { headers: Record<string, string | string[] | undefined> }) => String(request.headers.authorization ?? '');
-  const receiver = await startScriptedReceiver([
-    { status: 503, body: (request) => JSON.stringify({ error: 'unavailable', echo: echo(request), b64: b64(echo(request)) }) },
-    { status: 503, body: (request) => `upstream said: ${echo(request).slice(0, 50)}` },
-    { status: 302, headers: (request) => ({ Location: `https://elsewhere.example/?auth=${encodeURIComponent(echo(request))}` }) },
-  ], { status: 400, body: (request) => `refused ${echo(request)} token=${TOKEN}` });
-  t.teardown(receiver.close);
-  const dir = await ownTempDir(t);
-  const config = await writeConfig(dir, { endpoint: receiver.url, retry: { maxAttempts: 3, minDelay: '10ms', maxDelay: '20ms' } });
-  const bearer = telemeterBearer(TOKEN, 'cluster-0123');
-  const first = await runCli(['once', '--config', config]);
-  t.equal(first.code, 1);
-  t.match(first.stderr, /send attempt failed, retrying .*HTTP 503/);
-  t.match(first.stderr, /redirect, not followed .*location="https:\/\/elsewhere\.example\/\?auth=Bearer%20<redacted>"/);
-  const second = await runCli(['once', '--config', config]);
-  t.match(second.stderr, /receiver refused the request; its samples are dropped .*body="refused Bearer <redacted> token=<redacted>"/);
-  t.equal(receiver.requests.length, 4);
-  for (const output of [first.stderr, first.stdout, second.stderr, second.stdout]) t.equal(leak(output, [TOKEN, bearer]), undefined);
-});
+t.test(
+  'end to end: a receiver echoing the Authorization header in a 503 and a 400 and a Location; no log line holds the token or 16 characters of the bearer',
+  async (t) => {
+    const echo = (request: { headers: Record<string, string | string[] | undefined> }) => String(request.headers.authorization ?? '');
+    const receiver = await startScriptedReceiver(
+      [
+        { status: 503, body: (request) => JSON.stringify({ error: 'unavailable', echo: echo(request), b64: b64(echo(request)) }) },
+        { status: 503, body: (request) => `upstream said: ${echo(request).slice(0, 50)}` },
+        { status: 302, headers: (request) => ({ Location: `https://elsewhere.example/?auth=${encodeURIComponent(echo(request))}` }) },
+      ],
+      { status: 400, body: (request) => `refused ${echo(request)} token=${TOKEN}` },
+    );
+    t.teardown(receiver.close);
+    const dir = await ownTempDir(t);
+    const config = await writeConfig(dir, { endpoint: receiver.url, retry: { maxAttempts: 3, minDelay: '10ms', maxDelay: '20ms' } });
+    const bearer = telemeterBearer(TOKEN, 'cluster-0123');
+    const first = await runCli(['once', '--config', config]);
+    t.equal(first.code, 1);
+    t.match(first.stderr, /send attempt failed, retrying .*HTTP 503/);
+    t.match(first.stderr, /redirect, not followed .*location="https:\/\/elsewhere\.example\/\?auth=Bearer%20<redacted>"/);
+    const second = await runCli(['once', '--config', config]);
+    t.match(second.stderr, /receiver refused the request; its samples are dropped .*body="refused Bearer <redacted> token=<redacted>"/);
+    t.equal(receiver.requests.length, 4);
+    for (const output of [first.stderr, first.stdout, second.stderr, second.stdout]) t.equal(leak(output, [TOKEN, bearer]), undefined);
+  },
+);

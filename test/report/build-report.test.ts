@@ -24,47 +24,83 @@ t.test('every series carries __name__, _id and type exactly once, labels sorted'
 });
 
 t.test('samples ordered oldest first; one per millisecond, both acknowledged', async (t) => {
-  const report = buildReport([], [
-    { seq: 3, point: point('m', {}, 3, 300) },
-    { seq: 1, point: point('m', {}, 1, 100) },
-    { seq: 2, point: point('m', {}, 2, 100) },
-  ], identity);
-  t.same(report.series[0]!.series.samples, [{ value: 2, timestampMs: 100 }, { value: 3, timestampMs: 300 }]);
+  const report = buildReport(
+    [],
+    [
+      { seq: 3, point: point('m', {}, 3, 300) },
+      { seq: 1, point: point('m', {}, 1, 100) },
+      { seq: 2, point: point('m', {}, 2, 100) },
+    ],
+    identity,
+  );
+  t.same(report.series[0]!.series.samples, [
+    { value: 2, timestampMs: 100 },
+    { value: 3, timestampMs: 300 },
+  ]);
   t.same(report.series[0]!.sampleSeqs, [[1, 2], [3]]);
 });
 
 t.test('series that receivers would refuse are dropped with a reason', async (t) => {
-  const report = buildReport([
-    point('bad name', {}, 1, 1),
-    point('m', { '': 'x' }, 1, 1),
-    point('m', { a: '' }, 1, 1),
-    point('m', { __reserved: 'x' }, 1, 1),
-    point('m', { a: '\uD800' }, 1, 1),
-    point('ok', {}, 1, -5),
-  ], [], identity);
+  const report = buildReport(
+    [
+      point('bad name', {}, 1, 1),
+      point('m', { '': 'x' }, 1, 1),
+      point('m', { a: '' }, 1, 1),
+      point('m', { __reserved: 'x' }, 1, 1),
+      point('m', { a: '\uD800' }, 1, 1),
+      point('ok', {}, 1, -5),
+    ],
+    [],
+    identity,
+  );
   t.equal(report.series.length, 0);
-  t.same(report.rejected.map((r) => r.reason), [
-    'invalid metric name "bad name"',
-    'invalid label name ""',
-    'empty value for label a',
-    'invalid label name "__reserved"',
-    'label a is not valid UTF-8',
-    'invalid timestamp -5',
-  ]);
+  t.same(
+    report.rejected.map((r) => r.reason),
+    [
+      'invalid metric name "bad name"',
+      'invalid label name ""',
+      'empty value for label a',
+      'invalid label name "__reserved"',
+      'label a is not valid UTF-8',
+      'invalid timestamp -5',
+    ],
+  );
 });
 
 t.test('label rules', async (t) => {
   t.equal(validateSeriesLabels([]), 'empty label set');
-  t.equal(validateSeriesLabels([{ name: '__name__', value: 'm' }, { name: 'a', value: '1' }, { name: 'a', value: '2' }]), 'duplicate label name a');
-  t.equal(validateSeriesLabels([{ name: 'b', value: '1' }, { name: 'a', value: '2' }]), 'labels not sorted by name');
+  t.equal(
+    validateSeriesLabels([
+      { name: '__name__', value: 'm' },
+      { name: 'a', value: '1' },
+      { name: 'a', value: '2' },
+    ]),
+    'duplicate label name a',
+  );
+  t.equal(
+    validateSeriesLabels([
+      { name: 'b', value: '1' },
+      { name: 'a', value: '2' },
+    ]),
+    'labels not sorted by name',
+  );
   t.equal(validateSeriesLabels([{ name: 'a', value: '1' }]), 'no metric name');
 });
 
 t.test('exposition escapes label values and groups families', async (t) => {
   const report = buildReport([point('m', { path: 'a"b\\c\nd' }, 1.5, 42), point('m', { path: 'z' }, 2, 42)], [], identity);
-  const text = toExposition(report.series.map((item) => item.series), { m: 'A gauge for the test.' });
+  const text = toExposition(
+    report.series.map((item) => item.series),
+    { m: 'A gauge for the test.' },
+  );
   t.equal(text.match(/# TYPE m gauge/g)?.length, 1);
   t.equal(text.match(/# HELP m A gauge for the test\./g)?.length, 1, 'HELP from the collector, once per family');
-  t.match(toExposition(report.series.map((item) => item.series), {}), '# HELP m Collected by edge-telemetry.');
+  t.match(
+    toExposition(
+      report.series.map((item) => item.series),
+      {},
+    ),
+    '# HELP m Collected by edge-telemetry.',
+  );
   t.match(text, 'm{_id="cid-1",path="a\\"b\\\\c\\nd",type="microshift-rpm"} 1.5 42');
 });

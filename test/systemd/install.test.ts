@@ -31,7 +31,9 @@ function installBlock(readme: string): string {
 /** The checkout's tracked files as they are in the working tree; without git, every file but dependencies and build output. */
 function checkoutFiles(): string[] {
   try {
-    return execFileSync('git', ['ls-files', '-z', '--cached'], { cwd: CHECKOUT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\0').filter((file) => file !== '');
+    return execFileSync('git', ['ls-files', '-z', '--cached'], { cwd: CHECKOUT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\0')
+      .filter((file) => file !== '');
   } catch {
     const skipped = new Set(['.git', 'node_modules', 'dist', 'release', '.tap']);
     const walk = (dir: string): string[] =>
@@ -113,7 +115,15 @@ if (unavailable !== undefined) {
     await sandbox.writeFile('/var/lib/microshift/cluster-id', `${CLUSTER_ID}\n`, '0600');
     await sandbox.writeFile(
       '/etc/edge-telemetry/telemetry.d/50-test.yaml',
-      ['telemetry:', `  endpoint: http://127.0.0.1:${port}/metrics/v1/receive`, '  kubeconfig: ""', '  samplingInterval: 1s', '  sendingInterval: 1h', '  requestTimeout: 5s', ''].join('\n'),
+      [
+        'telemetry:',
+        `  endpoint: http://127.0.0.1:${port}/metrics/v1/receive`,
+        '  kubeconfig: ""',
+        '  samplingInterval: 1s',
+        '  sendingInterval: 1h',
+        '  requestTimeout: 5s',
+        '',
+      ].join('\n'),
       '0600',
     );
 
@@ -144,7 +154,12 @@ if (unavailable !== undefined) {
     // Known daemon bug, not the unit's: with the four default diskPaths the disk
     // collector refuses the 3rd and 4th path while the first two are merely in flight.
     const diskBug = startWarnings.length > 0 && startWarnings.every((line) => /EPROBESHANGING/.test(line));
-    t.same(startWarnings, [], 'no warning or error at start', diskBug ? { todo: 'disk collector: EPROBESHANGING for diskPaths 3 and 4 on every tick (src/collect/host/disk.ts)' } : {});
+    t.same(
+      startWarnings,
+      [],
+      'no warning or error at start',
+      diskBug ? { todo: 'disk collector: EPROBESHANGING for diskPaths 3 and 4 on every tick (src/collect/host/disk.ts)' } : {},
+    );
 
     // The exposure figure of the unit as systemd loaded it.
     const security = await sandbox.run(['systemd-analyze', 'security', '--no-pager', UNIT]);
@@ -161,16 +176,24 @@ if (unavailable !== undefined) {
     await sandbox.waitFor('"config reloaded" in the journal', async () =>
       (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).length > reloadedBefore ? true : undefined,
     );
-    t.match((await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).at(-1), 'file=/etc/edge-telemetry/telemetry.yaml', 'the journal says the config reloaded');
+    t.match(
+      (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).at(-1),
+      'file=/etc/edge-telemetry/telemetry.yaml',
+      'the journal says the config reloaded',
+    );
     t.equal(await sandbox.mainPid(UNIT), pid, 'MainPID unchanged by the reload');
     t.equal(await sandbox.property(UNIT, 'ActiveState'), 'active', 'active after the reload');
 
     // Every request the daemon says was delivered is one the receiver printed: no more, no fewer.
     const receiverMatchesJournal = async (what: string) => {
-      const delivered = await sandbox.waitFor(`the receiver to print ${what}`, async () => {
-        const sum = deliveredIn(await sandbox.journal(UNIT));
-        return reports(receiver).length === sum ? sum : undefined;
-      }, 10_000);
+      const delivered = await sandbox.waitFor(
+        `the receiver to print ${what}`,
+        async () => {
+          const sum = deliveredIn(await sandbox.journal(UNIT));
+          return reports(receiver).length === sum ? sum : undefined;
+        },
+        10_000,
+      );
       t.equal(reports(receiver).length, delivered, `${what}: the receiver printed each of the ${delivered} delivered requests`);
     };
     await receiverMatchesJournal('the reports so far');
@@ -191,7 +214,7 @@ if (unavailable !== undefined) {
     await sandbox.waitFor('a delivered report from the restarted daemon', async () =>
       deliveredIn(await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${restartedInvocation}`])) >= 1 ? true : undefined,
     );
-    await receiverMatchesJournal('the restarted daemon\'s report');
+    await receiverMatchesJournal("the restarted daemon's report");
 
     // systemctl stop: one last report arrives before the unit is inactive (stop waits for the process to exit).
     const reportsBeforeStop = reports(receiver).length;
@@ -232,7 +255,10 @@ if (unavailable !== undefined) {
     const cluster = generateCluster(30);
     const api = await startFakeApi(cluster);
     const proxy = await startForwardProxy();
-    t.teardown(async () => { await api.close(); await proxy.close(); });
+    t.teardown(async () => {
+      await api.close();
+      await proxy.close();
+    });
     const kubeconfig = (await readFile(api.kubeconfig, 'utf8')).replace('https://127.0.0.1:', 'https://localhost:');
     await sandbox.writeFile('/var/lib/microshift/resources/kubeadmin/kubeconfig', kubeconfig, '0600');
     const images = Array.from({ length: 7 }, (_, i) => ({ id: `${i}`.repeat(64), names: [`quay.io/example/image-${i}:1`] }));
@@ -246,7 +272,7 @@ if (unavailable !== undefined) {
       '/usr/local/bin/bootc',
       [
         '#!/bin/sh',
-        'bounding=$(awk \'/^CapBnd:/ {print $2}\' /proc/self/status)',
+        "bounding=$(awk '/^CapBnd:/ {print $2}' /proc/self/status)",
         'if [ "$(id -u)" != 0 ] || [ $(( 0x$bounding >> 21 & 1 )) != 1 ]; then',
         '  echo "error: Querying root privilege: This command requires full root privileges (CAP_SYS_ADMIN)" >&2; exit 1',
         'fi',
@@ -271,7 +297,11 @@ if (unavailable !== undefined) {
         throw new Error(`${error instanceof Error ? error.message : String(error)}; the journal ends:\n${(await sandbox.journal(UNIT)).slice(-20).join('\n')}`);
       });
     const clusterReport = reports(receiver)[reportsBeforeCluster]!;
-    t.equal(valueOf(clusterReport, 'cluster:usage:resources:sum', { resource: 'namespaces' }), cluster.truth.namespaces, 'namespaces counted through the API (root-only kubeconfig, DNS, TLS)');
+    t.equal(
+      valueOf(clusterReport, 'cluster:usage:resources:sum', { resource: 'namespaces' }),
+      cluster.truth.namespaces,
+      'namespaces counted through the API (root-only kubeconfig, DNS, TLS)',
+    );
     t.equal(valueOf(clusterReport, 'cluster:usage:container_images:sum'), images.length, "CRI-O's root-only image list read");
     t.equal(valueOf(clusterReport, 'microshift_version', { version: '4.18.3' }), 1, 'microshift version run by the daemon');
     t.equal(labelsOf(clusterReport.series[0] ?? '').type, 'microshift-bootc', 'bootc status tells a bootc host', {
@@ -285,6 +315,10 @@ if (unavailable !== undefined) {
     t.match(clusterReport.header, new RegExp(`from cluster ${anonymousId ?? '?'}$`), 'and sent as _id');
     const clusterJournal = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${await sandbox.property(UNIT, 'InvocationID')}`]);
     t.notMatch(clusterJournal.join('\n'), api.token, 'the API token is never logged');
-    t.same(clusterJournal.filter((line) => /^(warn|error):/.test(line) && !/EPROBESHANGING/.test(line)), [], 'no warning from the cluster collectors');
+    t.same(
+      clusterJournal.filter((line) => /^(warn|error):/.test(line) && !/EPROBESHANGING/.test(line)),
+      [],
+      'no warning from the cluster collectors',
+    );
   });
 }

@@ -52,10 +52,21 @@ if (unavailable !== undefined) {
     t.teardown(() => sandbox.shutdown());
 
     // Only journald runs: no host service, socket, timer or path unit is active.
-    const active = await sandbox.systemctl('list-units', '--all', '--plain', '--no-legend', '--state=active,activating,reloading,deactivating', '--type=service,socket,timer,path,swap,automount');
+    const active = await sandbox.systemctl(
+      'list-units',
+      '--all',
+      '--plain',
+      '--no-legend',
+      '--state=active,activating,reloading,deactivating',
+      '--type=service,socket,timer,path,swap,automount',
+    );
     t.equal(active.code, 0, active.stderr);
     t.same(
-      active.stdout.split('\n').filter((line) => line !== '').map((line) => line.split(/\s+/)[0]).sort(),
+      active.stdout
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => line.split(/\s+/)[0])
+        .sort(),
       ['systemd-journald-dev-log.socket', 'systemd-journald.service', 'systemd-journald.socket'],
       'only journald and its sockets are active',
     );
@@ -65,7 +76,11 @@ if (unavailable !== undefined) {
     const start = await sandbox.systemctl('start', enabled[0]!);
     t.not(start.code, 0, `starting ${enabled[0]} is refused`);
     t.match(start.stderr, /masked/);
-    t.same((await sandbox.run(['ls', '/run/systemd'])).stdout.split('\n').filter((name) => name.startsWith('generator')), [], 'no generator ran');
+    t.same(
+      (await sandbox.run(['ls', '/run/systemd'])).stdout.split('\n').filter((name) => name.startsWith('generator')),
+      [],
+      'no generator ran',
+    );
 
     // The trap itself, exactly as systemd-tmpfiles-setup.service runs it: it empties the sandbox's /tmp only.
     await sandbox.run(['touch', '/tmp/sandbox-probe']);
@@ -92,7 +107,10 @@ if (unavailable !== undefined) {
     t.equal(await readFile(shared, 'utf8'), 'shared\n', 'share/ is the same directory inside and out');
 
     // systemd's cgroups are below the sandbox's own directory.
-    t.equal((await sandbox.run(['cat', '/proc/1/cgroup'])).stdout.split('\n').find((line) => line.startsWith('0::')), '0::/init.scope');
+    t.equal(
+      (await sandbox.run(['cat', '/proc/1/cgroup'])).stdout.split('\n').find((line) => line.startsWith('0::')),
+      '0::/init.scope',
+    );
     t.ok(existsSync(path.join(sandbox.cgroupDir, 'init.scope')), 'init.scope is inside the sandbox cgroup on the host');
     t.ok(existsSync(path.join(sandbox.cgroupDir, 'system.slice', 'systemd-journald.service')), 'so is journald');
     const journald = await sandbox.hostPid(await sandbox.mainPid('systemd-journald.service'));

@@ -19,10 +19,13 @@ async function startSilentServer(t: { teardown(fn: () => unknown): void }): Prom
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => {
-    for (const socket of sockets) socket.destroy();
-    server.close(() => resolve());
-  }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  );
   const { port } = server.address() as net.AddressInfo;
   return { url: (scheme) => `${scheme}://127.0.0.1:${port}/metrics/v1/receive`, accepted: () => accepted };
 }
@@ -30,7 +33,13 @@ async function startSilentServer(t: { teardown(fn: () => unknown): void }): Prom
 async function startHttp(t: { teardown(fn: () => unknown): void }, handler: http.RequestListener): Promise<string> {
   const server = http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }));
+  t.teardown(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
   return `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/metrics/v1/receive`;
 }
 
@@ -49,19 +58,32 @@ t.test('a proxy that accepts and never answers: a timeout result, for http and h
   const proxyUrl = proxy.url('http').replace('/metrics/v1/receive', '');
   // The endpoint is never reached; the proxy is the whole path.
   t.match(await post('https://telemetry.example:443/metrics/v1/receive', proxyUrl), {
-    kind: 'retryable', cause: 'timeout', reason: 'no answer within 300 ms (waiting for the proxy to open the tunnel)',
+    kind: 'retryable',
+    cause: 'timeout',
+    reason: 'no answer within 300 ms (waiting for the proxy to open the tunnel)',
   });
   t.match(await post('http://telemetry.example/metrics/v1/receive', proxyUrl), {
-    kind: 'retryable', cause: 'timeout', reason: 'no answer within 300 ms (waiting for the response)',
+    kind: 'retryable',
+    cause: 'timeout',
+    reason: 'no answer within 300 ms (waiting for the response)',
   });
-  t.match(await post('https://telemetry.example:443/metrics/v1/receive', proxyUrl.replace('http:', 'https:')), {
-    kind: 'retryable', cause: 'timeout', reason: 'no answer within 300 ms (in the TLS handshake with the proxy)',
-  }, 'an https proxy that never finishes its handshake');
+  t.match(
+    await post('https://telemetry.example:443/metrics/v1/receive', proxyUrl.replace('http:', 'https:')),
+    {
+      kind: 'retryable',
+      cause: 'timeout',
+      reason: 'no answer within 300 ms (in the TLS handshake with the proxy)',
+    },
+    'an https proxy that never finishes its handshake',
+  );
   t.equal(proxy.accepted(), 3);
 });
 
 t.test('a proxy that refuses the tunnel: 407 is a configuration matter, 502 may pass', async (t) => {
-  for (const [status, expected] of [[407, { kind: 'configuration', status: 407 }], [502, { kind: 'retryable', cause: 'proxy', status: 502 }]] as const) {
+  for (const [status, expected] of [
+    [407, { kind: 'configuration', status: 407 }],
+    [502, { kind: 'retryable', cause: 'proxy', status: 502 }],
+  ] as const) {
     const server = net.createServer((socket) => socket.once('data', () => socket.end(`HTTP/1.1 ${status} No\r\nContent-Length: 0\r\n\r\n`)));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const proxyUrl = `http://user:pw@127.0.0.1:${(server.address() as net.AddressInfo).port}`;
@@ -147,7 +169,7 @@ t.test('Retry-After in seconds and as an HTTP date', async (t) => {
     response.writeHead(503, { 'Retry-After': new Date(Date.now() + 3_600_000).toUTCString() }).end();
   });
   const result = await post(date);
-  const retryAfterMs = result.kind === 'retryable' ? result.retryAfterMs ?? 0 : 0;
+  const retryAfterMs = result.kind === 'retryable' ? (result.retryAfterMs ?? 0) : 0;
   t.ok(retryAfterMs > 3_500_000 && retryAfterMs <= 3_600_000, `about an hour: ${retryAfterMs} ms`);
 });
 

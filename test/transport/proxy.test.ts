@@ -14,7 +14,10 @@ import { startForwardProxy } from '../helpers/forward-proxy.js';
 t.test('proxy key: requests go through the proxy', async (t) => {
   const receiver = await startScriptedReceiver([]);
   const proxy = await startForwardProxy();
-  t.teardown(async () => { await receiver.close(); await proxy.close(); });
+  t.teardown(async () => {
+    await receiver.close();
+    await proxy.close();
+  });
   const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: proxy.url });
   const result = await runCli(['once', '--config', config], { env: { HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
   t.equal(result.code, 0, result.stderr);
@@ -26,7 +29,10 @@ t.test('proxy key: requests go through the proxy', async (t) => {
 t.test('empty proxy key: HTTP_PROXY is honoured, and NO_PROXY too', async (t) => {
   const receiver = await startScriptedReceiver([]);
   const proxy = await startForwardProxy();
-  t.teardown(async () => { await receiver.close(); await proxy.close(); });
+  t.teardown(async () => {
+    await receiver.close();
+    await proxy.close();
+  });
   const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: '' });
   const viaProxy = await runCli(['once', '--config', config], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '' } });
   t.equal(viaProxy.code, 0, viaProxy.stderr);
@@ -43,7 +49,10 @@ t.test('a malformed HTTPS_PROXY fails the send with one clear reason, never a cr
   const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: '', retry: { maxAttempts: 2, minDelay: '10ms', maxDelay: '20ms' } });
   const result = await runCli(['once', '--config', config], { env: { HTTP_PROXY: 'http://user:s3cret@[bad', NO_PROXY: '' } });
   t.equal(result.code, 1);
-  t.match(result.stderr, /send failed; nothing more is delivered by this run \(once does not keep samples\) .*reason="the proxy from HTTPS_PROXY\/HTTP_PROXY is unusable: ERR_INVALID_URL"/);
+  t.match(
+    result.stderr,
+    /send failed; nothing more is delivered by this run \(once does not keep samples\) .*reason="the proxy from HTTPS_PROXY\/HTTP_PROXY is unusable: ERR_INVALID_URL"/,
+  );
   t.notMatch(result.stderr, /s3cret|\n\s+at /, 'no password, no stack trace');
   t.equal(receiver.requests.length, 0);
 });
@@ -56,7 +65,29 @@ t.test('https endpoint through the proxy: a CONNECT tunnel, TLS verified end to 
   const dir = await ownTempDir(t);
   const key = path.join(dir, 'key.pem');
   const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const seenHeaders: http.IncomingHttpHeaders[] = [];
   const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => {
     seenHeaders.push(request.headers);
@@ -65,9 +96,16 @@ t.test('https endpoint through the proxy: a CONNECT tunnel, TLS verified end to 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxy = await startForwardProxy();
-  t.teardown(async () => { server.closeAllConnections(); server.close(); await proxy.close(); });
+  t.teardown(async () => {
+    server.closeAllConnections();
+    server.close();
+    await proxy.close();
+  });
   const port = (server.address() as net.AddressInfo).port;
-  const config = await writeConfig(dir, { endpoint: `https://127.0.0.1:${port}/metrics/v1/receive`, proxy: proxy.url.replace('http://', 'http://user:pr0xy-pw@') });
+  const config = await writeConfig(dir, {
+    endpoint: `https://127.0.0.1:${port}/metrics/v1/receive`,
+    proxy: proxy.url.replace('http://', 'http://user:pr0xy-pw@'),
+  });
   const result = await runCli(['once', '--config', config], { env: { NODE_EXTRA_CA_CERTS: cert, HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
   t.equal(result.code, 0, result.stderr);
   t.same(proxy.seen, [`CONNECT 127.0.0.1:${port}`]);

@@ -5,7 +5,13 @@ import type { SendResult } from '../../src/transport/send-result.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const POLICY: RetryPolicy = { maxAttempts: 6, minDelayMs: 1000, maxDelayMs: 300_000, maxElapsedMs: 900_000 };
-const fail = (retryAfterMs?: number): SendResult => ({ kind: 'retryable', cause: 'status', status: 503, reason: 'HTTP 503', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+const fail = (retryAfterMs?: number): SendResult => ({
+  kind: 'retryable',
+  cause: 'status',
+  status: 503,
+  reason: 'HTTP 503',
+  ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+});
 
 /** Answers in order, then 200; records when each attempt started. */
 function scripted(clock: FakeClock, answers: SendResult[]): { attempt: (signal: AbortSignal) => Promise<SendResult>; at: number[] } {
@@ -21,8 +27,14 @@ function scripted(clock: FakeClock, answers: SendResult[]): { attempt: (signal: 
 }
 
 t.test('backoff: doubles from minDelay, capped at maxDelay, jittered between half and all of the step, never below minDelay', async (t) => {
-  t.same([1, 2, 3, 4].map((retry) => backoffMs(retry, POLICY, 0.999999)), [1000, 2000, 4000, 8000]);
-  t.same([1, 2, 3, 4].map((retry) => backoffMs(retry, POLICY, 0)), [1000, 1000, 2000, 4000]);
+  t.same(
+    [1, 2, 3, 4].map((retry) => backoffMs(retry, POLICY, 0.999999)),
+    [1000, 2000, 4000, 8000],
+  );
+  t.same(
+    [1, 2, 3, 4].map((retry) => backoffMs(retry, POLICY, 0)),
+    [1000, 1000, 2000, 4000],
+  );
   t.equal(backoffMs(20, POLICY, 0.5), 225_000, 'three quarters of maxDelay');
   t.equal(backoffMs(2000, POLICY, 0.999999), 300_000, 'no overflow for a large retry count');
 });
@@ -31,7 +43,9 @@ t.test('503 three times then 200: exact waits', async (t) => {
   const clock = new FakeClock();
   const { attempt, at } = scripted(clock, [fail(), fail(), fail()]);
   const waits: number[] = [];
-  const result = await clock.runUntil(sendWithRetry(attempt, POLICY, new AbortController().signal, (_r, _n, waitMs) => waits.push(waitMs), { clock, random: () => 0.5 }));
+  const result = await clock.runUntil(
+    sendWithRetry(attempt, POLICY, new AbortController().signal, (_r, _n, waitMs) => waits.push(waitMs), { clock, random: () => 0.5 }),
+  );
   t.same(result, { kind: 'delivered', status: 200, attempts: 4 });
   t.same(waits, [1000, 1500, 3000]);
   t.same(at, [0, 1000, 2500, 5500]);
@@ -57,7 +71,10 @@ t.test('a Retry-After beyond the budget ends the round at once', async (t) => {
 t.test('Retry-After can no longer overrun maxElapsed: the last wait is cut to what is left, then the round ends', async (t) => {
   const clock = new FakeClock();
   const policy: RetryPolicy = { maxAttempts: 100, minDelayMs: 1000, maxDelayMs: 4000, maxElapsedMs: 10_000 };
-  const { attempt, at } = scripted(clock, Array.from({ length: 100 }, () => fail()));
+  const { attempt, at } = scripted(
+    clock,
+    Array.from({ length: 100 }, () => fail()),
+  );
   const result = await clock.runUntil(sendWithRetry(attempt, policy, new AbortController().signal, () => {}, { clock, random: () => 0.999999 }));
   t.same(at, [0, 1000, 3000, 7000, 10_000], 'waits 1000, 2000, 4000, then the 3000 left');
   t.match(result, { kind: 'retryable', attempts: 5, gaveUp: 'budget' });
@@ -65,8 +82,13 @@ t.test('Retry-After can no longer overrun maxElapsed: the last wait is cut to wh
 
 t.test('maxAttempts ends the round with the last failure', async (t) => {
   const clock = new FakeClock();
-  const { attempt, at } = scripted(clock, Array.from({ length: 10 }, () => fail()));
-  const result = await clock.runUntil(sendWithRetry(attempt, { ...POLICY, maxAttempts: 3 }, new AbortController().signal, () => {}, { clock, random: () => 0 }));
+  const { attempt, at } = scripted(
+    clock,
+    Array.from({ length: 10 }, () => fail()),
+  );
+  const result = await clock.runUntil(
+    sendWithRetry(attempt, { ...POLICY, maxAttempts: 3 }, new AbortController().signal, () => {}, { clock, random: () => 0 }),
+  );
   t.match(result, { kind: 'retryable', attempts: 3, gaveUp: 'attempts' });
   t.same(at, [0, 1000, 2000]);
 });

@@ -26,7 +26,12 @@ t.test('classification table', async (t) => {
   ];
   for (const [statuses, expected] of table) for (const status of statuses) t.equal(kind(status), expected, String(status));
   t.match(classifyResponse(401, '', {}, 0), { hint: /pull secret/ });
-  t.same(classifyResponse(302, 'moved', { location: 'https://elsewhere/' }, 0), { kind: 'redirect', status: 302, location: 'https://elsewhere/', body: 'moved' });
+  t.same(classifyResponse(302, 'moved', { location: 'https://elsewhere/' }, 0), {
+    kind: 'redirect',
+    status: 302,
+    location: 'https://elsewhere/',
+    body: 'moved',
+  });
   t.match(classifyResponse(503, '', { retryAfter: '7' }, 0), { retryAfterMs: 7000 });
   t.equal(parseRetryAfterMs('2', 0), 2000);
   t.equal(parseRetryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT')), 10_000);
@@ -40,7 +45,10 @@ t.test('503 twice then 200: the samples arrive once and leave the buffer', async
   await sampleOnce(deps, AbortSignal.timeout(5000));
   const summary = await sendReport(deps, AbortSignal.timeout(30_000));
   t.equal(summary.ok, true);
-  t.same(receiver.requests.map((r) => r.answeredStatus), [503, 503, 200]);
+  t.same(
+    receiver.requests.map((r) => r.answeredStatus),
+    [503, 503, 200],
+  );
   t.equal(deps.buffer.size, 0, 'buffer emptied only after the 2xx');
   const delivered = receiver.requests[2]!;
   t.equal(delivered.series.length, 2);
@@ -102,7 +110,11 @@ t.test('413: the request is split and the halves resent; only a single sample to
   await sampleOnce(deps, AbortSignal.timeout(5000));
   const summary = await sendReport(deps, AbortSignal.timeout(30_000));
   t.equal(summary.ok, false);
-  t.same(receiver.requests.map((request) => request.series.length), [2, 1, 1], 'the request, then each half once');
+  t.same(
+    receiver.requests.map((request) => request.series.length),
+    [2, 1, 1],
+    'the request, then each half once',
+  );
   t.equal(summary.samplesDropped, 1, 'the buffered sample (the static one is taken afresh at each send)');
   t.equal(deps.buffer.size, 0);
 });
@@ -115,8 +127,14 @@ t.test('413 once: the two halves are delivered, nothing dropped', async (t) => {
   const summary = await sendReport(deps, AbortSignal.timeout(30_000));
   t.equal(summary.ok, true);
   t.equal(summary.samplesDropped, 0);
-  t.same(receiver.requests.map((request) => request.answeredStatus), [413, 200, 200]);
-  t.same(receiver.requests.map((request) => request.series.length), [2, 1, 1]);
+  t.same(
+    receiver.requests.map((request) => request.answeredStatus),
+    [413, 200, 200],
+  );
+  t.same(
+    receiver.requests.map((request) => request.series.length),
+    [2, 1, 1],
+  );
   t.equal(summary.samplesSent, 2, 'the buffered sample and the static one');
   t.equal(deps.buffer.size, 0);
 });

@@ -22,17 +22,29 @@ t.test('verification codes and alerts map to the check they are; anything else i
     ['ETIMEDOUT', undefined],
     [undefined, undefined],
   ];
-  t.same(table.map(([code]) => [code, tlsFailure(code, 'endpoint')?.check]), table);
+  t.same(
+    table.map(([code]) => [code, tlsFailure(code, 'endpoint')?.check]),
+    table,
+  );
 });
 
 t.test('the reason names the check and the code; the hint says what to set, for the endpoint or the proxy', async (t) => {
   t.same(tlsFailure('CERT_HAS_EXPIRED', 'endpoint'), {
-    kind: 'tls', check: 'expired', reason: 'TLS with the endpoint failed: certificate expired (CERT_HAS_EXPIRED)',
+    kind: 'tls',
+    check: 'expired',
+    reason: 'TLS with the endpoint failed: certificate expired (CERT_HAS_EXPIRED)',
     hint: "the endpoint's certificate must be renewed (or this node's clock is wrong)",
   });
   t.same(tlsFailure('SELF_SIGNED_CERT_IN_CHAIN', 'proxy'), {
-    kind: 'tls', check: 'untrusted', reason: 'TLS with the proxy failed: certificate not issued by a trusted CA (SELF_SIGNED_CERT_IN_CHAIN)',
+    kind: 'tls',
+    check: 'untrusted',
+    reason: 'TLS with the proxy failed: certificate not issued by a trusted CA (SELF_SIGNED_CERT_IN_CHAIN)',
     hint: "the https proxy's CA must be trusted by Node: NODE_EXTRA_CA_CERTS in a unit drop-in (telemetry.tls applies to the endpoint only)",
   });
-  t.same(tlsFilesFailure('telemetry.tls.caFile /x: not found'), { kind: 'tls', check: 'files', reason: 'telemetry.tls.caFile /x: not found', hint: 'fix the file; the next send reads it again' });
+  t.same(tlsFilesFailure('telemetry.tls.caFile /x: not found'), {
+    kind: 'tls',
+    check: 'files',
+    reason: 'telemetry.tls.caFile /x: not found',
+    hint: 'fix the file; the next send reads it again',
+  });
 });

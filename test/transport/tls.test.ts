@@ -39,7 +39,11 @@ async function receiver(t: Test, issued: Issued, extra: tls.TlsOptions = {}): Pr
 }
 
 /** Send deps whose transport takes its TLS from `settings`, and the log lines they wrote. */
-function deps(url: string, settings: TlsSettings, buffer: SampleBuffer = new MemorySampleBuffer({ maxSamples: 1000, maxAgeMs: 86_400_000 })): { deps: SendDeps; lines: string[] } {
+function deps(
+  url: string,
+  settings: TlsSettings,
+  buffer: SampleBuffer = new MemorySampleBuffer({ maxSamples: 1000, maxAgeMs: 86_400_000 }),
+): { deps: SendDeps; lines: string[] } {
   const lines: string[] = [];
   const tlsSource = tlsSourceFor(settings);
   const transport = createHttpTransport({ url, proxy: '', timeoutMs: 5000, ...(tlsSource === undefined ? {} : { tls: tlsSource }) });
@@ -60,19 +64,31 @@ t.test('a private CA: without caFile one attempt, the check named, samples kept;
   t.equal(refused.samplesKept, 1, 'the sample stays buffered');
   t.equal(server.connections, 1, 'one attempt: a failed check is not retried (retry.maxAttempts is 4)');
   t.equal(server.requests.length, 0, 'nothing reached the receiver');
-  t.same(without.lines, [
-    `<3>error: TLS with the endpoint failed: certificate not issued by a trusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE); samples kept, no retry until the next send hint="add the CA that issued the endpoint's certificate with telemetry.tls.caFile" buffered=1`,
-  ], 'one line, saying which check failed and what to set');
+  t.same(
+    without.lines,
+    [
+      `<3>error: TLS with the endpoint failed: certificate not issued by a trusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE); samples kept, no retry until the next send hint="add the CA that issued the endpoint's certificate with telemetry.tls.caFile" buffered=1`,
+    ],
+    'one line, saying which check failed and what to set',
+  );
 
   const withCa = deps(server.url, { caFile: file(ca.cert) }, buffer);
   const sent = await sendReport(withCa.deps, AbortSignal.timeout(10_000));
   t.equal(sent.ok, true, withCa.lines.join('\n'));
   t.equal(sent.samplesSent, 2, 'the buffered sample and the static one');
   t.equal(buffer.size, 0);
-  t.same(server.requests.map((request) => request.series.map((series) => [series.labels.find((label) => label.name === "__name__")?.value, series.samples.map((sample) => sample.value)])).flat(), [
-    ['cluster:cpu_usage_cores:sum', [1.5]],
-    ['cluster:capacity_cpu_cores:sum', [4]],
-  ], 'the newest tick goes with the static snapshot, in one request');
+  t.same(
+    server.requests
+      .map((request) =>
+        request.series.map((series) => [series.labels.find((label) => label.name === '__name__')?.value, series.samples.map((sample) => sample.value)]),
+      )
+      .flat(),
+    [
+      ['cluster:cpu_usage_cores:sum', [1.5]],
+      ['cluster:capacity_cpu_cores:sum', [4]],
+    ],
+    'the newest tick goes with the static snapshot, in one request',
+  );
 });
 
 t.test("caFile is added to Node's roots, not instead of them, and NODE_EXTRA_CA_CERTS still counts", async (t) => {
@@ -133,7 +149,10 @@ t.test('a receiver that requires a client certificate: refused without one, deli
   await sampleOnce(without.deps, AbortSignal.timeout(10_000));
   const refused = await sendReport(without.deps, AbortSignal.timeout(10_000));
   // TLS 1.3: the server's alert arrives after the client's side of the handshake, on the request.
-  t.equal(refused.failure, 'TLS with the endpoint failed: the receiver requires a client certificate or refused the one sent (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED)');
+  t.equal(
+    refused.failure,
+    'TLS with the endpoint failed: the receiver requires a client certificate or refused the one sent (ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED)',
+  );
   t.equal(refused.samplesKept, 1);
   t.equal(server.connections, 1, 'not retried');
   t.equal(server.requests.length, 0);
@@ -141,7 +160,11 @@ t.test('a receiver that requires a client certificate: refused without one, deli
   const withCert = deps(server.url, { caFile: file(ca.cert), certFile: file(client.cert), keyFile: file(client.key) }, without.deps.buffer);
   const sent = await sendReport(withCert.deps, AbortSignal.timeout(10_000));
   t.equal(sent.ok, true, withCert.lines.join('\n'));
-  t.same(server.requests.map((request) => request.clientCn), ['node-1'], 'the request carried the client certificate');
+  t.same(
+    server.requests.map((request) => request.clientCn),
+    ['node-1'],
+    'the request carried the client certificate',
+  );
 });
 
 t.test('rotation: the CA and the client certificate are read again, the next send uses the new ones', async (t) => {
@@ -168,7 +191,10 @@ t.test('rotation: the CA and the client certificate are read again, the next sen
   await install(first.key, keyFile);
   const one = deps(server.url, { caFile: file(caFile), certFile: file(certFile), keyFile: file(keyFile) });
   t.equal((await sendReport(one.deps, AbortSignal.timeout(10_000))).ok, true, one.lines.join('\n'));
-  t.same(server.requests.map((request) => request.clientCn), ['node-1']);
+  t.same(
+    server.requests.map((request) => request.clientCn),
+    ['node-1'],
+  );
 
   // The receiver moves to a certificate from the new CA: the old caFile no longer verifies it.
   const rotated = newCa.issue('localhost', { sans: SANS });
@@ -182,7 +208,11 @@ t.test('rotation: the CA and the client certificate are read again, the next sen
   await install(second.key, keyFile);
   const after = await sendReport(one.deps, AbortSignal.timeout(10_000));
   t.equal(after.ok, true, one.lines.join('\n'));
-  t.same(server.requests.map((request) => request.clientCn), ['node-1', 'node-2'], 'the same transport, the new client certificate');
+  t.same(
+    server.requests.map((request) => request.clientCn),
+    ['node-1', 'node-2'],
+    'the same transport, the new client certificate',
+  );
 });
 
 t.test('serverName: a certificate only for telemetry.test, reached at 127.0.0.1', async (t) => {
@@ -252,7 +282,11 @@ t.test('through a proxy: the CONNECT tunnel gets the same TLS (CA, client certif
   const dir = await ownTempDir(t);
   const ca = makeCa(dir, 'ca');
   const clientCa = makeCa(dir, 'client-ca');
-  const server = await receiver(t, ca.issue('telemetry.test', { sans: ['DNS:telemetry.test'] }), { requestCert: true, rejectUnauthorized: true, ca: readFileSync(clientCa.cert) });
+  const server = await receiver(t, ca.issue('telemetry.test', { sans: ['DNS:telemetry.test'] }), {
+    requestCert: true,
+    rejectUnauthorized: true,
+    ca: readFileSync(clientCa.cert),
+  });
   const client = clientCa.issue('node-1', { clientAuth: true });
   const proxy = await startForwardProxy();
   t.teardown(() => proxy.close());
@@ -263,13 +297,19 @@ t.test('through a proxy: the CONNECT tunnel gets the same TLS (CA, client certif
     return { deps: sendDeps(server.url, { transport, log: createLogger('warn', (line) => lines.push(line)) }), lines };
   };
   const untrusted = viaProxy({});
-  t.equal((await sendReport(untrusted.deps, AbortSignal.timeout(10_000))).failure, 'TLS with the endpoint failed: certificate not issued by a trusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE)');
+  t.equal(
+    (await sendReport(untrusted.deps, AbortSignal.timeout(10_000))).failure,
+    'TLS with the endpoint failed: certificate not issued by a trusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE)',
+  );
   const full = viaProxy({ caFile: file(ca.cert), certFile: file(client.cert), keyFile: file(client.key), serverName: 'telemetry.test' });
   const sent = await sendReport(full.deps, AbortSignal.timeout(10_000));
   t.equal(sent.ok, true, full.lines.join('\n'));
   const authority = new URL(server.url).host;
   t.same(proxy.seen, [`CONNECT ${authority}`, `CONNECT ${authority}`], 'both attempts went through the tunnel');
-  t.same(server.requests.map((request) => request.clientCn), ['node-1']);
+  t.same(
+    server.requests.map((request) => request.clientCn),
+    ['node-1'],
+  );
 });
 
 t.test('a TLS file that goes bad after start fails that send only: one line, no connection, samples kept, no key material', async (t) => {
@@ -309,7 +349,16 @@ t.test('a TLS file that goes bad after start fails that send only: one line, no 
   t.equal(server.connections, connections, 'no connection was made with unusable files');
   t.equal(sending.buffer.size, 1, 'the sample waits for a good send');
   t.equal(lines.filter((line) => line.startsWith('<3>')).length, 3, 'one error line a failed send');
-  const body = keyText.split('\n').filter((line) => line !== '' && !line.startsWith('-----')).join('');
-  t.notOk([...lines, ...fifo.lines].some((line) => line.includes(body.slice(0, 16))), 'no key material in any line');
-  t.match(lines[0], /^<3>error: telemetry\.tls\.keyFile .*: readable or writable by other users \(mode 0644\); chmod 0600 .*; samples kept, no retry until the next send/);
+  const body = keyText
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('-----'))
+    .join('');
+  t.notOk(
+    [...lines, ...fifo.lines].some((line) => line.includes(body.slice(0, 16))),
+    'no key material in any line',
+  );
+  t.match(
+    lines[0],
+    /^<3>error: telemetry\.tls\.keyFile .*: readable or writable by other users \(mode 0644\); chmod 0600 .*; samples kept, no retry until the next send/,
+  );
 });

@@ -60,4 +60,3 @@ export function containerCountCollector(connection: KubeConnection): Collector {
     },
   };
 }
-

@@ -45,4 +45,3 @@ export function imageCountCollector(connection: KubeConnection, imagesFile: stri
     },
   };
 }
-

@@ -47,10 +47,20 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
     // A SOCKS agent (the library's) is an http.Agent, not an https.Agent.
     endpoint.proxied && givenAgent instanceof http.Agent
       ? givenAgent
-      : new https.Agent({ ...Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)), keepAlive: true, maxSockets: 4, timeout: 60_000 });
+      : new https.Agent({
+          ...Object.fromEntries(Object.entries(tls).filter(([, value]) => value !== undefined)),
+          keepAlive: true,
+          maxSockets: 4,
+          timeout: 60_000,
+        });
   // The server may carry a path (an API behind a gateway): requests go below it.
   const base = endpoint.server.replace(/\/+$/, '');
-  const request = async (path: string, accept: string, signal: AbortSignal, onResponse: (response: http.IncomingMessage, done: (result: ApiResult<unknown>) => void) => void) => {
+  const request = async (
+    path: string,
+    accept: string,
+    signal: AbortSignal,
+    onResponse: (response: http.IncomingMessage, done: (result: ApiResult<unknown>) => void) => void,
+  ) => {
     // Our loaders and the library's set headers as an object, never the raw array form.
     const headers: http.OutgoingHttpHeaders = { ...((baseHeaders as http.OutgoingHttpHeaders | undefined) ?? {}), Accept: accept };
     if (endpoint.bearerToken !== undefined) {
@@ -68,23 +78,19 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
         resolve(result);
       };
       const url = new URL(base + path);
-      const req = https.request(
-        url,
-        { agent, method: 'GET', signal: linked.signal, headers },
-        (response) => {
-          const status = response.statusCode ?? 0;
-          if (status === 403 || status === 404) {
-            response.resume();
-            return done({ kind: 'denied', status });
-          }
-          if (status < 200 || status >= 300) {
-            response.resume();
-            return done({ kind: 'unreachable', reason: `HTTP ${status}`, status });
-          }
-          response.on('error', (error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
-          onResponse(response, done);
-        },
-      );
+      const req = https.request(url, { agent, method: 'GET', signal: linked.signal, headers }, (response) => {
+        const status = response.statusCode ?? 0;
+        if (status === 403 || status === 404) {
+          response.resume();
+          return done({ kind: 'denied', status });
+        }
+        if (status < 200 || status >= 300) {
+          response.resume();
+          return done({ kind: 'unreachable', reason: `HTTP ${status}`, status });
+        }
+        response.on('error', (error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
+        onResponse(response, done);
+      });
       req.on('error', (error: NodeJS.ErrnoException) =>
         done(
           linked.signal.aborted

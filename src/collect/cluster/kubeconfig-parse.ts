@@ -140,7 +140,8 @@ function impersonationHeaders(entry: Mapping, where: string): Record<string, str
   if (extra !== undefined && extra !== null) {
     if (!isMapping(extra)) throw new Invalid(`${where}.as-user-extra: expected a mapping`);
     for (const [key, values] of Object.entries(extra)) {
-      if (!Array.isArray(values) || !values.every((value) => typeof value === 'string')) throw new Invalid(`${where}.as-user-extra.${key}: expected a list of strings`);
+      if (!Array.isArray(values) || !values.every((value) => typeof value === 'string'))
+        throw new Invalid(`${where}.as-user-extra.${key}: expected a list of strings`);
       headers[`Impersonate-Extra-${encodeURIComponent(key)}`] = values;
     }
   }
@@ -216,7 +217,8 @@ export function parseKubeconfig(text: string, file: string): Loaded<ParsedKubeco
     const clusterName = optionalString(context, 'cluster', where);
     if (clusterName === undefined) throw new Invalid(`${where}.cluster: missing`);
     const clusterEntry = named(root.clusters, 'clusters', 'cluster', clusterName);
-    if (clusterEntry === undefined) throw new Invalid(`context ${JSON.stringify(contextName)} names cluster ${JSON.stringify(clusterName)}, which is not among clusters`);
+    if (clusterEntry === undefined)
+      throw new Invalid(`context ${JSON.stringify(contextName)} names cluster ${JSON.stringify(clusterName)}, which is not among clusters`);
     const directory = path.dirname(path.resolve(file));
     const cluster = parseCluster(clusterName, clusterEntry, directory);
     const userName = optionalString(context, 'user', where);

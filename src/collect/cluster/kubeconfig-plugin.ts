@@ -68,6 +68,9 @@ export async function loadWithClientNode(parsed: ParsedKubeconfig, file: string)
     // A library message may echo what it was given; the token never goes into a log line.
     if (token !== undefined && token !== '') reason = reason.split(token).join('<redacted>');
     reason = reason.slice(0, MAX_REASON_CHARS);
-    return { ok: false, error: new KubeconfigError('EKUBECONFIGPLUGIN', file, `user ${JSON.stringify(user.name ?? '')} (${user.plugin ?? 'plugin'}): ${reason}`) };
+    return {
+      ok: false,
+      error: new KubeconfigError('EKUBECONFIGPLUGIN', file, `user ${JSON.stringify(user.name ?? '')} (${user.plugin ?? 'plugin'}): ${reason}`),
+    };
   }
 }

@@ -28,7 +28,10 @@ export interface LoadOptions {
 export async function inClusterAvailable(env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): Promise<boolean> {
   if (env.KUBERNETES_SERVICE_HOST === undefined || env.KUBERNETES_SERVICE_HOST === '') return false;
   const { access } = await import('node:fs/promises');
-  return access(path.join(serviceAccountDir, 'token')).then(() => true, () => false);
+  return access(path.join(serviceAccountDir, 'token')).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Never rejects: every problem is a KubeconfigError value, one line, no secret in it. */

@@ -15,15 +15,20 @@ export interface NodeObject {
 /** Every Node, page by page: whole objects (ACCEPT_JSON) or metadata only. Nodes are few. */
 export async function listNodes(api: KubeApi, accept: string, signal: AbortSignal): Promise<ApiResult<NodeObject[]>> {
   const nodes: NodeObject[] = [];
-  const result = await sumPages(api, '/api/v1/nodes', {
-    accept,
-    perPage: (body) => {
-      const items = (body as { items?: unknown }).items;
-      if (!Array.isArray(items)) return undefined;
-      for (const item of items) if (typeof item === 'object' && item !== null) nodes.push(item as NodeObject);
-      return items.length;
+  const result = await sumPages(
+    api,
+    '/api/v1/nodes',
+    {
+      accept,
+      perPage: (body) => {
+        const items = (body as { items?: unknown }).items;
+        if (!Array.isArray(items)) return undefined;
+        for (const item of items) if (typeof item === 'object' && item !== null) nodes.push(item as NodeObject);
+        return items.length;
+      },
     },
-  }, signal);
+    signal,
+  );
   return result.kind === 'ok' ? { kind: 'ok', value: nodes } : result;
 }
 
@@ -69,4 +74,3 @@ export function nodeCapacitySource(connection: KubeConnection): NodeCapacitySour
     },
   };
 }
-

@@ -35,7 +35,10 @@ export function sampleValue(line: string, metric: string, match: Readonly<Record
 }
 
 /** Accumulates the sum of a metric over lines fed one at a time. */
-export function metricSummer(metric: string, match: Readonly<Record<string, string>> = {}): { readonly add: (line: string) => void; readonly sum: number; readonly seen: number } {
+export function metricSummer(
+  metric: string,
+  match: Readonly<Record<string, string>> = {},
+): { readonly add: (line: string) => void; readonly sum: number; readonly seen: number } {
   const read = sampleReader(metric, match);
   let sum = 0;
   let seen = 0;

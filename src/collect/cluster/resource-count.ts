@@ -42,4 +42,3 @@ export function resourceCountCollector(connection: KubeConnection, extra: readon
     },
   };
 }
-

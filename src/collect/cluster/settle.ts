@@ -28,4 +28,3 @@ export function settle<T>(connection: KubeConnection, key: string, what: string,
 export function point(name: string, labels: Labels, value: number, timestampMs: number): MetricPoint {
   return { name, labels, value, timestampMs };
 }
-

@@ -23,11 +23,16 @@ import { tempDir } from '../../helpers/files.js';
 
 function recorder(): { log: Logger; lines: string[] } {
   const lines: string[] = [];
-  const at = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(`${level}: ${message}${fields ? ' ' + JSON.stringify(fields) : ''}`);
+  const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>
+    lines.push(`${level}: ${message}${fields ? ' ' + JSON.stringify(fields) : ''}`);
   return { log: { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') }, lines };
 }
 
-async function setup(t: { teardown(fn: () => unknown): void }, cluster: FakeCluster, options: { forbidden?: string[]; garbage?: string[]; extra?: string[]; kubeconfig?: string } = {}) {
+async function setup(
+  t: { teardown(fn: () => unknown): void },
+  cluster: FakeCluster,
+  options: { forbidden?: string[]; garbage?: string[]; extra?: string[]; kubeconfig?: string } = {},
+) {
   const api = await startFakeApi(cluster, { forbidden: options.forbidden ?? [], garbage: options.garbage ?? [] });
   t.teardown(api.close);
   const { log, lines } = recorder();
@@ -40,7 +45,8 @@ async function setup(t: { teardown(fn: () => unknown): void }, cluster: FakeClus
     capacityCollector({ root: '' }, nodeCapacitySource(connection)),
     ...clusterCollectors(connection, { extraResources, imagesFile: '/nonexistent/images.json' }),
   ];
-  const tick = async (kind: 'static' | 'dynamic') => (await runCollectors(collectors, kind, { timeoutMs: 30_000, signal: new AbortController().signal, log })).points;
+  const tick = async (kind: 'static' | 'dynamic') =>
+    (await runCollectors(collectors, kind, { timeoutMs: 30_000, signal: new AbortController().signal, log })).points;
   return { api, lines, tick, connection };
 }
 
@@ -50,7 +56,6 @@ function value(points: readonly MetricPoint[], name: string, labels: Record<stri
 
 const resources = (points: readonly MetricPoint[]): Record<string, number> =>
   Object.fromEntries<number>(points.filter((p) => p.name === 'cluster:usage:resources:sum').map((p) => [p.labels.resource ?? '', p.value]));
-
 
 for (const size of [10, 1000, 10_000]) {
   t.test(`counts equal the ground truth: ${size} pods`, async (t) => {
@@ -81,13 +86,21 @@ for (const size of [10, 1000, 10_000]) {
     const nodes = cluster.nodes.length;
     const expectedCores = cluster.nodes.reduce((sum, node) => sum + Number((node.status as { capacity: { cpu: string } }).capacity.cpu), 0);
     const cores = staticPoints.filter((p) => p.name === 'cluster:capacity_cpu_cores:sum');
-    t.equal(cores.reduce((sum, p) => sum + p.value, 0), expectedCores, `cores summed over ${nodes} nodes`);
+    t.equal(
+      cores.reduce((sum, p) => sum + p.value, 0),
+      expectedCores,
+      `cores summed over ${nodes} nodes`,
+    );
     for (const p of cores) {
       t.ok(['amd64', 'arm64'].includes(p.labels.label_kubernetes_io_arch ?? ''), 'arch from the node label');
       t.equal(p.labels.label_node_openshift_io_os_id, 'rhel');
       t.ok(['rhde', 'edge-small'].includes(p.labels.label_beta_kubernetes_io_instance_type ?? ''));
     }
-    t.same(lines.filter((line) => line.startsWith('warn')), [], 'no warnings on a healthy cluster');
+    t.same(
+      lines.filter((line) => line.startsWith('warn')),
+      [],
+      'no warnings on a healthy cluster',
+    );
   });
 }
 
@@ -128,7 +141,8 @@ t.test('API unreachable: host metrics still go out, one warning, cluster metrics
   const cluster = generateCluster(30);
   const { api, lines, connection } = await setup(t, cluster);
   const collectors = [cpuUsageCollector({ root: '' }), ...clusterCollectors(connection, { extraResources: [] })];
-  const tick = async () => (await runCollectors(collectors, 'dynamic', { timeoutMs: 30_000, signal: new AbortController().signal, log: connection.log })).points;
+  const tick = async () =>
+    (await runCollectors(collectors, 'dynamic', { timeoutMs: 30_000, signal: new AbortController().signal, log: connection.log })).points;
   t.equal(resources(await tick()).pods, cluster.truth.runningPods);
   // Stop the API server; the port refuses connections now.
   await api.close();
@@ -179,7 +193,13 @@ t.test('CRI-O storage image list is preferred when readable', async (t) => {
   const imagesFile = path.join(dir, 'images.json');
   await writeFile(imagesFile, JSON.stringify([{ id: 'a', names: ['x'] }, { id: 'b' }, { id: 'c' }]));
   const connection = new KubeConnection(api.kubeconfig, loadKubeEndpoint, 5000, recorder().log);
-  const points = (await runCollectors(clusterCollectors(connection, { extraResources: [], imagesFile }), 'static', { timeoutMs: 10_000, signal: new AbortController().signal, log: recorder().log })).points;
+  const points = (
+    await runCollectors(clusterCollectors(connection, { extraResources: [], imagesFile }), 'static', {
+      timeoutMs: 10_000,
+      signal: new AbortController().signal,
+      log: recorder().log,
+    })
+  ).points;
   t.equal(value(points, 'cluster:usage:container_images:sum'), 3);
 });
 
@@ -199,12 +219,15 @@ t.test('pure parts', async (t) => {
   t.equal(summarisePage('garbage'), undefined);
   t.equal(countStorageImages('[{"id":"a"}]'), 1);
   t.equal(countStorageImages('{'), undefined);
-  t.same(capacityByNodeLabels([
-    { metadata: { labels: { 'kubernetes.io/arch': 'amd64' } }, status: { capacity: { cpu: '2', memory: '1Gi' } } },
-    { metadata: { labels: { 'kubernetes.io/arch': 'amd64' } }, status: { capacity: { cpu: '4', memory: '1Gi' } } },
-    { metadata: { labels: { 'kubernetes.io/arch': 'arm64', 'beta.kubernetes.io/instance-type': 'old' } }, status: { capacity: { cpu: '1' } } },
-  ]), [
-    { labels: { label_kubernetes_io_arch: 'amd64' }, cpuCores: 6, memoryBytes: 2 * 2 ** 30 },
-    { labels: { label_kubernetes_io_arch: 'arm64', label_beta_kubernetes_io_instance_type: 'old' }, cpuCores: 1, memoryBytes: 0 },
-  ]);
+  t.same(
+    capacityByNodeLabels([
+      { metadata: { labels: { 'kubernetes.io/arch': 'amd64' } }, status: { capacity: { cpu: '2', memory: '1Gi' } } },
+      { metadata: { labels: { 'kubernetes.io/arch': 'amd64' } }, status: { capacity: { cpu: '4', memory: '1Gi' } } },
+      { metadata: { labels: { 'kubernetes.io/arch': 'arm64', 'beta.kubernetes.io/instance-type': 'old' } }, status: { capacity: { cpu: '1' } } },
+    ]),
+    [
+      { labels: { label_kubernetes_io_arch: 'amd64' }, cpuCores: 6, memoryBytes: 2 * 2 ** 30 },
+      { labels: { label_kubernetes_io_arch: 'arm64', label_beta_kubernetes_io_instance_type: 'old' }, cpuCores: 1, memoryBytes: 0 },
+    ],
+  );
 });

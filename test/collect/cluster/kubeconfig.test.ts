@@ -31,9 +31,28 @@ function pems(dir: string): { ca: string; cert: string; key: string; otherKey: s
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
   run(['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '2', '-subj', '/CN=test-ca']);
   run(['req', ...ec, '-keyout', file('client.key'), '-out', file('client.csr'), '-subj', '/CN=system:admin']);
-  run(['x509', '-req', '-in', file('client.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('client.pem'), '-days', '2']);
+  run([
+    'x509',
+    '-req',
+    '-in',
+    file('client.csr'),
+    '-CA',
+    file('ca.pem'),
+    '-CAkey',
+    file('ca.key'),
+    '-CAcreateserial',
+    '-out',
+    file('client.pem'),
+    '-days',
+    '2',
+  ]);
   run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', file('other.key')]);
-  return { ca: readFileSync(file('ca.pem'), 'utf8'), cert: readFileSync(file('client.pem'), 'utf8'), key: readFileSync(file('client.key'), 'utf8'), otherKey: readFileSync(file('other.key'), 'utf8') };
+  return {
+    ca: readFileSync(file('ca.pem'), 'utf8'),
+    cert: readFileSync(file('client.pem'), 'utf8'),
+    key: readFileSync(file('client.key'), 'utf8'),
+    otherKey: readFileSync(file('other.key'), 'utf8'),
+  };
 }
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -41,11 +60,21 @@ const b64 = (text: string) => Buffer.from(text).toString('base64');
 /** A kubeconfig of one context, `cluster` and `user` being the YAML bodies (indented lines). */
 function kubeconfigText(cluster: string[], user: string[] | undefined, extra: string[] = []): string {
   return [
-    'apiVersion: v1', 'kind: Config',
-    'clusters:', '- name: edge', '  cluster:', ...cluster.map((line) => `    ${line}`),
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: edge',
+    '  cluster:',
+    ...cluster.map((line) => `    ${line}`),
     ...(user === undefined ? [] : ['users:', '- name: admin', '  user:', ...user.map((line) => `    ${line}`)]),
-    'contexts:', '- name: edge', '  context:', '    cluster: edge', ...(user === undefined ? [] : ['    user: admin']),
-    'current-context: edge', ...extra, '',
+    'contexts:',
+    '- name: edge',
+    '  context:',
+    '    cluster: edge',
+    ...(user === undefined ? [] : ['    user: admin']),
+    'current-context: edge',
+    ...extra,
+    '',
   ].join('\n');
 }
 
@@ -71,7 +100,13 @@ t.test('client certificate and key as files named relative to the kubeconfig', a
   const dir = t.testdir({ certs: {} });
   const { ca, cert, key } = pems(path.join(dir, 'certs'));
   const file = path.join(dir, 'kubeconfig');
-  await writeFile(file, kubeconfigText(['server: https://127.0.0.1:6443', 'certificate-authority: certs/ca.pem'], ['client-certificate: certs/client.pem', 'client-key: ./certs/client.key']));
+  await writeFile(
+    file,
+    kubeconfigText(
+      ['server: https://127.0.0.1:6443', 'certificate-authority: certs/ca.pem'],
+      ['client-certificate: certs/client.pem', 'client-key: ./certs/client.key'],
+    ),
+  );
   const endpoint = ok(t, await loadKubeEndpoint(file));
   t.equal(endpoint.server, 'https://127.0.0.1:6443');
   t.equal(endpoint.options.ca, ca, 'CA read from the file beside the kubeconfig, not from the working directory');
@@ -87,10 +122,18 @@ t.test('client certificate and key as -data; -data wins over a file', async (t) 
   const dir = t.testdir({});
   const { ca, cert, key } = pems(dir);
   const file = path.join(dir, 'kubeconfig');
-  await writeFile(file, kubeconfigText(
-    [`server: https://api.edge.example:6443/`, `certificate-authority-data: ${b64(ca)}`, 'certificate-authority: /nonexistent/ca.pem', 'tls-server-name: kubernetes.default'],
-    [`client-certificate-data: ${b64(cert)}`, `client-key-data: ${b64(key)}`],
-  ));
+  await writeFile(
+    file,
+    kubeconfigText(
+      [
+        `server: https://api.edge.example:6443/`,
+        `certificate-authority-data: ${b64(ca)}`,
+        'certificate-authority: /nonexistent/ca.pem',
+        'tls-server-name: kubernetes.default',
+      ],
+      [`client-certificate-data: ${b64(cert)}`, `client-key-data: ${b64(key)}`],
+    ),
+  );
   const endpoint = ok(t, await loadKubeEndpoint(file));
   t.equal(endpoint.server, 'https://api.edge.example:6443', 'trailing slash dropped');
   t.same([endpoint.options.ca, endpoint.options.cert, endpoint.options.key], [ca, cert, key]);
@@ -119,7 +162,13 @@ t.test('token; basic auth; insecure-skip-tls-verify as the kubeconfig says', asy
   t.equal(endpoint.options.ca, undefined);
 
   const basicFile = path.join(dir, 'basic-kubeconfig');
-  await writeFile(basicFile, kubeconfigText(['server: https://127.0.0.1:6443'], ['username: admin', `password: ${SECRET_PASSWORD}`, 'as: system:serviceaccount:telemetry:reader', 'as-groups: [a, b]']));
+  await writeFile(
+    basicFile,
+    kubeconfigText(
+      ['server: https://127.0.0.1:6443'],
+      ['username: admin', `password: ${SECRET_PASSWORD}`, 'as: system:serviceaccount:telemetry:reader', 'as-groups: [a, b]'],
+    ),
+  );
   const basic = ok(t, await loadKubeEndpoint(basicFile));
   t.same(basic.options.headers, {
     Authorization: `Basic ${b64(`admin:${SECRET_PASSWORD}`)}`,
@@ -187,7 +236,13 @@ t.test('exec: handed to @kubernetes/client-node, which runs the plugin', async (
   await writeFile(plugin, `#!/bin/sh\necho '${credential}'\n`);
   await chmod(plugin, 0o755);
   const file = path.join(dir, 'kubeconfig');
-  await writeFile(file, kubeconfigText(['server: https://127.0.0.1:6443', 'certificate-authority: ca.pem'], ['exec:', '  apiVersion: client.authentication.k8s.io/v1beta1', `  command: ${plugin}`, '  interactiveMode: Never']));
+  await writeFile(
+    file,
+    kubeconfigText(
+      ['server: https://127.0.0.1:6443', 'certificate-authority: ca.pem'],
+      ['exec:', '  apiVersion: client.authentication.k8s.io/v1beta1', `  command: ${plugin}`, '  interactiveMode: Never'],
+    ),
+  );
   const endpoint = ok(t, await loadKubeEndpoint(file));
   t.equal((endpoint.options.headers as Record<string, string>).Authorization, `Bearer ${SECRET_TOKEN}-exec`, "the plugin's token");
   t.equal(endpoint.options.ca?.toString(), ca, 'the CA we read, inlined for the library');
@@ -202,21 +257,41 @@ t.test('@kubernetes/client-node is not even loaded for a client-certificate kube
   const dir = t.testdir({});
   pems(dir);
   const certKubeconfig = path.join(dir, 'cert-kubeconfig');
-  await writeFile(certKubeconfig, kubeconfigText(['server: https://127.0.0.1:6443', 'certificate-authority: ca.pem'], ['client-certificate: client.pem', 'client-key: client.key']));
+  await writeFile(
+    certKubeconfig,
+    kubeconfigText(['server: https://127.0.0.1:6443', 'certificate-authority: ca.pem'], ['client-certificate: client.pem', 'client-key: client.key']),
+  );
   const execKubeconfig = path.join(dir, 'exec-kubeconfig');
-  await writeFile(execKubeconfig, kubeconfigText(['server: https://127.0.0.1:6443'], ['exec:', '  apiVersion: client.authentication.k8s.io/v1beta1', '  command: /bin/false']));
+  await writeFile(
+    execKubeconfig,
+    kubeconfigText(['server: https://127.0.0.1:6443'], ['exec:', '  apiVersion: client.authentication.k8s.io/v1beta1', '  command: /bin/false']),
+  );
   // A resolve hook in the child records every module it resolves.
   const hooks = path.join(dir, 'hooks.mjs');
-  await writeFile(hooks, `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(path.join(dir, 'resolved.log'))}, result.url + '\\n');\n  return result;\n}\n`);
+  await writeFile(
+    hooks,
+    `import { appendFileSync } from 'node:fs';\nexport async function resolve(specifier, context, next) {\n  const result = await next(specifier, context);\n  appendFileSync(${JSON.stringify(path.join(dir, 'resolved.log'))}, result.url + '\\n');\n  return result;\n}\n`,
+  );
   const register = path.join(dir, 'register.mjs');
   await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify(`file://${hooks}`)});\n`);
   const script = path.join(dir, 'load.mjs');
-  await writeFile(script, `const { loadKubeEndpoint } = await import(${JSON.stringify(`file://${path.join(repo, 'src/collect/cluster/kubeconfig.ts')}`)});\nconst loaded = await loadKubeEndpoint(process.argv[2]);\nprocess.stdout.write(loaded.ok ? 'ok' : loaded.error.code);\n`);
+  await writeFile(
+    script,
+    `const { loadKubeEndpoint } = await import(${JSON.stringify(`file://${path.join(repo, 'src/collect/cluster/kubeconfig.ts')}`)});\nconst loaded = await loadKubeEndpoint(process.argv[2]);\nprocess.stdout.write(loaded.ok ? 'ok' : loaded.error.code);\n`,
+  );
   const load = async (kubeconfig: string) => {
     await writeFile(path.join(dir, 'resolved.log'), '');
-    const child = spawnSync(process.execPath, ['--import', '@tapjs/typescript/import', '--import', register, script, kubeconfig], { cwd: repo, encoding: 'utf8', timeout: 120_000 });
+    const child = spawnSync(process.execPath, ['--import', '@tapjs/typescript/import', '--import', register, script, kubeconfig], {
+      cwd: repo,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     const resolved = await readFile(path.join(dir, 'resolved.log'), 'utf8');
-    return { stdout: child.stdout, clientNode: resolved.split('\n').filter((url) => url.includes('@kubernetes/client-node')).length, kubeconfigModule: resolved.includes('collect/cluster/kubeconfig.ts') };
+    return {
+      stdout: child.stdout,
+      clientNode: resolved.split('\n').filter((url) => url.includes('@kubernetes/client-node')).length,
+      kubeconfigModule: resolved.includes('collect/cluster/kubeconfig.ts'),
+    };
   };
   const cert = await load(certKubeconfig);
   t.equal(cert.stdout, 'ok');
@@ -236,20 +311,70 @@ t.test('what is wrong with a kubeconfig, each in one line naming the file', asyn
   };
   const server = ['server: https://127.0.0.1:6443'];
   const cases: [string, string, string, string][] = [
-    ['no current-context', kubeconfigText(server, [`token: ${SECRET_TOKEN}`]).replace('current-context: edge\n', ''), 'EKUBECONFIGINVALID', 'no current-context'],
-    ['current-context unknown', kubeconfigText(server, [`token: ${SECRET_TOKEN}`]).replace('current-context: edge', 'current-context: prod'), 'EKUBECONFIGINVALID', 'current-context "prod" is not among contexts'],
-    ['unknown user', kubeconfigText(server, [`token: ${SECRET_TOKEN}`]).replace('    user: admin', '    user: ghost'), 'EKUBECONFIGINVALID', 'context "edge" names user "ghost", which is not among users'],
-    ['unknown cluster', kubeconfigText(server, undefined).replace('    cluster: edge', '    cluster: elsewhere'), 'EKUBECONFIGINVALID', 'context "edge" names cluster "elsewhere", which is not among clusters'],
+    [
+      'no current-context',
+      kubeconfigText(server, [`token: ${SECRET_TOKEN}`]).replace('current-context: edge\n', ''),
+      'EKUBECONFIGINVALID',
+      'no current-context',
+    ],
+    [
+      'current-context unknown',
+      kubeconfigText(server, [`token: ${SECRET_TOKEN}`]).replace('current-context: edge', 'current-context: prod'),
+      'EKUBECONFIGINVALID',
+      'current-context "prod" is not among contexts',
+    ],
+    [
+      'unknown user',
+      kubeconfigText(server, [`token: ${SECRET_TOKEN}`]).replace('    user: admin', '    user: ghost'),
+      'EKUBECONFIGINVALID',
+      'context "edge" names user "ghost", which is not among users',
+    ],
+    [
+      'unknown cluster',
+      kubeconfigText(server, undefined).replace('    cluster: edge', '    cluster: elsewhere'),
+      'EKUBECONFIGINVALID',
+      'context "edge" names cluster "elsewhere", which is not among clusters',
+    ],
     ['bad YAML', `apiVersion: v1\nusers:\n- name: admin\n  user:\n    token: "${SECRET_TOKEN}\n`, 'EKUBECONFIGSYNTAX', '6:1: not YAML: Missing closing "quote'],
     ['not a mapping', '- just\n- a list\n', 'EKUBECONFIGINVALID', 'not a kubeconfig (expected a mapping with clusters, users, contexts and current-context)'],
-    ['http server', kubeconfigText(['server: http://127.0.0.1:8080'], undefined), 'EKUBECONFIGINVALID', 'clusters[edge].cluster.server: must be an https:// URL (is http:)'],
+    [
+      'http server',
+      kubeconfigText(['server: http://127.0.0.1:8080'], undefined),
+      'EKUBECONFIGINVALID',
+      'clusters[edge].cluster.server: must be an https:// URL (is http:)',
+    ],
     ['no server', kubeconfigText(['insecure-skip-tls-verify: true'], undefined), 'EKUBECONFIGINVALID', 'clusters[edge].cluster.server: missing'],
-    ['insecure as text', kubeconfigText([...server, 'insecure-skip-tls-verify: "yes"'], undefined), 'EKUBECONFIGINVALID', 'clusters[edge].cluster.insecure-skip-tls-verify: expected true or false'],
+    [
+      'insecure as text',
+      kubeconfigText([...server, 'insecure-skip-tls-verify: "yes"'], undefined),
+      'EKUBECONFIGINVALID',
+      'clusters[edge].cluster.insecure-skip-tls-verify: expected true or false',
+    ],
     ['token a number', kubeconfigText(server, ['token: 12345']), 'EKUBECONFIGINVALID', 'users[admin].user.token: expected a string'],
-    ['cert without key', kubeconfigText(server, ['client-certificate: c.pem']), 'EKUBECONFIGINVALID', 'users[admin].user: client-certificate without client-key'],
-    ['CA data not PEM', kubeconfigText([...server, `certificate-authority-data: ${b64(SECRET_TOKEN)}`], undefined), 'EKUBECONFIGINVALID', 'clusters[edge].cluster.certificate-authority-data: not the base64 of a PEM block'],
-    ['proxy with a password, bad scheme', kubeconfigText([...server, `proxy-url: ftp://user:${SECRET_PASSWORD}@proxy:21`], undefined), 'EKUBECONFIGINVALID', 'clusters[edge].cluster.proxy-url: unsupported scheme ftp: (http, https or socks5)'],
-    ['proxy not a URL', kubeconfigText([...server, `proxy-url: ${SECRET_PASSWORD}`], undefined), 'EKUBECONFIGINVALID', 'clusters[edge].cluster.proxy-url: not a URL'],
+    [
+      'cert without key',
+      kubeconfigText(server, ['client-certificate: c.pem']),
+      'EKUBECONFIGINVALID',
+      'users[admin].user: client-certificate without client-key',
+    ],
+    [
+      'CA data not PEM',
+      kubeconfigText([...server, `certificate-authority-data: ${b64(SECRET_TOKEN)}`], undefined),
+      'EKUBECONFIGINVALID',
+      'clusters[edge].cluster.certificate-authority-data: not the base64 of a PEM block',
+    ],
+    [
+      'proxy with a password, bad scheme',
+      kubeconfigText([...server, `proxy-url: ftp://user:${SECRET_PASSWORD}@proxy:21`], undefined),
+      'EKUBECONFIGINVALID',
+      'clusters[edge].cluster.proxy-url: unsupported scheme ftp: (http, https or socks5)',
+    ],
+    [
+      'proxy not a URL',
+      kubeconfigText([...server, `proxy-url: ${SECRET_PASSWORD}`], undefined),
+      'EKUBECONFIGINVALID',
+      'clusters[edge].cluster.proxy-url: not a URL',
+    ],
     ['CA file missing', kubeconfigText([...server, 'certificate-authority: missing-ca.pem'], undefined), 'EKUBECONFIGREAD', ''],
   ];
   for (const [name, text, code, reason] of cases) {
@@ -266,21 +391,38 @@ t.test('files that are not small regular files: missing, FIFO, directory, too la
   t.same(failure(t, await loadKubeEndpoint(path.join(dir, 'absent'))), { code: 'EKUBECONFIGMISSING', message: `${path.join(dir, 'absent')}: not found` });
   const fifo = path.join(dir, 'fifo');
   await mkfifo(fifo);
-  t.same(failure(t, await loadKubeEndpoint(fifo)), { code: 'EKUBECONFIGREAD', message: `${fifo}: not a regular file (a FIFO)` }, 'a FIFO with no writer: refused, not waited on');
-  t.same(failure(t, await loadKubeEndpoint(path.join(dir, 'directory'))), { code: 'EKUBECONFIGREAD', message: `${path.join(dir, 'directory')}: is a directory` });
+  t.same(
+    failure(t, await loadKubeEndpoint(fifo)),
+    { code: 'EKUBECONFIGREAD', message: `${fifo}: not a regular file (a FIFO)` },
+    'a FIFO with no writer: refused, not waited on',
+  );
+  t.same(failure(t, await loadKubeEndpoint(path.join(dir, 'directory'))), {
+    code: 'EKUBECONFIGREAD',
+    message: `${path.join(dir, 'directory')}: is a directory`,
+  });
   const large = path.join(dir, 'large');
   await writeFile(large, Buffer.alloc(4 * 1024 * 1024 + 1, 0x20));
   t.same(failure(t, await loadKubeEndpoint(large)), { code: 'EKUBECONFIGREAD', message: `${large}: larger than 4 MiB (4194305 bytes)` });
   const fifoToken = path.join(dir, 'fifo-token-kubeconfig');
   await writeFile(fifoToken, kubeconfigText(['server: https://127.0.0.1:6443'], [`tokenFile: ${fifo}`]));
-  t.same(failure(t, await loadKubeEndpoint(fifoToken)), { code: 'EKUBECONFIGREAD', message: `${fifo}: not a regular file (a FIFO)` }, 'a FIFO as tokenFile too');
+  t.same(
+    failure(t, await loadKubeEndpoint(fifoToken)),
+    { code: 'EKUBECONFIGREAD', message: `${fifo}: not a regular file (a FIFO)` },
+    'a FIFO as tokenFile too',
+  );
 });
 
 t.test('proxy-url http: an HTTPS proxy agent with the TLS options on it; SOCKS goes to the library', async (t) => {
   const dir = t.testdir({});
   const { ca } = pems(dir);
   const file = path.join(dir, 'kubeconfig');
-  await writeFile(file, kubeconfigText(['server: https://127.0.0.1:6443', `certificate-authority-data: ${b64(ca)}`, `proxy-url: http://user:${SECRET_PASSWORD}@127.0.0.1:3128`], [`token: ${SECRET_TOKEN}`]));
+  await writeFile(
+    file,
+    kubeconfigText(
+      ['server: https://127.0.0.1:6443', `certificate-authority-data: ${b64(ca)}`, `proxy-url: http://user:${SECRET_PASSWORD}@127.0.0.1:3128`],
+      [`token: ${SECRET_TOKEN}`],
+    ),
+  );
   const endpoint = ok(t, await loadKubeEndpoint(file));
   t.equal(endpoint.proxied, true);
   t.ok(endpoint.options.agent instanceof https.Agent, 'an https.Agent (hpagent) that tunnels');
@@ -291,8 +433,15 @@ t.test('proxy-url http: an HTTPS proxy agent with the TLS options on it; SOCKS g
 
 t.test('parse: contexts with no user, first entry of a name wins, paths anchored at the kubeconfig', async (t) => {
   const text = [
-    'clusters:', '- name: a', '  cluster: {server: "https://one:6443", certificate-authority: ca.pem}', '- name: a', '  cluster: {server: "https://two:6443"}',
-    'contexts:', '- name: c', '  context: {cluster: a}', 'current-context: c',
+    'clusters:',
+    '- name: a',
+    '  cluster: {server: "https://one:6443", certificate-authority: ca.pem}',
+    '- name: a',
+    '  cluster: {server: "https://two:6443"}',
+    'contexts:',
+    '- name: c',
+    '  context: {cluster: a}',
+    'current-context: c',
   ].join('\n');
   const parsed = parseKubeconfig(text, 'relative/dir/kubeconfig');
   if (!parsed.ok) throw parsed.error;
@@ -313,7 +462,7 @@ function recorder(): { log: Logger; lines: string[] } {
 // End to end against the fake API server (test/helpers/fake-kube-api.ts, a fake: no
 // real API server runs here). It asks for a client certificate and checks it
 // against its client CA, as kube-apiserver does, and counts the requests it authenticated so.
-t.test('end to end: a client-certificate kubeconfig (MicroShift\'s form) brings cluster metrics', async (t) => {
+t.test("end to end: a client-certificate kubeconfig (MicroShift's form) brings cluster metrics", async (t) => {
   const cluster = generateCluster(300);
   const api = await startFakeApi(cluster);
   t.teardown(api.close);
@@ -327,7 +476,10 @@ t.test('end to end: a client-certificate kubeconfig (MicroShift\'s form) brings 
   t.equal(pods?.value, cluster.truth.runningPods, 'running pods counted');
   t.equal(api.stats.byClientCert, api.stats.requests, 'every request authenticated by the client certificate');
   t.ok(api.stats.requests > 0);
-  t.same(lines.filter((line) => line.startsWith('warn')), []);
+  t.same(
+    lines.filter((line) => line.startsWith('warn')),
+    [],
+  );
 });
 
 t.test('end to end: a tokenFile kubeconfig; a wrong token is a 401 the connection reports once', async (t) => {
@@ -352,5 +504,9 @@ t.test('end to end: a tokenFile kubeconfig; a wrong token is a 401 the connectio
   t.same(await tick(), []);
   t.equal(lines.filter((line) => line.includes('Kubernetes API unreachable')).length, 1, 'said once');
   await writeFile(path.join(dir, 'token'), api.token);
-  t.equal((await tick()).find((point) => point.labels.resource === 'pods')?.value, cluster.truth.runningPods, 'the right token again: counted without a restart');
+  t.equal(
+    (await tick()).find((point) => point.labels.resource === 'pods')?.value,
+    cluster.truth.runningPods,
+    'the right token again: counted without a restart',
+  );
 });

@@ -45,25 +45,52 @@ t.test('memory in use agrees with /proc/meminfo', async (t) => {
 });
 
 t.test('os-release, arch, disks, version', async (t) => {
-  t.same(parseOsRelease('NAME="Red Hat Enterprise Linux"\nID="rhel"\nVERSION_ID="9.4"\n# comment\n'), { NAME: 'Red Hat Enterprise Linux', ID: 'rhel', VERSION_ID: '9.4' });
+  t.same(parseOsRelease('NAME="Red Hat Enterprise Linux"\nID="rhel"\nVERSION_ID="9.4"\n# comment\n'), {
+    NAME: 'Red Hat Enterprise Linux',
+    ID: 'rhel',
+    VERSION_ID: '9.4',
+  });
   t.equal(kubernetesArch('x64'), 'amd64');
   t.equal(kubernetesArch('arm64'), 'arm64');
-  t.same(sumDistinctFilesystems([{ device: 1, capacityBytes: 10, usedBytes: 5 }, { device: 1, capacityBytes: 10, usedBytes: 5 }, { device: 2, capacityBytes: 3, usedBytes: 1 }]), { capacityBytes: 13, usedBytes: 6 });
+  t.same(
+    sumDistinctFilesystems([
+      { device: 1, capacityBytes: 10, usedBytes: 5 },
+      { device: 1, capacityBytes: 10, usedBytes: 5 },
+      { device: 2, capacityBytes: 3, usedBytes: 1 },
+    ]),
+    { capacityBytes: 13, usedBytes: 6 },
+  );
   t.equal(parseMicroShiftVersion('{"major":"4","minor":"18","gitVersion":"v4.18.0-202501"}'), '4.18.0-202501');
   t.equal(parseMicroShiftVersion('MicroShift Version: 4.18'), undefined);
   const root = await tempDir();
   await mkdir(path.join(root, 'etc'));
   await writeFile(path.join(root, 'etc', 'os-release'), 'ID=rhel\nVERSION_ID=9.4\n');
-  const points = await versionCollector({ root }, { deploymentType: async () => 'microshift-ostree', version: async () => '4.18.3' }).collect({ signal: AbortSignal.timeout(1000), nowMs: 5 });
-  t.same(points, [{ name: 'microshift_version', labels: { version: '4.18.3', deployment_type: 'microshift-ostree', os_version_id: '9.4' }, value: 1, timestampMs: 5 }]);
+  const points = await versionCollector({ root }, { deploymentType: async () => 'microshift-ostree', version: async () => '4.18.3' }).collect({
+    signal: AbortSignal.timeout(1000),
+    nowMs: 5,
+  });
+  t.same(points, [
+    { name: 'microshift_version', labels: { version: '4.18.3', deployment_type: 'microshift-ostree', os_version_id: '9.4' }, value: 1, timestampMs: 5 },
+  ]);
 });
 
 t.test('a hanging or failing collector costs only its own series', async (t) => {
-  const result = await runCollectors([
-    { name: 'hangs', kind: 'dynamic', help: {}, collect: () => new Promise(() => {}) },
-    { name: 'throws', kind: 'dynamic', help: {}, collect: async () => { throw new Error('boom'); } },
-    { name: 'fine', kind: 'dynamic', help: {}, collect: async ({ nowMs }) => [{ name: 'm', labels: {}, value: 1, timestampMs: nowMs }] },
-  ], 'dynamic', { timeoutMs: 200, signal: new AbortController().signal, log: silentLogger, nowMs: 9 });
+  const result = await runCollectors(
+    [
+      { name: 'hangs', kind: 'dynamic', help: {}, collect: () => new Promise(() => {}) },
+      {
+        name: 'throws',
+        kind: 'dynamic',
+        help: {},
+        collect: async () => {
+          throw new Error('boom');
+        },
+      },
+      { name: 'fine', kind: 'dynamic', help: {}, collect: async ({ nowMs }) => [{ name: 'm', labels: {}, value: 1, timestampMs: nowMs }] },
+    ],
+    'dynamic',
+    { timeoutMs: 200, signal: new AbortController().signal, log: silentLogger, nowMs: 9 },
+  );
   t.same(result.failed, ['hangs', 'throws']);
   t.same(result.points, [{ name: 'm', labels: {}, value: 1, timestampMs: 9 }]);
 });
@@ -96,7 +123,10 @@ t.test('a hanging filesystem probe is joined, and at most MAX_HANGING_PROBES pat
 t.test('the default four disk paths are all probed in one tick', async (t) => {
   const { diskCollector } = await import('../../../src/collect/host/disk.js');
   for (const kind of ['static', 'dynamic'] as const) {
-    const points = await diskCollector(['/var/lib/microshift', '/var/lib/containers', '/var', '/'], kind).collect({ signal: AbortSignal.timeout(5000), nowMs: 7 });
+    const points = await diskCollector(['/var/lib/microshift', '/var/lib/containers', '/var', '/'], kind).collect({
+      signal: AbortSignal.timeout(5000),
+      nowMs: 7,
+    });
     t.equal(points.length, 1, `${kind}: one point`);
     t.ok((points[0]?.value ?? 0) > 0, `${kind}: bytes`);
   }
