@@ -63,12 +63,16 @@ export class Agent {
   private sendingNow = 0;
   private readonly clock: Clock;
 
+  private readonly deps: SendDeps;
+
   constructor(
-    private readonly deps: SendDeps,
+    deps: SendDeps,
     private readonly schedule: AgentSchedule,
     private readonly log: Logger = deps.log,
   ) {
     this.clock = schedule.clock ?? systemClock;
+    // Retry waits on the agent's clock too, so an agent on a virtual clock never waits in real time.
+    this.deps = { ...deps, clock: this.clock };
   }
 
   /**

@@ -11,6 +11,7 @@ import { buildReport } from '../report/build-report.js';
 import { planRequests } from '../remote-write/plan-requests.js';
 import { splitRequest } from '../remote-write/split-request.js';
 import { scrubSecrets } from '../remote-write/headers.js';
+import type { Clock } from '../timers.js';
 import type { Transport } from '../transport/http-transport.js';
 import { sendWithRetry, type FinalResult, type RetryPolicy } from '../transport/retry.js';
 import { formatLabels } from '../report/exposition.js';
@@ -37,6 +38,8 @@ export interface SendDeps {
   readonly setAside: SetAsideMemory;
   /** `once`: there is no next send, so a failure says what was not delivered instead of "kept". */
   readonly oneShot?: boolean;
+  /** The clock the retry waits run on (the agent's; tests fake it); the system clock when absent. */
+  readonly clock?: Clock;
 }
 
 export interface SendSummary {
@@ -142,6 +145,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         signal,
         (failure, attempt, waitMs) =>
           log.warn('send attempt failed, retrying', { attempt, reason: reasonOf(failure), retryAfterMs: failure.retryAfterMs, waitMs }),
+        deps.clock === undefined ? {} : { clock: deps.clock },
       );
       if (result.kind === 'retryable') {
         if ((await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) === 'stop') return false;

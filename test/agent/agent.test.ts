@@ -207,3 +207,29 @@ t.test('afterWork runs once after each sampling tick and once after each send, n
   await clock.runUntil(agent.stop());
   t.same(calls, [0, 10, 1000, 2000, 3000], 'not after the last send at stop: the process exits');
 });
+
+t.test('retry waits run on the agent clock: a 503 is retried exactly retry.minDelay later on the virtual clock, never in real time', async (t) => {
+  const clock = new FakeClock(START);
+  let answers = 0;
+  const transport = fakeTransport(
+    clock,
+    () => (answers++ === 0 ? { kind: 'retryable', cause: 'status', status: 503, reason: 'HTTP 503' } : { kind: 'delivered', status: 200 }),
+    0,
+  );
+  const { collectors } = countingCollectors(clock);
+  // minDelay = maxDelay: the first retry's wait is exactly 60 s whatever the jitter draws.
+  const deps = {
+    ...sendDeps('http://unused.invalid/', { transport, collectors }),
+    retry: { maxAttempts: 3, minDelayMs: 60_000, maxDelayMs: 60_000, maxElapsedMs: HOUR },
+  };
+  const agent = new Agent(deps, { samplingIntervalMs: HOUR, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 10_000, clock });
+  agent.start();
+  // The answer comes 1 ms after the post (the shortest timer), the retry 60 s after the answer.
+  await clock.advance(60_000);
+  t.same(transport.posts, [0], 'the retry has not happened before its wait on the virtual clock');
+  await clock.advance(1);
+  t.same(transport.posts, [0, 60_001], 'retried at exactly 60 s of virtual time after the 503');
+  await clock.advance(1);
+  t.equal(deps.buffer.size, 0, 'delivered by the retry, answered 1 ms later');
+  await clock.runUntil(agent.stop());
+});
