@@ -11,6 +11,7 @@ import { SetAsideMemory } from '../dist/agent/set-aside.js';
 import { knownIdentity } from '../dist/agent/identity-source.js';
 import { createHttpTransport } from '../dist/transport/http-transport.js';
 import { silentLogger } from '../dist/log.js';
+import { requestHeaders, requestSecrets } from '../dist/remote-write/headers.js';
 import { BACKLOG_BOUNDS, catalogTick, DAYS, TICKS, backlogStart } from './backlog-catalog.mjs';
 
 const [mode, arg1, arg2] = process.argv.slice(2);
@@ -31,7 +32,10 @@ async function flush(buffer, url) {
     buffer,
     transport: createHttpTransport({ url, proxy: '', timeoutMs: 30_000 }),
     identity: knownIdentity({ clusterId: 'bench-cluster', deploymentType: 'microshift-rpm' }),
-    readToken: async () => 'bench-token',
+    resolveAuth: async (clusterId) => {
+      const auth = { type: 'telemeter', token: 'bench-token', clusterId };
+      return { ok: true, headers: requestHeaders('edge-telemetry/bench', [], auth), secrets: requestSecrets([], auth) };
+    },
     userAgent: 'edge-telemetry/bench',
     retry: { maxAttempts: 3, minDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 10_000 },
     maxRequestBytes: 128 * 1024,

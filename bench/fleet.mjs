@@ -34,6 +34,7 @@ import { createHttpTransport } from '../dist/transport/http-transport.js';
 import { startReceiver } from '../dist/receiver/telemeter-receiver.js';
 import { silentLogger } from '../dist/log.js';
 import { USER_AGENT } from '../dist/version.js';
+import { requestHeaders, requestSecrets } from '../dist/remote-write/headers.js';
 import { catalogTick } from './backlog-catalog.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -107,7 +108,11 @@ function sendDeps(kind, buffer, transport, wallNow) {
     buffer,
     transport,
     identity: knownIdentity({ clusterId: CLUSTER_ID, deploymentType: 'microshift-rpm' }),
-    readToken: async () => TOKEN,
+    // The daemon's telemeter auth over a fixed token (the pull secret's, read at every send in the daemon).
+    resolveAuth: async (clusterId) => {
+      const auth = { type: 'telemeter', token: TOKEN, clusterId };
+      return { ok: true, headers: requestHeaders(USER_AGENT, [], auth), secrets: requestSecrets([], auth) };
+    },
     userAgent: USER_AGENT,
     retry: RETRY,
     maxRequestBytes: MAX_REQUEST_BYTES,
