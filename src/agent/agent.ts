@@ -64,6 +64,7 @@ export class Agent {
   private readonly clock: Clock;
 
   private readonly deps: SendDeps;
+  private releaseFirstSend: () => void = () => {};
 
   constructor(
     deps: SendDeps,
@@ -91,6 +92,8 @@ export class Agent {
     const firstSample = anchor === undefined ? new Promise<void>((resolve) => (firstSampled = resolve)) : Promise.resolve();
     let firstSent: () => void = () => {};
     const firstSend = anchor === undefined ? new Promise<void>((resolve) => (firstSent = resolve)) : Promise.resolve();
+    // Stopped or paused before the first send slot (during the splay): nothing waits for a send that will not come.
+    this.releaseFirstSend = firstSent;
     this.sampling = every(samplingIntervalMs, () => this.track(this.sample()).finally(firstSampled), {
       name: 'sampling',
       log: this.log,
@@ -203,6 +206,7 @@ export class Agent {
     this.sampling?.stop();
     this.sending?.stop();
     this.identityPoll?.stop();
+    this.releaseFirstSend();
     this.controller.abort(new Error('shutting down'));
     await this.settled();
     this.deps.transport.close();
@@ -216,6 +220,7 @@ export class Agent {
     this.sampling?.stop();
     this.sending?.stop();
     this.identityPoll?.stop();
+    this.releaseFirstSend();
     this.controller.abort(new Error('shutting down'));
     await this.settled();
     let summary: SendSummary | undefined;

@@ -13,6 +13,7 @@ import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js'
 import { drawSplayMs } from '../agent/schedule.js';
 import { takeOverHangups } from '../early-hangup.js';
 import { heapShrink } from '../heap-shrink.js';
+import { MAX_TIMER_MS } from '../timers.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 import { checkTlsFiles } from './tls-check.js';
 
@@ -177,6 +178,10 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
       phase = 'running';
       if (hangupWhileStarting) reloads.request();
 
+      // Signal handlers do not keep Node running: while telemetry is Disabled by a reload, or a reload is
+      // between two agents, no timer may be left. Until SIGTERM, the daemon must never end on its own (exit 0
+      // would not be restarted by the unit), so one idle timer holds it.
+      const keepAlive = setInterval(() => undefined, MAX_TIMER_MS);
       await new Promise<void>((resolve) => {
         const onStop = (signal: NodeJS.Signals) => {
           if (phase === 'stopping') return;
@@ -187,6 +192,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
             .then(() => agent?.stop())
             .finally(() => {
               process.off('SIGTERM', onStop).off('SIGINT', onStop);
+              clearInterval(keepAlive);
               resolve();
             });
         };

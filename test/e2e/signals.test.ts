@@ -1,6 +1,7 @@
 // SIGHUP and SIGTERM at the moments that used to kill or wedge the daemon, on the real CLI process.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import type { ChildProcess } from 'node:child_process';
@@ -143,4 +144,32 @@ t.test('a proxy that accepts and never answers, requestTimeout 720h: SIGTERM sti
   const { stderr } = daemon.output();
   t.notMatch(stderr, /send attempt failed/, 'a 720h requestTimeout did not time out at once');
   t.match(stderr, /stopped with samples not sent/);
+});
+
+t.test('during the splay: a reload carries on, a reload to Disabled keeps the daemon running, SIGTERM makes the last send', async (t) => {
+  const receiver = await startScriptedReceiver([]);
+  t.teardown(receiver.close);
+  const dir = await ownTempDir(t);
+  const config = await writeConfig(dir, { endpoint: receiver.url, samplingInterval: '1s', sendingInterval: '1h', splay: '1h' });
+  const original = readFileSync(config, 'utf8');
+  const daemon = spawnCli(['run', '--config', config], {}, { bare: true });
+  await daemon.waitFor(/buffer: on disk/);
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(/config reloaded/);
+  // It used to wait for the first send slot and end with exit 0 here: alive means it still answers to a signal later.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  t.equal(daemon.child.exitCode, null, 'still running after the reload during the splay');
+  await writeFile(config, original.replace('telemetry:\n', 'telemetry:\n  status: Disabled\n'));
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(/Disabled/);
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  t.equal(daemon.child.exitCode, null, 'still running while Disabled, so a reload can enable it again');
+  await writeFile(config, original);
+  daemon.child.kill('SIGHUP');
+  await daemon.waitFor(/config reloaded[\s\S]*config reloaded/);
+  t.equal(receiver.requests.length, 0, 'nothing sent during the splay');
+  t.equal(await daemon.stop('SIGTERM'), 0);
+  // Several ticks were taken (1 s sampling over 3 s of waits): the backlog, then the current values, in two requests.
+  t.equal(receiver.requests.length, 2, 'SIGTERM during the splay: the last send goes');
+  t.match(daemon.output().stderr, /report sent/);
 });
