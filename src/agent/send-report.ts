@@ -77,8 +77,9 @@ type OnFailure = (failure: Failure, seqs: readonly number[], release: (outcome: 
  * request is taken (then retries again) or MAX_SET_ASIDE_PER_SEND more failed
  * (then the current values go at once). The request set aside first is tried
  * first at the next send, and dropped, counted, once it has been set aside
- * SET_ASIDE_LIMIT sends in a row. A network error ends the send at once,
- * everything kept.
+ * SET_ASIDE_LIMIT sends in a row in which the receiver took other requests; a
+ * send in which nothing was taken (an outage: 503 or 429 for everything) does
+ * not count. A network error ends the send at once, everything kept.
  */
 export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<SendSummary> {
   const { log, buffer } = deps;
@@ -203,6 +204,22 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   /** Set when a network error ended the backlog (the failure callbacks run inside sendPoints). */
   const ended: { by?: Failure } = {};
   let setAsideThisSend = 0;
+  /** The first request this send set aside: whether it counts (and is dropped at SET_ASIDE_LIMIT) is known at the end. */
+  const aside: { firstSeq?: number; samples?: number; release?: (outcome: AckOutcome) => Promise<void>; fields?: Record<string, unknown> } = {};
+  /** Counted only when the receiver took another request of this send: then it refuses this one, it is not down. */
+  const settleSetAside = async (): Promise<void> => {
+    if (aside.firstSeq === undefined || delivered === 0) return;
+    const times = deps.setAside.confirm(aside.firstSeq);
+    if (times < SET_ASIDE_LIMIT || aside.release === undefined) return;
+    await aside.release('rejected');
+    samplesDropped += aside.samples ?? 0;
+    deps.setAside.clear();
+    log.error('backlog request refused at every send while the receiver took the rest; its samples are dropped', { ...aside.fields, sends: times });
+  };
+  const finish = async (summary: () => SendSummary): Promise<SendSummary> => {
+    await settleSetAside();
+    return summary();
+  };
   /** Set when too many backlog requests were set aside in this send: the current values go at once. */
   const skipped: { toCurrent?: true } = {};
   const backlogFailure: OnFailure = async (failure, seqs, release) => {
@@ -213,15 +230,12 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     }
     const fields = { samples: seqs.length, status: failure.status, reason: reasonOf(failure) };
     if (setAsideThisSend === 0) {
-      const times = deps.setAside.record(seqs[0] ?? 0);
-      if (times >= SET_ASIDE_LIMIT) {
-        await release('rejected');
-        samplesDropped += seqs.length;
-        deps.setAside.clear();
-        log.error('backlog request failed at every send; its samples are dropped', { ...fields, sends: times });
-        return 'next';
-      }
-      log.warn('backlog request set aside; the rest goes on, it is tried again at the next send', { ...fields, sends: times });
+      const firstSeq = seqs[0] ?? 0;
+      Object.assign(aside, { firstSeq, samples: seqs.length, release, fields });
+      log.warn('backlog request set aside; the rest goes on, it is tried again at the next send', {
+        ...fields,
+        sends: deps.setAside.timesBefore(firstSeq) + 1,
+      });
     }
     setAsideThisSend++;
     skipping = true;
@@ -242,8 +256,8 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     const whole = split.older.length === 0 || (await sendPoints([], split.older, backlogFailure));
     if (afterSeq === 0 && setAsideThisSend === 0) deps.setAside.clear();
     if (!whole) {
-      if (ended.by !== undefined) return keepAll(ended.by);
-      if (keptAll.reason !== undefined) return failed(keptAll.reason);
+      if (ended.by !== undefined) return finish(() => keepAll(ended.by as Failure));
+      if (keptAll.reason !== undefined) return finish(() => failed(keptAll.reason));
       if (skipped.toCurrent === true) {
         log.warn('backlog requests keep failing; the current values go now, the rest is kept for the next send', { setAside: setAsideThisSend });
         if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
@@ -255,7 +269,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     afterSeq = batch.cursor;
     if (signal.aborted) {
       log.warn('send stopped before the end of the backlog; the rest is kept for the next send', { buffered: buffer.size });
-      return failed();
+      return finish(() => failed());
     }
   }
   skipping = false;
@@ -264,6 +278,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     current.failure = failure;
     return 'stop';
   });
+  await settleSetAside();
   if (current.failure !== undefined) return keepAll(current.failure);
   if (keptAll.reason !== undefined) return failed(keptAll.reason);
   log.info('report sent', { requests, delivered, samples: samplesSent, dropped: samplesDropped, buffered: buffer.size });

@@ -1,6 +1,9 @@
 // Memory of the backlog request that a receiver keeps failing (Thanos receive
 // answers 503 for samples outside its window, for ever): set aside, tried again
-// at the next sends, dropped once it failed SET_ASIDE_LIMIT sends in a row.
+// at the next sends, dropped once it failed SET_ASIDE_LIMIT sends in a row while
+// the receiver took other requests of the same send. A send in which nothing was
+// taken (the receiver down, 503 for everything) counts for nothing: an outage
+// must never cost the backlog.
 
 /** A backlog request set aside at this many sends in a row is dropped: its receiver will not take it. */
 export const SET_ASIDE_LIMIT = 3;
@@ -15,9 +18,14 @@ export class SetAsideMemory {
   private firstSeq: number | undefined;
   private times = 0;
 
-  /** How many sends in a row (this one included) set aside the request starting at firstSeq. */
-  record(firstSeq: number): number {
-    this.times = this.firstSeq === firstSeq ? this.times + 1 : 1;
+  /** How many earlier sends in a row refused the request starting at firstSeq while taking others. */
+  timesBefore(firstSeq: number): number {
+    return this.firstSeq === firstSeq ? this.times : 0;
+  }
+
+  /** This send refused it and took another request: one more in the row (this one included) is returned. */
+  confirm(firstSeq: number): number {
+    this.times = this.timesBefore(firstSeq) + 1;
     this.firstSeq = firstSeq;
     return this.times;
   }

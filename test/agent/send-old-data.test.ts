@@ -98,3 +98,35 @@ for (const status of [400, 503]) {
     }
   });
 }
+
+for (const answer of [
+  { status: 503, body: 'no healthy upstream' },
+  { status: 429, headers: { 'Retry-After': '999999' }, body: 'slow down' },
+]) {
+  t.test(`an outage answering ${answer.status} to everything never costs the backlog, however many sends it lasts`, async (t) => {
+    let down = true;
+    const receiver = await startScriptedReceiver([], { status: 200 }, () => (down ? answer : undefined));
+    t.teardown(receiver.close);
+    const buffer = new MemorySampleBuffer({ maxSamples: 100_000, maxAgeMs: 1e12 });
+    for (let minute = 0; minute < 300; minute++) await buffer.append(tick(minute));
+    const deps = sendDeps(receiver.url, {
+      buffer,
+      collectors: [fixedCollector('static', 'cluster:capacity_cpu_cores:sum', () => 4)],
+      retry: { maxAttempts: 2, minDelayMs: 1, maxDelayMs: 1, maxElapsedMs: 1000 },
+      maxRequestBytes: 2048,
+    });
+    const sends = 2 * SET_ASIDE_LIMIT + 1;
+    for (let send = 1; send <= sends; send++) {
+      const summary = await sendReport(deps, AbortSignal.timeout(60_000));
+      t.equal(summary.samplesDropped, 0, `send ${send} during the outage: nothing dropped`);
+      t.equal(summary.delivered, 0, `send ${send}: nothing delivered`);
+    }
+    t.equal(buffer.size, 300 * SERIES, 'every buffered sample is still held');
+    t.same(buffer.stats().dropped, {}, 'no drop counted');
+    down = false;
+    const summary = await sendReport(deps, AbortSignal.timeout(60_000));
+    t.equal(summary.ok, true, 'the receiver back: everything goes');
+    t.equal(summary.samplesSent, 300 * SERIES + 1, 'every buffered sample and the static one');
+    t.equal(buffer.size, 0);
+  });
+}
