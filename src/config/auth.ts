@@ -3,6 +3,7 @@
 // Pure, like the rest of the schema: secret files are only named here, read
 // at every send (they rotate), never stored in the Config.
 import path from 'node:path';
+import { isLoopbackHost } from '../loopback.js';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
 
@@ -45,6 +46,24 @@ export const RESERVED_HEADERS: readonly string[] = [
   'x-prometheus-remote-write-version',
   'host',
   'content-length',
+];
+
+/**
+ * Hop-by-hop and framing headers (RFC 9110 §7.6.1, RFC 9112): they describe the
+ * connection, not the request, and one set by hand breaks every request
+ * (`Transfer-Encoding: chunked` over a Content-Length body is a 400 for each).
+ */
+export const CONNECTION_HEADERS: readonly string[] = [
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'expect',
+  'proxy-authorization',
+  'proxy-authenticate',
+  'proxy-connection',
 ];
 
 /** A configured header whose name says it carries a secret: redacted in `show`, scrubbed from replies. */
@@ -126,6 +145,9 @@ export function readHeaders(raw: unknown, failAt: FailAt): readonly ConfiguredHe
     if (RESERVED_HEADERS.includes(lower)) {
       fail(lower === 'authorization' ? 'is reserved: credentials go in telemetry.auth' : 'is reserved: edge-telemetry sets it itself');
     }
+    if (CONNECTION_HEADERS.includes(lower)) {
+      fail(lower === 'proxy-authorization' ? 'is reserved: proxy credentials go in the telemetry.proxy URL' : 'is a connection header, which HTTP sets itself; it cannot be configured');
+    }
     if (seen.has(lower)) fail('is set twice (header names are case-insensitive)');
     seen.add(lower);
     const secret = SECRET_HEADER_NAME.test(name);
@@ -136,13 +158,6 @@ export function readHeaders(raw: unknown, failAt: FailAt): readonly ConfiguredHe
     headers.push({ name, value, secret });
   }
   return headers;
-}
-
-/** 127.0.0.0/8, ::1 and localhost: a token sent there in clear never leaves the node. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host === '::1' || host === '0:0:0:0:0:0:0:1') return true;
-  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** A credential never travels in clear text, except over loopback (a local receiver, a sidecar proxy). */

@@ -6,6 +6,7 @@
 // deadline can always destroy.
 import http from 'node:http';
 import { getProxyForUrl } from 'proxy-from-env';
+import { isLoopbackHost } from '../loopback.js';
 import { MAX_REPLY_READ_BYTES, classifyResponse, type SendResult } from './send-result.js';
 import { openSocket, proxyAuthorization, type Stage } from './connect.js';
 import { tlsFailure, tlsFilesFailure, type TlsOptions, type TlsSource } from './tls-options.js';
@@ -46,6 +47,15 @@ function routeFor(url: URL, proxy: string): Route {
   } catch (error) {
     return { problem: `${source} is unusable: ${(error as NodeJS.ErrnoException).code ?? 'not a URL'}` };
   }
+}
+
+/**
+ * Plain http with an Authorization header: the config allows it only to a loopback endpoint, because the
+ * credential then stays on this node. Through a proxy it would cross the network in clear text to the proxy
+ * (whose own loopback is not ours anyway), so such a request always goes directly.
+ */
+function carriesClearCredentials(url: URL, headers: Readonly<Record<string, string>>): boolean {
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname) && Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
 }
 
 const STAGE_TEXT: Readonly<Record<Stage, string>> = {
@@ -172,7 +182,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       // Reading the files took time: the send may have been cancelled meanwhile.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (signal.aborted) return { kind: 'cancelled' };
-      return attempt(body, headers, signal, route.proxy, tlsOptions);
+      return attempt(body, headers, signal, carriesClearCredentials(url, headers) ? undefined : route.proxy, tlsOptions);
     },
     close() {
       for (const cancel of [...inFlight]) cancel();

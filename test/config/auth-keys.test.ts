@@ -6,7 +6,7 @@ import path from 'node:path';
 import { validateTelemetry, type Config } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { effectiveConfigYaml } from '../../src/config/redact.js';
-import { isLoopbackHost } from '../../src/config/auth.js';
+import { isLoopbackHost } from '../../src/loopback.js';
 import { runCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
 
@@ -134,6 +134,16 @@ const cases: { name: string; telemetry: Record<string, unknown>; message: string
       telemetry: { headers: { [name]: 'x' } },
       message: `telemetry.headers.${name}: is reserved: edge-telemetry sets it itself`,
     })),
+  ...['Transfer-Encoding', 'connection', 'Keep-Alive', 'TE', 'Trailer', 'Upgrade', 'Expect', 'Proxy-Connection'].map((name) => ({
+    name: `${name}: a connection header`,
+    telemetry: { headers: { [name]: 'x' } },
+    message: `telemetry.headers.${name}: is a connection header, which HTTP sets itself; it cannot be configured`,
+  })),
+  {
+    name: 'Proxy-Authorization reserved',
+    telemetry: { headers: { 'Proxy-Authorization': 'Basic eA==' } },
+    message: 'telemetry.headers.Proxy-Authorization: is reserved: proxy credentials go in the telemetry.proxy URL',
+  },
   {
     name: 'authorization reserved, lower case',
     telemetry: { headers: { authorization: 'x' } },

@@ -307,7 +307,10 @@ if (unavailable !== undefined) {
     t.equal(labelsOf(clusterReport.series[0] ?? '').type, 'microshift-bootc', 'bootc status tells a bootc host', {
       todo: 'bootc status needs CAP_SYS_ADMIN, which the hardened unit does not give the daemon; it falls back to microshift-ostree',
     });
-    t.same(proxy.seen, [`POST http://127.0.0.1:${port}/metrics/v1/receive`], 'the report went through the proxy');
+    // The proxy is configured, but the report carries the bearer over plain http to loopback: such a request never
+    // leaves the node through a proxy (test/transport/proxy.test.ts has the proxied cases, https through CONNECT
+    // among them; under the unit a proxy is the same TCP connection to 127.0.0.1 as the receiver itself).
+    t.same(proxy.seen, [], 'plain http with credentials to loopback went directly, not through the proxy');
     t.ok(api.stats.requests > 0, `${api.stats.requests} API requests`);
     const written = await sandbox.run(['sh', '-c', 'stat -c "%a %U" /var/lib/edge-telemetry/cluster-id && cat /var/lib/edge-telemetry/cluster-id']);
     const [mode, anonymousId] = written.stdout.trim().split('\n');

@@ -12,13 +12,14 @@ import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { startForwardProxy } from '../helpers/forward-proxy.js';
 
 t.test('proxy key: requests go through the proxy', async (t) => {
-  const receiver = await startScriptedReceiver([]);
+  const receiver = await startScriptedReceiver([], { status: 200 }, undefined, { authorized: () => true });
   const proxy = await startForwardProxy();
   t.teardown(async () => {
     await receiver.close();
     await proxy.close();
   });
-  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: proxy.url });
+  // auth none: a plain-http request with credentials never goes through a proxy (tested below).
+  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: proxy.url, auth: { type: 'none' } });
   const result = await runCli(['once', '--config', config], { env: { HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
   t.equal(result.code, 0, result.stderr);
   // An http endpoint goes in absolute form (RFC 9112 §3.2.2); an https one through a CONNECT tunnel.
@@ -27,13 +28,13 @@ t.test('proxy key: requests go through the proxy', async (t) => {
 });
 
 t.test('empty proxy key: HTTP_PROXY is honoured, and NO_PROXY too', async (t) => {
-  const receiver = await startScriptedReceiver([]);
+  const receiver = await startScriptedReceiver([], { status: 200 }, undefined, { authorized: () => true });
   const proxy = await startForwardProxy();
   t.teardown(async () => {
     await receiver.close();
     await proxy.close();
   });
-  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: '' });
+  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: '', auth: { type: 'none' } });
   const viaProxy = await runCli(['once', '--config', config], { env: { HTTP_PROXY: proxy.url, NO_PROXY: '' } });
   t.equal(viaProxy.code, 0, viaProxy.stderr);
   t.equal(proxy.seen.length, 1);
@@ -46,7 +47,12 @@ t.test('empty proxy key: HTTP_PROXY is honoured, and NO_PROXY too', async (t) =>
 t.test('a malformed HTTPS_PROXY fails the send with one clear reason, never a crash or the URL', async (t) => {
   const receiver = await startScriptedReceiver([]);
   t.teardown(receiver.close);
-  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, proxy: '', retry: { maxAttempts: 2, minDelay: '10ms', maxDelay: '20ms' } });
+  const config = await writeConfig(await tempDir(), {
+    endpoint: receiver.url,
+    proxy: '',
+    auth: { type: 'none' },
+    retry: { maxAttempts: 2, minDelay: '10ms', maxDelay: '20ms' },
+  });
   const result = await runCli(['once', '--config', config], { env: { HTTP_PROXY: 'http://user:s3cret@[bad', NO_PROXY: '' } });
   t.equal(result.code, 1);
   t.match(
@@ -112,4 +118,26 @@ t.test('https endpoint through the proxy: a CONNECT tunnel, TLS verified end to 
   t.equal(seenHeaders.length, 1);
   t.equal(seenHeaders[0]?.['proxy-authorization'], undefined, 'the proxy password never reaches the endpoint');
   t.notMatch(result.stderr, /pr0xy-pw/);
+});
+
+t.test('plain http to loopback with credentials never goes through a proxy, from the key or the environment: the token stays on the node', async (t) => {
+  const receiver = await startScriptedReceiver([]);
+  const proxy = await startForwardProxy();
+  t.teardown(async () => {
+    await receiver.close();
+    await proxy.close();
+  });
+  const dir = await ownTempDir(t);
+  const fromKey = await writeConfig(dir, { endpoint: receiver.url, proxy: proxy.url });
+  const viaKey = await runCli(['once', '--config', fromKey], { env: { HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
+  t.equal(viaKey.code, 0, viaKey.stderr);
+  const fromEnv = await writeConfig(dir, { endpoint: receiver.url, proxy: '' });
+  const viaEnv = await runCli(['once', '--config', fromEnv], { env: { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: '' } });
+  t.equal(viaEnv.code, 0, viaEnv.stderr);
+  t.equal(receiver.requests.length, 2, 'both delivered, directly');
+  t.same(proxy.seen, [], 'the proxy saw neither request');
+  t.ok(
+    receiver.requests.every((request) => request.headers.authorization?.startsWith('Bearer ') === true),
+    'with their credentials',
+  );
 });
