@@ -146,7 +146,11 @@ export function readHeaders(raw: unknown, failAt: FailAt): readonly ConfiguredHe
       fail(lower === 'authorization' ? 'is reserved: credentials go in telemetry.auth' : 'is reserved: edge-telemetry sets it itself');
     }
     if (CONNECTION_HEADERS.includes(lower)) {
-      fail(lower === 'proxy-authorization' ? 'is reserved: proxy credentials go in the telemetry.proxy URL' : 'is a connection header, which HTTP sets itself; it cannot be configured');
+      fail(
+        lower === 'proxy-authorization'
+          ? 'is reserved: proxy credentials go in the telemetry.proxy URL'
+          : 'is a connection header, which HTTP sets itself; it cannot be configured',
+      );
     }
     if (seen.has(lower)) fail('is set twice (header names are case-insensitive)');
     seen.add(lower);
