@@ -49,6 +49,12 @@ export function secretForms(secret: string): string[] {
   forms.add(url.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
   forms.add(url.replace(/%20/g, '+'));
   const bytes = Buffer.from(secret, 'utf8');
+  // A receiver that decodes our UTF-8 as Latin-1 (a Basic header decoded the old way) echoes each byte as a character.
+  const latin1 = bytes.toString('latin1');
+  if (latin1 !== secret) {
+    forms.add(latin1);
+    forms.add(JSON.stringify(latin1).slice(1, -1));
+  }
   for (const variant of base64Variants(bytes.toString('base64'))) forms.add(variant);
   for (const core of base64Cores(bytes)) for (const variant of base64Variants(core)) forms.add(variant);
   return [...forms].filter((form) => form.length >= MIN_SECRET_CHARS);

@@ -101,3 +101,14 @@ t.test(
     for (const output of [first.stderr, first.stdout, second.stderr, second.stdout]) t.equal(leak(output, [TOKEN, bearer]), undefined);
   },
 );
+
+t.test('a non-ASCII password echoed back decoded as Latin-1 (a Basic header decoded byte by byte) is scrubbed', async (t) => {
+  const password = `S3cr"et'%41:wé€rd-ZZ`;
+  const credentials = `edgeuser:${password}`;
+  const mojibake = Buffer.from(credentials, 'utf8').toString('latin1');
+  const echoed = `decoded: ${mojibake} (rejected)`;
+  const scrubbed = scrubSecrets(echoed, [password, credentials]);
+  t.notMatch(scrubbed, Buffer.from(password, 'utf8').toString('latin1').slice(0, 8));
+  t.match(scrubbed, /^decoded: (edgeuser:)?<redacted> \(rejected\)$/);
+  t.equal(scrubSecrets(JSON.stringify({ decoded: mojibake }), [password]).includes('wÃ©'), false, 'inside JSON too');
+});
