@@ -273,6 +273,12 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
   };
   if (config.dataDir === '') failAt('telemetry.dataDir')('must not be empty');
   checkEndpointTransport(config.endpoint, config.auth, failAt('telemetry.endpoint'));
+  // Credentials for one's own backend must never go to Red Hat's API because the endpoint was left at its default.
+  if (config.auth.type !== 'telemeter' && new URL(config.endpoint).host === new URL(DEFAULT_ENDPOINT).host) {
+    failAt('telemetry.auth.type')(
+      `${config.auth.type} is for your own backend, but telemetry.endpoint is Red Hat's Telemetry API${config.endpoint === DEFAULT_ENDPOINT ? ' (the default)' : ''}, which takes only the telemeter bearer; set telemetry.endpoint`,
+    );
+  }
   const tls = readTlsSettings(telemetry.tls, config.endpoint, fileOf, failAt);
   return deepFreeze({ ...config, tls });
 }

@@ -144,6 +144,11 @@ const cases: { name: string; telemetry: Record<string, unknown>; message: string
     telemetry: { headers: { 'Proxy-Authorization': 'Basic eA==' } },
     message: 'telemetry.headers.Proxy-Authorization: is reserved: proxy credentials go in the telemetry.proxy URL',
   },
+  ...(['bearer', 'basic', 'none'] as const).map((type) => ({
+    name: `auth type ${type} with the default endpoint`,
+    telemetry: { auth: type === 'bearer' ? { type, credentialsFile: 't' } : type === 'basic' ? { type, username: 'u', passwordFile: 'p' } : { type } },
+    message: `telemetry.auth.type: ${type} is for your own backend, but telemetry.endpoint is Red Hat's Telemetry API (the default), which takes only the telemeter bearer; set telemetry.endpoint`,
+  })),
   {
     name: 'authorization reserved, lower case',
     telemetry: { headers: { authorization: 'x' } },
