@@ -20,8 +20,18 @@ export interface RequestFacts {
   readonly bodyBytes: number;
 }
 
-/** `context` goes into the line that says samples were kept (where the send stopped). */
-export function judgeResult(result: FinalResult, request: RequestFacts, log: Logger, secrets: readonly string[], context: LogFields = {}): DeliveryAction {
+/** What becomes of the samples when a send stops: the daemon keeps them for its next send; `once` and `upload` say their own. */
+export const KEPT_FOR_NEXT_SEND = 'samples kept, no retry until the next send';
+
+/** `context` goes into the line that says samples were kept (where the send stopped); `kept` says what becomes of them. */
+export function judgeResult(
+  result: FinalResult,
+  request: RequestFacts,
+  log: Logger,
+  secrets: readonly string[],
+  context: LogFields = {},
+  kept: string = KEPT_FOR_NEXT_SEND,
+): DeliveryAction {
   const scrub = (text: string | undefined) => (text === undefined ? undefined : scrubSecrets(text, secrets));
   switch (result.kind) {
     case 'delivered':
@@ -44,7 +54,7 @@ export function judgeResult(result: FinalResult, request: RequestFacts, log: Log
       });
       return 'split';
     case 'configuration':
-      log.error('receiver refused the credentials or the URL; samples kept, no retry until the next send', {
+      log.error(`receiver refused the credentials or the URL; ${kept}`, {
         status: result.status,
         hint: result.hint,
         body: scrub(result.body),
@@ -53,10 +63,10 @@ export function judgeResult(result: FinalResult, request: RequestFacts, log: Log
       return 'keep';
     case 'tls':
       // The reason names the check that failed (or the file); it never holds key material.
-      log.error(`${result.reason}; samples kept, no retry until the next send`, { hint: result.hint, ...context });
+      log.error(`${result.reason}; ${kept}`, { hint: result.hint, ...context });
       return 'keep';
     case 'redirect':
-      log.error('receiver answered with a redirect, not followed (the token goes only to telemetry.endpoint); samples kept', {
+      log.error(`receiver answered with a redirect, not followed (the token goes only to telemetry.endpoint); ${kept}`, {
         status: result.status,
         location: scrub(result.location),
         hint: 'set telemetry.endpoint to the URL that receives remote-write',
@@ -64,7 +74,8 @@ export function judgeResult(result: FinalResult, request: RequestFacts, log: Log
       });
       return 'keep';
     case 'retryable':
-      log.warn('send failed; samples kept for the next send', {
+      // The retries are spent, so "no retry until the next send" would say nothing more.
+      log.warn(`send failed; ${kept === KEPT_FOR_NEXT_SEND ? 'samples kept for the next send' : kept}`, {
         attempts: result.attempts,
         gaveUp: result.gaveUp,
         reason: scrub(result.reason),

@@ -153,7 +153,10 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         continue;
       }
       const facts = { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length };
-      const action = judgeResult(result, facts, log, secrets, { buffered: buffer.size });
+      const action =
+        deps.oneShot === true
+          ? judgeResult(result, facts, log, secrets, {}, 'nothing more is delivered by this run (once does not keep samples)')
+          : judgeResult(result, facts, log, secrets, { buffered: buffer.size });
       if (action === 'acknowledge') {
         await release(request.seqs, 'delivered');
         delivered++;

@@ -50,9 +50,14 @@ export async function uploadExport(config: Config, file: string, log: Logger, si
         log.error('upload stopped; run it again to send the rest', { request: index, attempts: result.attempts, reason: scrubSecrets(result.reason, secrets) });
         return { ok: false, delivered, dropped, notSent: parsed.requests.length - index, samples };
       }
-      const action = judgeResult(result, { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length }, log, secrets, {
-        request: index,
-      });
+      const action = judgeResult(
+        result,
+        { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length },
+        log,
+        secrets,
+        { request: index },
+        'the rest stays in the file; run upload again',
+      );
       if (action === 'acknowledge') {
         delivered++;
         samples += request.sampleCount;
