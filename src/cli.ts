@@ -30,13 +30,16 @@ function parseListen(value: string): { host: string; port: number } {
 
 function disabledNotice(log: Logger, config: Config): void {
   log.info(
-    `telemetry is disabled (status: Disabled in ${config.file}); nothing is collected or sent. To enable it set telemetry.status: Enabled and restart edge-telemetry`,
+    `telemetry is disabled (status: Disabled in ${config.file}); nothing is collected or sent. To enable it set telemetry.status: Enabled and restart or reload edge-telemetry`,
   );
 }
 
 function optOutNotice(log: Logger, config: Config): void {
+  // Object counts only where cluster metrics are collected (a kubeconfig, or a pod's service account).
+  const what =
+    config.kubeconfig === '' ? 'node usage counts (CPU, memory, disk, versions' : 'node and cluster usage counts (CPU, memory, disk, object counts, versions';
   log.info(
-    'telemetry enabled: sends node and cluster usage counts (CPU, memory, disk, object counts, versions; no names or workload data) ' +
+    `telemetry enabled: sends ${what}; no names or workload data) ` +
       `to ${config.endpoint}. See it with 'edge-telemetry show'. To opt out set telemetry.status: Disabled in ${config.file}`,
   );
 }

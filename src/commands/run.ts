@@ -69,7 +69,8 @@ function logDrops(log: Logger, dropped: DropCounts, why: string): void {
  * The daemon. Resolves when SIGTERM/SIGINT has been handled. SIGHUP reloads
  * the config, and is never a death: one during start-up is one reload once the
  * daemon runs (the config may have been read before the edit), a burst is one
- * reload (two at most), and one while stopping is ignored.
+ * reload or two (one running, one queued behind it; a reload itself takes
+ * a moment, so a long burst may see one more), and one while stopping is ignored.
  */
 export async function runDaemon(configFile: string, log: Logger, notices: Notices): Promise<void> {
   let phase: 'starting' | 'running' | 'stopping' | 'done' = 'starting';
