@@ -128,7 +128,10 @@ t.test('NODE_TLS_REJECT_UNAUTHORIZED=0 cannot switch verification off; caFile is
 
   const refused = await runCli(['once', '--config', await writeConfig(dir, { endpoint: server.url, retry })], { env });
   t.equal(refused.code, 1);
-  t.match(refused.stderr, 'TLS with the endpoint failed: certificate not issued by a trusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE); nothing more is delivered by this run');
+  t.match(
+    refused.stderr,
+    'TLS with the endpoint failed: certificate not issued by a trusted CA (UNABLE_TO_VERIFY_LEAF_SIGNATURE); nothing more is delivered by this run',
+  );
   t.notMatch(refused.stderr, /retrying/, 'no retry of a failed check');
   t.equal(server.connections, 1, 'one connection for the one request that was tried');
   t.equal(server.requests.length, 0, 'no report reached an unverified server');
