@@ -11,7 +11,7 @@ import { USER_AGENT } from '../version.js';
 import type { SendDeps } from './send-report.js';
 import { SetAsideMemory } from './set-aside.js';
 import { startIdentity } from './identity-source.js';
-import { tlsSourceFor } from './tls-material.js';
+import type { TlsMaterial, TlsSource } from '../transport/tls-options.js';
 import { createAuthSource } from './auth-source.js';
 
 export interface PipelineOptions {
@@ -59,7 +59,11 @@ export async function createCollectors(config: Config, log: Logger, deploymentTy
 
 /** The endpoint's transport: config mapped onto the transport's own options (config knows nothing of transport). */
 export function createTransport(config: Config) {
-  const tls = tlsSourceFor(config.tls);
+  // The TLS files' reader (node:crypto for parsing) is loaded at the first send that needs it, not at start.
+  const tls: TlsSource | undefined =
+    Object.keys(config.tls).length === 0
+      ? undefined
+      : async (): Promise<TlsMaterial> => (await import('./tls-material.js')).tlsSourceFor(config.tls)?.() ?? { ok: true, options: {} };
   return createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs, ...(tls === undefined ? {} : { tls }) });
 }
 

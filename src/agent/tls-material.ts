@@ -40,13 +40,6 @@ export function pemCertificates(text: string): string[] {
 }
 
 /** The files telemetry.tls will read, in the order they are read. */
-export function tlsFiles(settings: TlsSettings): { readonly key: TlsFileKey; readonly file: string }[] {
-  return (['caFile', 'certFile', 'keyFile'] as const).flatMap((key) => {
-    const setting = settings[key];
-    return setting === undefined ? [] : [{ key, file: setting.path }];
-  });
-}
-
 type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: TlsFileProblem };
 
 async function readSetting(key: TlsFileKey, setting: TlsFileSetting): Promise<Step<{ text: string; mode: number }>> {

@@ -84,3 +84,11 @@ export function readTlsSettings(value: unknown, endpoint: string, fileOf: (keyPa
   }
   return settings;
 }
+
+/** The files telemetry.tls names, in the order they are read. */
+export function tlsFiles(settings: TlsSettings): { readonly key: TlsFileKey; readonly file: string }[] {
+  return (['caFile', 'certFile', 'keyFile'] as const).flatMap((key) => {
+    const setting = settings[key];
+    return setting === undefined ? [] : [{ key, file: setting.path }];
+  });
+}
