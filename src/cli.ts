@@ -80,8 +80,6 @@ export function buildProgram(): Command {
         process.stderr.write(`edge-telemetry: ${missingIdLine(config)}; nothing sent\n`);
         throw new CliExit(EXIT_FAILED);
       }
-      const { checkTlsFiles } = await import('./commands/tls-check.js');
-      await checkTlsFiles(config);
       const { sendOnce } = await import('./commands/once.js');
       if (!(await sendOnce(config, log))) throw new CliExit(EXIT_FAILED);
     });
@@ -145,8 +143,6 @@ export function buildProgram(): Command {
     .addOption(configOption())
     .action(async (file: string, options: { config: string }) => {
       const config = await loadConfig(options.config);
-      const { checkTlsFiles } = await import('./commands/tls-check.js');
-      await checkTlsFiles(config);
       const { uploadExport } = await import('./commands/upload.js');
       const controller = new AbortController();
       const stop = () => controller.abort(new Error('interrupted'));

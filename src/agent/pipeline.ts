@@ -61,9 +61,7 @@ export async function createCollectors(config: Config, log: Logger, deploymentTy
 export function createTransport(config: Config) {
   // The TLS files' reader (node:crypto for parsing) is loaded at the first send that needs it, not at start.
   const tls: TlsSource | undefined =
-    Object.keys(config.tls).length === 0
-      ? undefined
-      : async (): Promise<TlsMaterial> => (await import('./tls-material.js')).tlsSourceFor(config.tls)?.() ?? { ok: true, options: {} };
+    Object.keys(config.tls).length === 0 ? undefined : async (): Promise<TlsMaterial> => (await import('./tls-material.js')).readTlsMaterial(config.tls);
   return createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs, ...(tls === undefined ? {} : { tls }) });
 }
 

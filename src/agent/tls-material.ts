@@ -133,11 +133,14 @@ export function problemLine(problem: TlsFileProblem): string {
   return `telemetry.tls.${problem.key} ${problem.file}: ${problem.reason}`;
 }
 
+/** What the transport takes for one attempt: the options, or the one line saying which file went bad. */
+export async function readTlsMaterial(settings: TlsSettings): Promise<TlsMaterial> {
+  const loaded = await loadTlsMaterial(settings);
+  return loaded.ok ? { ok: true, options: loaded.options } : { ok: false, reason: problemLine(loaded.problem) };
+}
+
 /** The transport's source: the files read again at every attempt. Undefined without telemetry.tls (Node's defaults). */
 export function tlsSourceFor(settings: TlsSettings): TlsSource | undefined {
   if (Object.keys(settings).length === 0) return undefined;
-  return async (): Promise<TlsMaterial> => {
-    const loaded = await loadTlsMaterial(settings);
-    return loaded.ok ? { ok: true, options: loaded.options } : { ok: false, reason: problemLine(loaded.problem) };
-  };
+  return () => readTlsMaterial(settings);
 }

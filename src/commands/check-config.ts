@@ -4,8 +4,9 @@
 import type { Config } from '../config/schema.js';
 import { effectiveConfigYaml } from '../config/redact.js';
 import { checkClusterIdFile } from '../identity/cluster-id.js';
-import { authFiles, checkAuthFiles } from '../agent/auth-source.js';
-import { checkTlsFiles, tlsFileLines, tlsSummaryLines } from './tls-check.js';
+import { authFiles } from '../agent/auth-source.js';
+import { tlsFileLines, tlsSummaryLines } from './tls-check.js';
+import { checkSendFiles } from './send-checks.js';
 
 export interface CheckedConfig {
   readonly stdout: string;
@@ -17,10 +18,9 @@ export interface CheckedConfig {
 export async function checkConfig(config: Config): Promise<CheckedConfig> {
   const enabled = config.status === 'Enabled';
   const clusterId = enabled ? await checkClusterIdFile(config.clusterIdFile) : 'ok';
-  if (enabled) await checkAuthFiles(config);
-  // The endpoint's TLS files, checked as run checks them: which CAs and client certificate a send would use.
+  // The TLS and credentials files, checked as run checks them; which CAs and client certificate a send would use.
   const tls = enabled
-    ? tlsSummaryLines(config, await checkTlsFiles(config))
+    ? tlsSummaryLines(config, await checkSendFiles(config))
         .map((line) => `# ${line}\n`)
         .join('')
     : '';

@@ -4,15 +4,15 @@ import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { sendReport } from '../agent/send-report.js';
 import { sampleOnce } from '../agent/sample-tick.js';
-import { checkAuthFiles } from '../agent/auth-source.js';
+import { checkSendFiles } from './send-checks.js';
 
 /**
  * One sample and one report. The daemon's buffer in dataDir is never touched
  * (it may be running and own it): only this sample and the static metrics go.
  */
 export async function sendOnce(config: Config, log: Logger): Promise<boolean> {
-  // As at the daemon's start: a credentials file missing, empty or open to others is a config error.
-  await checkAuthFiles(config);
+  // As at the daemon's start: a TLS or credentials file that cannot be used is a config error.
+  await checkSendFiles(config);
   const deps = {
     ...(await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }))),
     oneShot: true,

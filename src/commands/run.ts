@@ -7,7 +7,6 @@ import type { Logger } from '../log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
-import { checkAuthFiles } from '../agent/auth-source.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
@@ -15,7 +14,7 @@ import { takeOverHangups } from '../early-hangup.js';
 import { heapShrink } from '../heap-shrink.js';
 import { MAX_TIMER_MS } from '../timers.js';
 import { coalescing, type Coalesced } from './coalesce.js';
-import { checkTlsFiles } from './tls-check.js';
+import { checkSendFiles } from './send-checks.js';
 
 export interface Notices {
   disabledNotice(log: Logger, config: Config): void;
@@ -94,11 +93,10 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
       notices.disabledNotice(log, config);
       return;
     }
-    // Before any other line: a broken id file, or a credentials file missing, empty or open to others, is a config error (exit 2, its one line only).
+    // Before any other line: a broken id file, a TLS file that cannot be used, or a credentials file missing, empty or
+    // open to others is a config error (exit 2, its one line only); the daemon would only fail every send.
     await checkClusterIdFile(config.clusterIdFile);
-    // Likewise a TLS file that cannot be used: the daemon would only fail every send.
-    await checkTlsFiles(config);
-    await checkAuthFiles(config);
+    await checkSendFiles(config);
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
@@ -137,8 +135,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
           if (next.status === 'Enabled') {
             await checkClusterIdFile(next.clusterIdFile);
-            await checkTlsFiles(next);
-            await checkAuthFiles(next);
+            await checkSendFiles(next);
           }
         } catch (error) {
           log.error(

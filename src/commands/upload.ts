@@ -8,7 +8,8 @@ import type { Logger } from '../log.js';
 import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
 import { parseExport } from '../remote-write/export-file.js';
 import { scrubSecrets } from '../remote-write/headers.js';
-import { checkAuthFiles, createAuthSource } from '../agent/auth-source.js';
+import { createAuthSource } from '../agent/auth-source.js';
+import { checkSendFiles } from './send-checks.js';
 import { sendWithRetry } from '../transport/retry.js';
 import { judgeResult } from '../agent/delivery-outcome.js';
 import { createTransport } from '../agent/pipeline.js';
@@ -22,8 +23,8 @@ export type UploadOutcome =
   | { readonly ok: false; readonly reason: string };
 
 export async function uploadExport(config: Config, file: string, log: Logger, signal: AbortSignal): Promise<UploadOutcome> {
-  // As at the daemon's start: a credentials file missing, empty or open to others is a config error (exit 2).
-  await checkAuthFiles(config);
+  // As at the daemon's start: a TLS or credentials file that cannot be used is a config error (exit 2).
+  await checkSendFiles(config);
   const read = await readBoundedFile(file, { maxBytes: MAX_EXPORT_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS * 12 });
   if (!read.ok) return { ok: false, reason: read.error.message };
   const parsed = parseExport(read.text);
