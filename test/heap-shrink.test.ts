@@ -1,28 +1,32 @@
-// The heap shrink: a real full GC under the unit's --expose-gc, nothing without it.
-import t from 'tap';
+// The heap shrink: real collections under the unit's --expose-gc (what is
+// unreferenced goes; the young generation start-up filled is given back once
+// the daemon idles), exact calls with a fake gc and clock, nothing without it.
+import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { heapShrink } from '../src/heap-shrink.js';
+import { SETTLE_MS, heapShrink, type ShrinkClock } from '../src/heap-shrink.js';
 
 const run = promisify(execFile);
 const moduleUrl = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/heap-shrink.ts')).href;
 
+/** Runs `body` in a fresh Node with `flags` after `shrink` is made; returns its stdout. */
+async function inFreshNode(flags: string[], body: string[]): Promise<string> {
+  const script = [`const { heapShrink } = await import(${JSON.stringify(moduleUrl)});`, 'const shrink = heapShrink();', ...body].join('\n');
+  const { stdout } = await run(process.execPath, [...flags, '--import', '@tapjs/typescript/import', '--input-type=module', '-e', script], { timeout: 60_000 });
+  return stdout;
+}
+
 /** In a fresh Node with `flags`: is an object nobody references still there after one heap shrink? */
-async function survivesShrink(flags: string[]): Promise<string> {
-  const script = [
-    `const { heapShrink } = await import(${JSON.stringify(moduleUrl)});`,
-    'const shrink = heapShrink();',
+const survivesShrink = (flags: string[]) =>
+  inFreshNode(flags, [
     'let ref = new WeakRef({ payload: new Array(1000).fill(1) });',
     // A WeakRef target lives until the current job ends.
     'await new Promise((resolve) => setImmediate(resolve));',
     'shrink();',
     "process.stdout.write(ref.deref() === undefined ? 'collected' : 'alive');",
-  ].join('\n');
-  const { stdout } = await run(process.execPath, [...flags, '--import', '@tapjs/typescript/import', '--input-type=module', '-e', script], { timeout: 60_000 });
-  return stdout;
-}
+  ]);
 
 t.test('with --expose-gc (as the unit starts Node) it collects what nothing references', async (t) => {
   t.equal(await survivesShrink(['--expose-gc']), 'collected');
@@ -33,12 +37,84 @@ t.test('without --expose-gc it does nothing, and there is no gc to call', async 
   t.equal(await survivesShrink([]), 'alive');
 });
 
-t.test('it calls the gc Node exposes, once per call, and only that', async (t) => {
-  let calls = 0;
-  (globalThis as { gc?: unknown }).gc = () => calls++;
+t.test("the young generation a burst filled is given back after SETTLE_MS of idling; a plain gc() keeps it (V8's own rate window)", async (t) => {
+  // The unit's young-generation flag. A burst like start-up's: a few MB allocated fast, some kept.
+  const measure = (how: string) =>
+    inFreshNode(
+      ['--expose-gc', '--max-semi-space-size=1'],
+      [
+        "const v8 = await import('node:v8');",
+        "const young = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').physical_space_size;",
+        'const kept = [];',
+        "for (let i = 0; i < 200_000; i++) { const o = { i, s: 'x' + i }; if (i % 20 === 0) kept.push(o); }",
+        'const before = young();',
+        how,
+        `await new Promise((resolve) => setTimeout(resolve, ${SETTLE_MS + 500}));`,
+        'process.stdout.write(JSON.stringify({ before, after: young(), kept: kept.length }));',
+      ],
+    );
+  const semiSpaces = 2 * 1024 * 1024;
+  const plain = JSON.parse(await measure(`gc(); setTimeout(() => gc(), ${SETTLE_MS});`)) as { before: number; after: number };
+  const shrunk = JSON.parse(await measure('shrink();')) as { before: number; after: number };
+  t.equal(plain.before, semiSpaces, 'the burst filled both 1 MB semi-spaces');
+  t.equal(plain.after, semiSpaces, 'gc() now and a second later: V8 still sees the burst in its window and keeps them');
+  t.equal(shrunk.before, semiSpaces);
+  t.ok(shrunk.after <= semiSpaces / 4, `the shrink and its follow-up give them back (${shrunk.after} bytes left of ${semiSpaces})`);
+});
+
+/** A fake gc recording each call's type, and a fake clock whose timers fire when told. */
+function fakes(t: Test) {
+  const calls: string[] = [];
+  (globalThis as { gc?: unknown }).gc = (options?: { type: string }) => calls.push(options?.type ?? 'major');
   t.teardown(() => delete (globalThis as { gc?: unknown }).gc);
-  const shrink = heapShrink();
+  let now = 0;
+  const timers: { at: number; callback: () => void }[] = [];
+  const clock: ShrinkClock = { now: () => now, setTimeout: (callback, ms) => timers.push({ at: now + ms, callback }) };
+  const advance = (ms: number) => {
+    const until = now + ms;
+    for (;;) {
+      timers.sort((a, b) => a.at - b.at);
+      const next = timers[0];
+      if (next === undefined || next.at > until) break;
+      timers.shift();
+      now = next.at;
+      next.callback();
+    }
+    now = until;
+  };
+  return { calls, clock, advance, pending: () => timers.length };
+}
+
+const ONE_SHRINK = [...Array<string>(10).fill('minor'), 'major'];
+
+t.test('each call: ten minor collections, then a full one; one follow-up SETTLE_MS after the last call', async (t) => {
+  const { calls, clock, advance, pending } = fakes(t);
+  const shrink = heapShrink(clock);
   shrink();
+  t.same(calls, ONE_SHRINK);
+  t.equal(pending(), 1, 'the follow-up is armed');
+  advance(SETTLE_MS - 1);
+  t.equal(calls.length, 11, 'not before SETTLE_MS');
+  advance(1);
+  t.same(calls, [...ONE_SHRINK, ...ONE_SHRINK], 'the follow-up is one more shrink');
+  t.equal(pending(), 0, 'and nothing after it');
+  advance(10 * SETTLE_MS);
+  t.equal(calls.length, 22);
+});
+
+t.test('calls closer than SETTLE_MS share one follow-up, SETTLE_MS after the last of them', async (t) => {
+  const { calls, clock, advance, pending } = fakes(t);
+  const shrink = heapShrink(clock);
+  const gap = 0.6 * SETTLE_MS;
   shrink();
-  t.equal(calls, 2);
+  advance(gap);
+  shrink();
+  t.equal(pending(), 1, 'still one follow-up');
+  advance(SETTLE_MS - gap);
+  t.equal(calls.length, 22, 'the first deadline passes: the daemon worked 0.4 × SETTLE_MS ago, so the follow-up waits');
+  advance(gap - 1);
+  t.equal(calls.length, 22);
+  advance(1);
+  t.equal(calls.length, 33, 'the follow-up: SETTLE_MS after the second call');
+  t.equal(pending(), 0);
 });

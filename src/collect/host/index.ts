@@ -23,7 +23,7 @@ export function hostCollectors(options: HostCollectorOptions): Collector[] {
     diskCollector(options.diskPaths, 'static'),
     versionCollector(options.host, { deploymentType: options.deploymentType, version: options.version }),
     cpuUsageCollector(options.host),
-    memoryUsageCollector(),
+    memoryUsageCollector(options.host),
     diskCollector(options.diskPaths, 'dynamic'),
   ];
 }

@@ -1,6 +1,7 @@
-// Only systeminformation's memory module: the whole package costs ~2 MB of RSS for one call.
-import { mem } from 'systeminformation/lib/memory.js';
+import { readFile } from 'node:fs/promises';
 import type { Collector } from '../collector.js';
+import { hostFile, type HostPaths } from './host-paths.js';
+import { parseMemInfo } from './meminfo.js';
 
 export const MEMORY_USAGE_METRIC = 'cluster:memory_usage_bytes:sum';
 const HELP = { [MEMORY_USAGE_METRIC]: 'Memory in use in bytes (total minus available).' };
@@ -10,16 +11,14 @@ const HELP = { [MEMORY_USAGE_METRIC]: 'Memory in use in bytes (total minus avail
  * which is what "used" means to free(1). MicroShift sends a 0-1 ratio under
  * this name; see docs/metrics.md.
  */
-export function memoryUsageCollector(): Collector {
+export function memoryUsageCollector(host: HostPaths): Collector {
   return {
     name: 'host-memory-usage',
     help: HELP,
     kind: 'dynamic',
-    async collect({ nowMs }) {
-      const memory = await mem();
-      const used = memory.total - memory.available;
-      if (!(memory.total > 0) || !Number.isFinite(used)) throw new Error('memory figures unavailable');
-      return [{ name: MEMORY_USAGE_METRIC, labels: {}, value: Math.max(0, used), timestampMs: nowMs }];
+    async collect({ signal, nowMs }) {
+      const memory = parseMemInfo(await readFile(hostFile(host, '/proc/meminfo'), { encoding: 'utf8', signal }));
+      return [{ name: MEMORY_USAGE_METRIC, labels: {}, value: memory.totalBytes - memory.availableBytes, timestampMs: nowMs }];
     },
   };
 }

@@ -7,6 +7,7 @@ import { kubernetesArch, parseOsRelease } from '../../../src/collect/host/os-rel
 import { sumDistinctFilesystems } from '../../../src/collect/host/disk.js';
 import { cpuUsageCollector } from '../../../src/collect/host/cpu.js';
 import { memoryUsageCollector } from '../../../src/collect/host/memory.js';
+import { parseMemInfo } from '../../../src/collect/host/meminfo.js';
 import { versionCollector, parseMicroShiftVersion } from '../../../src/collect/host/version.js';
 import { runCollectors } from '../../../src/collect/run-collectors.js';
 import { silentLogger } from '../../../src/log.js';
@@ -36,12 +37,46 @@ t.test('cpu collector on a fake host root, then on this machine', async (t) => {
   t.ok(value > 0 && value <= os.cpus().length, `this machine: ${value} cores in use since boot`);
 });
 
-t.test('memory in use agrees with /proc/meminfo', async (t) => {
-  const value = (await memoryUsageCollector().collect({ signal: AbortSignal.timeout(5000), nowMs: 1 }))[0]?.value ?? -1;
+t.test('/proc/meminfo parsing: total and available in bytes; the older estimate without MemAvailable', async (t) => {
+  const meminfo = [
+    'MemTotal:        8000000 kB',
+    'MemFree:         1000000 kB',
+    'MemAvailable:    5000000 kB',
+    'Buffers:          200000 kB',
+    'Cached:          2000000 kB',
+    'Active(anon):     300000 kB',
+    'SReclaimable:     100000 kB',
+    'HugePages_Total:       0',
+    'Hugepagesize:       2048 kB',
+    '',
+  ].join('\n');
+  t.same(parseMemInfo(meminfo), { totalBytes: 8_000_000 * 1024, availableBytes: 5_000_000 * 1024 });
+  const before314 = meminfo.replace(/^MemAvailable:.*\n/m, '');
+  t.same(
+    parseMemInfo(before314),
+    { totalBytes: 8_000_000 * 1024, availableBytes: (1_000_000 + 200_000 + 2_000_000 + 100_000) * 1024 },
+    'free + buffers + cache',
+  );
+  t.throws(() => parseMemInfo('MemFree: 1 kB\n'), { message: '/proc/meminfo has no MemTotal' });
+  t.throws(() => parseMemInfo(''), { message: '/proc/meminfo has no MemTotal' });
+});
+
+t.test('memory collector on a fake host root (exact), then on this machine (agrees with /proc/meminfo)', async (t) => {
+  const root = await tempDir();
+  await mkdir(path.join(root, 'proc'));
+  await writeFile(path.join(root, 'proc', 'meminfo'), 'MemTotal:        8000000 kB\nMemFree:  1 kB\nMemAvailable:    5000000 kB\n');
+  const signal = AbortSignal.timeout(5000);
+  t.same(await memoryUsageCollector({ root }).collect({ signal, nowMs: 7 }), [
+    { name: 'cluster:memory_usage_bytes:sum', labels: {}, value: 3_000_000 * 1024, timestampMs: 7 },
+  ]);
+  await writeFile(path.join(root, 'proc', 'meminfo'), 'MemFree: 1 kB\n');
+  await t.rejects(memoryUsageCollector({ root }).collect({ signal, nowMs: 8 }), { message: '/proc/meminfo has no MemTotal' });
+
+  const value = (await memoryUsageCollector({ root: '' }).collect({ signal, nowMs: 1 }))[0]?.value ?? -1;
   const meminfo = await readFile('/proc/meminfo', 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1]) * 1024;
   const expected = field('MemTotal') - field('MemAvailable');
-  t.ok(Math.abs(value - expected) < 0.05 * field('MemTotal'), `${value} ~ ${expected}`);
+  t.ok(value > 0 && Math.abs(value - expected) < 0.05 * field('MemTotal'), `${value} ~ ${expected}`);
 });
 
 t.test('os-release, arch, disks, version', async (t) => {
