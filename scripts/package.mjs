@@ -81,7 +81,6 @@ const result = await build({
   // module has no require, so each output file makes its own.
   banner: { js: "import { createRequire as __edgeTelemetryCreateRequire } from 'node:module'; const require = __edgeTelemetryCreateRequire(import.meta.url);" },
   define: { EDGE_TELEMETRY_VERSION: JSON.stringify(version), EDGE_TELEMETRY_BUNDLED_PROTO: JSON.stringify(protoTexts) },
-  plugins: [builtinsThroughRequire(['tls'])],
   minifySyntax: true,
   minifyWhitespace: true,
   // Licence texts go to THIRD-PARTY-LICENSES in the docs, whole, not as comments.
@@ -89,30 +88,6 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
-
-/**
- * `import … from 'node:X'` in an ES module makes Node build the module's ESM
- * facade, which reads every export once, getters included: for node:tls that
- * is `rootCertificates`, ~140 PEM strings (~290 KB of heap, bench:footprint's
- * heap snapshot) the daemon never uses and keeps for its whole life. These
- * builtins are taken with require() instead (the banner's), where a getter
- * runs only when read.
- */
-function builtinsThroughRequire(names) {
-  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
-  return {
-    name: 'builtins-through-require',
-    setup(builder) {
-      builder.onResolve({ filter }, (resolved) =>
-        resolved.namespace === 'builtin-require' ? undefined : { path: resolved.path.replace(/^node:/, ''), namespace: 'builtin-require' },
-      );
-      builder.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (loaded) => ({
-        contents: `module.exports = require(${JSON.stringify(`node:${loaded.path}`)});`,
-        loader: 'js',
-      }));
-    },
-  };
-}
 
 // Anything left outside the bundle must be part of Node itself: the node has
 // no node_modules. Optional peers that the code only tries in a try/catch
