@@ -14,6 +14,7 @@ import path from 'node:path';
 import { TLSSocket } from 'node:tls';
 import { rm, writeFile } from 'node:fs/promises';
 import { tempDir } from './files.js';
+import { makeCa } from './pki.js';
 
 type KubeObject = Record<string, unknown> & { metadata: Record<string, unknown> };
 
@@ -330,35 +331,6 @@ export interface FakeApi {
   close(): Promise<void>;
 }
 
-function certificate(dir: string): { key: string; cert: string } {
-  const keyFile = path.join(dir, 'server.key');
-  const certFile = path.join(dir, 'server.crt');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=kube-apiserver',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { key: readFileSync(keyFile, 'utf8'), cert: readFileSync(certFile, 'utf8') };
-}
-
 /** A client CA and a certificate it signed (client.crt, client.key in `dir`); returns the CA's PEM. */
 function clientCertificate(dir: string): string {
   const file = (name: string) => path.join(dir, name);
@@ -433,7 +405,11 @@ const POD_COLUMNS = ['Name', 'Ready', 'Status', 'Restarts', 'Age', 'IP', 'Node',
 
 export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions = {}): Promise<FakeApi> {
   const dir = await tempDir('fake-kube-api-');
-  const { key, cert } = certificate(dir);
+  // The API server's certificate, issued by a CA of its own for 127.0.0.1 and localhost.
+  const serverCa = makeCa(dir, 'fake-kube-ca');
+  const served = serverCa.issue('kube-apiserver', { sans: ['IP:127.0.0.1', 'DNS:localhost'] });
+  const key = readFileSync(served.key, 'utf8');
+  const cert = readFileSync(served.cert, 'utf8');
   const clientCa = clientCertificate(dir);
   const token = `fake-sa-token-${Math.random().toString(36).slice(2)}`;
   let options = initial;
@@ -561,7 +537,7 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
-  const caFile = path.join(dir, 'server.crt');
+  const caFile = serverCa.cert;
   const kubeconfig = path.join(dir, 'kubeconfig');
   await writeFile(
     kubeconfig,
@@ -572,7 +548,7 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
       '- name: fake',
       '  cluster:',
       `    server: https://127.0.0.1:${port}`,
-      `    certificate-authority-data: ${Buffer.from(cert).toString('base64')}`,
+      `    certificate-authority-data: ${readFileSync(caFile).toString('base64')}`,
       'users:',
       '- name: telemetry',
       '  user:',
@@ -596,7 +572,7 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
       '- name: microshift',
       '  cluster:',
       `    server: https://127.0.0.1:${port}`,
-      '    certificate-authority: server.crt',
+      `    certificate-authority: ${path.basename(caFile)}`,
       'users:',
       '- name: user',
       '  user:',

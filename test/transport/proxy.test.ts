@@ -10,6 +10,7 @@ import { runCli } from '../helpers/cli.js';
 import { ownTempDir, tempDir, writeConfig } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { startForwardProxy } from '../helpers/forward-proxy.js';
+import { makeCa } from '../helpers/pki.js';
 
 t.test('proxy key: requests go through the proxy', async (t) => {
   const receiver = await startScriptedReceiver([], { status: 200 }, undefined, { authorized: () => true });
@@ -64,38 +65,13 @@ t.test('a malformed HTTPS_PROXY fails the send with one clear reason, never a cr
 });
 
 t.test('https endpoint through the proxy: a CONNECT tunnel, TLS verified end to end inside it, proxy credentials sent to the proxy only', async (t) => {
-  const { execFileSync } = await import('node:child_process');
   const { readFileSync } = await import('node:fs');
   const https = await import('node:https');
-  const path = await import('node:path');
   const dir = await ownTempDir(t);
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
+  const ca = makeCa(dir, 'proxy-test-ca');
+  const served = ca.issue('127.0.0.1', { sans: ['IP:127.0.0.1'] });
   const seenHeaders: http.IncomingHttpHeaders[] = [];
-  const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (request, response) => {
+  const server = https.createServer({ key: readFileSync(served.key), cert: readFileSync(served.cert) }, (request, response) => {
     seenHeaders.push(request.headers);
     request.resume();
     request.on('end', () => response.writeHead(200).end());
@@ -112,7 +88,7 @@ t.test('https endpoint through the proxy: a CONNECT tunnel, TLS verified end to 
     endpoint: `https://127.0.0.1:${port}/metrics/v1/receive`,
     proxy: proxy.url.replace('http://', 'http://user:pr0xy-pw@'),
   });
-  const result = await runCli(['once', '--config', config], { env: { NODE_EXTRA_CA_CERTS: cert, HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
+  const result = await runCli(['once', '--config', config], { env: { NODE_EXTRA_CA_CERTS: ca.cert, HTTP_PROXY: '', HTTPS_PROXY: '', NO_PROXY: '' } });
   t.equal(result.code, 0, result.stderr);
   t.same(proxy.seen, [`CONNECT 127.0.0.1:${port}`]);
   t.equal(seenHeaders.length, 1);
