@@ -66,6 +66,35 @@ for (const file of (await readdir(protoDir)).filter((entry) => entry.endsWith('.
 }
 
 const splitting = args['single-file'] !== true;
+// The YAML parser is not part of the program's module graph: yaml-parse.ts and
+// the yaml package are bundled on their own, as CommonJS, and the program is
+// built with src/yaml-parse-evictable.ts in their place, which compiles that
+// file for each read and drops it (its header says why).
+const YAML_PARSER = path.join(source, 'src', 'yaml-parse.ts');
+const YAML_PARSER_EVICTABLE = path.join(source, 'src', 'yaml-parse-evictable.ts');
+const EVICTABLE_PARSER_FILE = 'yaml-parse.cjs';
+const yamlParser = await build({
+  absWorkingDir: source,
+  entryPoints: ['src/yaml-parse.ts'],
+  outfile: path.join(root, LAYOUT.libDir, EVICTABLE_PARSER_FILE),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20.11',
+  minifySyntax: true,
+  minifyWhitespace: true,
+  legalComments: 'none',
+  metafile: true,
+  logLevel: 'warning',
+});
+const swapYamlParser = {
+  name: 'evictable-yaml-parser',
+  setup(plugin) {
+    plugin.onResolve({ filter: /(^|\/)yaml-parse\.js$/ }, (args) =>
+      path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === YAML_PARSER ? { path: YAML_PARSER_EVICTABLE } : undefined,
+    );
+  },
+};
 const result = await build({
   absWorkingDir: source,
   entryPoints: { 'edge-telemetry': 'src/cli.ts' },
@@ -87,6 +116,7 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
+  plugins: [swapYamlParser],
 });
 
 // Anything left outside the bundle must be part of Node itself: the node has
@@ -104,6 +134,34 @@ for (const output of Object.values(result.metafile.outputs)) {
   }
 }
 if (outsiders.size > 0) fail(`left outside the bundle, and no node has them: ${[...outsiders].join(', ')}`);
+
+// The daemon must not load the YAML parser with its code (see yaml-parse-evictable.ts):
+// no file that `run` loads, from the entry through every import after it,
+// may hold the yaml package or src/yaml-parse.ts. One file (--single-file)
+// holds everything, check-config's YAML writer included, so this is for
+// the split release only.
+if (splitting) {
+  const outputs = result.metafile.outputs;
+  const loadedByRun = new Set();
+  const pending = Object.keys(outputs).filter((file) => ['src/cli.ts', 'src/commands/run.ts'].includes(outputs[file].entryPoint ?? ''));
+  while (pending.length > 0) {
+    const file = pending.pop();
+    if (loadedByRun.has(file)) continue;
+    loadedByRun.add(file);
+    // From the entry only its static imports: it imports each command's chunk dynamically.
+    for (const entry of outputs[file].imports) {
+      if (!entry.external && (entry.kind === 'import-statement' || outputs[file].entryPoint !== 'src/cli.ts')) pending.push(entry.path);
+    }
+  }
+  const withYaml = [...loadedByRun].filter((file) =>
+    Object.keys(outputs[file].inputs).some((input) => input.startsWith('node_modules/yaml/') || input === 'src/yaml-parse.ts'),
+  );
+  if (withYaml.length > 0)
+    fail(
+      `the daemon would load the YAML parser with its code, in ${withYaml.map((file) => path.basename(file)).join(', ')}: import YAML only through src/yaml-parse.ts`,
+    );
+  if (loadedByRun.size < 2) fail('found no chunk for src/commands/run.ts: the check above checked nothing');
+}
 
 const bundlePath = path.join(root, LAYOUT.bundle);
 const bundleText = await readFile(bundlePath, 'utf8');
@@ -131,7 +189,7 @@ await place('README.md', `${LAYOUT.docDir}/README.md`, 0o644);
 await place('telemetry.example.yaml', `${LAYOUT.docDir}/telemetry.example.yaml`, 0o644);
 await place('config/rbac.yaml', `${LAYOUT.docDir}/rbac.yaml`, 0o644);
 await cp(path.join(source, 'docs'), path.join(root, LAYOUT.docDir, 'docs'), { recursive: true });
-const thirdParty = await thirdPartyLicenses(result.metafile);
+const thirdParty = await thirdPartyLicenses({ inputs: { ...result.metafile.inputs, ...yamlParser.metafile.inputs } });
 await writeFile(path.join(root, LAYOUT.docDir, 'THIRD-PARTY-LICENSES'), thirdParty.text);
 // The RPM's License: tag must name every licence the bundle carries.
 const specLicences = new Set((/^License:\s*(.+)$/m.exec(spec)?.[1] ?? '').split(/\s+AND\s+/).map((id) => id.trim()));

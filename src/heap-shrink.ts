@@ -22,11 +22,25 @@
 // 1-1.5 MB while it runs; they go SETTLE_MS after it. If a Node release judges
 // otherwise, this costs a millisecond and changes nothing.
 //
+// Between the steps of a send, one minor collection each (0.1-0.5 ms,
+// --trace-gc). A send allocates ~1 MB in steps of 0.1-0.35 MB: the static
+// collectors (a child process for `microshift version`), each batch read from
+// the buffer, each request built and encoded, each TLS connection. After a
+// shrink the young generation is small; when one step's garbage outgrows it, V8
+// grows it by 1 MB and keeps that until the follow-up shrink a second after the
+// send. A minor collection between steps keeps each step within it. Measured
+// on the host-only daemon as the unit runs it: each send's RSS peak went from
+// +1.1 MB to +0.4-0.6 MB over the idle daemon.
+//
 // Without --expose-gc (tests, `node dist/cli.js`, a unit drop-in that removes
-// the flag) there is no `gc` and this is a no-op: V8's own heuristics decide.
+// the flag) there is no `gc` and both are no-ops: V8's own heuristics decide.
 
-/** Collects garbage now and once more SETTLE_MS after the last call; nothing when Node was started without --expose-gc. */
-export type HeapShrink = () => void;
+export interface HeapShrink {
+  /** After a sampling tick or a send: collects garbage now, and once more SETTLE_MS after the last call. */
+  readonly afterWork: () => void;
+  /** Between two steps of a send: one minor collection. */
+  readonly betweenSteps: () => void;
+}
 
 /** V8's allocation-rate window: its last ten collections (GCTracer's ring buffers). */
 const RATE_WINDOW_COLLECTIONS = 10;
@@ -50,7 +64,7 @@ const unrefClock: ShrinkClock = {
 
 export function heapShrink(clock: ShrinkClock = unrefClock): HeapShrink {
   const gc: unknown = (globalThis as { gc?: unknown }).gc;
-  if (typeof gc !== 'function') return () => {};
+  if (typeof gc !== 'function') return { afterWork: () => {}, betweenSteps: () => {} };
   const collect = gc as ExposedGc;
   const collectNow = () => {
     // A fresh options object each time: the window's rate must be low, not
@@ -69,11 +83,14 @@ export function heapShrink(clock: ShrinkClock = unrefClock): HeapShrink {
     followUpArmed = false;
     collectNow();
   };
-  return () => {
-    collectNow();
-    lastCallAt = clock.now();
-    if (followUpArmed) return;
-    followUpArmed = true;
-    clock.setTimeout(followUp, SETTLE_MS);
+  return {
+    afterWork: () => {
+      collectNow();
+      lastCallAt = clock.now();
+      if (followUpArmed) return;
+      followUpArmed = true;
+      clock.setTimeout(followUp, SETTLE_MS);
+    },
+    betweenSteps: () => collect({ type: 'minor' }),
   };
 }

@@ -13,7 +13,7 @@ const moduleUrl = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.m
 
 /** Runs `body` in a fresh Node with `flags` after `shrink` is made; returns its stdout. */
 async function inFreshNode(flags: string[], body: string[]): Promise<string> {
-  const script = [`const { heapShrink } = await import(${JSON.stringify(moduleUrl)});`, 'const shrink = heapShrink();', ...body].join('\n');
+  const script = [`const { heapShrink } = await import(${JSON.stringify(moduleUrl)});`, 'const shrink = heapShrink().afterWork;', ...body].join('\n');
   const { stdout } = await run(process.execPath, [...flags, '--import', '@tapjs/typescript/import', '--input-type=module', '-e', script], { timeout: 60_000 });
   return stdout;
 }
@@ -89,7 +89,7 @@ const ONE_SHRINK = [...Array<string>(10).fill('minor'), 'major'];
 
 t.test('each call: ten minor collections, then a full one; one follow-up SETTLE_MS after the last call', async (t) => {
   const { calls, clock, advance, pending } = fakes(t);
-  const shrink = heapShrink(clock);
+  const shrink = heapShrink(clock).afterWork;
   shrink();
   t.same(calls, ONE_SHRINK);
   t.equal(pending(), 1, 'the follow-up is armed');
@@ -104,7 +104,7 @@ t.test('each call: ten minor collections, then a full one; one follow-up SETTLE_
 
 t.test('calls closer than SETTLE_MS share one follow-up, SETTLE_MS after the last of them', async (t) => {
   const { calls, clock, advance, pending } = fakes(t);
-  const shrink = heapShrink(clock);
+  const shrink = heapShrink(clock).afterWork;
   const gap = 0.6 * SETTLE_MS;
   shrink();
   advance(gap);
@@ -116,5 +116,25 @@ t.test('calls closer than SETTLE_MS share one follow-up, SETTLE_MS after the las
   t.equal(calls.length, 22);
   advance(1);
   t.equal(calls.length, 33, 'the follow-up: SETTLE_MS after the second call');
+  t.equal(pending(), 0);
+});
+
+t.test('between the steps of a send: exactly one minor collection, and no follow-up', async (t) => {
+  const { calls, clock, advance, pending } = fakes(t);
+  const shrink = heapShrink(clock);
+  shrink.betweenSteps();
+  shrink.betweenSteps();
+  t.same(calls, ['minor', 'minor']);
+  t.equal(pending(), 0, 'no timer armed');
+  advance(10 * SETTLE_MS);
+  t.same(calls, ['minor', 'minor']);
+});
+
+t.test('without --expose-gc both are no-ops', async (t) => {
+  const { clock, pending } = fakes(t);
+  delete (globalThis as { gc?: unknown }).gc;
+  const shrink = heapShrink(clock);
+  shrink.afterWork();
+  shrink.betweenSteps();
   t.equal(pending(), 0);
 });

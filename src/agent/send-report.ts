@@ -40,6 +40,13 @@ export interface SendDeps {
   readonly oneShot?: boolean;
   /** The clock the retry waits run on (the agent's; tests fake it); the system clock when absent. */
   readonly clock?: Clock;
+  /**
+   * Called between the steps of a send (after the static collectors, after
+   * each batch read from the buffer, before each request): the daemon's
+   * minor collection, which keeps a send's garbage from growing V8's young
+   * generation (src/heap-shrink.ts). Absent: nothing.
+   */
+  readonly betweenSteps?: () => void;
 }
 
 export interface SendSummary {
@@ -139,6 +146,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     // In order; the halves of a request refused as too large (413) go before the rest.
     const queue = [...plan.requests];
     for (let request = queue.shift(); request !== undefined; request = queue.shift()) {
+      deps.betweenSteps?.();
       requests++;
       const result = await sendWithRetry(
         (attemptSignal) => deps.transport.post(request.body, headers, attemptSignal),
@@ -203,6 +211,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   };
 
   const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: deps.collectTimeoutMs, signal, log });
+  deps.betweenSteps?.();
   let newest: readonly BufferedPoint[];
   /** Set when a network error ended the backlog (the failure callbacks run inside sendPoints). */
   const ended: { by?: Failure } = {};
@@ -253,6 +262,7 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   let batchPoints = FIRST_BATCH_POINTS;
   for (;;) {
     const batch = await buffer.read({ afterSeq, maxPoints: batchPoints });
+    deps.betweenSteps?.();
     const last = batch.done || batch.points.length === 0;
     const split = last ? splitNewestTick(batch.points) : { older: batch.points, newest: [] };
     newest = split.newest;

@@ -2,7 +2,7 @@
 // would read. The effective config, then the auth type and every file a send
 // reads, so an admin sees where credentials come from without any being shown.
 import type { Config } from '../config/schema.js';
-import { effectiveConfigYaml } from '../config/redact.js';
+import { effectiveConfigYaml } from '../config/effective-config.js';
 import { checkClusterIdFile } from '../identity/cluster-id.js';
 import { authFiles } from '../agent/auth-source.js';
 import { tlsFileLines, tlsSummaryLines } from './tls-check.js';

@@ -101,7 +101,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
     const status = buffer.kind === 'disk' ? new StatusRecorder(config.dataDir, config.endpoint, buffer, log) : undefined;
-    // A full GC after each tick and send when the unit runs Node with --expose-gc; otherwise nothing.
+    // With --expose-gc (the unit): a full GC after each tick and send, a minor one between the steps of a send; otherwise nothing.
     const shrink = heapShrink();
     try {
       await serve();
@@ -111,18 +111,21 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
 
     async function serve(): Promise<void> {
       const startAgent = async (current: Config, anchor?: ScheduleAnchor) => {
-        const agent = new Agent(await createSendDeps(current, log, buffer), {
-          samplingIntervalMs: current.samplingIntervalMs,
-          sendingIntervalMs: current.sendingIntervalMs,
-          shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
-          // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
-          identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
-          // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
-          firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
-          sendJitter: SEND_JITTER,
-          ...(status === undefined ? {} : { status }),
-          afterWork: shrink,
-        });
+        const agent = new Agent(
+          { ...(await createSendDeps(current, log, buffer)), betweenSteps: shrink.betweenSteps },
+          {
+            samplingIntervalMs: current.samplingIntervalMs,
+            sendingIntervalMs: current.sendingIntervalMs,
+            shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+            // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
+            identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
+            // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
+            firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
+            sendJitter: SEND_JITTER,
+            ...(status === undefined ? {} : { status }),
+            afterWork: shrink.afterWork,
+          },
+        );
         agent.start(anchor);
         return agent;
       };

@@ -11,13 +11,13 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../bounded-file.js';
 import { ConfigError } from './errors.js';
 import { redactCredentials } from './redact.js';
 import { applyMergePatch, isPlainObject, patchedPaths, type JsonObject } from './merge-patch.js';
 import { TELEMETRY_KEYS, validateTelemetry, type Config } from './schema.js';
 import { checkTopLevel, TELEMETRY_SECTION } from './top-level.js';
+import { openYamlParser, type YamlParser } from '../yaml-parse.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/edge-telemetry/telemetry.yaml';
 export const DROP_IN_DIR = 'telemetry.d';
@@ -28,24 +28,19 @@ export const MAX_CONFIG_BYTES = 1024 * KIB;
 /** More drop-ins than this is a runaway generator, not an admin. */
 export const MAX_DROP_INS = 1000;
 
-export function parseYaml(text: string, file: string): unknown {
-  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const problem = document.errors[0];
-  if (problem !== undefined) {
-    const where = problem.linePos?.[0];
-    const position = where === undefined ? '' : `:${where.line}:${where.col}`;
+function parseYaml(yaml: YamlParser, text: string, file: string): unknown {
+  const parsed = yaml.parse(text, { prettyErrors: true });
+  if (parsed.ok) return parsed.value ?? {};
+  if (parsed.kind === 'syntax') {
+    const position = parsed.line === undefined ? '' : `:${parsed.line}:${parsed.col ?? 0}`;
     // Only the first line (the rest quotes the source) and never what follows
     // "reason: " (a tag or alias name), since the source may hold a proxy password.
-    const firstLine = (problem.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+.*$/, '');
+    const firstLine = (parsed.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+.*$/, '');
     throw new ConfigError(`${file}${position}`, '', `YAML syntax error: ${redactCredentials(firstLine.replace(/: .*$/, ''))}`);
   }
-  try {
-    return document.toJS({ maxAliasCount: 100 }) ?? {};
-  } catch {
-    // toJS throws (with no code) only for aliases: one with no anchor, whose
-    // message quotes the alias name, or an alias bomb. Neither message is echoed.
-    throw new ConfigError(file, '', 'YAML error: an alias (*name) with no anchor (&name) before it, or more than 100 aliases');
-  }
+  // Only aliases fail to convert: one with no anchor, whose message quotes the
+  // alias name, or an alias bomb. Neither message is echoed.
+  throw new ConfigError(file, '', 'YAML error: an alias (*name) with no anchor (&name) before it, or more than 100 aliases');
 }
 
 /** The file's text; undefined only when it does not exist and `missingIsEmpty`. */
@@ -135,7 +130,9 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
   const mainFile = path.resolve(file);
   const byPath = isMicroShiftConfigPath(mainFile);
   const mainText = await readText(mainFile, byPath);
-  const main = asMapping(parseYaml(mainText ?? '', mainFile), mainFile, `with a ${TELEMETRY_SECTION}: section`);
+  // One parser for the whole read, dropped with it (in the release it is compiled for this read only).
+  const yaml = openYamlParser();
+  const main = asMapping(parseYaml(yaml, mainText ?? '', mainFile), mainFile, `with a ${TELEMETRY_SECTION}: section`);
   const { otherSections } = checkTopLevel(main, { file: mainFile, telemetryKeys: TELEMETRY_KEYS, onlyTelemetry: false });
   const kind: Config['kind'] = byPath || otherSections ? 'microshift' : 'own';
   const dir = path.dirname(mainFile);
@@ -159,7 +156,7 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
   for (const dropIn of dropIns) {
     const text = (await readText(dropIn)) ?? '';
     // MicroShift skips a blank drop-in; one with only comments is as blank.
-    const document = text.trim() === '' ? undefined : parseYaml(text, dropIn);
+    const document = text.trim() === '' ? undefined : parseYaml(yaml, text, dropIn);
     if (document === undefined || (isPlainObject(document) && Object.keys(document).length === 0)) continue;
     const patch = asMapping(document, dropIn, 'a merge patch');
     checkTopLevel(patch, { file: dropIn, telemetryKeys: TELEMETRY_KEYS, onlyTelemetry: kind === 'own' });

@@ -161,3 +161,30 @@ t.test('a request that still fails half way is set aside: the rest goes in order
   }
   await reopened.close();
 });
+
+t.test("betweenSteps (the daemon's minor collection): once after the static collectors, after each batch read, before each request", async (t) => {
+  const dir = path.join(await scratch(), 'buffer');
+  const disk = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
+  await fill(disk, 3000);
+  const receiver = await startScriptedReceiver([]);
+  t.teardown(receiver.close);
+  const { buffer, reads } = recording(disk);
+  const events: string[] = [];
+  const traced: SampleBuffer = Object.assign(Object.create(buffer) as SampleBuffer, {
+    read: async (options: Parameters<SampleBuffer['read']>[0]) => {
+      const batch = await buffer.read(options);
+      events.push('read');
+      return batch;
+    },
+  });
+  const summary = await sendReport({ ...deps(receiver.url, traced), betweenSteps: () => events.push('step') }, AbortSignal.timeout(60_000));
+  t.equal(summary.ok, true);
+  t.ok(reads.length > 1 && receiver.requests.length > 2, `${reads.length} batches, ${receiver.requests.length} requests`);
+  t.equal(events.filter((event) => event === 'step').length, 1 + reads.length + receiver.requests.length);
+  t.equal(events[0], 'step', 'the first: after the static collectors, before the first read');
+  t.ok(
+    events.every((event, i) => event !== 'read' || events[i + 1] === 'step'),
+    'each read is followed by one',
+  );
+  await disk.close();
+});

@@ -5,7 +5,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { validateTelemetry, type Config } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/config/errors.js';
-import { effectiveConfigYaml } from '../../src/config/redact.js';
+import { effectiveConfigYaml } from '../../src/config/effective-config.js';
 import { isLoopbackHost } from '../../src/loopback.js';
 import { runCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';

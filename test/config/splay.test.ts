@@ -3,7 +3,7 @@ import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
-import { effectiveConfigYaml } from '../../src/config/redact.js';
+import { effectiveConfigYaml } from '../../src/config/effective-config.js';
 import { ownTempDir } from '../helpers/files.js';
 
 async function load(yaml: string) {

@@ -26,6 +26,8 @@ const NODE_FLAGS = [
 ];
 
 const BUNDLE = 'usr/local/lib/edge-telemetry/edge-telemetry.mjs';
+/** The YAML parser, bundled on its own: the program compiles it for each read and drops it (src/yaml-parse-evictable.ts). */
+const YAML_PARSER = 'usr/local/lib/edge-telemetry/yaml-parse.cjs';
 const LINK = 'usr/local/bin/edge-telemetry';
 const UNIT = 'etc/systemd/system/edge-telemetry.service';
 const CONFIG = 'etc/edge-telemetry/telemetry.yaml';
@@ -124,6 +126,7 @@ t.test('the release tree: what the contract names, with its modes, and no node_m
   const files = [...tree].filter(([, entry]) => entry.kind === 'file').map(([relative]) => relative);
   const expectedFiles = [
     BUNDLE,
+    YAML_PARSER,
     UNIT,
     CONFIG,
     `${DOC}/README.md`,
@@ -269,6 +272,13 @@ t.test('the bundle runs from DESTDIR with the unit flags, no node_modules on the
       'edge-telemetry: note: cluster id file /var/lib/microshift/cluster-id does not exist yet (MicroShift writes it on its first start); the daemon waits for it and sends once it appears\n',
     );
   }
+  // YAML in the release goes through yaml-parse.cjs: its errors keep their line and column.
+  const broken = path.join(work, 'broken.yaml');
+  await writeFile(broken, 'telemetry:\n  status: Enabled\n  status: Disabled\n');
+  const refused = run(process.execPath, [...NODE_FLAGS, bundle, 'check-config', '--config', broken], { cwd: dest });
+  t.equal(refused.status, 2, refused.stderr);
+  t.equal(refused.stdout, '');
+  t.equal(refused.stderr, `edge-telemetry: ${broken}:3:3: YAML syntax error: Map keys must be unique\n`);
 });
 
 t.test('the bundle sends a report to the bundle receiver (the .proto texts are inside it)', async (t) => {

@@ -7,7 +7,7 @@
 // ours to apply; a user with `exec` or `auth-provider`, or a SOCKS proxy-url,
 // is marked `plugin` and handed to @kubernetes/client-node.
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { openYamlParser } from '../../yaml-parse.js';
 import { KubeconfigError, type Loaded } from './kubeconfig-error.js';
 
 /** PEM text given inline (already base64-decoded) or the absolute path of a file holding it. */
@@ -195,19 +195,14 @@ function position(text: string, offset: number): string {
 /** `file` is the kubeconfig's path: it names it in errors and anchors relative paths. */
 export function parseKubeconfig(text: string, file: string): Loaded<ParsedKubeconfig> {
   // prettyErrors off: the pretty form quotes the offending line, which may hold a token.
-  const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
-  const problem = document.errors[0];
-  if (problem !== undefined) {
-    const message = problem.message.split(/ at line \d+|\n/)[0] ?? problem.code;
-    return { ok: false, error: new KubeconfigError('EKUBECONFIGSYNTAX', file, `${position(text, problem.pos[0])}: not YAML: ${message}`) };
+  const parsed = openYamlParser().parse(text, { prettyErrors: false });
+  if (!parsed.ok && parsed.kind === 'syntax') {
+    const message = parsed.message.split(/ at line \d+|\n/)[0] ?? parsed.code;
+    return { ok: false, error: new KubeconfigError('EKUBECONFIGSYNTAX', file, `${position(text, parsed.offset)}: not YAML: ${message}`) };
   }
   try {
-    let root: unknown;
-    try {
-      root = document.toJS({ maxAliasCount: 100 });
-    } catch (error) {
-      throw new Invalid(`not a usable kubeconfig: ${(error as Error).message.split('\n')[0] ?? ''}`);
-    }
+    if (!parsed.ok) throw new Invalid(`not a usable kubeconfig: ${parsed.message.split('\n')[0] ?? ''}`);
+    const root = parsed.value;
     if (!isMapping(root)) throw new Invalid('not a kubeconfig (expected a mapping with clusters, users, contexts and current-context)');
     const contextName = root['current-context'];
     if (typeof contextName !== 'string' || contextName === '') throw new Invalid('no current-context');
