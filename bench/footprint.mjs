@@ -127,8 +127,14 @@ async function releaseRoot(tmp) {
   });
   const root = path.join(out, `edge-telemetry-${version}`, 'root');
   if (!existsSync(path.join(root, INSTALLED_BUNDLE))) throw new Error(`npm run package: no ${INSTALLED_BUNDLE} under ${root}`);
-  const chunks = (await readdir(path.join(root, path.dirname(INSTALLED_BUNDLE)))).filter((name) => name !== path.basename(INSTALLED_BUNDLE));
-  return { root, how: `npm run package (${single ? 'one file' : `${chunks.length} on-demand chunks beside the bundle`}), release edge-telemetry-${version}` };
+  const beside = (await readdir(path.join(root, path.dirname(INSTALLED_BUNDLE)))).filter((name) => name !== path.basename(INSTALLED_BUNDLE));
+  const chunks = beside.filter((name) => name.startsWith('chunk-'));
+  // yaml-parse.cjs: the YAML parser, compiled for each config or kubeconfig read and dropped after it.
+  const others = beside.filter((name) => !name.startsWith('chunk-'));
+  return {
+    root,
+    how: `npm run package (${single ? 'one file' : `${chunks.length} on-demand chunks beside the bundle`}${others.length > 0 ? `, and ${others.join(', ')}` : ''}), release edge-telemetry-${version}`,
+  };
 }
 
 /** The unit's paths inside the release tree: the bundle, its symlinks, the config. */

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Labels } from '../../model.js';
 import type { Collector } from '../collector.js';
 import { ARCH_LABEL, OS_ID_LABEL, type NodeCapacitySource } from '../node-capacity.js';
-import { hostFile, type HostPaths } from './host-paths.js';
-import { kubernetesArch, parseOsRelease } from './os-release.js';
+import { readHostText, type HostPaths } from './host-paths.js';
+import { kubernetesArch, MAX_OS_RELEASE_BYTES, parseOsRelease } from './os-release.js';
 
 export const CPU_CAPACITY_METRIC = 'cluster:capacity_cpu_cores:sum';
 export const MEMORY_CAPACITY_METRIC = 'cluster:capacity_memory_bytes:sum';
@@ -13,9 +12,9 @@ const HELP = {
   [MEMORY_CAPACITY_METRIC]: 'Memory of the node in bytes.',
 };
 
-export async function hostCapacityLabels(host: HostPaths, signal?: AbortSignal): Promise<Labels> {
+export async function hostCapacityLabels(host: HostPaths): Promise<Labels> {
   const labels: Record<string, string> = { [ARCH_LABEL]: kubernetesArch(process.arch) };
-  const osId = await readFile(hostFile(host, '/etc/os-release'), { encoding: 'utf8', signal }).then(
+  const osId = await readHostText(host, '/etc/os-release', MAX_OS_RELEASE_BYTES).then(
     (text) => parseOsRelease(text).ID,
     () => undefined,
   );
@@ -32,7 +31,7 @@ export function capacityCollector(host: HostPaths, cluster?: NodeCapacitySource)
     kind: 'static',
     async collect({ signal, nowMs }) {
       const fromCluster = await cluster?.capacity(signal);
-      const groups = fromCluster ?? [{ labels: await hostCapacityLabels(host, signal), cpuCores: os.cpus().length, memoryBytes: os.totalmem() }];
+      const groups = fromCluster ?? [{ labels: await hostCapacityLabels(host), cpuCores: os.cpus().length, memoryBytes: os.totalmem() }];
       return groups.flatMap((group) => [
         { name: CPU_CAPACITY_METRIC, labels: group.labels, value: group.cpuCores, timestampMs: nowMs },
         { name: MEMORY_CAPACITY_METRIC, labels: group.labels, value: group.memoryBytes, timestampMs: nowMs },

@@ -1,11 +1,12 @@
-import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import type { Collector } from '../collector.js';
 import { coresInUse, parseProcStat, type CpuTimes } from './proc-stat.js';
-import { hostFile, type HostPaths } from './host-paths.js';
+import { readHostText, type HostPaths } from './host-paths.js';
 
 export const CPU_USAGE_METRIC = 'cluster:cpu_usage_cores:sum';
 const HELP = { [CPU_USAGE_METRIC]: 'CPU cores in use, averaged since the previous sample.' };
+/** /proc/stat: a line per CPU and one per interrupt source; a few KiB, tens on a large machine. */
+const MAX_PROC_STAT_BYTES = 1024 * 1024;
 
 /** Keeps the previous /proc/stat reading so each sample averages since the last one. */
 export function cpuUsageCollector(host: HostPaths, cores: () => number = () => os.cpus().length): Collector {
@@ -14,8 +15,8 @@ export function cpuUsageCollector(host: HostPaths, cores: () => number = () => o
     name: 'host-cpu-usage',
     help: HELP,
     kind: 'dynamic',
-    async collect({ signal, nowMs }) {
-      const current = parseProcStat(await readFile(hostFile(host, '/proc/stat'), { encoding: 'utf8', signal }));
+    async collect({ nowMs }) {
+      const current = parseProcStat(await readHostText(host, '/proc/stat', MAX_PROC_STAT_BYTES));
       const value = coresInUse(previous, current, cores());
       previous = current;
       return [{ name: CPU_USAGE_METRIC, labels: {}, value, timestampMs: nowMs }];

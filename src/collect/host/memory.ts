@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
 import type { Collector } from '../collector.js';
-import { hostFile, type HostPaths } from './host-paths.js';
+import { readHostText, type HostPaths } from './host-paths.js';
 import { parseMemInfo } from './meminfo.js';
 
 export const MEMORY_USAGE_METRIC = 'cluster:memory_usage_bytes:sum';
 const HELP = { [MEMORY_USAGE_METRIC]: 'Memory in use in bytes (total minus available).' };
+/** /proc/meminfo is ~1.5 KiB. */
+const MAX_MEMINFO_BYTES = 64 * 1024;
 
 /**
  * Bytes in use: total minus what the kernel says is available (MemAvailable),
@@ -16,8 +17,8 @@ export function memoryUsageCollector(host: HostPaths): Collector {
     name: 'host-memory-usage',
     help: HELP,
     kind: 'dynamic',
-    async collect({ signal, nowMs }) {
-      const memory = parseMemInfo(await readFile(hostFile(host, '/proc/meminfo'), { encoding: 'utf8', signal }));
+    async collect({ nowMs }) {
+      const memory = parseMemInfo(await readHostText(host, '/proc/meminfo', MAX_MEMINFO_BYTES));
       return [{ name: MEMORY_USAGE_METRIC, labels: {}, value: memory.totalBytes - memory.availableBytes, timestampMs: nowMs }];
     },
   };

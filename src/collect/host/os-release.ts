@@ -1,5 +1,8 @@
 // Pure parsing of os-release(5).
 
+/** An os-release is a few hundred bytes. */
+export const MAX_OS_RELEASE_BYTES = 64 * 1024;
+
 export function parseOsRelease(text: string): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const raw of text.split('\n')) {

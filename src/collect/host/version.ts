@@ -1,8 +1,7 @@
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import type { Collector } from '../collector.js';
-import { hostFile, type HostPaths } from './host-paths.js';
-import { parseOsRelease } from './os-release.js';
+import { readHostText, type HostPaths } from './host-paths.js';
+import { MAX_OS_RELEASE_BYTES, parseOsRelease } from './os-release.js';
 
 export const VERSION_METRIC = 'microshift_version';
 const HELP = { [VERSION_METRIC]: 'MicroShift version, OS version and deployment type, always 1.' };
@@ -43,7 +42,7 @@ export function versionCollector(host: HostPaths, sources: VersionSources): Coll
     async collect({ signal, nowMs }) {
       const [version, osRelease, deploymentType] = await Promise.all([
         (sources.version ?? microShiftVersion)(signal),
-        readFile(hostFile(host, '/etc/os-release'), { encoding: 'utf8', signal }).then(parseOsRelease, (): Record<string, string> => ({})),
+        readHostText(host, '/etc/os-release', MAX_OS_RELEASE_BYTES).then(parseOsRelease, (): Record<string, string> => ({})),
         sources.deploymentType(),
       ]);
       const labels: Record<string, string> = { version: version ?? UNKNOWN_VERSION, deployment_type: deploymentType };

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import os from 'node:os';
@@ -77,6 +78,31 @@ t.test('memory collector on a fake host root (exact), then on this machine (agre
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1]) * 1024;
   const expected = field('MemTotal') - field('MemAvailable');
   t.ok(value > 0 && Math.abs(value - expected) < 0.05 * field('MemTotal'), `${value} ~ ${expected}`);
+});
+
+t.test('/proc and /etc files are read bounded: a FIFO fails at once, an oversized file is refused, each in one line', async (t) => {
+  const root = await tempDir();
+  await mkdir(path.join(root, 'proc'));
+  await mkdir(path.join(root, 'etc'));
+  // A FIFO with no writer: a plain read would block a pool thread for ever.
+  const fifo = spawnSync('mkfifo', [path.join(root, 'proc', 'meminfo')]);
+  t.equal(fifo.status, 0, fifo.stderr.toString());
+  const signal = AbortSignal.timeout(60_000);
+  await t.rejects(memoryUsageCollector({ root }).collect({ signal, nowMs: 1 }), {
+    name: 'FileReadError',
+    code: 'ENOTREG',
+    message: `${path.join(root, 'proc', 'meminfo')}: not a regular file (a FIFO)`,
+  });
+  const hugeStat = `cpu  1 2 3 4 5 6 7 8 0 0\n${'x'.repeat(1024 * 1024)}\n`;
+  await writeFile(path.join(root, 'proc', 'stat'), hugeStat);
+  await t.rejects(cpuUsageCollector({ root }, () => 1).collect({ signal, nowMs: 1 }), {
+    code: 'EFBIG',
+    message: `${path.join(root, 'proc', 'stat')}: larger than 1 MiB (${hugeStat.length} bytes)`,
+  });
+  // os-release is optional: an unreadable one leaves its labels out.
+  await writeFile(path.join(root, 'etc', 'os-release'), `ID=rhel\n${'#'.repeat(64 * 1024)}\n`);
+  const [point] = await versionCollector({ root }, { deploymentType: async () => 'rpm', version: async () => '4.18.0' }).collect({ signal, nowMs: 1 });
+  t.same(point?.labels, { version: '4.18.0', deployment_type: 'rpm' }, 'no os_version_id from an oversized os-release');
 });
 
 t.test('os-release, arch, disks, version', async (t) => {
