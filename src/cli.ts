@@ -6,6 +6,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
+import { redactUrl } from './config/redact.js';
 import { IdentityError } from './identity/errors.js';
 import { checkClusterIdFile } from './identity/cluster-id.js';
 import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './log.js';
@@ -40,7 +41,7 @@ function optOutNotice(log: Logger, config: Config): void {
     config.kubeconfig === '' ? 'node usage counts (CPU, memory, disk, versions' : 'node and cluster usage counts (CPU, memory, disk, object counts, versions';
   log.info(
     `telemetry enabled: sends ${what}; no names or workload data) ` +
-      `to ${config.endpoint}. See it with 'edge-telemetry show'. To opt out set telemetry.status: Disabled in ${config.file}`,
+      `to ${redactUrl(config.endpoint)}. See it with 'edge-telemetry show'. To opt out set telemetry.status: Disabled in ${config.file}`,
   );
 }
 

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
+import { redactUrl } from '../config/redact.js';
 import { ConfigError } from '../config/errors.js';
 import { IdentityError } from '../identity/errors.js';
 import { checkClusterIdFile } from '../identity/cluster-id.js';
@@ -100,7 +101,7 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
-    const status = buffer.kind === 'disk' ? new StatusRecorder(config.dataDir, config.endpoint, buffer, log) : undefined;
+    const status = buffer.kind === 'disk' ? new StatusRecorder(config.dataDir, redactUrl(config.endpoint), buffer, log) : undefined;
     // With --expose-gc (the unit): a full GC after each tick and send, a minor one between the steps of a send; otherwise nothing.
     const shrink = heapShrink();
     try {

@@ -1,4 +1,5 @@
 import type { Config } from '../config/schema.js';
+import { redactUrl } from '../config/redact.js';
 import type { Logger } from '../log.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
@@ -57,7 +58,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
         deps.collectors.reduce<Record<string, string>>((help, collector) => ({ ...help, ...collector.help }), {}),
       ).trimEnd(),
       '',
-      `# POST ${config.endpoint}`,
+      `# POST ${redactUrl(config.endpoint)}`,
       ...headerLines,
       `# ${tokenNote}`,
       ...tlsLines.map((line) => `# ${line}`),

@@ -33,7 +33,7 @@ export function effectiveConfigYaml(config: Config): string {
     stringify({
       telemetry: {
         status: config.status,
-        endpoint: config.endpoint,
+        endpoint: redactUrl(config.endpoint),
         proxy: redactUrl(config.proxy),
         sendingInterval: formatDurationMs(config.sendingIntervalMs),
         samplingInterval: formatDurationMs(config.samplingIntervalMs),

@@ -5,7 +5,8 @@ export const REDACTED = 'REDACTED';
 /**
  * The config holds no secret itself (tokens and passwords live in files), but a
  * URL may carry credentials: `user:password@` keeps the user, a lone `token@`
- * (no password) may be the secret itself and goes whole.
+ * (no password) may be the secret itself and goes whole, and each query
+ * parameter keeps its name only (some receivers take `?api_key=`).
  */
 export function redactUrl(value: string): string {
   if (value === '') return value;
@@ -17,6 +18,7 @@ export function redactUrl(value: string): string {
   }
   if (url.password !== '') url.password = REDACTED;
   else if (url.username !== '') url.username = REDACTED;
+  for (const name of new Set(url.searchParams.keys())) url.searchParams.set(name, REDACTED);
   return url.toString();
 }
 

@@ -17,6 +17,26 @@ t.test('redaction is pure and covers each userinfo form', async (t) => {
   t.equal(redactCredentials(`x "http://user:p@ss:${SECRET}@host:1/y" z`), 'x "http://user:REDACTED@host:1/y" z', "a password holding '@' and ':' goes whole");
   t.equal(redactCredentials('plain text, no URL'), 'plain text, no URL');
   t.equal(quoteValue(`socks5://u:${SECRET}@h:1080`), '"socks5://u:REDACTED@h:1080"');
+  t.equal(
+    redactUrl(`https://mimir.example/api/v1/push?api_key=${SECRET}&tenant=a&tenant=b`),
+    'https://mimir.example/api/v1/push?api_key=REDACTED&tenant=REDACTED',
+    'a query keeps its parameter names only',
+  );
+});
+
+t.test('an endpoint with a token in its query: check-config and show name it without the token', async (t) => {
+  const dir = await ownTempDir(t);
+  const file = path.join(dir, 'telemetry.yaml');
+  await writeFile(
+    file,
+    `telemetry:\n  clusterIdFile: ""\n  endpoint: https://mimir.example/api/v1/push?api_key=${SECRET}\n  auth:\n    type: none\n  buffer: memory\n`,
+  );
+  const check = await runCli(['check-config', '--config', file]);
+  t.equal(check.code, 0, check.stderr);
+  t.match(check.stdout, '  endpoint: https://mimir.example/api/v1/push?api_key=REDACTED\n');
+  const show = await runCli(['show', '--config', file]);
+  t.match(show.stdout, '# POST https://mimir.example/api/v1/push?api_key=REDACTED\n');
+  t.notMatch(check.stdout + check.stderr + show.stdout + show.stderr, SECRET);
 });
 
 t.test('rejected proxy and endpoint values are echoed with their credentials redacted', async (t) => {
