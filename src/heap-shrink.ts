@@ -18,9 +18,9 @@
 // So each shrink starts with ten minor collections of a near-empty young
 // generation (0.1-0.7 ms together, --trace-gc), which push the burst out of the
 // window, and one more shrink follows SETTLE_MS after the last: its window then
-// holds idle time, and V8 returns the semi-spaces. A send still grows them by
-// 1-1.5 MB while it runs; they go SETTLE_MS after it. If a Node release judges
-// otherwise, this costs a millisecond and changes nothing.
+// holds idle time, and V8 returns the semi-spaces; what a send still grows
+// goes SETTLE_MS after it. If a Node release judges otherwise, this costs a
+// millisecond and changes nothing.
 //
 // Between the steps of a send, one minor collection each (0.1-0.5 ms,
 // --trace-gc). A send allocates ~1 MB in steps of 0.1-0.35 MB: the static
