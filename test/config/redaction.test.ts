@@ -29,7 +29,8 @@ t.test('an endpoint with a token in its query: check-config and show name it wit
   const file = path.join(dir, 'telemetry.yaml');
   await writeFile(
     file,
-    `telemetry:\n  clusterIdFile: ""\n  endpoint: https://mimir.example/api/v1/push?api_key=${SECRET}\n  auth:\n    type: none\n  buffer: memory\n`,
+    // dataDir in the test's own directory: show keeps the anonymous cluster id there (tests run as root; the default is the host's).
+    `telemetry:\n  clusterIdFile: ""\n  dataDir: ${path.join(dir, 'data')}\n  endpoint: https://mimir.example/api/v1/push?api_key=${SECRET}\n  auth:\n    type: none\n  buffer: memory\n`,
   );
   const check = await runCli(['check-config', '--config', file]);
   t.equal(check.code, 0, check.stderr);

@@ -7,24 +7,10 @@ import t from 'tap';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type http from 'node:http';
-import { secretForms } from '../../src/remote-write/scrub.js';
 import { spawnCli } from '../helpers/cli.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
-
-/** A 16-character run of any form of a secret found in `text`, or undefined. */
-function leak(text: string, secrets: readonly string[]): string | undefined {
-  for (const secret of secrets) {
-    for (const form of [secret, ...secretForms(secret)]) {
-      const size = Math.min(16, form.length);
-      for (let start = 0; start + size <= form.length; start++) {
-        const piece = form.slice(start, start + size);
-        if (text.includes(piece)) return piece;
-      }
-    }
-  }
-  return undefined;
-}
+import { leak } from '../helpers/secret-leak.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

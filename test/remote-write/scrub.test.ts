@@ -2,25 +2,12 @@
 // bearer, pieces of them, before the text is shortened. Table-driven, then end
 // to end through the real CLI against a receiver that echoes the Authorization header.
 import t from 'tap';
-import { scrubSecrets, secretForms, REDACTED, MAX_LOGGED_REPLY_CHARS } from '../../src/remote-write/scrub.js';
+import { scrubSecrets, REDACTED, MAX_LOGGED_REPLY_CHARS } from '../../src/remote-write/scrub.js';
 import { telemeterBearer } from '../../src/remote-write/headers.js';
 import { runCli } from '../helpers/cli.js';
 import { TOKEN, ownTempDir, writeConfig } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
-
-/** Any 16-character run (or the whole, when shorter) of any form of any secret. */
-function leak(text: string, secrets: readonly string[]): string | undefined {
-  for (const secret of secrets) {
-    for (const form of [secret, ...secretForms(secret)]) {
-      const size = Math.min(16, form.length);
-      for (let start = 0; start + size <= form.length; start++) {
-        const piece = form.slice(start, start + size);
-        if (text.includes(piece)) return piece;
-      }
-    }
-  }
-  return undefined;
-}
+import { leak } from '../helpers/secret-leak.js';
 
 const b64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 

@@ -108,6 +108,11 @@ if (unavailable !== undefined) {
     const checkout = path.join(sandbox.shareDir, 'edge-telemetry');
     t.ok((await copyCheckout(checkout)) > 0, 'tracked files copied');
 
+    // A fresh node: nothing of an earlier edge-telemetry. /etc and /var are overlays on
+    // the host's, which may hold some (a root `edge-telemetry show` keeps an anonymous
+    // cluster id in /var/lib/edge-telemetry); removing them here touches only the overlay.
+    await sandbox.run(['rm', '-rf', '/var/lib/edge-telemetry', '/etc/edge-telemetry']);
+
     // What the admin (or the node's provisioning) has in place before installing:
     // the pull secret and cluster id, root-only, and a drop-in with the test's
     // endpoint and intervals. One send at start and one at stop only (sendingInterval 1h).
