@@ -6,7 +6,8 @@
 // process, with its source, functions and tables. The daemon parses YAML at
 // start, at a reload and when it connects to a cluster, and runs for months in
 // between; the yaml package held ~0.6 MB of V8 heap for all that time (0.9 MB
-// of RSS for the host-only daemon, bench:footprint, same run). Here each
+// of RSS for the host-only daemon as the unit runs it, measured side by side
+// with the release before this). Here each
 // openYamlParser() compiles yaml-parse.cjs afresh and keeps no reference to it:
 // once the caller drops the parser, it is garbage like any other object. The
 // price is compiling ~160 KB of JavaScript per read: milliseconds, a few times

@@ -21,6 +21,8 @@ export interface PipelineOptions {
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
   /** CRI-O's image list; tests point it elsewhere. */
   readonly imagesFile?: string;
+  /** The daemon's minor collection (src/heap-shrink.ts): between the steps of a send, and after each Kubernetes API answer. */
+  readonly betweenSteps?: () => void;
 }
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
@@ -32,7 +34,13 @@ async function clusterPart(config: Config, log: Logger, options: PipelineOptions
     import('../collect/cluster/index.js'),
     import('../collect/cluster/kubeconfig.js'),
   ]);
-  const connection = new KubeConnection(config.kubeconfig, loadKubeEndpoint, Math.min(config.requestTimeoutMs, config.collectTimeoutMs), log);
+  const connection = new KubeConnection(
+    config.kubeconfig,
+    loadKubeEndpoint,
+    Math.min(config.requestTimeoutMs, config.collectTimeoutMs),
+    log,
+    options.betweenSteps,
+  );
   return {
     capacity: cluster.nodeCapacitySource(connection),
     collectors: cluster.clusterCollectors(connection, {
@@ -81,5 +89,6 @@ export async function createSendDeps(config: Config, log: Logger, buffer: Sample
     maxRequestBytes: config.maxRequestBytes,
     collectTimeoutMs: config.collectTimeoutMs,
     setAside: new SetAsideMemory(),
+    ...(options.betweenSteps === undefined ? {} : { betweenSteps: options.betweenSteps }),
   };
 }

@@ -112,21 +112,18 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
 
     async function serve(): Promise<void> {
       const startAgent = async (current: Config, anchor?: ScheduleAnchor) => {
-        const agent = new Agent(
-          { ...(await createSendDeps(current, log, buffer)), betweenSteps: shrink.betweenSteps },
-          {
-            samplingIntervalMs: current.samplingIntervalMs,
-            sendingIntervalMs: current.sendingIntervalMs,
-            shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
-            // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
-            identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
-            // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
-            firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
-            sendJitter: SEND_JITTER,
-            ...(status === undefined ? {} : { status }),
-            afterWork: shrink.afterWork,
-          },
-        );
+        const agent = new Agent(await createSendDeps(current, log, buffer, { betweenSteps: shrink.betweenSteps }), {
+          samplingIntervalMs: current.samplingIntervalMs,
+          sendingIntervalMs: current.sendingIntervalMs,
+          shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+          // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
+          identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
+          // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
+          firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
+          sendJitter: SEND_JITTER,
+          ...(status === undefined ? {} : { status }),
+          afterWork: shrink.afterWork,
+        });
         agent.start(anchor);
         return agent;
       };

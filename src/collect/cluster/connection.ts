@@ -19,6 +19,8 @@ export class KubeConnection {
     private readonly loadEndpoint: (kubeconfig: string) => Promise<Loaded<KubeEndpoint>>,
     private readonly requestTimeoutMs: number,
     readonly log: Logger,
+    /** Run after each API answer (createKubeApi's afterAnswer). */
+    private readonly afterAnswer: () => void = () => {},
   ) {
     this.notices = new ProblemNotices(log);
   }
@@ -42,7 +44,7 @@ export class KubeConnection {
       this.notices.problem('kubeconfig', message);
       return undefined;
     }
-    this.api = createKubeApi(loaded.value, this.requestTimeoutMs);
+    this.api = createKubeApi(loaded.value, this.requestTimeoutMs, this.afterAnswer);
     this.notices.resolved('kubeconfig', `kubeconfig ${where} loaded`);
     return this.api;
   }

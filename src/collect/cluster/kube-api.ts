@@ -36,7 +36,14 @@ export interface KubeEndpoint {
 /** A single list page is small (limit <= 500 rows); anything much larger is a wrong answer. */
 const MAX_JSON_BYTES = 32 * 1024 * 1024;
 
-export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeApi {
+/**
+ * `afterAnswer` runs after each request ends, whatever its outcome: the
+ * daemon's minor collection (src/heap-shrink.ts). A tick's 20-odd requests
+ * allocate ~45 KB each; a collection between them keeps a tick from growing
+ * V8's young generation by 1 MB, which at one tick a second it then kept 42%
+ * of the time (v8.getHeapSpaceStatistics every 100 ms; 3% with this).
+ */
+export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAnswer: () => void = () => {}): KubeApi {
   // One keep-alive agent with the credentials: a tick's 20-odd requests share
   // a TLS context and connections instead of a handshake each. Idle sockets are
   // unref'd by the agent and closed after a minute.
@@ -75,6 +82,7 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number): KubeAp
         if (settled) return;
         settled = true;
         linked.dispose();
+        afterAnswer();
         resolve(result);
       };
       const url = new URL(base + path);

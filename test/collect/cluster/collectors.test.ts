@@ -104,6 +104,21 @@ for (const size of [10, 1000, 10_000]) {
   });
 }
 
+t.test("afterAnswer (the daemon's minor collection) runs once per API request, whatever the answer", async (t) => {
+  const cluster = generateCluster(50, { openshift: false });
+  const api = await startFakeApi(cluster, { forbidden: ['/metrics'], garbage: [] });
+  t.teardown(api.close);
+  let answers = 0;
+  const connection = new KubeConnection(api.kubeconfig, loadKubeEndpoint, 10_000, recorder().log, () => answers++);
+  const collectors = clusterCollectors(connection, { extraResources: [], imagesFile: '/nonexistent/images.json' });
+  const before = api.stats.requests;
+  for (const kind of ['dynamic', 'static'] as const)
+    await runCollectors(collectors, kind, { timeoutMs: 30_000, signal: new AbortController().signal, log: recorder().log });
+  const requests = api.stats.requests - before;
+  t.ok(requests > 5, `${requests} requests, a 403 and 404s among them`);
+  t.equal(answers, requests);
+});
+
 t.test('403 and 404 per resource: left out, one warning each, the rest still counted', async (t) => {
   const cluster = generateCluster(50, { openshift: false });
   const { tick, lines } = await setup(t, cluster, { forbidden: ['/apis/apiextensions.k8s.io/v1/customresourcedefinitions', '/metrics'] });
