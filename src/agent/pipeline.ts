@@ -1,5 +1,6 @@
 // Wires config into the parts: identity, collectors, transport.
 import type { Config } from '../config/schema.js';
+import type { TlsSettings } from '../config/tls-settings.js';
 import type { Logger } from '../log.js';
 import type { Collector } from '../collect/collector.js';
 import { hostCollectors } from '../collect/host/index.js';
@@ -65,11 +66,20 @@ export async function createCollectors(config: Config, log: Logger, deploymentTy
   ];
 }
 
+/**
+ * The transport's TLS source: telemetry.tls's files, read again at every
+ * attempt (rotation needs no restart). Undefined without them: Node's
+ * defaults. The reader (node:crypto for parsing) is loaded at the first send
+ * that needs it, not at start.
+ */
+export function tlsSourceFor(settings: TlsSettings): TlsSource | undefined {
+  if (Object.keys(settings).length === 0) return undefined;
+  return async (): Promise<TlsMaterial> => (await import('./tls-material.js')).readTlsMaterial(settings);
+}
+
 /** The endpoint's transport: config mapped onto the transport's own options (config knows nothing of transport). */
 export function createTransport(config: Config) {
-  // The TLS files' reader (node:crypto for parsing) is loaded at the first send that needs it, not at start.
-  const tls: TlsSource | undefined =
-    Object.keys(config.tls).length === 0 ? undefined : async (): Promise<TlsMaterial> => (await import('./tls-material.js')).readTlsMaterial(config.tls);
+  const tls = tlsSourceFor(config.tls);
   return createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs, ...(tls === undefined ? {} : { tls }) });
 }
 

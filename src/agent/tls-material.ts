@@ -7,7 +7,7 @@ import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto';
 import tls from 'node:tls';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../bounded-file.js';
 import type { TlsFileKey, TlsFileSetting, TlsSettings } from '../config/tls-settings.js';
-import type { TlsMaterial, TlsOptions, TlsSource } from '../transport/tls-options.js';
+import type { TlsMaterial, TlsOptions } from '../transport/tls-options.js';
 
 /** A distribution's whole CA bundle is about 220 KiB; a MiB is not a certificate file. */
 export const MAX_TLS_FILE_BYTES = 1024 * KIB;
@@ -137,10 +137,4 @@ export function problemLine(problem: TlsFileProblem): string {
 export async function readTlsMaterial(settings: TlsSettings): Promise<TlsMaterial> {
   const loaded = await loadTlsMaterial(settings);
   return loaded.ok ? { ok: true, options: loaded.options } : { ok: false, reason: problemLine(loaded.problem) };
-}
-
-/** The transport's source: the files read again at every attempt. Undefined without telemetry.tls (Node's defaults). */
-export function tlsSourceFor(settings: TlsSettings): TlsSource | undefined {
-  if (Object.keys(settings).length === 0) return undefined;
-  return () => readTlsMaterial(settings);
 }

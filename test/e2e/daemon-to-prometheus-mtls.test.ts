@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Collector } from '../../src/collect/collector.js';
 import { sendReport } from '../../src/agent/send-report.js';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
-import { tlsSourceFor } from '../../src/agent/tls-material.js';
+import { tlsSourceFor } from '../../src/agent/pipeline.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
 import { createLogger } from '../../src/log.js';
 import { startPrometheus } from '../helpers/prometheus.js';
