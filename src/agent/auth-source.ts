@@ -4,6 +4,7 @@
 // all take it from here, so they cannot disagree.
 import type { Config } from '../config/schema.js';
 import { ConfigError } from '../config/errors.js';
+import { SECRET_HEADER_NAME } from '../config/auth.js';
 import { readPullSecretToken } from '../identity/pull-secret.js';
 import { readSecretFile, type SecretRead } from '../identity/secret-file.js';
 import type { ResolvedAuth } from '../remote-write/authorization.js';
@@ -49,11 +50,24 @@ async function resolve(settings: AuthSettings, clusterId: string): Promise<{ ok:
   }
 }
 
-export function createAuthSource(settings: AuthSettings, userAgent: string): AuthSource {
+/**
+ * A query parameter named like a secret header (`?api_key=`, `?token=`) is a
+ * credential too: a reply that quotes the request line must not log it.
+ */
+function endpointQuerySecrets(endpoint: string): string[] {
+  return [...new URL(endpoint).searchParams].filter(([name, value]) => SECRET_HEADER_NAME.test(name) && value !== '').map(([, value]) => value);
+}
+
+export function createAuthSource(settings: AuthSettings & Pick<Config, 'endpoint'>, userAgent: string): AuthSource {
+  const querySecrets = endpointQuerySecrets(settings.endpoint);
   return async (clusterId) => {
     const resolved = await resolve(settings, clusterId);
     if (!resolved.ok) return resolved;
-    return { ok: true, headers: requestHeaders(userAgent, settings.headers, resolved.auth), secrets: requestSecrets(settings.headers, resolved.auth) };
+    return {
+      ok: true,
+      headers: requestHeaders(userAgent, settings.headers, resolved.auth),
+      secrets: [...requestSecrets(settings.headers, resolved.auth), ...querySecrets],
+    };
   };
 }
 

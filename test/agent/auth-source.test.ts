@@ -32,7 +32,7 @@ t.test('bearer: the token file changes between two sends; the second request car
   const dir = await ownTempDir(t);
   const token = path.join(dir, 'token');
   await writeFile(token, 'tok-one-5d1c\n', { mode: 0o600 });
-  const deps = sendDeps(receiver.url, { resolveAuth: createAuthSource(bearerSettings(token), UA) });
+  const deps = sendDeps(receiver.url, { resolveAuth: createAuthSource({ ...bearerSettings(token), endpoint: receiver.url }, UA) });
   t.teardown(() => deps.transport.close());
   const controller = new AbortController();
   await sampleOnce(deps, controller.signal);
@@ -63,13 +63,15 @@ t.test('basic: the password file rotates too; none sends no Authorization', asyn
     headers: [],
     pullSecretFile: '/nonexistent',
   };
-  const deps = sendDeps(receiver.url, { resolveAuth: createAuthSource(settings, UA) });
+  const deps = sendDeps(receiver.url, { resolveAuth: createAuthSource({ ...settings, endpoint: receiver.url }, UA) });
   t.teardown(() => deps.transport.close());
   const signal = new AbortController().signal;
   await sendReport(deps, signal);
   await writeFile(password, 'pw-two');
   await sendReport(deps, signal);
-  const none = sendDeps(receiver.url, { resolveAuth: createAuthSource({ auth: { type: 'none' }, headers: [], pullSecretFile: '/nonexistent' }, UA) });
+  const none = sendDeps(receiver.url, {
+    resolveAuth: createAuthSource({ auth: { type: 'none' }, headers: [], pullSecretFile: '/nonexistent', endpoint: receiver.url }, UA),
+  });
   t.teardown(() => none.transport.close());
   await sendReport(none, signal);
   t.same(
@@ -87,7 +89,7 @@ t.test('a file that goes bad after start: that send fails as a value, samples ke
   const lines: string[] = [];
   const deps = sendDeps(
     receiver.url,
-    { resolveAuth: createAuthSource(bearerSettings(token), UA) },
+    { resolveAuth: createAuthSource({ ...bearerSettings(token), endpoint: receiver.url }, UA) },
     createLogger('debug', (line) => lines.push(line)),
   );
   t.teardown(() => deps.transport.close());

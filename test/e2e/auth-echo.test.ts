@@ -1,6 +1,6 @@
 // A receiver that echoes the credentials back in its error bodies (a 500, then
-// a 400): the basic password, the bearer token and a secret-looking custom
-// header, raw, base64'd and JSON-escaped. Nothing of them may reach the
+// a 400): the basic password, the bearer token, a secret-looking custom
+// header and the request line with an api_key query, raw, base64'd and JSON-escaped. Nothing of them may reach the
 // daemon's stdout, stderr or status.json; the tenant header, not a secret, may.
 // And a token file opened to others is refused at reload as at start.
 import t from 'tap';
@@ -20,6 +20,7 @@ function echo(request: http.IncomingMessage): string {
   const decoded = authorization.startsWith('Basic ') ? Buffer.from(authorization.slice(6), 'base64').toString('utf8') : '';
   return JSON.stringify({
     error: 'cannot store',
+    url: request.url,
     authorization,
     password: decoded.slice(decoded.indexOf(':') + 1),
     key: request.headers['x-api-key'],
@@ -41,6 +42,7 @@ async function statusWith(file: string, text: string): Promise<string> {
 const PASSWORD = 'pw-SECRET-e41f7c2b9a';
 const TOKEN = 'tok-SECRET-93ad0c5e7b';
 const API_KEY = 'key-SECRET-5c8e1f0d2a';
+const QUERY_KEY = 'qkey-SECRET-7b2d9e4f1c';
 
 for (const auth of [
   { type: 'basic', username: 'tenant-a', passwordFile: 'password' },
@@ -60,7 +62,7 @@ for (const auth of [
     const dir = await ownTempDir(t);
     await writeFile(path.join(dir, 'password'), `${auth.type === 'basic' ? PASSWORD : TOKEN}\n`, { mode: 0o600 });
     const config = await writeConfig(dir, {
-      endpoint: receiver.url.replace('/metrics/v1/receive', '/api/v1/push'),
+      endpoint: receiver.url.replace('/metrics/v1/receive', `/api/v1/push?api_key=${QUERY_KEY}`),
       auth,
       headers: { 'X-Scope-OrgID': 'tenant-a', 'X-Api-Key': API_KEY },
       samplingInterval: '1s',
@@ -82,10 +84,11 @@ for (const auth of [
     t.equal(receiver.requests[1]?.answeredStatus, 400);
     // The echo reached the log, scrubbed: the tenant is there, each secret is not.
     t.match(stderr, /send failed; samples kept for the next send .*reason="HTTP 500: .*tenant.*tenant-a/);
+    t.match(stderr, '/api/v1/push?api_key=REDACTED', 'the start-up line names the endpoint without its key');
     t.match(stderr, /receiver refused the request; its samples are dropped .*status=400 .*body=.*<redacted>/);
     t.match(status, /"lastError":\{"atMs":\d+,"reason":"HTTP 500: /);
     t.match(status, '<redacted>');
-    const secrets = auth.type === 'basic' ? [PASSWORD, b64(`tenant-a:${PASSWORD}`), API_KEY] : [TOKEN, API_KEY];
+    const secrets = auth.type === 'basic' ? [PASSWORD, b64(`tenant-a:${PASSWORD}`), API_KEY, QUERY_KEY] : [TOKEN, API_KEY, QUERY_KEY];
     for (const [name, text] of [
       ['stdout', stdout],
       ['stderr', stderr],
