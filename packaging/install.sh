@@ -29,35 +29,27 @@ if [ -z "$dest" ]; then
   if command -v rpm >/dev/null 2>&1 && rpm -q edge-telemetry >/dev/null 2>&1; then
     die "edge-telemetry is installed as an RPM here: upgrade it with the RPM (dnf upgrade), not with install.sh"
   fi
-  # The unit runs /usr/bin/node. Under DESTDIR the node being built may get its
-  # Node later, so only a real install checks it.
-  [ -x /usr/bin/node ] || die "/usr/bin/node not found: install Node.js 20.11 or later first (RHEL: dnf module install nodejs:20, or dnf install nodejs on RHEL 10)"
-  node_version=$(/usr/bin/node -p process.versions.node 2>/dev/null) || die "/usr/bin/node does not run"
-  major=${node_version%%.*}
-  minor=${node_version#*.}
-  minor=${minor%%.*}
-  case "$major.$minor" in
-    *[!0-9.]* | .* | *.) die "/usr/bin/node reports version '$node_version'; edge-telemetry needs Node.js 20.11 or later" ;;
-  esac
-  if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 11 ]; } || [ "$major" -eq 21 ]; then
-    die "/usr/bin/node is Node.js $node_version; edge-telemetry needs 20.11 or later (21 is not supported): upgrade Node.js first"
-  fi
+  # The launcher picks the Node.js the unit runs (/usr/bin/node, or the newest
+  # /usr/bin/node-<major>) and refuses a line that is not supported; under
+  # DESTDIR the node being built may get its Node.js later, so only a real
+  # install asks it.
+  which_node=$("$src/usr/local/lib/edge-telemetry/edge-telemetry" --which-node 2>&1) || die "${which_node#edge-telemetry: }"
 fi
 
-# The program: the bundle and, when the release has them, its on-demand chunks.
+# The program: the launcher, the bundle and, when the release has them, its on-demand chunks.
 # Files of an earlier version that this one no longer has are left in place:
 # a daemon still running the old version may load them until it restarts.
 lib=usr/local/lib/edge-telemetry
 for file in "$src/$lib"/*; do
   base=${file##*/}
   case "$base" in
-    edge-telemetry.mjs) mode=0755 ;;
+    edge-telemetry | edge-telemetry.mjs) mode=0755 ;;
     *) mode=0644 ;;
   esac
   install -D -m "$mode" "$file" "$dest/$lib/$base"
 done
 install -d -m 0755 "$dest/usr/local/bin"
-ln -sfn ../lib/edge-telemetry/edge-telemetry.mjs "$dest/usr/local/bin/edge-telemetry"
+ln -sfn ../lib/edge-telemetry/edge-telemetry "$dest/usr/local/bin/edge-telemetry"
 
 install -D -m 0644 "$src/etc/systemd/system/edge-telemetry.service" "$dest/etc/systemd/system/edge-telemetry.service"
 
@@ -84,5 +76,6 @@ fi
 
 say "installed edge-telemetry into ${dest:-/}"
 if [ -z "$dest" ]; then
+  say "it runs on Node.js ${which_node#* } (${which_node%% *})"
   say "next: systemctl daemon-reload && systemctl enable --now edge-telemetry.service (an upgrade: systemctl restart edge-telemetry.service)"
 fi

@@ -38,7 +38,12 @@ rm -f "$dest/$unit"
 rm -rf "$dest/usr/local/lib/edge-telemetry" "$dest/usr/local/share/doc/edge-telemetry"
 # Only our link, never a file of someone else's by that name.
 link=$dest/usr/local/bin/edge-telemetry
-if [ -L "$link" ] && [ "$(readlink "$link")" = ../lib/edge-telemetry/edge-telemetry.mjs ]; then rm -f "$link"; fi
+# (An earlier release linked the bundle itself.)
+if [ -L "$link" ]; then
+  case $(readlink "$link") in
+    ../lib/edge-telemetry/edge-telemetry | ../lib/edge-telemetry/edge-telemetry.mjs) rm -f "$link" ;;
+  esac
+fi
 
 if [ "$purge" = yes ]; then
   rm -rf "$dest/etc/edge-telemetry" "$dest/var/lib/edge-telemetry" "$dest/$unit.d"

@@ -27,8 +27,10 @@ const { values: args } = parseArgs({ options: { out: { type: 'string' }, 'single
 const LAYOUT = {
   libDir: 'usr/local/lib/edge-telemetry',
   bundle: 'usr/local/lib/edge-telemetry/edge-telemetry.mjs',
+  /** packaging/launcher.sh: picks the node's Node.js and its line's V8 flags, then execs the bundle. */
+  launcher: 'usr/local/lib/edge-telemetry/edge-telemetry',
   link: 'usr/local/bin/edge-telemetry',
-  linkTarget: '../lib/edge-telemetry/edge-telemetry.mjs',
+  linkTarget: '../lib/edge-telemetry/edge-telemetry',
   unit: 'etc/systemd/system/edge-telemetry.service',
   config: 'etc/edge-telemetry/telemetry.yaml',
   dropInDir: 'etc/edge-telemetry/telemetry.d',
@@ -116,8 +118,42 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  plugins: [swapYamlParser],
+  plugins: [swapYamlParser, builtinsThroughRequire(['http'])],
 });
+
+/**
+ * `import … from 'node:X'` in an ES module makes Node build the builtin's ESM
+ * facade, which reads every export once, getters included. node:http's lazy
+ * `WebSocket` (Node 22 on) then loads all of Node's bundled undici: 11-12 MB
+ * of RSS for the daemon's whole life on Node 24 and 26, and on Node 22 under
+ * the launcher's --lite-mode (no WebAssembly) a crash at start, since undici
+ * compiles its HTTP parser to WebAssembly as it loads. Static imports of these
+ * builtins are served by require() instead (the banner's), which builds no
+ * facade. Dynamic import() of them is refused below: esbuild's namespace for
+ * it would hold only a default.
+ */
+function builtinsThroughRequire(names) {
+  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+  return {
+    name: 'builtins-through-require',
+    setup(builder) {
+      builder.onResolve({ filter }, (resolved) =>
+        resolved.namespace === 'builtin-require' || resolved.kind !== 'import-statement'
+          ? undefined
+          : { path: resolved.path.replace(/^node:/, ''), namespace: 'builtin-require' },
+      );
+      builder.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (loaded) => ({
+        contents: `module.exports = require(${JSON.stringify(`node:${loaded.path}`)});`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  const facades = output.imports.filter((entry) => entry.external && entry.kind !== 'require-call' && /^(node:)?http$/.test(entry.path));
+  if (facades.length > 0)
+    fail(`${path.basename(file)} imports node:http as an ES module (${facades.map((entry) => entry.kind).join(', ')}): its ESM facade loads undici; import it statically (served by require())`);
+}
 
 // Anything left outside the bundle must be part of Node itself: the node has
 // no node_modules. Optional peers that the code only tries in a try/catch
@@ -170,6 +206,7 @@ await chmod(bundlePath, 0o755);
 const chunks = (await readdir(path.join(root, LAYOUT.libDir))).filter((file) => file.startsWith('chunk-'));
 for (const chunk of chunks) await chmod(path.join(root, LAYOUT.libDir, chunk), 0o644);
 
+await copyFile(path.join(source, 'packaging', 'launcher.sh'), path.join(root, LAYOUT.launcher));
 await mkdir(path.dirname(path.join(root, LAYOUT.link)), { recursive: true });
 await symlink(LAYOUT.linkTarget, path.join(root, LAYOUT.link));
 
@@ -203,6 +240,7 @@ await normaliseModes(releaseDir);
 await chmod(path.join(releaseDir, 'install.sh'), 0o755);
 await chmod(path.join(releaseDir, 'uninstall.sh'), 0o755);
 await chmod(bundlePath, 0o755);
+await chmod(path.join(root, LAYOUT.launcher), 0o755);
 await chmod(path.join(root, LAYOUT.config), 0o600);
 
 await writeTarball();

@@ -14,18 +14,11 @@ import { writeConfig } from '../helpers/files.js';
 const checkout = fileURLToPath(new URL('../../', import.meta.url));
 const { version } = JSON.parse(await readFile(path.join(checkout, 'package.json'), 'utf8')) as { version: string };
 const name = `edge-telemetry-${version}`;
-// The unit's ExecStart flags (the contract's).
-const NODE_FLAGS = [
-  '--max-semi-space-size=1',
-  '--max-old-space-size=64',
-  '--single-threaded-gc',
-  '--gc-memory-reducer-start-delay-ms=1000',
-  '--expose-gc',
-  '--no-expose-wasm',
-  '--lite-mode',
-];
-
 const BUNDLE = 'usr/local/lib/edge-telemetry/edge-telemetry.mjs';
+/** packaging/launcher.sh: the unit's ExecStart and the link's target; runs the bundle on this line's Node.js with its flags. */
+const LAUNCHER = 'usr/local/lib/edge-telemetry/edge-telemetry';
+/** The launcher runs the Node.js this suite runs on (CI runs the suite once per supported line). */
+const THIS_NODE = { EDGE_TELEMETRY_NODE: process.execPath };
 /** The YAML parser, bundled on its own: the program compiles it for each read and drops it (src/yaml-parse-evictable.ts). */
 const YAML_PARSER = 'usr/local/lib/edge-telemetry/yaml-parse.cjs';
 const LINK = 'usr/local/bin/edge-telemetry';
@@ -126,6 +119,7 @@ t.test('the release tree: what the contract names, with its modes, and no node_m
   const files = [...tree].filter(([, entry]) => entry.kind === 'file').map(([relative]) => relative);
   const expectedFiles = [
     BUNDLE,
+    LAUNCHER,
     YAML_PARSER,
     UNIT,
     CONFIG,
@@ -144,18 +138,21 @@ t.test('the release tree: what the contract names, with its modes, and no node_m
     [...tree.keys()].some((relative) => relative.split('/').includes('node_modules')),
     'no node_modules',
   );
-  t.same(tree.get(LINK), { kind: 'link', mode: 0o777, target: '../lib/edge-telemetry/edge-telemetry.mjs' });
-  t.equal(await realpath(path.join(root, LINK)), await realpath(path.join(root, BUNDLE)), 'the link reaches the bundle');
+  t.same(tree.get(LINK), { kind: 'link', mode: 0o777, target: '../lib/edge-telemetry/edge-telemetry' });
+  t.equal(await realpath(path.join(root, LINK)), await realpath(path.join(root, LAUNCHER)), 'the link reaches the launcher');
   t.equal(tree.get('etc/edge-telemetry/telemetry.d')?.kind, 'dir', 'the drop-in directory');
 
   for (const [relative, entry] of tree) {
     if (entry.kind === 'link') continue;
-    const expected = entry.kind === 'dir' || relative === BUNDLE ? 0o755 : relative === CONFIG ? 0o600 : 0o644;
+    const expected = entry.kind === 'dir' || relative === BUNDLE || relative === LAUNCHER ? 0o755 : relative === CONFIG ? 0o600 : 0o644;
     t.equal(entry.mode.toString(8), expected.toString(8), `mode of ${relative}`);
   }
   t.equal((await readFile(path.join(root, BUNDLE), 'utf8')).split('\n')[0], '#!/usr/bin/env node', 'shebang');
+  t.equal((await readFile(path.join(root, LAUNCHER), 'utf8')).split('\n')[0], '#!/bin/sh', 'the launcher is POSIX sh');
+  t.equal(run('dash', ['-n', path.join(root, LAUNCHER)]).status, 0, 'the launcher parses as POSIX sh (dash)');
   const same: [string, string][] = [
     [UNIT, 'systemd/edge-telemetry.service'],
+    [LAUNCHER, 'packaging/launcher.sh'],
     [CONFIG, 'config/telemetry.yaml'],
     [`${DOC}/README.md`, 'README.md'],
     [`${DOC}/telemetry.example.yaml`, 'telemetry.example.yaml'],
@@ -245,23 +242,28 @@ t.test(
   },
 );
 
-t.test('the bundle runs from DESTDIR with the unit flags, no node_modules on the way', async (t) => {
+t.test(`the launcher runs the bundle from DESTDIR on Node.js ${process.versions.node} with its flags, no node_modules on the way`, async (t) => {
   for (let dir = dest; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     t.notOk(existsSync(path.join(dir, 'node_modules')), `no node_modules in ${dir}`);
   }
-  const bundle = path.join(dest, BUNDLE);
-  const direct = run(process.execPath, [...NODE_FLAGS, bundle, '--version'], { cwd: dest });
+  const launcher = path.join(dest, LAUNCHER);
+  const direct = run(launcher, ['--version'], { cwd: dest, env: THIS_NODE });
   t.equal(direct.status, 0, direct.stderr);
   t.equal(direct.stdout, `${version}\n`, '--version, once');
-  t.equal(direct.stderr, '', 'no start-up warning with --no-expose-wasm before --lite-mode');
-  // Through the symlink and the shebang, as an admin types it (env finds node on PATH).
-  const viaLink = run(path.join(dest, LINK), ['--version'], { cwd: dest, env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
+  t.equal(direct.stderr, '', "no start-up warning: the launcher's flags are this line's");
+  t.equal(run(launcher, ['--which-node'], { env: THIS_NODE }).stdout, `${process.execPath} v${process.versions.node}\n`, '--which-node names this Node.js');
+  // Through the symlink, as an admin types it.
+  const viaLink = run(path.join(dest, LINK), ['--version'], { cwd: dest, env: THIS_NODE });
   t.equal(viaLink.stdout, `${version}\n`, viaLink.stderr);
+  // The bundle's own shebang (env finds node on PATH) still works without the launcher.
+  const bundle = path.join(dest, BUNDLE);
+  const viaShebang = run(bundle, ['--version'], { cwd: dest, env: { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin` } });
+  t.equal(viaShebang.stdout, `${version}\n`, viaShebang.stderr);
   // The shipped config. Its clusterIdFile (/var/lib/microshift/cluster-id) does
   // not exist on a fresh node (nor here): that is not an error, the daemon waits
   // for it, and check-config says so in one note.
   const shipped = path.join(root, CONFIG);
-  const check = run(process.execPath, [...NODE_FLAGS, bundle, 'check-config', '--config', shipped], { cwd: dest });
+  const check = run(launcher, ['check-config', '--config', shipped], { cwd: dest, env: THIS_NODE });
   t.equal(check.status, 0, check.stderr);
   t.equal(check.stdout.split('\n')[0], `# ${shipped}`, 'headed by the file that counted');
   t.match(check.stdout, /\ntelemetry:\n {2}status: Enabled\n {2}endpoint: https:\/\/infogw\.api\.openshift\.com\/metrics\/v1\/receive\n/);
@@ -275,7 +277,7 @@ t.test('the bundle runs from DESTDIR with the unit flags, no node_modules on the
   // YAML in the release goes through yaml-parse.cjs: its errors keep their line and column.
   const broken = path.join(work, 'broken.yaml');
   await writeFile(broken, 'telemetry:\n  status: Enabled\n  status: Disabled\n');
-  const refused = run(process.execPath, [...NODE_FLAGS, bundle, 'check-config', '--config', broken], { cwd: dest });
+  const refused = run(launcher, ['check-config', '--config', broken], { cwd: dest, env: THIS_NODE });
   t.equal(refused.status, 2, refused.stderr);
   t.equal(refused.stdout, '');
   t.equal(refused.stderr, `edge-telemetry: ${broken}:3:3: YAML syntax error: Map keys must be unique\n`);
@@ -302,7 +304,8 @@ t.test('the bundle sends a report to the bundle receiver (the .proto texts are i
     });
   });
   const config = await writeConfig(path.join(work, 'once'), { endpoint: url });
-  const once = run(process.execPath, [...NODE_FLAGS, bundle, 'once', '--config', config], { cwd: dest });
+  const once = run(path.join(dest, LAUNCHER), ['once', '--config', config], { cwd: dest, env: THIS_NODE });
+  t.notMatch(once.stderr, /Warning|WebAssembly|bad option/, 'no Node warning or refusal');
   t.equal(once.status, 0, once.stderr);
   // The receiver prints each accepted series; give its stdout a moment to drain.
   for (let i = 0; i < 100 && !received.includes('cluster:cpu_usage_cores:sum'); i++) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -357,13 +360,19 @@ t.test(
     t.equal(run('rpm', ['-qcp', rpm]).stdout, `/${CONFIG}\n`, 'the config is the only %config file');
     const modes = run('rpm', ['-qp', '--qf', '[%{FILEMODES:perms} %{FILEUSERNAME}:%{FILEGROUPNAME} %{FILENAMES}\\n]', rpm]).stdout;
     t.match(modes, `-rwxr-xr-x root:root /${BUNDLE}\n`);
+    t.match(modes, `-rwxr-xr-x root:root /${LAUNCHER}\n`);
     t.match(modes, `-rw------- root:root /${CONFIG}\n`);
     t.match(modes, `lrwxrwxrwx root:root /${LINK}\n`);
     t.match(modes, 'drwxr-xr-x root:root /etc/edge-telemetry/telemetry.d\n');
     t.equal(run('rpm', ['-qp', '--qf', '%{ARCH}', rpm]).stdout, 'noarch');
     const requires = run('rpm', ['-qp', '--requires', rpm]).stdout.split('\n');
-    t.ok(requires.includes('nodejs >= 1:20.11'), `requires nodejs (with RHEL's epoch): ${requires.join(', ')}`);
-    t.ok(requires.includes('/usr/bin/node'), 'requires /usr/bin/node, which the unit runs');
+    t.ok(
+      requires.includes(
+        '((nodejs(engine) >= 20.11 with nodejs(engine) < 21) or (nodejs(engine) >= 22 with nodejs(engine) < 23) or (nodejs(engine) >= 24 with nodejs(engine) < 25) or (nodejs(engine) >= 26 with nodejs(engine) < 27))',
+      ),
+      `requires a Node.js of a supported line: ${requires.join(', ')}`,
+    );
+    t.notOk(requires.includes('/usr/bin/node'), "no /usr/bin/node: RHEL 10's nodejs24 has only /usr/bin/node-24, which the launcher finds");
     t.match(run('rpm', ['-qp', '--scripts', rpm]).stdout, /preuninstall scriptlet[^]*systemctl --no-reload disable --now edge-telemetry\.service/);
   },
 );

@@ -1,0 +1,106 @@
+#!/bin/sh
+# edge-telemetry's launcher, installed as /usr/local/lib/edge-telemetry/edge-telemetry:
+# the unit's ExecStart and the /usr/local/bin/edge-telemetry link both run it.
+# It finds the node's Node.js, refuses a line edge-telemetry is not tested on,
+# and execs the program (edge-telemetry.mjs beside it) with the V8 flags of
+# that line, so the daemon keeps its PID (systemd's MainPID) and its signals.
+#
+# Which Node.js: $EDGE_TELEMETRY_NODE when set (a drop-in's
+# Environment=EDGE_TELEMETRY_NODE=/usr/bin/node-24), and only it; else
+# /usr/bin/node when it is a supported line; else the newest supported
+# /usr/bin/node-<major> (RHEL 10's versioned nodejs24 package installs
+# /usr/bin/node-24 and no /usr/bin/node).
+#
+# `edge-telemetry --which-node` prints the Node.js it would run and its
+# version, and exits 2 when there is none it supports (install.sh asks this).
+#
+# Exit 2, one line on stderr, for no usable Node.js: like a config error, a
+# restart cannot fix it (the unit's RestartPreventExitStatus=2).
+set -u
+
+# The lines edge-telemetry is tested on (package.json "engines", CI's lines);
+# 20 from 20.11 on, and end of life since 2026-04-30.
+SUPPORTED='20.11+, 22, 24 or 26'
+
+fail() {
+  printf 'edge-telemetry: %s\n' "$*" >&2
+  exit 2
+}
+
+# The major of a "vMAJOR.MINOR.PATCH" if that line is supported, else nothing.
+supported_major() {
+  version=${1#v}
+  major=${version%%.*}
+  rest=${version#*.}
+  minor=${rest%%.*}
+  case $major.$minor in
+    *[!0-9.]* | .* | *.) return 1 ;;
+  esac
+  case $major in
+    20) [ "$minor" -ge 11 ] || return 1 ;;
+    22 | 24 | 26) ;;
+    *) return 1 ;;
+  esac
+  printf '%s\n' "$major"
+}
+
+# `node --version` returns before V8 starts: a few milliseconds, no flags needed.
+version_of() {
+  [ -x "$1" ] && [ ! -d "$1" ] || return 1
+  reported=$("$1" --version 2>/dev/null) || return 1
+  # Its first line only: a binary that is not Node.js may say more.
+  printf '%s\n' "$reported" | head -n 1
+}
+
+if [ -n "${EDGE_TELEMETRY_NODE:-}" ]; then
+  node=$EDGE_TELEMETRY_NODE
+  version=$(version_of "$node") || fail "EDGE_TELEMETRY_NODE=$node does not run; set it to a Node.js $SUPPORTED binary"
+  major=$(supported_major "$version") || fail "EDGE_TELEMETRY_NODE=$node is Node.js $version; edge-telemetry runs on Node.js $SUPPORTED"
+else
+  node=
+  for candidate in /usr/bin/node /usr/bin/node-26 /usr/bin/node-24 /usr/bin/node-22 /usr/bin/node-20; do
+    if version=$(version_of "$candidate") && major=$(supported_major "$version"); then
+      node=$candidate
+      break
+    fi
+  done
+  if [ -z "$node" ]; then
+    if version=$(version_of /usr/bin/node); then
+      fail "/usr/bin/node is Node.js $version; edge-telemetry runs on Node.js $SUPPORTED: install one of them (README \"Install\"), or point EDGE_TELEMETRY_NODE at one"
+    fi
+    fail "no Node.js at /usr/bin/node (or /usr/bin/node-<major>): install Node.js $SUPPORTED (README \"Install\")"
+  fi
+fi
+
+if [ "${1:-}" = --which-node ]; then
+  printf '%s %s\n' "$node" "$version"
+  exit 0
+fi
+
+# The V8 flags, on the command line because Node refuses --lite-mode in
+# NODE_OPTIONS. Each memory flag stays only for what npm run bench:footprint's
+# A/B showed on each line (README "Footprint").
+# - --max-old-space-size=64, --max-semi-space-size=1: a small, bounded heap
+#   (the daemon holds at most maxBufferedSamples samples).
+# - --lite-mode: V8 without its optimizing compilers (jitless), which saves
+#   memory for a daemon idle between ticks, and is what lets it run under the
+#   unit's MemoryDenyWriteExecute=yes. Jitless V8 has no WebAssembly; the
+#   bundle takes node:http through require() so that nothing loads Node's
+#   undici, which needs it (scripts/package.mjs).
+# - --single-threaded-gc: no GC helper threads.
+# - --gc-memory-reducer-start-delay-ms=1000: V8 gives start-up's garbage back
+#   after 1 s instead of 8 s.
+# - --expose-gc: the daemon runs a full GC after each tick and send, and minor
+#   ones between a send's steps (src/heap-shrink.ts).
+flags='--max-semi-space-size=1 --max-old-space-size=64 --single-threaded-gc --gc-memory-reducer-start-delay-ms=1000 --expose-gc'
+case $major in
+  # V8 11 and 12 print "disabling flag --expose_wasm due to conflicting flags"
+  # at every start under --lite-mode unless told first; V8 13 and later have
+  # no such flag and refuse it ("bad option").
+  20 | 22) flags="$flags --no-expose-wasm --lite-mode" ;;
+  *) flags="$flags --lite-mode" ;;
+esac
+
+here=$(dirname "$(readlink -f "$0")")
+# shellcheck disable=SC2086 # $flags is a list of words
+exec "$node" $flags "$here/edge-telemetry.mjs" "$@"
