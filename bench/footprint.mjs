@@ -28,7 +28,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
@@ -42,11 +42,14 @@ import { readServiceCommand } from './unit-file.mjs';
 const TICKS = Number(process.env.TICKS ?? 300);
 const PODS = 300;
 const SCRAPE_INTERVAL = '5s';
-const TARGET_HOST_MB = 50;
-const TARGET_CLUSTER_MB = 55;
 /** Growth from the start window to the end window that still counts as flat. */
 const FLAT_MB = 1;
 const INSTALLED_BUNDLE = '/usr/local/lib/edge-telemetry/edge-telemetry.mjs';
+const INSTALLED_LAUNCHER = '/usr/local/lib/edge-telemetry/edge-telemetry';
+/** Targets over the line's own HTTPS floor, and against the Prometheus agent pair. */
+const TARGET_HOST_OVER_FLOOR_MB = 3;
+const TARGET_CLUSTER_OVER_FLOOR_MB = 5;
+const TARGET_PROMETHEUS_RATIO = 0.75;
 const INSTALLED_CONFIG = '/etc/edge-telemetry/telemetry.yaml';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -161,7 +164,7 @@ async function launchDaemon({ name, argv, environment, logFile }) {
   return { ...tracked, log: () => readFile(logFile, 'utf8').catch(() => '') };
 }
 
-async function daemonCase({ name, release, unit, tmp, endpoint, caFile, kubeconfig }) {
+async function daemonCase({ name, release, unit, line, tmp, endpoint, caFile, kubeconfig, launcher }) {
   const dir = path.join(tmp, name);
   await mkdir(dir);
   // The shipped config, changed only where a test node must.
@@ -180,8 +183,16 @@ async function daemonCase({ name, release, unit, tmp, endpoint, caFile, kubeconf
   const config = path.join(dir, 'telemetry.yaml');
   await writeFile(config, document.toString());
   const argv = unit.argv.map((word) => (word === INSTALLED_CONFIG ? config : inRelease(release.root, word)));
-  // systemd's environment for a system service: PATH and the unit's Environment=.
-  const environment = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin', ...unit.environment, NODE_EXTRA_CA_CERTS: caFile };
+  if (launcher !== undefined) argv[0] = launcher;
+  // systemd's environment for a system service: PATH and the unit's Environment=;
+  // EDGE_TELEMETRY_NODE makes the launcher run this line's binary, as
+  // /usr/bin/node being that line would.
+  const environment = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin',
+    ...unit.environment,
+    EDGE_TELEMETRY_NODE: line.binary,
+    NODE_EXTRA_CA_CERTS: caFile,
+  };
   return launchDaemon({ name, argv, environment, logFile: path.join(dir, 'journal.log') });
 }
 
@@ -370,22 +381,48 @@ async function startVmagent(tmp, receiver) {
  * Node with the unit's flags and no code of ours: the floor every Node
  * program starts from; with `httpsUrl`, the floor of any Node HTTPS sender
  * (node:https, OpenSSL, the CA store): one small POST every 30 s, as the daemon sends.
+ * It runs through the release's own launcher (a copy beside a stand-in
+ * edge-telemetry.mjs), so its flags are exactly the ones that line's daemon gets.
  */
-async function startBareNode(tmp, unit, httpsUrl, caFile) {
-  const script = path.join(tmp, httpsUrl === undefined ? 'idle.mjs' : 'https-idle.mjs');
+async function startBareNode({ tmp, release, unit, line, httpsUrl, caFile }) {
+  const dir = path.join(tmp, `bare-${line.major}${httpsUrl === undefined ? '' : '-https'}`);
+  await mkdir(dir);
   await writeFile(
-    script,
+    path.join(dir, 'edge-telemetry.mjs'),
     httpsUrl === undefined
       ? 'setInterval(() => {}, 60_000);\n'
       : `import https from 'node:https';\nconst post = () => https.request(${JSON.stringify(httpsUrl)}, { method: 'POST' }, (response) => response.resume()).on('error', () => {}).end('x');\npost();\nsetInterval(post, 30_000);\n`,
   );
-  const scriptAt = unit.argv.findIndex((word) => word.endsWith('.mjs') || word.endsWith('.js'));
-  const flags = scriptAt > 0 ? unit.argv.slice(1, scriptAt) : [];
-  const node = unit.argv[0].endsWith('/node') ? unit.argv[0] : process.execPath;
+  const launcher = path.join(dir, 'edge-telemetry');
+  await copyFile(path.join(release.root, INSTALLED_LAUNCHER), launcher);
+  await chmod(launcher, 0o755);
   // The unit's Environment= too (GLIBC_TUNABLES shapes malloc for any Node program).
-  const env = { PATH: '/usr/bin:/bin', ...unit.environment, ...(caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: caFile }) };
-  const child = spawn(node, [...flags, script], { stdio: 'ignore', env, cwd: '/' });
-  return { ...track(httpsUrl === undefined ? 'bare node' : 'bare node + https', child), flags };
+  const env = {
+    PATH: '/usr/bin:/bin',
+    ...unit.environment,
+    EDGE_TELEMETRY_NODE: line.binary,
+    ...(caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: caFile }),
+  };
+  const child = spawn(launcher, [], { stdio: 'ignore', env, cwd: '/' });
+  const tracked = track(`node ${line.major} bare${httpsUrl === undefined ? '' : ' + https'}`, child);
+  await sleep(300);
+  const flags = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '')).split('\0').slice(1, -2);
+  return { ...tracked, flags };
+}
+
+/** The supported Node.js lines (package.json's engines) to measure, each with its binary (scripts/node-line.sh). */
+async function nodeLines() {
+  const script = path.join(repo, 'scripts', 'node-line.sh');
+  const all = (await run(script, ['--lines'])).stdout.trim().split('\n');
+  const wanted = process.env.LINES === undefined ? all : process.env.LINES.split(/[ ,]+/).filter((major) => major !== '');
+  const lines = [];
+  for (const major of wanted) {
+    if (!all.includes(major)) throw new Error(`LINES: ${major} is not a supported line (${all.join(', ')})`);
+    const binary = process.versions.node.split('.')[0] === major ? process.execPath : (await run(script, [major], { timeout: 600_000 })).stdout.trim();
+    const version = (await run(binary, ['--version'])).stdout.trim();
+    lines.push({ major, binary, version });
+  }
+  return lines;
 }
 
 // ---- measuring ------------------------------------------------------------
@@ -430,6 +467,15 @@ function summarise(series) {
   };
 }
 
+const describeUnit = (unit) =>
+  `ExecStart=${unit.argv.join(' ')}${
+    Object.keys(unit.environment).length > 0
+      ? `; Environment=${Object.entries(unit.environment)
+          .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+          .join(' ')}`
+      : ''
+  }${unit.notes.length > 0 ? `; not reproduced here: ${unit.notes.join(', ')}` : ''}`;
+
 async function main() {
   if (!Number.isInteger(TICKS) || TICKS < 30) throw new Error('TICKS must be an integer ≥ 30 (≥ 120 for the settled start window)');
   for (const binary of ['/usr/bin/prometheus', '/usr/bin/vmagent', '/usr/bin/prometheus-node-exporter', 'openssl']) {
@@ -444,7 +490,15 @@ async function main() {
   const unit = readServiceCommand(await readFile(unitFile, 'utf8'));
   const compareFile = process.env.COMPARE === undefined ? undefined : path.resolve(process.env.COMPARE);
   const compareUnit = compareFile === undefined ? undefined : readServiceCommand(await readFile(compareFile, 'utf8'));
+  const lines = await nodeLines();
   const release = await releaseRoot(tmp);
+  // COMPARE_LAUNCHER=file: another launcher (other V8 flags) beside the release's, running the same bundle.
+  const compareLauncher =
+    process.env.COMPARE_LAUNCHER === undefined ? undefined : path.join(release.root, path.dirname(INSTALLED_LAUNCHER), 'edge-telemetry-compare');
+  if (compareLauncher !== undefined) {
+    await copyFile(path.resolve(process.env.COMPARE_LAUNCHER), compareLauncher);
+    await chmod(compareLauncher, 0o755);
+  }
   const receiver = await startReceiver(tmp);
 
   const fakeChild = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)], {
@@ -460,62 +514,56 @@ async function main() {
   ]);
   const fakeApi = JSON.parse(fakeLine.toString().split('\n')[0]);
 
-  const bare = await startBareNode(tmp, unit);
-  const bareHttps = await startBareNode(tmp, unit, receiver.url, receiver.caFile);
   const peers = [await startPrometheusAgent(tmp, receiver), await startVmagent(tmp, receiver)];
-  const ours = [
-    {
-      ...(await daemonCase({ name: 'host', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })),
-      label: 'daemon, host metrics only',
-      target: TARGET_HOST_MB,
-    },
-    {
-      ...(await daemonCase({ name: 'cluster', release, unit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: fakeApi.clientCertKubeconfig })),
-      label: `daemon, cluster metrics (${PODS} pods, client-cert kubeconfig)`,
-      target: TARGET_CLUSTER_MB,
-    },
-  ];
-  const compare =
-    compareUnit === undefined
-      ? undefined
-      : {
-          ...(await daemonCase({ name: 'compare', release, unit: compareUnit, tmp, endpoint: receiver.url, caFile: receiver.caFile, kubeconfig: '' })),
-          label: 'daemon, host metrics only, COMPARE unit',
-        };
+  const perLine = [];
+  for (const line of lines) {
+    const common = { release, unit, line, tmp, endpoint: receiver.url, caFile: receiver.caFile };
+    const bare = await startBareNode({ tmp, release, unit, line });
+    const bareHttps = await startBareNode({ tmp, release, unit, line, httpsUrl: receiver.url, caFile: receiver.caFile });
+    const host = {
+      ...(await daemonCase({ ...common, name: `host-${line.major}`, kubeconfig: '' })),
+      label: `node ${line.major}: daemon, host metrics only`,
+      kind: 'host',
+    };
+    const cluster = {
+      ...(await daemonCase({ ...common, name: `cluster-${line.major}`, kubeconfig: fakeApi.clientCertKubeconfig })),
+      label: `node ${line.major}: daemon, cluster metrics (${PODS} pods)`,
+      kind: 'cluster',
+    };
+    const compares = [];
+    if (compareUnit !== undefined)
+      compares.push({
+        ...(await daemonCase({ ...common, unit: compareUnit, name: `compare-${line.major}`, kubeconfig: '' })),
+        label: `node ${line.major}: daemon, host only, COMPARE unit`,
+      });
+    if (compareLauncher !== undefined)
+      compares.push({
+        ...(await daemonCase({ ...common, name: `compare-launcher-${line.major}`, kubeconfig: '', launcher: compareLauncher })),
+        label: `node ${line.major}: daemon, host only, COMPARE_LAUNCHER`,
+      });
+    perLine.push({ line, bare, bareHttps, daemons: [host, cluster], compares });
+  }
 
   console.log(
-    `footprint: ${TICKS} s, daemon samplingInterval 1s and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; node ${(await run(unit.argv[0].endsWith('node') ? unit.argv[0] : process.execPath, ['--version'])).stdout.trim()}`,
+    `footprint: ${TICKS} s, daemon samplingInterval 1s and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; Node.js lines: ${lines.map((line) => `${line.version} (${line.binary})`).join(', ')}`,
   );
-  console.log(
-    `unit:    ${path.relative(repo, unitFile)}: ExecStart=${unit.argv.join(' ')}${
-      Object.keys(unit.environment).length > 0
-        ? `; Environment=${Object.entries(unit.environment)
-            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-            .join(' ')}`
-        : ''
-    }${unit.notes.length > 0 ? `; not reproduced here: ${unit.notes.join(', ')}` : ''}`,
-  );
-  if (compareUnit !== undefined)
-    console.log(
-      `COMPARE: ${compareFile}: ExecStart=${compareUnit.argv.join(' ')}${
-        Object.keys(compareUnit.environment).length > 0
-          ? `; Environment=${Object.entries(compareUnit.environment)
-              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
-              .join(' ')}`
-          : ''
-      }`,
-    );
+  console.log(`unit:    ${path.relative(repo, unitFile)}: ${describeUnit(unit)}`);
+  if (compareUnit !== undefined) console.log(`COMPARE: ${compareFile}: ${describeUnit(compareUnit)}`);
+  if (compareLauncher !== undefined) console.log(`COMPARE_LAUNCHER: ${path.resolve(process.env.COMPARE_LAUNCHER)}`);
   console.log(`bundle:  ${release.how}`);
+  for (const { line, bare } of perLine) console.log(`launcher's flags on node ${line.major}: ${bare.flags.join(' ')}`);
   console.log(
-    "started outside systemd (no cgroup limits, no hardening); environment: PATH, the unit's Environment=, NODE_EXTRA_CA_CERTS (the receiver's test CA); working directory /",
+    "started outside systemd (no cgroup limits, no hardening); environment: PATH, the unit's Environment=, EDGE_TELEMETRY_NODE (the line's binary, as /usr/bin/node), NODE_EXTRA_CA_CERTS (the receiver's test CA); working directory /",
   );
 
   const rows = [
-    ...ours.map((daemon) => ({ label: daemon.label, pids: [daemon], daemon })),
-    ...(compare === undefined ? [] : [{ label: compare.label, pids: [compare], compare }]),
+    ...perLine.flatMap(({ line, bare, bareHttps, daemons, compares }) => [
+      ...daemons.map((daemon) => ({ label: daemon.label, pids: [daemon], daemon, line })),
+      ...compares.map((compare) => ({ label: compare.label, pids: [compare], compare, line })),
+      { label: `node ${line.major}: bare node, the launcher's flags`, pids: [bare], line },
+      { label: `node ${line.major}: bare node + HTTPS POST every 30 s`, pids: [bareHttps], line },
+    ]),
     ...peers.map((peer) => ({ label: peer.name, pids: peer.parts, peer })),
-    { label: "bare node, the unit's flags", pids: [bare], bare: true },
-    { label: 'bare node + an HTTPS POST every 30 s', pids: [bareHttps], bare: true },
   ];
   for (const row of rows) {
     row.series = [];
@@ -539,8 +587,7 @@ async function main() {
   }
 
   // The daemons' last send, then the counts at the receiver.
-  for (const daemon of ours) await daemon.stop();
-  await compare?.stop();
+  await Promise.all(perLine.flatMap(({ daemons, compares }) => [...daemons, ...compares].map((daemon) => daemon.stop())));
   await sleep(6000);
   const failures = [];
   console.log('');
@@ -575,70 +622,60 @@ async function main() {
 
   console.log('');
   const delivered = (clusterId) => receiver.accepted.get(clusterId) ?? 0;
-  for (const daemon of ours) {
-    const row = rows.find((candidate) => candidate.daemon === daemon);
-    const s = summaries.get(row);
-    const samples = delivered(`bench-${daemon.name}`);
-    const verdict = mb(s.max) <= row.daemon.target && mb(s.floorGrowth) <= FLAT_MB;
-    console.log(
-      `${daemon.label}: max ${fmt(s.max)} from second 5 on (target ≤ ${row.daemon.target} MB; ${fmt(s.startupMax)} during start-up and its first send), growth of the floor ${mb(s.floorGrowth).toFixed(1)} MB over ${TICKS} s (flat: ≤ ${FLAT_MB} MB; of the average ${mb(s.growth).toFixed(1)} MB): ${verdict ? 'PASS' : 'FAIL'}; ${samples} samples delivered`,
-    );
-    if (!verdict) failures.push(`${daemon.label} over target or growing`);
-    if (samples === 0) failures.push(`${daemon.label} delivered nothing`);
+  const summaryOf = (predicate) => summaries.get(rows.find(predicate));
+  const peerEnds = peers.map((peer) => ({ peer, end: summaryOf((row) => row.peer === peer).end }));
+  const prometheusEnd = peerEnds[0].end;
+  console.log(
+    `The line's floor: bare Node with the launcher's flags, and with node:https and one small HTTPS POST every 30 s. Targets: host only ≤ HTTPS floor + ${TARGET_HOST_OVER_FLOOR_MB} MB, cluster ≤ HTTPS floor + ${TARGET_CLUSTER_OVER_FLOOR_MB} MB (end of the run, the last 30 s), both flat (floor growth ≤ ${FLAT_MB} MB), and ≤ ${TARGET_PROMETHEUS_RATIO} × ${peers[0].name}.`,
+  );
+  console.log(
+    `${'line'.padEnd(9)} ${'floor'.padStart(8)} ${'https floor'.padStart(11)}  ${'case'.padEnd(8)} ${'ours'.padStart(8)} ${'max'.padStart(8)} ${'ours−floor'.padStart(10)} ${'growth'.padStart(7)}  ${peers.map((peer) => `÷ ${peer.name.split(' ')[0]}`.padStart(13)).join(' ')}  verdict`,
+  );
+  for (const { line, bare, bareHttps, daemons, compares } of perLine) {
+    const floorEnd = summaryOf((row) => row.pids[0] === bare).end;
+    const httpsFloor = summaryOf((row) => row.pids[0] === bareHttps).end;
+    for (const daemon of daemons) {
+      const s = summaryOf((row) => row.daemon === daemon);
+      const over = s.end - httpsFloor;
+      const allowed = daemon.kind === 'host' ? TARGET_HOST_OVER_FLOOR_MB : TARGET_CLUSTER_OVER_FLOOR_MB;
+      const ratios = peerEnds.map(({ end }) => s.end / end);
+      const problems = [];
+      if (mb(over) > allowed) problems.push(`${mb(over).toFixed(1)} MB over the floor > ${allowed}`);
+      if (mb(s.floorGrowth) > FLAT_MB) problems.push(`growing ${mb(s.floorGrowth).toFixed(1)} MB`);
+      if (s.end > TARGET_PROMETHEUS_RATIO * prometheusEnd) problems.push(`${ratios[0].toFixed(2)} × ${peers[0].name} > ${TARGET_PROMETHEUS_RATIO}`);
+      const samples = delivered(`bench-${daemon.name}`);
+      if (samples === 0) problems.push('delivered nothing');
+      if (problems.length > 0) failures.push(`node ${line.major} ${daemon.kind}: ${problems.join(', ')}`);
+      console.log(
+        `${line.version.padEnd(9)} ${fmt(floorEnd).padStart(8)} ${fmt(httpsFloor).padStart(11)}  ${daemon.kind.padEnd(8)} ${fmt(s.end).padStart(8)} ${fmt(s.max).padStart(8)} ${signed(over).padStart(10)} ${signed(s.floorGrowth).padStart(7)}  ${ratios.map((ratio) => `${ratio.toFixed(2)} ×`.padStart(13)).join(' ')}  ${problems.length === 0 ? 'PASS' : `FAIL (${problems.join(', ')})`}; ${samples} samples delivered`,
+      );
+    }
+    const host = summaryOf((row) => row.daemon === daemons[0]);
+    for (const compare of compares) {
+      const c = summaryOf((row) => row.compare === compare);
+      console.log(
+        `${line.version.padEnd(9)} A/B, host only: ${compare.label.replace(/^node \d+: daemon, host only, /, '')} ${fmt(c.end)} (max ${fmt(c.max)}) vs this unit ${fmt(host.end)} (max ${fmt(host.max)}): ${signed(c.end - host.end)} at the end, ${signed(c.max - host.max)} at the max; it delivered ${delivered(`bench-${compare.name}`)} samples`,
+      );
+    }
   }
-  const clusterNames = receiver.names.get('bench-cluster') ?? new Set();
-  const clusterSeries = [...clusterNames].filter((name) => name.startsWith('cluster:usage:'));
-  console.log(`cluster metrics at the receiver from the cluster case: ${clusterSeries.length > 0 ? clusterSeries.sort().join(', ') : 'NONE'}`);
-  if (clusterSeries.length === 0) failures.push('no cluster metrics arrived from the cluster case');
+  const clusterNames = [...receiver.names].filter(([clusterId]) => clusterId.startsWith('bench-cluster-'));
+  for (const { line } of perLine) {
+    const names = [...(receiver.names.get(`bench-cluster-${line.major}`) ?? new Set())].filter((name) => name.startsWith('cluster:usage:'));
+    if (names.length === 0) failures.push(`node ${line.major}: no cluster metrics arrived from the cluster case`);
+  }
+  console.log(
+    `cluster metrics at the receiver from the cluster cases: ${clusterNames.map(([clusterId, names]) => `${clusterId}: ${[...names].filter((name) => name.startsWith('cluster:usage:')).length} cluster:usage series`).join(', ')}`,
+  );
   for (const peer of peers) {
     const samples = delivered(peer.clusterId);
     console.log(`${peer.name}: ${samples} samples delivered`);
     if (samples === 0) failures.push(`${peer.name} delivered nothing`);
   }
-
-  console.log('');
-  const end = (predicate) => summaries.get(rows.find(predicate)).end;
-  const floor = end((row) => row.pids[0] === bare);
-  const httpsFloor = end((row) => row.pids[0] === bareHttps);
-  console.log(
-    `bare node with the unit's flags (${bare.flags.join(' ')}): ${fmt(floor)}; with node:https and one small HTTPS POST every 30 s: ${fmt(httpsFloor)}`,
-  );
-  for (const daemon of ours) {
-    const ourEnd = end((row) => row.daemon === daemon);
-    const ratios = peers.map((peer) => `${(ourEnd / end((row) => row.peer === peer)).toFixed(2)} × ${peer.name}`);
-    console.log(
-      `${daemon.label}: ${fmt(ourEnd)} = Node's HTTPS floor ${fmt(httpsFloor)} + ${fmt(ourEnd - httpsFloor)} of ours; ours / peer: ${ratios.join(', ')}`,
-    );
-  }
-  const hostEnd = end((row) => row.daemon === ours[0]);
-  if (compare !== undefined) {
-    const compareRow = rows.find((row) => row.compare === compare);
-    const c = summaries.get(compareRow);
-    const h = summaries.get(rows.find((row) => row.daemon === ours[0]));
-    console.log(
-      `host-only daemon, this unit vs the COMPARE unit, same run: end ${fmt(h.end)} vs ${fmt(c.end)} (${mb(h.end - c.end) >= 0 ? '+' : ''}${mb(h.end - c.end).toFixed(1)} MB), max ${fmt(h.max)} vs ${fmt(c.max)}, growth ${mb(h.growth).toFixed(1)} vs ${mb(c.growth).toFixed(1)} MB; COMPARE delivered ${delivered('bench-compare')} samples`,
-    );
-  }
-  for (const peer of peers) {
-    const peerEnd = end((row) => row.peer === peer);
-    const sender = peer.parts[0];
-    const senderEnd = average(rows.find((row) => row.peer === peer).parts[0].slice(-30));
-    if (peerEnd < hostEnd) {
-      console.log(
-        `A Go sender is smaller here: ${peer.name} takes ${fmt(peerEnd)}, ${sender.name} alone ${fmt(senderEnd)}, against ${fmt(hostEnd)} for the host-only daemon. ` +
-          `Why: Node is ${fmt(floor)} before a line of ours runs (V8's heap and builtins, the touched pages of a ${Math.round(statSize(bare.child.spawnfile) / 1e6)} MB node binary, ICU, libuv), ` +
-          `HTTPS brings it to ${fmt(httpsFloor)} (node:tls and OpenSSL's CA store), and our code and data add ${fmt(hostEnd - httpsFloor)}; ` +
-          'a Go binary maps only its own runtime and the code it links, and its collector keeps the heap close to the live data.',
-      );
-    } else {
-      console.log(`${peer.name} (${fmt(peerEnd)}, ${sender.name} alone ${fmt(senderEnd)}) is larger than the host-only daemon (${fmt(hostEnd)}).`);
-    }
-  }
   if (receiver.receiver.alive() === false) failures.push(`the receiver died: ${receiver.errors()}`);
   if (failures.length > 0) {
     console.log(`\nFAILED: ${failures.join('; ')}`);
     process.exitCode = 1;
-  }
+  } else console.log('\nPASS: every line at or under its targets');
 }
 
 process.once('SIGINT', () => {

@@ -12,7 +12,8 @@
 # /usr/bin/node-24 and no /usr/bin/node).
 #
 # `edge-telemetry --which-node` prints the Node.js it would run and its
-# version, and exits 2 when there is none it supports (install.sh asks this).
+# version, and exits 2 when there is none it supports (install.sh asks this);
+# `--node-flags` prints the V8 flags it would give it (the tests ask this).
 #
 # Exit 2, one line on stderr, for no usable Node.js: like a config error, a
 # restart cannot fix it (the unit's RestartPreventExitStatus=2).
@@ -72,11 +73,6 @@ else
   fi
 fi
 
-if [ "${1:-}" = --which-node ]; then
-  printf '%s %s\n' "$node" "$version"
-  exit 0
-fi
-
 # The V8 flags, on the command line because Node refuses --lite-mode in
 # NODE_OPTIONS. Each memory flag stays only for what npm run bench:footprint's
 # A/B showed on each line (README "Footprint").
@@ -93,12 +89,30 @@ fi
 # - --expose-gc: the daemon runs a full GC after each tick and send, and minor
 #   ones between a send's steps (src/heap-shrink.ts).
 flags='--max-semi-space-size=1 --max-old-space-size=64 --single-threaded-gc --gc-memory-reducer-start-delay-ms=1000 --expose-gc'
+# - --no-compilation-cache (V8 12 on: Node 22, 24, 26): V8 caches what
+#   vm.compileFunction compiles, by its source, so the YAML parser the daemon
+#   compiles for each read and drops (src/yaml-parse-evictable.ts) stayed in
+#   the heap (~0.4 MB); V8 11 (Node 20) does not cache it. The daemon compiles
+#   nothing twice on purpose, so the cache saves it nothing.
+# - --no-expose-wasm (V8 11 and 12: Node 20, 22): they print "disabling flag
+#   --expose_wasm due to conflicting flags" at every start under --lite-mode
+#   unless told first; V8 13 and later have no such flag and refuse it.
 case $major in
-  # V8 11 and 12 print "disabling flag --expose_wasm due to conflicting flags"
-  # at every start under --lite-mode unless told first; V8 13 and later have
-  # no such flag and refuse it ("bad option").
-  20 | 22) flags="$flags --no-expose-wasm --lite-mode" ;;
-  *) flags="$flags --lite-mode" ;;
+  20) flags="$flags --no-expose-wasm --lite-mode" ;;
+  22) flags="$flags --no-compilation-cache --no-expose-wasm --lite-mode" ;;
+  *) flags="$flags --no-compilation-cache --lite-mode" ;;
+esac
+
+# For install.sh and the tests: which Node.js, and which flags, nothing run.
+case ${1:-} in
+  --which-node)
+    printf '%s %s\n' "$node" "$version"
+    exit 0
+    ;;
+  --node-flags)
+    printf '%s\n' "$flags"
+    exit 0
+    ;;
 esac
 
 here=$(dirname "$(readlink -f "$0")")

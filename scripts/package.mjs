@@ -152,7 +152,9 @@ function builtinsThroughRequire(names) {
 for (const [file, output] of Object.entries(result.metafile.outputs)) {
   const facades = output.imports.filter((entry) => entry.external && entry.kind !== 'require-call' && /^(node:)?http$/.test(entry.path));
   if (facades.length > 0)
-    fail(`${path.basename(file)} imports node:http as an ES module (${facades.map((entry) => entry.kind).join(', ')}): its ESM facade loads undici; import it statically (served by require())`);
+    fail(
+      `${path.basename(file)} imports node:http as an ES module (${facades.map((entry) => entry.kind).join(', ')}): its ESM facade loads undici; import it statically (served by require())`,
+    );
 }
 
 // Anything left outside the bundle must be part of Node itself: the node has

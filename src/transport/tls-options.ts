@@ -91,9 +91,18 @@ const HINTS: Readonly<Record<TlsPeer, Partial<Record<TlsCheck, string>>>> = {
   },
 };
 
+/**
+ * OpenSSL 3.5 (in Node 22, 24 and 26 today; Node 20 has 3.0) names the alerts
+ * that OpenSSL 3.0 called "sslv3 alert …" as "ssl/tls alert …" (seen on
+ * Node 26 with a receiver that refuses the client certificate), so Node's code for the same
+ * alert is ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE instead of
+ * ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: both spellings are the same check.
+ */
+const canonicalCode = (code: string): string => code.replace(/^ERR_SSL_SSL\/TLS_ALERT_/, 'ERR_SSL_SSLV3_ALERT_');
+
 /** A TLS failure as a send result, or undefined when `code` is not a TLS check (then it is a network error). */
 export function tlsFailure(code: string | undefined, peer: TlsPeer): Extract<SendResult, { kind: 'tls' }> | undefined {
-  const check = code === undefined ? undefined : CHECK_BY_CODE[code];
+  const check = code === undefined ? undefined : CHECK_BY_CODE[canonicalCode(code)];
   if (check === undefined) return undefined;
   const hint = HINTS[peer][check] ?? '';
   return { kind: 'tls', check, reason: `TLS with the ${peer} failed: ${WHAT[check]} (${code})`, hint };

@@ -18,7 +18,7 @@
 // node with --import=./node_modules/@tapjs/typescript/dist/esm/import.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -337,6 +337,21 @@ export class SystemdSandbox {
   async writeFile(file: string, content: string, mode = '0644'): Promise<void> {
     const result = await this.run(['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat >"$1" && chmod "$2" "$1"', 'sh', file, mode], { input: content });
     if (result.code !== 0) throw new Error(`writing ${file} in the sandbox: ${result.stderr}`);
+  }
+
+  /**
+   * Makes `binary` the sandbox's /usr/bin/node, as an admin's Node.js package
+   * would: a copy in share/ bind-mounted over it in the sandbox's mount
+   * namespace (the host's /usr/bin/node is untouched; services started after
+   * this see it). Returns what `/usr/bin/node --version` then says inside.
+   */
+  async useNode(binary: string): Promise<string> {
+    const copy = path.join(this.shareDir, 'node');
+    await copyFile(binary, copy);
+    await chmod(copy, 0o755);
+    const mounted = await this.run(['mount', '--bind', copy, '/usr/bin/node']);
+    if (mounted.code !== 0) throw new Error(`bind-mounting ${binary} over /usr/bin/node: ${mounted.stderr}`);
+    return (await this.run(['/usr/bin/node', '--version'])).stdout.trim();
   }
 
   /** SIGKILL to PID 1 (unshare then reaps it and exits), or to unshare while PID 1 is not known yet. */

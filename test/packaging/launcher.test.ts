@@ -27,7 +27,10 @@ const COMMON = ['--max-semi-space-size=1', '--max-old-space-size=64', '--single-
 /** A stand-in node reporting `version`: prints its PID, then each argument on a line of its own. */
 async function fakeNode(version: string): Promise<string> {
   const file = path.join(work, `node-${version.replace(/[^\w.]/g, '_')}`);
-  await writeFile(file, `#!/bin/sh\nif [ "$1" = --version ]; then printf '%s\\n' '${version}'; exit 0; fi\necho "pid $$"\nfor a in "$@"; do printf '%s\\n' "$a"; done\n`);
+  await writeFile(
+    file,
+    `#!/bin/sh\nif [ "$1" = --version ]; then printf '%s\\n' '${version}'; exit 0; fi\necho "pid $$"\nfor a in "$@"; do printf '%s\\n' "$a"; done\n`,
+  );
   await chmod(file, 0o755);
   return file;
 }
@@ -40,15 +43,20 @@ t.test('each supported line gets its own flags, then the program and the argumen
   const cases: [string, string[]][] = [
     ['v20.11.0', ['--no-expose-wasm', '--lite-mode']],
     ['v20.20.2', ['--no-expose-wasm', '--lite-mode']],
-    ['v22.23.3', ['--no-expose-wasm', '--lite-mode']],
-    ['v24.21.0', ['--lite-mode']],
-    ['v26.10.0', ['--lite-mode']],
+    ['v22.23.3', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode']],
+    ['v24.21.0', ['--no-compilation-cache', '--lite-mode']],
+    ['v26.10.0', ['--no-compilation-cache', '--lite-mode']],
   ];
   for (const [version, lineFlags] of cases) {
     const result = launch(await fakeNode(version), ['run', '--config', '/etc/edge-telemetry/telemetry.yaml', 'a b', '']);
     t.equal(result.status, 0, `${version}: ${result.stderr}`);
     t.equal(result.stderr, '', `${version}: nothing on stderr`);
-    t.same(result.stdout.split('\n').slice(1), [...COMMON, ...lineFlags, program, 'run', '--config', '/etc/edge-telemetry/telemetry.yaml', 'a b', '', ''], version);
+    t.same(
+      result.stdout.split('\n').slice(1),
+      [...COMMON, ...lineFlags, program, 'run', '--config', '/etc/edge-telemetry/telemetry.yaml', 'a b', '', ''],
+      version,
+    );
+    t.equal(launch(await fakeNode(version), ['--node-flags']).stdout, `${[...COMMON, ...lineFlags].join(' ')}\n`, `${version}: --node-flags says the same`);
   }
 });
 
@@ -74,7 +82,10 @@ t.test('--which-node names the Node.js it would run, and runs nothing', async (t
 });
 
 t.test('it execs: the program has the PID the launcher was started with (systemd MainPID)', async (t) => {
-  const child = spawn(launcher, ['run'], { env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: await fakeNode('v22.23.3') }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(launcher, ['run'], {
+    env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: await fakeNode('v22.23.3') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
   await new Promise((resolve) => child.on('close', resolve));
