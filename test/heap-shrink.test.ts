@@ -47,20 +47,31 @@ t.test(
         "const v8 = await import('node:v8');",
         "const young = () => v8.getHeapSpaceStatistics().find((space) => space.space_name === 'new_space').physical_space_size;",
         'const kept = [];',
-        "for (let i = 0; i < 200_000; i++) { const o = { i, s: 'x' + i }; if (i % 20 === 0) kept.push(o); }",
+        "for (let i = 0; i < 200_000; i++) { const o = { i, s: 'x' + i, a: new Array(24).fill(i) }; if (i % 20 === 0) kept.push(o); }",
         'const before = young();',
         how,
         `await new Promise((resolve) => setTimeout(resolve, ${SETTLE_MS + 500}));`,
         'process.stdout.write(JSON.stringify({ before, after: young(), kept: kept.length }));',
       ]);
     const semiSpaces = 2 * 1024 * 1024;
-    const plain = JSON.parse(await measure(`gc(); setTimeout(() => gc(), ${SETTLE_MS});`)) as { before: number; after: number };
-    const shrunk = JSON.parse(await measure('shrink();')) as { before: number; after: number };
-    t.equal(plain.before, semiSpaces, 'the burst filled both 1 MB semi-spaces');
-    t.equal(shrunk.before, semiSpaces);
-    // The A/B on this line: V8 20's and 24's keep both semi-spaces after a plain
-    // gc() now and a second later (V8 still sees the burst in its window); 26's
-    // gives one back.
+    // V8 sizes the young generation by the recent allocation rate, so on a loaded
+    // machine (tap runs two files at once) a burst may not grow it: such a run
+    // measures nothing and is made again, up to five times.
+    const grown = async (how: string): Promise<{ before: number; after: number }> => {
+      let last = { before: 0, after: 0 };
+      for (let attempt = 0; attempt < 5; attempt++) {
+        last = JSON.parse(await measure(how)) as { before: number; after: number };
+        if (last.before > semiSpaces / 2) break;
+      }
+      return last;
+    };
+    const plain = await grown(`gc(); setTimeout(() => gc(), ${SETTLE_MS});`);
+    const shrunk = await grown('shrink();');
+    t.ok(plain.before > semiSpaces / 2, `the burst grew the young generation (${plain.before} bytes of ${semiSpaces})`);
+    t.ok(shrunk.before > semiSpaces / 2, `the burst grew the young generation (${shrunk.before} bytes of ${semiSpaces})`);
+    // The A/B on this line: after a plain gc() now and a second later V8 20
+    // keeps both semi-spaces (it still sees the burst in its window), 24's keep
+    // one and 26's half of one; the shrink gives back more on each.
     t.ok(shrunk.after < plain.after, `the shrink keeps less than plain gc() calls (${shrunk.after} bytes against ${plain.after})`);
     t.ok(shrunk.after <= semiSpaces / 4, `the shrink and its follow-up give them back (${shrunk.after} bytes left of ${semiSpaces})`);
   },
