@@ -1,33 +1,41 @@
 // npm run bench:footprint — the daemon's memory exactly as the systemd unit
-// starts it, beside what an admin would run instead, all in the same run.
+// starts it, on every supported Node.js line, beside what an admin would run
+// instead, all in the same run.
 //
-// The daemon: ExecStart= and Environment= of systemd/edge-telemetry.service,
-// run against the release bundle (`npm run package`, built into the temp
-// directory), with the release's config changed only where a test node must
+// The daemon: ExecStart= and Environment= of systemd/edge-telemetry.service
+// (ExecStart is the release's launcher, which picks the line's V8 flags), run
+// against the release (`npm run package`, built into the temp directory), with
+// EDGE_TELEMETRY_NODE set to the line's binary as /usr/bin/node being that
+// line would, and the release's config changed only where a test node must
 // (endpoint, pull secret, cluster id, dataDir, kubeconfig, intervals), in two
 // cases at once: host metrics only, and cluster metrics from the fake API
 // server with 300 pods through a client-certificate kubeconfig (MicroShift's form).
+// Each line's floor: bare Node through the same launcher (so with exactly the
+// daemon's flags), idle, and with one HTTPS POST every 30 s.
 // The peers: Debian's prometheus-node-exporter scraped every 5 s by (a)
 // Debian's Prometheus in agent mode, (b) Debian's vmagent, each remote-writing
-// to the same receiver. And bare Node with the unit's flags, for the floor.
+// to the same receiver.
 //
 // Every sender writes over HTTPS (as the daemon does to the Telemetry API),
 // to a TLS front of the embedded receiver; the daemon trusts the front's test
-// CA through NODE_EXTRA_CA_CERTS, the one variable added to the unit's
-// environment. RSS is VmRSS from /proc/PID/status, once a second, summed over
-// a peer's processes.
+// CA through NODE_EXTRA_CA_CERTS. RSS is VmRSS from /proc/PID/status, once a
+// second, summed over a peer's processes.
 //
+// LINES (default: every line of package.json's engines): e.g. LINES=24 or
+// LINES="22 26"; a line other than the running Node's comes from npm's
+// node@<major> (scripts/node-line.sh, cached outside the checkout).
 // TICKS (default 300): seconds measured; the daemon samples every second.
 // UNIT=file: another unit file than systemd/edge-telemetry.service.
 // BUNDLE=single: the release built with --single-file instead of on-demand chunks.
-// COMPARE=file: one more host-only daemon, started as that unit file starts it
-// (e.g. `git show main:systemd/edge-telemetry.service`), in the same run: an
-// A/B of unit settings on the same release, the same machine, the same minutes.
+// COMPARE=file: one more host-only daemon per line, started as that unit file
+// starts it, in the same run: an A/B of unit settings.
+// COMPARE_LAUNCHER=file: one more host-only daemon per line, started by that
+// launcher instead of the release's (other V8 flags), same bundle: an A/B of flags.
 // Everything started here is stopped at the end, on error and on Ctrl-C too,
 // and the temp directory is removed.
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
@@ -53,13 +61,6 @@ const TARGET_PROMETHEUS_RATIO = 0.75;
 const INSTALLED_CONFIG = '/etc/edge-telemetry/telemetry.yaml';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
-const statSize = (file) => {
-  try {
-    return statSync(file).size;
-  } catch {
-    return 0;
-  }
-};
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---- everything started is stopped, last started first -------------------
