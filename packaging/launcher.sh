@@ -48,7 +48,12 @@ supported_major() {
 # `node --version` returns before V8 starts: a few milliseconds, no flags needed.
 version_of() {
   [ -x "$1" ] && [ ! -d "$1" ] || return 1
-  reported=$("$1" --version 2>/dev/null) || return 1
+  # Bounded: a broken binary or wrapper that never answers must not hang the start.
+  if command -v timeout >/dev/null 2>&1; then
+    reported=$(timeout 10 "$1" --version 2>/dev/null </dev/null) || return 1
+  else
+    reported=$("$1" --version 2>/dev/null </dev/null) || return 1
+  fi
   # Its first line only: a binary that is not Node.js may say more.
   printf '%s\n' "$reported" | head -n 1
 }

@@ -74,6 +74,15 @@ t.test('unsupported lines and binaries: one line, exit 2, the program never star
   }
 });
 
+t.test('a binary that never answers --version is given up after 10 s: one line, exit 2', async (t) => {
+  const hanging = path.join(work, 'node-hanging');
+  await writeFile(hanging, '#!/bin/sh\nexec sleep 60\n');
+  await chmod(hanging, 0o755);
+  const result = spawnSync(launcher, ['run'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: hanging }, timeout: 30_000 });
+  t.equal(result.status, 2, result.stderr);
+  t.equal(result.stderr, `edge-telemetry: EDGE_TELEMETRY_NODE=${hanging} does not run; set it to a Node.js 20.11+, 22, 24 or 26 binary\n`);
+});
+
 t.test('--which-node names the Node.js it would run, and runs nothing', async (t) => {
   const node = await fakeNode('v24.21.0');
   const result = launch(node, ['--which-node']);
