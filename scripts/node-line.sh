@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${1:-}" = --lines ]; then
   # engines.node is "^20.11 || ^22 || ...": each range's major, in order.
-  sed -n 's/^ *"node": *"\(.*\)",\{0,1\} *$/\1/p' "$here/package.json" | head -n 1 | tr '|' '\n' | sed -n 's/^ *\^\([0-9][0-9]*\).*/\1/p'
+  node -e 'for (const range of require(process.argv[1]).engines.node.split("||")) console.log(/\^(\d+)/.exec(range)[1]);' "$here/package.json"
   exit 0
 fi
 

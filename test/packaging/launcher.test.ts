@@ -83,6 +83,19 @@ t.test('a binary that never answers --version is given up after 10 s: one line, 
   t.equal(result.stderr, `edge-telemetry: EDGE_TELEMETRY_NODE=${hanging} does not run; set it to a Node.js 20.11+, 22, 24 or 26 binary\n`);
 });
 
+t.test('a binary that prints without end is read for 256 bytes only: one short line, exit 2', async (t) => {
+  const endless = path.join(work, 'node-endless');
+  await writeFile(
+    endless,
+    '#!/bin/sh\nexec yes vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv\n',
+  );
+  await chmod(endless, 0o755);
+  const result = spawnSync(launcher, ['run'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: endless }, timeout: 30_000 });
+  t.equal(result.status, 2, result.stderr);
+  t.equal(result.stderr.split('\n').length, 2, 'one line');
+  t.match(result.stderr, /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js v+; edge-telemetry runs on Node\.js 20\.11\+, 22, 24 or 26\n$/);
+});
+
 t.test('--which-node names the Node.js it would run, and runs nothing', async (t) => {
   const node = await fakeNode('v24.21.0');
   const result = launch(node, ['--which-node']);
