@@ -54,26 +54,29 @@ t.test(
         'process.stdout.write(JSON.stringify({ before, after: young(), kept: kept.length }));',
       ]);
     const semiSpaces = 2 * 1024 * 1024;
-    // V8 sizes the young generation by the recent allocation rate, so on a loaded
-    // machine (tap runs two files at once) a burst may not grow it: such a run
-    // measures nothing and is made again, up to five times.
+    // The A/B needs a burst that grew the young generation past what a shrink
+    // leaves (a quarter of the semi-spaces). V8 sizes it by the recent
+    // allocation rate: V8 11, 13 and 14 grow it to both semi-spaces here, V8 12
+    // (Node 22) on a loaded machine (tap runs two files at once) to one. A
+    // burst that grew it less measures nothing and is made again, up to five times.
+    const grownEnough = semiSpaces / 4;
     const grown = async (how: string): Promise<{ before: number; after: number }> => {
       let last = { before: 0, after: 0 };
       for (let attempt = 0; attempt < 5; attempt++) {
         last = JSON.parse(await measure(how)) as { before: number; after: number };
-        if (last.before > semiSpaces / 2) break;
+        if (last.before > grownEnough) break;
       }
       return last;
     };
     const plain = await grown(`gc(); setTimeout(() => gc(), ${SETTLE_MS});`);
     const shrunk = await grown('shrink();');
-    t.ok(plain.before > semiSpaces / 2, `the burst grew the young generation (${plain.before} bytes of ${semiSpaces})`);
-    t.ok(shrunk.before > semiSpaces / 2, `the burst grew the young generation (${shrunk.before} bytes of ${semiSpaces})`);
+    t.ok(plain.before > grownEnough, `the burst grew the young generation (${plain.before} bytes of ${semiSpaces})`);
+    t.ok(shrunk.before > grownEnough, `the burst grew the young generation (${shrunk.before} bytes of ${semiSpaces})`);
     // The A/B on this line: after a plain gc() now and a second later V8 20
     // keeps both semi-spaces (it still sees the burst in its window), 24's keep
     // one and 26's half of one; the shrink gives back more on each.
     t.ok(shrunk.after < plain.after, `the shrink keeps less than plain gc() calls (${shrunk.after} bytes against ${plain.after})`);
-    t.ok(shrunk.after <= semiSpaces / 4, `the shrink and its follow-up give them back (${shrunk.after} bytes left of ${semiSpaces})`);
+    t.ok(shrunk.after <= grownEnough, `the shrink and its follow-up give them back (${shrunk.after} bytes left of ${semiSpaces})`);
   },
 );
 
