@@ -19,6 +19,13 @@
 # restart cannot fix it (the unit's RestartPreventExitStatus=2).
 set -u
 
+# A reload (SIGHUP) or a stray SIGUSR1/SIGUSR2 while this shell runs would be
+# its death; ignored here, they stay ignored through the exec until Node
+# starts, which restores their defaults until the program's own listeners
+# (src/process-guards.ts) are in (npm run bench:signal-window measures it).
+# Nothing has been read yet, so an ignored reload loses nothing.
+trap '' HUP USR1 USR2
+
 # The lines edge-telemetry is tested on (package.json "engines", CI's lines);
 # 20 from 20.11 on, and end of life since 2026-04-30.
 SUPPORTED='20.11+, 22, 24 or 26'
@@ -107,11 +114,22 @@ flags='--max-semi-space-size=1 --max-old-space-size=64 --single-threaded-gc --gc
 # - --no-expose-wasm (V8 11 and 12: Node 20, 22): they print "disabling flag
 #   --expose_wasm due to conflicting flags" at every start under --lite-mode
 #   unless told first; V8 13 and later have no such flag and refuse it.
+# - --disable-sigusr1 (22.14 and later, 24, 26): SIGUSR1 would open Node's
+#   inspector, unauthenticated, on 127.0.0.1:9229 in a root process that holds
+#   the pull secret; the program's own listener (src/process-guards.ts) shuts
+#   it once the program runs, this flag from Node's first instruction on.
+#   Node 20 and 22.0-22.13 do not have it.
 case $major in
   20) flags="$flags --no-expose-wasm --lite-mode" ;;
   22) flags="$flags --no-compilation-cache --no-expose-wasm --lite-mode" ;;
   *) flags="$flags --no-compilation-cache --lite-mode" ;;
 esac
+minor=${version#v}
+minor=${minor#*.}
+minor=${minor%%.*}
+if [ "$major" -gt 22 ] || { [ "$major" -eq 22 ] && [ "$minor" -ge 14 ]; }; then
+  flags="$flags --disable-sigusr1"
+fi
 
 # For install.sh and the tests: which Node.js, and which flags, nothing run.
 case ${1:-} in

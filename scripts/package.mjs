@@ -181,14 +181,17 @@ if (outsiders.size > 0) fail(`left outside the bundle, and no node has them: ${[
 if (splitting) {
   const outputs = result.metafile.outputs;
   const loadedByRun = new Set();
-  const pending = Object.keys(outputs).filter((file) => ['src/cli.ts', 'src/commands/run.ts'].includes(outputs[file].entryPoint ?? ''));
+  // The entry imports the program, which imports each command's chunk
+  // dynamically: from those two only what they import statically (and the
+  // program itself), from run's chunk on everything.
+  const dispatchers = ['src/cli.ts', 'src/program.ts'];
+  const pending = Object.keys(outputs).filter((file) => [...dispatchers, 'src/commands/run.ts'].includes(outputs[file].entryPoint ?? ''));
   while (pending.length > 0) {
     const file = pending.pop();
     if (loadedByRun.has(file)) continue;
     loadedByRun.add(file);
-    // From the entry only its static imports: it imports each command's chunk dynamically.
     for (const entry of outputs[file].imports) {
-      if (!entry.external && (entry.kind === 'import-statement' || outputs[file].entryPoint !== 'src/cli.ts')) pending.push(entry.path);
+      if (!entry.external && (entry.kind === 'import-statement' || !dispatchers.includes(outputs[file].entryPoint ?? ''))) pending.push(entry.path);
     }
   }
   const withYaml = [...loadedByRun].filter((file) =>

@@ -34,9 +34,11 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   // The embedded receiver decodes what remote-write encodes and forwards with the transport.
   receiver: [...BASE, 'remote-write', 'transport'],
   agent: [...BASE, ...PARTS],
-  'early-hangup': BASE,
-  commands: [...BASE, ...PARTS, 'agent', 'receiver', 'early-hangup'],
-  cli: [...BASE, 'commands', 'config', 'identity', 'early-hangup'],
+  'process-guards': BASE,
+  commands: [...BASE, ...PARTS, 'agent', 'receiver', 'process-guards'],
+  program: [...BASE, 'commands', 'config', 'identity'],
+  // The entry: the guards first, then the program.
+  cli: ['process-guards', 'program'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -11,7 +11,7 @@ import { createSendDeps } from '../agent/pipeline.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
-import { takeOverHangups } from '../early-hangup.js';
+import { takeOverHangups } from '../process-guards.js';
 import { heapShrink } from '../heap-shrink.js';
 import { MAX_TIMER_MS } from '../timers.js';
 import { coalescing, type Coalesced } from './coalesce.js';

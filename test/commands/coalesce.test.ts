@@ -1,6 +1,6 @@
 import t from 'tap';
 import { coalescing } from '../../src/commands/coalesce.js';
-import { commandOf } from '../../src/early-hangup.js';
+import { commandOf } from '../../src/process-guards.js';
 
 t.test('asked 20 times while it runs: runs once more after, not 20 times', async (t) => {
   let runs = 0;

@@ -43,9 +43,12 @@ t.test('each supported line gets its own flags, then the program and the argumen
   const cases: [string, string[]][] = [
     ['v20.11.0', ['--no-expose-wasm', '--lite-mode']],
     ['v20.20.2', ['--no-expose-wasm', '--lite-mode']],
-    ['v22.23.3', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode']],
-    ['v24.21.0', ['--no-compilation-cache', '--lite-mode']],
-    ['v26.10.0', ['--no-compilation-cache', '--lite-mode']],
+    // --disable-sigusr1 from the first 22 that has it.
+    ['v22.13.1', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode']],
+    ['v22.14.0', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode', '--disable-sigusr1']],
+    ['v22.23.3', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode', '--disable-sigusr1']],
+    ['v24.21.0', ['--no-compilation-cache', '--lite-mode', '--disable-sigusr1']],
+    ['v26.10.0', ['--no-compilation-cache', '--lite-mode', '--disable-sigusr1']],
   ];
   for (const [version, lineFlags] of cases) {
     const result = launch(await fakeNode(version), ['run', '--config', '/etc/edge-telemetry/telemetry.yaml', 'a b', '']);

@@ -1,0 +1,71 @@
+// What a process of ours must survive from outside, installed by the entry
+// (src/cli.ts) before any other module of the program is read, so the window
+// in which a stray signal still has Node's default action is Node's own
+// start-up alone (bench/signal-window.mjs measures it).
+// - SIGHUP to `run` is counted here and taken over by the daemon
+//   (takeOverHangups): never a death with status 129, which systemd's
+//   Restart=on-failure does not restart from.
+// - SIGUSR1 would open Node's inspector on 127.0.0.1:9229, unauthenticated,
+//   in a root process that holds the pull secret; a listener keeps it shut
+//   (the launcher also passes --disable-sigusr1 where Node has it).
+// - The other signals whose default action is death and that a stray `kill`
+//   can send are logged once each and ignored. SIGQUIT, SIGABRT and the
+//   fault signals keep their core dumps; SIGPROF is V8's profiler's.
+// - A write to stdout or stderr whose reader went away (journald restarting,
+//   `show | head`) is EPIPE: lost, never the end of the process.
+// No imports but the base's log format, on purpose: this runs first.
+import { formatLine } from './log.js';
+
+const IGNORED_SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGIO', 'SIGPWR', 'SIGSTKFLT', 'SIGXCPU'] as const;
+
+let early = 0;
+const countEarly = (): void => {
+  early++;
+};
+
+/** The subcommand in argv (process.argv without node and the script): the first word that is not an option or an option's value. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let index = 0; index < argv.length; index++) {
+    const word = argv[index] as string;
+    if (word === '--log-level') index++;
+    else if (!word.startsWith('-')) return word;
+  }
+  return undefined;
+}
+
+/** Writes that fail because nobody reads any more are dropped; so is anything else a dead log pipe answers. */
+function survivePipeErrors(stream: NodeJS.WriteStream): void {
+  stream.on('error', () => undefined);
+}
+
+/** The first of each signal is one line on stderr; repeats say nothing, so a `kill` loop cannot flood the journal. */
+function ignoreStraySignals(): void {
+  const seen = new Set<string>();
+  for (const signal of IGNORED_SIGNALS) {
+    process.on(signal, () => {
+      if (seen.has(signal)) return;
+      seen.add(signal);
+      const what = signal === 'SIGUSR1' ? ' (no inspector is opened)' : '';
+      process.stderr.write(formatLine('warn', `received ${signal}: ignored${what}; edge-telemetry acts on SIGHUP (reload), SIGTERM and SIGINT (stop)`) + '\n');
+    });
+  }
+}
+
+export function installProcessGuards(argv: readonly string[]): void {
+  survivePipeErrors(process.stdout);
+  survivePipeErrors(process.stderr);
+  ignoreStraySignals();
+  if (commandOf(argv) === 'run') process.on('SIGHUP', countEarly);
+}
+
+/**
+ * Installs `handler` for SIGHUP, then removes the early one (in that order, so
+ * there is no instant without a handler), and says how many came before.
+ */
+export function takeOverHangups(handler: () => void): number {
+  process.on('SIGHUP', handler);
+  process.off('SIGHUP', countEarly);
+  const count = early;
+  early = 0;
+  return count;
+}
