@@ -1,6 +1,9 @@
 // One line per event on stderr. journald reads the `<N>` priority prefix
 // (sd-daemon(3)) when the daemon runs under systemd; on a terminal it is
 // still readable. Nothing here knows about secrets: callers never pass them.
+// Control characters from outside are escaped (terminal-safe.ts), so a line
+// stays one line and a journalctl reader's terminal obeys none of them.
+import { terminalSafeLine } from './terminal-safe.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -23,14 +26,15 @@ export function formatFields(fields: LogFields | undefined): string {
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     const text = String(value);
-    out += ` ${key}=${/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text}`;
+    // Quoted, JSON's escapes cover C0 (ESC is \u001b); the rest (DEL, C1, bidirectional marks) is escaped after.
+    out += ` ${key}=${terminalSafeLine(/[\s"=]/.test(text) || text === '' ? JSON.stringify(text) : text)}`;
   }
   return out;
 }
 
 export function formatLine(level: LogLevel, message: string, fields?: LogFields): string {
   // Newlines inside a message would split one event into several journal entries.
-  const flat = message.replace(/[\r\n]+/g, ' ');
+  const flat = terminalSafeLine(message.replace(/[\r\n]+/g, ' '));
   return `<${SYSLOG_PRIORITY[level]}>${level}: ${flat}${formatFields(fields)}`;
 }
 

@@ -9,6 +9,7 @@ import { IdentityError } from './identity/errors.js';
 import { checkClusterIdFile } from './identity/cluster-id.js';
 import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './log.js';
 import { AGENT_VERSION } from './version.js';
+import { terminalSafeLine } from './terminal-safe.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -93,7 +94,7 @@ export function buildProgram(): Command {
         const { showExportFile } = await import('./commands/show-file.js');
         const shown = await showExportFile(options.file);
         if (!shown.ok) {
-          process.stderr.write(`edge-telemetry: ${shown.reason}\n`);
+          process.stderr.write(`edge-telemetry: ${terminalSafeLine(shown.reason)}\n`);
           throw new CliExit(EXIT_FAILED);
         }
         return void process.stdout.write(shown.text);
@@ -127,7 +128,7 @@ export function buildProgram(): Command {
       const { exportBacklog } = await import('./commands/export.js');
       const outcome = await exportBacklog(config, logger(), { output: options.output, remove: options.remove === true });
       if (!outcome.ok) {
-        process.stderr.write(`edge-telemetry: ${outcome.reason}\n`);
+        process.stderr.write(`edge-telemetry: ${terminalSafeLine(outcome.reason)}\n`);
         throw new CliExit(EXIT_FAILED);
       }
       process.stdout.write(
@@ -148,7 +149,7 @@ export function buildProgram(): Command {
       process.once('SIGINT', stop).once('SIGTERM', stop);
       const outcome = await uploadExport(config, file, logger(), controller.signal).finally(() => process.off('SIGINT', stop).off('SIGTERM', stop));
       if ('reason' in outcome) {
-        process.stderr.write(`edge-telemetry: ${outcome.reason}\n`);
+        process.stderr.write(`edge-telemetry: ${terminalSafeLine(outcome.reason)}\n`);
         throw new CliExit(EXIT_FAILED);
       }
       process.stdout.write(
@@ -189,7 +190,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;
     if (error instanceof ConfigError || error instanceof IdentityError) {
-      process.stderr.write(`edge-telemetry: ${error.message}\n`);
+      process.stderr.write(`edge-telemetry: ${terminalSafeLine(error.message)}\n`);
       return EXIT_CONFIG;
     }
     const code = (error as { code?: unknown }).code;

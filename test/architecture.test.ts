@@ -20,6 +20,7 @@ const BASE = [
   'durable-file',
   'loopback',
   'log',
+  'terminal-safe',
   'version',
   'types',
   'heap-shrink',

@@ -8,7 +8,8 @@ import type { FinalResult } from '../transport/retry.js';
 /**
  * - acknowledge: the receiver took the samples; they leave the buffer.
  * - drop: refused for good (400, 422, other 4xx); they leave the buffer, counted as dropped.
- * - split: 413; cut the request in two (splitRequest) and send the halves, in order, before anything else.
+ * - split: 413; cut the request in two (splitRequest) and send the halves, in order, before anything else. A 413 to a
+ *   request of one sample is the path's limit, not the data's (no request can be smaller): keep.
  * - keep: not delivered (retries exhausted, credentials or URL, a failed TLS check, a redirect, cancelled); they stay
  *   buffered and this send stops: the requests after it would meet the same answer.
  */
@@ -46,6 +47,16 @@ export function judgeResult(
       });
       return 'drop';
     case 'too-large':
+      if (request.sampleCount <= 1) {
+        // Halving ends here: every request would meet the same limit, and dropping would lose data that is not at fault.
+        log.error(`receiver or a proxy on the way refused a request of one sample as too large (413); ${kept}`, {
+          bodyBytes: request.bodyBytes,
+          hint: 'something between here and the receiver takes bodies smaller than any request; raise its limit (the Telemetry API takes up to 128 KiB)',
+          body: scrub(result.body),
+          ...context,
+        });
+        return 'keep';
+      }
       log.warn('receiver refused the request as too large (413); sending it again in two halves', {
         bodyBytes: request.bodyBytes,
         series: request.seriesCount,

@@ -180,14 +180,9 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         continue;
       }
       if (action === 'split') {
-        const halves = splitRequest(request);
-        for (const oversized of halves.oversized) {
-          log.warn('series dropped, larger than the receiver takes on its own', { series: formatLabels(oversized.labels) });
-          await release(oversized.seqs, 'oversized');
-          samplesDropped += oversized.seqs.length;
-        }
-        if (halves.requests.length > 0) splits++;
-        queue.unshift(...halves.requests);
+        // judgeResult splits only a request of two samples or more, so there are two halves; a one-sample request is kept.
+        splits++;
+        queue.unshift(...splitRequest(request).requests);
         continue;
       }
       // Kept: credentials or URL (401, 403, 404, 407), a failed TLS check, a redirect, or cancelled. Every later request would meet the same.

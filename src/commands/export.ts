@@ -2,6 +2,7 @@
 // snapshot of the static metrics, as ready-to-send requests an admin carries
 // off a disconnected node (src/remote-write/export-file.ts). The samples stay
 // buffered unless --remove. The daemon must be stopped: it owns the buffer.
+import { lstat } from 'node:fs/promises';
 import { writeFileDurably } from '../durable-file.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
@@ -19,7 +20,37 @@ import { deadlineSignal } from '../timers.js';
 export type ExportOutcome =
   { readonly ok: true; readonly requests: number; readonly samples: number; readonly removed: number } | { readonly ok: false; readonly reason: string };
 
+/** What an inode that is not a regular file is, for the line that refuses it. */
+function kindOf(stats: Awaited<ReturnType<typeof lstat>>): string {
+  if (stats.isDirectory()) return 'a directory';
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isFIFO()) return 'a FIFO';
+  if (stats.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * The export is written beside the target and renamed over it, so a target
+ * that is not a regular file would be replaced by one (/dev/full, a FIFO) or
+ * fail late (a directory). Only a regular file, or a name not taken yet, is
+ * written; a symbolic link is refused too, as the rename would replace the
+ * link, not what it points to.
+ */
+async function refusedOutput(file: string): Promise<string | undefined> {
+  try {
+    const stats = await lstat(file);
+    return stats.isFile() ? undefined : `${file} is ${kindOf(stats)}; export writes a regular file: give a file name (new, or a file it may replace)`;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? undefined : `${file} cannot be used (${code ?? 'unknown error'})`;
+  }
+}
+
 export async function exportBacklog(config: Config, log: Logger, options: { readonly output: string; readonly remove: boolean }): Promise<ExportOutcome> {
+  const refused = await refusedOutput(options.output);
+  if (refused !== undefined) return { ok: false, reason: refused };
   if (config.buffer === 'memory') return { ok: false, reason: `telemetry.buffer is memory in ${config.file}: nothing is buffered on disk to export` };
   const opened = await openBuffer('disk', config.dataDir, { maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }, log);
   if (opened.kind === 'busy') {
@@ -58,7 +89,12 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
       if (batch.done) break;
     }
     pack(buildReport(fresh.points, [], identity));
-    await writeAtomically(options.output, exportLines({ createdAtMs: Date.now(), agent: USER_AGENT, clusterId: identity.clusterId }, requests));
+    try {
+      await writeAtomically(options.output, exportLines({ createdAtMs: Date.now(), agent: USER_AGENT, clusterId: identity.clusterId }, requests));
+    } catch (error) {
+      // Nothing written, nothing removed from the buffer.
+      return { ok: false, reason: `${options.output} could not be written (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}); the samples stay buffered` };
+    }
     let removed = 0;
     if (options.remove) {
       const before = buffer.size;

@@ -12,6 +12,7 @@ import { authFiles } from '../agent/auth-source.js';
 import { deadlineSignal } from '../timers.js';
 import { loadTlsMaterial, problemLine } from '../agent/tls-material.js';
 import { tlsSummaryLines } from './tls-check.js';
+import { terminalSafeLines } from '../terminal-safe.js';
 
 /** Shown as `_id` while the cluster id file does not exist yet; never sent (the daemon waits instead). */
 export const UNKNOWN_CLUSTER_ID = '<not known yet>';
@@ -52,7 +53,8 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
               `; _id="${UNKNOWN_CLUSTER_ID}" is a placeholder and nothing is sent until the id is known`,
           ]
         : [];
-    return [
+    // Label values and reasons come from the host, files and servers: printed inert.
+    return terminalSafeLines([
       toExposition(
         report.series.map((item) => item.series),
         deps.collectors.reduce<Record<string, string>>((help, collector) => ({ ...help, ...collector.help }), {}),
@@ -65,7 +67,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
       ...idNote,
       ...status,
       '',
-    ].join('\n');
+    ].join('\n'));
   } finally {
     deadline?.dispose();
     deps.transport.close();

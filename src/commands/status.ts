@@ -1,6 +1,7 @@
 // `edge-telemetry status`: what the daemon last did, read from dataDir/status.json.
 import type { Config } from '../config/schema.js';
 import { readStatus, type DaemonStatus } from '../agent/status-file.js';
+import { terminalSafeLine } from '../terminal-safe.js';
 
 export type ProcessProbe = (pid: number) => boolean;
 
@@ -41,7 +42,8 @@ export function formatStatus(status: DaemonStatus, alive: boolean, nowMs: number
     `oldest sample: ${when(status.buffer.oldestSampleMs, nowMs)}`,
     `dropped:       ${dropped.length === 0 ? 'none' : dropped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`,
   ];
-  return lines.join('\n') + '\n';
+  // Each line is built on one; what came from outside (a reply's reason, the endpoint) is escaped.
+  return lines.map(terminalSafeLine).join('\n') + '\n';
 }
 
 export async function showStatus(config: Config, probe: ProcessProbe = processAlive, nowMs: number = Date.now()): Promise<{ text: string; ok: boolean }> {
@@ -50,7 +52,7 @@ export async function showStatus(config: Config, probe: ProcessProbe = processAl
     case 'missing':
       return { text: `no status in ${config.dataDir}: the daemon has not run with this dataDir yet\n`, ok: false };
     case 'unreadable':
-      return { text: `status unreadable: ${read.reason}\n`, ok: false };
+      return { text: `status unreadable: ${terminalSafeLine(read.reason)}\n`, ok: false };
     case 'ok':
       return { text: formatStatus(read.status, probe(read.status.pid), nowMs), ok: true };
   }

@@ -12,11 +12,11 @@ export type RetryableCause = 'status' | 'network' | 'timeout' | 'proxy';
 export type SendResult =
   /** 2xx: the receiver took the request's samples. */
   | { readonly kind: 'delivered'; readonly status: number }
-  /** 5xx, 429, a network error, no answer in time, an unusable proxy: worth trying again (Retry-After in ms when the receiver gave one). */
+  /** 5xx, 429, 408, a network error, no answer in time, an unusable proxy: worth trying again (Retry-After in ms when the receiver gave one). */
   | { readonly kind: 'retryable'; readonly cause: RetryableCause; readonly status?: number; readonly retryAfterMs?: number; readonly reason: string }
   /** 400, 422 and other 4xx: this request's samples would be refused again; drop them and count them. */
   | { readonly kind: 'refused'; readonly status: number; readonly body: string }
-  /** 401, 403, 404, 405, 407, 410: credentials or endpoint; samples kept, no retry this round, the admin has something to fix. */
+  /** 401, 403, 404, 405, 407, 410, 431: credentials, endpoint or the path; samples kept, no retry this round, the admin has something to fix. */
   | { readonly kind: 'configuration'; readonly status: number; readonly body: string; readonly hint: string }
   /** 413: split the request and send the halves. */
   | { readonly kind: 'too-large'; readonly status: 413; readonly body: string }
@@ -55,14 +55,19 @@ const CONFIGURATION_HINTS: Readonly<Record<number, string>> = {
   405: 'check telemetry.endpoint: that URL does not take a POST',
   407: 'check telemetry.proxy: the proxy wants credentials (http://user:password@host:port)',
   410: 'check telemetry.endpoint: that URL no longer receives remote-write',
+  431: 'the request headers are larger than the receiver or a proxy on the way takes: shorten telemetry.headers, or raise that limit',
 };
 
 /**
  * The one place a status is judged. The remote-write specification retries
  * 5xx and 429 and never other 4xx; within "other 4xx", statuses that mean the
- * credentials or the URL are wrong keep the samples (the admin may fix them,
- * and Red Hat's server also answers 401 when its auth backend fails), and 413
- * means "smaller, please".
+ * credentials, the URL or the path are wrong keep the samples (the admin may
+ * fix them, and Red Hat's server also answers 401 when its auth backend
+ * fails), and 413 means "smaller, please". 408 is what a proxy or server says
+ * when it gave up waiting for the request (RFC 9110 15.5.9: the client may
+ * repeat it): the path's trouble, not the data's, so it is retried like a 5xx.
+ * 431 is about the headers, which are the same for every request: no sample
+ * is at fault.
  */
 export function classifyResponse(
   status: number,
@@ -71,7 +76,7 @@ export function classifyResponse(
   nowMs: number,
 ): SendResult {
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
-  if (status === 429 || (status >= 500 && status < 600)) {
+  if (status === 429 || status === 408 || (status >= 500 && status < 600)) {
     const retryAfterMs = parseRetryAfterMs(headers.retryAfter, nowMs);
     return {
       kind: 'retryable',

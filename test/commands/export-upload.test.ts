@@ -75,3 +75,40 @@ t.test('export on a disconnected node, upload elsewhere', async (t) => {
   t.equal(refused.code, 1);
   t.match(refused.stderr, /changed or damaged \(checksum mismatch\)|not an edge-telemetry export file/);
 });
+
+t.test('export -o a device, a FIFO, a directory or a link: refused in one line, nothing replaced, the buffer untouched', async (t) => {
+  const { mkfifo } = await import('../helpers/fifo.js');
+  const { lstat, mkdir, symlink, writeFile } = await import('node:fs/promises');
+  const node = await tempDir();
+  const config = await writeConfig(node, { endpoint: 'http://127.0.0.1:9/metrics/v1/receive' });
+  const fifo = path.join(node, 'fifo');
+  await mkfifo(fifo);
+  const dir = path.join(node, 'a-dir');
+  await mkdir(dir);
+  const target = path.join(node, 'real.jsonl');
+  await writeFile(target, 'keep me\n');
+  const link = path.join(node, 'link.jsonl');
+  await symlink(target, link);
+  const cases: [string, string][] = [
+    ['/dev/full', 'a character device'],
+    ['/dev/null', 'a character device'],
+    [fifo, 'a FIFO'],
+    [dir, 'a directory'],
+    [link, 'a symbolic link'],
+  ];
+  for (const [output, kind] of cases) {
+    const result = await runCli(['export', '-o', output, '--config', config], { timeoutMs: 20_000 });
+    t.equal(result.code, 1, output);
+    t.equal(result.stderr, `edge-telemetry: ${output} is ${kind}; export writes a regular file: give a file name (new, or a file it may replace)\n`);
+    t.equal(result.stdout, '');
+  }
+  t.ok((await lstat('/dev/full')).isCharacterDevice(), '/dev/full is still the device');
+  t.ok((await lstat(fifo)).isFIFO(), 'the FIFO is still a FIFO');
+  t.ok((await lstat(link)).isSymbolicLink(), 'the link is still a link');
+  const missingDir = path.join(node, 'no-such-dir', 'x.jsonl');
+  const failed = await runCli(['export', '-o', missingDir, '--config', config]);
+  t.equal(failed.code, 1);
+  t.equal(failed.stderr, `edge-telemetry: ${missingDir} could not be written (ENOENT); the samples stay buffered\n`);
+  const fine = await runCli(['export', '-o', target, '--config', config]);
+  t.equal(fine.code, 0, `a regular file is replaced: ${fine.stderr}`);
+});

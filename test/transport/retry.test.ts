@@ -17,15 +17,16 @@ t.test('classification table', async (t) => {
   const kind = (status: number) => classifyResponse(status, '', {}, 0).kind;
   const table: [number[], string][] = [
     [[200, 201, 204], 'delivered'],
-    [[500, 502, 503, 504, 429, 599], 'retryable'],
+    [[500, 502, 503, 504, 429, 408, 599], 'retryable'],
     [[400, 409, 422, 451], 'refused'],
-    [[401, 403, 404, 405, 407, 410], 'configuration'],
+    [[401, 403, 404, 405, 407, 410, 431], 'configuration'],
     [[413], 'too-large'],
     [[301, 302, 303, 307, 308], 'redirect'],
     [[101, 600], 'retryable'],
   ];
   for (const [statuses, expected] of table) for (const status of statuses) t.equal(kind(status), expected, String(status));
   t.match(classifyResponse(401, '', {}, 0), { hint: /pull secret/ });
+  t.match(classifyResponse(431, '', {}, 0), { hint: /telemetry\.headers/ });
   t.same(classifyResponse(302, 'moved', { location: 'https://elsewhere/' }, 0), {
     kind: 'redirect',
     status: 302,
@@ -102,21 +103,68 @@ t.test('3xx: not followed, samples kept, the Location logged', async (t) => {
   t.match(lines.join('\n'), /redirect, not followed .*"location":"https:\/\/elsewhere\.example\/receive"/);
 });
 
-t.test('413: the request is split and the halves resent; only a single sample too large on its own is dropped', async (t) => {
-  // Every request refused: 2 series → halves of one series, one sample each → each dropped.
+t.test('413 to every body: halved down to one sample, then kept with a hint: the path is at fault, not the data', async (t) => {
+  // Every request refused: 2 series → the first half, one series with one sample → no request can be smaller.
   const receiver = await startScriptedReceiver([], { status: 413, body: 'too large' });
   t.teardown(receiver.close);
-  const deps = sendDeps(receiver.url);
+  const lines: string[] = [];
+  const deps = sendDeps(receiver.url, {}, recordingLogger(lines));
   await sampleOnce(deps, AbortSignal.timeout(5000));
   const summary = await sendReport(deps, AbortSignal.timeout(30_000));
   t.equal(summary.ok, false);
   t.same(
     receiver.requests.map((request) => request.series.length),
-    [2, 1, 1],
-    'the request, then each half once',
+    [2, 1],
+    'the request, then its first half; the send stops there (every later request would meet the same limit)',
   );
-  t.equal(summary.samplesDropped, 1, 'the buffered sample (the static one is taken afresh at each send)');
+  t.equal(summary.samplesDropped, 0, 'nothing dropped');
+  t.equal(deps.buffer.size, 1, 'the buffered sample stays for the next send');
+  t.match(lines.join('\n'), /^error receiver or a proxy on the way refused a request of one sample as too large \(413\); samples kept.*"hint":"something between here and the receiver takes bodies smaller than any request/m);
+  t.notMatch(lines.filter((line) => line.startsWith('error')).join('\n'), /maxRequestBytes/, 'no advice to lower maxRequestBytes, which cannot help');
+});
+
+t.test('413 to every body with a backlog of 64 samples: at most one request per halving, never one per sample', async (t) => {
+  const receiver = await startScriptedReceiver([], { status: 413 });
+  t.teardown(receiver.close);
+  const deps = sendDeps(receiver.url);
+  for (let i = 0; i < 64; i++) await sampleOnce(deps, AbortSignal.timeout(5000));
+  const summary = await sendReport(deps, AbortSignal.timeout(30_000));
+  t.equal(summary.samplesDropped, 0);
+  t.equal(deps.buffer.size, 64, 'all kept');
+  const sizes = receiver.requests.map((request) => request.series.reduce((sum, series) => sum + series.samples.length, 0));
+  t.equal(sizes.at(-1), 1, 'halved down to one sample');
+  t.ok(sizes.every((size, index) => index === 0 || size <= Math.ceil((sizes[index - 1] as number) / 2)), `each request half the one before: ${sizes.join(', ')}`);
+  t.ok(receiver.requests.length <= 1 + Math.ceil(Math.log2(64)) + 1, `${receiver.requests.length} requests`);
+});
+
+t.test('408 (a proxy gave up waiting) is retried, then delivered', async (t) => {
+  const receiver = await startScriptedReceiver([{ status: 408 }]);
+  t.teardown(receiver.close);
+  const deps = sendDeps(receiver.url);
+  await sampleOnce(deps, AbortSignal.timeout(5000));
+  const summary = await sendReport(deps, AbortSignal.timeout(30_000));
+  t.equal(summary.ok, true);
+  t.same(
+    receiver.requests.map((request) => request.answeredStatus),
+    [408, 200],
+  );
+  t.equal(summary.samplesDropped, 0);
   t.equal(deps.buffer.size, 0);
+});
+
+t.test('431 (headers too large for a proxy): samples kept, an error naming telemetry.headers, no drop', async (t) => {
+  const receiver = await startScriptedReceiver([], { status: 431 });
+  t.teardown(receiver.close);
+  const lines: string[] = [];
+  const deps = sendDeps(receiver.url, {}, recordingLogger(lines));
+  await sampleOnce(deps, AbortSignal.timeout(5000));
+  const summary = await sendReport(deps, AbortSignal.timeout(30_000));
+  t.equal(summary.ok, false);
+  t.equal(receiver.requests.length, 1, 'one request: every other would carry the same headers');
+  t.equal(summary.samplesDropped, 0);
+  t.equal(deps.buffer.size, 1);
+  t.match(lines.join('\n'), /^error receiver refused the credentials or the URL; samples kept.*"status":431.*telemetry\.headers/m);
+  t.notMatch(lines.join('\n'), /report sent/);
 });
 
 t.test('413 once: the two halves are delivered, nothing dropped', async (t) => {
