@@ -11,6 +11,7 @@ import { startScriptedReceiver } from './helpers/scripted-receiver.js';
 /** Clear screen, retitle the window, a bell, a carriage return over the line, C1 CSI, a right-to-left override. */
 const HOSTILE = 'busy\x1b[2J\x1b]0;pwned\x07\rok\x9b31m\u202eevil';
 /** What a terminal obeys: C0 but tab and newline, DEL, C1, bidirectional controls. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const OBEYED = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 t.test('each control character becomes its escape; text, tab and (where kept) newlines stay', async (t) => {
