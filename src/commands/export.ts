@@ -93,7 +93,10 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
       await writeAtomically(options.output, exportLines({ createdAtMs: Date.now(), agent: USER_AGENT, clusterId: identity.clusterId }, requests));
     } catch (error) {
       // Nothing written, nothing removed from the buffer.
-      return { ok: false, reason: `${options.output} could not be written (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}); the samples stay buffered` };
+      return {
+        ok: false,
+        reason: `${options.output} could not be written (${(error as NodeJS.ErrnoException).code ?? 'unknown error'}); the samples stay buffered`,
+      };
     }
     let removed = 0;
     if (options.remove) {

@@ -54,20 +54,22 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
           ]
         : [];
     // Label values and reasons come from the host, files and servers: printed inert.
-    return terminalSafeLines([
-      toExposition(
-        report.series.map((item) => item.series),
-        deps.collectors.reduce<Record<string, string>>((help, collector) => ({ ...help, ...collector.help }), {}),
-      ).trimEnd(),
-      '',
-      `# POST ${redactUrl(config.endpoint)}`,
-      ...headerLines,
-      `# ${tokenNote}`,
-      ...tlsLines.map((line) => `# ${line}`),
-      ...idNote,
-      ...status,
-      '',
-    ].join('\n'));
+    return terminalSafeLines(
+      [
+        toExposition(
+          report.series.map((item) => item.series),
+          deps.collectors.reduce<Record<string, string>>((help, collector) => ({ ...help, ...collector.help }), {}),
+        ).trimEnd(),
+        '',
+        `# POST ${redactUrl(config.endpoint)}`,
+        ...headerLines,
+        `# ${tokenNote}`,
+        ...tlsLines.map((line) => `# ${line}`),
+        ...idNote,
+        ...status,
+        '',
+      ].join('\n'),
+    );
   } finally {
     deadline?.dispose();
     deps.transport.close();

@@ -119,7 +119,10 @@ t.test('413 to every body: halved down to one sample, then kept with a hint: the
   );
   t.equal(summary.samplesDropped, 0, 'nothing dropped');
   t.equal(deps.buffer.size, 1, 'the buffered sample stays for the next send');
-  t.match(lines.join('\n'), /^error receiver or a proxy on the way refused a request of one sample as too large \(413\); samples kept.*"hint":"something between here and the receiver takes bodies smaller than any request/m);
+  t.match(
+    lines.join('\n'),
+    /^error receiver or a proxy on the way refused a request of one sample as too large \(413\); samples kept.*"hint":"something between here and the receiver takes bodies smaller than any request/m,
+  );
   t.notMatch(lines.filter((line) => line.startsWith('error')).join('\n'), /maxRequestBytes/, 'no advice to lower maxRequestBytes, which cannot help');
 });
 
@@ -133,7 +136,10 @@ t.test('413 to every body with a backlog of 64 samples: at most one request per 
   t.equal(deps.buffer.size, 64, 'all kept');
   const sizes = receiver.requests.map((request) => request.series.reduce((sum, series) => sum + series.samples.length, 0));
   t.equal(sizes.at(-1), 1, 'halved down to one sample');
-  t.ok(sizes.every((size, index) => index === 0 || size <= Math.ceil((sizes[index - 1] as number) / 2)), `each request half the one before: ${sizes.join(', ')}`);
+  t.ok(
+    sizes.every((size, index) => index === 0 || size <= Math.ceil((sizes[index - 1] as number) / 2)),
+    `each request half the one before: ${sizes.join(', ')}`,
+  );
   t.ok(receiver.requests.length <= 1 + Math.ceil(Math.log2(64)) + 1, `${receiver.requests.length} requests`);
 });
 
