@@ -11,6 +11,7 @@ import { KubeconfigError, type Loaded } from './kubeconfig-error.js';
 import { parseKubeconfig, type ParsedKubeconfig } from './kubeconfig-parse.js';
 import { MAX_KUBECONFIG_BYTES, readPem, readSmallFile } from './small-file.js';
 import { fileTokenSource, type TokenSource } from './token-file.js';
+import type { PluginLimits } from './bounded-plugin-spawn.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
@@ -22,6 +23,8 @@ export interface LoadOptions {
   readonly serviceAccountDir?: string;
   /** The clock token files are re-read by. */
   readonly nowMs?: () => number;
+  /** An exec plugin's deadline and stdout cap (bounded-plugin-spawn.ts has the defaults). */
+  readonly pluginLimits?: PluginLimits;
 }
 
 /** kubeconfig "" means none, unless this runs in a pod with a service account. */
@@ -44,7 +47,7 @@ export async function loadKubeEndpoint(kubeconfig: string, options: LoadOptions 
   if (parsed.value.user.plugin !== undefined) {
     // The one place the full client is loaded.
     const { loadWithClientNode } = await import('./kubeconfig-plugin.js');
-    return loadWithClientNode(parsed.value, kubeconfig);
+    return loadWithClientNode(parsed.value, kubeconfig, options.pluginLimits);
   }
   return directEndpoint(parsed.value, kubeconfig, options.nowMs ?? Date.now);
 }

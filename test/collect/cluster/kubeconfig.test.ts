@@ -253,6 +253,52 @@ t.test('exec: handed to @kubernetes/client-node, which runs the plugin', async (
   t.match(broken.message, `${file}: user "admin" (exec): `);
 });
 
+t.test('exec plugins from outside: a deadline, a stdout cap, stderr and stdout never in the message', async (t) => {
+  const dir = t.testdir({});
+  pems(dir);
+  const plugin = path.join(dir, 'credential-plugin');
+  const file = path.join(dir, 'kubeconfig');
+  await writeFile(
+    file,
+    kubeconfigText(
+      ['server: https://127.0.0.1:6443', 'certificate-authority: ca.pem'],
+      ['exec:', '  apiVersion: client.authentication.k8s.io/v1beta1', `  command: ${plugin}`, '  interactiveMode: Never'],
+    ),
+  );
+  const leaked = `token=${SECRET_TOKEN} client_secret=${SECRET_TOKEN}-cs`;
+  const limits = { timeoutMs: 1500, maxStdoutBytes: 64 * 1024 };
+  const cases: [string, string, RegExp][] = [
+    [
+      'a failure whose stderr holds credentials',
+      `#!/bin/sh\necho '${leaked}' >&2\nexit 3\n`,
+      /: the plugin exited with status 3; its stderr \(\d+ bytes\) is not shown, as plugins print credentials there: run the command by hand to read it$/,
+    ],
+    ['stdout that is not JSON', `#!/bin/sh\necho '${leaked}'\n`, /: the plugin printed no JSON ExecCredential on stdout$/],
+    ['40 MB on stdout', '#!/bin/sh\nhead -c 40000000 /dev/zero | tr "\\0" "x"\n', /: the plugin printed more than 65536 bytes on stdout \(killed\)$/],
+    ['no end (a browser login nobody answers)', '#!/bin/sh\nsleep 1000\n', /: the plugin did not finish within 1\.5 s \(killed\)$/],
+    ['no end, in a child holding stdout open', '#!/bin/sh\nsleep 1000 &\nwait\n', /: the plugin did not finish within 1\.5 s \(killed\)$/],
+    ['a command that is not there', '', /: the plugin could not be started \(ENOENT\)$/],
+  ];
+  for (const [what, script, expected] of cases) {
+    const { rm } = await import('node:fs/promises');
+    if (script === '') await rm(plugin, { force: true });
+    else {
+      await writeFile(plugin, script);
+      await chmod(plugin, 0o755);
+    }
+    const heapBefore = process.memoryUsage().heapUsed;
+    const failed = failure(t, await loadKubeEndpoint(file, { pluginLimits: limits }));
+    t.equal(failed.code, 'EKUBECONFIGPLUGIN', what);
+    t.match(failed.message, expected, what);
+    t.notMatch(failed.message, SECRET_TOKEN, `${what}: no credential in the message`);
+    t.ok(process.memoryUsage().heapUsed - heapBefore < 8_000_000, `${what}: the output was not kept`);
+  }
+  // The sleeps were killed with their process group.
+  const { execFileSync: run } = await import('node:child_process');
+  const left = run('sh', ['-c', `pgrep -f '^sleep 1000$' || true`], { encoding: 'utf8' });
+  t.equal(left.trim(), '', 'no plugin process left behind');
+});
+
 t.test('@kubernetes/client-node is not even loaded for a client-certificate kubeconfig (and is for exec)', async (t) => {
   const dir = t.testdir({});
   pems(dir);
