@@ -313,6 +313,12 @@ export interface FakeApiOptions {
   readonly forbidden?: readonly string[];
   /** Paths answered with a body cut in the middle. */
   readonly garbage?: readonly string[];
+  /** Paths answered 200 with ~100 MB of a JSON list's start, streamed as fast as the client reads (a hostile or broken API). */
+  readonly huge?: readonly string[];
+  /** Paths whose every page carries a new continue token: a list that never ends. */
+  readonly endless?: readonly string[];
+  /** Paths whose requests are read and never answered (the connection stays open). */
+  readonly silent?: readonly string[];
 }
 
 export interface FakeApi {
@@ -446,6 +452,23 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
     const byClientCert = socket instanceof TLSSocket && socket.authorized && Object.keys(socket.getPeerCertificate()).length > 0;
     if (byClientCert) stats.byClientCert++;
     else if (request.headers.authorization !== `Bearer ${token}`) return send(401, status(401, 'Unauthorized', 'Unauthorized'));
+    if (options.silent?.includes(url.pathname)) return;
+    if (options.huge?.includes(url.pathname)) {
+      response.writeHead(200, { 'Content-Type': 'application/json' });
+      const item = JSON.stringify({ metadata: { name: 'x'.repeat(1000), namespace: 'default' } });
+      const chunk = Buffer.from(Array.from({ length: 64 }, () => item).join(',') + ',');
+      let sent = 0;
+      const more = () => {
+        while (sent < 100_000_000 && !response.destroyed) {
+          sent += chunk.length;
+          stats.bytes += chunk.length;
+          if (!response.write(sent === chunk.length ? Buffer.concat([Buffer.from('{"kind":"List","items":['), chunk]) : chunk))
+            return void response.once('drain', more);
+        }
+        if (!response.destroyed) response.end('{}]}');
+      };
+      return more();
+    }
     if (options.forbidden?.includes(url.pathname))
       return send(403, status(403, 'Forbidden', `forbidden: User "system:serviceaccount:x:y" cannot list resource at ${url.pathname}`));
 
@@ -502,7 +525,10 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
     const end = limit > 0 ? Math.min(items.length, start + limit) : items.length;
     const page = items.slice(start, end);
     const metadata: Record<string, unknown> = { resourceVersion: '123456' };
-    if (end < items.length) {
+    if (options.endless?.includes(url.pathname)) {
+      // Always one more page, a new token each time, the same items.
+      metadata.continue = encodeContinue((start ?? 0) + 1);
+    } else if (end < items.length) {
       metadata.continue = encodeContinue(end);
       // The API server only knows how many remain when no selector filtered the list.
       if (fieldSelector === null) metadata.remainingItemCount = items.length - end;

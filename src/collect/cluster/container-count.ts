@@ -2,7 +2,7 @@
 // them (node proxy), else from the Running pods' statuses.
 import type { Collector } from '../collector.js';
 import type { KubeConnection } from './connection.js';
-import { ACCEPT_JSON, runningContainersInPods, sumPages } from './list-pages.js';
+import { ACCEPT_JSON, FULL_OBJECTS_PAGE_LIMIT, runningContainersInPods, sumPages } from './list-pages.js';
 import { nodeNames } from './nodes.js';
 import { metricSummer } from './prometheus-text.js';
 import { PODS } from './resources.js';
@@ -54,7 +54,7 @@ export function containerCountCollector(connection: KubeConnection): Collector {
           'node proxy to the kubelet metrics is forbidden; counting running containers from the pods instead, which reads whole pod objects and costs more',
         );
       }
-      const fallback = await sumPages(api, PODS.path, { accept: ACCEPT_JSON, fieldSelector: 'status.phase=Running', perPage: runningContainersInPods }, signal);
+      const fallback = await sumPages(api, PODS.path, { accept: ACCEPT_JSON, fieldSelector: 'status.phase=Running', perPage: runningContainersInPods, pageLimit: FULL_OBJECTS_PAGE_LIMIT }, signal);
       const running = settle(connection, 'containers', 'running containers from pods', fallback);
       return running === undefined ? [] : [point(CONTAINERS_METRIC, {}, running, nowMs)];
     },

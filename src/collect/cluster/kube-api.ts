@@ -33,8 +33,17 @@ export interface KubeEndpoint {
   readonly bearerToken?: () => Promise<Loaded<string>>;
 }
 
-/** A single list page is small (limit <= 500 rows); anything much larger is a wrong answer. */
-const MAX_JSON_BYTES = 32 * 1024 * 1024;
+/**
+ * One answer's bytes, enforced while they arrive (the connection is cut past
+ * it). A page is at most PAGE_LIMIT metadata rows or FULL_OBJECTS_PAGE_LIMIT
+ * whole objects: well under 1 MB for real clusters. The cap is what the
+ * daemon's 64 MB heap can parse with room to spare (JSON.parse makes several
+ * times the text's size of objects); an API, or anything posing as one,
+ * answering more is a wrong answer, not a reason to die.
+ */
+export const MAX_JSON_BYTES = 4 * 1024 * 1024;
+/** A metrics text (the kubelet's, the API server's) is read line by line; its whole size is bounded too, as is a line without end. */
+export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
 /**
  * `afterAnswer` runs after each request ends, whatever its outcome: the
@@ -118,8 +127,9 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAn
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > MAX_JSON_BYTES) {
-            response.destroy();
             done({ kind: 'bad-response', reason: `answer larger than ${MAX_JSON_BYTES} bytes` });
+            chunks.length = 0;
+            response.destroy();
           } else chunks.push(chunk);
         });
         response.on('end', () => {
@@ -133,6 +143,14 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAn
     },
     getLines(path, onLine, signal) {
       return request(path, 'text/plain;version=0.0.4, text/plain', signal, (response, done) => {
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > MAX_TEXT_BYTES) {
+            done({ kind: 'bad-response', reason: `answer larger than ${MAX_TEXT_BYTES} bytes` });
+            response.destroy();
+          }
+        });
         const lines = createInterface({ input: response, crlfDelay: Infinity });
         // readline re-emits its input's errors: unhandled, a dropped connection would end the process.
         lines.on('error', (error: Error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));

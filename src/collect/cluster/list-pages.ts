@@ -6,6 +6,14 @@ export const ACCEPT_METADATA_ONLY = 'application/json;as=PartialObjectMetadataLi
 export const ACCEPT_TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1, application/json';
 export const ACCEPT_JSON = 'application/json';
 export const PAGE_LIMIT = 500;
+/** Whole objects (pods with their status) are 5-20 KB each: fewer to a page keeps a page far below MAX_JSON_BYTES. */
+export const FULL_OBJECTS_PAGE_LIMIT = 100;
+/**
+ * Pages of one list walked at most: 100,000 objects at PAGE_LIMIT, beyond any
+ * edge cluster. An API that hands out continue tokens without end costs this
+ * many requests, not one a millisecond for ever.
+ */
+export const MAX_PAGES = 200;
 
 export interface PageSummary {
   /** Items (List, PartialObjectMetadataList) or rows (Table) on this page. */
@@ -51,14 +59,17 @@ export async function sumPages(
     readonly shortcut?: boolean;
     readonly perPage?: (body: unknown) => number | undefined;
     readonly maxPages?: number;
+    /** Rows to a page (PAGE_LIMIT by default). */
+    readonly pageLimit?: number;
   },
   signal: AbortSignal,
 ): Promise<ApiResult<number>> {
   let total = 0;
   let token: string | undefined;
-  const maxPages = options.maxPages ?? 10_000;
+  const seen = new Set<string>();
+  const maxPages = options.maxPages ?? MAX_PAGES;
   for (let page = 0; page < maxPages; page++) {
-    const limit = options.shortcut === true && page === 0 ? 1 : PAGE_LIMIT;
+    const limit = options.shortcut === true && page === 0 ? 1 : (options.pageLimit ?? PAGE_LIMIT);
     const result = await api.getJson(
       withQuery(path, { limit: String(limit), continue: token, fieldSelector: options.fieldSelector, includeObject: options.includeObject }),
       options.accept,
@@ -74,6 +85,9 @@ export async function sumPages(
       return { kind: 'ok', value: total + summary.remainingItemCount };
     }
     if (summary.continueToken === undefined) return { kind: 'ok', value: total };
+    // The same token again would walk the same pages again, for ever.
+    if (seen.has(summary.continueToken)) return { kind: 'bad-response', reason: `${path}: a continue token came back twice` };
+    seen.add(summary.continueToken);
     token = summary.continueToken;
   }
   return { kind: 'bad-response', reason: `${path}: more than ${maxPages} pages` };

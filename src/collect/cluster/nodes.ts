@@ -3,7 +3,7 @@
 import { ARCH_LABEL, INSTANCE_TYPE_LABEL, OS_ID_LABEL, type NodeCapacity, type NodeCapacitySource } from '../node-capacity.js';
 import type { KubeConnection } from './connection.js';
 import type { ApiResult, KubeApi } from './kube-api.js';
-import { ACCEPT_JSON, ACCEPT_METADATA_ONLY, sumPages } from './list-pages.js';
+import { ACCEPT_JSON, ACCEPT_METADATA_ONLY, FULL_OBJECTS_PAGE_LIMIT, sumPages } from './list-pages.js';
 import { parseQuantity } from './quantity.js';
 import { settle } from './settle.js';
 
@@ -11,6 +11,9 @@ export interface NodeObject {
   metadata?: { name?: unknown; labels?: Record<string, unknown> };
   status?: { capacity?: Record<string, unknown>; images?: unknown };
 }
+
+/** Nodes kept while listing: an edge cluster has a handful; more is a wrong answer, and each whole Node can be 50 KB. */
+export const MAX_NODES = 1000;
 
 /** Every Node, page by page: whole objects (ACCEPT_JSON) or metadata only. Nodes are few. */
 export async function listNodes(api: KubeApi, accept: string, signal: AbortSignal): Promise<ApiResult<NodeObject[]>> {
@@ -20,9 +23,10 @@ export async function listNodes(api: KubeApi, accept: string, signal: AbortSigna
     '/api/v1/nodes',
     {
       accept,
+      ...(accept === ACCEPT_JSON ? { pageLimit: FULL_OBJECTS_PAGE_LIMIT } : {}),
       perPage: (body) => {
         const items = (body as { items?: unknown }).items;
-        if (!Array.isArray(items)) return undefined;
+        if (!Array.isArray(items) || nodes.length + items.length > MAX_NODES) return undefined;
         for (const item of items) if (typeof item === 'object' && item !== null) nodes.push(item as NodeObject);
         return items.length;
       },
