@@ -527,7 +527,7 @@ export async function startFakeApi(cluster: FakeCluster, initial: FakeApiOptions
     const metadata: Record<string, unknown> = { resourceVersion: '123456' };
     if (options.endless?.includes(url.pathname)) {
       // Always one more page, a new token each time, the same items.
-      metadata.continue = encodeContinue((start ?? 0) + 1);
+      metadata.continue = encodeContinue(start + 1);
     } else if (end < items.length) {
       metadata.continue = encodeContinue(end);
       // The API server only knows how many remain when no selector filtered the list.
