@@ -54,7 +54,12 @@ export function containerCountCollector(connection: KubeConnection): Collector {
           'node proxy to the kubelet metrics is forbidden; counting running containers from the pods instead, which reads whole pod objects and costs more',
         );
       }
-      const fallback = await sumPages(api, PODS.path, { accept: ACCEPT_JSON, fieldSelector: 'status.phase=Running', perPage: runningContainersInPods, pageLimit: FULL_OBJECTS_PAGE_LIMIT }, signal);
+      const fallback = await sumPages(
+        api,
+        PODS.path,
+        { accept: ACCEPT_JSON, fieldSelector: 'status.phase=Running', perPage: runningContainersInPods, pageLimit: FULL_OBJECTS_PAGE_LIMIT },
+        signal,
+      );
       const running = settle(connection, 'containers', 'running containers from pods', fallback);
       return running === undefined ? [] : [point(CONTAINERS_METRIC, {}, running, nowMs)];
     },
