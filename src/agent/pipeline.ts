@@ -98,6 +98,7 @@ export async function createSendDeps(config: Config, log: Logger, buffer: Sample
     retry: config.retry,
     maxRequestBytes: config.maxRequestBytes,
     collectTimeoutMs: config.collectTimeoutMs,
+    samplingIntervalMs: config.samplingIntervalMs,
     setAside: new SetAsideMemory(),
     ...(options.betweenSteps === undefined ? {} : { betweenSteps: options.betweenSteps }),
   };

@@ -34,6 +34,8 @@ export interface SendDeps {
   readonly retry: RetryPolicy;
   readonly maxRequestBytes: number;
   readonly collectTimeoutMs: number;
+  /** The sampling grid, which bounds a sampling tick (sample-tick.ts). */
+  readonly samplingIntervalMs?: number;
   /** Which backlog request the previous sends set aside (kept across sends, not restarts). */
   readonly setAside: SetAsideMemory;
   /** `once`: there is no next send, so a failure says what was not delivered instead of "kept". */

@@ -7,7 +7,9 @@ import type { MetricPoint } from '../model.js';
 export type CollectorKind = 'static' | 'dynamic';
 
 export interface CollectContext {
+  /** Aborts at the collector's deadline, timeoutMs after it was called. */
   readonly signal: AbortSignal;
+  readonly timeoutMs: number;
   readonly nowMs: number;
 }
 

@@ -2,6 +2,7 @@ import type { Logger } from '../log.js';
 import type { MetricPoint } from '../model.js';
 import type { Collector, CollectorKind } from './collector.js';
 import { linkedSignal } from '../abort.js';
+import { systemClock, type Clock } from '../timers.js';
 
 export interface CollectionResult {
   readonly points: readonly MetricPoint[];
@@ -18,36 +19,57 @@ export interface CollectionResult {
 const unfinished = new WeakMap<Collector, Promise<unknown>>();
 
 /**
+ * Collectors failing now: one that fails says so once, then once again when
+ * it works, not at every tick (an API down for a day would be thousands of
+ * lines). Later failures, whatever their reason, are debug lines.
+ */
+const failing = new WeakSet<Collector>();
+
+function noteFailure(collector: Collector, reason: string, log: Logger): void {
+  const fields = { collector: collector.name, reason };
+  if (failing.has(collector)) return log.debug('collector failed again; its series are left out of this round', fields);
+  failing.add(collector);
+  log.warn('collector failed; its series are left out until it works again (said once)', fields);
+}
+
+function noteSuccess(collector: Collector, log: Logger): void {
+  if (!failing.delete(collector)) return;
+  log.info('collector works again; its series are back', { collector: collector.name });
+}
+
+/**
  * Runs every collector of one kind side by side, each under its own deadline.
  * One failing or hanging collector costs only its own series.
  */
 export async function runCollectors(
   collectors: readonly Collector[],
   kind: CollectorKind,
-  options: { timeoutMs: number; signal: AbortSignal; log: Logger; nowMs?: number },
+  options: { timeoutMs: number; signal: AbortSignal; log: Logger; nowMs?: number; clock?: Clock },
 ): Promise<CollectionResult> {
+  // Timestamps are wall time; `clock` runs only the deadlines (a test's virtual clock has no date).
   const nowMs = options.nowMs ?? Date.now();
   const chosen = collectors.filter((collector) => collector.kind === kind);
   const outcomes = await Promise.all(
     chosen.map(async (collector) => {
       if (unfinished.has(collector)) {
-        options.log.warn('collector failed; its series are left out of this round', {
-          collector: collector.name,
-          reason: 'its previous call has not returned yet; not started again',
-        });
+        noteFailure(collector, 'its previous call has not returned yet; not started again', options.log);
         return undefined;
       }
-      const linked = linkedSignal(options.signal, options.timeoutMs, () => new Error('collector deadline'));
+      const linked = linkedSignal(options.signal, options.timeoutMs, () => new Error('collector deadline'), options.clock ?? systemClock);
       const signal = linked.signal;
       try {
-        const call = collector.collect({ signal, nowMs });
+        const call = collector.collect({ signal, timeoutMs: options.timeoutMs, nowMs });
         unfinished.set(collector, call);
         const forget = () => unfinished.delete(collector);
         call.then(forget, forget);
-        return await untilAborted(call, signal);
+        const points = await untilAborted(call, signal);
+        noteSuccess(collector, options.log);
+        return points;
       } catch (error) {
-        const reason = signal.aborted && !options.signal.aborted ? `timed out after ${options.timeoutMs} ms` : errorText(error);
-        options.log.warn('collector failed; its series are left out of this round', { collector: collector.name, reason });
+        // Cancelled by the caller (a stop, a reload): not the collector's failure.
+        if (options.signal.aborted) return undefined;
+        const reason = signal.aborted ? `timed out after ${options.timeoutMs} ms` : errorText(error);
+        noteFailure(collector, reason, options.log);
         return undefined;
       } finally {
         linked.dispose();

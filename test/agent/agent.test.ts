@@ -233,3 +233,28 @@ t.test('retry waits run on the agent clock: a 503 is retried exactly retry.minDe
   t.equal(deps.buffer.size, 0, 'delivered by the retry, answered 1 ms later');
   await clock.runUntil(agent.stop());
 });
+
+t.test('a collector that never returns, collectTimeout 10 × the sampling interval: every slot sampled, one warning', async (t) => {
+  const clock = new FakeClock(START);
+  const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 0);
+  const { collectors, samples } = countingCollectors(clock);
+  // What a Kubernetes API that accepts and never answers looks like to a tick.
+  const hanging: Collector = { name: 'cluster-objects', kind: 'dynamic', help: {}, collect: () => new Promise(() => {}) };
+  const lines: string[] = [];
+  const log = { error: () => {}, warn: (message: string) => lines.push(message), info: (message: string) => lines.push(message), debug: () => {} };
+  const deps = sendDeps('http://unused.invalid/', { transport, collectors: [...collectors, hanging], collectTimeoutMs: 10_000, samplingIntervalMs: 1000 }, log);
+  const agent = new Agent(deps, { samplingIntervalMs: 1000, sendingIntervalMs: HOUR, shutdownSendTimeoutMs: 1000, clock });
+  agent.start();
+  await clock.advance(10_000);
+  t.same(
+    samples,
+    Array.from({ length: 11 }, (_, index) => index * 1000),
+    'a tick at every second: the hanging collector gets 0.8 s of each, not 10 s',
+  );
+  t.same(
+    lines.filter((line) => line.startsWith('collector')),
+    ['collector failed; its series are left out until it works again (said once)'],
+    'one warning for ten failed ticks',
+  );
+  await clock.runUntil(agent.stop());
+});

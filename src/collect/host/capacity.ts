@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { linkedSignal } from '../../abort.js';
 import type { Labels } from '../../model.js';
 import type { Collector } from '../collector.js';
 import { ARCH_LABEL, OS_ID_LABEL, type NodeCapacitySource } from '../node-capacity.js';
@@ -23,14 +24,35 @@ export async function hostCapacityLabels(host: HostPaths): Promise<Labels> {
   return labels;
 }
 
-/** CPU and memory capacity: from the cluster's Node objects when there is a cluster, else this host's. */
+/**
+ * The part of the capacity collector's deadline the cluster gets: whatever
+ * the API does (no answer, a slow exec plugin), the host's own figures are
+ * read in the rest, so the two capacity series always go.
+ */
+export const CLUSTER_CAPACITY_SHARE = 0.75;
+
+/** The cluster's capacities within its share of the deadline; undefined when it has none, fails or is late. */
+async function clusterCapacity(cluster: NodeCapacitySource, signal: AbortSignal, timeoutMs: number) {
+  const linked = linkedSignal(signal, Math.floor(timeoutMs * CLUSTER_CAPACITY_SHARE), () => new Error('cluster capacity deadline'));
+  try {
+    return await new Promise<Awaited<ReturnType<NodeCapacitySource['capacity']>>>((resolve) => {
+      // A source that ignores its signal is not waited for.
+      linked.signal.addEventListener('abort', () => resolve(undefined), { once: true });
+      cluster.capacity(linked.signal).then(resolve, () => resolve(undefined));
+    });
+  } finally {
+    linked.dispose();
+  }
+}
+
+/** CPU and memory capacity: from the cluster's Node objects when there is a cluster that answers in time, else this host's. */
 export function capacityCollector(host: HostPaths, cluster?: NodeCapacitySource): Collector {
   return {
     name: 'capacity',
     help: HELP,
     kind: 'static',
-    async collect({ signal, nowMs }) {
-      const fromCluster = await cluster?.capacity(signal);
+    async collect({ signal, timeoutMs, nowMs }) {
+      const fromCluster = cluster === undefined ? undefined : await clusterCapacity(cluster, signal, timeoutMs);
       const groups = fromCluster ?? [{ labels: await hostCapacityLabels(host), cpuCores: os.cpus().length, memoryBytes: os.totalmem() }];
       return groups.flatMap((group) => [
         { name: CPU_CAPACITY_METRIC, labels: group.labels, value: group.cpuCores, timestampMs: nowMs },

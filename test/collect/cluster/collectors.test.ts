@@ -139,7 +139,7 @@ t.test('node proxy forbidden: containers counted from pod statuses, said once; t
   const cluster = generateCluster(1200);
   const { api, lines, connection } = await setup(t, cluster, { forbidden: ['proxy'] });
   const collector = containerCountCollector(connection);
-  const count = async (nowMs: number) => (await collector.collect({ signal: new AbortController().signal, nowMs }))[0]?.value;
+  const count = async (nowMs: number) => (await collector.collect({ signal: new AbortController().signal, timeoutMs: 10_000, nowMs }))[0]?.value;
   t.equal(await count(0), cluster.truth.runningContainers);
   const proxyCalls = () => api.stats.paths.filter((p) => p.includes('/proxy/')).length;
   const before = proxyCalls();

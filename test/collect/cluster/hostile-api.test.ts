@@ -90,3 +90,33 @@ t.test('the daemon with the unit flags (64 MB heap) against an API answering eve
   daemon.kill('SIGTERM');
   t.equal(await exited, 0);
 });
+
+t.test('capacity while the API does not answer: the host figures, within the collector deadline', async (t) => {
+  const { capacityCollector } = await import('../../../src/collect/host/capacity.js');
+  const { nodeCapacitySource } = await import('../../../src/collect/cluster/index.js');
+  const { KubeConnection } = await import('../../../src/collect/cluster/connection.js');
+  const { runCollectors } = await import('../../../src/collect/run-collectors.js');
+  const { silentLogger } = await import('../../../src/log.js');
+  const os = await import('node:os');
+  const cluster = generateCluster(20);
+  const fake = await startFakeApi(cluster, { silent: ['/api/v1/nodes'] });
+  t.teardown(fake.close);
+  // The request deadline as long as the collector's: only the capacity collector's own share saves the series.
+  const connection = new KubeConnection(fake.kubeconfig, loadKubeEndpoint, 2000, silentLogger);
+  const collector = capacityCollector({ root: '' }, nodeCapacitySource(connection));
+  const result = await runCollectors([collector], 'static', { timeoutMs: 2000, signal: new AbortController().signal, log: silentLogger });
+  t.same(result.failed, []);
+  t.same(
+    result.points.map((point) => [point.name, point.value]),
+    [
+      ['cluster:capacity_cpu_cores:sum', os.cpus().length],
+      ['cluster:capacity_memory_bytes:sum', os.totalmem()],
+    ],
+  );
+  fake.setOptions({});
+  const answered = await runCollectors([collector], 'static', { timeoutMs: 5000, signal: new AbortController().signal, log: silentLogger });
+  const cores = (points: readonly { name: string; value: number }[]) =>
+    points.filter((point) => point.name === 'cluster:capacity_cpu_cores:sum').reduce((sum, point) => sum + point.value, 0);
+  const nodeCores = cluster.nodes.reduce((sum, node) => sum + Number((node.status as { capacity: { cpu: string } }).capacity.cpu), 0);
+  t.equal(cores(answered.points), nodeCores, "once the API answers, the Nodes' own");
+});

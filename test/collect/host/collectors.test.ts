@@ -30,11 +30,11 @@ t.test('cpu collector on a fake host root, then on this machine', async (t) => {
   await writeFile(path.join(root, 'proc', 'stat'), 'cpu  100 0 100 700 100 0 0 0 0 0\n');
   const collector = cpuUsageCollector({ root }, () => 4);
   const signal = AbortSignal.timeout(5000);
-  t.equal((await collector.collect({ signal, nowMs: 1 }))[0]?.value, 0.8);
+  t.equal((await collector.collect({ signal, timeoutMs: 10_000, nowMs: 1 }))[0]?.value, 0.8);
   await writeFile(path.join(root, 'proc', 'stat'), 'cpu  300 0 200 900 100 0 0 0 0 0\n');
-  t.equal((await collector.collect({ signal, nowMs: 2 }))[0]?.value, 2.4);
+  t.equal((await collector.collect({ signal, timeoutMs: 10_000, nowMs: 2 }))[0]?.value, 2.4);
   const real = cpuUsageCollector({ root: '' });
-  const value = (await real.collect({ signal, nowMs: 3 }))[0]?.value ?? -1;
+  const value = (await real.collect({ signal, timeoutMs: 10_000, nowMs: 3 }))[0]?.value ?? -1;
   t.ok(value > 0 && value <= os.cpus().length, `this machine: ${value} cores in use since boot`);
 });
 
@@ -67,13 +67,13 @@ t.test('memory collector on a fake host root (exact), then on this machine (agre
   await mkdir(path.join(root, 'proc'));
   await writeFile(path.join(root, 'proc', 'meminfo'), 'MemTotal:        8000000 kB\nMemFree:  1 kB\nMemAvailable:    5000000 kB\n');
   const signal = AbortSignal.timeout(5000);
-  t.same(await memoryUsageCollector({ root }).collect({ signal, nowMs: 7 }), [
+  t.same(await memoryUsageCollector({ root }).collect({ signal, timeoutMs: 10_000, nowMs: 7 }), [
     { name: 'cluster:memory_usage_bytes:sum', labels: {}, value: 3_000_000 * 1024, timestampMs: 7 },
   ]);
   await writeFile(path.join(root, 'proc', 'meminfo'), 'MemFree: 1 kB\n');
-  await t.rejects(memoryUsageCollector({ root }).collect({ signal, nowMs: 8 }), { message: '/proc/meminfo has no MemTotal' });
+  await t.rejects(memoryUsageCollector({ root }).collect({ signal, timeoutMs: 10_000, nowMs: 8 }), { message: '/proc/meminfo has no MemTotal' });
 
-  const value = (await memoryUsageCollector({ root: '' }).collect({ signal, nowMs: 1 }))[0]?.value ?? -1;
+  const value = (await memoryUsageCollector({ root: '' }).collect({ signal, timeoutMs: 10_000, nowMs: 1 }))[0]?.value ?? -1;
   const meminfo = await readFile('/proc/meminfo', 'utf8');
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1]) * 1024;
   const expected = field('MemTotal') - field('MemAvailable');
@@ -87,20 +87,24 @@ t.test('/proc and /etc files are read bounded: a FIFO fails at once, an oversize
   // A FIFO with no writer: a plain read would block a pool thread for ever.
   await mkfifo(path.join(root, 'proc', 'meminfo'));
   const signal = AbortSignal.timeout(60_000);
-  await t.rejects(memoryUsageCollector({ root }).collect({ signal, nowMs: 1 }), {
+  await t.rejects(memoryUsageCollector({ root }).collect({ signal, timeoutMs: 10_000, nowMs: 1 }), {
     name: 'FileReadError',
     code: 'ENOTREG',
     message: `${path.join(root, 'proc', 'meminfo')}: not a regular file (a FIFO)`,
   });
   const hugeStat = `cpu  1 2 3 4 5 6 7 8 0 0\n${'x'.repeat(1024 * 1024)}\n`;
   await writeFile(path.join(root, 'proc', 'stat'), hugeStat);
-  await t.rejects(cpuUsageCollector({ root }, () => 1).collect({ signal, nowMs: 1 }), {
+  await t.rejects(cpuUsageCollector({ root }, () => 1).collect({ signal, timeoutMs: 10_000, nowMs: 1 }), {
     code: 'EFBIG',
     message: `${path.join(root, 'proc', 'stat')}: larger than 1 MiB (${hugeStat.length} bytes)`,
   });
   // os-release is optional: an unreadable one leaves its labels out.
   await writeFile(path.join(root, 'etc', 'os-release'), `ID=rhel\n${'#'.repeat(64 * 1024)}\n`);
-  const [point] = await versionCollector({ root }, { deploymentType: async () => 'rpm', version: async () => '4.18.0' }).collect({ signal, nowMs: 1 });
+  const [point] = await versionCollector({ root }, { deploymentType: async () => 'rpm', version: async () => '4.18.0' }).collect({
+    signal,
+    timeoutMs: 10_000,
+    nowMs: 1,
+  });
   t.same(point?.labels, { version: '4.18.0', deployment_type: 'rpm' }, 'no os_version_id from an oversized os-release');
 });
 
@@ -127,6 +131,7 @@ t.test('os-release, arch, disks, version', async (t) => {
   await writeFile(path.join(root, 'etc', 'os-release'), 'ID=rhel\nVERSION_ID=9.4\n');
   const points = await versionCollector({ root }, { deploymentType: async () => 'microshift-ostree', version: async () => '4.18.3' }).collect({
     signal: AbortSignal.timeout(1000),
+    timeoutMs: 1000,
     nowMs: 5,
   });
   t.same(points, [
@@ -185,6 +190,7 @@ t.test('the default four disk paths are all probed in one tick', async (t) => {
   for (const kind of ['static', 'dynamic'] as const) {
     const points = await diskCollector(['/var/lib/microshift', '/var/lib/containers', '/var', '/'], kind).collect({
       signal: AbortSignal.timeout(5000),
+      timeoutMs: 5000,
       nowMs: 7,
     });
     t.equal(points.length, 1, `${kind}: one point`);
