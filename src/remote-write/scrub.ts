@@ -1,10 +1,12 @@
 // Pure: removes the credentials from text a receiver sent back (an error body,
 // a Location header, a reason) before it reaches a log line. A receiver may
 // echo the Authorization header raw, inside JSON, URL-encoded, base64-encoded
-// again, or cut short by its own truncation, so every form is looked for, and
-// any long enough piece of one: a 16-character run of the bearer's base64 is
-// already most of a token. The text is scrubbed whole first and only then
-// shortened, so a cut can never leave half a secret behind.
+// again, hex-encoded, as UTF-16 read as UTF-8, as HTML entities, lower- or
+// upper-cased, wrapped over lines, or cut short by its own truncation, so
+// every form is looked for, case aside and line breaks skipped, and any long
+// enough piece of one: a 16-character run of the bearer's base64 is already
+// most of a token. The text is scrubbed whole first and only then shortened,
+// so a cut can never leave half a secret behind.
 
 export const REDACTED = '<redacted>';
 
@@ -37,6 +39,17 @@ function base64Cores(bytes: Buffer): string[] {
   return cores;
 }
 
+/** `text` as HTML escapes it: the five specials, or every character as a decimal or hex reference. */
+function htmlForms(text: string): string[] {
+  const chars = [...text];
+  const special: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  return [
+    chars.map((c) => special[c] ?? c).join(''),
+    chars.map((c) => `&#${c.codePointAt(0) ?? 0};`).join(''),
+    chars.map((c) => `&#x${(c.codePointAt(0) ?? 0).toString(16)};`).join(''),
+  ];
+}
+
 /** Every form in which `secret` may come back. */
 export function secretForms(secret: string): string[] {
   const forms = new Set<string>([secret]);
@@ -55,6 +68,16 @@ export function secretForms(secret: string): string[] {
     forms.add(latin1);
     forms.add(JSON.stringify(latin1).slice(1, -1));
   }
+  // Hex of the bytes (case is ignored when matching).
+  forms.add(bytes.toString('hex'));
+  // UTF-16 read back as UTF-8 or Latin-1: each character beside a NUL, either order; and JSON's escape of that NUL.
+  const utf16le = Buffer.from(secret, 'utf16le').toString('latin1');
+  const utf16be = Buffer.from(secret, 'utf16le').swap16().toString('latin1');
+  for (const form of [utf16le, utf16be]) {
+    forms.add(form);
+    forms.add(JSON.stringify(form).slice(1, -1));
+  }
+  for (const form of htmlForms(secret)) forms.add(form);
   for (const variant of base64Variants(bytes.toString('base64'))) forms.add(variant);
   for (const core of base64Cores(bytes)) for (const variant of base64Variants(core)) forms.add(variant);
   return [...forms].filter((form) => form.length >= MIN_SECRET_CHARS);
@@ -79,32 +102,66 @@ function fragmentChars(form: string, secrets: readonly string[]): number {
   return chars;
 }
 
+/** Case folded one code unit for one, so positions stay where they were. */
+function folded(text: string): string {
+  let out = '';
+  for (const c of text) {
+    const lower = c.toLowerCase();
+    out += lower.length === c.length ? lower : c;
+  }
+  return out;
+}
+
+/** Line breaks a receiver may wrap an echo with: CR and LF, and JSON's two-character \r and \n for them. */
+const LINE_BREAK = /\r|\n|\\r|\\n/g;
+
+/** `text` without its line breaks, folded, and where each of its characters was in `text`. */
+function matchView(text: string): { readonly view: string; readonly at: readonly number[] } {
+  let view = '';
+  const at: number[] = [];
+  let from = 0;
+  const keep = (end: number) => {
+    for (let index = from; index < end; index++) at.push(index);
+    view += text.slice(from, end);
+  };
+  for (const match of text.matchAll(LINE_BREAK)) {
+    keep(match.index);
+    from = match.index + match[0].length;
+  }
+  keep(text.length);
+  return { view: folded(view), at };
+}
+
 /** Removes every form of each secret, then shortens the text to `maxChars`. */
 export function scrubSecrets(text: string, secrets: readonly string[], maxChars = MAX_LOGGED_REPLY_CHARS): string {
   const grams = new Map<number, Set<string>>();
   const forms: string[] = [];
   for (const secret of secrets) {
     if (secret.length < MIN_SECRET_CHARS) continue;
-    for (const form of secretForms(secret)) {
+    for (const raw of secretForms(secret)) {
+      const form = folded(raw);
       forms.push(form);
-      const size = fragmentChars(form, secrets);
+      // A form several times the secret's length (hex, UTF-16, entities) gives away as much in that many times the run.
+      const size = Math.min(form.length, fragmentChars(raw, secrets) * Math.max(1, Math.floor(form.length / secret.length)));
       const set = grams.get(size) ?? new Set<string>();
       for (let start = 0; start + size <= form.length; start++) set.add(form.slice(start, start + size));
       grams.set(size, set);
     }
   }
-  // Mark every character inside a run of some form, then cut the marked runs out.
+  // Mark every character inside a run of some form (line breaks inside it too), then cut the marked runs out.
+  const { view, at } = matchView(text);
   const covered = new Uint8Array(text.length);
+  const cover = (start: number, end: number) => covered.fill(1, at[start] ?? text.length, (at[end - 1] ?? text.length - 1) + 1);
   for (const [size, set] of grams) {
-    for (let start = 0; start + size <= text.length; start++) {
-      if (set.has(text.slice(start, start + size))) covered.fill(1, start, start + size);
+    for (let start = 0; start + size <= view.length; start++) {
+      if (set.has(view.slice(start, start + size))) cover(start, start + size);
     }
   }
   // An echo cut short at the end: the text ends with the start of a form.
   for (const form of forms) {
-    for (let length = Math.min(form.length, text.length); length >= MIN_TAIL_CHARS; length--) {
-      if (text.endsWith(form.slice(0, length))) {
-        covered.fill(1, text.length - length);
+    for (let length = Math.min(form.length, view.length); length >= MIN_TAIL_CHARS; length--) {
+      if (view.endsWith(form.slice(0, length))) {
+        cover(view.length - length, view.length);
         break;
       }
     }

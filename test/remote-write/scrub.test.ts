@@ -99,3 +99,65 @@ t.test('a non-ASCII password echoed back decoded as Latin-1 (a Basic header deco
   t.match(scrubbed, /^decoded: (edgeuser:)?<redacted> \(rejected\)$/);
   t.equal(scrubSecrets(JSON.stringify({ decoded: mojibake }), [password]).includes('wÃ©'), false, 'inside JSON too');
 });
+
+/**
+ * An oracle of its own, not scrub.ts's forms: every decoding a reader could
+ * apply to a scrubbed text (case folded, line breaks dropped, NULs dropped,
+ * HTML references decoded, hex runs decoded), searched for any 12-character
+ * run of the secret, case aside.
+ */
+function exposed(text: string, secret: string): string | undefined {
+  const html = (s: string) =>
+    s
+      .replace(/&#x([0-9a-f]+);/gi, (_, hex: string) => String.fromCodePoint(parseInt(hex, 16)))
+      .replace(/&#(\d+);/g, (_, dec: string) => String.fromCodePoint(Number(dec)))
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
+  const unhex = (s: string) => s.replace(/(?:[0-9a-f]{2}){6,}/gi, (run) => Buffer.from(run, 'hex').toString('latin1'));
+  const decodings = new Set<string>();
+  for (const base of [text, text.replace(/\r|\n|\\r|\\n/g, '')]) {
+    for (const step of [base, base.replace(/\u0000|\\u0000/g, ''), html(base), unhex(base)]) decodings.add(step.toLowerCase());
+  }
+  const wanted = secret.toLowerCase();
+  for (const decoded of decodings) {
+    for (let start = 0; start + 12 <= wanted.length; start++) if (decoded.includes(wanted.slice(start, start + 12))) return wanted.slice(start, start + 12);
+  }
+  return undefined;
+}
+
+t.test('the forms a hostile or odd receiver echoes: hex, UTF-16, HTML entities, case changed, wrapped over lines', async (t) => {
+  const token = TOKEN;
+  const bearer = telemeterBearer(token, 'cluster-0123');
+  const secrets = [token, bearer];
+  const utf16 = (s: string) => Buffer.from(s, 'utf16le').toString('latin1');
+  const cases: [string, string][] = [
+    ['hex of the token', `token hex ${Buffer.from(token).toString('hex')} end`],
+    ['HEX of the token', `token hex ${Buffer.from(token).toString('hex').toUpperCase()} end`],
+    ['hex of the bearer', `bearer ${Buffer.from(bearer).toString('hex')}`],
+    ['UTF-16LE read as UTF-8', `echo: ${utf16(`Authorization: Bearer ${bearer}`)}`],
+    ['UTF-16BE read as UTF-8', `echo: ${Buffer.from(token, 'utf16le').swap16().toString('latin1')}`],
+    ['UTF-16 inside JSON', JSON.stringify({ echo: utf16(token) })],
+    ['HTML decimal references', `<p>${[...token].map((c) => `&#${c.charCodeAt(0)};`).join('')}</p>`],
+    ['HTML hex references', `<p>${[...token].map((c) => `&#x${c.charCodeAt(0).toString(16).toUpperCase()};`).join('')}</p>`],
+    ['HTML-escaped header', `<pre>Authorization: Bearer ${bearer.replace(/&/g, '&amp;')}</pre>`],
+    ['lower-cased', `invalid token ${token.toLowerCase()} / ${bearer.toLowerCase()}`],
+    ['upper-cased', `INVALID TOKEN ${token.toUpperCase()}`],
+    ['the bearer wrapped every 20 characters', `bearer:\n${bearer.match(/.{1,20}/g)?.join('\n') ?? ''}\nend`],
+    ['the token split over CRLF', `tok=${token.slice(0, 9)}\r\n${token.slice(9)} end`],
+    ['the token split by a JSON \\n', JSON.stringify({ message: `tok=${token.slice(0, 13)}\n${token.slice(13)}` })],
+  ];
+  for (const [name, text] of cases) {
+    const scrubbed = scrubSecrets(text, secrets);
+    t.equal(exposed(scrubbed, token), undefined, `${name}: no 12-character run of the token in any decoding`);
+    t.equal(exposed(scrubbed, bearer), undefined, `${name}: nor of the bearer`);
+    t.match(scrubbed, REDACTED, `${name}: marked`);
+  }
+  t.equal(
+    scrubSecrets('a plain 500: upstream busy, try later\nsecond line', secrets),
+    'a plain 500: upstream busy, try later\nsecond line',
+    'ordinary text untouched',
+  );
+});
