@@ -4,9 +4,18 @@ import type { Collector } from '../../src/collect/collector.js';
 import type { MetricPoint } from '../../src/model.js';
 import { silentLogger, type Logger } from '../../src/log.js';
 
-function recordingLog(): { log: Logger; warnings: string[] } {
+function recordingLog(): { log: Logger; warnings: string[]; debug: string[] } {
   const warnings: string[] = [];
-  return { log: { ...silentLogger, warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`) }, warnings };
+  const debug: string[] = [];
+  return {
+    log: {
+      ...silentLogger,
+      warn: (message, fields) => warnings.push(`${message} ${JSON.stringify(fields)}`),
+      debug: (message, fields) => debug.push(`${message} ${JSON.stringify(fields)}`),
+    },
+    warnings,
+    debug,
+  };
 }
 
 t.test('a collector that ignores its deadline is not called again until its call returns', async (t) => {
@@ -20,14 +29,16 @@ t.test('a collector that ignores its deadline is not called again until its call
       return new Promise<MetricPoint[]>(() => {});
     },
   };
-  const { log, warnings } = recordingLog();
+  const { log, warnings, debug } = recordingLog();
   const tick = () => runCollectors([stuck], 'dynamic', { timeoutMs: 20, signal: new AbortController().signal, log, nowMs: 1 });
 
   t.same((await tick()).failed, ['dead-nfs'], 'the first call times out');
   t.same((await tick()).failed, ['dead-nfs'], 'the second round fails at once');
   t.same((await tick()).failed, ['dead-nfs']);
   t.equal(calls, 1, 'called once while its first call has not returned');
-  t.match(warnings[1], /previous call has not returned yet/);
+  t.equal(warnings.length, 1, 'one warning while it stays stuck');
+  t.match(warnings[0], /timed out after 20 ms/);
+  t.match(debug[0], /previous call has not returned yet/);
 });
 
 t.test('once the stuck call returns, the same collector runs again', async (t) => {
