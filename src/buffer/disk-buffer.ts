@@ -4,7 +4,7 @@
 // Only a small index of each segment stays in memory, so the heap does not grow
 // with the backlog; reads decode one segment at a time.
 import { constants } from 'node:fs';
-import { mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import { syncDirectory } from '../durable-file.js';
@@ -20,7 +20,7 @@ import {
   type EncodedSample,
   type SeriesDef,
 } from './segment-format.js';
-import { scanSegment, type SegmentSummary } from './segment-scan.js';
+import { scanSegment, type SegmentSummary, type SkippedBytes } from './segment-scan.js';
 import { coversAll, inRanges, normalizeRanges, overlaps } from './seq-ranges.js';
 import {
   addDrops,
@@ -41,6 +41,10 @@ const SEGMENT_PREFIX = 'segment-';
 const SEGMENT_SUFFIX = '.etsb';
 const TEMPORARY_SUFFIX = '.tmp';
 const ASIDE_SUFFIX = '.corrupt';
+/** The drop counts since the buffer was first made, so that `status` keeps them across restarts. */
+const DROPPED_FILE = 'dropped.json';
+const MAX_DROPPED_FILE_BYTES = 4096;
+const DROP_REASONS: readonly DropReason[] = ['full', 'age', 'corrupt', 'unwritable', 'rejected', 'oversized'];
 /** Far above any segment this code writes (4096 samples of ~5-25 bytes); a larger file is not ours. */
 const MAX_SEGMENT_FILE_BYTES = 64 * 1024 * 1024;
 /** Files renamed aside are kept for the admin to look at, but not without bound. */
@@ -84,6 +88,34 @@ interface Active {
 
 function segmentName(firstSeq: number): string {
   return `${SEGMENT_PREFIX}${firstSeq.toString(16).padStart(14, '0')}${SEGMENT_SUFFIX}`;
+}
+
+/** The samples a segment's damage cost: its skipped stretches', and those whose series definition was in one. */
+function lostIn(summary: SegmentSummary): number {
+  return summary.skipped.reduce((sum: number, entry: SkippedBytes) => sum + entry.samplesLost, 0) + summary.orphaned;
+}
+
+/** A whole segment file of `kept` (seq ascending): each series defined once, one record per tick, as appends write them. */
+function encodeSegment(kept: readonly { readonly sample: EncodedSample; readonly def: SeriesDef }[]): Buffer {
+  const sink = new RecordSink();
+  const refs = new Map<SeriesDef, number>();
+  const samples: EncodedSample[] = [];
+  for (const { sample, def } of kept) {
+    let ref = refs.get(def);
+    if (ref === undefined) {
+      ref = refs.size;
+      refs.set(def, ref);
+      encodeSeriesRecord(sink, { ref, name: def.name, labels: def.labels });
+    }
+    // One record per tick: a record's samples share its timestamp for free.
+    const first = samples[0];
+    if (first !== undefined && (first.timestampMs !== sample.timestampMs || samples.length === SAMPLES_PER_RECORD)) {
+      encodeSamplesRecord(sink, samples.splice(0));
+    }
+    samples.push({ ...sample, ref });
+  }
+  if (samples.length > 0) encodeSamplesRecord(sink, samples);
+  return Buffer.concat([segmentHeader(), sink.bytes()]);
 }
 
 function errorCode(error: unknown): string {
@@ -164,6 +196,8 @@ export class DiskSampleBuffer implements SampleBuffer {
   private nextSeq = 1;
   private held = 0;
   private readonly droppedTotal: Partial<Record<DropReason, number>> = {};
+  /** droppedTotal changed since it was last written to DROPPED_FILE. */
+  private dropsChanged = false;
   private currentBounds: BufferBounds;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
@@ -208,15 +242,60 @@ export class DiskSampleBuffer implements SampleBuffer {
 
   /** One operation at a time: a send's reads and acknowledgements interleave with sampling ticks. */
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
+    const run = this.queue.then(async () => {
       if (this.closed) throw new Error('buffer closed');
-      return work();
+      try {
+        return await work();
+      } finally {
+        await this.persistDrops();
+      }
     });
     this.queue = run.catch(() => undefined);
     return run;
   }
 
+  private countDrops(reason: DropReason, count: number): void {
+    if (count <= 0) return;
+    addDrops(this.droppedTotal, reason, count);
+    this.dropsChanged = true;
+  }
+
+  /** The counts as of the last run; a file that is not ours is ignored, with one line. */
+  private async restoreDrops(): Promise<void> {
+    const read = await readSegmentFile(path.join(this.dir, DROPPED_FILE));
+    if (read.kind === 'unreadable') {
+      if (read.reason !== 'ENOENT') this.log.warn('buffer: earlier drop counts unreadable; counting from zero', { file: DROPPED_FILE, reason: read.reason });
+      return;
+    }
+    try {
+      if (read.bytes.length > MAX_DROPPED_FILE_BYTES) throw new Error(`larger than ${MAX_DROPPED_FILE_BYTES} bytes`);
+      const parsed = JSON.parse(read.bytes.toString('utf8')) as unknown;
+      const file = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { format?: unknown; dropped?: unknown };
+      if (file.format !== 1 || typeof file.dropped !== 'object' || file.dropped === null) throw new Error('not a drop count file');
+      const dropped = file.dropped as Record<string, unknown>;
+      for (const reason of DROP_REASONS) {
+        const count = dropped[reason];
+        if (typeof count === 'number' && Number.isSafeInteger(count) && count > 0) addDrops(this.droppedTotal, reason, count);
+      }
+    } catch (error) {
+      this.log.warn('buffer: earlier drop counts unreadable; counting from zero', { file: DROPPED_FILE, reason: (error as Error).message });
+    }
+  }
+
+  /** Written whole and durably when the counts changed; a failure (a full disk) is logged and tried again at the next change. */
+  private async persistDrops(): Promise<void> {
+    if (!this.dropsChanged) return;
+    this.dropsChanged = false;
+    try {
+      await replaceFile(this.dir, DROPPED_FILE, Buffer.from(JSON.stringify({ format: 1, dropped: this.droppedTotal })), undefined);
+    } catch (error) {
+      this.dropsChanged = true;
+      this.log.warn('buffer: cannot write the drop counts; status shows them until a restart', { reason: errorCode(error) });
+    }
+  }
+
   private async restore(): Promise<void> {
+    await this.restoreDrops();
     const names = (await readdir(this.dir)).sort();
     for (const name of names.filter((entry) => entry.endsWith(TEMPORARY_SUFFIX))) {
       // A compaction or a segment creation that did not reach its rename: the file it replaces is intact.
@@ -236,7 +315,11 @@ export class DiskSampleBuffer implements SampleBuffer {
         await this.setAside(name, scan.reason);
         continue;
       }
-      const summary = scan.summary;
+      let summary = scan.summary;
+      if (summary.skipped.length > 0) {
+        summary = (await this.dropDamage(name, read.bytes, summary)) ?? summary;
+        addDrops(lost, 'corrupt', lostIn(scan.summary));
+      }
       if (summary.cut !== undefined) {
         await this.cutTail(file, summary);
         addDrops(lost, 'corrupt', summary.cut.samplesLost);
@@ -256,9 +339,10 @@ export class DiskSampleBuffer implements SampleBuffer {
     }
     this.nextSeq = (this.segments[this.segments.length - 1]?.lastSeq ?? 0) + 1;
     await syncDirectory(this.dir);
-    for (const [reason, count] of Object.entries(lost)) addDrops(this.droppedTotal, reason as DropReason, count);
+    for (const [reason, count] of Object.entries(lost)) this.countDrops(reason as DropReason, count);
     const dropped = await this.enforceBounds();
     if (Object.keys(dropped).length > 0) this.log.warn('buffer: samples older or more than the bounds allow dropped at start', { ...dropped });
+    await this.persistDrops();
   }
 
   private async cutTail(file: string, summary: SegmentSummary): Promise<void> {
@@ -285,6 +369,55 @@ export class DiskSampleBuffer implements SampleBuffer {
     });
   }
 
+  /**
+   * A segment with damaged records and good ones after them: a copy of the
+   * file as found goes aside for the admin (.corrupt, the last few kept),
+   * and the segment is rewritten with its good records only, so the damage
+   * is counted once, not at every start. Returns the rewritten segment's
+   * summary, or undefined when it could not be rewritten (it is then read
+   * past the damage each time, and the loss counted again at the next start).
+   */
+  private async dropDamage(name: string, bytes: Buffer, summary: SegmentSummary): Promise<SegmentSummary | undefined> {
+    const aside = `${name}.${this.now()}${ASIDE_SUFFIX}`;
+    const copied = await copyFile(path.join(this.dir, name), path.join(this.dir, aside)).then(
+      () => true,
+      (error: unknown) => {
+        this.log.error('buffer: cannot keep a copy of a damaged segment aside', { file: name, reason: errorCode(error) });
+        return false;
+      },
+    );
+    if (copied) await this.pruneAside();
+    const good: { sample: EncodedSample; def: SeriesDef }[] = [];
+    scanSegment(bytes, (sample, def) => good.push({ sample, def }));
+    const rewritten = encodeSegment(good);
+    const fields = {
+      file: name,
+      damaged: summary.skipped.map((entry) => `${entry.bytes} bytes at ${entry.offset} (${entry.reason})`).join('; '),
+      samplesLost: lostIn(summary),
+      samplesKept: summary.count,
+      copy: copied ? aside : undefined,
+    };
+    try {
+      await replaceFile(this.dir, name, rewritten, this.options.hooks);
+    } catch (error) {
+      this.log.error('buffer: corrupt records skipped, the records after them kept; the segment could not be rewritten', {
+        ...fields,
+        reason: errorCode(error),
+      });
+      return undefined;
+    }
+    this.log.warn('buffer: corrupt records skipped and dropped; the records after them are kept', fields);
+    const rescan = scanSegment(rewritten);
+    if (rescan.kind !== 'ok') throw new Error('a rewritten segment does not scan'); // a bug, not an I/O condition
+    return { ...rescan.summary, cut: summary.cut, skipped: [], orphaned: 0 };
+  }
+
+  /** Keeps the last MAX_ASIDE_FILES files set aside. */
+  private async pruneAside(): Promise<void> {
+    const asides = (await readdir(this.dir)).filter((entry) => entry.endsWith(ASIDE_SUFFIX)).sort();
+    for (const old of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES))) await unlink(path.join(this.dir, old)).catch(() => undefined);
+  }
+
   /** Moves a file that is not a readable segment out of the way, keeping the last few for the admin. */
   private async setAside(name: string, reason: string): Promise<void> {
     const aside = `${name}.${this.now()}${ASIDE_SUFFIX}`;
@@ -295,8 +428,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       this.log.error('buffer: file corrupt as a whole and cannot be renamed aside; ignored', { file: name, reason, renameError: errorCode(error) });
       return;
     }
-    const asides = (await readdir(this.dir)).filter((entry) => entry.endsWith(ASIDE_SUFFIX)).sort();
-    for (const old of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES))) await unlink(path.join(this.dir, old)).catch(() => undefined);
+    await this.pruneAside();
   }
 
   async append(points: readonly MetricPoint[]): Promise<{ dropped: DropCounts }> {
@@ -304,7 +436,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       const dropped: Partial<Record<DropReason, number>> = {};
       if (points.length > 0 && !(await this.write(points))) {
         addDrops(dropped, 'unwritable', points.length);
-        addDrops(this.droppedTotal, 'unwritable', points.length);
+        this.countDrops('unwritable', points.length);
       }
       return { dropped: { ...dropped, ...(await this.enforceBounds()) } };
     });
@@ -397,7 +529,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       addDrops(dropped, 'full', removed);
       excess -= removed;
     }
-    for (const [reason, count] of Object.entries(dropped)) addDrops(this.droppedTotal, reason as DropReason, count);
+    for (const [reason, count] of Object.entries(dropped)) this.countDrops(reason as DropReason, count);
     return dropped;
   }
 
@@ -432,7 +564,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       this.log.error('buffer: cannot read a segment back; its samples are lost', { file: segment.name, reason: read.reason, samples: segment.count });
       await this.retireActive();
       await this.setAside(segment.name, read.reason);
-      addDrops(this.droppedTotal, 'corrupt', segment.count);
+      this.countDrops('corrupt', segment.count);
       this.forget(segment);
       return 0;
     }
@@ -444,25 +576,7 @@ export class DiskSampleBuffer implements SampleBuffer {
     // Samples past a torn tail (an earlier failed write) are gone too.
     const removed = segment.count - kept.length;
     if (kept.length === 0) return (await this.removeSegment(segment)) === 0 ? 0 : removed;
-    const sink = new RecordSink();
-    const refs = new Map<SeriesDef, number>();
-    const samples: EncodedSample[] = [];
-    for (const { sample, def } of kept) {
-      let ref = refs.get(def);
-      if (ref === undefined) {
-        ref = refs.size;
-        refs.set(def, ref);
-        encodeSeriesRecord(sink, { ref, name: def.name, labels: def.labels });
-      }
-      // One record per tick, as appends wrote them: a record's samples share its timestamp for free.
-      const first = samples[0];
-      if (first !== undefined && (first.timestampMs !== sample.timestampMs || samples.length === SAMPLES_PER_RECORD)) {
-        encodeSamplesRecord(sink, samples.splice(0));
-      }
-      samples.push({ ...sample, ref });
-    }
-    encodeSamplesRecord(sink, samples);
-    const bytes = Buffer.concat([segmentHeader(), sink.bytes()]);
+    const bytes = encodeSegment(kept);
     if (this.active?.segment === segment) await this.retireActive(); // its next append opens a new segment
     try {
       await replaceFile(this.dir, segment.name, bytes, this.options.hooks);
@@ -489,7 +603,7 @@ export class DiskSampleBuffer implements SampleBuffer {
           this.log.error('buffer: cannot read a segment back; its samples are lost', { file: segment.name, reason: read.reason, samples: segment.count });
           if (this.active?.segment === segment) await this.retireActive();
           await this.setAside(segment.name, read.reason);
-          addDrops(this.droppedTotal, 'corrupt', segment.count);
+          this.countDrops('corrupt', segment.count);
           this.forget(segment);
           continue;
         }
@@ -514,7 +628,7 @@ export class DiskSampleBuffer implements SampleBuffer {
           ? await this.removeSegment(segment)
           : await this.rewrite(segment, (sample) => !inRanges(normalized, sample.seq));
       }
-      if (outcome !== 'delivered') addDrops(this.droppedTotal, outcome, removed);
+      if (outcome !== 'delivered') this.countDrops(outcome, removed);
     });
   }
 

@@ -1,6 +1,8 @@
-// Pure: reads a whole segment's bytes record by record and says where the good
-// part ends. Everything from the first bad record on is the "cut": a torn
-// write leaves a short last record, a flipped bit a checksum mismatch.
+// Pure: reads a whole segment's bytes record by record. A bad record (a
+// flipped bit: a checksum mismatch) costs only itself: the scan resumes at
+// the next offset where a whole record's checksum holds, and says which
+// bytes it skipped and how many samples they held. Bad bytes with no good
+// record after them are the "cut": what a torn last write leaves.
 import {
   CorruptRecord,
   RECORD_SAMPLES,
@@ -25,6 +27,22 @@ export interface SegmentSummary {
   readonly goodBytes: number;
   /** Why the rest was cut, when it was. */
   readonly cut: { readonly reason: string; readonly bytes: number; readonly samplesLost: number } | undefined;
+  /** Damaged stretches with good records after them, skipped, in file order. */
+  readonly skipped: readonly SkippedBytes[];
+  /** Samples in good records whose series definition was in a damaged stretch: lost with it. */
+  readonly orphaned: number;
+}
+
+export interface SkippedBytes {
+  readonly offset: number;
+  readonly bytes: number;
+  readonly reason: string;
+  /**
+   * The samples it held: what its records' own count fields say, never more
+   * than the seqs missing between the good records around it (a garbled count
+   * cannot inflate the loss), and the seq gap alone when no count is readable.
+   */
+  samplesLost: number;
 }
 
 export type ScanResult =
@@ -32,9 +50,19 @@ export type ScanResult =
   /** Corrupt as a whole: the header is not ours. */
   | { readonly kind: 'foreign'; readonly reason: string };
 
+/** The next offset after `from` where a whole record with a good checksum starts, or undefined. */
+function nextRecordAt(bytes: Uint8Array, from: number): number | undefined {
+  for (let offset = from; offset < bytes.length; offset++) {
+    const type = bytes[offset];
+    if (type !== RECORD_SERIES && type !== RECORD_SAMPLES) continue;
+    if (frameAt(bytes, offset).kind === 'record') return offset;
+  }
+  return undefined;
+}
+
 /**
  * Walks the records; `each` gets every good sample (seq ascending) with its
- * series. Decoding stops at the first bad record.
+ * series. A bad record is skipped to the next good one; bad bytes to the end are cut.
  */
 export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, series: SeriesDef) => void): ScanResult {
   const header = checkHeader(bytes);
@@ -47,11 +75,32 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
   let maxTimestampMs = -Infinity;
   let offset = HEADER_BYTES;
   let cutReason: string | undefined;
+  const skipped: SkippedBytes[] = [];
+  /** The last skip, until the next good sample says how many seqs it took. */
+  let unsettled: { skip: SkippedBytes; claimed: number; lastSeqBefore: number } | undefined;
+  let orphaned = 0;
+  /** Skips to the next good record; false when there is none (the rest is cut). */
+  const skip = (reason: string): boolean => {
+    const resume = nextRecordAt(bytes, offset + 1);
+    if (resume === undefined) {
+      cutReason = reason;
+      return false;
+    }
+    const claim = samplesClaimed(bytes.subarray(0, resume), offset);
+    // Framing readable to the end: its counts are the loss (0 for series records). Else the seq gap says it.
+    const claimed = claim.complete ? claim.samples : claim.samples === 0 ? Infinity : claim.samples;
+    const entry: SkippedBytes = { offset, bytes: resume - offset, reason, samplesLost: Number.isFinite(claimed) ? claimed : 0 };
+    skipped.push(entry);
+    // Two skips before a good sample: the first is settled on its count alone, the seq gap goes to the pair.
+    unsettled = unsettled === undefined ? { skip: entry, claimed, lastSeqBefore: lastSeq } : { skip: entry, claimed, lastSeqBefore: unsettled.lastSeqBefore };
+    offset = resume;
+    return true;
+  };
   for (;;) {
     const frame = frameAt(bytes, offset);
     if (frame.kind === 'end') break;
     if (frame.kind === 'bad') {
-      cutReason = frame.reason;
+      if (skip(frame.reason)) continue;
       break;
     }
     try {
@@ -60,15 +109,28 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
         if (series.has(def.ref)) throw new CorruptRecord(`series ref ${def.ref} defined twice`);
         series.set(def.ref, def);
       } else if (frame.type === RECORD_SAMPLES) {
-        // Checked whole before any sample counts, so a record is kept or cut as one.
+        // Checked whole before any sample counts, so a record is kept or skipped as one.
         const decoded: { sample: EncodedSample; def: SeriesDef }[] = [];
+        let recordLastSeq = lastSeq;
+        let recordOrphans = 0;
+        let recordFirstSeq: number | undefined;
         decodeSamplesRecord(bytes, frame.payloadStart, frame.payloadEnd, (sample) => {
+          if (sample.seq <= recordLastSeq) throw new CorruptRecord('seqs do not ascend');
+          recordFirstSeq ??= sample.seq;
+          recordLastSeq = sample.seq;
           const def = series.get(sample.ref);
-          if (def === undefined) throw new CorruptRecord(`sample refers to undefined series ${sample.ref}`);
-          if (sample.seq <= lastSeq) throw new CorruptRecord('seqs do not ascend');
-          decoded.push({ sample, def });
-          lastSeq = sample.seq;
+          // The record is whole (its checksum holds): only its series' definition was lost, and this sample with it.
+          if (def === undefined && skipped.length > 0) recordOrphans++;
+          else if (def === undefined) throw new CorruptRecord(`sample refers to undefined series ${sample.ref}`);
+          else decoded.push({ sample, def });
         });
+        if (unsettled !== undefined && recordFirstSeq !== undefined) {
+          const gap = recordFirstSeq - unsettled.lastSeqBefore - 1;
+          unsettled.skip.samplesLost = Number.isFinite(unsettled.claimed) ? Math.min(unsettled.claimed, gap) : gap;
+          unsettled = undefined;
+        }
+        orphaned += recordOrphans;
+        lastSeq = recordLastSeq;
         for (const { sample, def } of decoded) {
           if (count === 0) firstSeq = sample.seq;
           count++;
@@ -79,7 +141,7 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
       }
     } catch (error) {
       if (!(error instanceof CorruptRecord)) throw error;
-      cutReason = error.message;
+      if (skip(error.message)) continue;
       break;
     }
     offset = frame.next;
@@ -93,7 +155,9 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
       minTimestampMs,
       maxTimestampMs,
       goodBytes: offset,
-      cut: cutReason === undefined ? undefined : { reason: cutReason, bytes: bytes.length - offset, samplesLost: samplesClaimed(bytes, offset) },
+      cut: cutReason === undefined ? undefined : { reason: cutReason, bytes: bytes.length - offset, samplesLost: samplesClaimed(bytes, offset).samples },
+      skipped,
+      orphaned,
     },
   };
 }
@@ -103,7 +167,7 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
  * walking the length fields without trusting checksums (a torn last record
  * still names its count). Stops where the framing itself is lost.
  */
-function samplesClaimed(bytes: Uint8Array, offset: number): number {
+function samplesClaimed(bytes: Uint8Array, offset: number): { samples: number; complete: boolean } {
   let total = 0;
   while (offset < bytes.length) {
     const type = bytes[offset] as number;
@@ -120,17 +184,17 @@ function samplesClaimed(bytes: Uint8Array, offset: number): number {
         break;
       }
     }
-    if (!ok || (type !== RECORD_SERIES && type !== RECORD_SAMPLES)) break;
+    if (!ok || (type !== RECORD_SERIES && type !== RECORD_SAMPLES)) return { samples: total, complete: false };
     if (type === RECORD_SAMPLES) {
       // firstSeq, base timestamp, count: the third varint of the payload.
       const fields = readVarints(bytes, position, Math.min(bytes.length, position + length), 3);
-      if (fields === undefined) break;
+      if (fields === undefined) return { samples: total, complete: false };
       // A garbled count cannot claim more samples than its bytes could hold (two each at least).
       total += Math.min(fields[2] as number, Math.floor(length / 2));
     }
     offset = position + length + 4;
   }
-  return total;
+  return { samples: total, complete: offset === bytes.length };
 }
 
 function readVarints(bytes: Uint8Array, position: number, end: number, wanted: number): number[] | undefined {

@@ -255,7 +255,7 @@ t.test('a torn tail at every byte offset of the last record: the earlier ticks k
   t.equal(checked, bytes.length - lastStart - 1, `${checked} offsets checked`);
 });
 
-t.test('a flipped byte in the middle: records before it kept, the cut logged with what it cost', async (t) => {
+t.test('a flipped byte in the middle: only its record is lost, the records after it kept, a copy aside, counted once', async (t) => {
   const dir = path.join(await scratch(), 'buffer');
   const { file, bytes, records } = await oneSegment(dir, 10);
   // records: the series dictionary first (10 SERIES records), then one SAMPLES record a tick.
@@ -268,14 +268,48 @@ t.test('a flipped byte in the middle: records before it kept, the cut logged wit
   const log = capture();
   const buffer = await open(dir, { log });
   const kept = await readAll(buffer);
-  t.equal(kept.length, 60, 'the six ticks before the damage');
+  t.equal(kept.length, 90, 'every tick but the damaged one');
   t.same(
     kept.map((entry) => entry.point),
-    Array.from({ length: 6 }, (_, i) => tick(i)).flat(),
+    [0, 1, 2, 3, 4, 5, 7, 8, 9].flatMap((i) => tick(i)),
   );
-  t.match(log.lines.join('\n'), /torn or corrupt tail cut at the last good record .*samplesKept=60 samplesLost=40 reason="checksum mismatch"/);
-  t.same(buffer.stats().dropped, { corrupt: 40 });
+  t.match(
+    log.lines.join('\n'),
+    /corrupt records skipped and dropped; the records after them are kept .*samplesLost=10 samplesKept=90 copy=segment-\S+\.corrupt/,
+  );
+  t.same(buffer.stats().dropped, { corrupt: 10 }, 'status counts the loss exactly');
+  const aside = (await readdir(dir)).filter((name) => name.endsWith('.corrupt'));
+  t.equal(aside.length, 1, 'a copy of the damaged file kept aside');
+  t.same(await readFile(path.join(dir, aside[0] as string)), flipped, 'as it was found');
   await buffer.close();
+  const again = await open(dir, { log: capture() });
+  t.equal((await readAll(again)).length, 90, 'after a restart: the same samples');
+  t.same(again.stats().dropped, { corrupt: 10 }, 'the count kept, not added to again: the segment was rewritten without the damage');
+  await again.close();
+});
+
+t.test('one flipped byte in each record in turn: exactly that record costs, never more', async (t) => {
+  const root = await scratch();
+  const { bytes, records } = await oneSegment(path.join(root, 'source'), 6);
+  const name = (await segmentFiles(path.join(root, 'source')))[0] as string;
+  // 10 series records, 6 samples records of 10 samples each.
+  for (const [index, offset] of records.entries()) {
+    const series = index < 10;
+    const dir = path.join(root, `flip-${index}`);
+    await mkdir(dir);
+    const flipped = Buffer.from(bytes);
+    const end = records[index + 1] ?? bytes.length;
+    const at = offset + Math.floor((end - offset) / 2);
+    flipped[at] = (flipped[at] as number) ^ 0x01;
+    await writeFile(path.join(dir, name), flipped);
+    const buffer = await open(dir, { log: capture() });
+    const kept = await readAll(buffer);
+    // A series record lost: its series' sample in each of the 6 ticks. A samples record lost: its tick's 10.
+    const lost = series ? 6 : 10;
+    t.equal(kept.length, 60 - lost, `record ${index} (${series ? 'series' : 'samples'}): ${lost} lost`);
+    t.same(buffer.stats().dropped, { corrupt: lost }, `record ${index}: counted exactly`);
+    await buffer.close();
+  }
 });
 
 t.test('a file corrupt as a whole is renamed aside; the other segments are still read', async (t) => {
@@ -380,4 +414,32 @@ t.test('a failed write is counted, the file is left clean and sampling goes on',
   t.equal(buffer.size, 10, 'the next tick is written again');
   t.same(buffer.stats().dropped, { unwritable: 10 });
   await buffer.close();
+});
+
+t.test('drop counts survive a restart; a drop count file that is not ours is one line and zero', async (t) => {
+  const dir = path.join(await scratch(), 'buffer');
+  const first = await open(dir);
+  for (let i = 0; i < 3; i++) await first.append(tick(i));
+  const seqs = (await readAll(first)).map((entry) => entry.seq);
+  await first.acknowledge([{ first: seqs[0] as number, last: seqs[4] as number }], 'rejected');
+  await first.acknowledge([{ first: seqs[5] as number, last: seqs[5] as number }], 'oversized');
+  await first.acknowledge([{ first: seqs[6] as number, last: seqs[9] as number }], 'delivered');
+  t.same(first.stats().dropped, { rejected: 5, oversized: 1 });
+  await first.close();
+  const second = await open(dir);
+  t.same(second.stats().dropped, { rejected: 5, oversized: 1 }, 'as before the restart');
+  t.equal(second.size, 20);
+  await second.close();
+  for (const garbage of [
+    'not json',
+    JSON.stringify({ format: 2, dropped: { rejected: 9 } }),
+    JSON.stringify({ format: 1, dropped: { rejected: -4, full: 1.5, x: 3 } }),
+  ]) {
+    await writeFile(path.join(dir, 'dropped.json'), garbage);
+    const log = capture();
+    const third = await open(dir, { log });
+    t.same(third.stats().dropped, {}, `${garbage}: counting from zero`);
+    t.equal(log.lines.filter((line) => line.includes('earlier drop counts unreadable')).length, garbage.includes('"format":1') ? 0 : 1);
+    await third.close();
+  }
 });
