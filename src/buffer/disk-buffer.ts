@@ -71,7 +71,16 @@ export interface DiskBufferOptions {
 
 interface Segment {
   readonly name: string;
+  /** Samples held (not counting `pending`). */
   count: number;
+  /**
+   * Seqs already acknowledged (delivered or dropped) whose removal from the
+   * file failed (ENOSPC, EIO, a read-only remount): never read again while
+   * the daemon runs, and removed from the file by the next compaction that
+   * works. After a restart they would be sent again (remote-write receivers
+   * take a sample twice).
+   */
+  pending?: SeqRange[];
   firstSeq: number;
   lastSeq: number;
   minTimestampMs: number;
@@ -540,12 +549,30 @@ export class DiskSampleBuffer implements SampleBuffer {
       await syncDirectory(this.dir);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.log.error('buffer: cannot remove a segment; retried later', { file: segment.name, reason: errorCode(error) });
-        return 0;
+        // Kept on disk, gone for this run: nothing in it is read (or sent) again; removed at a later acknowledgement.
+        const removed = segment.count;
+        segment.pending = [{ first: segment.firstSeq, last: segment.lastSeq }];
+        segment.count = 0;
+        this.held -= removed;
+        this.log.error('buffer: cannot remove a segment; its samples are skipped and the file removed later', { file: segment.name, reason: errorCode(error) });
+        return removed;
       }
     }
     this.forget(segment);
     return segment.count;
+  }
+
+  /** Tries again what failed to leave the files: segments emptied, compactions owed. */
+  private async flushPending(): Promise<void> {
+    for (const segment of [...this.segments]) {
+      if (segment.pending === undefined) continue;
+      if (segment.count === 0) {
+        await unlink(path.join(this.dir, segment.name)).then(
+          () => this.segments.splice(this.segments.indexOf(segment), 1),
+          () => undefined,
+        );
+      } else await this.rewrite(segment, () => true);
+    }
   }
 
   private forget(segment: Segment): void {
@@ -569,9 +596,13 @@ export class DiskSampleBuffer implements SampleBuffer {
       return 0;
     }
     const kept: { sample: EncodedSample; def: SeriesDef }[] = [];
+    const leaving: number[] = [];
+    const pending = segment.pending ?? [];
     let index = 0;
     scanSegment(read.bytes, (sample, def) => {
+      if (inRanges(pending, sample.seq)) return;
       if (keep(sample, index++)) kept.push({ sample, def });
+      else leaving.push(sample.seq);
     });
     // Samples past a torn tail (an earlier failed write) are gone too.
     const removed = segment.count - kept.length;
@@ -581,12 +612,20 @@ export class DiskSampleBuffer implements SampleBuffer {
     try {
       await replaceFile(this.dir, segment.name, bytes, this.options.hooks);
     } catch (error) {
-      this.log.error('buffer: compaction failed; the segment is kept as it was', { file: segment.name, reason: errorCode(error) });
-      return 0;
+      // The file keeps them; this run never reads them again, so nothing delivered is sent twice.
+      segment.pending = normalizeRanges([...pending, ...leaving.map((seq) => ({ first: seq, last: seq }))]);
+      segment.count -= removed;
+      this.held -= removed;
+      this.log.error('buffer: compaction failed; the samples it was to remove are skipped until a compaction works', {
+        file: segment.name,
+        reason: errorCode(error),
+        samples: removed,
+      });
+      return removed;
     }
     const rescan = scanSegment(bytes);
     if (rescan.kind !== 'ok') throw new Error('a rewritten segment does not scan'); // a bug, not an I/O condition
-    Object.assign(segment, summaryToSegment(segment.name, rescan.summary));
+    Object.assign(segment, summaryToSegment(segment.name, rescan.summary), { pending: undefined });
     this.held -= removed;
     return removed;
   }
@@ -607,8 +646,10 @@ export class DiskSampleBuffer implements SampleBuffer {
           this.forget(segment);
           continue;
         }
+        const pending = segment.pending ?? [];
         scanSegment(read.bytes, (sample, def) => {
-          if (sample.seq > options.afterSeq && points.length < maxPoints) points.push({ seq: sample.seq, point: toPoint(def, sample) });
+          if (sample.seq > options.afterSeq && points.length < maxPoints && !inRanges(pending, sample.seq))
+            points.push({ seq: sample.seq, point: toPoint(def, sample) });
         });
       }
       const cursor = points[points.length - 1]?.seq ?? options.afterSeq;
@@ -621,6 +662,7 @@ export class DiskSampleBuffer implements SampleBuffer {
     const normalized = normalizeRanges(ranges);
     if (normalized.length === 0) return;
     await this.exclusive(async () => {
+      await this.flushPending();
       let removed = 0;
       for (const segment of [...this.segments]) {
         if (segment.count === 0 || !overlaps(normalized, segment.firstSeq, segment.lastSeq)) continue;
