@@ -50,6 +50,13 @@ const MAX_SEGMENT_FILE_BYTES = 64 * 1024 * 1024;
 /** Files renamed aside are kept for the admin to look at, but not without bound. */
 const MAX_ASIDE_FILES = 4;
 export const DEFAULT_SEGMENT_MAX_SAMPLES = 4096;
+/**
+ * Ticks the disk refused (ENOSPC, EIO, a read-only remount) are held in
+ * memory, written with the next tick the disk takes, and read and sent like
+ * the rest meanwhile; past this many samples the oldest of them go
+ * (`unwritable`), so a disk gone for weeks costs bounded memory (~2 MB).
+ */
+export const MAX_UNWRITTEN_SAMPLES = 10_000;
 
 /** Test seams around the one rename that makes a compaction visible (to take crash images there). */
 export interface CompactionHooks {
@@ -207,6 +214,8 @@ export class DiskSampleBuffer implements SampleBuffer {
   private readonly droppedTotal: Partial<Record<DropReason, number>> = {};
   /** droppedTotal changed since it was last written to DROPPED_FILE. */
   private dropsChanged = false;
+  /** Ticks not on disk yet (the disk refused them), oldest first; newer than every segment's. */
+  private unwritten: BufferedPoint[] = [];
   private currentBounds: BufferBounds;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly now: () => number;
@@ -443,16 +452,32 @@ export class DiskSampleBuffer implements SampleBuffer {
   async append(points: readonly MetricPoint[]): Promise<{ dropped: DropCounts }> {
     return this.exclusive(async () => {
       const dropped: Partial<Record<DropReason, number>> = {};
-      if (points.length > 0 && !(await this.write(points))) {
-        addDrops(dropped, 'unwritable', points.length);
-        this.countDrops('unwritable', points.length);
+      const entries = points.map((point, index) => ({ seq: this.nextSeq + index, point }));
+      this.nextSeq += entries.length;
+      this.held += entries.length;
+      const waiting = [...this.unwritten, ...entries];
+      if (waiting.length > 0 && (await this.write(waiting))) {
+        if (this.unwritten.length > 0)
+          this.log.info('buffer: the disk takes writes again; the samples held in memory are written', { samples: this.unwritten.length });
+        this.unwritten = [];
+      } else if (entries.length > 0) {
+        if (this.unwritten.length === 0)
+          this.log.error('buffer: the disk refuses writes; new samples are held in memory until it takes them', { max: MAX_UNWRITTEN_SAMPLES });
+        this.unwritten.push(...entries);
+        const over = this.unwritten.length - MAX_UNWRITTEN_SAMPLES;
+        if (over > 0) {
+          this.unwritten.splice(0, over);
+          this.held -= over;
+          addDrops(dropped, 'unwritable', over);
+          this.countDrops('unwritable', over);
+        }
       }
       return { dropped: { ...dropped, ...(await this.enforceBounds()) } };
     });
   }
 
-  private async createSegment(): Promise<Active> {
-    const name = segmentName(this.nextSeq);
+  private async createSegment(firstSeq: number): Promise<Active> {
+    const name = segmentName(firstSeq);
     const header = segmentHeader();
     await replaceFile(this.dir, name, header, undefined);
     const handle = await open(path.join(this.dir, name), constants.O_RDWR | constants.O_NOFOLLOW);
@@ -462,17 +487,18 @@ export class DiskSampleBuffer implements SampleBuffer {
   }
 
   /** Appends one tick as one record and makes it durable; false when it could not be. */
-  private async write(points: readonly MetricPoint[]): Promise<boolean> {
+  /** Appends `entries` (seqs ascending, after every segment's) to the active segment, durably; false when the disk refused. */
+  private async write(entries: readonly BufferedPoint[]): Promise<boolean> {
     let active = this.active;
     try {
-      active ??= this.active = await this.createSegment();
+      active ??= this.active = await this.createSegment((entries[0] as BufferedPoint).seq);
     } catch (error) {
-      this.log.error('buffer: cannot create a segment file; this tick is lost', { dir: this.dir, reason: errorCode(error), samples: points.length });
+      this.log.debug('buffer: cannot create a segment file', { dir: this.dir, reason: errorCode(error), samples: entries.length });
       return false;
     }
     const sink = new RecordSink();
     const added = new Map<string, number>();
-    const samples: EncodedSample[] = points.map((point, index) => {
+    const samples: EncodedSample[] = entries.map(({ seq, point }) => {
       const key = seriesKey(point.name, point.labels);
       let ref = active.refs.get(key) ?? added.get(key);
       if (ref === undefined) {
@@ -480,16 +506,22 @@ export class DiskSampleBuffer implements SampleBuffer {
         added.set(key, ref);
         encodeSeriesRecord(sink, { ref, name: point.name, labels: point.labels });
       }
-      return { seq: this.nextSeq + index, ref, timestampMs: point.timestampMs, value: point.value };
+      return { seq, ref, timestampMs: point.timestampMs, value: point.value };
     });
-    encodeSamplesRecord(sink, samples);
+    // One record per tick (ticks held in memory are written together): a record's samples share its timestamp.
+    for (let start = 0; start < samples.length;) {
+      let end = start + 1;
+      while (end < samples.length && end - start < SAMPLES_PER_RECORD && samples[end]?.timestampMs === samples[start]?.timestampMs) end++;
+      encodeSamplesRecord(sink, samples.slice(start, end));
+      start = end;
+    }
     const bytes = sink.bytes();
     const segment = active.segment;
     try {
       await writeAll(active.handle, bytes, segment.bytes);
       await active.handle.datasync();
     } catch (error) {
-      this.log.error('buffer: write failed; this tick is lost', { file: segment.name, reason: errorCode(error), samples: points.length });
+      this.log.debug('buffer: write failed', { file: segment.name, reason: errorCode(error), samples: entries.length });
       try {
         await active.handle.truncate(segment.bytes);
       } catch {
@@ -499,16 +531,14 @@ export class DiskSampleBuffer implements SampleBuffer {
       return false;
     }
     for (const [key, ref] of added) active.refs.set(key, ref);
-    if (segment.count === 0) segment.firstSeq = this.nextSeq;
+    if (segment.count === 0) segment.firstSeq = (samples[0] as EncodedSample).seq;
     segment.count += samples.length;
-    segment.lastSeq = this.nextSeq + samples.length - 1;
+    segment.lastSeq = (samples[samples.length - 1] as EncodedSample).seq;
     segment.bytes += bytes.length;
     for (const sample of samples) {
       segment.minTimestampMs = Math.min(segment.minTimestampMs, sample.timestampMs);
       segment.maxTimestampMs = Math.max(segment.maxTimestampMs, sample.timestampMs);
     }
-    this.nextSeq += samples.length;
-    this.held += samples.length;
     if (segment.count >= this.segmentMaxSamples) await this.retireActive();
     return true;
   }
@@ -652,8 +682,9 @@ export class DiskSampleBuffer implements SampleBuffer {
             points.push({ seq: sample.seq, point: toPoint(def, sample) });
         });
       }
+      for (const entry of this.unwritten) if (entry.seq > options.afterSeq && points.length < maxPoints) points.push(entry);
       const cursor = points[points.length - 1]?.seq ?? options.afterSeq;
-      const done = !this.segments.some((segment) => segment.count > 0 && segment.lastSeq > cursor);
+      const done = !this.segments.some((segment) => segment.count > 0 && segment.lastSeq > cursor) && !this.unwritten.some((entry) => entry.seq > cursor);
       return { points, cursor, done };
     });
   }
@@ -670,6 +701,10 @@ export class DiskSampleBuffer implements SampleBuffer {
           ? await this.removeSegment(segment)
           : await this.rewrite(segment, (sample) => !inRanges(normalized, sample.seq));
       }
+      const unwritten = this.unwritten.length;
+      this.unwritten = this.unwritten.filter((entry) => !inRanges(normalized, entry.seq));
+      removed += unwritten - this.unwritten.length;
+      this.held -= unwritten - this.unwritten.length;
       if (outcome !== 'delivered') this.countDrops(outcome, removed);
     });
   }
@@ -689,12 +724,18 @@ export class DiskSampleBuffer implements SampleBuffer {
       bytes += segment.bytes;
       if (segment.count > 0) oldest = Math.min(oldest ?? Infinity, segment.minTimestampMs);
     }
+    for (const entry of this.unwritten) oldest = Math.min(oldest ?? Infinity, entry.point.timestampMs);
     return { kind: 'disk', samples: this.held, bytesOnDisk: bytes, oldestSampleMs: oldest, dropped: { ...this.droppedTotal } };
   }
 
-  /** Closes the append file after what is queued; later calls fail. */
+  /** Closes the append file after what is queued (one last try to write what is held in memory); later calls fail. */
   async close(): Promise<void> {
     await this.exclusive(async () => {
+      if (this.unwritten.length > 0 && !(await this.write(this.unwritten))) {
+        this.log.error('buffer: samples the disk refused are lost at this stop', { samples: this.unwritten.length });
+        this.countDrops('unwritable', this.unwritten.length);
+      }
+      this.unwritten = [];
       await this.retireActive();
       this.closed = true;
     });

@@ -399,7 +399,7 @@ t.test('restart after a long time off: too old samples go at start, logged', asy
   await buffer.close();
 });
 
-t.test('a failed write is counted, the file is left clean and sampling goes on', async (t) => {
+t.test('a write the disk refuses: the tick held in memory, read and sent meanwhile, written with the next tick it takes', async (t) => {
   const dir = path.join(await scratch(), 'buffer');
   const log = capture();
   const buffer = await open(dir, { log });
@@ -407,13 +407,30 @@ t.test('a failed write is counted, the file is left clean and sampling goes on',
   // Take the directory away under the buffer: the next segment cannot be created.
   await buffer.acknowledge([{ first: 1, last: 10 }], 'delivered');
   await rm(dir, { recursive: true });
-  t.same((await buffer.append(tick(1))).dropped, { unwritable: 10 });
-  t.match(log.lines.join('\n'), /cannot create a segment file; this tick is lost/);
-  await mkdir(dir);
+  t.same((await buffer.append(tick(1))).dropped, {}, 'nothing dropped');
+  t.match(log.lines.join('\n'), /the disk refuses writes; new samples are held in memory until it takes them/);
+  t.equal(buffer.size, 10);
+  t.same(
+    (await readAll(buffer)).map((entry) => entry.point),
+    tick(1),
+    'read like the rest',
+  );
   await buffer.append(tick(2));
-  t.equal(buffer.size, 10, 'the next tick is written again');
-  t.same(buffer.stats().dropped, { unwritable: 10 });
+  t.equal(buffer.size, 20, 'still held');
+  t.equal(log.lines.filter((line) => line.includes('the disk refuses writes')).length, 1, 'said once');
+  await mkdir(dir);
+  await buffer.append(tick(3));
+  t.match(log.lines.join('\n'), /the disk takes writes again; the samples held in memory are written samples=20/);
+  t.equal(buffer.size, 30);
+  t.same(buffer.stats().dropped, {});
   await buffer.close();
+  const reopened = await open(dir, { log: capture() });
+  t.same(
+    (await readAll(reopened)).map((entry) => entry.point),
+    [...tick(1), ...tick(2), ...tick(3)],
+    'on disk, in order, after a restart',
+  );
+  await reopened.close();
 });
 
 t.test('drop counts survive a restart; a drop count file that is not ours is one line and zero', async (t) => {

@@ -19,7 +19,7 @@ async function onFullDisk(mountPoint: string, body: string): Promise<Record<stri
     `const { DiskSampleBuffer } = await import(${JSON.stringify(bufferModule)});`,
     "const { writeFile, rm } = await import('node:fs/promises');",
     'const lines = [];',
-    "const log = { error: (m, f) => lines.push('error ' + m + ' ' + JSON.stringify(f)), warn: (m) => lines.push('warn ' + m), info: () => {}, debug: () => {} };",
+    "const log = { error: (m, f) => lines.push('error ' + m + ' ' + JSON.stringify(f)), warn: (m) => lines.push('warn ' + m), info: (m) => lines.push('info ' + m), debug: () => {} };",
     body,
   ].join('\n');
   const command = `mount -t tmpfs -o size=256k tmpfs "$0" && exec "$1" --import @tapjs/typescript/import --input-type=module -e "$2"`;
@@ -75,5 +75,54 @@ process.stdout.write(JSON.stringify({
     afterRestart: 4,
     firstAfterRestart: true,
     dropped: {},
+  });
+});
+
+t.test('ENOSPC at a tick: held in memory, nothing lost, written once space is back', async (t) => {
+  const mountPoint = await ownTempDir(t);
+  const result = await onFullDisk(
+    mountPoint,
+    `
+const dir = ${JSON.stringify(path.join(mountPoint, 'buffer'))};
+const open = () => DiskSampleBuffer.open({ dir, bounds: { maxSamples: 100000, maxAgeMs: 1e12 }, log, now: () => 2e12 });
+const buffer = await open();
+const points = (i) => Array.from({ length: 10 }, (_, k) => ({ name: 'm' + k, labels: { i: String(k) }, value: i * 10 + k, timestampMs: 1.9e12 + i * 1000 }));
+await buffer.append(points(0));
+let filler = 0;
+for (;;) { try { await writeFile(${JSON.stringify(path.join(mountPoint, 'filler'))} + filler++, Buffer.alloc(4096)); } catch { break; } }
+for (let i = 0; i < 64; i++) { try { await writeFile(${JSON.stringify(path.join(mountPoint, 'small'))} + i, 'x'); } catch { break; } }
+// The segment's last page still has room: append until the disk refuses a tick, then ten more.
+const dropped = [];
+let tickNo = 1;
+for (let refusedAt = 0; tickNo < 400 && (refusedAt === 0 || tickNo < refusedAt + 10); tickNo++) {
+  dropped.push(...Object.keys((await buffer.append(points(tickNo))).dropped));
+  if (refusedAt === 0 && lines.some((line) => line.includes('the disk refuses writes'))) refusedAt = tickNo;
+}
+const sizeWhileFull = buffer.size;
+for (let i = 0; i < filler; i++) await rm(${JSON.stringify(path.join(mountPoint, 'filler'))} + i, { force: true });
+await buffer.append(points(tickNo));
+await buffer.close();
+const reopened = await open();
+const values = [];
+for (let after = 0; ; ) { const batch = await reopened.read({ afterSeq: after, maxPoints: 500 }); values.push(...batch.points.map((entry) => entry.point.value)); after = batch.cursor; if (batch.done) break; }
+process.stdout.write(JSON.stringify({
+  dropped,
+  heldInMemory: lines.some((line) => line.includes('the disk refuses writes')),
+  writtenAgain: lines.some((line) => line.includes('the disk takes writes again')),
+  sizeWhileFullIsEveryTick: sizeWhileFull === tickNo * 10,
+  values: values.length === (tickNo + 1) * 10,
+  inOrder: values.every((value, index) => value === index),
+  droppedAfterRestart: reopened.stats().dropped,
+}));
+`,
+  );
+  t.same(result, {
+    dropped: [],
+    heldInMemory: true,
+    writtenAgain: true,
+    sizeWhileFullIsEveryTick: true,
+    values: true,
+    inOrder: true,
+    droppedAfterRestart: {},
   });
 });
