@@ -73,10 +73,16 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
       deadline.dispose(),
     );
     const requests: ExportedRequest[] = [];
-    const exported: SeqRange[] = [];
+    // What leaves the buffer with --remove, as a send would release it: what the file holds as delivered,
+    // what no receiver would take (rejected) or no request could hold (oversized) as dropped, counted.
+    const released = { delivered: [] as number[], rejected: [] as number[], oversized: [] as number[] };
     const pack = (report: ReturnType<typeof buildReport>) => {
-      for (const request of planRequests(report.series, config.maxRequestBytes).requests) {
+      for (const rejected of report.rejected) released.rejected.push(...rejected.seqs);
+      const plan = planRequests(report.series, config.maxRequestBytes);
+      for (const oversized of plan.oversized) released.oversized.push(...oversized.seqs);
+      for (const request of plan.requests) {
         requests.push({ body: request.body, seriesCount: request.seriesCount, sampleCount: request.sampleCount });
+        released.delivered.push(...request.seqs);
       }
     };
     // The backlog oldest first, in batches, as a send would; the static snapshot last, as a send does.
@@ -84,7 +90,6 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
       const batch = await buffer.read({ afterSeq, maxPoints: MAX_BATCH_POINTS });
       if (batch.points.length === 0) break;
       pack(buildReport([], batch.points, identity));
-      exported.push({ first: batch.points[0]?.seq ?? 0, last: batch.cursor });
       afterSeq = batch.cursor;
       if (batch.done) break;
     }
@@ -102,7 +107,9 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
     if (options.remove) {
       const before = buffer.size;
       // Handed over in the file: they leave as delivered, not as dropped.
-      await buffer.acknowledge(exported, 'delivered');
+      await buffer.acknowledge(asRanges(released.delivered), 'delivered');
+      await buffer.acknowledge(asRanges(released.rejected), 'rejected');
+      await buffer.acknowledge(asRanges(released.oversized), 'oversized');
       removed = before - buffer.size;
     }
     return { ok: true, requests: requests.length, samples: requests.reduce((sum, request) => sum + request.sampleCount, 0), removed };
@@ -110,6 +117,17 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
     deps.transport.close();
     await opened.release();
   }
+}
+
+/** Seqs as the fewest ranges. */
+function asRanges(seqs: readonly number[]): SeqRange[] {
+  const ranges: { first: number; last: number }[] = [];
+  for (const seq of [...seqs].sort((a, b) => a - b)) {
+    const last = ranges[ranges.length - 1];
+    if (last !== undefined && seq <= last.last + 1) last.last = Math.max(last.last, seq);
+    else ranges.push({ first: seq, last: seq });
+  }
+  return ranges;
 }
 
 /** Written beside, synced, then renamed: a cut-off export never looks whole. */

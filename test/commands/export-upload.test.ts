@@ -112,3 +112,33 @@ t.test('export -o a device, a FIFO, a directory or a link: refused in one line, 
   const fine = await runCli(['export', '-o', target, '--config', config]);
   t.equal(fine.code, 0, `a regular file is replaced: ${fine.stderr}`);
 });
+
+t.test('export --remove: what the file holds leaves as delivered, what no receiver takes as dropped and counted, nothing else', async (t) => {
+  const { DiskSampleBuffer } = await import('../../src/buffer/disk-buffer.js');
+  const { silentLogger } = await import('../../src/log.js');
+  const node = await tempDir();
+  const config = await writeConfig(node, { endpoint: 'http://127.0.0.1:9/metrics/v1/receive', diskPaths: ['/'] });
+  const now = Date.now();
+  const buffer = await DiskSampleBuffer.open({ dir: path.join(node, 'data', 'buffer'), bounds: { maxSamples: 1000, maxAgeMs: 86_400_000 }, log: silentLogger });
+  // Two good samples, and one whose label name no receiver takes (build-report rejects it).
+  await buffer.append([
+    { name: 'cluster:cpu_usage_cores:sum', labels: {}, value: 1, timestampMs: now - 2000 },
+    { name: 'cluster:memory_usage_bytes:sum', labels: {}, value: 2, timestampMs: now - 2000 },
+    { name: 'cluster:usage:containers:sum', labels: { 'bad label': 'x' }, value: 3, timestampMs: now - 2000 },
+  ]);
+  await buffer.close();
+  const file = path.join(node, 'out.jsonl');
+  const removing = await runCli(['export', '--output', file, '--remove', '--config', config]);
+  t.equal(removing.code, 0, removing.stderr);
+  t.match(removing.stdout, /; 3 samples removed from the buffer/);
+  const shown = await runCli(['show', '--file', file]);
+  t.notMatch(shown.stdout, /bad label/, 'the rejected one is not in the file');
+  const reopened = await DiskSampleBuffer.open({
+    dir: path.join(node, 'data', 'buffer'),
+    bounds: { maxSamples: 1000, maxAgeMs: 86_400_000 },
+    log: silentLogger,
+  });
+  t.equal(reopened.size, 0);
+  t.same(reopened.stats().dropped, { rejected: 1 }, 'the rejected sample counted as dropped, not as delivered');
+  await reopened.close();
+});
