@@ -15,6 +15,7 @@ import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
 import { pullSecretJson, TOKEN } from '../helpers/files.js';
 import { SystemdSandbox, sandboxUnavailable } from '../helpers/systemd-sandbox.js';
 import { startForwardProxy } from '../helpers/forward-proxy.js';
+import { launcherFlags } from '../helpers/launcher.js';
 
 const CHECKOUT = fileURLToPath(new URL('../..', import.meta.url));
 const UNIT = 'edge-telemetry.service';
@@ -164,9 +165,10 @@ if (unavailable !== undefined) {
       ]);
       const [exe, cmdline] = running.stdout.split('\n');
       t.equal(exe, '/usr/bin/node', `MainPID runs /usr/bin/node (${running.stderr})`);
-      t.match(
+      // This suite's Node.js is the sandbox's /usr/bin/node: the launcher gives it the flags it gives this line.
+      t.equal(
         cmdline,
-        / --lite-mode \/usr\/local\/lib\/edge-telemetry\/edge-telemetry\.mjs run --config \/etc\/edge-telemetry\/telemetry\.yaml $/,
+        `/usr/bin/node ${launcherFlags().join(' ')} /usr/local/lib/edge-telemetry/edge-telemetry.mjs run --config /etc/edge-telemetry/telemetry.yaml `,
         "with the launcher's flags",
       );
 
