@@ -27,8 +27,8 @@ set -u
 trap '' HUP USR1 USR2
 
 # The lines edge-telemetry is tested on (package.json "engines", CI's lines);
-# 20 from 20.11 on, and end of life since 2026-04-30.
-SUPPORTED='20.11+, 22, 24 or 26'
+# 20 from 20.15 on (zlib.crc32), and end of life since 2026-04-30.
+SUPPORTED='20.15+, 22, 24 or 26'
 
 fail() {
   printf 'edge-telemetry: %s\n' "$*" >&2
@@ -45,7 +45,7 @@ supported_major() {
     *[!0-9.]* | .* | *.) return 1 ;;
   esac
   case $major in
-    20) [ "$minor" -ge 11 ] || return 1 ;;
+    20) [ "$minor" -ge 15 ] || return 1 ;;
     22 | 24 | 26) ;;
     *) return 1 ;;
   esac

@@ -82,7 +82,7 @@ const yamlParser = await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20.11',
+  target: 'node20.15',
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'none',
@@ -107,7 +107,7 @@ const result = await build({
   chunkNames: 'chunk-[hash]',
   platform: 'node',
   format: 'esm',
-  target: 'node20.11',
+  target: 'node20.15',
   // CommonJS dependencies call require() for Node's built-in modules; an ES
   // module has no require, so each output file makes its own.
   banner: { js: "import { createRequire as __edgeTelemetryCreateRequire } from 'node:module'; const require = __edgeTelemetryCreateRequire(import.meta.url);" },

@@ -75,7 +75,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20.11',
+  target: 'node20.15',
   logLevel: 'warning',
 });
 const bundledUrl = pathToFileURL(bundled);

@@ -41,7 +41,7 @@ function launch(node: string, args: readonly string[]) {
 
 t.test('each supported line gets its own flags, then the program and the arguments as given', async (t) => {
   const cases: [string, string[]][] = [
-    ['v20.11.0', ['--no-expose-wasm', '--lite-mode']],
+    ['v20.15.0', ['--no-expose-wasm', '--lite-mode']],
     ['v20.20.2', ['--no-expose-wasm', '--lite-mode']],
     // --disable-sigusr1 from the first 22 that has it.
     ['v22.13.1', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode']],
@@ -64,16 +64,16 @@ t.test('each supported line gets its own flags, then the program and the argumen
 });
 
 t.test('unsupported lines and binaries: one line, exit 2, the program never started', async (t) => {
-  for (const version of ['v18.19.0', 'v20.10.0', 'v21.7.3', 'v23.11.0', 'v25.9.0', 'v27.0.0', 'v16', 'not a version']) {
+  for (const version of ['v18.19.0', 'v20.10.0', 'v20.14.1', 'v21.7.3', 'v23.11.0', 'v25.9.0', 'v27.0.0', 'v16', 'not a version']) {
     const result = launch(await fakeNode(version), ['run']);
     t.equal(result.status, 2, version);
     t.equal(result.stdout, '', `${version}: nothing run`);
-    t.match(result.stderr, /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js .+; edge-telemetry runs on Node\.js 20\.11\+, 22, 24 or 26\n$/, version);
+    t.match(result.stderr, /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js .+; edge-telemetry runs on Node\.js 20\.15\+, 22, 24 or 26\n$/, version);
   }
   for (const missing of [path.join(work, 'no-such-node'), work]) {
     const result = launch(missing, ['run']);
     t.equal(result.status, 2, missing);
-    t.equal(result.stderr, `edge-telemetry: EDGE_TELEMETRY_NODE=${missing} does not run; set it to a Node.js 20.11+, 22, 24 or 26 binary\n`);
+    t.equal(result.stderr, `edge-telemetry: EDGE_TELEMETRY_NODE=${missing} does not run; set it to a Node.js 20.15+, 22, 24 or 26 binary\n`);
   }
 });
 
@@ -83,7 +83,7 @@ t.test('a binary that never answers --version is given up after 10 s: one line, 
   await chmod(hanging, 0o755);
   const result = spawnSync(launcher, ['run'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: hanging }, timeout: 30_000 });
   t.equal(result.status, 2, result.stderr);
-  t.equal(result.stderr, `edge-telemetry: EDGE_TELEMETRY_NODE=${hanging} does not run; set it to a Node.js 20.11+, 22, 24 or 26 binary\n`);
+  t.equal(result.stderr, `edge-telemetry: EDGE_TELEMETRY_NODE=${hanging} does not run; set it to a Node.js 20.15+, 22, 24 or 26 binary\n`);
 });
 
 t.test('a binary that prints without end is read for 256 bytes only: one short line, exit 2', async (t) => {
@@ -96,7 +96,7 @@ t.test('a binary that prints without end is read for 256 bytes only: one short l
   const result = spawnSync(launcher, ['run'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: endless }, timeout: 30_000 });
   t.equal(result.status, 2, result.stderr);
   t.equal(result.stderr.split('\n').length, 2, 'one line');
-  t.match(result.stderr, /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js v+; edge-telemetry runs on Node\.js 20\.11\+, 22, 24 or 26\n$/);
+  t.match(result.stderr, /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js v+; edge-telemetry runs on Node\.js 20\.15\+, 22, 24 or 26\n$/);
 });
 
 t.test('--which-node names the Node.js it would run, and runs nothing', async (t) => {
@@ -126,7 +126,7 @@ t.test("the launcher's lines are package.json's engines", async (t) => {
     return { major: Number(match[1]), minor: Number(match[2] ?? 0) };
   });
   for (let major = 16; major <= 30; major++) {
-    for (const minor of [0, 10, 11, 40]) {
+    for (const minor of [0, 10, 14, 15, 40]) {
       const inEngines = ranges.some((range) => range.major === major && minor >= range.minor);
       const result = launch(await fakeNode(`v${major}.${minor}.0`), ['--which-node']);
       t.equal(result.status === 0, inEngines, `v${major}.${minor}.0: ${inEngines ? 'in' : 'not in'} engines (${engines.node})`);

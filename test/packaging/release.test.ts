@@ -368,7 +368,7 @@ t.test(
     const requires = run('rpm', ['-qp', '--requires', rpm]).stdout.split('\n');
     t.ok(
       requires.includes(
-        '((nodejs(engine) >= 20.11 with nodejs(engine) < 21) or (nodejs(engine) >= 22 with nodejs(engine) < 23) or (nodejs(engine) >= 24 with nodejs(engine) < 25) or (nodejs(engine) >= 26 with nodejs(engine) < 27))',
+        '((nodejs(engine) >= 20.15 with nodejs(engine) < 21) or (nodejs(engine) >= 22 with nodejs(engine) < 23) or (nodejs(engine) >= 24 with nodejs(engine) < 25) or (nodejs(engine) >= 26 with nodejs(engine) < 27))',
       ),
       `requires a Node.js of a supported line: ${requires.join(', ')}`,
     );
