@@ -28,7 +28,7 @@ function withKey(key: string, value: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const parts = key.split('.');
   let at = out;
-  for (const part of parts.slice(0, -1)) at = (at[part] = {});
+  for (const part of parts.slice(0, -1)) at = at[part] = {};
   at[parts[parts.length - 1] ?? key] = value;
   return out;
 }
