@@ -4,7 +4,8 @@
 import http from 'node:http';
 import net from 'node:net';
 
-export async function startForwardProxy(): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+/** `hosts`: names the proxy resolves itself (a name only the proxy's side of a network knows), to addresses. */
+export async function startForwardProxy(hosts: Readonly<Record<string, string>> = {}): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
   const seen: string[] = [];
   const server = http.createServer((request, response) => {
     seen.push(`${request.method} ${request.url}`);
@@ -19,7 +20,7 @@ export async function startForwardProxy(): Promise<{ url: string; seen: string[]
   server.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     seen.push(`CONNECT ${request.url}`);
     const [host, port] = (request.url ?? '').split(':');
-    const upstream = net.connect(Number(port), host, () => {
+    const upstream = net.connect(Number(port), hosts[host ?? ''] ?? host, () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       upstream.write(head);
       upstream.pipe(client);

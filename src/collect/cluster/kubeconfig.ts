@@ -12,6 +12,7 @@ import { parseKubeconfig, type ParsedKubeconfig } from './kubeconfig-parse.js';
 import { MAX_KUBECONFIG_BYTES, readPem, readSmallFile } from './small-file.js';
 import { fileTokenSource, type TokenSource } from './token-file.js';
 import type { PluginLimits } from './bounded-plugin-spawn.js';
+import { proxyForApiServer } from './proxy-environment.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
@@ -91,16 +92,34 @@ async function directEndpoint(parsed: ParsedKubeconfig, file: string, nowMs: () 
     headers.Authorization = `Basic ${Buffer.from(`${user.basic.username}:${user.basic.password}`).toString('base64')}`;
   }
 
-  const requestOptions: https.RequestOptions = { ...definedOnly(tls), headers };
-  if (cluster.proxyUrl !== undefined) {
-    const { HttpsProxyAgent } = await import('hpagent');
-    // The TLS options go on the agent: hpagent opens the tunnel, then TLS to the API server through it.
-    requestOptions.agent = new HttpsProxyAgent({ ...definedOnly(tls), proxy: cluster.proxyUrl, keepAlive: true, maxSockets: 4, timeout: 60_000 });
-  }
+  const proxy = cluster.proxyUrl === undefined ? environmentProxy(cluster.server) : { ok: true as const, value: cluster.proxyUrl };
+  if (!proxy.ok) return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, proxy.reason) };
+  const requestOptions: https.RequestOptions = { ...definedOnly(tls), headers, ...(await proxyAgent(proxy.value, tls)) };
   return {
     ok: true,
-    value: { server: cluster.server, options: requestOptions, proxied: cluster.proxyUrl !== undefined, ...(bearerToken === undefined ? {} : { bearerToken }) },
+    value: { server: cluster.server, options: requestOptions, proxied: proxy.value !== undefined, ...(bearerToken === undefined ? {} : { bearerToken }) },
   };
+}
+
+/** The proxy for the API server when the kubeconfig names none: the environment's, as kubectl reads it (proxy-environment.ts). */
+function environmentProxy(server: string): { readonly ok: true; readonly value: URL | undefined } | { readonly ok: false; readonly reason: string } {
+  const proxy = proxyForApiServer(new URL(server));
+  if (proxy === '') return { ok: true, value: undefined };
+  try {
+    const parsed = new URL(proxy);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return { ok: true, value: parsed };
+  } catch {
+    // Said below, without the value: it may carry the proxy's password.
+  }
+  return { ok: false, reason: 'the proxy from HTTPS_PROXY is unusable for the API server: only http:// and https:// proxy URLs are' };
+}
+
+/** The agent that tunnels to the API server through `proxy`, with the TLS options on it; none without a proxy. */
+async function proxyAgent(proxy: URL | undefined, tls: Tls): Promise<{ agent?: https.Agent }> {
+  if (proxy === undefined) return {};
+  const { HttpsProxyAgent } = await import('hpagent');
+  // hpagent opens the tunnel, then TLS to the API server through it.
+  return { agent: new HttpsProxyAgent({ ...definedOnly(tls), proxy, keepAlive: true, maxSockets: 4, timeout: 60_000 }) };
 }
 
 async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpoint>> {
@@ -119,9 +138,13 @@ async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpo
   const tls: Tls = { ca: ca.value, cert: undefined, key: undefined, rejectUnauthorized: true, servername: undefined };
   const unusable = await checkTls(tls);
   if (unusable !== undefined) return { ok: false, error: new KubeconfigError('EINCLUSTER', path.join(dir, 'ca.crt'), unusable) };
+  const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
+  // client-go's in-cluster config takes the environment's proxy too (NO_PROXY usually names the service network).
+  const proxy = environmentProxy(server);
+  if (!proxy.ok) return { ok: false, error: new KubeconfigError('EINCLUSTER', dir, proxy.reason) };
   return {
     ok: true,
-    value: { server: `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`, options: { ...definedOnly(tls), headers: {} }, proxied: false, bearerToken },
+    value: { server, options: { ...definedOnly(tls), headers: {}, ...(await proxyAgent(proxy.value, tls)) }, proxied: proxy.value !== undefined, bearerToken },
   };
 }
 

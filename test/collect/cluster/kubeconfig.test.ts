@@ -556,3 +556,54 @@ t.test('end to end: a tokenFile kubeconfig; a wrong token is a 401 the connectio
     'the right token again: counted without a restart',
   );
 });
+
+t.test('HTTPS_PROXY and NO_PROXY for the API server, as kubectl takes them; never for a loopback server', async (t) => {
+  const { generateCluster, startFakeApi } = await import('../../helpers/fake-kube-api.js');
+  const { startForwardProxy } = await import('../../helpers/forward-proxy.js');
+  const { createKubeApi } = await import('../../../src/collect/cluster/kube-api.js');
+  const { readFile } = await import('node:fs/promises');
+  const fake = await startFakeApi(generateCluster(3));
+  t.teardown(fake.close);
+  const port = new URL(fake.url).port;
+  // A name only the proxy knows, as an API server behind a corporate proxy is; its certificate is for localhost.
+  const proxy = await startForwardProxy({ 'kube.internal.example': '127.0.0.1' });
+  t.teardown(proxy.close);
+  const dir = t.testdir({});
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    kubeconfigText(
+      [
+        `server: https://kube.internal.example:${port}`,
+        `certificate-authority-data: ${Buffer.from(await readFile(fake.caFile)).toString('base64')}`,
+        'tls-server-name: localhost',
+      ],
+      [`token: ${fake.token}`],
+    ),
+  );
+  const saved = { HTTPS_PROXY: process.env.HTTPS_PROXY, NO_PROXY: process.env.NO_PROXY };
+  t.teardown(() => {
+    delete process.env.HTTPS_PROXY;
+    delete process.env.NO_PROXY;
+    Object.assign(process.env, Object.fromEntries(Object.entries(saved).filter(([, value]) => value !== undefined)));
+  });
+  const version = async (file: string) => {
+    const endpoint = ok(t, await loadKubeEndpoint(file));
+    return createKubeApi(endpoint, 5000).getJson('/version', 'application/json', AbortSignal.timeout(10_000));
+  };
+
+  process.env.HTTPS_PROXY = proxy.url;
+  t.match(await version(kubeconfig), { kind: 'ok', value: { gitVersion: 'v1.31.3' } }, 'through the proxy');
+  t.same(proxy.seen, [`CONNECT kube.internal.example:${port}`], 'a tunnel to the API server, named as the kubeconfig names it');
+
+  process.env.NO_PROXY = 'internal.example';
+  t.match(await version(kubeconfig), { kind: 'unreachable', reason: 'ENOTFOUND' }, 'NO_PROXY: direct, where the name does not resolve');
+  t.equal(proxy.seen.length, 1, 'the proxy was not asked');
+
+  delete process.env.NO_PROXY;
+  t.match(await version(fake.kubeconfig), { kind: 'ok' }, 'a server on 127.0.0.1: direct, as Go does');
+  t.equal(proxy.seen.length, 1, 'the proxy was not asked for a loopback server');
+
+  process.env.HTTPS_PROXY = 'socks5://127.0.0.1:1080';
+  t.match(failure(t, await loadKubeEndpoint(kubeconfig)).message, /the proxy from HTTPS_PROXY is unusable for the API server/);
+});
