@@ -175,9 +175,15 @@ export function buildProgram(): Command {
     .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:9411', parseListen)
     .option('--forward <url>', 'relay accepted requests to a Prometheus remote-write URL')
     .option('--quiet', 'do not print accepted series, only a line per request')
-    .action(async (options: { listen: { host: string; port: number }; forward?: string; quiet?: boolean }) => {
-      const { runReceiver } = await import('./commands/receive.js');
-      await runReceiver({ ...options.listen, forwardUrl: options.forward, quiet: options.quiet === true, log: logger() });
+    .option('--auth <how>', "the Authorization asked for: telemeter (the Telemetry API's), none, bearer:FILE or basic:USER:FILE", 'telemeter')
+    .action(async (options: { listen: { host: string; port: number }; forward?: string; quiet?: boolean; auth: string }) => {
+      const { receiverAuth, runReceiver } = await import('./commands/receive.js');
+      const auth = await receiverAuth(options.auth);
+      if (!auth.ok) {
+        process.stderr.write(`edge-telemetry: ${terminalSafeLine(auth.reason)}\n`);
+        throw new CliExit(EXIT_CONFIG);
+      }
+      await runReceiver({ ...options.listen, forwardUrl: options.forward, quiet: options.quiet === true, auth: auth.auth, log: logger() });
     });
   return program;
 }

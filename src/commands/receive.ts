@@ -1,9 +1,37 @@
 import type { Logger } from '../log.js';
-import { startReceiver } from '../receiver/telemeter-receiver.js';
+import { readFile } from 'node:fs/promises';
+import { startReceiver, type ReceiverAuth } from '../receiver/telemeter-receiver.js';
 import { formatLabels } from '../report/exposition.js';
 
-export async function runReceiver(options: { host: string; port: number; forwardUrl: string | undefined; quiet: boolean; log: Logger }): Promise<void> {
+/**
+ * `--auth`: telemeter (the default), none, bearer:FILE (the token in FILE, as
+ * auth.credentialsFile holds it) or basic:USER:FILE (the password in FILE).
+ * Secrets come from files, never from the command line (ps shows it to all).
+ */
+export async function receiverAuth(spec: string): Promise<{ ok: true; auth: ReceiverAuth } | { ok: false; reason: string }> {
+  if (spec === 'telemeter' || spec === 'none') return { ok: true, auth: { kind: spec } };
+  const secretOf = async (file: string) => (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
+  try {
+    const bearer = /^bearer:(.+)$/.exec(spec);
+    if (bearer !== null) return { ok: true, auth: { kind: 'bearer', token: await secretOf(bearer[1] as string) } };
+    const basic = /^basic:([^:]+):(.+)$/.exec(spec);
+    if (basic !== null) return { ok: true, auth: { kind: 'basic', username: basic[1] as string, password: await secretOf(basic[2] as string) } };
+  } catch (error) {
+    return { ok: false, reason: `--auth ${spec}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}` };
+  }
+  return { ok: false, reason: `--auth ${spec}: expected telemeter, none, bearer:FILE or basic:USER:FILE` };
+}
+
+export async function runReceiver(options: {
+  host: string;
+  port: number;
+  forwardUrl: string | undefined;
+  quiet: boolean;
+  auth: ReceiverAuth;
+  log: Logger;
+}): Promise<void> {
   const receiver = await startReceiver({
+    auth: options.auth,
     host: options.host,
     port: options.port,
     log: options.log,

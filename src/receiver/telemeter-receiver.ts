@@ -9,7 +9,19 @@ import type { Series } from '../model.js';
 import { createHttpTransport, type Transport } from '../transport/http-transport.js';
 import { USER_AGENT } from '../version.js';
 
+/**
+ * What the receiver asks of a request's Authorization, so that an admin can
+ * try the config a node really has: the Telemetry API's bearer (the
+ * default), a plain bearer token, basic credentials, or none.
+ */
+export type ReceiverAuth =
+  | { readonly kind: 'telemeter' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bearer'; readonly token: string }
+  | { readonly kind: 'basic'; readonly username: string; readonly password: string };
+
 export interface ReceiverOptions {
+  readonly auth?: ReceiverAuth;
   readonly host: string;
   readonly port: number;
   readonly forwardUrl?: string;
@@ -27,6 +39,24 @@ export interface RunningReceiver {
 /** Uncompressed WriteRequests bigger than this are refused rather than inflated into memory. */
 const MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024;
 
+/** Why a request's Authorization is not what `auth` asks, as the backend would answer; undefined when it is. */
+function authRefusal(auth: ReceiverAuth, header: string | undefined): { status: number; message: string } | undefined {
+  switch (auth.kind) {
+    case 'telemeter':
+      return parseTelemeterAuth(header) === undefined
+        ? { status: 400, message: 'malformed Authorization header: expected Bearer <base64 JSON with authorization_token and cluster_id>' }
+        : undefined;
+    case 'none':
+      return undefined;
+    case 'bearer':
+      return header === `Bearer ${auth.token}` ? undefined : { status: 401, message: 'unauthorized: expected the bearer token given to --auth' };
+    case 'basic': {
+      const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+      return header === expected ? undefined : { status: 401, message: 'unauthorized: expected the basic credentials given to --auth' };
+    }
+  }
+}
+
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const limit = options.maxBodyBytes ?? TELEMETER_BODY_LIMIT_BYTES;
   const forward: Transport | undefined =
@@ -36,12 +66,14 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
       if (status >= 400) options.log.warn('request refused', { status, reason: message });
       response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(message + '\n');
     };
-    if (request.url?.split('?')[0] !== TELEMETRY_RECEIVE_PATH) return reply(404, `not found; POST to ${TELEMETRY_RECEIVE_PATH}`);
+    const auth = options.auth ?? { kind: 'telemeter' };
+    // The Telemetry API's one path; another backend's (/api/v1/write, Thanos' /api/v1/receive) is taken at any path.
+    if (auth.kind === 'telemeter' && request.url?.split('?')[0] !== TELEMETRY_RECEIVE_PATH) return reply(404, `not found; POST to ${TELEMETRY_RECEIVE_PATH}`);
     if (request.method !== 'POST') return reply(405, 'method not allowed');
-    const auth = parseTelemeterAuth(request.headers.authorization);
-    if (auth === undefined) {
+    const refusal = authRefusal(auth, request.headers.authorization);
+    if (refusal !== undefined) {
       request.resume();
-      return reply(400, 'malformed Authorization header: expected Bearer <base64 JSON with authorization_token and cluster_id>');
+      return reply(refusal.status, refusal.message);
     }
     const chunks: Buffer[] = [];
     let size = 0;

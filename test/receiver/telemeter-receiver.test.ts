@@ -114,3 +114,39 @@ t.test('telemeter checks, one by one', async (t) => {
   t.equal((await post(bodyOfExactly(128 * 1024))).status, 413, '131072 bytes: refused');
   t.equal((await post(compress(encodeWriteRequest([good])))).status, 200, 'small bodies still accepted after refusals');
 });
+
+t.test('receive --auth: the config a node really has (bearer, basic, none) can be tried against it', async (t) => {
+  const { runCli } = await import('../helpers/cli.js');
+  const { ownTempDir, writeConfig } = await import('../helpers/files.js');
+  const { writeFile } = await import('node:fs/promises');
+  const path = await import('node:path');
+  const dir = await ownTempDir(t);
+  await writeFile(path.join(dir, 'token'), 'tenant-token-1\n', { mode: 0o600 });
+  await writeFile(path.join(dir, 'wrong'), 'not-it\n', { mode: 0o600 });
+  await writeFile(path.join(dir, 'password'), 'pa55\n', { mode: 0o600 });
+  // [--auth, the node's auth, the status it gets]
+  const cases: [string, Record<string, unknown>, number][] = [
+    [`bearer:${path.join(dir, 'token')}`, { type: 'bearer', credentialsFile: path.join(dir, 'token') }, 200],
+    [`bearer:${path.join(dir, 'token')}`, { type: 'bearer', credentialsFile: path.join(dir, 'wrong') }, 401],
+    [`basic:admin:${path.join(dir, 'password')}`, { type: 'basic', username: 'admin', passwordFile: path.join(dir, 'password') }, 200],
+    ['none', { type: 'none' }, 200],
+    // The default asks for the Telemetry API's bearer, as the real one does: 400 for any other.
+    ['telemeter', { type: 'none' }, 400],
+  ];
+  for (const [spec, auth, status] of cases) {
+    const accepted = status === 200;
+    const port = await freePort();
+    const receiver = spawnCli(['receive', '--listen', `127.0.0.1:${port}`, '--quiet', '--auth', spec]);
+    await receiver.waitFor(/receiver listening/);
+    const receivePath = spec === 'telemeter' ? '/metrics/v1/receive' : '/api/v1/write';
+    const config = await writeConfig(path.join(dir, `node-${port}`), { endpoint: `http://127.0.0.1:${port}${receivePath}`, auth });
+    const once = await runCli(['once', '--config', config]);
+    t.equal(once.code, accepted ? 0 : 1, `--auth ${spec.replace(dir, '…')} with ${JSON.stringify(auth.type)}: ${accepted ? 'taken' : 'refused'}`);
+    if (accepted) t.match(receiver.output().stdout, /# accepted \d+ series/);
+    else t.match(once.stderr, new RegExp(`status=${status}`));
+    t.equal(await receiver.stop(), 0);
+  }
+  const bad = await runCli(['receive', '--listen', '127.0.0.1:0', '--auth', 'bearer:/no/such/file']);
+  t.equal(bad.code, 2);
+  t.equal(bad.stderr, 'edge-telemetry: --auth bearer:/no/such/file: ENOENT\n');
+});
