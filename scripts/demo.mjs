@@ -24,7 +24,8 @@ await writeFile(path.join(dir, 'demo-pull-secret.json'), JSON.stringify({ auths:
 /** Resolves with the exit code (or signal name) once the child has exited and its output is drained. */
 const closed = (child) => new Promise((resolve) => child.once('close', (code, signal) => resolve(code ?? signal)));
 
-console.log(`demo: config in ${config}; receiver on 127.0.0.1:${port}; Ctrl-C stops both\n`);
+console.log(`demo: config in ${config}; receiver on 127.0.0.1:${port}; Ctrl-C stops both`);
+console.log('demo: without MicroShift here, type reads microshift-rpm and microshift_version unknown (the fallbacks), and no cluster counts are sent\n');
 // Each child in a process group of its own: the terminal's Ctrl-C reaches only
 // this script, which stops them in order instead of both at once.
 const receiver = spawn(process.execPath, [cli, 'receive', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'inherit', 'pipe'], detached: true });
