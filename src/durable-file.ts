@@ -20,11 +20,24 @@ export function writeFileDurably(file: string, chunks: Iterable<string | Uint8Ar
   return replaceFile(file, chunks, mode, { durable: true });
 }
 
+/** Test seams around the one rename that makes a replacement visible (to take crash images there). */
+export interface ReplaceHooks {
+  beforeRename?(temporaryFile: string, targetFile: string): Promise<void>;
+  afterRename?(targetFile: string): Promise<void>;
+}
+
 /**
  * Whole or not at all, always; `durable: false` skips both fsyncs, for a file
  * rewritten so often that a power cut losing its last version does not matter.
+ * The temporary file's name ends in `.tmp`, which a reader of the directory
+ * may remove at start (the buffer does): the file it was to replace is intact.
  */
-export async function replaceFile(file: string, chunks: Iterable<string | Uint8Array>, mode: number, options: { readonly durable: boolean }): Promise<void> {
+export async function replaceFile(
+  file: string,
+  chunks: Iterable<string | Uint8Array>,
+  mode: number,
+  options: { readonly durable: boolean; readonly hooks?: ReplaceHooks | undefined },
+): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   const handle = await open(temporary, 'w', mode);
   try {
@@ -38,10 +51,12 @@ export async function replaceFile(file: string, chunks: Iterable<string | Uint8A
   }
   await handle.close();
   try {
+    await options.hooks?.beforeRename?.(temporary, file);
     await rename(temporary, file);
   } catch (error) {
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
+  await options.hooks?.afterRename?.(file);
   if (options.durable) await syncDirectory(path.dirname(file));
 }

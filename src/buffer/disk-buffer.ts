@@ -7,7 +7,7 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { syncDirectory } from '../durable-file.js';
+import { replaceFile as replaceWholeFile, syncDirectory, type ReplaceHooks } from '../durable-file.js';
 import type { MetricPoint } from '../model.js';
 import {
   RecordSink,
@@ -59,10 +59,7 @@ export const DEFAULT_SEGMENT_MAX_SAMPLES = 4096;
 export const MAX_UNWRITTEN_SAMPLES = 10_000;
 
 /** Test seams around the one rename that makes a compaction visible (to take crash images there). */
-export interface CompactionHooks {
-  beforeRename?(temporaryFile: string, targetFile: string): Promise<void>;
-  afterRename?(targetFile: string): Promise<void>;
-}
+export type CompactionHooks = ReplaceHooks;
 
 export interface DiskBufferOptions {
   /** The directory that holds the segments (dataDir/buffer). */
@@ -176,21 +173,9 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number)
   }
 }
 
-/** Writes a whole new file durably: temporary file, fsync, rename, fsync of the directory. */
-async function replaceFile(dir: string, name: string, bytes: Uint8Array, hooks: CompactionHooks | undefined): Promise<void> {
-  const target = path.join(dir, name);
-  const temporary = target + TEMPORARY_SUFFIX;
-  const handle = await open(temporary, 'w', 0o600);
-  try {
-    await writeAll(handle, bytes, 0);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await hooks?.beforeRename?.(temporary, target);
-  await rename(temporary, target);
-  await hooks?.afterRename?.(target);
-  await syncDirectory(dir);
+/** A whole segment (or the drop counts) written durably, through the base's one way of doing it. */
+function replaceFile(dir: string, name: string, bytes: Uint8Array, hooks: CompactionHooks | undefined): Promise<void> {
+  return replaceWholeFile(path.join(dir, name), [bytes], 0o600, { durable: true, hooks });
 }
 
 function summaryToSegment(name: string, summary: SegmentSummary): Segment {
