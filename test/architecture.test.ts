@@ -21,6 +21,7 @@ const BASE = [
   'loopback',
   'log',
   'terminal-safe',
+  'varint',
   'version',
   'types',
   'heap-shrink',

@@ -14,6 +14,7 @@
 // A tick's ten samples of counts and byte sizes take about 5 bytes each.
 import type { Labels, MetricPoint } from '../model.js';
 import { crc32 } from './crc32.js';
+import { writeVarint } from '../varint.js';
 
 export const SEGMENT_MAGIC = Buffer.from('ETSB', 'latin1');
 export const SEGMENT_VERSION = 1;
@@ -81,11 +82,7 @@ class Writer {
 
   varint(value: number): void {
     this.room(8);
-    while (value >= 0x80) {
-      this.bytes[this.length++] = (value % 0x80) | 0x80;
-      value = Math.floor(value / 0x80);
-    }
-    this.bytes[this.length++] = value;
+    this.length = writeVarint(this.bytes, this.length, value);
   }
 
   string(text: string): void {
