@@ -78,8 +78,9 @@ type OnFailure = (failure: Failure, seqs: readonly number[], release: (outcome: 
  * A request's samples leave the buffer as soon as it is answered for good, as
  * ranges of seqs, so memory does not grow with the backlog and a failure later
  * does not resend what was taken. A refusal (400, 422) drops that request only;
- * 413 sends it again in halves; 401/403/404/407 and 3xx keep everything and end
- * the send (delivery-outcome.ts).
+ * 413 sends it again in halves (a one-sample 413 is the path's limit: kept);
+ * 401/403/404/405/407/410/431 and 3xx keep everything and end the send
+ * (delivery-outcome.ts).
  * A backlog request that still fails with an HTTP 5xx or 429 after its retries
  * (Thanos receive answers 503 for samples outside its window, for ever) is set
  * aside, kept, and the backlog goes on in order, one attempt a request, until a
@@ -187,7 +188,8 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         queue.unshift(...splitRequest(request).requests);
         continue;
       }
-      // Kept: credentials or URL (401, 403, 404, 407), a failed TLS check, a redirect, or cancelled. Every later request would meet the same.
+      // Kept: credentials, URL or path (401, 403, 404, 405, 407, 410, 431), a one-sample 413, a failed TLS check, a redirect, or
+      // cancelled. Every later request would meet the same.
       keptAll.reason = result.kind === 'cancelled' ? 'cancelled' : result.kind === 'tls' ? result.reason : `${result.kind}: HTTP ${result.status}`;
       return false;
     }
