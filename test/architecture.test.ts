@@ -1,4 +1,4 @@
-// The import direction of src/, checked on the source: cli → commands → agent →
+// The import direction of src/, checked on the source: cli → program → commands → agent → deliver →
 // {collect, buffer, report, remote-write, transport, identity, config} → the
 // shared base (model, timers, log, …). Siblings of the middle layer never import
 // each other, and nothing imports upwards. A new file outside these folders
@@ -35,9 +35,11 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   ...Object.fromEntries(PARTS.map((name) => [name, BASE])),
   // The embedded receiver decodes what remote-write encodes and forwards with the transport.
   receiver: [...BASE, 'remote-write', 'transport'],
-  agent: [...BASE, ...PARTS],
+  // What sending points consists of: the report, then its requests; for the daemon and the commands alike.
+  deliver: [...BASE, 'report', 'remote-write'],
+  agent: [...BASE, ...PARTS, 'deliver'],
   'process-guards': BASE,
-  commands: [...BASE, ...PARTS, 'agent', 'receiver', 'process-guards'],
+  commands: [...BASE, ...PARTS, 'agent', 'deliver', 'receiver', 'process-guards'],
   program: [...BASE, 'commands', 'config', 'identity'],
   // The entry: the guards first, then the program.
   cli: ['process-guards', 'program'],

@@ -7,8 +7,7 @@ import { runCollectors } from '../collect/run-collectors.js';
 import type { AckOutcome, BufferedPoint, SampleBuffer } from '../buffer/sample-buffer.js';
 import type { MetricPoint } from '../model.js';
 import { rangesWithin } from '../buffer/seq-ranges.js';
-import { buildReport } from '../report/build-report.js';
-import { planRequests } from '../remote-write/plan-requests.js';
+import { planDelivery } from '../deliver/plan.js';
 import { splitRequest } from '../remote-write/split-request.js';
 import { scrubSecrets } from '../remote-write/headers.js';
 import type { Clock } from '../timers.js';
@@ -134,13 +133,12 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   const sendPoints = async (staticPoints: readonly MetricPoint[], points: readonly BufferedPoint[], onFailure: OnFailure): Promise<boolean> => {
     const pointSeqs = points.map((entry) => entry.seq);
     const release = (seqs: readonly number[], outcome: AckOutcome) => buffer.acknowledge(rangesWithin(pointSeqs, new Set(seqs)), outcome);
-    const report = buildReport(staticPoints, points, identity);
-    for (const rejected of report.rejected) {
+    const plan = planDelivery(staticPoints, points, identity, deps.maxRequestBytes);
+    for (const rejected of plan.rejected) {
       log.warn('series dropped, receivers would refuse it', { series: formatLabels(rejected.labels), reason: rejected.reason });
       await release(rejected.seqs, 'rejected');
       samplesDropped += rejected.seqs.length;
     }
-    const plan = planRequests(report.series, deps.maxRequestBytes);
     for (const oversized of plan.oversized) {
       log.warn('series dropped, larger than maxRequestBytes on its own', { series: formatLabels(oversized.labels) });
       await release(oversized.seqs, 'oversized');

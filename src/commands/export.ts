@@ -10,8 +10,8 @@ import { openBuffer } from '../buffer/open-buffer.js';
 import type { SeqRange } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { runCollectors } from '../collect/run-collectors.js';
-import { buildReport } from '../report/build-report.js';
-import { planRequests } from '../remote-write/plan-requests.js';
+import { planDelivery } from '../deliver/plan.js';
+import type { BufferedPoint, MetricPoint } from '../model.js';
 import { exportLines, type ExportedRequest } from '../remote-write/export-file.js';
 import { MAX_BATCH_POINTS } from '../agent/backlog-batches.js';
 import { USER_AGENT } from '../version.js';
@@ -76,9 +76,9 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
     // What leaves the buffer with --remove, as a send would release it: what the file holds as delivered,
     // what no receiver would take (rejected) or no request could hold (oversized) as dropped, counted.
     const released = { delivered: [] as number[], rejected: [] as number[], oversized: [] as number[] };
-    const pack = (report: ReturnType<typeof buildReport>) => {
-      for (const rejected of report.rejected) released.rejected.push(...rejected.seqs);
-      const plan = planRequests(report.series, config.maxRequestBytes);
+    const pack = (staticPoints: readonly MetricPoint[], buffered: readonly BufferedPoint[]) => {
+      const plan = planDelivery(staticPoints, buffered, identity, config.maxRequestBytes);
+      for (const rejected of plan.rejected) released.rejected.push(...rejected.seqs);
       for (const oversized of plan.oversized) released.oversized.push(...oversized.seqs);
       for (const request of plan.requests) {
         requests.push({ body: request.body, seriesCount: request.seriesCount, sampleCount: request.sampleCount });
@@ -89,11 +89,11 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
     for (let afterSeq = 0; ;) {
       const batch = await buffer.read({ afterSeq, maxPoints: MAX_BATCH_POINTS });
       if (batch.points.length === 0) break;
-      pack(buildReport([], batch.points, identity));
+      pack([], batch.points);
       afterSeq = batch.cursor;
       if (batch.done) break;
     }
-    pack(buildReport(fresh.points, [], identity));
+    pack(fresh.points, []);
     try {
       await writeAtomically(options.output, exportLines({ createdAtMs: Date.now(), agent: USER_AGENT, clusterId: identity.clusterId }, requests));
     } catch (error) {
