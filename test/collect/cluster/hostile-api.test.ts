@@ -2,16 +2,21 @@
 // ends a list, or never answers: each costs only the cluster series, and the
 // daemon under the unit's 64 MB heap goes on with the host's.
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { generateCluster, startFakeApi } from '../../helpers/fake-kube-api.js';
 import { loadKubeEndpoint } from '../../../src/collect/cluster/kubeconfig.js';
 import { createKubeApi, MAX_JSON_BYTES } from '../../../src/collect/cluster/kube-api.js';
 import { ACCEPT_METADATA_ONLY, MAX_PAGES, sumPages } from '../../../src/collect/cluster/list-pages.js';
 import type { KubeApi } from '../../../src/collect/cluster/kube-api.js';
-import { CLI } from '../../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../../helpers/files.js';
-import { launcherFlags } from '../../helpers/launcher.js';
 import { startScriptedReceiver } from '../../helpers/scripted-receiver.js';
+
+const run = promisify(execFile);
+const checkout = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 
 async function apiTo(t: Test, options: Parameters<typeof startFakeApi>[1], timeoutMs = 10_000) {
   const fake = await startFakeApi(generateCluster(20), options);
@@ -58,7 +63,7 @@ t.test('an API that accepts and never answers: unreachable at the request deadli
   t.same(result, { kind: 'unreachable', reason: 'no answer within 500 ms' });
 });
 
-t.test('the daemon with the unit flags (64 MB heap) against an API answering every list with 100 MB: it goes on and sends', async (t) => {
+t.test('the daemon as the unit runs it (launcher, bundle, 64 MB heap) against an API answering every list with 100 MB: it goes on and sends', async (t) => {
   const fake = await startFakeApi(generateCluster(20));
   t.teardown(fake.close);
   fake.setOptions({ huge: ['/api/v1/pods', '/api/v1/namespaces', '/api/v1/nodes', '/api/v1/services', '/metrics'] });
@@ -71,7 +76,14 @@ t.test('the daemon with the unit flags (64 MB heap) against an API answering eve
     splay: '0s',
     kubeconfig: fake.kubeconfig,
   });
-  const daemon = spawn('/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, ...launcherFlags(), CLI, 'run', '--config', config], {
+  // As deployed: the release's launcher and bundle on this Node.js line (dist/ is not what ships: on Node 22 under
+  // --lite-mode its ES imports of node:http would load undici, which the bundle avoids).
+  const out = await ownTempDir(t);
+  await run(process.execPath, [path.join(checkout, 'scripts', 'package.mjs'), '--out', out]);
+  const [release] = (await readdir(out)).filter((name) => !name.endsWith('.tar.gz'));
+  const launcher = path.join(out, release as string, 'root', 'usr', 'local', 'lib', 'edge-telemetry', 'edge-telemetry');
+  const daemon = spawn(launcher, ['run', '--config', config], {
+    env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: process.execPath },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
