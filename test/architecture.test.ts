@@ -22,6 +22,7 @@ const BASE = [
   'log',
   'terminal-safe',
   'varint',
+  'settings',
   'version',
   'types',
   'heap-shrink',

@@ -1,5 +1,6 @@
 // Turns the merged `telemetry:` stanza into a frozen Config, or one ConfigError
 // that names the key. Pure: file paths are only resolved, never read.
+import type { ExtraResource, RetryPolicy } from '../settings.js';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { MAX_DURATION_MS, parseDurationMs, formatDurationMs } from './duration.js';
@@ -13,21 +14,6 @@ import { checkEndpointTransport, readAuth, readHeaders, type AuthConfig, type Co
 export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
 /** MicroShift's keys, where (as in MicroShift) "" means the default. */
 const EMPTY_MEANS_DEFAULT: readonly string[] = ['status', 'endpoint', 'proxy'];
-
-export interface ExtraResource {
-  readonly group: string;
-  readonly version: string;
-  readonly resource: string;
-}
-
-/** `telemetry.retry`, as the transport's retry loop takes it. */
-export interface RetrySettings {
-  readonly maxAttempts: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Time budget of one send's retries of a request, from its first attempt. */
-  readonly maxElapsedMs: number;
-}
 
 export interface Config {
   readonly file: string;
@@ -56,7 +42,7 @@ export interface Config {
   readonly maxRequestBytes: number;
   readonly requestTimeoutMs: number;
   readonly collectTimeoutMs: number;
-  readonly retry: RetrySettings;
+  readonly retry: RetryPolicy;
   readonly diskPaths: readonly string[];
   readonly extraResources: readonly ExtraResource[];
   /** The endpoint's private CA, client certificate and server name (config/tls-settings.ts). */

@@ -4,14 +4,9 @@
 // each sleep.
 import { sleep, systemClock, type Clock } from '../timers.js';
 import type { SendResult } from './send-result.js';
+import type { RetryPolicy } from '../settings.js';
 
-export interface RetryPolicy {
-  readonly maxAttempts: number;
-  readonly minDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Time budget of a round, from its first attempt: no sleep goes past it. */
-  readonly maxElapsedMs: number;
-}
+export type { RetryPolicy };
 
 type Retryable = Extract<SendResult, { kind: 'retryable' }>;
 

@@ -1,9 +1,6 @@
-/** A `group/version/resource` an admin asks to count (config: extraResources). */
-export interface ExtraResource {
-  readonly group: string;
-  readonly version: string;
-  readonly resource: string;
-}
+import type { ExtraResource } from '../../settings.js';
+
+export type { ExtraResource };
 
 export interface ResourceRef {
   /** The `resource` label: `<resource>` for the core group, `<resource>.<group>` otherwise. */
