@@ -177,7 +177,8 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
       if (action === 'drop') {
         // Sending the same bytes again would be refused again (remote-write spec).
         await release(request.seqs, 'rejected');
-        samplesDropped += request.seqs.length;
+        // Every sample of the request, the static snapshot's too: what the refusal line says it dropped.
+        samplesDropped += request.sampleCount;
         continue;
       }
       if (action === 'split') {

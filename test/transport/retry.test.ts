@@ -73,6 +73,9 @@ t.test('400: exactly one request, no retry, samples dropped, body logged, token 
   t.equal(deps.buffer.size, 0, 'a refused request is not resent');
   t.match(lines.join('\n'), /receiver refused the request; its samples are dropped .*"status":400.*bad series; you sent <redacted>/);
   t.notMatch(lines.join('\n'), TOKEN);
+  // The counts add up: the refusal line's samples are the summary's dropped (the buffered one and the static one).
+  t.match(lines.join('\n'), /receiver refused the request; its samples are dropped \{"status":400,"series":2,"samples":2,/);
+  t.equal(summary.samplesDropped, 2);
 });
 
 t.test('401, 403, 404, 407: one request, no retry, samples kept, a hint in the log', async (t) => {
