@@ -1,4 +1,6 @@
-// What a process of ours must survive from outside, installed by the entry
+// The one place a process of ours meets signals: what it must survive from
+// outside, and the stop signals (SIGTERM, SIGINT) the commands act on
+// (onStopSignals, stopSignal). The guards are installed by the entry
 // (src/cli.ts) before any other module of the program is read, so the window
 // in which a stray signal still has Node's default action is Node's own
 // start-up alone (bench/signal-window.mjs measures it).
@@ -56,6 +58,21 @@ export function installProcessGuards(argv: readonly string[]): void {
   survivePipeErrors(process.stderr);
   ignoreStraySignals();
   if (commandOf(argv) === 'run') process.on('SIGHUP', countEarly);
+}
+
+/** SIGTERM and SIGINT, the two that stop a command: `handler` gets each with its name until the returned function is called. */
+export function onStopSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  process.on('SIGTERM', handler).on('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler).off('SIGINT', handler);
+  };
+}
+
+/** A one-shot command's stop: SIGTERM or SIGINT aborts the returned signal (reason "interrupted"); `release` lets them go. */
+export function stopSignal(): { readonly signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const release = onStopSignals(() => controller.abort(new Error('interrupted')));
+  return { signal: controller.signal, release };
 }
 
 /**

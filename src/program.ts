@@ -10,6 +10,7 @@ import { checkClusterIdFile } from './identity/cluster-id.js';
 import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './log.js';
 import { AGENT_VERSION } from './version.js';
 import { terminalSafeLine } from './terminal-safe.js';
+import { stopSignal } from './process-guards.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -144,10 +145,8 @@ export function buildProgram(): Command {
     .action(async (file: string, options: { config: string }) => {
       const config = await loadConfig(options.config);
       const { uploadExport } = await import('./commands/upload.js');
-      const controller = new AbortController();
-      const stop = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', stop).once('SIGTERM', stop);
-      const outcome = await uploadExport(config, file, logger(), controller.signal).finally(() => process.off('SIGINT', stop).off('SIGTERM', stop));
+      const stop = stopSignal();
+      const outcome = await uploadExport(config, file, logger(), stop.signal).finally(() => stop.release());
       if ('reason' in outcome) {
         process.stderr.write(`edge-telemetry: ${terminalSafeLine(outcome.reason)}\n`);
         throw new CliExit(EXIT_FAILED);

@@ -41,7 +41,7 @@ const LAYERS: Readonly<Record<string, readonly string[]>> = {
   agent: [...BASE, ...PARTS, 'deliver'],
   'process-guards': BASE,
   commands: [...BASE, ...PARTS, 'agent', 'deliver', 'receiver', 'process-guards'],
-  program: [...BASE, 'commands', 'config', 'identity'],
+  program: [...BASE, 'commands', 'config', 'identity', 'process-guards'],
   // The entry: the guards first, then the program.
   cli: ['process-guards', 'program'],
 };

@@ -5,6 +5,7 @@ import { createSendDeps } from '../agent/pipeline.js';
 import { sendReport } from '../agent/send-report.js';
 import { sampleOnce } from '../agent/sample-tick.js';
 import { checkSendFiles } from './send-checks.js';
+import { stopSignal } from '../process-guards.js';
 
 /**
  * One sample and one report. The daemon's buffer in dataDir is never touched
@@ -17,15 +18,13 @@ export async function sendOnce(config: Config, log: Logger): Promise<boolean> {
     ...(await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }))),
     oneShot: true,
   };
-  const controller = new AbortController();
-  const stop = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', stop).once('SIGTERM', stop);
+  const stop = stopSignal();
   try {
-    await sampleOnce(deps, controller.signal);
-    const summary = await sendReport(deps, controller.signal);
+    await sampleOnce(deps, stop.signal);
+    const summary = await sendReport(deps, stop.signal);
     return summary.ok;
   } finally {
-    process.off('SIGINT', stop).off('SIGTERM', stop);
+    stop.release();
     deps.transport.close();
   }
 }

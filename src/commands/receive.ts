@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
 import { readFile } from 'node:fs/promises';
 import { startReceiver, type ReceiverAuth } from '../receiver/telemeter-receiver.js';
+import { onStopSignals } from '../process-guards.js';
 import { formatLabels } from '../report/exposition.js';
 
 /**
@@ -49,9 +50,8 @@ export async function runReceiver(options: {
     },
   });
   options.log.info('receiver listening', { url: receiver.url, forward: options.forwardUrl });
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop).once('SIGTERM', stop);
-  });
+  let release = (): void => undefined;
+  await new Promise<void>((resolve) => (release = onStopSignals(() => resolve())));
+  release();
   await receiver.close();
 }

@@ -11,7 +11,7 @@ import { createSendDeps } from '../agent/pipeline.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
-import { takeOverHangups } from '../process-guards.js';
+import { onStopSignals, takeOverHangups } from '../process-guards.js';
 import { heapShrink } from '../heap-shrink.js';
 import { MAX_TIMER_MS } from '../timers.js';
 import { coalescing, type Coalesced } from './coalesce.js';
@@ -190,12 +190,12 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
             .idle()
             .then(() => agent?.stop())
             .finally(() => {
-              process.off('SIGTERM', onStop).off('SIGINT', onStop);
+              releaseStopSignals();
               clearInterval(keepAlive);
               resolve();
             });
         };
-        process.on('SIGTERM', onStop).on('SIGINT', onStop);
+        const releaseStopSignals = onStopSignals(onStop);
       });
     }
   }
