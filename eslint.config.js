@@ -6,7 +6,16 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'release/**', 'node_modules/**', 'src/remote-write/prompb-layout.generated.ts', '**/*.mjs', '**/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'release/**',
+      'node_modules/**',
+      'src/remote-write/prompb-layout.generated.ts',
+      '**/*.mjs',
+      '**/*.js',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
@@ -15,7 +24,10 @@ export default tseslint.config(
     },
     rules: {
       // Counts, sizes and durations go into log lines and errors all the time; objects and unknowns still may not.
-      '@typescript-eslint/restrict-template-expressions': ['error', { allowNumber: true, allowBoolean: true }],
+      '@typescript-eslint/restrict-template-expressions': [
+        'error',
+        { allowNumber: true, allowBoolean: true },
+      ],
       // `() => void promise` and `(x) => set.add(x)` shorthands are clear; a void call used as a value elsewhere is not.
       // `async` without `await` is how the in-memory buffer implements the async SampleBuffer interface (a throw becomes a
       // rejection); a forgotten await is caught by no-floating-promises and no-misused-promises instead.
@@ -24,7 +36,11 @@ export default tseslint.config(
       '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingUnknown: true }],
       '@typescript-eslint/no-confusing-void-expression': [
         'error',
-        { ignoreArrowShorthand: true, ignoreVoidOperator: true, ignoreVoidReturningFunctions: true },
+        {
+          ignoreArrowShorthand: true,
+          ignoreVoidOperator: true,
+          ignoreVoidReturningFunctions: true,
+        },
       ],
     },
   },

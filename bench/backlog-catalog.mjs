@@ -31,9 +31,19 @@ export function catalogTick(tick) {
   const point = (name, labels, value) => ({ name, labels, value, timestampMs });
   return [
     point('cluster:cpu_usage_cores:sum', {}, 1.2 + 0.6 * wave + ((tick * 7919) % 97) / 1000),
-    point('cluster:memory_usage_bytes:sum', {}, 6_000_000_000 + Math.round(400_000_000 * wave) + ((tick * 104_729) % 4096) * 1024),
+    point(
+      'cluster:memory_usage_bytes:sum',
+      {},
+      6_000_000_000 + Math.round(400_000_000 * wave) + ((tick * 104_729) % 4096) * 1024,
+    ),
     point('cluster:disk_usage_bytes:sum', {}, 40_000_000_000 + tick * 12_288),
     point('cluster:usage:containers:sum', {}, 340 + (tick % 17 === 0 ? 1 : 0)),
-    ...RESOURCES.map((resource) => point('cluster:usage:resources:sum', { resource }, BASE[resource] + (resource === 'pods' && tick % 31 === 0 ? 1 : 0))),
+    ...RESOURCES.map((resource) =>
+      point(
+        'cluster:usage:resources:sum',
+        { resource },
+        BASE[resource] + (resource === 'pods' && tick % 31 === 0 ? 1 : 0),
+      ),
+    ),
   ];
 }

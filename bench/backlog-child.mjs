@@ -15,12 +15,14 @@ import { requestHeaders, requestSecrets } from '../dist/remote-write/headers.js'
 import { BACKLOG_BOUNDS, catalogTick, DAYS, TICKS, backlogStart } from './backlog-catalog.mjs';
 
 const [mode, arg1, arg2] = process.argv.slice(2);
-const peakRssBytes = () => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
+const peakRssBytes = () =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024;
 
 async function fill(buffer, bulkTicks) {
   for (let start = 0; start < TICKS; start += bulkTicks) {
     const points = [];
-    for (let tick = start; tick < Math.min(TICKS, start + bulkTicks); tick++) points.push(...catalogTick(tick));
+    for (let tick = start; tick < Math.min(TICKS, start + bulkTicks); tick++)
+      points.push(...catalogTick(tick));
     await buffer.append(points);
   }
 }
@@ -34,7 +36,11 @@ async function flush(buffer, url) {
     identity: knownIdentity({ clusterId: 'bench-cluster', deploymentType: 'microshift-rpm' }),
     resolveAuth: async (clusterId) => {
       const auth = { type: 'telemeter', token: 'bench-token', clusterId };
-      return { ok: true, headers: requestHeaders('edge-telemetry/bench', [], auth), secrets: requestSecrets([], auth) };
+      return {
+        ok: true,
+        headers: requestHeaders('edge-telemetry/bench', [], auth),
+        secrets: requestSecrets([], auth),
+      };
     },
     userAgent: 'edge-telemetry/bench',
     retry: { maxAttempts: 3, minDelayMs: 100, maxDelayMs: 1000, maxElapsedMs: 10_000 },
@@ -51,27 +57,54 @@ async function flush(buffer, url) {
 
 const now = () => backlogStart() + DAYS * 86_400_000;
 if (mode === 'fill') {
-  const buffer = await DiskSampleBuffer.open({ dir: arg1, bounds: BACKLOG_BOUNDS, log: silentLogger, now });
+  const buffer = await DiskSampleBuffer.open({
+    dir: arg1,
+    bounds: BACKLOG_BOUNDS,
+    log: silentLogger,
+    now,
+  });
   // Sixty ticks a record: filling is not what is measured (the daemon writes one tick a record).
   await fill(buffer, 60);
   await buffer.close();
   console.log(JSON.stringify({ samples: buffer.size }));
 } else if (mode === 'send') {
   const started = performance.now();
-  const buffer = await DiskSampleBuffer.open({ dir: arg1, bounds: BACKLOG_BOUNDS, log: silentLogger, now });
+  const buffer = await DiskSampleBuffer.open({
+    dir: arg1,
+    bounds: BACKLOG_BOUNDS,
+    log: silentLogger,
+    now,
+  });
   const restoreMs = performance.now() - started;
   const held = buffer.size;
   const { ms, summary } = await flush(buffer, arg2);
   await buffer.close();
   console.log(
-    JSON.stringify({ held, restoreMs, sendMs: ms, requests: summary.requests, sent: summary.samplesSent, ok: summary.ok, peakRssBytes: peakRssBytes() }),
+    JSON.stringify({
+      held,
+      restoreMs,
+      sendMs: ms,
+      requests: summary.requests,
+      sent: summary.samplesSent,
+      ok: summary.ok,
+      peakRssBytes: peakRssBytes(),
+    }),
   );
 } else if (mode === 'memory') {
   const buffer = new MemorySampleBuffer(BACKLOG_BOUNDS, now);
   await fill(buffer, 60);
   const held = buffer.size;
   const { ms, summary } = await flush(buffer, arg1);
-  console.log(JSON.stringify({ held, sendMs: ms, requests: summary.requests, sent: summary.samplesSent, ok: summary.ok, peakRssBytes: peakRssBytes() }));
+  console.log(
+    JSON.stringify({
+      held,
+      sendMs: ms,
+      requests: summary.requests,
+      sent: summary.samplesSent,
+      ok: summary.ok,
+      peakRssBytes: peakRssBytes(),
+    }),
+  );
 } else {
   throw new Error(`unknown mode ${mode}`);
 }

@@ -18,18 +18,29 @@ const child = path.join(root, 'bench', 'backlog-child.mjs');
 async function unitNodeFlags() {
   const unit = await readFile(path.join(root, 'systemd', 'edge-telemetry.service'), 'utf8');
   const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
-  return execStart.split(/\s+/).filter((word) => word.startsWith('--') && !word.startsWith('--config'));
+  return execStart
+    .split(/\s+/)
+    .filter((word) => word.startsWith('--') && !word.startsWith('--config'));
 }
 
 function run(flags, args) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...flags, child, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...flags, child, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     proc.stdout.on('data', (chunk) => (out += chunk));
     proc.stderr.on('data', (chunk) => (err += chunk));
     proc.on('error', reject);
-    proc.on('close', (code, signal) => resolve({ code, signal, result: code === 0 ? JSON.parse(out.trim().split('\n').at(-1)) : undefined, err }));
+    proc.on('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        result: code === 0 ? JSON.parse(out.trim().split('\n').at(-1)) : undefined,
+        err,
+      }),
+    );
   });
 }
 
@@ -72,7 +83,9 @@ try {
   console.log(
     `backlog: ${filled.result.samples.toLocaleString('en-US')} samples (30 days, 1-minute sampling, 10 dynamic series of a 300-pod node); node ${process.version} ${flags.join(' ')}; ${os.cpus().length} cores`,
   );
-  console.log(`disk     ${diskBytes.toLocaleString('en-US')} bytes on disk, ${(diskBytes / filled.result.samples).toFixed(2)} bytes/sample`);
+  console.log(
+    `disk     ${diskBytes.toLocaleString('en-US')} bytes on disk, ${(diskBytes / filled.result.samples).toFixed(2)} bytes/sample`,
+  );
   console.log(`restore  ${d.restoreMs.toFixed(0)} ms to open the buffer at start`);
   console.log(
     `flush    from disk:   ${rate(d.sent, d.sendMs)} samples/s, ${rate(d.requests, d.sendMs)} requests/s, ${d.requests} requests, peak RSS ${mb(d.peakRssBytes)} MB, all delivered: ${d.ok}`,

@@ -19,19 +19,29 @@ import { silentLogger } from '../dist/log.js';
 const PODS = Number(process.env.PODS ?? 10_000);
 const TICKS = Number(process.env.TICKS ?? 7);
 
-const server = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const { url, kubeconfig } = JSON.parse(await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve)));
+const server = spawn(
+  process.execPath,
+  ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
+const { url, kubeconfig } = JSON.parse(
+  await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve)),
+);
 const ca = readFileSync(kubeconfig, 'utf8').match(/certificate-authority-data: (\S+)/)[1];
 const serverStats = (reset) =>
   new Promise((resolve, reject) => {
     https
-      .get(`${url}/__stats${reset ? '?reset' : ''}`, { ca: Buffer.from(ca, 'base64') }, (response) => {
-        let body = '';
-        response.on('data', (chunk) => (body += chunk));
-        response.on('end', () => resolve(JSON.parse(body)));
-      })
+      .get(
+        `${url}/__stats${reset ? '?reset' : ''}`,
+        { ca: Buffer.from(ca, 'base64') },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk) => (body += chunk));
+          response.on('end', () => resolve(JSON.parse(body)));
+        },
+      )
       .on('error', reject);
   });
 
@@ -40,7 +50,10 @@ const connection = new KubeConnection(kubeconfig, loadKubeEndpoint, 30_000, sile
 const ours = [resourceCountCollector(connection, []), containerCountCollector(connection)];
 const oursTick = async () => {
   let points = [];
-  for (const collector of ours) points = points.concat(await collector.collect({ signal: new AbortController().signal, nowMs: Date.now() }));
+  for (const collector of ours)
+    points = points.concat(
+      await collector.collect({ signal: new AbortController().signal, nowMs: Date.now() }),
+    );
   return points;
 };
 
@@ -54,12 +67,22 @@ const custom = config.makeApiClient(k8s.CustomObjectsApi);
 const naiveTick = async () => {
   const pods = await core.listPodForAllNamespaces();
   const running = pods.items.filter((pod) => pod.status?.phase === 'Running');
-  const containers = running.reduce((sum, pod) => sum + (pod.status?.containerStatuses ?? []).filter((status) => status.state?.running).length, 0);
+  const containers = running.reduce(
+    (sum, pod) =>
+      sum + (pod.status?.containerStatuses ?? []).filter((status) => status.state?.running).length,
+    0,
+  );
   const namespaces = (await core.listNamespace()).items.length;
   const services = (await core.listServiceForAllNamespaces()).items.length;
   const ingresses = (await networking.listIngressForAllNamespaces()).items.length;
   const crds = (await extensions.listCustomResourceDefinition()).items.length;
-  const routes = (await custom.listClusterCustomObject({ group: 'route.openshift.io', version: 'v1', plural: 'routes' })).items.length;
+  const routes = (
+    await custom.listClusterCustomObject({
+      group: 'route.openshift.io',
+      version: 'v1',
+      plural: 'routes',
+    })
+  ).items.length;
   return { pods: running.length, containers, namespaces, services, ingresses, crds, routes };
 };
 
@@ -82,9 +105,16 @@ async function measure(name, tick) {
     clearInterval(sampler);
     heapPeak = Math.max(heapPeak, heapUsed());
     const { requests, bytes } = await serverStats(false);
-    rows.push({ cpuMs: (cpu.user + cpu.system) / 1000, wallMs, bytes, requests, heapGrowthMb: (heapPeak - heapBefore) / 1e6 });
+    rows.push({
+      cpuMs: (cpu.user + cpu.system) / 1000,
+      wallMs,
+      bytes,
+      requests,
+      heapGrowthMb: (heapPeak - heapBefore) / 1e6,
+    });
   }
-  const median = (key) => rows.map((row) => row[key]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
+  const median = (key) =>
+    rows.map((row) => row[key]).sort((a, b) => a - b)[Math.floor(rows.length / 2)];
   const figures = {
     cpuMs: median('cpuMs'),
     wallMs: median('wallMs'),
@@ -98,14 +128,18 @@ async function measure(name, tick) {
   return { figures, result };
 }
 
-console.log(`cluster sampling tick on the fake API server with ${PODS} pods (median of ${TICKS} ticks, node ${process.version})`);
+console.log(
+  `cluster sampling tick on the fake API server with ${PODS} pods (median of ${TICKS} ticks, node ${process.version})`,
+);
 const mine = await measure('edge-telemetry (paged, compact)', oursTick);
 const naive =
   process.env.SKIP_NAIVE === '1'
     ? { figures: mine.figures, result: { pods: 0, containers: 0, crds: 0 } }
     : await measure('naive client-node (whole lists)', naiveTick);
 const ratio = (key) => (mine.figures[key] / naive.figures[key]) * 100;
-console.log(`ours / naive: bytes ${ratio('bytes').toFixed(1)} %, CPU ${ratio('cpuMs').toFixed(1)} %, peak heap growth ${ratio('heapGrowthMb').toFixed(1)} %`);
+console.log(
+  `ours / naive: bytes ${ratio('bytes').toFixed(1)} %, CPU ${ratio('cpuMs').toFixed(1)} %, peak heap growth ${ratio('heapGrowthMb').toFixed(1)} %`,
+);
 const counted = Object.fromEntries(mine.result.map((p) => [p.labels.resource ?? p.name, p.value]));
 console.log(
   `counts agree: pods ${counted.pods} = ${naive.result.pods}, containers ${counted['cluster:usage:containers:sum']} = ${naive.result.containers}, crds ${counted['customresourcedefinitions.apiextensions.k8s.io']} = ${naive.result.crds}`,
@@ -117,7 +151,12 @@ console.log(
 await serverStats(true);
 const { sumPages, ACCEPT_TABLE } = await import('../dist/collect/cluster/list-pages.js');
 const api = await connection.get();
-await sumPages(api, '/api/v1/pods', { accept: ACCEPT_TABLE, fieldSelector: 'status.phase=Running', includeObject: 'None' }, new AbortController().signal);
+await sumPages(
+  api,
+  '/api/v1/pods',
+  { accept: ACCEPT_TABLE, fieldSelector: 'status.phase=Running', includeObject: 'None' },
+  new AbortController().signal,
+);
 const podBytes = (await serverStats(false)).bytes;
 console.log(
   `floor: running pods as Table rows ${(podBytes / 1e6).toFixed(2)} MB (${(podBytes / counted.pods).toFixed(0)} bytes a pod) of the ${(mine.figures.bytes / 1e6).toFixed(2)} MB; the rest is the kubelets' /metrics and five one-item lists`,
@@ -126,5 +165,7 @@ await serverStats(true);
 const staticCollector = objectCountCollector(connection);
 await staticCollector.collect({ signal: new AbortController().signal, nowMs: Date.now() });
 const metricsBytes = (await serverStats(false)).bytes;
-console.log(`at send time only: instance:etcd_object_counts:sum reads the API server /metrics, ${(metricsBytes / 1e6).toFixed(2)} MB here`);
+console.log(
+  `at send time only: instance:etcd_object_counts:sum reads the API server /metrics, ${(metricsBytes / 1e6).toFixed(2)} MB here`,
+);
 server.kill('SIGTERM');

@@ -22,17 +22,27 @@ const series = Array.from({ length: SERIES }, (_, s) => ({
     { name: 'resource', value: `resource-${s}` },
     { name: 'type', value: 'microshift-rpm' },
   ],
-  samples: Array.from({ length: SAMPLES }, (_, i) => ({ value: Math.round(random() * 5000) / 10, timestampMs: start + i * 60_000 })),
+  samples: Array.from({ length: SAMPLES }, (_, i) => ({
+    value: Math.round(random() * 5000) / 10,
+    timestampMs: start + i * 60_000,
+  })),
 }));
-const peerInput = { timeseries: series.map((s) => ({ labels: s.labels, samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })) })) };
+const peerInput = {
+  timeseries: series.map((s) => ({
+    labels: s.labels,
+    samples: s.samples.map((x) => ({ value: x.value, timestamp: x.timestampMs })),
+  })),
+};
 const acks = series.map((s) => ({ series: s, sampleSeqs: s.samples.map(() => []) }));
 const encodedOnce = encodeWriteRequest(series);
 
 const contenders = {
   'edge-telemetry (one body)': async () => compress(encodeWriteRequest(series)).length,
-  'edge-telemetry (as sent, split < 128 KiB)': async () => planRequests(acks, 128 * 1024).requests.reduce((n, r) => n + r.body.length, 0),
+  'edge-telemetry (as sent, split < 128 KiB)': async () =>
+    planRequests(acks, 128 * 1024).requests.reduce((n, r) => n + r.body.length, 0),
   'ceiling: snappyjs alone on the encoded bytes': async () => compress(encodedOnce).length,
-  'prometheus-remote-write serialize + snappyjs': async () => compress(await peer.serialize(peerInput)).length,
+  'prometheus-remote-write serialize + snappyjs': async () =>
+    compress(await peer.serialize(peerInput)).length,
 };
 
 const ROUNDS = 15;
@@ -49,7 +59,9 @@ for (let round = 0; round < ROUNDS; round++) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const peerName = 'prometheus-remote-write serialize + snappyjs';
 const peerRate = TOTAL / median(times[peerName]);
-console.log(`encode + snappy, ${SERIES} series x ${SAMPLES} samples, median of ${ROUNDS} rounds, node ${process.version}`);
+console.log(
+  `encode + snappy, ${SERIES} series x ${SAMPLES} samples, median of ${ROUNDS} rounds, node ${process.version}`,
+);
 for (const name of Object.keys(contenders)) {
   const rate = TOTAL / median(times[name]);
   console.log(

@@ -4,5 +4,11 @@ import { generateCluster, startFakeApi } from '../test/helpers/fake-kube-api.js'
 
 const pods = Number(process.argv[2] ?? 10_000);
 const api = await startFakeApi(generateCluster(pods));
-process.stdout.write(JSON.stringify({ url: api.url, kubeconfig: api.kubeconfig, clientCertKubeconfig: api.clientCertKubeconfig }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    url: api.url,
+    kubeconfig: api.kubeconfig,
+    clientCertKubeconfig: api.clientCertKubeconfig,
+  }) + '\n',
+);
 process.on('SIGTERM', () => void api.close().then(() => process.exit(0)));

@@ -47,7 +47,12 @@ const NODES = 10_000;
 const SENDING_MS = DAY;
 const SAMPLING_MS = HOUR;
 const SEND_JITTER = 0.1;
-const RETRY = { maxAttempts: 6, minDelayMs: 1 * SECOND, maxDelayMs: 5 * MINUTE, maxElapsedMs: 15 * MINUTE };
+const RETRY = {
+  maxAttempts: 6,
+  minDelayMs: 1 * SECOND,
+  maxDelayMs: 5 * MINUTE,
+  maxElapsedMs: 15 * MINUTE,
+};
 const MAX_REQUEST_BYTES = 131_072;
 const SPLAYS = [
   ['0s (default)', 0],
@@ -60,7 +65,9 @@ const OUTAGE_MS = 6 * HOUR;
 const EPOCH = Date.UTC(2026, 10, 2);
 const CLUSTER_ID = '0f6c1d0e-5d4a-4a53-9a8e-3c2f1b0a9e77';
 // cloud.openshift.com's auth is base64 of "openshift-release-dev+ocm_access_<32 hex>:<64-char token>": 148 characters.
-const TOKEN = Buffer.from(`openshift-release-dev+ocm_access_${'0123456789abcdef'.repeat(2)}:${'Ab1Cd2Ef3Gh4'.repeat(5)}Ij5K`).toString('base64');
+const TOKEN = Buffer.from(
+  `openshift-release-dev+ocm_access_${'0123456789abcdef'.repeat(2)}:${'Ab1Cd2Ef3Gh4'.repeat(5)}Ij5K`,
+).toString('base64');
 
 /** A seeded random source in [0, 1) (mulberry32): the same fleet every run. */
 function seeded(seed) {
@@ -77,27 +84,55 @@ function seeded(seed) {
 // One node's metrics: the default catalog (docs/metrics.md), host only or with
 // cluster metrics, values that move the way a node's do (bench/backlog-catalog.mjs).
 
-const CAPACITY_LABELS = { label_kubernetes_io_arch: 'amd64', label_node_openshift_io_os_id: 'rhel' };
+const CAPACITY_LABELS = {
+  label_kubernetes_io_arch: 'amd64',
+  label_node_openshift_io_os_id: 'rhel',
+};
 function staticPoints(kind, timestampMs) {
   const point = (name, labels, value) => ({ name, labels, value, timestampMs });
   const host = [
     point('cluster:capacity_cpu_cores:sum', CAPACITY_LABELS, 8),
     point('cluster:capacity_memory_bytes:sum', CAPACITY_LABELS, 33_385_906_176),
     point('cluster:capacity_disk_bytes:sum', {}, 214_748_364_800),
-    point('microshift_version', { version: '4.19.3', os_version_id: '9.6', deployment_type: 'microshift-rpm' }, 1),
+    point(
+      'microshift_version',
+      { version: '4.19.3', os_version_id: '9.6', deployment_type: 'microshift-rpm' },
+      1,
+    ),
   ];
   if (kind === 'host') return host;
-  return [...host, point('cluster:usage:container_images:sum', {}, 187), point('instance:etcd_object_counts:sum', {}, 2_431)];
+  return [
+    ...host,
+    point('cluster:usage:container_images:sum', {}, 187),
+    point('instance:etcd_object_counts:sum', {}, 2_431),
+  ];
 }
-const HOST_DYNAMIC = new Set(['cluster:cpu_usage_cores:sum', 'cluster:memory_usage_bytes:sum', 'cluster:disk_usage_bytes:sum']);
+const HOST_DYNAMIC = new Set([
+  'cluster:cpu_usage_cores:sum',
+  'cluster:memory_usage_bytes:sum',
+  'cluster:disk_usage_bytes:sum',
+]);
 function dynamicPoints(kind, timestampMs) {
-  const points = catalogTick(Math.floor((timestampMs - EPOCH) / MINUTE)).map((point) => ({ ...point, timestampMs }));
+  const points = catalogTick(Math.floor((timestampMs - EPOCH) / MINUTE)).map((point) => ({
+    ...point,
+    timestampMs,
+  }));
   return kind === 'host' ? points.filter((point) => HOST_DYNAMIC.has(point.name)) : points;
 }
 function collectors(kind, wallNow) {
   return [
-    { name: 'static', kind: 'static', help: {}, collect: async () => staticPoints(kind, wallNow()) },
-    { name: 'dynamic', kind: 'dynamic', help: {}, collect: async () => dynamicPoints(kind, wallNow()) },
+    {
+      name: 'static',
+      kind: 'static',
+      help: {},
+      collect: async () => staticPoints(kind, wallNow()),
+    },
+    {
+      name: 'dynamic',
+      kind: 'dynamic',
+      help: {},
+      collect: async () => dynamicPoints(kind, wallNow()),
+    },
   ];
 }
 
@@ -111,7 +146,11 @@ function sendDeps(kind, buffer, transport, wallNow) {
     // The daemon's telemeter auth over a fixed token (the pull secret's, read at every send in the daemon).
     resolveAuth: async (clusterId) => {
       const auth = { type: 'telemeter', token: TOKEN, clusterId };
-      return { ok: true, headers: requestHeaders(USER_AGENT, [], auth), secrets: requestSecrets([], auth) };
+      return {
+        ok: true,
+        headers: requestHeaders(USER_AGENT, [], auth),
+        secrets: requestSecrets([], auth),
+      };
     },
     userAgent: USER_AGENT,
     retry: RETRY,
@@ -124,7 +163,14 @@ function sendDeps(kind, buffer, transport, wallNow) {
 /** A transport that records what would go on the wire and answers 200. */
 function recordingTransport(now) {
   const posts = [];
-  return { posts, post: async (body, headers) => (posts.push({ atMs: now(), body, headers }), { kind: 'delivered', status: 200 }), close() {} };
+  return {
+    posts,
+    post: async (body, headers) => (
+      posts.push({ atMs: now(), body, headers }),
+      { kind: 'delivered', status: 200 }
+    ),
+    close() {},
+  };
 }
 
 /**
@@ -134,18 +180,21 @@ function recordingTransport(now) {
 async function sendWithTicks(kind, ticks, samplingMs = SAMPLING_MS) {
   const nowMs = EPOCH + 40 * DAY;
   const buffer = new MemorySampleBuffer({ maxSamples: 50_000, maxAgeMs: 744 * HOUR }, () => nowMs);
-  for (let k = ticks - 1; k >= 0; k--) await buffer.append(dynamicPoints(kind, nowMs - k * samplingMs));
+  for (let k = ticks - 1; k >= 0; k--)
+    await buffer.append(dynamicPoints(kind, nowMs - k * samplingMs));
   const transport = recordingTransport(() => 0);
   const summary = await sendReport(
     sendDeps(kind, buffer, transport, () => nowMs),
     new AbortController().signal,
   );
-  if (!summary.ok || buffer.size !== 0) throw new Error(`send of ${ticks} ticks did not deliver everything`);
+  if (!summary.ok || buffer.size !== 0)
+    throw new Error(`send of ${ticks} ticks did not deliver everything`);
   return transport.posts;
 }
 const requestCounts = new Map();
 async function requestsPerSend(ticks) {
-  if (!requestCounts.has(ticks)) requestCounts.set(ticks, (await sendWithTicks('cluster', ticks)).length);
+  if (!requestCounts.has(ticks))
+    requestCounts.set(ticks, (await sendWithTicks('cluster', ticks)).length);
   return requestCounts.get(ticks);
 }
 
@@ -161,10 +210,17 @@ function nodeSends(index, splayMs, untilMs) {
   const random = seeded(index + 1);
   const bootMs = Math.floor(random() * SECOND);
   const firstSendDelayMs = drawSplayMs(splayMs, random);
-  const origin = bootMs + firstRunsInMs(bootMs, { samplingIntervalMs: SAMPLING_MS, sendingIntervalMs: SENDING_MS, firstSendDelayMs }).sendingInMs;
+  const origin =
+    bootMs +
+    firstRunsInMs(bootMs, {
+      samplingIntervalMs: SAMPLING_MS,
+      sendingIntervalMs: SENDING_MS,
+      firstSendDelayMs,
+    }).sendingInMs;
   const sends = [];
   for (let slot = 0; ; slot++) {
-    const atMs = slotAtMs(origin, slot, SENDING_MS) + sendJitterMs(slot, SENDING_MS, SEND_JITTER, random);
+    const atMs =
+      slotAtMs(origin, slot, SENDING_MS) + sendJitterMs(slot, SENDING_MS, SEND_JITTER, random);
     if (atMs >= untilMs) break;
     sends.push({ slot, atMs });
   }
@@ -183,7 +239,8 @@ async function fleetRequests(splayMs, untilMs, firstSendTicks) {
     let sentTicks = 0;
     for (const send of node.sends) {
       const taken = ticksBy(node.bootMs, send.atMs);
-      const ticks = send.slot === 0 && firstSendTicks !== undefined ? firstSendTicks : taken - sentTicks;
+      const ticks =
+        send.slot === 0 && firstSendTicks !== undefined ? firstSendTicks : taken - sentTicks;
       sentTicks = taken;
       const requests = await requestsPerSend(ticks);
       for (let r = 0; r < requests; r++) times.push(send.atMs);
@@ -195,18 +252,33 @@ async function fleetRequests(splayMs, untilMs, firstSendTicks) {
 
 function peakPer(times, bucketMs, fromMs = -Infinity, toMs = Infinity) {
   const counts = new Map();
-  for (const at of times) if (at >= fromMs && at < toMs) counts.set(Math.floor(at / bucketMs), (counts.get(Math.floor(at / bucketMs)) ?? 0) + 1);
+  for (const at of times)
+    if (at >= fromMs && at < toMs)
+      counts.set(Math.floor(at / bucketMs), (counts.get(Math.floor(at / bucketMs)) ?? 0) + 1);
   return Math.max(0, ...counts.values());
 }
 function perMinute(times, fromMs, toMs) {
   const inside = times.filter((at) => at >= fromMs && at < toMs).length;
   return { max: peakPer(times, MINUTE, fromMs, toMs), mean: inside / ((toMs - fromMs) / MINUTE) };
 }
-const fmt = (value, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const duration = (ms) => (ms < MINUTE ? `${fmt(ms / SECOND, 1)} s` : ms < 2 * HOUR ? `${fmt(ms / MINUTE, 1)} min` : `${fmt(ms / HOUR, 2)} h`);
+const fmt = (value, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const duration = (ms) =>
+  ms < MINUTE
+    ? `${fmt(ms / SECOND, 1)} s`
+    : ms < 2 * HOUR
+      ? `${fmt(ms / MINUTE, 1)} min`
+      : `${fmt(ms / HOUR, 2)} h`;
 function table(header, rows) {
-  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => String(row[i]).length)));
-  const line = (row) => row.map((cell, i) => (i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]))).join('  ');
+  const widths = header.map((cell, i) =>
+    Math.max(cell.length, ...rows.map((row) => String(row[i]).length)),
+  );
+  const line = (row) =>
+    row
+      .map((cell, i) =>
+        i === 0 ? String(cell).padEnd(widths[i]) : String(cell).padStart(widths[i]),
+      )
+      .join('  ');
   console.log(line(header));
   for (const row of rows) console.log(line(row));
 }
@@ -234,7 +306,11 @@ async function receiverDown(downFrom, downTo) {
       for (const send of node.sends) {
         const taken = ticksBy(node.bootMs, send.atMs);
         let clockMs = send.atMs;
-        const clock = { now: () => clockMs, setTimeout: (callback, ms) => ((clockMs += ms), queueMicrotask(callback), 0), clearTimeout() {} };
+        const clock = {
+          now: () => clockMs,
+          setTimeout: (callback, ms) => ((clockMs += ms), queueMicrotask(callback), 0),
+          clearTimeout() {},
+        };
         const result = await sendWithRetry(
           async () => {
             attempts.push(clockMs);
@@ -270,7 +346,15 @@ async function receiverDown(downFrom, downTo) {
     ]);
   }
   table(
-    ['splay', 'sends failed', 'attempts in outage', 'peak attempts/s', 'peak attempts/10s', 'requests in 1st hour back', 'next day req/min max / mean'],
+    [
+      'splay',
+      'sends failed',
+      'attempts in outage',
+      'peak attempts/s',
+      'peak attempts/10s',
+      'requests in 1st hour back',
+      'next day req/min max / mean',
+    ],
     rows,
   );
 }
@@ -300,7 +384,13 @@ class VirtualClock {
     for (;;) {
       await new Promise((resolve) => setImmediate(resolve));
       let next;
-      for (const timer of this.timers) if (next === undefined || timer.dueMs < next.dueMs || (timer.dueMs === next.dueMs && timer.id < next.id)) next = timer;
+      for (const timer of this.timers)
+        if (
+          next === undefined ||
+          timer.dueMs < next.dueMs ||
+          (timer.dueMs === next.dueMs && timer.id < next.id)
+        )
+          next = timer;
       if (next === undefined || next.dueMs > untilMs) break;
       this.timers = this.timers.filter((timer) => timer !== next);
       this.nowMs = Math.max(this.nowMs, next.dueMs);
@@ -347,7 +437,9 @@ async function crossCheck(agents, splayMs, untilMs) {
       sentTicks = taken;
     }
     if (JSON.stringify(real) !== JSON.stringify(simulated)) {
-      throw new Error(`cross-check failed for agent ${index}: real Agent posted at ${real.join(', ')} ms, the simulation says ${simulated.join(', ')} ms`);
+      throw new Error(
+        `cross-check failed for agent ${index}: real Agent posted at ${real.join(', ')} ms, the simulation says ${simulated.join(', ')} ms`,
+      );
     }
     requests += real.length;
   }
@@ -363,8 +455,17 @@ const children = new Set();
 
 function quantiles(values) {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  return { min: sorted[0], p10: at(0.1), p25: at(0.25), p50: at(0.5), p75: at(0.75), p90: at(0.9), max: sorted.at(-1) };
+  const at = (q) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+  return {
+    min: sorted[0],
+    p10: at(0.1),
+    p25: at(0.25),
+    p50: at(0.5),
+    p75: at(0.75),
+    p90: at(0.9),
+    max: sorted.at(-1),
+  };
 }
 /** Kolmogorov–Smirnov distance of a sample from the uniform distribution over [0, widthMs). */
 function ksUniform(values, widthMs) {
@@ -407,7 +508,10 @@ async function realRun(dir) {
     for (let i = 0; i < REAL_DAEMONS; i++) {
       const nodeDir = path.join(dir, `node-${String(i).padStart(2, '0')}`);
       await mkdir(nodeDir);
-      await writeFile(path.join(nodeDir, 'pull-secret.json'), JSON.stringify({ auths: { 'cloud.openshift.com': { auth: TOKEN } } }));
+      await writeFile(
+        path.join(nodeDir, 'pull-secret.json'),
+        JSON.stringify({ auths: { 'cloud.openshift.com': { auth: TOKEN } } }),
+      );
       await writeFile(path.join(nodeDir, 'cluster-id'), `fleet-node-${i}\n`);
       const telemetry = {
         endpoint: receiver.url,
@@ -428,20 +532,30 @@ async function realRun(dir) {
     // All booted in the same tick; each daemon's "buffer:" line is the last before its Agent starts (run.ts).
     const bootAt = performance.now();
     configs.forEach((file, i) => {
-      const child = spawn(process.execPath, [path.join(root, 'dist', 'cli.js'), 'run', '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [path.join(root, 'dist', 'cli.js'), 'run', '--config', file],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       children.add(child);
       let seen = '';
       child.stderr.on('data', (chunk) => {
         seen += chunk;
-        if (!ready.has(`fleet-node-${i}`) && seen.includes('buffer: memory')) ready.set(`fleet-node-${i}`, performance.now());
+        if (!ready.has(`fleet-node-${i}`) && seen.includes('buffer: memory'))
+          ready.set(`fleet-node-${i}`, performance.now());
       });
     });
     const deadline = bootAt + REAL_SPLAY_MS + 60 * SECOND;
-    while (firstArrival.size < REAL_DAEMONS && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    while (firstArrival.size < REAL_DAEMONS && performance.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     if (firstArrival.size < REAL_DAEMONS)
-      throw new Error(`only ${firstArrival.size} of ${REAL_DAEMONS} daemons reported within ${duration(deadline - bootAt)}`);
+      throw new Error(
+        `only ${firstArrival.size} of ${REAL_DAEMONS} daemons reported within ${duration(deadline - bootAt)}`,
+      );
     const sinceBoot = [...firstArrival.values()].map((at) => at - bootAt);
-    const sinceReady = [...firstArrival.entries()].map(([id, at]) => at - (ready.get(id) ?? bootAt));
+    const sinceReady = [...firstArrival.entries()].map(
+      ([id, at]) => at - (ready.get(id) ?? bootAt),
+    );
     const startup = [...ready.values()].map((at) => at - bootAt);
     return { sinceBoot, sinceReady, startup };
   } finally {
@@ -468,15 +582,27 @@ async function wireBytes(posts) {
     upstream.on('error', () => client.destroy());
   });
   await new Promise((resolve) => counter.listen(0, '127.0.0.1', resolve));
-  const transport = createHttpTransport({ url: `http://127.0.0.1:${counter.address().port}${target.pathname}`, proxy: '', timeoutMs: 10 * SECOND });
+  const transport = createHttpTransport({
+    url: `http://127.0.0.1:${counter.address().port}${target.pathname}`,
+    proxy: '',
+    timeoutMs: 10 * SECOND,
+  });
   try {
     const result = [];
     for (const post of posts) {
       const before = written.length;
-      const answer = await transport.post(post.body, post.headers, AbortSignal.timeout(15 * SECOND));
-      if (answer.kind !== 'delivered') throw new Error(`the receiver did not take a replayed request: ${answer.kind}`);
+      const answer = await transport.post(
+        post.body,
+        post.headers,
+        AbortSignal.timeout(15 * SECOND),
+      );
+      if (answer.kind !== 'delivered')
+        throw new Error(`the receiver did not take a replayed request: ${answer.kind}`);
       // One connection a request (Connection: close): what the sender wrote on it.
-      result.push({ bodyBytes: post.body.length, wireBytes: written.slice(before).reduce((sum, entry) => sum + entry.bytes, 0) });
+      result.push({
+        bodyBytes: post.body.length,
+        wireBytes: written.slice(before).reduce((sum, entry) => sum + entry.bytes, 0),
+      });
     }
     return result;
   } finally {
@@ -494,7 +620,9 @@ async function main(dir) {
     `bench:fleet — ${fmt(NODES)} nodes booted in the same second; defaults: sendingInterval 24h, samplingInterval 1h, send jitter ${SEND_JITTER * 100} %, full catalog with cluster metrics`,
   );
   const checked = await crossCheck(200, 5 * MINUTE, DAY + 3 * HOUR);
-  console.log(`cross-check: 200 real Agents (virtual clocks, splay 5m, 27 h) posted ${checked} requests at exactly the times and counts the simulation gives`);
+  console.log(
+    `cross-check: 200 real Agents (virtual clocks, splay 5m, 27 h) posted ${checked} requests at exactly the times and counts the simulation gives`,
+  );
   console.log(
     `requests per send by the real policy: fresh boot ${await requestsPerSend(1)} (current values), a day's send ${await requestsPerSend(24)} (backlog, then current values)`,
   );
@@ -514,8 +642,20 @@ async function main(dir) {
       `${fmt(day2.max)} / ${fmt(day2.mean, 1)}`,
     ]);
   }
-  table(['splay', 'peak req/s', 'peak req/10s', 'all first reports in', 'day 1 req/min max / mean', 'day 2 req/min max / mean'], rows);
-  console.log("(day 2 is every later day: the jitter is drawn per slot, so each day's sends stay within 2.4 h after that day's slot)");
+  table(
+    [
+      'splay',
+      'peak req/s',
+      'peak req/10s',
+      'all first reports in',
+      'day 1 req/min max / mean',
+      'day 2 req/min max / mean',
+    ],
+    rows,
+  );
+  console.log(
+    "(day 2 is every later day: the jitter is drawn per slot, so each day's sends stay within 2.4 h after that day's slot)",
+  );
 
   console.log(
     `\nPower outage: nodes off ${OUTAGE_MS / HOUR} h, every node boots in the same second with its unsent samples on disk (the worst case: 27 hourly ticks since its last send, plus the tick at boot):`,
@@ -532,7 +672,10 @@ async function main(dir) {
       duration(Math.max(...firstReportAt)),
     ]);
   }
-  table(['splay', 'requests/node at boot', 'peak req/s', 'peak req/10s', 'all first reports in'], outageRows);
+  table(
+    ['splay', 'requests/node at boot', 'peak req/s', 'peak req/10s', 'all first reports in'],
+    outageRows,
+  );
 
   for (const downFrom of [0, DAY]) await receiverDown(downFrom, downFrom + OUTAGE_MS);
 
@@ -541,7 +684,9 @@ async function main(dir) {
       `${await requestsPerSend(2 * 24 + 1)} requests)`,
   );
 
-  console.log(`\nReal run: ${REAL_DAEMONS} daemons (dist/cli.js run, splay 20s, samplingInterval 1m) booted together against the embedded receiver:`);
+  console.log(
+    `\nReal run: ${REAL_DAEMONS} daemons (dist/cli.js run, splay 20s, samplingInterval 1m) booted together against the embedded receiver:`,
+  );
   const real = await realRun(dir);
   // The simulation's first send of 20 nodes with the same splay, from each one's boot (nodes 10,000 on: draws of their own).
   const simulated = Array.from({ length: REAL_DAEMONS }, (_, i) => {
@@ -550,7 +695,11 @@ async function main(dir) {
   });
   const row = (name, values) => {
     const q = quantiles(values);
-    return [name, ...[q.min, q.p10, q.p25, q.p50, q.p75, q.p90, q.max].map((ms) => fmt(ms / SECOND, 2)), fmt(ksUniform(values, REAL_SPLAY_MS), 3)];
+    return [
+      name,
+      ...[q.min, q.p10, q.p25, q.p50, q.p75, q.p90, q.max].map((ms) => fmt(ms / SECOND, 2)),
+      fmt(ksUniform(values, REAL_SPLAY_MS), 3),
+    ];
   };
   table(
     ['first report arrival (s)', 'min', 'p10', 'p25', 'p50', 'p75', 'p90', 'max', 'KS vs U(0,20s)'],
@@ -589,7 +738,17 @@ async function main(dir) {
       `${fmt((perDay * NODES) / 1e6, 1)} MB`,
     ]);
   }
-  table(['a day', 'body bytes', 'requests/day', 'bytes incl. request line and headers', 'bytes/node/day', `${fmt(NODES)} nodes/day`], byteRows);
+  table(
+    [
+      'a day',
+      'body bytes',
+      'requests/day',
+      'bytes incl. request line and headers',
+      'bytes/node/day',
+      `${fmt(NODES)} nodes/day`,
+    ],
+    byteRows,
+  );
   console.log(`\nwall time ${fmt((performance.now() - started) / SECOND, 1)} s`);
 }
 
@@ -599,7 +758,9 @@ const onSignal = (signal) => {
   if (interrupted) return;
   interrupted = true;
   console.error(`\n${signal}: stopping the daemons and removing ${dir}`);
-  void stopChildren().finally(() => rm(dir, { recursive: true, force: true }).finally(() => process.exit(130)));
+  void stopChildren().finally(() =>
+    rm(dir, { recursive: true, force: true }).finally(() => process.exit(130)),
+  );
 };
 process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 try {

@@ -36,7 +36,16 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  rm,
+  writeFile,
+} from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
@@ -86,7 +95,14 @@ function track(name, child, graceMs = 10_000) {
     return result;
   };
   atCleanup(stop);
-  return { name, child, pid: child.pid, exited, stop, alive: () => child.exitCode === null && child.signalCode === null };
+  return {
+    name,
+    child,
+    pid: child.pid,
+    exited,
+    stop,
+    alive: () => child.exitCode === null && child.signalCode === null,
+  };
 }
 
 async function waitFor(what, check, deadlineMs = 60_000) {
@@ -130,8 +146,11 @@ async function releaseRoot(tmp) {
     maxBuffer: 16 * 1024 * 1024,
   });
   const root = path.join(out, `edge-telemetry-${version}`, 'root');
-  if (!existsSync(path.join(root, INSTALLED_BUNDLE))) throw new Error(`npm run package: no ${INSTALLED_BUNDLE} under ${root}`);
-  const beside = (await readdir(path.join(root, path.dirname(INSTALLED_BUNDLE)))).filter((name) => name !== path.basename(INSTALLED_BUNDLE));
+  if (!existsSync(path.join(root, INSTALLED_BUNDLE)))
+    throw new Error(`npm run package: no ${INSTALLED_BUNDLE} under ${root}`);
+  const beside = (await readdir(path.join(root, path.dirname(INSTALLED_BUNDLE)))).filter(
+    (name) => name !== path.basename(INSTALLED_BUNDLE),
+  );
   const chunks = beside.filter((name) => name.startsWith('chunk-'));
   // yaml-parse.cjs: the YAML parser, compiled for each config or kubeconfig read and dropped after it.
   const others = beside.filter((name) => !name.startsWith('chunk-'));
@@ -144,7 +163,8 @@ async function releaseRoot(tmp) {
 /** The unit's paths inside the release tree: the bundle, its symlinks, the config. */
 function inRelease(root, word) {
   if (word === '/usr/bin/edge-telemetry') return path.join(root, 'usr/local/bin/edge-telemetry');
-  if (word.startsWith('/usr/local/') || word.startsWith('/etc/edge-telemetry/')) return path.join(root, word);
+  if (word.startsWith('/usr/local/') || word.startsWith('/etc/edge-telemetry/'))
+    return path.join(root, word);
   return word;
 }
 
@@ -158,14 +178,28 @@ function inRelease(root, word) {
 async function launchDaemon({ name, argv, environment, logFile }) {
   const { openSync, closeSync } = await import('node:fs');
   const fd = openSync(logFile, 'a');
-  const child = spawn(argv[0], argv.slice(1), { env: environment, cwd: '/', stdio: ['ignore', fd, fd] });
+  const child = spawn(argv[0], argv.slice(1), {
+    env: environment,
+    cwd: '/',
+    stdio: ['ignore', fd, fd],
+  });
   closeSync(fd);
   // The unit's TimeoutStopSec is 20 s: the daemon's last send fits in it.
   const tracked = track(name, child, 20_000);
   return { ...tracked, log: () => readFile(logFile, 'utf8').catch(() => '') };
 }
 
-async function daemonCase({ name, release, unit, line, tmp, endpoint, caFile, kubeconfig, launcher }) {
+async function daemonCase({
+  name,
+  release,
+  unit,
+  line,
+  tmp,
+  endpoint,
+  caFile,
+  kubeconfig,
+  launcher,
+}) {
   const dir = path.join(tmp, name);
   await mkdir(dir);
   // The shipped config, changed only where a test node must.
@@ -178,12 +212,17 @@ async function daemonCase({ name, release, unit, line, tmp, endpoint, caFile, ku
   set('kubeconfig', kubeconfig);
   set('samplingInterval', '1s');
   set('sendingInterval', '30s');
-  await writeFile(path.join(dir, 'pull-secret.json'), JSON.stringify({ auths: { 'cloud.openshift.com': { auth: `bench-token-${name}` } } }));
+  await writeFile(
+    path.join(dir, 'pull-secret.json'),
+    JSON.stringify({ auths: { 'cloud.openshift.com': { auth: `bench-token-${name}` } } }),
+  );
   await writeFile(path.join(dir, 'cluster-id'), `bench-${name}\n`);
   await mkdir(path.join(dir, 'data'), { mode: 0o700 });
   const config = path.join(dir, 'telemetry.yaml');
   await writeFile(config, document.toString());
-  const argv = unit.argv.map((word) => (word === INSTALLED_CONFIG ? config : inRelease(release.root, word)));
+  const argv = unit.argv.map((word) =>
+    word === INSTALLED_CONFIG ? config : inRelease(release.root, word),
+  );
   if (launcher !== undefined) argv[0] = launcher;
   // systemd's environment for a system service: PATH and the unit's Environment=;
   // EDGE_TELEMETRY_NODE makes the launcher run this line's binary, as
@@ -201,7 +240,11 @@ async function daemonCase({ name, release, unit, line, tmp, endpoint, caFile, ku
 /** The embedded receiver (not measured), counting what each sender (by cluster id) delivered. */
 async function startReceiver(tmp) {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(repo, 'dist/cli.js'), 'receive', '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [path.join(repo, 'dist/cli.js'), 'receive', '--listen', `127.0.0.1:${port}`],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   const receiver = track('receiver', child);
   const accepted = new Map();
   const names = new Map();
@@ -219,7 +262,8 @@ async function startReceiver(tmp) {
         accepted.set(current, (accepted.get(current) ?? 0) + Number(header[1]));
       } else if (current !== undefined && current.startsWith('bench-')) {
         const name = /^([^{\s]+)/.exec(line)?.[1];
-        if (name !== undefined) (names.get(current) ?? names.set(current, new Set()).get(current)).add(name);
+        if (name !== undefined)
+          (names.get(current) ?? names.set(current, new Set()).get(current)).add(name);
       }
     }
   });
@@ -240,10 +284,19 @@ async function startReceiver(tmp) {
   // A TLS front: every sender writes over HTTPS, as to the real endpoint.
   const { key, cert, caFile } = await testCertificate(tmp);
   const front = https.createServer({ key, cert }, (request, response) => {
-    const upstream = http.request({ host: '127.0.0.1', port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
+    const upstream = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
     upstream.on('error', () => response.destroy());
     request.pipe(upstream);
   });
@@ -255,7 +308,14 @@ async function startReceiver(tmp) {
         front.close(() => resolve());
       }),
   );
-  return { url: `https://127.0.0.1:${front.address().port}/metrics/v1/receive`, caFile, accepted, names, receiver, errors: () => errors };
+  return {
+    url: `https://127.0.0.1:${front.address().port}/metrics/v1/receive`,
+    caFile,
+    accepted,
+    names,
+    receiver,
+    errors: () => errors,
+  };
 }
 
 async function testCertificate(tmp) {
@@ -285,12 +345,18 @@ async function testCertificate(tmp) {
 
 /** The telemeter Authorization a sender must present (the receiver checks its form). */
 const telemeterBearer = (clusterId) =>
-  Buffer.from(JSON.stringify({ authorization_token: `bench-token-${clusterId}`, cluster_id: clusterId })).toString('base64');
+  Buffer.from(
+    JSON.stringify({ authorization_token: `bench-token-${clusterId}`, cluster_id: clusterId }),
+  ).toString('base64');
 
 // ---- the peers ------------------------------------------------------------
 async function startNodeExporter(name) {
   const port = await freePort();
-  const child = spawn('/usr/bin/prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: 'ignore' });
+  const child = spawn(
+    '/usr/bin/prometheus-node-exporter',
+    [`--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+    { stdio: 'ignore' },
+  );
   const exporter = track(`${name} node_exporter`, child);
   await waitFor(`${name} node_exporter`, () => httpOk(`http://127.0.0.1:${port}/metrics`));
   return { ...exporter, target: `127.0.0.1:${port}` };
@@ -405,9 +471,14 @@ async function startBareNode({ tmp, release, unit, line, httpsUrl, caFile }) {
     ...(caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: caFile }),
   };
   const child = spawn(launcher, [], { stdio: 'ignore', env, cwd: '/' });
-  const tracked = track(`node ${line.major} bare${httpsUrl === undefined ? '' : ' + https'}`, child);
+  const tracked = track(
+    `node ${line.major} bare${httpsUrl === undefined ? '' : ' + https'}`,
+    child,
+  );
   await sleep(300);
-  const flags = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => '')).split('\0').slice(1, -2);
+  const flags = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8').catch(() => ''))
+    .split('\0')
+    .slice(1, -2);
   return { ...tracked, flags };
 }
 
@@ -415,11 +486,18 @@ async function startBareNode({ tmp, release, unit, line, httpsUrl, caFile }) {
 async function nodeLines() {
   const script = path.join(repo, 'scripts', 'node-line.sh');
   const all = (await run(script, ['--lines'])).stdout.trim().split('\n');
-  const wanted = process.env.LINES === undefined ? all : process.env.LINES.split(/[ ,]+/).filter((major) => major !== '');
+  const wanted =
+    process.env.LINES === undefined
+      ? all
+      : process.env.LINES.split(/[ ,]+/).filter((major) => major !== '');
   const lines = [];
   for (const major of wanted) {
-    if (!all.includes(major)) throw new Error(`LINES: ${major} is not a supported line (${all.join(', ')})`);
-    const binary = process.versions.node.split('.')[0] === major ? process.execPath : (await run(script, [major], { timeout: 600_000 })).stdout.trim();
+    if (!all.includes(major))
+      throw new Error(`LINES: ${major} is not a supported line (${all.join(', ')})`);
+    const binary =
+      process.versions.node.split('.')[0] === major
+        ? process.execPath
+        : (await run(script, [major], { timeout: 600_000 })).stdout.trim();
     const version = (await run(binary, ['--version'])).stdout.trim();
     lines.push({ major, binary, version });
   }
@@ -478,34 +556,52 @@ const describeUnit = (unit) =>
   }${unit.notes.length > 0 ? `; not reproduced here: ${unit.notes.join(', ')}` : ''}`;
 
 async function main() {
-  if (!Number.isInteger(TICKS) || TICKS < 30) throw new Error('TICKS must be an integer ≥ 30 (≥ 120 for the settled start window)');
-  for (const binary of ['/usr/bin/prometheus', '/usr/bin/vmagent', '/usr/bin/prometheus-node-exporter', 'openssl']) {
+  if (!Number.isInteger(TICKS) || TICKS < 30)
+    throw new Error('TICKS must be an integer ≥ 30 (≥ 120 for the settled start window)');
+  for (const binary of [
+    '/usr/bin/prometheus',
+    '/usr/bin/vmagent',
+    '/usr/bin/prometheus-node-exporter',
+    'openssl',
+  ]) {
     if (binary.startsWith('/') && !existsSync(binary))
-      throw new Error(`${binary} is missing: apt-get install prometheus victoria-metrics prometheus-node-exporter`);
+      throw new Error(
+        `${binary} is missing: apt-get install prometheus victoria-metrics prometheus-node-exporter`,
+      );
   }
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-footprint-'));
   atCleanup(() => rm(tmp, { recursive: true, force: true }));
 
   // UNIT=file measures another unit file (a drop-in's result, a branch's unit).
-  const unitFile = path.resolve(process.env.UNIT ?? path.join(repo, 'systemd/edge-telemetry.service'));
+  const unitFile = path.resolve(
+    process.env.UNIT ?? path.join(repo, 'systemd/edge-telemetry.service'),
+  );
   const unit = readServiceCommand(await readFile(unitFile, 'utf8'));
-  const compareFile = process.env.COMPARE === undefined ? undefined : path.resolve(process.env.COMPARE);
-  const compareUnit = compareFile === undefined ? undefined : readServiceCommand(await readFile(compareFile, 'utf8'));
+  const compareFile =
+    process.env.COMPARE === undefined ? undefined : path.resolve(process.env.COMPARE);
+  const compareUnit =
+    compareFile === undefined ? undefined : readServiceCommand(await readFile(compareFile, 'utf8'));
   const lines = await nodeLines();
   const release = await releaseRoot(tmp);
   // COMPARE_LAUNCHER=file: another launcher (other V8 flags) beside the release's, running the same bundle.
   const compareLauncher =
-    process.env.COMPARE_LAUNCHER === undefined ? undefined : path.join(release.root, path.dirname(INSTALLED_LAUNCHER), 'edge-telemetry-compare');
+    process.env.COMPARE_LAUNCHER === undefined
+      ? undefined
+      : path.join(release.root, path.dirname(INSTALLED_LAUNCHER), 'edge-telemetry-compare');
   if (compareLauncher !== undefined) {
     await copyFile(path.resolve(process.env.COMPARE_LAUNCHER), compareLauncher);
     await chmod(compareLauncher, 0o755);
   }
   const receiver = await startReceiver(tmp);
 
-  const fakeChild = spawn(process.execPath, ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)], {
-    cwd: repo,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const fakeChild = spawn(
+    process.execPath,
+    ['--import', '@tapjs/typescript/import', 'bench/fake-api-server.ts', String(PODS)],
+    {
+      cwd: repo,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const fake = track('fake API', fakeChild);
   const [fakeLine] = await Promise.race([
     once(fakeChild.stdout, 'data'),
@@ -520,26 +616,47 @@ async function main() {
   for (const line of lines) {
     const common = { release, unit, line, tmp, endpoint: receiver.url, caFile: receiver.caFile };
     const bare = await startBareNode({ tmp, release, unit, line });
-    const bareHttps = await startBareNode({ tmp, release, unit, line, httpsUrl: receiver.url, caFile: receiver.caFile });
+    const bareHttps = await startBareNode({
+      tmp,
+      release,
+      unit,
+      line,
+      httpsUrl: receiver.url,
+      caFile: receiver.caFile,
+    });
     const host = {
       ...(await daemonCase({ ...common, name: `host-${line.major}`, kubeconfig: '' })),
       label: `node ${line.major}: daemon, host metrics only`,
       kind: 'host',
     };
     const cluster = {
-      ...(await daemonCase({ ...common, name: `cluster-${line.major}`, kubeconfig: fakeApi.clientCertKubeconfig })),
+      ...(await daemonCase({
+        ...common,
+        name: `cluster-${line.major}`,
+        kubeconfig: fakeApi.clientCertKubeconfig,
+      })),
       label: `node ${line.major}: daemon, cluster metrics (${PODS} pods)`,
       kind: 'cluster',
     };
     const compares = [];
     if (compareUnit !== undefined)
       compares.push({
-        ...(await daemonCase({ ...common, unit: compareUnit, name: `compare-${line.major}`, kubeconfig: '' })),
+        ...(await daemonCase({
+          ...common,
+          unit: compareUnit,
+          name: `compare-${line.major}`,
+          kubeconfig: '',
+        })),
         label: `node ${line.major}: daemon, host only, COMPARE unit`,
       });
     if (compareLauncher !== undefined)
       compares.push({
-        ...(await daemonCase({ ...common, name: `compare-launcher-${line.major}`, kubeconfig: '', launcher: compareLauncher })),
+        ...(await daemonCase({
+          ...common,
+          name: `compare-launcher-${line.major}`,
+          kubeconfig: '',
+          launcher: compareLauncher,
+        })),
         label: `node ${line.major}: daemon, host only, COMPARE_LAUNCHER`,
       });
     perLine.push({ line, bare, bareHttps, daemons: [host, cluster], compares });
@@ -549,10 +666,13 @@ async function main() {
     `footprint: ${TICKS} s, daemon samplingInterval 1s and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; Node.js lines: ${lines.map((line) => `${line.version} (${line.binary})`).join(', ')}`,
   );
   console.log(`unit:    ${path.relative(repo, unitFile)}: ${describeUnit(unit)}`);
-  if (compareUnit !== undefined) console.log(`COMPARE: ${compareFile}: ${describeUnit(compareUnit)}`);
-  if (compareLauncher !== undefined) console.log(`COMPARE_LAUNCHER: ${path.resolve(process.env.COMPARE_LAUNCHER)}`);
+  if (compareUnit !== undefined)
+    console.log(`COMPARE: ${compareFile}: ${describeUnit(compareUnit)}`);
+  if (compareLauncher !== undefined)
+    console.log(`COMPARE_LAUNCHER: ${path.resolve(process.env.COMPARE_LAUNCHER)}`);
   console.log(`bundle:  ${release.how}`);
-  for (const { line, bare } of perLine) console.log(`launcher's flags on node ${line.major}: ${bare.flags.join(' ')}`);
+  for (const { line, bare } of perLine)
+    console.log(`launcher's flags on node ${line.major}: ${bare.flags.join(' ')}`);
   console.log(
     "started outside systemd (no cgroup limits, no hardening); environment: PATH, the unit's Environment=, EDGE_TELEMETRY_NODE (the line's binary, as /usr/bin/node), NODE_EXTRA_CA_CERTS (the receiver's test CA); working directory /",
   );
@@ -581,14 +701,23 @@ async function main() {
     const dead = rows.flatMap((row) => row.pids).find((process_) => !process_.alive());
     if (dead !== undefined) {
       const why = await dead.exited;
-      const log = dead.log === undefined ? '' : `; its journal:\n${(await dead.log()).split('\n').slice(-15).join('\n')}`;
-      throw new Error(`${dead.name} exited after ${second} s (code ${why.code}, signal ${why.signal})${log}`);
+      const log =
+        dead.log === undefined
+          ? ''
+          : `; its journal:\n${(await dead.log()).split('\n').slice(-15).join('\n')}`;
+      throw new Error(
+        `${dead.name} exited after ${second} s (code ${why.code}, signal ${why.signal})${log}`,
+      );
     }
     await sleep(Math.max(0, 1000 - (Date.now() - began)));
   }
 
   // The daemons' last send, then the counts at the receiver.
-  await Promise.all(perLine.flatMap(({ daemons, compares }) => [...daemons, ...compares].map((daemon) => daemon.stop())));
+  await Promise.all(
+    perLine.flatMap(({ daemons, compares }) =>
+      [...daemons, ...compares].map((daemon) => daemon.stop()),
+    ),
+  );
   await sleep(6000);
   const failures = [];
   console.log('');
@@ -638,15 +767,19 @@ async function main() {
     for (const daemon of daemons) {
       const s = summaryOf((row) => row.daemon === daemon);
       const over = s.end - httpsFloor;
-      const allowed = daemon.kind === 'host' ? TARGET_HOST_OVER_FLOOR_MB : TARGET_CLUSTER_OVER_FLOOR_MB;
+      const allowed =
+        daemon.kind === 'host' ? TARGET_HOST_OVER_FLOOR_MB : TARGET_CLUSTER_OVER_FLOOR_MB;
       const ratios = peerEnds.map(({ end }) => s.end / end);
       const problems = [];
-      if (mb(over) > allowed) problems.push(`${mb(over).toFixed(1)} MB over the floor > ${allowed}`);
+      if (mb(over) > allowed)
+        problems.push(`${mb(over).toFixed(1)} MB over the floor > ${allowed}`);
       if (mb(s.floorGrowth) > FLAT_MB) problems.push(`growing ${mb(s.floorGrowth).toFixed(1)} MB`);
-      if (s.end > TARGET_PROMETHEUS_RATIO * prometheusEnd) problems.push(`${ratios[0].toFixed(2)} × ${peers[0].name} > ${TARGET_PROMETHEUS_RATIO}`);
+      if (s.end > TARGET_PROMETHEUS_RATIO * prometheusEnd)
+        problems.push(`${ratios[0].toFixed(2)} × ${peers[0].name} > ${TARGET_PROMETHEUS_RATIO}`);
       const samples = delivered(`bench-${daemon.name}`);
       if (samples === 0) problems.push('delivered nothing');
-      if (problems.length > 0) failures.push(`node ${line.major} ${daemon.kind}: ${problems.join(', ')}`);
+      if (problems.length > 0)
+        failures.push(`node ${line.major} ${daemon.kind}: ${problems.join(', ')}`);
       console.log(
         `${line.version.padEnd(9)} ${fmt(floorEnd).padStart(8)} ${fmt(httpsFloor).padStart(11)}  ${daemon.kind.padEnd(8)} ${fmt(s.end).padStart(8)} ${fmt(s.max).padStart(8)} ${signed(over).padStart(10)} ${signed(s.floorGrowth).padStart(7)}  ${ratios.map((ratio) => `${ratio.toFixed(2)} ×`.padStart(13)).join(' ')}  ${problems.length === 0 ? 'PASS' : `FAIL (${problems.join(', ')})`}; ${samples} samples delivered`,
       );
@@ -659,10 +792,15 @@ async function main() {
       );
     }
   }
-  const clusterNames = [...receiver.names].filter(([clusterId]) => clusterId.startsWith('bench-cluster-'));
+  const clusterNames = [...receiver.names].filter(([clusterId]) =>
+    clusterId.startsWith('bench-cluster-'),
+  );
   for (const { line } of perLine) {
-    const names = [...(receiver.names.get(`bench-cluster-${line.major}`) ?? new Set())].filter((name) => name.startsWith('cluster:usage:'));
-    if (names.length === 0) failures.push(`node ${line.major}: no cluster metrics arrived from the cluster case`);
+    const names = [...(receiver.names.get(`bench-cluster-${line.major}`) ?? new Set())].filter(
+      (name) => name.startsWith('cluster:usage:'),
+    );
+    if (names.length === 0)
+      failures.push(`node ${line.major}: no cluster metrics arrived from the cluster case`);
   }
   console.log(
     `cluster metrics at the receiver from the cluster cases: ${clusterNames.map(([clusterId, names]) => `${clusterId}: ${[...names].filter((name) => name.startsWith('cluster:usage:')).length} cluster:usage series`).join(', ')}`,

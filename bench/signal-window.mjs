@@ -30,7 +30,9 @@ function hangupIn(pid) {
   } catch {
     return 'default';
   }
-  const bit = (field) => (BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`) & 1n) === 1n;
+  const bit = (field) =>
+    (BigInt(`0x${new RegExp(`^${field}:\\s*([0-9a-f]+)$`, 'm').exec(status)?.[1] ?? '0'}`) & 1n) ===
+    1n;
   return bit('SigCgt') ? 'caught' : bit('SigIgn') ? 'ignored' : 'default';
 }
 
@@ -51,40 +53,71 @@ async function windowOf(command, args, env) {
   }
   child.kill('SIGKILL');
   await exited;
-  if (state !== 'caught') throw new Error(`${command} ${args.join(' ')} exited before it caught SIGHUP`);
+  if (state !== 'caught')
+    throw new Error(`${command} ${args.join(' ')} exited before it caught SIGHUP`);
   return Number(exposed) / 1e6;
 }
 
 async function nodeLines() {
   const script = path.join(repo, 'scripts', 'node-line.sh');
   const all = (await run(script, ['--lines'])).stdout.trim().split('\n');
-  const wanted = process.env.LINES === undefined ? all : process.env.LINES.split(/[ ,]+/).filter((major) => major !== '');
+  const wanted =
+    process.env.LINES === undefined
+      ? all
+      : process.env.LINES.split(/[ ,]+/).filter((major) => major !== '');
   const lines = [];
   for (const major of wanted) {
-    if (!all.includes(major)) throw new Error(`LINES: ${major} is not a supported line (${all.join(', ')})`);
-    const binary = process.versions.node.split('.')[0] === major ? process.execPath : (await run(script, [major], { timeout: 600_000 })).stdout.trim();
+    if (!all.includes(major))
+      throw new Error(`LINES: ${major} is not a supported line (${all.join(', ')})`);
+    const binary =
+      process.versions.node.split('.')[0] === major
+        ? process.execPath
+        : (await run(script, [major], { timeout: 600_000 })).stdout.trim();
     lines.push({ major, binary, version: (await run(binary, ['--version'])).stdout.trim() });
   }
   return lines;
 }
 
-const percentile = (list, p) => [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor((list.length * p) / 100))];
+const percentile = (list, p) =>
+  [...list].sort((a, b) => a - b)[Math.min(list.length - 1, Math.floor((list.length * p) / 100))];
 
 const tmp = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-signal-window-'));
 try {
-  await run(process.execPath, [path.join(repo, 'scripts', 'package.mjs'), '--out', tmp], { cwd: repo });
-  const [releaseDir] = (await import('node:fs')).readdirSync(tmp).filter((entry) => !entry.endsWith('.tar.gz'));
-  const launcher = path.join(tmp, releaseDir, 'root', 'usr', 'local', 'lib', 'edge-telemetry', 'edge-telemetry');
+  await run(process.execPath, [path.join(repo, 'scripts', 'package.mjs'), '--out', tmp], {
+    cwd: repo,
+  });
+  const [releaseDir] = (await import('node:fs'))
+    .readdirSync(tmp)
+    .filter((entry) => !entry.endsWith('.tar.gz'));
+  const launcher = path.join(
+    tmp,
+    releaseDir,
+    'root',
+    'usr',
+    'local',
+    'lib',
+    'edge-telemetry',
+    'edge-telemetry',
+  );
   const lines = await nodeLines();
   const args = ['run', '--config', path.join(tmp, 'no-such-config.yaml')];
-  console.log(`signal window: ms in which SIGHUP kills, from spawn until it is caught, ${RUNS} runs each (median / 90th percentile)`);
-  console.log(`${'line'.padEnd(10)} ${'floor'.padStart(15)} ${'dist/cli.js'.padStart(15)} ${'release'.padStart(15)}   release ÷ floor`);
+  console.log(
+    `signal window: ms in which SIGHUP kills, from spawn until it is caught, ${RUNS} runs each (median / 90th percentile)`,
+  );
+  console.log(
+    `${'line'.padEnd(10)} ${'floor'.padStart(15)} ${'dist/cli.js'.padStart(15)} ${'release'.padStart(15)}   release ÷ floor`,
+  );
   for (const line of lines) {
     const env = { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: line.binary };
     // The floor runs with the flags the launcher gives the release on this line.
     const flags = (await run(launcher, ['--node-flags'], { env })).stdout.trim().split(/\s+/);
     const cases = {
-      floor: () => windowOf(line.binary, [...flags, '-e', "process.on('SIGHUP', () => {}); setTimeout(() => {}, 5000);"], env),
+      floor: () =>
+        windowOf(
+          line.binary,
+          [...flags, '-e', "process.on('SIGHUP', () => {}); setTimeout(() => {}, 5000);"],
+          env,
+        ),
       dist: () => windowOf(line.binary, [path.join(repo, 'dist', 'cli.js'), ...args], env),
       release: () => windowOf(launcher, args, env),
     };
@@ -93,7 +126,8 @@ try {
       results[name] = [];
       for (let i = 0; i < RUNS; i++) results[name].push(await measure());
     }
-    const cell = (list) => `${percentile(list, 50).toFixed(1)} / ${percentile(list, 90).toFixed(1)}`.padStart(15);
+    const cell = (list) =>
+      `${percentile(list, 50).toFixed(1)} / ${percentile(list, 90).toFixed(1)}`.padStart(15);
     console.log(
       `${line.version.padEnd(10)} ${cell(results.floor)} ${cell(results.dist)} ${cell(results.release)}   ${(percentile(results.release, 50) / percentile(results.floor, 50)).toFixed(2)} ×`,
     );

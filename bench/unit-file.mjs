@@ -55,13 +55,17 @@ export function serviceEntries(text) {
       continue;
     }
     const equals = line.indexOf('=');
-    if (section === 'Service' && equals > 0) entries.push([line.slice(0, equals).trim(), line.slice(equals + 1).trim()]);
+    if (section === 'Service' && equals > 0)
+      entries.push([line.slice(0, equals).trim(), line.slice(equals + 1).trim()]);
   }
   return entries;
 }
 
 function expand(word, environment) {
-  return word.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (_, braced, bare) => environment[braced ?? bare] ?? '');
+  return word.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (_, braced, bare) => environment[braced ?? bare] ?? '',
+  );
 }
 
 /**
@@ -82,7 +86,16 @@ export function readServiceCommand(text) {
     } else if (key === 'ExecStart') {
       // An empty ExecStart= resets the list (drop-ins); the last one is the command.
       execStart = value === '' ? undefined : value;
-    } else if (['EnvironmentFile', 'User', 'Group', 'DynamicUser', 'WorkingDirectory', 'RootDirectory'].includes(key)) {
+    } else if (
+      [
+        'EnvironmentFile',
+        'User',
+        'Group',
+        'DynamicUser',
+        'WorkingDirectory',
+        'RootDirectory',
+      ].includes(key)
+    ) {
       notes.push(`${key}=${value}`);
     }
   }

@@ -6,7 +6,9 @@ import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { computeLayout } from '../dist/remote-write/prompb.js';
 
-const target = fileURLToPath(new URL('../src/remote-write/prompb-layout.generated.ts', import.meta.url));
+const target = fileURLToPath(
+  new URL('../src/remote-write/prompb-layout.generated.ts', import.meta.url),
+);
 const layout = computeLayout();
 await writeFile(
   target,

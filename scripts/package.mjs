@@ -12,7 +12,18 @@
 // removed; nothing else there is touched.
 import { execFileSync, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { chmod, copyFile, cp, mkdir, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  cp,
+  mkdir,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +32,9 @@ import { createGzip } from 'node:zlib';
 import { build } from 'esbuild';
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { values: args } = parseArgs({ options: { out: { type: 'string' }, 'single-file': { type: 'boolean' } } });
+const { values: args } = parseArgs({
+  options: { out: { type: 'string' }, 'single-file': { type: 'boolean' } },
+});
 
 /** The paths inside root/, as the contract names them. */
 const LAYOUT = {
@@ -45,7 +58,10 @@ const fail = (message) => {
 const { version } = JSON.parse(await readFile(path.join(source, 'package.json'), 'utf8'));
 const spec = await readFile(path.join(source, 'packaging', 'edge-telemetry.spec'), 'utf8');
 const specVersion = /^Version:\s*(\S+)\s*$/m.exec(spec)?.[1];
-if (specVersion !== version) fail(`packaging/edge-telemetry.spec says Version: ${specVersion}, package.json says ${version}; make them equal`);
+if (specVersion !== version)
+  fail(
+    `packaging/edge-telemetry.spec says Version: ${specVersion}, package.json says ${version}; make them equal`,
+  );
 
 const outDir = path.resolve(args.out ?? path.join(source, 'release'));
 const name = `edge-telemetry-${version}`;
@@ -56,7 +72,8 @@ const root = path.join(releaseDir, 'root');
 // must not find an older version's beside it.
 await mkdir(outDir, { recursive: true });
 for (const entry of await readdir(outDir)) {
-  if (/^edge-telemetry-\d[^/]*?(\.tar\.gz)?$/.test(entry)) await rm(path.join(outDir, entry), { recursive: true, force: true });
+  if (/^edge-telemetry-\d[^/]*?(\.tar\.gz)?$/.test(entry))
+    await rm(path.join(outDir, entry), { recursive: true, force: true });
 }
 await mkdir(path.join(root, LAYOUT.libDir), { recursive: true });
 
@@ -93,7 +110,9 @@ const swapYamlParser = {
   name: 'evictable-yaml-parser',
   setup(plugin) {
     plugin.onResolve({ filter: /(^|\/)yaml-parse\.js$/ }, (args) =>
-      path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === YAML_PARSER ? { path: YAML_PARSER_EVICTABLE } : undefined,
+      path.resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === YAML_PARSER
+        ? { path: YAML_PARSER_EVICTABLE }
+        : undefined,
     );
   },
 };
@@ -110,8 +129,13 @@ const result = await build({
   target: 'node20.15',
   // CommonJS dependencies call require() for Node's built-in modules; an ES
   // module has no require, so each output file makes its own.
-  banner: { js: "import { createRequire as __edgeTelemetryCreateRequire } from 'node:module'; const require = __edgeTelemetryCreateRequire(import.meta.url);" },
-  define: { EDGE_TELEMETRY_VERSION: JSON.stringify(version), EDGE_TELEMETRY_BUNDLED_PROTO: JSON.stringify(protoTexts) },
+  banner: {
+    js: "import { createRequire as __edgeTelemetryCreateRequire } from 'node:module'; const require = __edgeTelemetryCreateRequire(import.meta.url);",
+  },
+  define: {
+    EDGE_TELEMETRY_VERSION: JSON.stringify(version),
+    EDGE_TELEMETRY_BUNDLED_PROTO: JSON.stringify(protoTexts),
+  },
   minifySyntax: true,
   minifyWhitespace: true,
   // Licence texts go to THIRD-PARTY-LICENSES in the docs, whole, not as comments.
@@ -150,7 +174,9 @@ function builtinsThroughRequire(names) {
   };
 }
 for (const [file, output] of Object.entries(result.metafile.outputs)) {
-  const facades = output.imports.filter((entry) => entry.external && entry.kind !== 'require-call' && /^(node:)?http$/.test(entry.path));
+  const facades = output.imports.filter(
+    (entry) => entry.external && entry.kind !== 'require-call' && /^(node:)?http$/.test(entry.path),
+  );
   if (facades.length > 0)
     fail(
       `${path.basename(file)} imports node:http as an ES module (${facades.map((entry) => entry.kind).join(', ')}): its ESM facade loads undici; import it statically (served by require())`,
@@ -168,10 +194,12 @@ for (const output of Object.values(result.metafile.outputs)) {
   for (const entry of output.imports) {
     if (!entry.external) continue;
     const bare = entry.path.replace(/^node:/, '');
-    if (!builtin.has(bare) && !builtin.has(bare.split('/')[0]) && !OPTIONAL_MISSING.has(entry.path)) outsiders.add(entry.path);
+    if (!builtin.has(bare) && !builtin.has(bare.split('/')[0]) && !OPTIONAL_MISSING.has(entry.path))
+      outsiders.add(entry.path);
   }
 }
-if (outsiders.size > 0) fail(`left outside the bundle, and no node has them: ${[...outsiders].join(', ')}`);
+if (outsiders.size > 0)
+  fail(`left outside the bundle, and no node has them: ${[...outsiders].join(', ')}`);
 
 // The daemon must not load the YAML parser with its code (see yaml-parse-evictable.ts):
 // no file that `run` loads, from the entry through every import after it,
@@ -185,30 +213,42 @@ if (splitting) {
   // dynamically: from those two only what they import statically (and the
   // program itself), from run's chunk on everything.
   const dispatchers = ['src/cli.ts', 'src/program.ts'];
-  const pending = Object.keys(outputs).filter((file) => [...dispatchers, 'src/commands/run.ts'].includes(outputs[file].entryPoint ?? ''));
+  const pending = Object.keys(outputs).filter((file) =>
+    [...dispatchers, 'src/commands/run.ts'].includes(outputs[file].entryPoint ?? ''),
+  );
   while (pending.length > 0) {
     const file = pending.pop();
     if (loadedByRun.has(file)) continue;
     loadedByRun.add(file);
     for (const entry of outputs[file].imports) {
-      if (!entry.external && (entry.kind === 'import-statement' || !dispatchers.includes(outputs[file].entryPoint ?? ''))) pending.push(entry.path);
+      if (
+        !entry.external &&
+        (entry.kind === 'import-statement' || !dispatchers.includes(outputs[file].entryPoint ?? ''))
+      )
+        pending.push(entry.path);
     }
   }
   const withYaml = [...loadedByRun].filter((file) =>
-    Object.keys(outputs[file].inputs).some((input) => input.startsWith('node_modules/yaml/') || input === 'src/yaml-parse.ts'),
+    Object.keys(outputs[file].inputs).some(
+      (input) => input.startsWith('node_modules/yaml/') || input === 'src/yaml-parse.ts',
+    ),
   );
   if (withYaml.length > 0)
     fail(
       `the daemon would load the YAML parser with its code, in ${withYaml.map((file) => path.basename(file)).join(', ')}: import YAML only through src/yaml-parse.ts`,
     );
-  if (loadedByRun.size < 2) fail('found no chunk for src/commands/run.ts: the check above checked nothing');
+  if (loadedByRun.size < 2)
+    fail('found no chunk for src/commands/run.ts: the check above checked nothing');
 }
 
 const bundlePath = path.join(root, LAYOUT.bundle);
 const bundleText = await readFile(bundlePath, 'utf8');
-if (!bundleText.startsWith('#!/usr/bin/env node\n')) fail('the bundle does not start with #!/usr/bin/env node');
+if (!bundleText.startsWith('#!/usr/bin/env node\n'))
+  fail('the bundle does not start with #!/usr/bin/env node');
 await chmod(bundlePath, 0o755);
-const chunks = (await readdir(path.join(root, LAYOUT.libDir))).filter((file) => file.startsWith('chunk-'));
+const chunks = (await readdir(path.join(root, LAYOUT.libDir))).filter((file) =>
+  file.startsWith('chunk-'),
+);
 for (const chunk of chunks) await chmod(path.join(root, LAYOUT.libDir, chunk), 0o644);
 
 await copyFile(path.join(source, 'packaging', 'launcher.sh'), path.join(root, LAYOUT.launcher));
@@ -231,16 +271,29 @@ await place('README.md', `${LAYOUT.docDir}/README.md`, 0o644);
 await place('telemetry.example.yaml', `${LAYOUT.docDir}/telemetry.example.yaml`, 0o644);
 await place('config/rbac.yaml', `${LAYOUT.docDir}/rbac.yaml`, 0o644);
 await cp(path.join(source, 'docs'), path.join(root, LAYOUT.docDir, 'docs'), { recursive: true });
-const thirdParty = await thirdPartyLicenses({ inputs: { ...result.metafile.inputs, ...yamlParser.metafile.inputs } });
+const thirdParty = await thirdPartyLicenses({
+  inputs: { ...result.metafile.inputs, ...yamlParser.metafile.inputs },
+});
 await writeFile(path.join(root, LAYOUT.docDir, 'THIRD-PARTY-LICENSES'), thirdParty.text);
 // The RPM's License: tag must name every licence the bundle carries.
-const specLicences = new Set((/^License:\s*(.+)$/m.exec(spec)?.[1] ?? '').split(/\s+AND\s+/).map((id) => id.trim()));
+const specLicences = new Set(
+  (/^License:\s*(.+)$/m.exec(spec)?.[1] ?? '').split(/\s+AND\s+/).map((id) => id.trim()),
+);
 const unnamed = [...thirdParty.licences].filter((id) => !specLicences.has(id));
-if (unnamed.length > 0) fail(`packaging/edge-telemetry.spec's License: does not name ${unnamed.join(', ')}, which the bundle carries`);
+if (unnamed.length > 0)
+  fail(
+    `packaging/edge-telemetry.spec's License: does not name ${unnamed.join(', ')}, which the bundle carries`,
+  );
 
 await copyFile(path.join(source, 'packaging', 'install.sh'), path.join(releaseDir, 'install.sh'));
-await copyFile(path.join(source, 'packaging', 'uninstall.sh'), path.join(releaseDir, 'uninstall.sh'));
-await copyFile(path.join(source, 'packaging', 'edge-telemetry.spec'), path.join(releaseDir, 'edge-telemetry.spec'));
+await copyFile(
+  path.join(source, 'packaging', 'uninstall.sh'),
+  path.join(releaseDir, 'uninstall.sh'),
+);
+await copyFile(
+  path.join(source, 'packaging', 'edge-telemetry.spec'),
+  path.join(releaseDir, 'edge-telemetry.spec'),
+);
 await normaliseModes(releaseDir);
 await chmod(path.join(releaseDir, 'install.sh'), 0o755);
 await chmod(path.join(releaseDir, 'uninstall.sh'), 0o755);
@@ -257,9 +310,13 @@ const release = await treeSize(releaseDir);
 const mb = (bytes) => `${(bytes / 1e6).toFixed(2)} MB`;
 console.log(
   `bundle   ${path.relative(process.cwd(), bundlePath)}  ${mb(bundleBytes)}` +
-    (chunks.length > 0 ? ` (+ ${chunks.length} on-demand chunks beside it, ${mb(chunkBytes)})` : ' (single file)'),
+    (chunks.length > 0
+      ? ` (+ ${chunks.length} on-demand chunks beside it, ${mb(chunkBytes)})`
+      : ' (single file)'),
 );
-console.log(`release  ${path.relative(process.cwd(), releaseDir)}/  ${mb(release.bytes)} in ${release.files} files`);
+console.log(
+  `release  ${path.relative(process.cwd(), releaseDir)}/  ${mb(release.bytes)} in ${release.files} files`,
+);
 console.log(`tarball  ${path.relative(process.cwd(), tarball)}  ${mb((await stat(tarball)).size)}`);
 
 /** Directories 0755, files 0644 unless set otherwise after: the umask of whoever builds must not leak into the release. */
@@ -294,14 +351,22 @@ async function thirdPartyLicenses(metafile) {
   const licences = new Set(['Apache-2.0']);
   for (const [dir, packageName] of [...packages].sort((a, b) => a[1].localeCompare(b[1]))) {
     const manifest = JSON.parse(await readFile(path.join(source, dir, 'package.json'), 'utf8'));
-    const licenceFile = (await readdir(path.join(source, dir))).find((file) => /^(licen[cs]e|copying)(\.|$)/i.test(file));
-    const text = licenceFile === undefined ? '(no licence file in the package)' : (await readFile(path.join(source, dir, licenceFile), 'utf8')).trim();
+    const licenceFile = (await readdir(path.join(source, dir))).find((file) =>
+      /^(licen[cs]e|copying)(\.|$)/i.test(file),
+    );
+    const text =
+      licenceFile === undefined
+        ? '(no licence file in the package)'
+        : (await readFile(path.join(source, dir, licenceFile), 'utf8')).trim();
     const licence = typeof manifest.license === 'string' ? manifest.license : 'see text';
     licences.add(licence);
     sections.push(`${packageName} ${manifest.version} (${licence})\n\n${text}\n`);
   }
   const unique = [...new Set(sections)];
-  return { licences, text: `Third-party code bundled in /${LAYOUT.bundle} and its chunks:\n\n${unique.join(`\n${'-'.repeat(72)}\n\n`)}` };
+  return {
+    licences,
+    text: `Third-party code bundled in /${LAYOUT.bundle} and its chunks:\n\n${unique.join(`\n${'-'.repeat(72)}\n\n`)}`,
+  };
 }
 
 /** tar of the release directory, owned by root, sorted, with the last commit's time: the same tree gives the same bytes. */
@@ -309,14 +374,33 @@ async function writeTarball() {
   let epoch = process.env.SOURCE_DATE_EPOCH;
   if (epoch === undefined) {
     try {
-      epoch = execFileSync('git', ['log', '-1', '--format=%ct'], { cwd: source, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      epoch = execFileSync('git', ['log', '-1', '--format=%ct'], {
+        cwd: source,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     } catch {
       epoch = '0';
     }
   }
-  const tar = spawn('tar', ['-C', outDir, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', `--mtime=@${epoch || '0'}`, '-cf', '-', name], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const tar = spawn(
+    'tar',
+    [
+      '-C',
+      outDir,
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      `--mtime=@${epoch || '0'}`,
+      '-cf',
+      '-',
+      name,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const exited = new Promise((resolve) => tar.once('close', resolve));
   await pipeline(tar.stdout, createGzip({ level: 9 }), createWriteStream(tarball));
   const code = await exited;

@@ -10,7 +10,12 @@ export interface LinkedSignal {
   dispose(): void;
 }
 
-export function linkedSignal(parent: AbortSignal, timeoutMs: number, timeoutReason: () => Error, clock: Clock = systemClock): LinkedSignal {
+export function linkedSignal(
+  parent: AbortSignal,
+  timeoutMs: number,
+  timeoutReason: () => Error,
+  clock: Clock = systemClock,
+): LinkedSignal {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(parent.reason);
   if (parent.aborted) controller.abort(parent.reason);

@@ -30,7 +30,8 @@ export class FileReadError extends Error {
 
 export type BoundedRead =
   /** `mode`: the permission bits (st_mode & 0o7777), for files whose secrecy matters (a private key). */
-  { readonly ok: true; readonly text: string; readonly mode: number } | { readonly ok: false; readonly error: FileReadError };
+  | { readonly ok: true; readonly text: string; readonly mode: number }
+  | { readonly ok: false; readonly error: FileReadError };
 
 export interface BoundedReadOptions {
   readonly maxBytes: number;
@@ -68,7 +69,13 @@ function describeErrno(code: string | undefined): { code: FileReadCode; reason: 
   }
 }
 
-function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isSocket(): boolean }): string {
+function kindOf(stats: {
+  isDirectory(): boolean;
+  isFIFO(): boolean;
+  isCharacterDevice(): boolean;
+  isBlockDevice(): boolean;
+  isSocket(): boolean;
+}): string {
   if (stats.isFIFO()) return 'a FIFO';
   if (stats.isCharacterDevice()) return 'a character device';
   if (stats.isBlockDevice()) return 'a block device';
@@ -77,11 +84,18 @@ function kindOf(stats: { isDirectory(): boolean; isFIFO(): boolean; isCharacterD
 }
 
 export function formatBytes(bytes: number): string {
-  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} bytes`;
+  return bytes % (1024 * 1024) === 0
+    ? `${bytes / (1024 * 1024)} MiB`
+    : bytes % 1024 === 0
+      ? `${bytes / 1024} KiB`
+      : `${bytes} bytes`;
 }
 
 async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> {
-  const fail = (code: FileReadCode, reason: string): BoundedRead => ({ ok: false, error: new FileReadError(code, file, reason) });
+  const fail = (code: FileReadCode, reason: string): BoundedRead => ({
+    ok: false,
+    error: new FileReadError(code, file, reason),
+  });
   let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO with no writer returns at once instead of
@@ -96,7 +110,8 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
     const stats = await handle.stat();
     if (stats.isDirectory()) return fail('EISDIR', 'is a directory');
     if (!stats.isFile()) return fail('ENOTREG', `not a regular file (${kindOf(stats)})`);
-    if (stats.size > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)} (${stats.size} bytes)`);
+    if (stats.size > maxBytes)
+      return fail('EFBIG', `larger than ${formatBytes(maxBytes)} (${stats.size} bytes)`);
     // The size can change between fstat and read, and /proc or /sys files say
     // 0: the buffer grows as needed, but never past one byte more than allowed,
     // so a file that grew is refused without reading it all.
@@ -114,7 +129,11 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
       length += bytesRead;
     }
     if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
-    return { ok: true, text: buffer.subarray(0, length).toString('utf8'), mode: stats.mode & 0o7777 };
+    return {
+      ok: true,
+      text: buffer.subarray(0, length).toString('utf8'),
+      mode: stats.mode & 0o7777,
+    };
   } catch (error) {
     const { code, reason } = describeErrno((error as NodeJS.ErrnoException).code);
     return fail(code, reason);
@@ -126,7 +145,14 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
 /** The file's text, or an error with a code. Never rejects, never waits longer than `timeoutMs`. */
 export function readBoundedFile(file: string, options: BoundedReadOptions): Promise<BoundedRead> {
   if ((stuck.get(file) ?? 0) > 0) {
-    return Promise.resolve({ ok: false, error: new FileReadError('ETIMEDOUT', file, 'an earlier read has not returned yet (a stuck file system?)') });
+    return Promise.resolve({
+      ok: false,
+      error: new FileReadError(
+        'ETIMEDOUT',
+        file,
+        'an earlier read has not returned yet (a stuck file system?)',
+      ),
+    });
   }
   return new Promise((resolve) => {
     let timedOut = false;
@@ -135,7 +161,14 @@ export function readBoundedFile(file: string, options: BoundedReadOptions): Prom
       timedOut = true;
       // The pool thread cannot be interrupted; remember the path until it returns.
       stuck.set(file, (stuck.get(file) ?? 0) + 1);
-      resolve({ ok: false, error: new FileReadError('ETIMEDOUT', file, `no answer within ${options.timeoutMs} ms (a stuck file system?)`) });
+      resolve({
+        ok: false,
+        error: new FileReadError(
+          'ETIMEDOUT',
+          file,
+          `no answer within ${options.timeoutMs} ms (a stuck file system?)`,
+        ),
+      });
     }, options.timeoutMs);
     void readWithin(file, options.maxBytes).then((result) => {
       if (timedOut) {

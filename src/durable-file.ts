@@ -16,7 +16,11 @@ export async function syncDirectory(dir: string): Promise<void> {
 }
 
 /** Chunks are written in order (an export streams its lines); the temporary file is removed if anything fails. */
-export function writeFileDurably(file: string, chunks: Iterable<string | Uint8Array>, mode: number): Promise<void> {
+export function writeFileDurably(
+  file: string,
+  chunks: Iterable<string | Uint8Array>,
+  mode: number,
+): Promise<void> {
   return replaceFile(file, chunks, mode, { durable: true });
 }
 

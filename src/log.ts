@@ -38,7 +38,10 @@ export function formatLine(level: LogLevel, message: string, fields?: LogFields)
   return `<${SYSLOG_PRIORITY[level]}>${level}: ${flat}${formatFields(fields)}`;
 }
 
-export function createLogger(minimum: LogLevel, write: (line: string) => void = (line) => process.stderr.write(line + '\n')): Logger {
+export function createLogger(
+  minimum: LogLevel,
+  write: (line: string) => void = (line) => process.stderr.write(line + '\n'),
+): Logger {
   const threshold = LOG_LEVELS.indexOf(minimum);
   const at = (level: LogLevel) => (message: string, fields?: LogFields) => {
     if (LOG_LEVELS.indexOf(level) <= threshold) write(formatLine(level, message, fields));

@@ -18,7 +18,16 @@
 // No imports but the base's log format, on purpose: this runs first.
 import { formatLine } from './log.js';
 
-const IGNORED_SIGNALS = ['SIGUSR1', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGIO', 'SIGPWR', 'SIGSTKFLT', 'SIGXCPU'] as const;
+const IGNORED_SIGNALS = [
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGALRM',
+  'SIGVTALRM',
+  'SIGIO',
+  'SIGPWR',
+  'SIGSTKFLT',
+  'SIGXCPU',
+] as const;
 
 let early = 0;
 const countEarly = (): void => {
@@ -48,7 +57,12 @@ function ignoreStraySignals(): void {
       if (seen.has(signal)) return;
       seen.add(signal);
       const what = signal === 'SIGUSR1' ? ' (no inspector is opened)' : '';
-      process.stderr.write(formatLine('warn', `received ${signal}: ignored${what}; edge-telemetry acts on SIGHUP (reload), SIGTERM and SIGINT (stop)`) + '\n');
+      process.stderr.write(
+        formatLine(
+          'warn',
+          `received ${signal}: ignored${what}; edge-telemetry acts on SIGHUP (reload), SIGTERM and SIGINT (stop)`,
+        ) + '\n',
+      );
     });
   }
 }

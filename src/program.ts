@@ -25,7 +25,8 @@ class CliExit extends Error {
 function parseListen(value: string): { host: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
   const port = Number(match?.[3]);
-  if (match === null || !(port >= 0 && port <= 65535)) throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9411');
+  if (match === null || !(port >= 0 && port <= 65535))
+    throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9411');
   return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
 }
 
@@ -38,7 +39,9 @@ function disabledNotice(log: Logger, config: Config): void {
 function optOutNotice(log: Logger, config: Config): void {
   // Object counts only where cluster metrics are collected (a kubeconfig, or a pod's service account).
   const what =
-    config.kubeconfig === '' ? 'node usage counts (CPU, memory, disk, versions' : 'node and cluster usage counts (CPU, memory, disk, object counts, versions';
+    config.kubeconfig === ''
+      ? 'node usage counts (CPU, memory, disk, versions'
+      : 'node and cluster usage counts (CPU, memory, disk, object counts, versions';
   log.info(
     `telemetry enabled: sends ${what}; no names or workload data) ` +
       `to ${redactUrl(config.endpoint)}. See it with 'edge-telemetry show'. To opt out set telemetry.status: Disabled in ${config.file}`,
@@ -51,13 +54,20 @@ function missingIdLine(config: Config): string {
 
 export function buildProgram(): Command {
   const program = new Command('edge-telemetry')
-    .description('Edge node telemetry: samples host and cluster usage and sends it to the Telemetry API as Prometheus remote-write')
+    .description(
+      'Edge node telemetry: samples host and cluster usage and sends it to the Telemetry API as Prometheus remote-write',
+    )
     .version(AGENT_VERSION)
-    .addOption(new Option('--log-level <level>', 'error, warn, info or debug').choices(LOG_LEVELS).default('info'))
+    .addOption(
+      new Option('--log-level <level>', 'error, warn, info or debug')
+        .choices(LOG_LEVELS)
+        .default('info'),
+    )
     .showHelpAfterError()
     .exitOverride();
   const logger = () => createLogger(program.opts<{ logLevel: LogLevel }>().logLevel);
-  const configOption = () => new Option('-c, --config <file>', 'telemetry config file').default(DEFAULT_CONFIG_FILE);
+  const configOption = () =>
+    new Option('-c, --config <file>', 'telemetry config file').default(DEFAULT_CONFIG_FILE);
 
   program
     .command('run')
@@ -87,9 +97,14 @@ export function buildProgram(): Command {
 
   program
     .command('show')
-    .description('print the report that would be sent (Prometheus text format) and the request headers, token redacted; sends nothing')
+    .description(
+      'print the report that would be sent (Prometheus text format) and the request headers, token redacted; sends nothing',
+    )
     .addOption(configOption())
-    .option('--file <export>', 'print what an export file (edge-telemetry export) holds instead; reads no config')
+    .option(
+      '--file <export>',
+      'print what an export file (edge-telemetry export) holds instead; reads no config',
+    )
     .action(async (options: { config: string; file?: string }) => {
       if (options.file !== undefined) {
         const { showExportFile } = await import('./commands/show-file.js');
@@ -115,19 +130,27 @@ export function buildProgram(): Command {
       const { checkConfig } = await import('./commands/check-config.js');
       const checked = await checkConfig(config);
       process.stdout.write(checked.stdout);
-      if (checked.clusterIdMissing) process.stderr.write(`edge-telemetry: note: ${missingIdLine(config)}; the daemon waits for it and sends once it appears\n`);
+      if (checked.clusterIdMissing)
+        process.stderr.write(
+          `edge-telemetry: note: ${missingIdLine(config)}; the daemon waits for it and sends once it appears\n`,
+        );
     });
 
   program
     .command('export')
-    .description('write everything buffered plus a fresh snapshot to FILE, ready-to-send requests to carry off an air-gapped node (stop the daemon first)')
+    .description(
+      'write everything buffered plus a fresh snapshot to FILE, ready-to-send requests to carry off an air-gapped node (stop the daemon first)',
+    )
     .requiredOption('-o, --output <file>', 'the file to write')
     .option('--remove', 'remove the exported samples from the buffer')
     .addOption(configOption())
     .action(async (options: { config: string; output: string; remove?: boolean }) => {
       const config = await loadConfig(options.config);
       const { exportBacklog } = await import('./commands/export.js');
-      const outcome = await exportBacklog(config, logger(), { output: options.output, remove: options.remove === true });
+      const outcome = await exportBacklog(config, logger(), {
+        output: options.output,
+        remove: options.remove === true,
+      });
       if (!outcome.ok) {
         process.stderr.write(`edge-telemetry: ${terminalSafeLine(outcome.reason)}\n`);
         throw new CliExit(EXIT_FAILED);
@@ -139,14 +162,18 @@ export function buildProgram(): Command {
 
   program
     .command('upload')
-    .description("send an export file's requests to this config's endpoint with this config's credentials (same retries and delivery rules as the daemon)")
+    .description(
+      "send an export file's requests to this config's endpoint with this config's credentials (same retries and delivery rules as the daemon)",
+    )
     .argument('<file>', 'a file written by edge-telemetry export')
     .addOption(configOption())
     .action(async (file: string, options: { config: string }) => {
       const config = await loadConfig(options.config);
       const { uploadExport } = await import('./commands/upload.js');
       const stop = stopSignal();
-      const outcome = await uploadExport(config, file, logger(), stop.signal).finally(() => stop.release());
+      const outcome = await uploadExport(config, file, logger(), stop.signal).finally(() =>
+        stop.release(),
+      );
       if ('reason' in outcome) {
         process.stderr.write(`edge-telemetry: ${terminalSafeLine(outcome.reason)}\n`);
         throw new CliExit(EXIT_FAILED);
@@ -159,7 +186,9 @@ export function buildProgram(): Command {
 
   program
     .command('status')
-    .description('what the daemon last did: last send, last error, buffered samples, dropped counts, next send (works while it runs)')
+    .description(
+      'what the daemon last did: last send, last error, buffered samples, dropped counts, next send (works while it runs)',
+    )
     .addOption(configOption())
     .action(async (options: { config: string }) => {
       const { showStatus } = await import('./commands/status.js');
@@ -170,20 +199,43 @@ export function buildProgram(): Command {
 
   program
     .command('receive')
-    .description('an embedded receiver enforcing what the Telemetry API enforces on /metrics/v1/receive; prints each accepted series')
-    .requiredOption('--listen <host:port>', 'address to listen on, e.g. 127.0.0.1:9411', parseListen)
+    .description(
+      'an embedded receiver enforcing what the Telemetry API enforces on /metrics/v1/receive; prints each accepted series',
+    )
+    .requiredOption(
+      '--listen <host:port>',
+      'address to listen on, e.g. 127.0.0.1:9411',
+      parseListen,
+    )
     .option('--forward <url>', 'relay accepted requests to a Prometheus remote-write URL')
     .option('--quiet', 'do not print accepted series, only a line per request')
-    .option('--auth <how>', "the Authorization asked for: telemeter (the Telemetry API's), none, bearer:FILE or basic:USER:FILE", 'telemeter')
-    .action(async (options: { listen: { host: string; port: number }; forward?: string; quiet?: boolean; auth: string }) => {
-      const { receiverAuth, runReceiver } = await import('./commands/receive.js');
-      const auth = await receiverAuth(options.auth);
-      if (!auth.ok) {
-        process.stderr.write(`edge-telemetry: ${terminalSafeLine(auth.reason)}\n`);
-        throw new CliExit(EXIT_CONFIG);
-      }
-      await runReceiver({ ...options.listen, forwardUrl: options.forward, quiet: options.quiet === true, auth: auth.auth, log: logger() });
-    });
+    .option(
+      '--auth <how>',
+      "the Authorization asked for: telemeter (the Telemetry API's), none, bearer:FILE or basic:USER:FILE",
+      'telemeter',
+    )
+    .action(
+      async (options: {
+        listen: { host: string; port: number };
+        forward?: string;
+        quiet?: boolean;
+        auth: string;
+      }) => {
+        const { receiverAuth, runReceiver } = await import('./commands/receive.js');
+        const auth = await receiverAuth(options.auth);
+        if (!auth.ok) {
+          process.stderr.write(`edge-telemetry: ${terminalSafeLine(auth.reason)}\n`);
+          throw new CliExit(EXIT_CONFIG);
+        }
+        await runReceiver({
+          ...options.listen,
+          forwardUrl: options.forward,
+          quiet: options.quiet === true,
+          auth: auth.auth,
+          log: logger(),
+        });
+      },
+    );
   return program;
 }
 
@@ -201,9 +253,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     const code = (error as { code?: unknown }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
       const exitCode = (error as { exitCode?: number }).exitCode ?? EXIT_CONFIG;
-      return code === 'commander.helpDisplayed' || code === 'commander.version' ? EXIT_OK : exitCode === 0 ? EXIT_OK : EXIT_CONFIG;
+      return code === 'commander.helpDisplayed' || code === 'commander.version'
+        ? EXIT_OK
+        : exitCode === 0
+          ? EXIT_OK
+          : EXIT_CONFIG;
     }
-    process.stderr.write(`edge-telemetry: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `edge-telemetry: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     return EXIT_FAILED;
   }
 }

@@ -30,13 +30,20 @@ export interface LongTimer {
 }
 
 /** Calls `callback` once, asynchronously, no earlier than `ms` from now by `clock`, whatever `ms` is (Infinity: never). */
-export function longTimeout(callback: () => void, ms: number, clock: Clock = systemClock): LongTimer {
+export function longTimeout(
+  callback: () => void,
+  ms: number,
+  clock: Clock = systemClock,
+): LongTimer {
   const deadline = clock.now() + Math.max(0, ms);
   let handle: TimerHandle | undefined;
   let cancelled = false;
   // Whole milliseconds, at least 1: a timer that fired 0.3 ms early is re-armed, not spun on.
   const arm = () => {
-    handle = clock.setTimeout(fire, Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - clock.now()))));
+    handle = clock.setTimeout(
+      fire,
+      Math.min(MAX_TIMER_MS, Math.max(1, Math.ceil(deadline - clock.now()))),
+    );
   };
   const fire = () => {
     if (cancelled) return;
@@ -58,7 +65,11 @@ export function longTimeout(callback: () => void, ms: number, clock: Clock = sys
 }
 
 /** Waits `ms`; resolves true when the time has passed, false as soon as `signal` aborts. Never rejects. */
-export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemClock): Promise<boolean> {
+export function sleep(
+  ms: number,
+  signal: AbortSignal,
+  clock: Clock = systemClock,
+): Promise<boolean> {
   if (signal.aborted) return Promise.resolve(false);
   return new Promise((resolve) => {
     const timer = longTimeout(
@@ -78,7 +89,11 @@ export function sleep(ms: number, signal: AbortSignal, clock: Clock = systemCloc
 }
 
 /** A signal that aborts `ms` from now (AbortSignal.timeout overflows like setTimeout). Dispose it when done. */
-export function deadlineSignal(ms: number, reason: () => Error, clock: Clock = systemClock): { readonly signal: AbortSignal; dispose(): void } {
+export function deadlineSignal(
+  ms: number,
+  reason: () => Error,
+  clock: Clock = systemClock,
+): { readonly signal: AbortSignal; dispose(): void } {
   const controller = new AbortController();
   const timer = longTimeout(() => controller.abort(reason()), ms, clock);
   return { signal: controller.signal, dispose: () => timer.cancel() };

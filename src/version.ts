@@ -8,6 +8,10 @@ declare const EDGE_TELEMETRY_VERSION: string | undefined;
 export const AGENT_VERSION: string =
   typeof EDGE_TELEMETRY_VERSION === 'string'
     ? EDGE_TELEMETRY_VERSION
-    : (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    : (
+        JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+          version: string;
+        }
+      ).version;
 
 export const USER_AGENT = `edge-telemetry/${AGENT_VERSION}`;

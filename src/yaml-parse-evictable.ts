@@ -37,18 +37,20 @@ export function loadYamlParser(file: URL): YamlParser {
   try {
     source = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new YamlParserMissingError(file.pathname, (error as NodeJS.ErrnoException).code ?? 'unreadable');
+    throw new YamlParserMissingError(
+      file.pathname,
+      (error as NodeJS.ErrnoException).code ?? 'unreadable',
+    );
   }
   // CommonJS's own wrapper parameters; `require` serves the Node built-ins the bundle asks for (buffer, process).
-  const factory = compileFunction(source, ['exports', 'require', 'module'], { filename: file.pathname }) as (
-    exports: unknown,
-    require: NodeJS.Require,
-    module: unknown,
-  ) => void;
+  const factory = compileFunction(source, ['exports', 'require', 'module'], {
+    filename: file.pathname,
+  }) as (exports: unknown, require: NodeJS.Require, module: unknown) => void;
   const module: { exports: { openYamlParser?: unknown } } = { exports: {} };
   factory(module.exports, createRequire(file), module);
   const open = module.exports.openYamlParser;
-  if (typeof open !== 'function') throw new YamlParserMissingError(file.pathname, 'no openYamlParser in it');
+  if (typeof open !== 'function')
+    throw new YamlParserMissingError(file.pathname, 'no openYamlParser in it');
   return (open as () => YamlParser)();
 }
 

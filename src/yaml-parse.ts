@@ -41,7 +41,15 @@ export function parseYamlText(text: string, options: YamlParseOptions): YamlPars
   const problem = document.errors[0];
   if (problem !== undefined) {
     const where = problem.linePos?.[0];
-    return { ok: false, kind: 'syntax', code: problem.code, message: problem.message, offset: problem.pos[0], line: where?.line, col: where?.col };
+    return {
+      ok: false,
+      kind: 'syntax',
+      code: problem.code,
+      message: problem.message,
+      offset: problem.pos[0],
+      line: where?.line,
+      col: where?.col,
+    };
   }
   try {
     return { ok: true, value: document.toJS({ maxAliasCount: MAX_ALIASES }) as unknown };

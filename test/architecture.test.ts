@@ -62,7 +62,9 @@ function moduleOf(file: string): string {
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)'(\.{1,2}\/[^']+)'/g;
 
 t.test('every file of src/ belongs to a known layer', async (t) => {
-  const unknown = [...new Set(sourceFiles(SRC).map(moduleOf))].filter((name) => LAYERS[name] === undefined);
+  const unknown = [...new Set(sourceFiles(SRC).map(moduleOf))].filter(
+    (name) => LAYERS[name] === undefined,
+  );
   t.same(unknown, []);
 });
 
@@ -75,7 +77,8 @@ t.test('imports point one way: no module imports a sibling or a layer above it',
       imports++;
       const target = moduleOf(path.resolve(path.dirname(file), match[1] as string));
       if (target === from) continue;
-      if (!(LAYERS[from] ?? []).includes(target)) violations.push(`${path.relative(SRC, file)} imports ${match[1]} (${from} → ${target})`);
+      if (!(LAYERS[from] ?? []).includes(target))
+        violations.push(`${path.relative(SRC, file)} imports ${match[1]} (${from} → ${target})`);
     }
   }
   // The pattern must see the tree's imports, or the test proves nothing.
@@ -85,7 +88,9 @@ t.test('imports point one way: no module imports a sibling or a layer above it',
 
 t.test('the rule catches what it should: an upward import is a violation', async (t) => {
   const line = "import { Agent } from '../agent/agent.js';";
-  const found = [...line.matchAll(IMPORT)].map((match) => moduleOf(path.resolve(SRC, 'config', match[1] as string)));
+  const found = [...line.matchAll(IMPORT)].map((match) =>
+    moduleOf(path.resolve(SRC, 'config', match[1] as string)),
+  );
   t.same(found, ['agent']);
   t.notOk((LAYERS.config ?? []).includes('agent'));
 });

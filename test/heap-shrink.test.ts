@@ -10,12 +10,22 @@ import { SETTLE_MS, heapShrink, type ShrinkClock } from '../src/heap-shrink.js';
 import { launcherFlags } from './helpers/launcher.js';
 
 const run = promisify(execFile);
-const moduleUrl = pathToFileURL(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/heap-shrink.ts')).href;
+const moduleUrl = pathToFileURL(
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src/heap-shrink.ts'),
+).href;
 
 /** Runs `body` in a fresh Node with `flags` after `shrink` is made; returns its stdout. */
 async function inFreshNode(flags: string[], body: string[]): Promise<string> {
-  const script = [`const { heapShrink } = await import(${JSON.stringify(moduleUrl)});`, 'const shrink = heapShrink().afterWork;', ...body].join('\n');
-  const { stdout } = await run(process.execPath, [...flags, '--import', '@tapjs/typescript/import', '--input-type=module', '-e', script], { timeout: 60_000 });
+  const script = [
+    `const { heapShrink } = await import(${JSON.stringify(moduleUrl)});`,
+    'const shrink = heapShrink().afterWork;',
+    ...body,
+  ].join('\n');
+  const { stdout } = await run(
+    process.execPath,
+    [...flags, '--import', '@tapjs/typescript/import', '--input-type=module', '-e', script],
+    { timeout: 60_000 },
+  );
   return stdout;
 }
 
@@ -29,12 +39,19 @@ const survivesShrink = (flags: string[]) =>
     "process.stdout.write(ref.deref() === undefined ? 'collected' : 'alive');",
   ]);
 
-t.test('with --expose-gc (as the unit starts Node) it collects what nothing references', async (t) => {
-  t.equal(await survivesShrink(['--expose-gc']), 'collected');
-});
+t.test(
+  'with --expose-gc (as the unit starts Node) it collects what nothing references',
+  async (t) => {
+    t.equal(await survivesShrink(['--expose-gc']), 'collected');
+  },
+);
 
 t.test('without --expose-gc it does nothing, and there is no gc to call', async (t) => {
-  t.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'tap runs this file without --expose-gc');
+  t.equal(
+    typeof (globalThis as { gc?: unknown }).gc,
+    'undefined',
+    'tap runs this file without --expose-gc',
+  );
   t.equal(await survivesShrink([]), 'alive');
 });
 
@@ -73,24 +90,40 @@ t.test(
       ) as { before: number; after: number; rounds: number };
     const plain = await grown(`gc(); setTimeout(() => gc(), ${SETTLE_MS});`);
     const shrunk = await grown('shrink();');
-    t.ok(plain.before > grownEnough, `the burst grew the young generation (${plain.before} bytes of ${semiSpaces} after ${plain.rounds} rounds)`);
-    t.ok(shrunk.before > grownEnough, `the burst grew the young generation (${shrunk.before} bytes of ${semiSpaces} after ${shrunk.rounds} rounds)`);
+    t.ok(
+      plain.before > grownEnough,
+      `the burst grew the young generation (${plain.before} bytes of ${semiSpaces} after ${plain.rounds} rounds)`,
+    );
+    t.ok(
+      shrunk.before > grownEnough,
+      `the burst grew the young generation (${shrunk.before} bytes of ${semiSpaces} after ${shrunk.rounds} rounds)`,
+    );
     // The A/B on this line: after a plain gc() now and a second later V8 20
     // keeps both semi-spaces (it still sees the burst in its window), 24's keep
     // one and 26's half of one; the shrink gives back more on each.
-    t.ok(shrunk.after < plain.after, `the shrink keeps less than plain gc() calls (${shrunk.after} bytes against ${plain.after})`);
-    t.ok(shrunk.after <= grownEnough, `the shrink and its follow-up give them back (${shrunk.after} bytes left of ${semiSpaces})`);
+    t.ok(
+      shrunk.after < plain.after,
+      `the shrink keeps less than plain gc() calls (${shrunk.after} bytes against ${plain.after})`,
+    );
+    t.ok(
+      shrunk.after <= grownEnough,
+      `the shrink and its follow-up give them back (${shrunk.after} bytes left of ${semiSpaces})`,
+    );
   },
 );
 
 /** A fake gc recording each call's type, and a fake clock whose timers fire when told. */
 function fakes(t: Test) {
   const calls: string[] = [];
-  (globalThis as { gc?: unknown }).gc = (options?: { type: string }) => calls.push(options?.type ?? 'major');
+  (globalThis as { gc?: unknown }).gc = (options?: { type: string }) =>
+    calls.push(options?.type ?? 'major');
   t.teardown(() => delete (globalThis as { gc?: unknown }).gc);
   let now = 0;
   const timers: { at: number; callback: () => void }[] = [];
-  const clock: ShrinkClock = { now: () => now, setTimeout: (callback, ms) => timers.push({ at: now + ms, callback }) };
+  const clock: ShrinkClock = {
+    now: () => now,
+    setTimeout: (callback, ms) => timers.push({ at: now + ms, callback }),
+  };
   const advance = (ms: number) => {
     const until = now + ms;
     for (;;) {
@@ -108,37 +141,47 @@ function fakes(t: Test) {
 
 const ONE_SHRINK = [...Array<string>(10).fill('minor'), 'major'];
 
-t.test('each call: ten minor collections, then a full one; one follow-up SETTLE_MS after the last call', async (t) => {
-  const { calls, clock, advance, pending } = fakes(t);
-  const shrink = heapShrink(clock).afterWork;
-  shrink();
-  t.same(calls, ONE_SHRINK);
-  t.equal(pending(), 1, 'the follow-up is armed');
-  advance(SETTLE_MS - 1);
-  t.equal(calls.length, 11, 'not before SETTLE_MS');
-  advance(1);
-  t.same(calls, [...ONE_SHRINK, ...ONE_SHRINK], 'the follow-up is one more shrink');
-  t.equal(pending(), 0, 'and nothing after it');
-  advance(10 * SETTLE_MS);
-  t.equal(calls.length, 22);
-});
+t.test(
+  'each call: ten minor collections, then a full one; one follow-up SETTLE_MS after the last call',
+  async (t) => {
+    const { calls, clock, advance, pending } = fakes(t);
+    const shrink = heapShrink(clock).afterWork;
+    shrink();
+    t.same(calls, ONE_SHRINK);
+    t.equal(pending(), 1, 'the follow-up is armed');
+    advance(SETTLE_MS - 1);
+    t.equal(calls.length, 11, 'not before SETTLE_MS');
+    advance(1);
+    t.same(calls, [...ONE_SHRINK, ...ONE_SHRINK], 'the follow-up is one more shrink');
+    t.equal(pending(), 0, 'and nothing after it');
+    advance(10 * SETTLE_MS);
+    t.equal(calls.length, 22);
+  },
+);
 
-t.test('calls closer than SETTLE_MS share one follow-up, SETTLE_MS after the last of them', async (t) => {
-  const { calls, clock, advance, pending } = fakes(t);
-  const shrink = heapShrink(clock).afterWork;
-  const gap = 0.6 * SETTLE_MS;
-  shrink();
-  advance(gap);
-  shrink();
-  t.equal(pending(), 1, 'still one follow-up');
-  advance(SETTLE_MS - gap);
-  t.equal(calls.length, 22, 'the first deadline passes: the daemon worked 0.4 × SETTLE_MS ago, so the follow-up waits');
-  advance(gap - 1);
-  t.equal(calls.length, 22);
-  advance(1);
-  t.equal(calls.length, 33, 'the follow-up: SETTLE_MS after the second call');
-  t.equal(pending(), 0);
-});
+t.test(
+  'calls closer than SETTLE_MS share one follow-up, SETTLE_MS after the last of them',
+  async (t) => {
+    const { calls, clock, advance, pending } = fakes(t);
+    const shrink = heapShrink(clock).afterWork;
+    const gap = 0.6 * SETTLE_MS;
+    shrink();
+    advance(gap);
+    shrink();
+    t.equal(pending(), 1, 'still one follow-up');
+    advance(SETTLE_MS - gap);
+    t.equal(
+      calls.length,
+      22,
+      'the first deadline passes: the daemon worked 0.4 × SETTLE_MS ago, so the follow-up waits',
+    );
+    advance(gap - 1);
+    t.equal(calls.length, 22);
+    advance(1);
+    t.equal(calls.length, 33, 'the follow-up: SETTLE_MS after the second call');
+    t.equal(pending(), 0);
+  },
+);
 
 t.test('between the steps of a send: exactly one minor collection, and no follow-up', async (t) => {
   const { calls, clock, advance, pending } = fakes(t);

@@ -56,32 +56,42 @@ t.test('sleep: true after the time, false at once on abort, no listener left beh
   t.equal(await sleep(10, controller.signal, clock), false, 'an aborted signal does not sleep');
 });
 
-t.test('linkedSignal with 30 days does not abort early; it does at 30 days; the parent still aborts it', async (t) => {
-  const clock = new FakeClock();
-  const parent = new AbortController();
-  const linked = linkedSignal(parent.signal, 30 * DAY, () => new Error('deadline'), clock);
-  await clock.advance(1);
-  t.equal(linked.signal.aborted, false, 'not after 1 ms (what a 2^31+ ms setTimeout does)');
-  await clock.advance(30 * DAY - 2);
-  t.equal(linked.signal.aborted, false, 'not 1 ms before');
-  await clock.advance(1);
-  t.equal(linked.signal.aborted, true);
-  t.equal((linked.signal.reason as Error).message, 'deadline');
-  linked.dispose();
+t.test(
+  'linkedSignal with 30 days does not abort early; it does at 30 days; the parent still aborts it',
+  async (t) => {
+    const clock = new FakeClock();
+    const parent = new AbortController();
+    const linked = linkedSignal(parent.signal, 30 * DAY, () => new Error('deadline'), clock);
+    await clock.advance(1);
+    t.equal(linked.signal.aborted, false, 'not after 1 ms (what a 2^31+ ms setTimeout does)');
+    await clock.advance(30 * DAY - 2);
+    t.equal(linked.signal.aborted, false, 'not 1 ms before');
+    await clock.advance(1);
+    t.equal(linked.signal.aborted, true);
+    t.equal((linked.signal.reason as Error).message, 'deadline');
+    linked.dispose();
 
-  const second = linkedSignal(parent.signal, 30 * DAY, () => new Error('deadline'), clock);
-  parent.abort(new Error('stop'));
-  t.equal((second.signal.reason as Error).message, 'stop');
-  second.dispose();
-});
+    const second = linkedSignal(parent.signal, 30 * DAY, () => new Error('deadline'), clock);
+    parent.abort(new Error('stop'));
+    t.equal((second.signal.reason as Error).message, 'stop');
+    second.dispose();
+  },
+);
 
-t.test('linkedSignal on the real clock with 30 days: not aborted after a few real timer turns', async (t) => {
-  const linked = linkedSignal(new AbortController().signal, 30 * DAY, () => new Error('deadline'));
-  // A setTimeout above 2^31-1 ms fires after 1 ms; give it ten real turns of the timer queue.
-  for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 2));
-  t.equal(linked.signal.aborted, false);
-  linked.dispose();
-});
+t.test(
+  'linkedSignal on the real clock with 30 days: not aborted after a few real timer turns',
+  async (t) => {
+    const linked = linkedSignal(
+      new AbortController().signal,
+      30 * DAY,
+      () => new Error('deadline'),
+    );
+    // A setTimeout above 2^31-1 ms fires after 1 ms; give it ten real turns of the timer queue.
+    for (let i = 0; i < 10; i++) await new Promise((resolve) => setTimeout(resolve, 2));
+    t.equal(linked.signal.aborted, false);
+    linked.dispose();
+  },
+);
 
 t.test('deadlineSignal: 720h holds', async (t) => {
   const clock = new FakeClock();

@@ -89,17 +89,27 @@ export class Agent {
     // At start: sampling now, sending after the splay. After a reload: where the old grids stood (schedule.ts).
     const firstRuns = firstRunsInMs(this.clock.now(), this.schedule, anchor);
     let firstSampled: () => void = () => {};
-    const firstSample = anchor === undefined ? new Promise<void>((resolve) => (firstSampled = resolve)) : Promise.resolve();
+    const firstSample =
+      anchor === undefined
+        ? new Promise<void>((resolve) => (firstSampled = resolve))
+        : Promise.resolve();
     let firstSent: () => void = () => {};
-    const firstSend = anchor === undefined ? new Promise<void>((resolve) => (firstSent = resolve)) : Promise.resolve();
+    const firstSend =
+      anchor === undefined
+        ? new Promise<void>((resolve) => (firstSent = resolve))
+        : Promise.resolve();
     // Stopped or paused before the first send slot (during the splay): nothing waits for a send that will not come.
     this.releaseFirstSend = firstSent;
-    this.sampling = every(samplingIntervalMs, () => this.track(this.sample()).finally(firstSampled), {
-      name: 'sampling',
-      log: this.log,
-      clock: this.clock,
-      firstRunInMs: firstRuns.samplingInMs,
-    });
+    this.sampling = every(
+      samplingIntervalMs,
+      () => this.track(this.sample()).finally(firstSampled),
+      {
+        name: 'sampling',
+        log: this.log,
+        clock: this.clock,
+        firstRunInMs: firstRuns.samplingInMs,
+      },
+    );
     // The first report carries the first sample: slot 0 of the sending grid waits for it (bounded by collectTimeout).
     let sendSlots = 0;
     this.sending = every(
@@ -107,7 +117,12 @@ export class Agent {
       async () => {
         this.sendingNow++;
         try {
-          const jitterMs = sendJitterMs(sendSlots++, sendingIntervalMs, this.schedule.sendJitter ?? 0, this.schedule.random ?? Math.random);
+          const jitterMs = sendJitterMs(
+            sendSlots++,
+            sendingIntervalMs,
+            this.schedule.sendJitter ?? 0,
+            this.schedule.random ?? Math.random,
+          );
           if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
           await this.track(firstSample.then(() => this.send()));
         } finally {
@@ -126,13 +141,21 @@ export class Agent {
     void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))
       .then((waiting) => {
         if (!waiting || this.stopping) return;
-        this.identityPoll = every(this.schedule.identityPollMs ?? IDENTITY_POLL_MS, () => this.track(this.pollIdentity()), {
-          name: 'cluster id',
-          log: this.log,
-          clock: this.clock,
-        });
+        this.identityPoll = every(
+          this.schedule.identityPollMs ?? IDENTITY_POLL_MS,
+          () => this.track(this.pollIdentity()),
+          {
+            name: 'cluster id',
+            log: this.log,
+            clock: this.clock,
+          },
+        );
       })
-      .catch((error: unknown) => this.log.error('cluster id check failed', { reason: error instanceof Error ? error.message : String(error) }));
+      .catch((error: unknown) =>
+        this.log.error('cluster id check failed', {
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      );
   }
 
   /** The next send on the wall clock, for the status file (the grids run on a monotonic clock). */
@@ -224,7 +247,11 @@ export class Agent {
     this.controller.abort(new Error('shutting down'));
     await this.settled();
     let summary: SendSummary | undefined;
-    const deadline = deadlineSignal(this.schedule.shutdownSendTimeoutMs, () => new Error('shutdown deadline'), this.clock);
+    const deadline = deadlineSignal(
+      this.schedule.shutdownSendTimeoutMs,
+      () => new Error('shutdown deadline'),
+      this.clock,
+    );
     try {
       summary = await sendReport(this.deps, deadline.signal);
       await this.schedule.status?.sent(summary, undefined);
@@ -235,9 +262,14 @@ export class Agent {
     }
     this.deps.transport.close();
     if (this.deps.buffer.size > 0 && this.deps.buffer.kind === 'memory') {
-      this.log.warn('stopped with samples not sent; they are lost with the in-memory buffer', { samples: this.deps.buffer.size });
+      this.log.warn('stopped with samples not sent; they are lost with the in-memory buffer', {
+        samples: this.deps.buffer.size,
+      });
     } else if (this.deps.buffer.size > 0) {
-      this.log.info('stopped with samples not sent; they stay in dataDir and go with the next start', { samples: this.deps.buffer.size });
+      this.log.info(
+        'stopped with samples not sent; they stay in dataDir and go with the next start',
+        { samples: this.deps.buffer.size },
+      );
     }
     return summary;
   }

@@ -26,24 +26,41 @@ export type AuthSource = (clusterId: string) => Promise<SendAuth>;
 
 export type AuthSettings = Pick<Config, 'auth' | 'headers' | 'pullSecretFile'>;
 
-async function resolve(settings: AuthSettings, clusterId: string): Promise<{ ok: true; auth: ResolvedAuth } | { ok: false; reason: string }> {
+async function resolve(
+  settings: AuthSettings,
+  clusterId: string,
+): Promise<{ ok: true; auth: ResolvedAuth } | { ok: false; reason: string }> {
   const { auth } = settings;
-  const failed = (key: string, read: SecretRead & { ok: false }) => ({ ok: false as const, reason: `${key}: ${read.reason}` });
+  const failed = (key: string, read: SecretRead & { ok: false }) => ({
+    ok: false as const,
+    reason: `${key}: ${read.reason}`,
+  });
   switch (auth.type) {
     case 'telemeter':
       try {
-        return { ok: true, auth: { type: 'telemeter', token: await readPullSecretToken(settings.pullSecretFile), clusterId } };
+        return {
+          ok: true,
+          auth: {
+            type: 'telemeter',
+            token: await readPullSecretToken(settings.pullSecretFile),
+            clusterId,
+          },
+        };
       } catch (error) {
         // IdentityError: one line naming the file, never its content.
         return { ok: false, reason: (error as Error).message };
       }
     case 'bearer': {
       const read = await readSecretFile(auth.credentialsFile.path, { headerSafe: true });
-      return read.ok ? { ok: true, auth: { type: 'bearer', token: read.secret } } : failed(auth.credentialsFile.key, read);
+      return read.ok
+        ? { ok: true, auth: { type: 'bearer', token: read.secret } }
+        : failed(auth.credentialsFile.key, read);
     }
     case 'basic': {
       const read = await readSecretFile(auth.passwordFile.path, { headerSafe: false });
-      return read.ok ? { ok: true, auth: { type: 'basic', username: auth.username, password: read.secret } } : failed(auth.passwordFile.key, read);
+      return read.ok
+        ? { ok: true, auth: { type: 'basic', username: auth.username, password: read.secret } }
+        : failed(auth.passwordFile.key, read);
     }
     case 'none':
       return { ok: true, auth: { type: 'none' } };
@@ -55,10 +72,15 @@ async function resolve(settings: AuthSettings, clusterId: string): Promise<{ ok:
  * credential too: a reply that quotes the request line must not log it.
  */
 function endpointQuerySecrets(endpoint: string): string[] {
-  return [...new URL(endpoint).searchParams].filter(([name, value]) => SECRET_HEADER_NAME.test(name) && value !== '').map(([, value]) => value);
+  return [...new URL(endpoint).searchParams]
+    .filter(([name, value]) => SECRET_HEADER_NAME.test(name) && value !== '')
+    .map(([, value]) => value);
 }
 
-export function createAuthSource(settings: AuthSettings & Pick<Config, 'endpoint'>, userAgent: string): AuthSource {
+export function createAuthSource(
+  settings: AuthSettings & Pick<Config, 'endpoint'>,
+  userAgent: string,
+): AuthSource {
   const querySecrets = endpointQuerySecrets(settings.endpoint);
   return async (clusterId) => {
     const resolved = await resolve(settings, clusterId);
@@ -79,7 +101,12 @@ export function createAuthSource(settings: AuthSettings & Pick<Config, 'endpoint
  */
 export async function checkAuthFiles(settings: AuthSettings): Promise<void> {
   const { auth } = settings;
-  const ref = auth.type === 'bearer' ? auth.credentialsFile : auth.type === 'basic' ? auth.passwordFile : undefined;
+  const ref =
+    auth.type === 'bearer'
+      ? auth.credentialsFile
+      : auth.type === 'basic'
+        ? auth.passwordFile
+        : undefined;
   if (ref === undefined) return;
   const read = await readSecretFile(ref.path, { headerSafe: auth.type === 'bearer' });
   if (!read.ok) throw new ConfigError(ref.setIn, ref.key, read.reason);

@@ -10,17 +10,27 @@ export const MAX_BATCH_POINTS = 16_384;
 const MIN_BATCH_POINTS = 256;
 
 /** Points that should fill about 80 % of maxRequestBytes, at the bytes per sample a request just took. */
-export function nextBatchPoints(maxRequestBytes: number, bodyBytes: number, samples: number): number {
+export function nextBatchPoints(
+  maxRequestBytes: number,
+  bodyBytes: number,
+  samples: number,
+): number {
   if (samples === 0 || bodyBytes === 0) return FIRST_BATCH_POINTS;
   const fitting = Math.floor((maxRequestBytes * 0.8) / (bodyBytes / samples));
   return Math.max(MIN_BATCH_POINTS, Math.min(MAX_BATCH_POINTS, fitting));
 }
 
 /** Pure: the points of the newest timestamp (one tick shares it), apart from the rest. */
-export function splitNewestTick(points: readonly BufferedPoint[]): { older: readonly BufferedPoint[]; newest: readonly BufferedPoint[] } {
+export function splitNewestTick(points: readonly BufferedPoint[]): {
+  older: readonly BufferedPoint[];
+  newest: readonly BufferedPoint[];
+} {
   let newestMs = -Infinity;
   for (const entry of points) newestMs = Math.max(newestMs, entry.point.timestampMs);
-  return { older: points.filter((entry) => entry.point.timestampMs !== newestMs), newest: points.filter((entry) => entry.point.timestampMs === newestMs) };
+  return {
+    older: points.filter((entry) => entry.point.timestampMs !== newestMs),
+    newest: points.filter((entry) => entry.point.timestampMs === newestMs),
+  };
 }
 
 /**
@@ -28,7 +38,11 @@ export function splitNewestTick(points: readonly BufferedPoint[]): { older: read
  * backlog is read through in batches (never held whole) and only the points
  * sharing the newest timestamp are kept. Undefined when nothing is held after it.
  */
-export async function newestTick(buffer: SampleBuffer, afterSeq: number, batchPoints: number): Promise<{ points: BufferedPoint[] } | undefined> {
+export async function newestTick(
+  buffer: SampleBuffer,
+  afterSeq: number,
+  batchPoints: number,
+): Promise<{ points: BufferedPoint[] } | undefined> {
   let newest: BufferedPoint[] = [];
   let newestMs = -Infinity;
   for (let cursor = afterSeq; ;) {

@@ -33,7 +33,8 @@ export function judgeResult(
   context: LogFields = {},
   kept: string = KEPT_FOR_NEXT_SEND,
 ): DeliveryAction {
-  const scrub = (text: string | undefined) => (text === undefined ? undefined : scrubSecrets(text, secrets));
+  const scrub = (text: string | undefined) =>
+    text === undefined ? undefined : scrubSecrets(text, secrets);
   switch (result.kind) {
     case 'delivered':
       return 'acknowledge';
@@ -49,12 +50,15 @@ export function judgeResult(
     case 'too-large':
       if (request.sampleCount <= 1) {
         // Halving ends here: every request would meet the same limit, and dropping would lose data that is not at fault.
-        log.error(`receiver or a proxy on the way refused a request of one sample as too large (413); ${kept}`, {
-          bodyBytes: request.bodyBytes,
-          hint: 'something between here and the receiver takes bodies smaller than any request; raise its limit (the Telemetry API takes up to 128 KiB)',
-          body: scrub(result.body),
-          ...context,
-        });
+        log.error(
+          `receiver or a proxy on the way refused a request of one sample as too large (413); ${kept}`,
+          {
+            bodyBytes: request.bodyBytes,
+            hint: 'something between here and the receiver takes bodies smaller than any request; raise its limit (the Telemetry API takes up to 128 KiB)',
+            body: scrub(result.body),
+            ...context,
+          },
+        );
         return 'keep';
       }
       log.warn('receiver refused the request as too large (413); sending it again in two halves', {
@@ -77,21 +81,27 @@ export function judgeResult(
       log.error(`${result.reason}; ${kept}`, { hint: result.hint, ...context });
       return 'keep';
     case 'redirect':
-      log.error(`receiver answered with a redirect, not followed (the token goes only to telemetry.endpoint); ${kept}`, {
-        status: result.status,
-        location: scrub(result.location),
-        hint: 'set telemetry.endpoint to the URL that receives remote-write',
-        ...context,
-      });
+      log.error(
+        `receiver answered with a redirect, not followed (the token goes only to telemetry.endpoint); ${kept}`,
+        {
+          status: result.status,
+          location: scrub(result.location),
+          hint: 'set telemetry.endpoint to the URL that receives remote-write',
+          ...context,
+        },
+      );
       return 'keep';
     case 'retryable':
       // The retries are spent, so "no retry until the next send" would say nothing more.
-      log.warn(`send failed; ${kept === KEPT_FOR_NEXT_SEND ? 'samples kept for the next send' : kept}`, {
-        attempts: result.attempts,
-        gaveUp: result.gaveUp,
-        reason: scrub(result.reason),
-        ...context,
-      });
+      log.warn(
+        `send failed; ${kept === KEPT_FOR_NEXT_SEND ? 'samples kept for the next send' : kept}`,
+        {
+          attempts: result.attempts,
+          gaveUp: result.gaveUp,
+          reason: scrub(result.reason),
+          ...context,
+        },
+      );
       return 'keep';
     case 'cancelled':
       return 'keep';

@@ -82,12 +82,20 @@ export async function startIdentity(
         return {
           ...known,
           found: true,
-          notice: { level: 'info', message: `cluster id file ${clusterIdFile} is there now (cluster id ${current.id}); sending` },
+          notice: {
+            level: 'info',
+            message: `cluster id file ${clusterIdFile} is there now (cluster id ${current.id}); sending`,
+          },
         };
       }
       const changed = current.error.code !== lastCode;
       lastCode = current.error.code;
-      return { kind: 'waiting', problem: current.error, deploymentType, ...(changed ? { notice: waitingNotice(clusterIdFile, current.error) } : {}) };
+      return {
+        kind: 'waiting',
+        problem: current.error,
+        deploymentType,
+        ...(changed ? { notice: waitingNotice(clusterIdFile, current.error) } : {}),
+      };
     },
   };
 }

@@ -25,7 +25,11 @@ export interface EveryOptions {
  * run is logged and the schedule goes on. Intervals of any length up to a year
  * hold (long timers).
  */
-export function every(intervalMs: number, task: () => Promise<unknown>, options: EveryOptions): Periodic {
+export function every(
+  intervalMs: number,
+  task: () => Promise<unknown>,
+  options: EveryOptions,
+): Periodic {
   const clock = options.clock ?? systemClock;
   const origin = clock.now() + (options.firstRunInMs ?? intervalMs);
   let lastSlot = -1;
@@ -43,7 +47,11 @@ export function every(intervalMs: number, task: () => Promise<unknown>, options:
     if (stopped) return;
     lastSlot = slot;
     task()
-      .catch((error: unknown) => options.log.error(`${options.name} failed`, { reason: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown) =>
+        options.log.error(`${options.name} failed`, {
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      )
       .finally(schedule);
   };
   if (options.firstRunInMs === 0) run(0);

@@ -51,7 +51,12 @@ async function clusterPart(config: Config, log: Logger, options: PipelineOptions
   };
 }
 
-export async function createCollectors(config: Config, log: Logger, deploymentType: DeploymentType, options: PipelineOptions): Promise<Collector[]> {
+export async function createCollectors(
+  config: Config,
+  log: Logger,
+  deploymentType: DeploymentType,
+  options: PipelineOptions,
+): Promise<Collector[]> {
   const host = options.host ?? { root: '' };
   const cluster = await clusterPart(config, log, options);
   return [
@@ -74,17 +79,29 @@ export async function createCollectors(config: Config, log: Logger, deploymentTy
  */
 export function tlsSourceFor(settings: TlsSettings): TlsSource | undefined {
   if (Object.keys(settings).length === 0) return undefined;
-  return async (): Promise<TlsMaterial> => (await import('./tls-material.js')).readTlsMaterial(settings);
+  return async (): Promise<TlsMaterial> =>
+    (await import('./tls-material.js')).readTlsMaterial(settings);
 }
 
 /** The endpoint's transport: config mapped onto the transport's own options (config knows nothing of transport). */
 export function createTransport(config: Config) {
   const tls = tlsSourceFor(config.tls);
-  return createHttpTransport({ url: config.endpoint, proxy: config.proxy, timeoutMs: config.requestTimeoutMs, ...(tls === undefined ? {} : { tls }) });
+  return createHttpTransport({
+    url: config.endpoint,
+    proxy: config.proxy,
+    timeoutMs: config.requestTimeoutMs,
+    ...(tls === undefined ? {} : { tls }),
+  });
 }
 
-export async function createSendDeps(config: Config, log: Logger, buffer: SampleBuffer, options: PipelineOptions = {}): Promise<SendDeps> {
-  const deploymentType = options.deploymentType ?? (await detectDeploymentType({ root: options.host?.root ?? '' }));
+export async function createSendDeps(
+  config: Config,
+  log: Logger,
+  buffer: SampleBuffer,
+  options: PipelineOptions = {},
+): Promise<SendDeps> {
+  const deploymentType =
+    options.deploymentType ?? (await detectDeploymentType({ root: options.host?.root ?? '' }));
   // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
   const identity = await startIdentity(config.clusterIdFile, config.dataDir, deploymentType);
   return {

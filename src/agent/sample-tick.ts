@@ -25,8 +25,12 @@ export interface SampleDeps {
 export const SAMPLING_SHARE = 0.8;
 
 /** How long this tick's collectors get. */
-export function tickTimeoutMs(deps: Pick<SampleDeps, 'collectTimeoutMs' | 'samplingIntervalMs'>): number {
-  return deps.samplingIntervalMs === undefined ? deps.collectTimeoutMs : Math.min(deps.collectTimeoutMs, Math.floor(deps.samplingIntervalMs * SAMPLING_SHARE));
+export function tickTimeoutMs(
+  deps: Pick<SampleDeps, 'collectTimeoutMs' | 'samplingIntervalMs'>,
+): number {
+  return deps.samplingIntervalMs === undefined
+    ? deps.collectTimeoutMs
+    : Math.min(deps.collectTimeoutMs, Math.floor(deps.samplingIntervalMs * SAMPLING_SHARE));
 }
 
 /** One sampling tick: dynamic collectors into the buffer. */

@@ -31,7 +31,12 @@ export function slotAtMs(originMs: number, slot: number, intervalMs: number): nu
  * always later than `lastSlot` (-1 before any), so a timer that fires early
  * never runs a slot twice and a late one skips the slots it missed.
  */
-export function nextSlot(originMs: number, intervalMs: number, lastSlot: number, nowMs: number): number {
+export function nextSlot(
+  originMs: number,
+  intervalMs: number,
+  lastSlot: number,
+  nowMs: number,
+): number {
   return Math.max(lastSlot + 1, Math.ceil((nowMs - originMs) / intervalMs), 0);
 }
 
@@ -42,7 +47,12 @@ export function nextSlot(originMs: number, intervalMs: number, lastSlot: number,
  * within that window. The draw is per slot, not added up: send k stays within
  * [slot k, slot k + jitter × interval). `random` is called only when drawn.
  */
-export function sendJitterMs(slot: number, sendingIntervalMs: number, jitter: number, random: () => number): number {
+export function sendJitterMs(
+  slot: number,
+  sendingIntervalMs: number,
+  jitter: number,
+  random: () => number,
+): number {
   if (slot === 0 || jitter <= 0) return 0;
   return Math.floor(random() * jitter * sendingIntervalMs);
 }
@@ -54,9 +64,15 @@ export function sendJitterMs(slot: number, sendingIntervalMs: number, jitter: nu
  * one new interval from now, so a reload neither adds a sample or a report nor
  * puts one off.
  */
-export function firstRunsInMs(nowMs: number, intervals: GridIntervals, anchor?: GridAnchor): { samplingInMs: number; sendingInMs: number } {
-  if (anchor === undefined) return { samplingInMs: 0, sendingInMs: intervals.firstSendDelayMs ?? 0 };
-  const resumeIn = (atMs: number | undefined, intervalMs: number) => Math.min(intervalMs, Math.max(0, (atMs ?? nowMs) - nowMs));
+export function firstRunsInMs(
+  nowMs: number,
+  intervals: GridIntervals,
+  anchor?: GridAnchor,
+): { samplingInMs: number; sendingInMs: number } {
+  if (anchor === undefined)
+    return { samplingInMs: 0, sendingInMs: intervals.firstSendDelayMs ?? 0 };
+  const resumeIn = (atMs: number | undefined, intervalMs: number) =>
+    Math.min(intervalMs, Math.max(0, (atMs ?? nowMs) - nowMs));
   return {
     samplingInMs: resumeIn(anchor.nextSampleAt, intervals.samplingIntervalMs),
     sendingInMs: resumeIn(anchor.nextSendAt, intervals.sendingIntervalMs),

@@ -16,7 +16,12 @@ import { sendWithRetry, type FinalResult, type RetryPolicy } from '../transport/
 import { formatLabels } from '../report/exposition.js';
 import { logIdentityNotice, type IdentitySource } from './identity-source.js';
 import { judgeResult } from './delivery-outcome.js';
-import { FIRST_BATCH_POINTS, nextBatchPoints, newestTick, splitNewestTick } from './backlog-batches.js';
+import {
+  FIRST_BATCH_POINTS,
+  nextBatchPoints,
+  newestTick,
+  splitNewestTick,
+} from './backlog-batches.js';
 import { MAX_SET_ASIDE_PER_SEND, SET_ASIDE_LIMIT, type SetAsideMemory } from './set-aside.js';
 import type { AuthSource } from './auth-source.js';
 
@@ -64,7 +69,11 @@ export interface SendSummary {
 
 type Failure = FinalResult & { readonly kind: 'retryable' };
 /** After a request still failed: go on with the next request, or end the send (samples kept). */
-type OnFailure = (failure: Failure, seqs: readonly number[], release: (outcome: AckOutcome) => Promise<void>) => Promise<'next' | 'stop'>;
+type OnFailure = (
+  failure: Failure,
+  seqs: readonly number[],
+  release: (outcome: AckOutcome) => Promise<void>,
+) => Promise<'next' | 'stop'>;
 
 /**
  * One send, in this order, so that old data never blocks new:
@@ -112,7 +121,9 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   const identity = identityState.identity;
   const auth = await deps.resolveAuth(identity.clusterId);
   if (!auth.ok) {
-    log.error(`cannot send: ${auth.reason}; ${deps.oneShot === true ? 'nothing sent' : 'samples kept for the next send'}`);
+    log.error(
+      `cannot send: ${auth.reason}; ${deps.oneShot === true ? 'nothing sent' : 'samples kept for the next send'}`,
+    );
     return failed(`cannot send: ${auth.reason}`);
   }
   const { headers, secrets } = auth;
@@ -130,17 +141,27 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
    * buffer. `onFailure` decides whether a request that still fails ends it.
    * Resolves false when it stopped.
    */
-  const sendPoints = async (staticPoints: readonly MetricPoint[], points: readonly BufferedPoint[], onFailure: OnFailure): Promise<boolean> => {
+  const sendPoints = async (
+    staticPoints: readonly MetricPoint[],
+    points: readonly BufferedPoint[],
+    onFailure: OnFailure,
+  ): Promise<boolean> => {
     const pointSeqs = points.map((entry) => entry.seq);
-    const release = (seqs: readonly number[], outcome: AckOutcome) => buffer.acknowledge(rangesWithin(pointSeqs, new Set(seqs)), outcome);
+    const release = (seqs: readonly number[], outcome: AckOutcome) =>
+      buffer.acknowledge(rangesWithin(pointSeqs, new Set(seqs)), outcome);
     const plan = planDelivery(staticPoints, points, identity, deps.maxRequestBytes);
     for (const rejected of plan.rejected) {
-      log.warn('series dropped, receivers would refuse it', { series: formatLabels(rejected.labels), reason: rejected.reason });
+      log.warn('series dropped, receivers would refuse it', {
+        series: formatLabels(rejected.labels),
+        reason: rejected.reason,
+      });
       await release(rejected.seqs, 'rejected');
       samplesDropped += rejected.seqs.length;
     }
     for (const oversized of plan.oversized) {
-      log.warn('series dropped, larger than maxRequestBytes on its own', { series: formatLabels(oversized.labels) });
+      log.warn('series dropped, larger than maxRequestBytes on its own', {
+        series: formatLabels(oversized.labels),
+      });
       await release(oversized.seqs, 'oversized');
       samplesDropped += oversized.seqs.length;
     }
@@ -154,17 +175,37 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         skipping ? { ...deps.retry, maxAttempts: 1 } : deps.retry,
         signal,
         (failure, attempt, waitMs) =>
-          log.warn('send attempt failed, retrying', { attempt, reason: reasonOf(failure), retryAfterMs: failure.retryAfterMs, waitMs }),
+          log.warn('send attempt failed, retrying', {
+            attempt,
+            reason: reasonOf(failure),
+            retryAfterMs: failure.retryAfterMs,
+            waitMs,
+          }),
         deps.clock === undefined ? {} : { clock: deps.clock },
       );
       if (result.kind === 'retryable') {
-        if ((await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) === 'stop') return false;
+        if (
+          (await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) ===
+          'stop'
+        )
+          return false;
         continue;
       }
-      const facts = { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length };
+      const facts = {
+        seriesCount: request.seriesCount,
+        sampleCount: request.sampleCount,
+        bodyBytes: request.body.length,
+      };
       const action =
         deps.oneShot === true
-          ? judgeResult(result, facts, log, secrets, {}, 'nothing more is delivered by this run (once does not keep samples)')
+          ? judgeResult(
+              result,
+              facts,
+              log,
+              secrets,
+              {},
+              'nothing more is delivered by this run (once does not keep samples)',
+            )
           : judgeResult(result, facts, log, secrets, { buffered: buffer.size });
       if (action === 'acknowledge') {
         await release(request.seqs, 'delivered');
@@ -189,7 +230,12 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
       }
       // Kept: credentials, URL or path (401, 403, 404, 405, 407, 410, 431), a one-sample 413, a failed TLS check, a redirect, or
       // cancelled. Every later request would meet the same.
-      keptAll.reason = result.kind === 'cancelled' ? 'cancelled' : result.kind === 'tls' ? result.reason : `${result.kind}: HTTP ${result.status}`;
+      keptAll.reason =
+        result.kind === 'cancelled'
+          ? 'cancelled'
+          : result.kind === 'tls'
+            ? result.reason
+            : `${result.kind}: HTTP ${result.status}`;
       return false;
     }
     return true;
@@ -203,19 +249,32 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
         requests,
       });
     } else {
-      log.warn('send failed; samples kept for the next send', { attempts: failure.attempts, reason: reasonOf(failure), buffered: buffer.size });
+      log.warn('send failed; samples kept for the next send', {
+        attempts: failure.attempts,
+        reason: reasonOf(failure),
+        buffered: buffer.size,
+      });
     }
     return failed(reasonOf(failure));
   };
 
-  const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: deps.collectTimeoutMs, signal, log });
+  const fresh = await runCollectors(deps.collectors, 'static', {
+    timeoutMs: deps.collectTimeoutMs,
+    signal,
+    log,
+  });
   deps.betweenSteps?.();
   let newest: readonly BufferedPoint[];
   /** Set when a network error ended the backlog (the failure callbacks run inside sendPoints). */
   const ended: { by?: Failure } = {};
   let setAsideThisSend = 0;
   /** The first request this send set aside: whether it counts (and is dropped at SET_ASIDE_LIMIT) is known at the end. */
-  const aside: { firstSeq?: number; samples?: number; release?: (outcome: AckOutcome) => Promise<void>; fields?: Record<string, unknown> } = {};
+  const aside: {
+    firstSeq?: number;
+    samples?: number;
+    release?: (outcome: AckOutcome) => Promise<void>;
+    fields?: Record<string, unknown>;
+  } = {};
   /** Counted only when the receiver took another request of this send: then it refuses this one, it is not down. */
   const settleSetAside = async (): Promise<void> => {
     if (aside.firstSeq === undefined || delivered === 0) return;
@@ -224,7 +283,10 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     await aside.release('rejected');
     samplesDropped += aside.samples ?? 0;
     deps.setAside.clear();
-    log.error('backlog request refused at every send while the receiver took the rest; its samples are dropped', { ...aside.fields, sends: times });
+    log.error(
+      'backlog request refused at every send while the receiver took the rest; its samples are dropped',
+      { ...aside.fields, sends: times },
+    );
   };
   const finish = async (summary: () => SendSummary): Promise<SendSummary> => {
     await settleSetAside();
@@ -270,7 +332,10 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
       if (ended.by !== undefined) return finish(() => keepAll(ended.by as Failure));
       if (keptAll.reason !== undefined) return finish(() => failed(keptAll.reason));
       if (skipped.toCurrent === true) {
-        log.warn('backlog requests keep failing; the current values go now, the rest is kept for the next send', { setAside: setAsideThisSend });
+        log.warn(
+          'backlog requests keep failing; the current values go now, the rest is kept for the next send',
+          { setAside: setAsideThisSend },
+        );
         if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
         break;
       }
@@ -279,7 +344,9 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
     batchPoints = nextBatchPoints(deps.maxRequestBytes, lastRequest.bodyBytes, lastRequest.samples);
     afterSeq = batch.cursor;
     if (signal.aborted) {
-      log.warn('send stopped before the end of the backlog; the rest is kept for the next send', { buffered: buffer.size });
+      log.warn('send stopped before the end of the backlog; the rest is kept for the next send', {
+        buffered: buffer.size,
+      });
       return finish(() => failed());
     }
   }
@@ -292,6 +359,19 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   await settleSetAside();
   if (current.failure !== undefined) return keepAll(current.failure);
   if (keptAll.reason !== undefined) return failed(keptAll.reason);
-  log.info('report sent', { requests, delivered, samples: samplesSent, dropped: samplesDropped, buffered: buffer.size });
-  return { ok: delivered === requests - splits, requests, delivered, samplesSent, samplesDropped, samplesKept: buffer.size };
+  log.info('report sent', {
+    requests,
+    delivered,
+    samples: samplesSent,
+    dropped: samplesDropped,
+    buffered: buffer.size,
+  });
+  return {
+    ok: delivered === requests - splits,
+    requests,
+    delivered,
+    samplesSent,
+    samplesDropped,
+    samplesKept: buffer.size,
+  };
 }

@@ -19,7 +19,8 @@ export interface DaemonStatus {
   readonly startedAtMs: number;
   readonly updatedAtMs: number;
   readonly endpoint: string;
-  readonly lastSuccess: { readonly atMs: number; readonly requests: number; readonly samples: number } | undefined;
+  readonly lastSuccess:
+    { readonly atMs: number; readonly requests: number; readonly samples: number } | undefined;
   /** Already scrubbed of secrets by whoever recorded it. */
   readonly lastError: { readonly atMs: number; readonly reason: string } | undefined;
   readonly nextSendAtMs: number | undefined;
@@ -28,21 +29,35 @@ export interface DaemonStatus {
 
 export async function writeStatus(dataDir: string, status: DaemonStatus): Promise<void> {
   // Atomic but not synced: it is rewritten after every tick and send, so a power cut costs at most the last version.
-  await replaceFile(path.join(dataDir, STATUS_FILE), [JSON.stringify(status) + '\n'], 0o644, { durable: false });
+  await replaceFile(path.join(dataDir, STATUS_FILE), [JSON.stringify(status) + '\n'], 0o644, {
+    durable: false,
+  });
 }
 
 export type StatusRead =
-  { readonly kind: 'ok'; readonly status: DaemonStatus } | { readonly kind: 'missing' } | { readonly kind: 'unreadable'; readonly reason: string };
+  | { readonly kind: 'ok'; readonly status: DaemonStatus }
+  | { readonly kind: 'missing' }
+  | { readonly kind: 'unreadable'; readonly reason: string };
 
 /** Never hangs on a FIFO and never reads more than MAX_STATUS_BYTES (readBoundedFile). */
 export async function readStatus(dataDir: string): Promise<StatusRead> {
   const file = path.join(dataDir, STATUS_FILE);
-  const read = await readBoundedFile(file, { maxBytes: MAX_STATUS_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
-  if (!read.ok) return read.error.code === 'ENOENT' ? { kind: 'missing' } : { kind: 'unreadable', reason: read.error.message };
+  const read = await readBoundedFile(file, {
+    maxBytes: MAX_STATUS_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS,
+  });
+  if (!read.ok)
+    return read.error.code === 'ENOENT'
+      ? { kind: 'missing' }
+      : { kind: 'unreadable', reason: read.error.message };
   const text = read.text;
   try {
     const parsed = JSON.parse(text) as Partial<DaemonStatus>;
-    if (parsed.format !== 1 || typeof parsed.pid !== 'number' || typeof parsed.buffer !== 'object') {
+    if (
+      parsed.format !== 1 ||
+      typeof parsed.pid !== 'number' ||
+      typeof parsed.buffer !== 'object'
+    ) {
       return { kind: 'unreadable', reason: `${file}: not a status this version writes` };
     }
     return { kind: 'ok', status: parsed as DaemonStatus };
@@ -75,8 +90,15 @@ export class StatusRecorder {
   /** A send ended: its outcome, and when the next one is due (wall clock ms). */
   async sent(summary: SendSummary, nextSendAtMs: number | undefined): Promise<void> {
     const atMs = this.wallClock();
-    if (summary.ok) this.lastSuccess = { atMs, requests: summary.requests, samples: summary.samplesSent };
-    else this.lastError = { atMs, reason: summary.failure ?? `the receiver refused ${summary.samplesDropped} samples for good; they were dropped` };
+    if (summary.ok)
+      this.lastSuccess = { atMs, requests: summary.requests, samples: summary.samplesSent };
+    else
+      this.lastError = {
+        atMs,
+        reason:
+          summary.failure ??
+          `the receiver refused ${summary.samplesDropped} samples for good; they were dropped`,
+      };
     await this.write(nextSendAtMs);
   }
 

@@ -25,12 +25,18 @@ export interface TlsFileProblem {
 /** What `show` and `check-config` may print: paths, the client certificate's subject and expiry, never key material. */
 export interface TlsSummary {
   readonly caFile?: { readonly file: string; readonly certificates: number };
-  readonly client?: { readonly certFile: string; readonly keyFile: string; readonly subject: string; readonly notAfter: string };
+  readonly client?: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly subject: string;
+    readonly notAfter: string;
+  };
   readonly serverName?: string;
 }
 
 export type TlsLoad =
-  { readonly ok: true; readonly options: TlsOptions; readonly summary: TlsSummary } | { readonly ok: false; readonly problem: TlsFileProblem };
+  | { readonly ok: true; readonly options: TlsOptions; readonly summary: TlsSummary }
+  | { readonly ok: false; readonly problem: TlsFileProblem };
 
 const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
 
@@ -40,17 +46,36 @@ export function pemCertificates(text: string): string[] {
 }
 
 /** The files telemetry.tls will read, in the order they are read. */
-type Step<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly problem: TlsFileProblem };
+type Step<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly problem: TlsFileProblem };
 
-async function readSetting(key: TlsFileKey, setting: TlsFileSetting): Promise<Step<{ text: string; mode: number }>> {
-  const read = await readBoundedFile(setting.path, { maxBytes: MAX_TLS_FILE_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
-  if (!read.ok) return { ok: false, problem: { key, file: setting.path, setIn: setting.setIn, reason: read.error.reason } };
+async function readSetting(
+  key: TlsFileKey,
+  setting: TlsFileSetting,
+): Promise<Step<{ text: string; mode: number }>> {
+  const read = await readBoundedFile(setting.path, {
+    maxBytes: MAX_TLS_FILE_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS,
+  });
+  if (!read.ok)
+    return {
+      ok: false,
+      problem: { key, file: setting.path, setIn: setting.setIn, reason: read.error.reason },
+    };
   return { ok: true, value: { text: read.text, mode: read.mode } };
 }
 
 /** Certificates that all parse, or a problem naming which one does not. */
-function parseCertificates(key: TlsFileKey, setting: TlsFileSetting, text: string): Step<{ pems: string[]; parsed: X509Certificate[] }> {
-  const fail = (reason: string): Step<never> => ({ ok: false, problem: { key, file: setting.path, setIn: setting.setIn, reason } });
+function parseCertificates(
+  key: TlsFileKey,
+  setting: TlsFileSetting,
+  text: string,
+): Step<{ pems: string[]; parsed: X509Certificate[] }> {
+  const fail = (reason: string): Step<never> => ({
+    ok: false,
+    problem: { key, file: setting.path, setIn: setting.setIn, reason },
+  });
   const pems = pemCertificates(text);
   if (pems.length === 0) return fail('holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
   const parsed: X509Certificate[] = [];
@@ -72,13 +97,20 @@ function parseCertificates(key: TlsFileKey, setting: TlsFileSetting, text: strin
 async function defaultRoots(): Promise<string[]> {
   const extra = process.env.NODE_EXTRA_CA_CERTS;
   if (extra === undefined || extra === '') return [...tls.rootCertificates];
-  const read = await readBoundedFile(extra, { maxBytes: MAX_TLS_FILE_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
+  const read = await readBoundedFile(extra, {
+    maxBytes: MAX_TLS_FILE_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS,
+  });
   return [...tls.rootCertificates, ...(read.ok ? pemCertificates(read.text) : [])];
 }
 
 /** Reads, parses and checks every file of telemetry.tls. Never rejects. */
 export async function loadTlsMaterial(settings: TlsSettings): Promise<TlsLoad> {
-  let options: { ca?: string[]; clientCertificate?: { cert: string; key: string }; serverName?: string } = {};
+  let options: {
+    ca?: string[];
+    clientCertificate?: { cert: string; key: string };
+    serverName?: string;
+  } = {};
   let summary: TlsSummary = {};
   if (settings.serverName !== undefined) {
     options = { ...options, serverName: settings.serverName };
@@ -91,11 +123,17 @@ export async function loadTlsMaterial(settings: TlsSettings): Promise<TlsLoad> {
     if (!bundle.ok) return bundle;
     // Added to Node's trust, not instead of it: Node's `ca` replaces its roots, so they are passed too.
     options = { ...options, ca: [...(await defaultRoots()), ...bundle.value.pems] };
-    summary = { ...summary, caFile: { file: settings.caFile.path, certificates: bundle.value.pems.length } };
+    summary = {
+      ...summary,
+      caFile: { file: settings.caFile.path, certificates: bundle.value.pems.length },
+    };
   }
   if (settings.certFile !== undefined && settings.keyFile !== undefined) {
     const keySetting = settings.keyFile;
-    const keyProblem = (reason: string): TlsLoad => ({ ok: false, problem: { key: 'keyFile', file: keySetting.path, setIn: keySetting.setIn, reason } });
+    const keyProblem = (reason: string): TlsLoad => ({
+      ok: false,
+      problem: { key: 'keyFile', file: keySetting.path, setIn: keySetting.setIn, reason },
+    });
     const certRead = await readSetting('certFile', settings.certFile);
     if (!certRead.ok) return certRead;
     const chain = parseCertificates('certFile', settings.certFile, certRead.value.text);
@@ -103,18 +141,26 @@ export async function loadTlsMaterial(settings: TlsSettings): Promise<TlsLoad> {
     const keyRead = await readSetting('keyFile', keySetting);
     if (!keyRead.ok) return keyRead;
     if ((keyRead.value.mode & 0o006) !== 0) {
-      return keyProblem(`readable or writable by other users (mode ${keyRead.value.mode.toString(8).padStart(4, '0')}); chmod 0600 ${keySetting.path}`);
+      return keyProblem(
+        `readable or writable by other users (mode ${keyRead.value.mode.toString(8).padStart(4, '0')}); chmod 0600 ${keySetting.path}`,
+      );
     }
     let key: KeyObject;
     try {
       key = createPrivateKey(keyRead.value.text);
     } catch {
       // OpenSSL's message is not repeated: it is no help, and nothing read from a key file goes into a line.
-      return keyProblem('not a PEM private key (an encrypted key is not supported: the daemon has no passphrase)');
+      return keyProblem(
+        'not a PEM private key (an encrypted key is not supported: the daemon has no passphrase)',
+      );
     }
     const leaf = chain.value.parsed[0] as X509Certificate;
-    if (!leaf.checkPrivateKey(key)) return keyProblem(`is not the key of the certificate in ${settings.certFile.path}`);
-    options = { ...options, clientCertificate: { cert: certRead.value.text, key: keyRead.value.text } };
+    if (!leaf.checkPrivateKey(key))
+      return keyProblem(`is not the key of the certificate in ${settings.certFile.path}`);
+    options = {
+      ...options,
+      clientCertificate: { cert: certRead.value.text, key: keyRead.value.text },
+    };
     summary = {
       ...summary,
       client: {
@@ -136,5 +182,7 @@ export function problemLine(problem: TlsFileProblem): string {
 /** What the transport takes for one attempt: the options, or the one line saying which file went bad. */
 export async function readTlsMaterial(settings: TlsSettings): Promise<TlsMaterial> {
   const loaded = await loadTlsMaterial(settings);
-  return loaded.ok ? { ok: true, options: loaded.options } : { ok: false, reason: problemLine(loaded.problem) };
+  return loaded.ok
+    ? { ok: true, options: loaded.options }
+    : { ok: false, reason: problemLine(loaded.problem) };
 }

@@ -9,7 +9,9 @@ export const LOCK_FILE = 'edge-telemetry.lock';
 const MAX_LOCK_BYTES = 256;
 
 export type LockResult =
-  { readonly kind: 'locked'; release(): Promise<void> } | { readonly kind: 'busy'; readonly pid: number } | { readonly kind: 'error'; readonly code: string };
+  | { readonly kind: 'locked'; release(): Promise<void> }
+  | { readonly kind: 'busy'; readonly pid: number }
+  | { readonly kind: 'error'; readonly code: string };
 
 export interface ProcessTable {
   /** Whether a process with this pid exists. */
@@ -47,12 +49,18 @@ export const realProcesses: ProcessTable = {
 function parseLock(text: string): { pid: number; startTime: string | undefined } | undefined {
   const match = /^(\d+)(?: (\d+|-))?\n?$/.exec(text);
   if (match === null) return undefined;
-  return { pid: Number(match[1]), startTime: match[2] === undefined || match[2] === '-' ? undefined : match[2] };
+  return {
+    pid: Number(match[1]),
+    startTime: match[2] === undefined || match[2] === '-' ? undefined : match[2],
+  };
 }
 
 async function readLock(file: string): Promise<string | undefined> {
   try {
-    const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    const handle = await open(
+      file,
+      constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW,
+    );
     try {
       const bytes = Buffer.alloc(MAX_LOCK_BYTES);
       const { bytesRead } = await handle.read(bytes, 0, bytes.length, 0);
@@ -66,12 +74,20 @@ async function readLock(file: string): Promise<string | undefined> {
 }
 
 /** Takes dataDir's lock for this process, or says who holds it. */
-export async function lockDataDir(dataDir: string, processes: ProcessTable = realProcesses, pid: number = process.pid): Promise<LockResult> {
+export async function lockDataDir(
+  dataDir: string,
+  processes: ProcessTable = realProcesses,
+  pid: number = process.pid,
+): Promise<LockResult> {
   const file = path.join(dataDir, LOCK_FILE);
   const content = `${pid} ${(await processes.startTime(pid)) ?? '-'}\n`;
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
+      const handle = await open(
+        file,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+        0o644,
+      );
       try {
         await handle.writeFile(content);
         await handle.sync();
@@ -91,9 +107,15 @@ export async function lockDataDir(dataDir: string, processes: ProcessTable = rea
     }
     const holder = parseLock((await readLock(file)) ?? '');
     if (holder !== undefined && processes.alive(holder.pid)) {
-      const startTime = holder.startTime === undefined ? undefined : await processes.startTime(holder.pid);
+      const startTime =
+        holder.startTime === undefined ? undefined : await processes.startTime(holder.pid);
       // Same pid, same start time (or no way to tell): the holder is running.
-      if (holder.startTime === undefined || startTime === undefined || startTime === holder.startTime) return { kind: 'busy', pid: holder.pid };
+      if (
+        holder.startTime === undefined ||
+        startTime === undefined ||
+        startTime === holder.startTime
+      )
+        return { kind: 'busy', pid: holder.pid };
     }
     // Left by a process that is gone (or unreadable): stale.
     await unlink(file).catch(() => undefined);

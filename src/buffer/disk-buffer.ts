@@ -7,7 +7,11 @@ import { constants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { replaceFile as replaceWholeFile, syncDirectory, type ReplaceHooks } from '../durable-file.js';
+import {
+  replaceFile as replaceWholeFile,
+  syncDirectory,
+  type ReplaceHooks,
+} from '../durable-file.js';
 import type { MetricPoint } from '../model.js';
 import {
   RecordSink,
@@ -44,7 +48,14 @@ const ASIDE_SUFFIX = '.corrupt';
 /** The drop counts since the buffer was first made, so that `status` keeps them across restarts. */
 const DROPPED_FILE = 'dropped.json';
 const MAX_DROPPED_FILE_BYTES = 4096;
-const DROP_REASONS: readonly DropReason[] = ['full', 'age', 'corrupt', 'unwritable', 'rejected', 'oversized'];
+const DROP_REASONS: readonly DropReason[] = [
+  'full',
+  'age',
+  'corrupt',
+  'unwritable',
+  'rejected',
+  'oversized',
+];
 /** Far above any segment this code writes (4096 samples of ~5-25 bytes); a larger file is not ours. */
 const MAX_SEGMENT_FILE_BYTES = 64 * 1024 * 1024;
 /** Files renamed aside are kept for the admin to look at, but not without bound. */
@@ -105,11 +116,16 @@ function segmentName(firstSeq: number): string {
 
 /** The samples a segment's damage cost: its skipped stretches', and those whose series definition was in one. */
 function lostIn(summary: SegmentSummary): number {
-  return summary.skipped.reduce((sum: number, entry: SkippedBytes) => sum + entry.samplesLost, 0) + summary.orphaned;
+  return (
+    summary.skipped.reduce((sum: number, entry: SkippedBytes) => sum + entry.samplesLost, 0) +
+    summary.orphaned
+  );
 }
 
 /** A whole segment file of `kept` (seq ascending): each series defined once, one record per tick, as appends write them. */
-function encodeSegment(kept: readonly { readonly sample: EncodedSample; readonly def: SeriesDef }[]): Buffer {
+function encodeSegment(
+  kept: readonly { readonly sample: EncodedSample; readonly def: SeriesDef }[],
+): Buffer {
   const sink = new RecordSink();
   const refs = new Map<SeriesDef, number>();
   const samples: EncodedSample[] = [];
@@ -122,7 +138,10 @@ function encodeSegment(kept: readonly { readonly sample: EncodedSample; readonly
     }
     // One record per tick: a record's samples share its timestamp for free.
     const first = samples[0];
-    if (first !== undefined && (first.timestampMs !== sample.timestampMs || samples.length === SAMPLES_PER_RECORD)) {
+    if (
+      first !== undefined &&
+      (first.timestampMs !== sample.timestampMs || samples.length === SAMPLES_PER_RECORD)
+    ) {
       encodeSamplesRecord(sink, samples.splice(0));
     }
     samples.push({ ...sample, ref });
@@ -136,7 +155,9 @@ function errorCode(error: unknown): string {
   return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
 }
 
-type FileRead = { readonly kind: 'ok'; readonly bytes: Buffer } | { readonly kind: 'unreadable'; readonly reason: string };
+type FileRead =
+  | { readonly kind: 'ok'; readonly bytes: Buffer }
+  | { readonly kind: 'unreadable'; readonly reason: string };
 
 /** Bounded and never blocking on a FIFO; symlinks are not followed. */
 async function readSegmentFile(file: string): Promise<FileRead> {
@@ -149,7 +170,8 @@ async function readSegmentFile(file: string): Promise<FileRead> {
   try {
     const info = await handle.stat();
     if (!info.isFile()) return { kind: 'unreadable', reason: 'not a regular file' };
-    if (info.size > MAX_SEGMENT_FILE_BYTES) return { kind: 'unreadable', reason: `larger than ${MAX_SEGMENT_FILE_BYTES} bytes` };
+    if (info.size > MAX_SEGMENT_FILE_BYTES)
+      return { kind: 'unreadable', reason: `larger than ${MAX_SEGMENT_FILE_BYTES} bytes` };
     const bytes = Buffer.alloc(info.size);
     let filled = 0;
     while (filled < bytes.length) {
@@ -174,7 +196,12 @@ async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number)
 }
 
 /** A whole segment (or the drop counts) written durably, through the base's one way of doing it. */
-function replaceFile(dir: string, name: string, bytes: Uint8Array, hooks: CompactionHooks | undefined): Promise<void> {
+function replaceFile(
+  dir: string,
+  name: string,
+  bytes: Uint8Array,
+  hooks: CompactionHooks | undefined,
+): Promise<void> {
   return replaceWholeFile(path.join(dir, name), [bytes], 0o600, { durable: true, hooks });
 }
 
@@ -267,21 +294,34 @@ export class DiskSampleBuffer implements SampleBuffer {
   private async restoreDrops(): Promise<void> {
     const read = await readSegmentFile(path.join(this.dir, DROPPED_FILE));
     if (read.kind === 'unreadable') {
-      if (read.reason !== 'ENOENT') this.log.warn('buffer: earlier drop counts unreadable; counting from zero', { file: DROPPED_FILE, reason: read.reason });
+      if (read.reason !== 'ENOENT')
+        this.log.warn('buffer: earlier drop counts unreadable; counting from zero', {
+          file: DROPPED_FILE,
+          reason: read.reason,
+        });
       return;
     }
     try {
-      if (read.bytes.length > MAX_DROPPED_FILE_BYTES) throw new Error(`larger than ${MAX_DROPPED_FILE_BYTES} bytes`);
+      if (read.bytes.length > MAX_DROPPED_FILE_BYTES)
+        throw new Error(`larger than ${MAX_DROPPED_FILE_BYTES} bytes`);
       const parsed = JSON.parse(read.bytes.toString('utf8')) as unknown;
-      const file = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as { format?: unknown; dropped?: unknown };
-      if (file.format !== 1 || typeof file.dropped !== 'object' || file.dropped === null) throw new Error('not a drop count file');
+      const file = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
+        format?: unknown;
+        dropped?: unknown;
+      };
+      if (file.format !== 1 || typeof file.dropped !== 'object' || file.dropped === null)
+        throw new Error('not a drop count file');
       const dropped = file.dropped as Record<string, unknown>;
       for (const reason of DROP_REASONS) {
         const count = dropped[reason];
-        if (typeof count === 'number' && Number.isSafeInteger(count) && count > 0) addDrops(this.droppedTotal, reason, count);
+        if (typeof count === 'number' && Number.isSafeInteger(count) && count > 0)
+          addDrops(this.droppedTotal, reason, count);
       }
     } catch (error) {
-      this.log.warn('buffer: earlier drop counts unreadable; counting from zero', { file: DROPPED_FILE, reason: (error as Error).message });
+      this.log.warn('buffer: earlier drop counts unreadable; counting from zero', {
+        file: DROPPED_FILE,
+        reason: (error as Error).message,
+      });
     }
   }
 
@@ -290,10 +330,17 @@ export class DiskSampleBuffer implements SampleBuffer {
     if (!this.dropsChanged) return;
     this.dropsChanged = false;
     try {
-      await replaceFile(this.dir, DROPPED_FILE, Buffer.from(JSON.stringify({ format: 1, dropped: this.droppedTotal })), undefined);
+      await replaceFile(
+        this.dir,
+        DROPPED_FILE,
+        Buffer.from(JSON.stringify({ format: 1, dropped: this.droppedTotal })),
+        undefined,
+      );
     } catch (error) {
       this.dropsChanged = true;
-      this.log.warn('buffer: cannot write the drop counts; status shows them until a restart', { reason: errorCode(error) });
+      this.log.warn('buffer: cannot write the drop counts; status shows them until a restart', {
+        reason: errorCode(error),
+      });
     }
   }
 
@@ -303,10 +350,15 @@ export class DiskSampleBuffer implements SampleBuffer {
     for (const name of names.filter((entry) => entry.endsWith(TEMPORARY_SUFFIX))) {
       // A compaction or a segment creation that did not reach its rename: the file it replaces is intact.
       await unlink(path.join(this.dir, name)).catch(() => undefined);
-      this.log.info('buffer: removed an unfinished temporary file; the file it was to replace is intact', { file: name });
+      this.log.info(
+        'buffer: removed an unfinished temporary file; the file it was to replace is intact',
+        { file: name },
+      );
     }
     const lost: Partial<Record<DropReason, number>> = {};
-    for (const name of names.filter((entry) => entry.startsWith(SEGMENT_PREFIX) && entry.endsWith(SEGMENT_SUFFIX))) {
+    for (const name of names.filter(
+      (entry) => entry.startsWith(SEGMENT_PREFIX) && entry.endsWith(SEGMENT_SUFFIX),
+    )) {
       const file = path.join(this.dir, name);
       const read = await readSegmentFile(file);
       if (read.kind === 'unreadable') {
@@ -342,9 +394,13 @@ export class DiskSampleBuffer implements SampleBuffer {
     }
     this.nextSeq = (this.segments[this.segments.length - 1]?.lastSeq ?? 0) + 1;
     await syncDirectory(this.dir);
-    for (const [reason, count] of Object.entries(lost)) this.countDrops(reason as DropReason, count);
+    for (const [reason, count] of Object.entries(lost))
+      this.countDrops(reason as DropReason, count);
     const dropped = await this.enforceBounds();
-    if (Object.keys(dropped).length > 0) this.log.warn('buffer: samples older or more than the bounds allow dropped at start', { ...dropped });
+    if (Object.keys(dropped).length > 0)
+      this.log.warn('buffer: samples older or more than the bounds allow dropped at start', {
+        ...dropped,
+      });
     await this.persistDrops();
   }
 
@@ -360,7 +416,10 @@ export class DiskSampleBuffer implements SampleBuffer {
         await handle.close();
       }
     } catch (error) {
-      this.log.error('buffer: cannot cut a corrupt tail; the segment is read up to it', { file: path.basename(file), reason: errorCode(error) });
+      this.log.error('buffer: cannot cut a corrupt tail; the segment is read up to it', {
+        file: path.basename(file),
+        reason: errorCode(error),
+      });
     }
     this.log.warn('buffer: torn or corrupt tail cut at the last good record', {
       file: path.basename(file),
@@ -380,12 +439,19 @@ export class DiskSampleBuffer implements SampleBuffer {
    * summary, or undefined when it could not be rewritten (it is then read
    * past the damage each time, and the loss counted again at the next start).
    */
-  private async dropDamage(name: string, bytes: Buffer, summary: SegmentSummary): Promise<SegmentSummary | undefined> {
+  private async dropDamage(
+    name: string,
+    bytes: Buffer,
+    summary: SegmentSummary,
+  ): Promise<SegmentSummary | undefined> {
     const aside = `${name}.${this.now()}${ASIDE_SUFFIX}`;
     const copied = await copyFile(path.join(this.dir, name), path.join(this.dir, aside)).then(
       () => true,
       (error: unknown) => {
-        this.log.error('buffer: cannot keep a copy of a damaged segment aside', { file: name, reason: errorCode(error) });
+        this.log.error('buffer: cannot keep a copy of a damaged segment aside', {
+          file: name,
+          reason: errorCode(error),
+        });
         return false;
       },
     );
@@ -395,7 +461,9 @@ export class DiskSampleBuffer implements SampleBuffer {
     const rewritten = encodeSegment(good);
     const fields = {
       file: name,
-      damaged: summary.skipped.map((entry) => `${entry.bytes} bytes at ${entry.offset} (${entry.reason})`).join('; '),
+      damaged: summary.skipped
+        .map((entry) => `${entry.bytes} bytes at ${entry.offset} (${entry.reason})`)
+        .join('; '),
       samplesLost: lostIn(summary),
       samplesKept: summary.count,
       copy: copied ? aside : undefined,
@@ -403,13 +471,19 @@ export class DiskSampleBuffer implements SampleBuffer {
     try {
       await replaceFile(this.dir, name, rewritten, this.options.hooks);
     } catch (error) {
-      this.log.error('buffer: corrupt records skipped, the records after them kept; the segment could not be rewritten', {
-        ...fields,
-        reason: errorCode(error),
-      });
+      this.log.error(
+        'buffer: corrupt records skipped, the records after them kept; the segment could not be rewritten',
+        {
+          ...fields,
+          reason: errorCode(error),
+        },
+      );
       return undefined;
     }
-    this.log.warn('buffer: corrupt records skipped and dropped; the records after them are kept', fields);
+    this.log.warn(
+      'buffer: corrupt records skipped and dropped; the records after them are kept',
+      fields,
+    );
     const rescan = scanSegment(rewritten);
     if (rescan.kind !== 'ok') throw new Error('a rewritten segment does not scan'); // a bug, not an I/O condition
     return { ...rescan.summary, cut: summary.cut, skipped: [], orphaned: 0 };
@@ -418,7 +492,8 @@ export class DiskSampleBuffer implements SampleBuffer {
   /** Keeps the last MAX_ASIDE_FILES files set aside. */
   private async pruneAside(): Promise<void> {
     const asides = (await readdir(this.dir)).filter((entry) => entry.endsWith(ASIDE_SUFFIX)).sort();
-    for (const old of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES))) await unlink(path.join(this.dir, old)).catch(() => undefined);
+    for (const old of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES)))
+      await unlink(path.join(this.dir, old)).catch(() => undefined);
   }
 
   /** Moves a file that is not a readable segment out of the way, keeping the last few for the admin. */
@@ -426,9 +501,16 @@ export class DiskSampleBuffer implements SampleBuffer {
     const aside = `${name}.${this.now()}${ASIDE_SUFFIX}`;
     try {
       await rename(path.join(this.dir, name), path.join(this.dir, aside));
-      this.log.warn('buffer: file corrupt as a whole; renamed aside, the rest of the buffer is used', { file: name, renamedTo: aside, reason });
+      this.log.warn(
+        'buffer: file corrupt as a whole; renamed aside, the rest of the buffer is used',
+        { file: name, renamedTo: aside, reason },
+      );
     } catch (error) {
-      this.log.error('buffer: file corrupt as a whole and cannot be renamed aside; ignored', { file: name, reason, renameError: errorCode(error) });
+      this.log.error('buffer: file corrupt as a whole and cannot be renamed aside; ignored', {
+        file: name,
+        reason,
+        renameError: errorCode(error),
+      });
       return;
     }
     await this.pruneAside();
@@ -443,11 +525,17 @@ export class DiskSampleBuffer implements SampleBuffer {
       const waiting = [...this.unwritten, ...entries];
       if (waiting.length > 0 && (await this.write(waiting))) {
         if (this.unwritten.length > 0)
-          this.log.info('buffer: the disk takes writes again; the samples held in memory are written', { samples: this.unwritten.length });
+          this.log.info(
+            'buffer: the disk takes writes again; the samples held in memory are written',
+            { samples: this.unwritten.length },
+          );
         this.unwritten = [];
       } else if (entries.length > 0) {
         if (this.unwritten.length === 0)
-          this.log.error('buffer: the disk refuses writes; new samples are held in memory until it takes them', { max: MAX_UNWRITTEN_SAMPLES });
+          this.log.error(
+            'buffer: the disk refuses writes; new samples are held in memory until it takes them',
+            { max: MAX_UNWRITTEN_SAMPLES },
+          );
         this.unwritten.push(...entries);
         const over = this.unwritten.length - MAX_UNWRITTEN_SAMPLES;
         if (over > 0) {
@@ -466,7 +554,15 @@ export class DiskSampleBuffer implements SampleBuffer {
     const header = segmentHeader();
     await replaceFile(this.dir, name, header, undefined);
     const handle = await open(path.join(this.dir, name), constants.O_RDWR | constants.O_NOFOLLOW);
-    const segment: Segment = { name, count: 0, firstSeq: 0, lastSeq: 0, minTimestampMs: Infinity, maxTimestampMs: -Infinity, bytes: header.length };
+    const segment: Segment = {
+      name,
+      count: 0,
+      firstSeq: 0,
+      lastSeq: 0,
+      minTimestampMs: Infinity,
+      maxTimestampMs: -Infinity,
+      bytes: header.length,
+    };
     this.segments.push(segment);
     return { segment, handle, refs: new Map() };
   }
@@ -478,7 +574,11 @@ export class DiskSampleBuffer implements SampleBuffer {
     try {
       active ??= this.active = await this.createSegment((entries[0] as BufferedPoint).seq);
     } catch (error) {
-      this.log.debug('buffer: cannot create a segment file', { dir: this.dir, reason: errorCode(error), samples: entries.length });
+      this.log.debug('buffer: cannot create a segment file', {
+        dir: this.dir,
+        reason: errorCode(error),
+        samples: entries.length,
+      });
       return false;
     }
     const sink = new RecordSink();
@@ -496,7 +596,12 @@ export class DiskSampleBuffer implements SampleBuffer {
     // One record per tick (ticks held in memory are written together): a record's samples share its timestamp.
     for (let start = 0; start < samples.length;) {
       let end = start + 1;
-      while (end < samples.length && end - start < SAMPLES_PER_RECORD && samples[end]?.timestampMs === samples[start]?.timestampMs) end++;
+      while (
+        end < samples.length &&
+        end - start < SAMPLES_PER_RECORD &&
+        samples[end]?.timestampMs === samples[start]?.timestampMs
+      )
+        end++;
       encodeSamplesRecord(sink, samples.slice(start, end));
       start = end;
     }
@@ -506,7 +611,11 @@ export class DiskSampleBuffer implements SampleBuffer {
       await writeAll(active.handle, bytes, segment.bytes);
       await active.handle.datasync();
     } catch (error) {
-      this.log.debug('buffer: write failed', { file: segment.name, reason: errorCode(error), samples: entries.length });
+      this.log.debug('buffer: write failed', {
+        file: segment.name,
+        reason: errorCode(error),
+        samples: entries.length,
+      });
       try {
         await active.handle.truncate(segment.bytes);
       } catch {
@@ -540,7 +649,9 @@ export class DiskSampleBuffer implements SampleBuffer {
     for (const segment of [...this.segments]) {
       if (segment.count === 0 || segment.minTimestampMs >= cutoffMs) continue;
       const removed =
-        segment.maxTimestampMs < cutoffMs ? await this.removeSegment(segment) : await this.rewrite(segment, (sample) => sample.timestampMs >= cutoffMs);
+        segment.maxTimestampMs < cutoffMs
+          ? await this.removeSegment(segment)
+          : await this.rewrite(segment, (sample) => sample.timestampMs >= cutoffMs);
       addDrops(dropped, 'age', removed);
     }
     let excess = this.held - this.currentBounds.maxSamples;
@@ -548,12 +659,16 @@ export class DiskSampleBuffer implements SampleBuffer {
       const oldest = this.segments.find((segment) => segment.count > 0);
       if (oldest === undefined) break;
       const drop = excess;
-      const removed = oldest.count <= drop ? await this.removeSegment(oldest) : await this.rewrite(oldest, (_sample, index) => index >= drop);
+      const removed =
+        oldest.count <= drop
+          ? await this.removeSegment(oldest)
+          : await this.rewrite(oldest, (_sample, index) => index >= drop);
       if (removed === 0) break; // an I/O error was logged; try again next tick
       addDrops(dropped, 'full', removed);
       excess -= removed;
     }
-    for (const [reason, count] of Object.entries(dropped)) this.countDrops(reason as DropReason, count);
+    for (const [reason, count] of Object.entries(dropped))
+      this.countDrops(reason as DropReason, count);
     return dropped;
   }
 
@@ -569,7 +684,10 @@ export class DiskSampleBuffer implements SampleBuffer {
         segment.pending = [{ first: segment.firstSeq, last: segment.lastSeq }];
         segment.count = 0;
         this.held -= removed;
-        this.log.error('buffer: cannot remove a segment; its samples are skipped and the file removed later', { file: segment.name, reason: errorCode(error) });
+        this.log.error(
+          'buffer: cannot remove a segment; its samples are skipped and the file removed later',
+          { file: segment.name, reason: errorCode(error) },
+        );
         return removed;
       }
     }
@@ -600,10 +718,17 @@ export class DiskSampleBuffer implements SampleBuffer {
    * Rewrites a segment with only the samples `keep` accepts (index: position
    * in seq order), atomically. Returns how many samples left.
    */
-  private async rewrite(segment: Segment, keep: (sample: EncodedSample, index: number) => boolean): Promise<number> {
+  private async rewrite(
+    segment: Segment,
+    keep: (sample: EncodedSample, index: number) => boolean,
+  ): Promise<number> {
     const read = await readSegmentFile(path.join(this.dir, segment.name));
     if (read.kind === 'unreadable') {
-      this.log.error('buffer: cannot read a segment back; its samples are lost', { file: segment.name, reason: read.reason, samples: segment.count });
+      this.log.error('buffer: cannot read a segment back; its samples are lost', {
+        file: segment.name,
+        reason: read.reason,
+        samples: segment.count,
+      });
       await this.retireActive();
       await this.setAside(segment.name, read.reason);
       this.countDrops('corrupt', segment.count);
@@ -628,14 +753,20 @@ export class DiskSampleBuffer implements SampleBuffer {
       await replaceFile(this.dir, segment.name, bytes, this.options.hooks);
     } catch (error) {
       // The file keeps them; this run never reads them again, so nothing delivered is sent twice.
-      segment.pending = normalizeRanges([...pending, ...leaving.map((seq) => ({ first: seq, last: seq }))]);
+      segment.pending = normalizeRanges([
+        ...pending,
+        ...leaving.map((seq) => ({ first: seq, last: seq })),
+      ]);
       segment.count -= removed;
       this.held -= removed;
-      this.log.error('buffer: compaction failed; the samples it was to remove are skipped until a compaction works', {
-        file: segment.name,
-        reason: errorCode(error),
-        samples: removed,
-      });
+      this.log.error(
+        'buffer: compaction failed; the samples it was to remove are skipped until a compaction works',
+        {
+          file: segment.name,
+          reason: errorCode(error),
+          samples: removed,
+        },
+      );
       return removed;
     }
     const rescan = scanSegment(bytes);
@@ -654,7 +785,11 @@ export class DiskSampleBuffer implements SampleBuffer {
         if (segment.count === 0 || segment.lastSeq <= options.afterSeq) continue;
         const read = await readSegmentFile(path.join(this.dir, segment.name));
         if (read.kind === 'unreadable') {
-          this.log.error('buffer: cannot read a segment back; its samples are lost', { file: segment.name, reason: read.reason, samples: segment.count });
+          this.log.error('buffer: cannot read a segment back; its samples are lost', {
+            file: segment.name,
+            reason: read.reason,
+            samples: segment.count,
+          });
           if (this.active?.segment === segment) await this.retireActive();
           await this.setAside(segment.name, read.reason);
           this.countDrops('corrupt', segment.count);
@@ -663,13 +798,20 @@ export class DiskSampleBuffer implements SampleBuffer {
         }
         const pending = segment.pending ?? [];
         scanSegment(read.bytes, (sample, def) => {
-          if (sample.seq > options.afterSeq && points.length < maxPoints && !inRanges(pending, sample.seq))
+          if (
+            sample.seq > options.afterSeq &&
+            points.length < maxPoints &&
+            !inRanges(pending, sample.seq)
+          )
             points.push({ seq: sample.seq, point: toPoint(def, sample) });
         });
       }
-      for (const entry of this.unwritten) if (entry.seq > options.afterSeq && points.length < maxPoints) points.push(entry);
+      for (const entry of this.unwritten)
+        if (entry.seq > options.afterSeq && points.length < maxPoints) points.push(entry);
       const cursor = points[points.length - 1]?.seq ?? options.afterSeq;
-      const done = !this.segments.some((segment) => segment.count > 0 && segment.lastSeq > cursor) && !this.unwritten.some((entry) => entry.seq > cursor);
+      const done =
+        !this.segments.some((segment) => segment.count > 0 && segment.lastSeq > cursor) &&
+        !this.unwritten.some((entry) => entry.seq > cursor);
       return { points, cursor, done };
     });
   }
@@ -681,7 +823,8 @@ export class DiskSampleBuffer implements SampleBuffer {
       await this.flushPending();
       let removed = 0;
       for (const segment of [...this.segments]) {
-        if (segment.count === 0 || !overlaps(normalized, segment.firstSeq, segment.lastSeq)) continue;
+        if (segment.count === 0 || !overlaps(normalized, segment.firstSeq, segment.lastSeq))
+          continue;
         removed += coversAll(normalized, segment.firstSeq, segment.lastSeq)
           ? await this.removeSegment(segment)
           : await this.rewrite(segment, (sample) => !inRanges(normalized, sample.seq));
@@ -709,15 +852,24 @@ export class DiskSampleBuffer implements SampleBuffer {
       bytes += segment.bytes;
       if (segment.count > 0) oldest = Math.min(oldest ?? Infinity, segment.minTimestampMs);
     }
-    for (const entry of this.unwritten) oldest = Math.min(oldest ?? Infinity, entry.point.timestampMs);
-    return { kind: 'disk', samples: this.held, bytesOnDisk: bytes, oldestSampleMs: oldest, dropped: { ...this.droppedTotal } };
+    for (const entry of this.unwritten)
+      oldest = Math.min(oldest ?? Infinity, entry.point.timestampMs);
+    return {
+      kind: 'disk',
+      samples: this.held,
+      bytesOnDisk: bytes,
+      oldestSampleMs: oldest,
+      dropped: { ...this.droppedTotal },
+    };
   }
 
   /** Closes the append file after what is queued (one last try to write what is held in memory); later calls fail. */
   async close(): Promise<void> {
     await this.exclusive(async () => {
       if (this.unwritten.length > 0 && !(await this.write(this.unwritten))) {
-        this.log.error('buffer: samples the disk refused are lost at this stop', { samples: this.unwritten.length });
+        this.log.error('buffer: samples the disk refused are lost at this stop', {
+          samples: this.unwritten.length,
+        });
         this.countDrops('unwritable', this.unwritten.length);
       }
       this.unwritten = [];

@@ -59,7 +59,8 @@ export class MemorySampleBuffer implements SampleBuffer {
     const overflow = Math.max(0, young.length - this.currentBounds.maxSamples);
     addDrops(dropped, 'full', overflow);
     this.entries = overflow > 0 ? young.slice(overflow) : young;
-    for (const [reason, count] of Object.entries(dropped)) addDrops(this.droppedTotal, reason as DropReason, count);
+    for (const [reason, count] of Object.entries(dropped))
+      addDrops(this.droppedTotal, reason as DropReason, count);
     return dropped;
   }
 
@@ -73,7 +74,11 @@ export class MemorySampleBuffer implements SampleBuffer {
     }
     const points = this.entries.slice(low, low + Math.max(0, options.maxPoints));
     const last = points[points.length - 1];
-    return { points, cursor: last?.seq ?? options.afterSeq, done: low + points.length >= this.entries.length };
+    return {
+      points,
+      cursor: last?.seq ?? options.afterSeq,
+      done: low + points.length >= this.entries.length,
+    };
   }
 
   async acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void> {
@@ -86,8 +91,16 @@ export class MemorySampleBuffer implements SampleBuffer {
 
   stats(): BufferStats {
     let oldest: number | undefined;
-    for (const entry of this.entries) oldest = oldest === undefined ? entry.point.timestampMs : Math.min(oldest, entry.point.timestampMs);
-    return { kind: 'memory', samples: this.entries.length, bytesOnDisk: 0, oldestSampleMs: oldest, dropped: { ...this.droppedTotal } };
+    for (const entry of this.entries)
+      oldest =
+        oldest === undefined ? entry.point.timestampMs : Math.min(oldest, entry.point.timestampMs);
+    return {
+      kind: 'memory',
+      samples: this.entries.length,
+      bytesOnDisk: 0,
+      oldestSampleMs: oldest,
+      dropped: { ...this.droppedTotal },
+    };
   }
 
   async close(): Promise<void> {}

@@ -14,8 +14,14 @@ export type OpenedBuffer =
   | { readonly kind: 'busy'; readonly pid: number }
   | { readonly kind: 'unwritable'; readonly code: string };
 
-export async function openBuffer(kind: BufferKind, dataDir: string, bounds: BufferBounds, log: Logger): Promise<OpenedBuffer> {
-  if (kind === 'memory') return { kind: 'ok', buffer: new MemorySampleBuffer(bounds), release: async () => undefined };
+export async function openBuffer(
+  kind: BufferKind,
+  dataDir: string,
+  bounds: BufferBounds,
+  log: Logger,
+): Promise<OpenedBuffer> {
+  if (kind === 'memory')
+    return { kind: 'ok', buffer: new MemorySampleBuffer(bounds), release: async () => undefined };
   const { mkdir } = await import('node:fs/promises');
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o755 });
@@ -26,7 +32,11 @@ export async function openBuffer(kind: BufferKind, dataDir: string, bounds: Buff
   if (lock.kind === 'busy') return { kind: 'busy', pid: lock.pid };
   if (lock.kind === 'error') return { kind: 'unwritable', code: lock.code };
   try {
-    const buffer = await DiskSampleBuffer.open({ dir: path.join(dataDir, BUFFER_SUBDIR), bounds, log });
+    const buffer = await DiskSampleBuffer.open({
+      dir: path.join(dataDir, BUFFER_SUBDIR),
+      bounds,
+      log,
+    });
     return {
       kind: 'ok',
       buffer,

@@ -65,10 +65,15 @@ export interface SampleBuffer {
 }
 
 export function validateBounds(bounds: BufferBounds): void {
-  if (!Number.isInteger(bounds.maxSamples) || bounds.maxSamples < 1) throw new RangeError('buffer capacity must be a positive integer');
+  if (!Number.isInteger(bounds.maxSamples) || bounds.maxSamples < 1)
+    throw new RangeError('buffer capacity must be a positive integer');
   if (!(bounds.maxAgeMs > 0)) throw new RangeError('buffer maximum age must be positive');
 }
 
-export function addDrops(into: Partial<Record<DropReason, number>>, reason: DropReason, count: number): void {
+export function addDrops(
+  into: Partial<Record<DropReason, number>>,
+  reason: DropReason,
+  count: number,
+): void {
   if (count > 0) into[reason] = (into[reason] ?? 0) + count;
 }

@@ -55,9 +55,12 @@ export function segmentHeader(): Buffer {
 }
 
 export function checkHeader(bytes: Uint8Array): HeaderCheck {
-  if (bytes.length < HEADER_BYTES) return { ok: false, reason: `shorter than the ${HEADER_BYTES}-byte header` };
-  if (!SEGMENT_MAGIC.equals(bytes.subarray(0, 4))) return { ok: false, reason: 'not a buffer segment (bad magic)' };
-  if (bytes[4] !== SEGMENT_VERSION) return { ok: false, reason: `segment version ${bytes[4]} is not ${SEGMENT_VERSION}` };
+  if (bytes.length < HEADER_BYTES)
+    return { ok: false, reason: `shorter than the ${HEADER_BYTES}-byte header` };
+  if (!SEGMENT_MAGIC.equals(bytes.subarray(0, 4)))
+    return { ok: false, reason: 'not a buffer segment (bad magic)' };
+  if (bytes[4] !== SEGMENT_VERSION)
+    return { ok: false, reason: `segment version ${bytes[4]} is not ${SEGMENT_VERSION}` };
   return { ok: true };
 }
 
@@ -129,7 +132,9 @@ function unzigzag(value: number): number {
 }
 
 function isCompactInteger(value: number): boolean {
-  return Number.isInteger(value) && Math.abs(value) <= MAX_INTEGER_MAGNITUDE && !Object.is(value, -0);
+  return (
+    Number.isInteger(value) && Math.abs(value) <= MAX_INTEGER_MAGNITUDE && !Object.is(value, -0)
+  );
 }
 
 /** Frames a payload as one record: type, length, payload, CRC of all three. */
@@ -168,7 +173,12 @@ export function encodeSamplesRecord(out: RecordSink, samples: readonly EncodedSa
     const ownTimestamp = sample.timestampMs !== first.timestampMs;
     const gap = sample.seq - previousSeq - 1;
     if (gap < 0) throw new RangeError('samples must be in ascending seq order');
-    payload.varint(sample.ref * 8 + (integer ? FLAG_INTEGER : 0) + (ownTimestamp ? FLAG_TIMESTAMP : 0) + (gap > 0 ? FLAG_SEQ_GAP : 0));
+    payload.varint(
+      sample.ref * 8 +
+        (integer ? FLAG_INTEGER : 0) +
+        (ownTimestamp ? FLAG_TIMESTAMP : 0) +
+        (gap > 0 ? FLAG_SEQ_GAP : 0),
+    );
     if (gap > 0) payload.varint(gap);
     if (ownTimestamp) payload.varint(zigzag(sample.timestampMs - first.timestampMs));
     if (integer) payload.varint(zigzag(sample.value));
@@ -220,21 +230,35 @@ class Reader {
   string(): string {
     const size = this.varint();
     if (this.position + size > this.end) throw new CorruptRecord('string runs past the record');
-    const text = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.position, size).toString('utf8');
+    const text = Buffer.from(
+      this.bytes.buffer,
+      this.bytes.byteOffset + this.position,
+      size,
+    ).toString('utf8');
     this.position += size;
     return text;
   }
 
   float(): number {
     if (this.position + 8 > this.end) throw new CorruptRecord('float runs past the record');
-    const value = Buffer.from(this.bytes.buffer, this.bytes.byteOffset + this.position, 8).readDoubleLE(0);
+    const value = Buffer.from(
+      this.bytes.buffer,
+      this.bytes.byteOffset + this.position,
+      8,
+    ).readDoubleLE(0);
     this.position += 8;
     return value;
   }
 }
 
 export type RecordFrame =
-  | { readonly kind: 'record'; readonly type: number; readonly payloadStart: number; readonly payloadEnd: number; readonly next: number }
+  | {
+      readonly kind: 'record';
+      readonly type: number;
+      readonly payloadStart: number;
+      readonly payloadEnd: number;
+      readonly next: number;
+    }
   | { readonly kind: 'end' }
   /** A record that stops before the file does, or whose CRC or length is wrong. */
   | { readonly kind: 'bad'; readonly reason: string };
@@ -250,13 +274,20 @@ export function frameAt(bytes: Uint8Array, offset: number): RecordFrame {
   } catch {
     return { kind: 'bad', reason: 'record cut inside its header' };
   }
-  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES) return { kind: 'bad', reason: `unknown record type ${type}` };
-  if (length > MAX_RECORD_BYTES) return { kind: 'bad', reason: `record length ${length} beyond the ${MAX_RECORD_BYTES}-byte maximum` };
+  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES)
+    return { kind: 'bad', reason: `unknown record type ${type}` };
+  if (length > MAX_RECORD_BYTES)
+    return {
+      kind: 'bad',
+      reason: `record length ${length} beyond the ${MAX_RECORD_BYTES}-byte maximum`,
+    };
   const payloadStart = reader.position;
   const payloadEnd = payloadStart + length;
-  if (payloadEnd + 4 > bytes.length) return { kind: 'bad', reason: 'record cut short (torn write)' };
+  if (payloadEnd + 4 > bytes.length)
+    return { kind: 'bad', reason: 'record cut short (torn write)' };
   const stored = Buffer.from(bytes.buffer, bytes.byteOffset + payloadEnd, 4).readUInt32LE(0);
-  if (crc32(bytes, offset, payloadEnd) !== stored) return { kind: 'bad', reason: 'checksum mismatch' };
+  if (crc32(bytes, offset, payloadEnd) !== stored)
+    return { kind: 'bad', reason: 'checksum mismatch' };
   return { kind: 'record', type, payloadStart, payloadEnd, next: payloadEnd + 4 };
 }
 
@@ -275,7 +306,12 @@ export function decodeSeriesRecord(bytes: Uint8Array, start: number, end: number
 }
 
 /** Calls `each` per sample; returns how many. */
-export function decodeSamplesRecord(bytes: Uint8Array, start: number, end: number, each: (sample: EncodedSample) => void): number {
+export function decodeSamplesRecord(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  each: (sample: EncodedSample) => void,
+): number {
   const reader = new Reader(bytes, start, end);
   const firstSeq = reader.varint();
   const baseTimestampMs = reader.varint();
@@ -287,7 +323,8 @@ export function decodeSamplesRecord(bytes: Uint8Array, start: number, end: numbe
     const ref = (key - flags) / 8;
     seq += 1 + (flags & FLAG_SEQ_GAP ? reader.varint() : 0);
     if (i === 0 && seq !== firstSeq) throw new CorruptRecord('first sample has a seq gap');
-    const timestampMs = flags & FLAG_TIMESTAMP ? baseTimestampMs + unzigzag(reader.varint()) : baseTimestampMs;
+    const timestampMs =
+      flags & FLAG_TIMESTAMP ? baseTimestampMs + unzigzag(reader.varint()) : baseTimestampMs;
     const value = flags & FLAG_INTEGER ? unzigzag(reader.varint()) : reader.float();
     each({ seq, ref, timestampMs, value });
   }
@@ -297,5 +334,10 @@ export function decodeSamplesRecord(bytes: Uint8Array, start: number, end: numbe
 
 /** A segment's samples as points, with the dictionary resolved (labels objects shared per series). */
 export function toPoint(def: SeriesDef, sample: EncodedSample): MetricPoint {
-  return { name: def.name, labels: def.labels, value: sample.value, timestampMs: sample.timestampMs };
+  return {
+    name: def.name,
+    labels: def.labels,
+    value: sample.value,
+    timestampMs: sample.timestampMs,
+  };
 }

@@ -26,7 +26,8 @@ export interface SegmentSummary {
   /** Byte offset where the good part ends (the file's length when all is good). */
   readonly goodBytes: number;
   /** Why the rest was cut, when it was. */
-  readonly cut: { readonly reason: string; readonly bytes: number; readonly samplesLost: number } | undefined;
+  readonly cut:
+    { readonly reason: string; readonly bytes: number; readonly samplesLost: number } | undefined;
   /** Damaged stretches with good records after them, skipped, in file order. */
   readonly skipped: readonly SkippedBytes[];
   /** Samples in good records whose series definition was in a damaged stretch: lost with it. */
@@ -64,7 +65,10 @@ function nextRecordAt(bytes: Uint8Array, from: number): number | undefined {
  * Walks the records; `each` gets every good sample (seq ascending) with its
  * series. A bad record is skipped to the next good one; bad bytes to the end are cut.
  */
-export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, series: SeriesDef) => void): ScanResult {
+export function scanSegment(
+  bytes: Uint8Array,
+  each?: (sample: EncodedSample, series: SeriesDef) => void,
+): ScanResult {
   const header = checkHeader(bytes);
   if (!header.ok) return { kind: 'foreign', reason: header.reason };
   const series = new Map<number, SeriesDef>();
@@ -89,10 +93,18 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
     const claim = samplesClaimed(bytes.subarray(0, resume), offset);
     // Framing readable to the end: its counts are the loss (0 for series records). Else the seq gap says it.
     const claimed = claim.complete ? claim.samples : claim.samples === 0 ? Infinity : claim.samples;
-    const entry: SkippedBytes = { offset, bytes: resume - offset, reason, samplesLost: Number.isFinite(claimed) ? claimed : 0 };
+    const entry: SkippedBytes = {
+      offset,
+      bytes: resume - offset,
+      reason,
+      samplesLost: Number.isFinite(claimed) ? claimed : 0,
+    };
     skipped.push(entry);
     // Two skips before a good sample: the first is settled on its count alone, the seq gap goes to the pair.
-    unsettled = unsettled === undefined ? { skip: entry, claimed, lastSeqBefore: lastSeq } : { skip: entry, claimed, lastSeqBefore: unsettled.lastSeqBefore };
+    unsettled =
+      unsettled === undefined
+        ? { skip: entry, claimed, lastSeqBefore: lastSeq }
+        : { skip: entry, claimed, lastSeqBefore: unsettled.lastSeqBefore };
     offset = resume;
     return true;
   };
@@ -121,12 +133,15 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
           const def = series.get(sample.ref);
           // The record is whole (its checksum holds): only its series' definition was lost, and this sample with it.
           if (def === undefined && skipped.length > 0) recordOrphans++;
-          else if (def === undefined) throw new CorruptRecord(`sample refers to undefined series ${sample.ref}`);
+          else if (def === undefined)
+            throw new CorruptRecord(`sample refers to undefined series ${sample.ref}`);
           else decoded.push({ sample, def });
         });
         if (unsettled !== undefined && recordFirstSeq !== undefined) {
           const gap = recordFirstSeq - unsettled.lastSeqBefore - 1;
-          unsettled.skip.samplesLost = Number.isFinite(unsettled.claimed) ? Math.min(unsettled.claimed, gap) : gap;
+          unsettled.skip.samplesLost = Number.isFinite(unsettled.claimed)
+            ? Math.min(unsettled.claimed, gap)
+            : gap;
           unsettled = undefined;
         }
         orphaned += recordOrphans;
@@ -155,7 +170,14 @@ export function scanSegment(bytes: Uint8Array, each?: (sample: EncodedSample, se
       minTimestampMs,
       maxTimestampMs,
       goodBytes: offset,
-      cut: cutReason === undefined ? undefined : { reason: cutReason, bytes: bytes.length - offset, samplesLost: samplesClaimed(bytes, offset).samples },
+      cut:
+        cutReason === undefined
+          ? undefined
+          : {
+              reason: cutReason,
+              bytes: bytes.length - offset,
+              samplesLost: samplesClaimed(bytes, offset).samples,
+            },
       skipped,
       orphaned,
     },
@@ -184,7 +206,8 @@ function samplesClaimed(bytes: Uint8Array, offset: number): { samples: number; c
         break;
       }
     }
-    if (!ok || (type !== RECORD_SERIES && type !== RECORD_SAMPLES)) return { samples: total, complete: false };
+    if (!ok || (type !== RECORD_SERIES && type !== RECORD_SAMPLES))
+      return { samples: total, complete: false };
     if (type === RECORD_SAMPLES) {
       // firstSeq, base timestamp, count: the third varint of the payload.
       const fields = readVarints(bytes, position, Math.min(bytes.length, position + length), 3);
@@ -197,7 +220,12 @@ function samplesClaimed(bytes: Uint8Array, offset: number): { samples: number; c
   return { samples: total, complete: offset === bytes.length };
 }
 
-function readVarints(bytes: Uint8Array, position: number, end: number, wanted: number): number[] | undefined {
+function readVarints(
+  bytes: Uint8Array,
+  position: number,
+  end: number,
+  wanted: number,
+): number[] | undefined {
   const out: number[] = [];
   while (out.length < wanted) {
     let value = 0;

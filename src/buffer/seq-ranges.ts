@@ -26,11 +26,14 @@ export function rangesWithin(batch: readonly number[], chosen: ReadonlySet<numbe
 
 /** Sorted, merged copy. */
 export function normalizeRanges(ranges: readonly SeqRange[]): SeqRange[] {
-  const sorted = ranges.filter((range) => range.first <= range.last).sort((a, b) => a.first - b.first);
+  const sorted = ranges
+    .filter((range) => range.first <= range.last)
+    .sort((a, b) => a.first - b.first);
   const out: { first: number; last: number }[] = [];
   for (const range of sorted) {
     const previous = out[out.length - 1];
-    if (previous !== undefined && range.first <= previous.last + 1) previous.last = Math.max(previous.last, range.last);
+    if (previous !== undefined && range.first <= previous.last + 1)
+      previous.last = Math.max(previous.last, range.last);
     else out.push({ first: range.first, last: range.last });
   }
   return out;

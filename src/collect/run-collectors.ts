@@ -27,7 +27,8 @@ const failing = new WeakSet<Collector>();
 
 function noteFailure(collector: Collector, reason: string, log: Logger): void {
   const fields = { collector: collector.name, reason };
-  if (failing.has(collector)) return log.debug('collector failed again; its series are left out of this round', fields);
+  if (failing.has(collector))
+    return log.debug('collector failed again; its series are left out of this round', fields);
   failing.add(collector);
   log.warn('collector failed; its series are left out until it works again (said once)', fields);
 }
@@ -52,10 +53,19 @@ export async function runCollectors(
   const outcomes = await Promise.all(
     chosen.map(async (collector) => {
       if (unfinished.has(collector)) {
-        noteFailure(collector, 'its previous call has not returned yet; not started again', options.log);
+        noteFailure(
+          collector,
+          'its previous call has not returned yet; not started again',
+          options.log,
+        );
         return undefined;
       }
-      const linked = linkedSignal(options.signal, options.timeoutMs, () => new Error('collector deadline'), options.clock ?? systemClock);
+      const linked = linkedSignal(
+        options.signal,
+        options.timeoutMs,
+        () => new Error('collector deadline'),
+        options.clock ?? systemClock,
+      );
       const signal = linked.signal;
       try {
         const call = collector.collect({ signal, timeoutMs: options.timeoutMs, nowMs });
@@ -68,7 +78,9 @@ export async function runCollectors(
       } catch (error) {
         // Cancelled by the caller (a stop, a reload): not the collector's failure.
         if (options.signal.aborted) return undefined;
-        const reason = signal.aborted ? `timed out after ${options.timeoutMs} ms` : errorText(error);
+        const reason = signal.aborted
+          ? `timed out after ${options.timeoutMs} ms`
+          : errorText(error);
         noteFailure(collector, reason, options.log);
         return undefined;
       } finally {
@@ -109,7 +121,9 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
 export function errorText(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code !== undefined && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+    return code !== undefined && !error.message.includes(code)
+      ? `${code}: ${error.message}`
+      : error.message;
   }
   return String(error);
 }

@@ -24,7 +24,10 @@ export async function checkConfig(config: Config): Promise<CheckedConfig> {
         .map((line) => `# ${line}\n`)
         .join('')
     : '';
-  return { stdout: effectiveConfigYaml(config) + filesRead(config) + tls, clusterIdMissing: clusterId === 'missing' };
+  return {
+    stdout: effectiveConfigYaml(config) + filesRead(config) + tls,
+    clusterIdMissing: clusterId === 'missing',
+  };
 }
 
 function authLine(config: Config): string {

@@ -7,7 +7,10 @@ export interface Coalesced {
   idle(): Promise<void>;
 }
 
-export function coalescing(task: () => Promise<void>, onError: (error: unknown) => void): Coalesced {
+export function coalescing(
+  task: () => Promise<void>,
+  onError: (error: unknown) => void,
+): Coalesced {
   let running: Promise<void> | undefined;
   let again = false;
   const loop = async () => {

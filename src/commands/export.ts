@@ -18,7 +18,13 @@ import { USER_AGENT } from '../version.js';
 import { deadlineSignal } from '../timers.js';
 
 export type ExportOutcome =
-  { readonly ok: true; readonly requests: number; readonly samples: number; readonly removed: number } | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: true;
+      readonly requests: number;
+      readonly samples: number;
+      readonly removed: number;
+    }
+  | { readonly ok: false; readonly reason: string };
 
 /** What an inode that is not a regular file is, for the line that refuses it. */
 function kindOf(stats: Awaited<ReturnType<typeof lstat>>): string {
@@ -41,47 +47,79 @@ function kindOf(stats: Awaited<ReturnType<typeof lstat>>): string {
 async function refusedOutput(file: string): Promise<string | undefined> {
   try {
     const stats = await lstat(file);
-    return stats.isFile() ? undefined : `${file} is ${kindOf(stats)}; export writes a regular file: give a file name (new, or a file it may replace)`;
+    return stats.isFile()
+      ? undefined
+      : `${file} is ${kindOf(stats)}; export writes a regular file: give a file name (new, or a file it may replace)`;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     return code === 'ENOENT' ? undefined : `${file} cannot be used (${code ?? 'unknown error'})`;
   }
 }
 
-export async function exportBacklog(config: Config, log: Logger, options: { readonly output: string; readonly remove: boolean }): Promise<ExportOutcome> {
+export async function exportBacklog(
+  config: Config,
+  log: Logger,
+  options: { readonly output: string; readonly remove: boolean },
+): Promise<ExportOutcome> {
   const refused = await refusedOutput(options.output);
   if (refused !== undefined) return { ok: false, reason: refused };
-  if (config.buffer === 'memory') return { ok: false, reason: `telemetry.buffer is memory in ${config.file}: nothing is buffered on disk to export` };
-  const opened = await openBuffer('disk', config.dataDir, { maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }, log);
+  if (config.buffer === 'memory')
+    return {
+      ok: false,
+      reason: `telemetry.buffer is memory in ${config.file}: nothing is buffered on disk to export`,
+    };
+  const opened = await openBuffer(
+    'disk',
+    config.dataDir,
+    { maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs },
+    log,
+  );
   if (opened.kind === 'busy') {
     return {
       ok: false,
       reason: `the daemon (pid ${opened.pid}) holds ${config.dataDir}; stop it first (systemctl stop edge-telemetry), export, then start it`,
     };
   }
-  if (opened.kind === 'unwritable') return { ok: false, reason: `${config.dataDir} cannot be used (${opened.code})` };
+  if (opened.kind === 'unwritable')
+    return { ok: false, reason: `${config.dataDir} cannot be used (${opened.code})` };
   const { buffer } = opened;
   const deps = await createSendDeps(config, log, buffer);
   try {
     const state = await deps.identity.resolve();
     if (state.kind === 'waiting')
-      return { ok: false, reason: `the cluster id is not known yet (${config.clusterIdFile} does not exist); nothing to export under an id` };
+      return {
+        ok: false,
+        reason: `the cluster id is not known yet (${config.clusterIdFile} does not exist); nothing to export under an id`,
+      };
     const identity = state.identity;
     // A long timer: collectTimeout may be up to a year, and AbortSignal.timeout overflows past 2^31-1 ms.
-    const deadline = deadlineSignal(config.collectTimeoutMs * 2, () => new Error('export deadline'));
-    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal: deadline.signal, log }).finally(() =>
-      deadline.dispose(),
+    const deadline = deadlineSignal(
+      config.collectTimeoutMs * 2,
+      () => new Error('export deadline'),
     );
+    const fresh = await runCollectors(deps.collectors, 'static', {
+      timeoutMs: config.collectTimeoutMs,
+      signal: deadline.signal,
+      log,
+    }).finally(() => deadline.dispose());
     const requests: ExportedRequest[] = [];
     // What leaves the buffer with --remove, as a send would release it: what the file holds as delivered,
     // what no receiver would take (rejected) or no request could hold (oversized) as dropped, counted.
-    const released = { delivered: [] as number[], rejected: [] as number[], oversized: [] as number[] };
+    const released = {
+      delivered: [] as number[],
+      rejected: [] as number[],
+      oversized: [] as number[],
+    };
     const pack = (staticPoints: readonly MetricPoint[], buffered: readonly BufferedPoint[]) => {
       const plan = planDelivery(staticPoints, buffered, identity, config.maxRequestBytes);
       for (const rejected of plan.rejected) released.rejected.push(...rejected.seqs);
       for (const oversized of plan.oversized) released.oversized.push(...oversized.seqs);
       for (const request of plan.requests) {
-        requests.push({ body: request.body, seriesCount: request.seriesCount, sampleCount: request.sampleCount });
+        requests.push({
+          body: request.body,
+          seriesCount: request.seriesCount,
+          sampleCount: request.sampleCount,
+        });
         released.delivered.push(...request.seqs);
       }
     };
@@ -95,7 +133,13 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
     }
     pack(fresh.points, []);
     try {
-      await writeAtomically(options.output, exportLines({ createdAtMs: Date.now(), agent: USER_AGENT, clusterId: identity.clusterId }, requests));
+      await writeAtomically(
+        options.output,
+        exportLines(
+          { createdAtMs: Date.now(), agent: USER_AGENT, clusterId: identity.clusterId },
+          requests,
+        ),
+      );
     } catch (error) {
       // Nothing written, nothing removed from the buffer.
       return {
@@ -112,7 +156,12 @@ export async function exportBacklog(config: Config, log: Logger, options: { read
       await buffer.acknowledge(asRanges(released.oversized), 'oversized');
       removed = before - buffer.size;
     }
-    return { ok: true, requests: requests.length, samples: requests.reduce((sum, request) => sum + request.sampleCount, 0), removed };
+    return {
+      ok: true,
+      requests: requests.length,
+      samples: requests.reduce((sum, request) => sum + request.sampleCount, 0),
+      removed,
+    };
   } finally {
     deps.transport.close();
     await opened.release();

@@ -15,7 +15,14 @@ export async function sendOnce(config: Config, log: Logger): Promise<boolean> {
   // As at the daemon's start: a TLS or credentials file that cannot be used is a config error.
   await checkSendFiles(config);
   const deps = {
-    ...(await createSendDeps(config, log, new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs }))),
+    ...(await createSendDeps(
+      config,
+      log,
+      new MemorySampleBuffer({
+        maxSamples: config.maxBufferedSamples,
+        maxAgeMs: config.maxBufferedAgeMs,
+      }),
+    )),
     oneShot: true,
   };
   const stop = stopSignal();

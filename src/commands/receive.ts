@@ -9,18 +9,35 @@ import { formatLabels } from '../report/exposition.js';
  * auth.credentialsFile holds it) or basic:USER:FILE (the password in FILE).
  * Secrets come from files, never from the command line (ps shows it to all).
  */
-export async function receiverAuth(spec: string): Promise<{ ok: true; auth: ReceiverAuth } | { ok: false; reason: string }> {
+export async function receiverAuth(
+  spec: string,
+): Promise<{ ok: true; auth: ReceiverAuth } | { ok: false; reason: string }> {
   if (spec === 'telemeter' || spec === 'none') return { ok: true, auth: { kind: spec } };
   const secretOf = async (file: string) => (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
   try {
     const bearer = /^bearer:(.+)$/.exec(spec);
-    if (bearer !== null) return { ok: true, auth: { kind: 'bearer', token: await secretOf(bearer[1] as string) } };
+    if (bearer !== null)
+      return { ok: true, auth: { kind: 'bearer', token: await secretOf(bearer[1] as string) } };
     const basic = /^basic:([^:]+):(.+)$/.exec(spec);
-    if (basic !== null) return { ok: true, auth: { kind: 'basic', username: basic[1] as string, password: await secretOf(basic[2] as string) } };
+    if (basic !== null)
+      return {
+        ok: true,
+        auth: {
+          kind: 'basic',
+          username: basic[1] as string,
+          password: await secretOf(basic[2] as string),
+        },
+      };
   } catch (error) {
-    return { ok: false, reason: `--auth ${spec}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}` };
+    return {
+      ok: false,
+      reason: `--auth ${spec}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
+    };
   }
-  return { ok: false, reason: `--auth ${spec}: expected telemeter, none, bearer:FILE or basic:USER:FILE` };
+  return {
+    ok: false,
+    reason: `--auth ${spec}: expected telemeter, none, bearer:FILE or basic:USER:FILE`,
+  };
 }
 
 export async function runReceiver(options: {
@@ -39,11 +56,14 @@ export async function runReceiver(options: {
     ...(options.forwardUrl === undefined ? {} : { forwardUrl: options.forwardUrl }),
     onAccepted: (series, clusterId) => {
       const samples = series.reduce((sum, item) => sum + item.samples.length, 0);
-      const lines = [`# accepted ${series.length} series, ${samples} samples from cluster ${clusterId}`];
+      const lines = [
+        `# accepted ${series.length} series, ${samples} samples from cluster ${clusterId}`,
+      ];
       if (!options.quiet) {
         for (const item of series) {
           const labels = formatLabels(item.labels);
-          for (const sample of item.samples) lines.push(`${labels} ${sample.value} ${sample.timestampMs}`);
+          for (const sample of item.samples)
+            lines.push(`${labels} ${sample.value} ${sample.timestampMs}`);
         }
       }
       process.stdout.write(lines.join('\n') + '\n');

@@ -31,7 +31,10 @@ function boundsOf(config: Config): BufferBounds {
 }
 
 /** The durable buffer, or the in-memory one when asked; a dataDir that cannot be used is a config error. */
-async function startBuffer(config: Config, log: Logger): Promise<{ buffer: SampleBuffer; readonly release: () => Promise<void> }> {
+async function startBuffer(
+  config: Config,
+  log: Logger,
+): Promise<{ buffer: SampleBuffer; readonly release: () => Promise<void> }> {
   const opened = await openBuffer(config.buffer, config.dataDir, boundsOf(config), log);
   if (opened.kind === 'busy') {
     throw new ConfigError(
@@ -49,13 +52,18 @@ async function startBuffer(config: Config, log: Logger): Promise<{ buffer: Sampl
   }
   const stats = opened.buffer.stats();
   if (stats.kind === 'memory') {
-    log.info('buffer: memory; samples not yet sent are lost at a restart (telemetry.buffer: disk keeps them in dataDir)');
+    log.info(
+      'buffer: memory; samples not yet sent are lost at a restart (telemetry.buffer: disk keeps them in dataDir)',
+    );
   } else {
     log.info('buffer: on disk', {
       dir: config.dataDir,
       samples: stats.samples,
       bytes: stats.bytesOnDisk,
-      oldest: stats.oldestSampleMs === undefined ? undefined : new Date(stats.oldestSampleMs).toISOString(),
+      oldest:
+        stats.oldestSampleMs === undefined
+          ? undefined
+          : new Date(stats.oldestSampleMs).toISOString(),
     });
   }
   return opened;
@@ -101,7 +109,10 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
     // buffer: memory means nothing written to dataDir, the status file included.
-    const status = buffer.kind === 'disk' ? new StatusRecorder(config.dataDir, redactUrl(config.endpoint), buffer, log) : undefined;
+    const status =
+      buffer.kind === 'disk'
+        ? new StatusRecorder(config.dataDir, redactUrl(config.endpoint), buffer, log)
+        : undefined;
     // With --expose-gc (the unit): a full GC after each tick and send, a minor one between the steps of a send; otherwise nothing.
     const shrink = heapShrink();
     try {
@@ -112,18 +123,21 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
 
     async function serve(): Promise<void> {
       const startAgent = async (current: Config, anchor?: ScheduleAnchor) => {
-        const agent = new Agent(await createSendDeps(current, log, buffer, { betweenSteps: shrink.betweenSteps }), {
-          samplingIntervalMs: current.samplingIntervalMs,
-          sendingIntervalMs: current.sendingIntervalMs,
-          shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
-          // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
-          identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
-          // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
-          firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
-          sendJitter: SEND_JITTER,
-          ...(status === undefined ? {} : { status }),
-          afterWork: shrink.afterWork,
-        });
+        const agent = new Agent(
+          await createSendDeps(current, log, buffer, { betweenSteps: shrink.betweenSteps }),
+          {
+            samplingIntervalMs: current.samplingIntervalMs,
+            sendingIntervalMs: current.sendingIntervalMs,
+            shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+            // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
+            identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
+            // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
+            firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
+            sendJitter: SEND_JITTER,
+            ...(status === undefined ? {} : { status }),
+            afterWork: shrink.afterWork,
+          },
+        );
         agent.start(anchor);
         return agent;
       };
@@ -149,10 +163,13 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
         const anchor = await agent?.pause();
         agent = undefined;
         if (next.buffer !== config.buffer || next.dataDir !== config.dataDir) {
-          log.warn('telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept', {
-            buffer: config.buffer,
-            dataDir: config.dataDir,
-          });
+          log.warn(
+            'telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept',
+            {
+              buffer: config.buffer,
+              dataDir: config.dataDir,
+            },
+          );
         }
         config = next;
         if (config.status === 'Disabled') {
@@ -165,7 +182,11 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           );
           return;
         }
-        logDrops(log, (await buffer.setBounds(boundsOf(config))).dropped, 'reload tightened the buffer bounds');
+        logDrops(
+          log,
+          (await buffer.setBounds(boundsOf(config))).dropped,
+          'reload tightened the buffer bounds',
+        );
         try {
           agent = await startAgent(config, anchor);
           log.info('config reloaded', { file: config.file });
@@ -173,7 +194,9 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
           log.error(`reload failed: ${(error as Error).message}`);
         }
       };
-      reloads = coalescing(reload, (error) => log.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`));
+      reloads = coalescing(reload, (error) =>
+        log.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`),
+      );
       phase = 'running';
       if (hangupWhileStarting) reloads.request();
 

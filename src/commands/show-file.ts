@@ -9,7 +9,8 @@ import type { Series } from '../model.js';
 /** Largest body a request in the file may decode to; the Telemetry API's own limit is far below. */
 const MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024;
 
-export type ShownFile = { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
+export type ShownFile =
+  { readonly ok: true; readonly text: string } | { readonly ok: false; readonly reason: string };
 
 /** Pure: the file's text to what `show` prints. */
 export function describeExport(text: string): ShownFile {
@@ -38,6 +39,9 @@ export function describeExport(text: string): ShownFile {
 const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
 
 export async function showExportFile(file: string): Promise<ShownFile> {
-  const read = await readBoundedFile(file, { maxBytes: MAX_EXPORT_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS * 12 });
+  const read = await readBoundedFile(file, {
+    maxBytes: MAX_EXPORT_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS * 12,
+  });
   return read.ok ? describeExport(read.text) : { ok: false, reason: read.error.message };
 }

@@ -19,7 +19,10 @@ export const UNKNOWN_CLUSTER_ID = '<not known yet>';
 
 /** The report exactly as `run` would build it now, and every header as it would be sent, secrets redacted. Sends nothing to the endpoint. */
 export async function showReport(config: Config, log: Logger): Promise<string> {
-  const buffer = new MemorySampleBuffer({ maxSamples: config.maxBufferedSamples, maxAgeMs: config.maxBufferedAgeMs });
+  const buffer = new MemorySampleBuffer({
+    maxSamples: config.maxBufferedSamples,
+    maxAgeMs: config.maxBufferedAgeMs,
+  });
   const deps = await createSendDeps(config, log, buffer);
   let deadline: ReturnType<typeof deadlineSignal> | undefined;
   try {
@@ -27,10 +30,21 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     deadline = deadlineSignal(config.collectTimeoutMs * 2, () => new Error('show deadline'));
     const signal = deadline.signal;
     await sampleOnce(deps, signal);
-    const fresh = await runCollectors(deps.collectors, 'static', { timeoutMs: config.collectTimeoutMs, signal, log });
+    const fresh = await runCollectors(deps.collectors, 'static', {
+      timeoutMs: config.collectTimeoutMs,
+      signal,
+      log,
+    });
     const identityState = await deps.identity.resolve();
-    const identity = identityState.kind === 'known' ? identityState.identity : { clusterId: UNKNOWN_CLUSTER_ID, deploymentType: identityState.deploymentType };
-    const report = buildReport(fresh.points, (await buffer.read({ afterSeq: 0, maxPoints: buffer.size })).points, identity);
+    const identity =
+      identityState.kind === 'known'
+        ? identityState.identity
+        : { clusterId: UNKNOWN_CLUSTER_ID, deploymentType: identityState.deploymentType };
+    const report = buildReport(
+      fresh.points,
+      (await buffer.read({ afterSeq: 0, maxPoints: buffer.size })).points,
+      identity,
+    );
     // Read as a send reads them, so a file that would fail the send fails here too; the values are never printed.
     const auth = await deps.resolveAuth(identity.clusterId);
     const what =
@@ -42,14 +56,19 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     const tokenNote = auth.ok ? `${what}: ok` : `${what}: ${auth.reason}`;
     const headers = shownHeaders(deps.userAgent, config.headers, config.auth.type);
     const tls = await loadTlsMaterial(config.tls);
-    const tlsLines = tls.ok ? tlsSummaryLines(config, tls.summary) : [`tls: ${problemLine(tls.problem)}; a send would fail until it is fixed`];
+    const tlsLines = tls.ok
+      ? tlsSummaryLines(config, tls.summary)
+      : [`tls: ${problemLine(tls.problem)}; a send would fail until it is fixed`];
     const headerLines = Object.entries(headers).map(([name, value]) => `# ${name}: ${value}`);
-    const status = config.status === 'Disabled' ? ['# status: Disabled, nothing is sent while it stays so'] : [];
+    const status =
+      config.status === 'Disabled' ? ['# status: Disabled, nothing is sent while it stays so'] : [];
     const idNote =
       identityState.kind === 'waiting'
         ? [
             `# cluster id not known yet: ${identityState.problem.message}` +
-              (identityState.problem.code === 'ECLUSTERID_MISSING' ? ' (MicroShift writes it on its first start)' : '') +
+              (identityState.problem.code === 'ECLUSTERID_MISSING'
+                ? ' (MicroShift writes it on its first start)'
+                : '') +
               `; _id="${UNKNOWN_CLUSTER_ID}" is a placeholder and nothing is sent until the id is known`,
           ]
         : [];
@@ -58,7 +77,10 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
       [
         toExposition(
           report.series.map((item) => item.series),
-          deps.collectors.reduce<Record<string, string>>((help, collector) => ({ ...help, ...collector.help }), {}),
+          deps.collectors.reduce<Record<string, string>>(
+            (help, collector) => ({ ...help, ...collector.help }),
+            {},
+          ),
         ).trimEnd(),
         '',
         `# POST ${redactUrl(config.endpoint)}`,

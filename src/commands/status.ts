@@ -46,11 +46,18 @@ export function formatStatus(status: DaemonStatus, alive: boolean, nowMs: number
   return lines.map(terminalSafeLine).join('\n') + '\n';
 }
 
-export async function showStatus(config: Config, probe: ProcessProbe = processAlive, nowMs: number = Date.now()): Promise<{ text: string; ok: boolean }> {
+export async function showStatus(
+  config: Config,
+  probe: ProcessProbe = processAlive,
+  nowMs: number = Date.now(),
+): Promise<{ text: string; ok: boolean }> {
   const read = await readStatus(config.dataDir);
   switch (read.kind) {
     case 'missing':
-      return { text: `no status in ${config.dataDir}: the daemon has not run with this dataDir yet\n`, ok: false };
+      return {
+        text: `no status in ${config.dataDir}: the daemon has not run with this dataDir yet\n`,
+        ok: false,
+      };
     case 'unreadable':
       return { text: `status unreadable: ${terminalSafeLine(read.reason)}\n`, ok: false };
     case 'ok':

@@ -15,14 +15,19 @@ export async function checkTlsFiles(config: Config): Promise<TlsSummary> {
   const loaded = await loadTlsMaterial(config.tls);
   if (!loaded.ok) {
     const { problem } = loaded;
-    throw new ConfigError(problem.setIn, `telemetry.tls.${problem.key}`, `${problem.file}: ${problem.reason}`);
+    throw new ConfigError(
+      problem.setIn,
+      `telemetry.tls.${problem.key}`,
+      `${problem.file}: ${problem.reason}`,
+    );
   }
   return loaded.summary;
 }
 
 /** For show and check-config: which CA and client certificate the endpoint's TLS uses. Paths, subject and expiry only. */
 export function tlsSummaryLines(config: Config, summary: TlsSummary): string[] {
-  if (new URL(config.endpoint).protocol !== 'https:') return ['tls: none (the endpoint is http://)'];
+  if (new URL(config.endpoint).protocol !== 'https:')
+    return ['tls: none (the endpoint is http://)'];
   const lines = [
     summary.caFile === undefined
       ? "tls: trusts Node's CA roots (and NODE_EXTRA_CA_CERTS)"
@@ -31,7 +36,8 @@ export function tlsSummaryLines(config: Config, summary: TlsSummary): string[] {
       ? 'tls: no client certificate'
       : `tls: client certificate ${summary.client.certFile} (subject ${summary.client.subject}, expires ${summary.client.notAfter}), key ${summary.client.keyFile}`,
   ];
-  if (summary.serverName !== undefined) lines.push(`tls: server name ${summary.serverName} (SNI and the name checked)`);
+  if (summary.serverName !== undefined)
+    lines.push(`tls: server name ${summary.serverName} (SNI and the name checked)`);
   return lines;
 }
 

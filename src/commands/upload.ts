@@ -19,13 +19,27 @@ import { USER_AGENT } from '../version.js';
 const MAX_EXPORT_BYTES = 512 * 1024 * 1024;
 
 export type UploadOutcome =
-  | { readonly ok: boolean; readonly delivered: number; readonly dropped: number; readonly notSent: number; readonly samples: number }
+  | {
+      readonly ok: boolean;
+      readonly delivered: number;
+      readonly dropped: number;
+      readonly notSent: number;
+      readonly samples: number;
+    }
   | { readonly ok: false; readonly reason: string };
 
-export async function uploadExport(config: Config, file: string, log: Logger, signal: AbortSignal): Promise<UploadOutcome> {
+export async function uploadExport(
+  config: Config,
+  file: string,
+  log: Logger,
+  signal: AbortSignal,
+): Promise<UploadOutcome> {
   // As at the daemon's start: a TLS or credentials file that cannot be used is a config error (exit 2).
   await checkSendFiles(config);
-  const read = await readBoundedFile(file, { maxBytes: MAX_EXPORT_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS * 12 });
+  const read = await readBoundedFile(file, {
+    maxBytes: MAX_EXPORT_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS * 12,
+  });
   if (!read.ok) return { ok: false, reason: read.error.message };
   const parsed = parseExport(read.text);
   if (!parsed.ok) return { ok: false, reason: `${file}: ${parsed.reason}` };
@@ -44,16 +58,29 @@ export async function uploadExport(config: Config, file: string, log: Logger, si
         config.retry,
         signal,
         (failure, attempt, waitMs) =>
-          log.warn('send attempt failed, retrying', { request: index, attempt, reason: scrubSecrets(failure.reason, secrets), waitMs }),
+          log.warn('send attempt failed, retrying', {
+            request: index,
+            attempt,
+            reason: scrubSecrets(failure.reason, secrets),
+            waitMs,
+          }),
       );
       if (result.kind === 'retryable') {
         // judgeResult would say "kept for the next send": an upload has none; the file is still there to upload again.
-        log.error('upload stopped; run it again to send the rest', { request: index, attempts: result.attempts, reason: scrubSecrets(result.reason, secrets) });
+        log.error('upload stopped; run it again to send the rest', {
+          request: index,
+          attempts: result.attempts,
+          reason: scrubSecrets(result.reason, secrets),
+        });
         return { ok: false, delivered, dropped, notSent: parsed.requests.length - index, samples };
       }
       const action = judgeResult(
         result,
-        { seriesCount: request.seriesCount, sampleCount: request.sampleCount, bodyBytes: request.body.length },
+        {
+          seriesCount: request.seriesCount,
+          sampleCount: request.sampleCount,
+          bodyBytes: request.body.length,
+        },
         log,
         secrets,
         { request: index },
@@ -66,7 +93,10 @@ export async function uploadExport(config: Config, file: string, log: Logger, si
         dropped++;
       } else if (action === 'split') {
         // The bodies are fixed in the file: a receiver with a lower limit needs an export made with a lower maxRequestBytes.
-        log.error('request too large for this endpoint; export again with a lower telemetry.maxRequestBytes', { request: index, bytes: request.body.length });
+        log.error(
+          'request too large for this endpoint; export again with a lower telemetry.maxRequestBytes',
+          { request: index, bytes: request.body.length },
+        );
         dropped++;
       } else {
         return { ok: false, delivered, dropped, notSent: parsed.requests.length - index, samples };

@@ -77,13 +77,20 @@ const HEADER_VALUE = /^[\t\x20-\x7e]+$/;
 type Fail = (reason: string) => never;
 type FailAt = (keyPath: string) => Fail;
 
-export function readAuth(raw: unknown, failAt: FailAt, fileOf: (keyPath: string) => string): AuthConfig {
+export function readAuth(
+  raw: unknown,
+  failAt: FailAt,
+  fileOf: (keyPath: string) => string,
+): AuthConfig {
   if (raw === undefined) return { type: 'telemeter' };
-  if (!isPlainObject(raw)) failAt('telemetry.auth')('must be a mapping of keys (type: telemeter, bearer, basic or none)');
+  if (!isPlainObject(raw))
+    failAt('telemetry.auth')('must be a mapping of keys (type: telemeter, bearer, basic or none)');
   const auth = raw as JsonObject;
   const typeValue = auth.type ?? 'telemeter';
   if (typeof typeValue !== 'string' || !(AUTH_TYPES as readonly string[]).includes(typeValue)) {
-    failAt('telemetry.auth.type')(`must be telemeter, bearer, basic or none, not ${quoteValue(typeValue)}`);
+    failAt('telemetry.auth.type')(
+      `must be telemeter, bearer, basic or none, not ${quoteValue(typeValue)}`,
+    );
   }
   const type = typeValue as AuthType;
   const allowed = KEYS_BY_TYPE[type];
@@ -102,7 +109,8 @@ export function readAuth(raw: unknown, failAt: FailAt, fileOf: (keyPath: string)
     const value = auth[key];
     const fail: Fail = failAt(keyPath);
     if (value === undefined) fail(`is required with auth type ${type}`);
-    if (typeof value !== 'string' || value === '') fail('must be the path of a file holding the secret');
+    if (typeof value !== 'string' || value === '')
+      fail('must be the path of a file holding the secret');
     // Relative to the file that set it, as pullSecretFile is.
     const setIn = fileOf(keyPath);
     return { path: path.resolve(path.dirname(setIn), value), key: keyPath, setIn };
@@ -118,7 +126,12 @@ export function readAuth(raw: unknown, failAt: FailAt, fileOf: (keyPath: string)
       const fail: Fail = failAt('telemetry.auth.username');
       if (username === undefined) fail('is required with auth type basic');
       // RFC 7617: the user-id cannot hold a colon; CR/LF or controls would break the header.
-      if (typeof username !== 'string' || username === '' || username.includes(':') || !HEADER_VALUE.test(username)) {
+      if (
+        typeof username !== 'string' ||
+        username === '' ||
+        username.includes(':') ||
+        !HEADER_VALUE.test(username)
+      ) {
         fail('must be a non-empty string of printable ASCII without ":"');
       }
       return { type, username, passwordFile: secretFile('passwordFile') };
@@ -135,7 +148,10 @@ export interface ConfiguredHeader {
 
 export function readHeaders(raw: unknown, failAt: FailAt): readonly ConfiguredHeader[] {
   if (raw === undefined) return [];
-  if (!isPlainObject(raw)) failAt('telemetry.headers')('must be a mapping of header names to values (e.g. X-Scope-OrgID: tenant-a)');
+  if (!isPlainObject(raw))
+    failAt('telemetry.headers')(
+      'must be a mapping of header names to values (e.g. X-Scope-OrgID: tenant-a)',
+    );
   const headers: ConfiguredHeader[] = [];
   const seen = new Set<string>();
   for (const [name, value] of Object.entries(raw as JsonObject)) {
@@ -143,7 +159,11 @@ export function readHeaders(raw: unknown, failAt: FailAt): readonly ConfiguredHe
     if (!HEADER_NAME.test(name)) fail('is not a valid HTTP header name');
     const lower = name.toLowerCase();
     if (RESERVED_HEADERS.includes(lower)) {
-      fail(lower === 'authorization' ? 'is reserved: credentials go in telemetry.auth' : 'is reserved: edge-telemetry sets it itself');
+      fail(
+        lower === 'authorization'
+          ? 'is reserved: credentials go in telemetry.auth'
+          : 'is reserved: edge-telemetry sets it itself',
+      );
     }
     if (CONNECTION_HEADERS.includes(lower)) {
       fail(
@@ -157,15 +177,25 @@ export function readHeaders(raw: unknown, failAt: FailAt): readonly ConfiguredHe
     const secret = SECRET_HEADER_NAME.test(name);
     // A secret-looking value is never quoted back.
     const quoted = secret ? '' : ` ${quoteValue(value)}`;
-    if (typeof value !== 'string') fail(`must be a string (quote it in YAML), not${quoted === '' ? ' a ' + typeof value : quoted}`);
-    if (!HEADER_VALUE.test(value)) fail(`must be non-empty printable ASCII without CR or LF${quoted === '' ? '' : `, not${quoted}`}`);
+    if (typeof value !== 'string')
+      fail(
+        `must be a string (quote it in YAML), not${quoted === '' ? ' a ' + typeof value : quoted}`,
+      );
+    if (!HEADER_VALUE.test(value))
+      fail(
+        `must be non-empty printable ASCII without CR or LF${quoted === '' ? '' : `, not${quoted}`}`,
+      );
     headers.push({ name, value, secret });
   }
   return headers;
 }
 
 /** A credential never travels in clear text, except over loopback (a local receiver, a sidecar proxy). */
-export function checkEndpointTransport(endpoint: string, auth: AuthConfig, fail: (reason: string) => never): void {
+export function checkEndpointTransport(
+  endpoint: string,
+  auth: AuthConfig,
+  fail: (reason: string) => never,
+): void {
   const url = new URL(endpoint);
   if (url.protocol === 'http:' && auth.type !== 'none' && !isLoopbackHost(url.hostname)) {
     fail(

@@ -55,10 +55,14 @@ export function effectiveConfigYaml(config: Config): string {
           maxElapsed: formatDurationMs(config.retry.maxElapsedMs),
         },
         diskPaths: [...config.diskPaths],
-        extraResources: config.extraResources.map((r) => `${r.group === '' ? '' : r.group + '/'}${r.version}/${r.resource}`),
+        extraResources: config.extraResources.map(
+          (r) => `${r.group === '' ? '' : r.group + '/'}${r.version}/${r.resource}`,
+        ),
         auth: authYaml(config.auth),
         // A header whose name says it holds a secret is shown as show shows it.
-        headers: Object.fromEntries(config.headers.map((header) => [header.name, header.secret ? REDACTED : header.value])),
+        headers: Object.fromEntries(
+          config.headers.map((header) => [header.name, header.secret ? REDACTED : header.value]),
+        ),
         // Paths and a name only: the files' contents are never printed.
         tls: {
           ...(config.tls.caFile === undefined ? {} : { caFile: config.tls.caFile.path }),

@@ -35,17 +35,31 @@ function parseYaml(yaml: YamlParser, text: string, file: string): unknown {
     const position = parsed.line === undefined ? '' : `:${parsed.line}:${parsed.col ?? 0}`;
     // Only the first line (the rest quotes the source) and never what follows
     // "reason: " (a tag or alias name), since the source may hold a proxy password.
-    const firstLine = (parsed.message.split('\n')[0] ?? 'invalid YAML').replace(/ at line \d+, column \d+.*$/, '');
-    throw new ConfigError(`${file}${position}`, '', `YAML syntax error: ${redactCredentials(firstLine.replace(/: .*$/, ''))}`);
+    const firstLine = (parsed.message.split('\n')[0] ?? 'invalid YAML').replace(
+      / at line \d+, column \d+.*$/,
+      '',
+    );
+    throw new ConfigError(
+      `${file}${position}`,
+      '',
+      `YAML syntax error: ${redactCredentials(firstLine.replace(/: .*$/, ''))}`,
+    );
   }
   // Only aliases fail to convert: one with no anchor, whose message quotes the
   // alias name, or an alias bomb. Neither message is echoed.
-  throw new ConfigError(file, '', 'YAML error: an alias (*name) with no anchor (&name) before it, or more than 100 aliases');
+  throw new ConfigError(
+    file,
+    '',
+    'YAML error: an alias (*name) with no anchor (&name) before it, or more than 100 aliases',
+  );
 }
 
 /** The file's text; undefined only when it does not exist and `missingIsEmpty`. */
 async function readText(file: string, missingIsEmpty = false): Promise<string | undefined> {
-  const read = await readBoundedFile(file, { maxBytes: MAX_CONFIG_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
+  const read = await readBoundedFile(file, {
+    maxBytes: MAX_CONFIG_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS,
+  });
   if (read.ok) return read.text;
   if (missingIsEmpty && read.error.code === 'ENOENT') return undefined;
   throw new ConfigError(file, '', read.error.reason);
@@ -53,11 +67,17 @@ async function readText(file: string, missingIsEmpty = false): Promise<string | 
 
 /** MicroShift's own path: MicroShift runs with its defaults when it does not exist, so do we. */
 export function isMicroShiftConfigPath(file: string): boolean {
-  return path.basename(file) === 'config.yaml' && path.basename(path.dirname(file)) === 'microshift';
+  return (
+    path.basename(file) === 'config.yaml' && path.basename(path.dirname(file)) === 'microshift'
+  );
 }
 
 function listingError(dir: string, error: unknown): ConfigError {
-  return new ConfigError(dir, '', `cannot list drop-ins (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`);
+  return new ConfigError(
+    dir,
+    '',
+    `cannot list drop-ins (${(error as NodeJS.ErrnoException).code ?? 'unknown error'})`,
+  );
 }
 
 function tooMany(dir: string): ConfigError {
@@ -93,7 +113,11 @@ async function listOwnDropIns(dir: string): Promise<string[]> {
  * does not; a symlink is read as the file it points to but never descended
  * into, even when it points to a directory.
  */
-async function listMicroShiftDropIns(dir: string, found: string[] = [], top = true): Promise<string[]> {
+async function listMicroShiftDropIns(
+  dir: string,
+  found: string[] = [],
+  top = true,
+): Promise<string[]> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -132,8 +156,16 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
   const mainText = await readText(mainFile, byPath);
   // One parser for the whole read, dropped with it (in the release it is compiled for this read only).
   const yaml = openYamlParser();
-  const main = asMapping(parseYaml(yaml, mainText ?? '', mainFile), mainFile, `with a ${TELEMETRY_SECTION}: section`);
-  const { otherSections } = checkTopLevel(main, { file: mainFile, telemetryKeys: TELEMETRY_KEYS, onlyTelemetry: false });
+  const main = asMapping(
+    parseYaml(yaml, mainText ?? '', mainFile),
+    mainFile,
+    `with a ${TELEMETRY_SECTION}: section`,
+  );
+  const { otherSections } = checkTopLevel(main, {
+    file: mainFile,
+    telemetryKeys: TELEMETRY_KEYS,
+    onlyTelemetry: false,
+  });
   const kind: Config['kind'] = byPath || otherSections ? 'microshift' : 'own';
   const dir = path.dirname(mainFile);
 
@@ -143,7 +175,11 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
     // the other's opt-out unseen; beside a MicroShift config, config.d/ is the one.
     const ownDir = path.join(dir, DROP_IN_DIR);
     if (await exists(ownDir)) {
-      throw new ConfigError(ownDir, '', `not read beside a MicroShift config: move its files to ${path.join(dir, MICROSHIFT_DROP_IN_DIR)}/`);
+      throw new ConfigError(
+        ownDir,
+        '',
+        `not read beside a MicroShift config: move its files to ${path.join(dir, MICROSHIFT_DROP_IN_DIR)}/`,
+      );
     }
     dropIns = await listMicroShiftDropIns(path.join(dir, MICROSHIFT_DROP_IN_DIR));
   } else {
@@ -157,20 +193,32 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
     const text = (await readText(dropIn)) ?? '';
     // MicroShift skips a blank drop-in; one with only comments is as blank.
     const document = text.trim() === '' ? undefined : parseYaml(yaml, text, dropIn);
-    if (document === undefined || (isPlainObject(document) && Object.keys(document).length === 0)) continue;
+    if (document === undefined || (isPlainObject(document) && Object.keys(document).length === 0))
+      continue;
     const patch = asMapping(document, dropIn, 'a merge patch');
-    checkTopLevel(patch, { file: dropIn, telemetryKeys: TELEMETRY_KEYS, onlyTelemetry: kind === 'own' });
+    checkTopLevel(patch, {
+      file: dropIn,
+      telemetryKeys: TELEMETRY_KEYS,
+      onlyTelemetry: kind === 'own',
+    });
     merged = applyMergePatch(merged, patch);
     applied.push(dropIn);
     for (const keyPath of patchedPaths(patch)) keySource.set(keyPath, dropIn);
   }
   const provenance = (keyPath: string): string | undefined => {
     // The deepest ancestor a drop-in touched decides; otherwise the main file.
-    for (let probe = keyPath; probe !== ''; probe = probe.includes('.') ? probe.slice(0, probe.lastIndexOf('.')) : '') {
+    for (
+      let probe = keyPath;
+      probe !== '';
+      probe = probe.includes('.') ? probe.slice(0, probe.lastIndexOf('.')) : ''
+    ) {
       const source = keySource.get(probe);
       if (source !== undefined) return source;
     }
     return undefined;
   };
-  return validateTelemetry((merged as JsonObject)[TELEMETRY_SECTION], mainFile, provenance, { kind, dropIns: applied });
+  return validateTelemetry((merged as JsonObject)[TELEMETRY_SECTION], mainFile, provenance, {
+    kind,
+    dropIns: applied,
+  });
 }

@@ -7,8 +7,18 @@ import { MAX_DURATION_MS, parseDurationMs, formatDurationMs } from './duration.j
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
 import { readTlsSettings, type TlsSettings } from './tls-settings.js';
-import { DEFAULT_ENDPOINT, TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../telemeter-api.js';
-import { checkEndpointTransport, readAuth, readHeaders, type AuthConfig, type ConfiguredHeader } from './auth.js';
+import {
+  DEFAULT_ENDPOINT,
+  TELEMETER_BODY_LIMIT_BYTES,
+  TELEMETRY_RECEIVE_PATH,
+} from '../telemeter-api.js';
+import {
+  checkEndpointTransport,
+  readAuth,
+  readHeaders,
+  type AuthConfig,
+  type ConfiguredHeader,
+} from './auth.js';
 
 /** MicroShift's own cluster id (the kube-system namespace's UID), written on its first start. */
 export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
@@ -64,9 +74,14 @@ const durationReader =
   (value: unknown, fail: Fail) => {
     if (typeof value !== 'string') fail('must be a duration string such as "90s", "30m" or "24h"');
     const ms = parseDurationMs(value);
-    if (ms === undefined) fail(`${quoteValue(value)} is not a duration (use Go form such as 90s, 30m, 1h30m)`);
-    if (ms < minimumMs) fail(`${quoteValue(value)} is shorter than the minimum ${formatDurationMs(minimumMs)}`);
-    if (ms > MAX_DURATION_MS) fail(`${quoteValue(value)} is longer than the maximum ${formatDurationMs(MAX_DURATION_MS)} (a year)`);
+    if (ms === undefined)
+      fail(`${quoteValue(value)} is not a duration (use Go form such as 90s, 30m, 1h30m)`);
+    if (ms < minimumMs)
+      fail(`${quoteValue(value)} is shorter than the minimum ${formatDurationMs(minimumMs)}`);
+    if (ms > MAX_DURATION_MS)
+      fail(
+        `${quoteValue(value)} is longer than the maximum ${formatDurationMs(MAX_DURATION_MS)} (a year)`,
+      );
     return ms;
   };
 
@@ -101,13 +116,16 @@ const httpUrlReader =
     } catch {
       fail(`${quoteValue(value)} is not a URL`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') fail(`${quoteValue(value)} must be an http or https URL`);
-    if (!allowCredentials && (url.username !== '' || url.password !== '')) fail('must not carry credentials in the URL');
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      fail(`${quoteValue(value)} must be an http or https URL`);
+    if (!allowCredentials && (url.username !== '' || url.password !== ''))
+      fail('must not carry credentials in the URL');
     return url.toString();
   };
 
 const bufferKindReader: Reader<'disk' | 'memory'> = (value: unknown, fail: Fail) => {
-  if (value !== 'disk' && value !== 'memory') fail(`must be disk or memory, not ${JSON.stringify(value)}`);
+  if (value !== 'disk' && value !== 'memory')
+    fail(`must be disk or memory, not ${JSON.stringify(value)}`);
   return value;
 };
 
@@ -127,7 +145,9 @@ const extraResourcesReader: Reader<ExtraResource[]> = (value: unknown, fail: Fai
   return value.map((entry, index) => {
     const match = typeof entry === 'string' ? RESOURCE_PATTERN.exec(entry) : null;
     if (match === null) {
-      fail(`entry ${index} ${quoteValue(entry)} is not "group/version/resource" (e.g. policies.kubewarden.io/v1/clusteradmissionpolicies)`);
+      fail(
+        `entry ${index} ${quoteValue(entry)} is not "group/version/resource" (e.g. policies.kubewarden.io/v1/clusteradmissionpolicies)`,
+      );
     }
     return { group: match[1] ?? '', version: match[2] as string, resource: match[3] as string };
   });
@@ -182,7 +202,12 @@ export interface ValidateOptions {
   readonly dropIns?: readonly string[];
 }
 
-export function validateTelemetry(stanza: unknown, mainFile: string, provenance: Provenance, options: ValidateOptions = {}): Config {
+export function validateTelemetry(
+  stanza: unknown,
+  mainFile: string,
+  provenance: Provenance,
+  options: ValidateOptions = {},
+): Config {
   const kind = options.kind ?? 'own';
   const fileOf = (keyPath: string) => provenance(keyPath) ?? mainFile;
   const failAt =
@@ -198,26 +223,41 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
   if (!isPlainObject(retryRaw)) failAt('telemetry.retry')('must be a mapping of keys');
   rejectUnknownKeys(retryRaw as JsonObject, RETRY_KEYS, 'telemetry.retry', failAt);
 
-  const read = <T>(object: JsonObject, prefix: string, key: string, reader: Reader<T>, fallback: T): T => {
+  const read = <T>(
+    object: JsonObject,
+    prefix: string,
+    key: string,
+    reader: Reader<T>,
+    fallback: T,
+  ): T => {
     const value = object[key];
     if (value === undefined) return fallback;
-    if (value === '' && prefix === 'telemetry' && EMPTY_MEANS_DEFAULT.includes(key)) return fallback;
+    if (value === '' && prefix === 'telemetry' && EMPTY_MEANS_DEFAULT.includes(key))
+      return fallback;
     return reader(value, failAt(`${prefix}.${key}`));
   };
   const t = (key: string) => ({ object: telemetry, prefix: 'telemetry', key });
-  const at = <T>(where: { object: JsonObject; prefix: string; key: string }, reader: Reader<T>, fallback: T): T =>
-    read(where.object, where.prefix, where.key, reader, fallback);
-  const fileFor = (key: string, fallback: string) => resolveFrom(fileOf(`telemetry.${key}`), at(t(key), stringReader, fallback));
+  const at = <T>(
+    where: { object: JsonObject; prefix: string; key: string },
+    reader: Reader<T>,
+    fallback: T,
+  ): T => read(where.object, where.prefix, where.key, reader, fallback);
+  const fileFor = (key: string, fallback: string) =>
+    resolveFrom(fileOf(`telemetry.${key}`), at(t(key), stringReader, fallback));
 
   const samplingIntervalMs = at(t('samplingInterval'), durationReader(1000), 3_600_000);
   const sendingIntervalMs = at(t('sendingInterval'), durationReader(1000), 86_400_000);
   if (samplingIntervalMs > sendingIntervalMs) {
-    failAt('telemetry.samplingInterval')(`${formatDurationMs(samplingIntervalMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`);
+    failAt('telemetry.samplingInterval')(
+      `${formatDurationMs(samplingIntervalMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`,
+    );
   }
   // "0s" is allowed: the default, sending at start as MicroShift does.
   const splayMs = at(t('splay'), durationReader(0), 0);
   if (splayMs > sendingIntervalMs) {
-    failAt('telemetry.splay')(`${formatDurationMs(splayMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`);
+    failAt('telemetry.splay')(
+      `${formatDurationMs(splayMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`,
+    );
   }
   const retry = retryRaw as JsonObject;
   const r = (key: string) => ({ object: retry, prefix: 'telemetry.retry', key });
@@ -236,14 +276,25 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
     splayMs,
     samplingIntervalMs,
     // With a MicroShift config, _id is MicroShift's own cluster id unless the admin says otherwise.
-    clusterIdFile: fileFor('clusterIdFile', kind === 'microshift' ? MICROSHIFT_CLUSTER_ID_FILE : ''),
+    clusterIdFile: fileFor(
+      'clusterIdFile',
+      kind === 'microshift' ? MICROSHIFT_CLUSTER_ID_FILE : '',
+    ),
     pullSecretFile: fileFor('pullSecretFile', '/etc/crio/openshift-pull-secret'),
     kubeconfig: fileFor('kubeconfig', '/var/lib/microshift/resources/kubeadmin/kubeconfig'),
     dataDir: fileFor('dataDir', '/var/lib/edge-telemetry'),
     buffer: at(t('buffer'), bufferKindReader, 'disk'),
-    maxBufferedSamples: at(t('maxBufferedSamples'), integerReader(1, 10_000_000), DEFAULT_MAX_BUFFERED_SAMPLES),
+    maxBufferedSamples: at(
+      t('maxBufferedSamples'),
+      integerReader(1, 10_000_000),
+      DEFAULT_MAX_BUFFERED_SAMPLES,
+    ),
     maxBufferedAgeMs: at(t('maxBufferedAge'), durationReader(60_000), DEFAULT_MAX_BUFFERED_AGE_MS),
-    maxRequestBytes: at(t('maxRequestBytes'), integerReader(1024, 64 * 1024 * 1024), TELEMETER_BODY_LIMIT_BYTES),
+    maxRequestBytes: at(
+      t('maxRequestBytes'),
+      integerReader(1024, 64 * 1024 * 1024),
+      TELEMETER_BODY_LIMIT_BYTES,
+    ),
     requestTimeoutMs: at(t('requestTimeout'), durationReader(100), 30_000),
     collectTimeoutMs: at(t('collectTimeout'), durationReader(100), 10_000),
     retry: {
@@ -252,7 +303,12 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
       maxDelayMs,
       maxElapsedMs: at(r('maxElapsed'), durationReader(1000), 900_000),
     },
-    diskPaths: at(t('diskPaths'), pathListReader, ['/var/lib/microshift', '/var/lib/containers', '/var', '/']),
+    diskPaths: at(t('diskPaths'), pathListReader, [
+      '/var/lib/microshift',
+      '/var/lib/containers',
+      '/var',
+      '/',
+    ]),
     extraResources: at(t('extraResources'), extraResourcesReader, []),
     auth: readAuth(telemetry.auth, failAt, fileOf),
     headers: readHeaders(telemetry.headers, failAt),
@@ -260,7 +316,10 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
   if (config.dataDir === '') failAt('telemetry.dataDir')('must not be empty');
   checkEndpointTransport(config.endpoint, config.auth, failAt('telemetry.endpoint'));
   // Credentials for one's own backend must never go to Red Hat's API because the endpoint was left at its default.
-  if (config.auth.type !== 'telemeter' && new URL(config.endpoint).host === new URL(DEFAULT_ENDPOINT).host) {
+  if (
+    config.auth.type !== 'telemeter' &&
+    new URL(config.endpoint).host === new URL(DEFAULT_ENDPOINT).host
+  ) {
     failAt('telemetry.auth.type')(
       `${config.auth.type} is for your own backend, but telemetry.endpoint is Red Hat's Telemetry API${config.endpoint === DEFAULT_ENDPOINT ? ' (the default)' : ''}, which takes only the telemeter bearer; set telemetry.endpoint`,
     );
@@ -269,11 +328,18 @@ export function validateTelemetry(stanza: unknown, mainFile: string, provenance:
   return deepFreeze({ ...config, tls });
 }
 
-function rejectUnknownKeys(object: JsonObject, known: readonly string[], prefix: string, failAt: (keyPath: string) => (reason: string) => never): void {
+function rejectUnknownKeys(
+  object: JsonObject,
+  known: readonly string[],
+  prefix: string,
+  failAt: (keyPath: string) => (reason: string) => never,
+): void {
   for (const key of Object.keys(object)) {
     if (!known.includes(key)) {
       const close = known.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
-      failAt(`${prefix}.${key}`)(`unknown key${close === undefined ? '' : ` (did you mean ${close}?)`}`);
+      failAt(`${prefix}.${key}`)(
+        `unknown key${close === undefined ? '' : ` (did you mean ${close}?)`}`,
+      );
     }
   }
 }

@@ -29,7 +29,8 @@ export interface TlsSettings {
 type FailAt = (keyPath: string) => (reason: string) => never;
 
 /** RFC 1123 host names (a trailing dot allowed); no IP address: SNI carries names only. */
-const DNS_NAME = /^(?=.{1,253}\.?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const DNS_NAME =
+  /^(?=.{1,253}\.?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 export function isDnsName(value: string): boolean {
   return net.isIP(value) === 0 && DNS_NAME.test(value) && !/^[0-9.]+$/.test(value);
@@ -39,14 +40,26 @@ export function isDnsName(value: string): boolean {
  * `telemetry.tls`, validated. `fileOf` names the config file that set a key
  * (drop-ins override the main file); relative paths are relative to it.
  */
-export function readTlsSettings(value: unknown, endpoint: string, fileOf: (keyPath: string) => string, failAt: FailAt): TlsSettings {
+export function readTlsSettings(
+  value: unknown,
+  endpoint: string,
+  fileOf: (keyPath: string) => string,
+  failAt: FailAt,
+): TlsSettings {
   if (value === undefined || value === null) return {};
-  if (!isPlainObject(value)) return failAt('telemetry.tls')('must be a mapping of keys (caFile, certFile, keyFile, serverName)');
+  if (!isPlainObject(value))
+    return failAt('telemetry.tls')(
+      'must be a mapping of keys (caFile, certFile, keyFile, serverName)',
+    );
   const tls: JsonObject = value;
   for (const key of Object.keys(tls)) {
     if (!(TLS_KEYS as readonly string[]).includes(key)) {
       const close = TLS_KEYS.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
-      const hint = /insecure|skip|verify/i.test(key) ? ' (TLS verification cannot be switched off)' : close === undefined ? '' : ` (did you mean ${close}?)`;
+      const hint = /insecure|skip|verify/i.test(key)
+        ? ' (TLS verification cannot be switched off)'
+        : close === undefined
+          ? ''
+          : ` (did you mean ${close}?)`;
       failAt(`telemetry.tls.${key}`)(`unknown key${hint}`);
     }
   }
@@ -61,14 +74,21 @@ export function readTlsSettings(value: unknown, endpoint: string, fileOf: (keyPa
   const caFile = file('caFile');
   const certFile = file('certFile');
   const keyFile = file('keyFile');
-  if (certFile !== undefined && keyFile === undefined) failAt('telemetry.tls.keyFile')('missing: telemetry.tls.certFile needs the key of its certificate');
+  if (certFile !== undefined && keyFile === undefined)
+    failAt('telemetry.tls.keyFile')(
+      'missing: telemetry.tls.certFile needs the key of its certificate',
+    );
   if (keyFile !== undefined && certFile === undefined)
-    failAt('telemetry.tls.certFile')('missing: telemetry.tls.keyFile needs the certificate it is the key of');
+    failAt('telemetry.tls.certFile')(
+      'missing: telemetry.tls.keyFile needs the certificate it is the key of',
+    );
   let serverName: string | undefined;
   const rawName = tls.serverName;
   if (rawName !== undefined && rawName !== null) {
     if (typeof rawName !== 'string' || !isDnsName(rawName)) {
-      return failAt('telemetry.tls.serverName')(`${quoteValue(rawName)} is not a DNS name (SNI carries names, not IP addresses)`);
+      return failAt('telemetry.tls.serverName')(
+        `${quoteValue(rawName)} is not a DNS name (SNI carries names, not IP addresses)`,
+      );
     }
     serverName = rawName.replace(/\.$/, '').toLowerCase();
   }
@@ -80,13 +100,17 @@ export function readTlsSettings(value: unknown, endpoint: string, fileOf: (keyPa
   };
   if (Object.keys(settings).length > 0 && new URL(endpoint).protocol !== 'https:') {
     // TLS options on a clear-text endpoint would be silently unused: the admin meant https.
-    failAt('telemetry.tls')(`is set, but telemetry.endpoint ${quoteValue(endpoint)} is not https://`);
+    failAt('telemetry.tls')(
+      `is set, but telemetry.endpoint ${quoteValue(endpoint)} is not https://`,
+    );
   }
   return settings;
 }
 
 /** The files telemetry.tls names, in the order they are read. */
-export function tlsFiles(settings: TlsSettings): { readonly key: TlsFileKey; readonly file: string }[] {
+export function tlsFiles(
+  settings: TlsSettings,
+): { readonly key: TlsFileKey; readonly file: string }[] {
   return (['caFile', 'certFile', 'keyFile'] as const).flatMap((key) => {
     const setting = settings[key];
     return setting === undefined ? [] : [{ key, file: setting.path }];

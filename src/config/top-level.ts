@@ -19,7 +19,8 @@ export function editDistance(a: string, b: string): number {
     for (let j = 1; j < cols; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, at(i - 2, j - 2) + 1);
       d[i * cols + j] = best;
     }
   }
@@ -42,18 +43,30 @@ export interface TopLevelCheck {
 }
 
 /** Throws ConfigError for a top-level key that is a mistake; returns whether other (MicroShift) sections are present. */
-export function checkTopLevel(document: JsonObject, check: TopLevelCheck): { readonly otherSections: boolean } {
+export function checkTopLevel(
+  document: JsonObject,
+  check: TopLevelCheck,
+): { readonly otherSections: boolean } {
   let otherSections = false;
   for (const key of Object.keys(document)) {
     if (key === TELEMETRY_SECTION) continue;
-    if (isNearMissOfTelemetry(key)) throw new ConfigError(check.file, key, `unknown key (did you mean ${TELEMETRY_SECTION}?)`);
+    if (isNearMissOfTelemetry(key))
+      throw new ConfigError(check.file, key, `unknown key (did you mean ${TELEMETRY_SECTION}?)`);
     const lower = key.toLowerCase();
     const meant = check.telemetryKeys.find((candidate) => candidate.toLowerCase() === lower);
     if (meant !== undefined) {
-      throw new ConfigError(check.file, key, `unknown top-level key (did you mean ${TELEMETRY_SECTION}.${meant}, indented under ${TELEMETRY_SECTION}:?)`);
+      throw new ConfigError(
+        check.file,
+        key,
+        `unknown top-level key (did you mean ${TELEMETRY_SECTION}.${meant}, indented under ${TELEMETRY_SECTION}:?)`,
+      );
     }
     if (check.onlyTelemetry) {
-      throw new ConfigError(check.file, key, `unknown key (a drop-in in telemetry.d/ holds only ${TELEMETRY_SECTION}:)`);
+      throw new ConfigError(
+        check.file,
+        key,
+        `unknown key (a drop-in in telemetry.d/ holds only ${TELEMETRY_SECTION}:)`,
+      );
     }
     otherSections = true;
   }

@@ -6,7 +6,11 @@
 // Whoever sends or writes the requests releases exactly these.
 import type { BufferedPoint, MetricPoint } from '../model.js';
 import { buildReport, type RejectedSeries, type ReportIdentity } from '../report/build-report.js';
-import { planRequests, type Oversized, type PlannedRequest } from '../remote-write/plan-requests.js';
+import {
+  planRequests,
+  type Oversized,
+  type PlannedRequest,
+} from '../remote-write/plan-requests.js';
 
 export interface DeliveryPlan {
   readonly requests: readonly PlannedRequest[];

@@ -4,7 +4,10 @@ import { access } from 'node:fs/promises';
 export type DeploymentType = 'microshift-rpm' | 'microshift-ostree' | 'microshift-bootc';
 
 /** Pure: MicroShift's own rule, bootc first, then ostree, else rpm. */
-export function classifyDeployment(bootcStatusJson: string | undefined, ostreeBooted: boolean): DeploymentType {
+export function classifyDeployment(
+  bootcStatusJson: string | undefined,
+  ostreeBooted: boolean,
+): DeploymentType {
   if (bootcStatusJson !== undefined) {
     try {
       const status = JSON.parse(bootcStatusJson) as { status?: { type?: unknown } };
@@ -16,21 +19,30 @@ export function classifyDeployment(bootcStatusJson: string | undefined, ostreeBo
   return ostreeBooted ? 'microshift-ostree' : 'microshift-rpm';
 }
 
-function bootcStatus(timeoutMs: number, signal: AbortSignal | undefined): Promise<string | undefined> {
+function bootcStatus(
+  timeoutMs: number,
+  signal: AbortSignal | undefined,
+): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('bootc', ['status', '--booted', '--json'], { timeout: timeoutMs, signal, maxBuffer: 1 << 20 }, (error, stdout) =>
-      resolve(error === null ? stdout : undefined),
+    execFile(
+      'bootc',
+      ['status', '--booted', '--json'],
+      { timeout: timeoutMs, signal, maxBuffer: 1 << 20 },
+      (error, stdout) => resolve(error === null ? stdout : undefined),
     );
   });
 }
 
-export async function detectDeploymentType(options: { root?: string; timeoutMs?: number; signal?: AbortSignal } = {}): Promise<DeploymentType> {
+export async function detectDeploymentType(
+  options: { root?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<DeploymentType> {
   const root = options.root ?? '';
   const ostreeBooted = await access(`${root}/run/ostree-booted`).then(
     () => true,
     () => false,
   );
   // A test root means a fake host: do not ask this machine's bootc.
-  const bootc = root === '' ? await bootcStatus(options.timeoutMs ?? 5000, options.signal) : undefined;
+  const bootc =
+    root === '' ? await bootcStatus(options.timeoutMs ?? 5000, options.signal) : undefined;
   return classifyDeployment(bootc, ostreeBooted);
 }

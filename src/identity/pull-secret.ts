@@ -19,22 +19,29 @@ export function parsePullSecret(text: string, file: string): string {
   } catch {
     return fail('not valid JSON');
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) return fail('not a JSON object');
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    return fail('not a JSON object');
   const auths = (document as Record<string, unknown>).auths;
   if (auths === undefined) return fail('no "auths" key');
-  if (typeof auths !== 'object' || auths === null || Array.isArray(auths)) return fail('"auths" is not an object');
+  if (typeof auths !== 'object' || auths === null || Array.isArray(auths))
+    return fail('"auths" is not an object');
   const registry = (auths as Record<string, unknown>)[TELEMETRY_REGISTRY];
   if (registry === undefined) return fail(`no "${TELEMETRY_REGISTRY}" entry in "auths"`);
-  if (typeof registry !== 'object' || registry === null) return fail(`"auths.${TELEMETRY_REGISTRY}" is not an object`);
+  if (typeof registry !== 'object' || registry === null)
+    return fail(`"auths.${TELEMETRY_REGISTRY}" is not an object`);
   const auth = (registry as Record<string, unknown>).auth;
   if (auth === undefined) return fail(`no "auth" in "auths.${TELEMETRY_REGISTRY}"`);
-  if (typeof auth !== 'string' || auth.trim() === '') return fail(`"auths.${TELEMETRY_REGISTRY}.auth" is empty or not a string`);
+  if (typeof auth !== 'string' || auth.trim() === '')
+    return fail(`"auths.${TELEMETRY_REGISTRY}.auth" is empty or not a string`);
   return auth.trim();
 }
 
 /** Read at every send: the pull secret can be rotated while the daemon runs. */
 export async function readPullSecretToken(file: string): Promise<string> {
-  const read = await readBoundedFile(file, { maxBytes: MAX_PULL_SECRET_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
+  const read = await readBoundedFile(file, {
+    maxBytes: MAX_PULL_SECRET_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS,
+  });
   if (!read.ok) {
     const code = read.error.code === 'ENOENT' ? 'EPULLSECRET_MISSING' : 'EPULLSECRET_UNREADABLE';
     throw new IdentityError(code, `pull secret ${read.error.message}`);

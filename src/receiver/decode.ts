@@ -17,10 +17,19 @@ export function parseTelemeterAuth(header: string | undefined): TelemeterAuth | 
   const match = /^Bearer ([A-Za-z0-9+/=_-]+)$/.exec(header ?? '');
   if (match === null) return undefined;
   try {
-    const parsed = JSON.parse(Buffer.from(match[1] as string, 'base64').toString('utf8')) as Record<string, unknown>;
+    const parsed = JSON.parse(Buffer.from(match[1] as string, 'base64').toString('utf8')) as Record<
+      string,
+      unknown
+    >;
     const token = parsed.authorization_token;
     const clusterId = parsed.cluster_id;
-    if (typeof token !== 'string' || token === '' || typeof clusterId !== 'string' || clusterId === '') return undefined;
+    if (
+      typeof token !== 'string' ||
+      token === '' ||
+      typeof clusterId !== 'string' ||
+      clusterId === ''
+    )
+      return undefined;
     return { authorizationToken: token, clusterId };
   } catch {
     return undefined;
@@ -45,25 +54,44 @@ export function decodeWriteRequest(body: Uint8Array, maxUncompressedBytes: numbe
   try {
     raw = uncompress(body, maxUncompressedBytes);
   } catch (error) {
-    return { ok: false, status: 400, message: `body is not snappy block format: ${(error as Error).message}` };
+    return {
+      ok: false,
+      status: 400,
+      message: `body is not snappy block format: ${(error as Error).message}`,
+    };
   }
   let decoded: { timeseries?: DecodedSeries[] };
   try {
     decoded = writeRequestType().decode(raw) as unknown as { timeseries?: DecodedSeries[] };
   } catch (error) {
-    return { ok: false, status: 400, message: `body is not a WriteRequest: ${(error as Error).message}` };
+    return {
+      ok: false,
+      status: 400,
+      message: `body is not a WriteRequest: ${(error as Error).message}`,
+    };
   }
   const series: Series[] = (decoded.timeseries ?? []).map((item) => ({
-    labels: (item.labels ?? []).map((label) => ({ name: label.name ?? '', value: label.value ?? '' })),
+    labels: (item.labels ?? []).map((label) => ({
+      name: label.name ?? '',
+      value: label.value ?? '',
+    })),
     samples: (item.samples ?? []).map((sample) => ({
       value: sample.value ?? 0,
-      timestampMs: typeof sample.timestamp === 'object' ? sample.timestamp.toNumber() : (sample.timestamp ?? 0),
+      timestampMs:
+        typeof sample.timestamp === 'object'
+          ? sample.timestamp.toNumber()
+          : (sample.timestamp ?? 0),
     })),
   }));
   let clusterId = '';
   for (const item of series) {
     const ids = item.labels.filter((label) => label.name === CLUSTER_ID_LABEL);
-    if (ids.length !== 1) return { ok: false, status: 400, message: `a series carries ${ids.length} ${CLUSTER_ID_LABEL} labels, exactly one is required` };
+    if (ids.length !== 1)
+      return {
+        ok: false,
+        status: 400,
+        message: `a series carries ${ids.length} ${CLUSTER_ID_LABEL} labels, exactly one is required`,
+      };
     clusterId = (ids[0] as { value: string }).value;
   }
   return { ok: true, series, clusterId };

@@ -40,19 +40,30 @@ export interface RunningReceiver {
 const MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024;
 
 /** Why a request's Authorization is not what `auth` asks, as the backend would answer; undefined when it is. */
-function authRefusal(auth: ReceiverAuth, header: string | undefined): { status: number; message: string } | undefined {
+function authRefusal(
+  auth: ReceiverAuth,
+  header: string | undefined,
+): { status: number; message: string } | undefined {
   switch (auth.kind) {
     case 'telemeter':
       return parseTelemeterAuth(header) === undefined
-        ? { status: 400, message: 'malformed Authorization header: expected Bearer <base64 JSON with authorization_token and cluster_id>' }
+        ? {
+            status: 400,
+            message:
+              'malformed Authorization header: expected Bearer <base64 JSON with authorization_token and cluster_id>',
+          }
         : undefined;
     case 'none':
       return undefined;
     case 'bearer':
-      return header === `Bearer ${auth.token}` ? undefined : { status: 401, message: 'unauthorized: expected the bearer token given to --auth' };
+      return header === `Bearer ${auth.token}`
+        ? undefined
+        : { status: 401, message: 'unauthorized: expected the bearer token given to --auth' };
     case 'basic': {
       const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
-      return header === expected ? undefined : { status: 401, message: 'unauthorized: expected the basic credentials given to --auth' };
+      return header === expected
+        ? undefined
+        : { status: 401, message: 'unauthorized: expected the basic credentials given to --auth' };
     }
   }
 }
@@ -60,15 +71,20 @@ function authRefusal(auth: ReceiverAuth, header: string | undefined): { status: 
 export async function startReceiver(options: ReceiverOptions): Promise<RunningReceiver> {
   const limit = options.maxBodyBytes ?? TELEMETER_BODY_LIMIT_BYTES;
   const forward: Transport | undefined =
-    options.forwardUrl === undefined ? undefined : createHttpTransport({ url: options.forwardUrl, proxy: '', timeoutMs: 30_000 });
+    options.forwardUrl === undefined
+      ? undefined
+      : createHttpTransport({ url: options.forwardUrl, proxy: '', timeoutMs: 30_000 });
   const server = http.createServer((request, response) => {
     const reply = (status: number, message: string) => {
       if (status >= 400) options.log.warn('request refused', { status, reason: message });
-      response.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(message + '\n');
+      response
+        .writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' })
+        .end(message + '\n');
     };
     const auth = options.auth ?? { kind: 'telemeter' };
     // The Telemetry API's one path; another backend's (/api/v1/write, Thanos' /api/v1/receive) is taken at any path.
-    if (auth.kind === 'telemeter' && request.url?.split('?')[0] !== TELEMETRY_RECEIVE_PATH) return reply(404, `not found; POST to ${TELEMETRY_RECEIVE_PATH}`);
+    if (auth.kind === 'telemeter' && request.url?.split('?')[0] !== TELEMETRY_RECEIVE_PATH)
+      return reply(404, `not found; POST to ${TELEMETRY_RECEIVE_PATH}`);
     if (request.method !== 'POST') return reply(405, 'method not allowed');
     const refusal = authRefusal(auth, request.headers.authorization);
     if (refusal !== undefined) {
@@ -85,7 +101,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<RunningRe
     });
     request.on('error', () => response.destroy());
     request.on('end', () => {
-      if (tooLarge) return reply(413, `request body of ${size} bytes is at or over the ${limit}-byte limit`);
+      if (tooLarge)
+        return reply(413, `request body of ${size} bytes is at or over the ${limit}-byte limit`);
       const body = Buffer.concat(chunks);
       const verdict = decodeWriteRequest(body, MAX_UNCOMPRESSED_BYTES);
       if (!verdict.ok) return reply(verdict.status, verdict.message);

@@ -10,7 +10,10 @@ export type ResolvedAuth =
 
 /** Telemeter's bearer: base64 of a JSON object, serialised by JSON.stringify so any character in the token is escaped correctly. */
 export function telemeterBearer(token: string, clusterId: string): string {
-  return Buffer.from(JSON.stringify({ authorization_token: token, cluster_id: clusterId }), 'utf8').toString('base64');
+  return Buffer.from(
+    JSON.stringify({ authorization_token: token, cluster_id: clusterId }),
+    'utf8',
+  ).toString('base64');
 }
 
 export function authorizationHeader(auth: ResolvedAuth): string | undefined {

@@ -74,7 +74,10 @@ export function encodeWriteRequest(seriesList: readonly Series[]): Uint8Array {
   const labelBytes = seriesList.map((series) => encodeLabels(series.labels, layout));
   let upperBound = 0;
   for (let index = 0; index < seriesList.length; index++) {
-    upperBound += SERIES_HEADER_ROOM + (labelBytes[index] as Buffer).length + (seriesList[index] as Series).samples.length * MAX_SAMPLE_BYTES;
+    upperBound +=
+      SERIES_HEADER_ROOM +
+      (labelBytes[index] as Buffer).length +
+      (seriesList[index] as Series).samples.length * MAX_SAMPLE_BYTES;
   }
   const out = Buffer.allocUnsafe(upperBound);
   // DataView writes of doubles compile to a single store; Buffer#writeDoubleLE does not.

@@ -46,7 +46,10 @@ const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).
 
 /** The file's lines, header first; join them with '\n' (each is one line of JSON). */
 export function* exportLines(
-  header: Omit<ExportHeader, 'kind' | 'format' | 'contentType' | 'contentEncoding' | 'requests' | 'samples'>,
+  header: Omit<
+    ExportHeader,
+    'kind' | 'format' | 'contentType' | 'contentEncoding' | 'requests' | 'samples'
+  >,
   requests: readonly ExportedRequest[],
 ): Generator<string> {
   const whole = createHash('sha256');
@@ -79,7 +82,12 @@ export function* exportLines(
 }
 
 export type ParsedExport =
-  { readonly ok: true; readonly header: ExportHeader; readonly requests: readonly ExportedRequest[] } | { readonly ok: false; readonly reason: string };
+  | {
+      readonly ok: true;
+      readonly header: ExportHeader;
+      readonly requests: readonly ExportedRequest[];
+    }
+  | { readonly ok: false; readonly reason: string };
 
 /** Checks everything before trusting anything: kind, format, each body's hash, the count and the whole file's hash. */
 export function parseExport(text: string): ParsedExport {
@@ -95,20 +103,27 @@ export function parseExport(text: string): ParsedExport {
   };
   const header = parse(lines[0]) as Partial<ExportHeader> | undefined;
   if (header?.kind !== EXPORT_KIND) return fail('not an edge-telemetry export file');
-  if (header.format !== EXPORT_FORMAT) return fail(`export format ${String(header.format)} is not one this version reads (${EXPORT_FORMAT})`);
+  if (header.format !== EXPORT_FORMAT)
+    return fail(
+      `export format ${String(header.format)} is not one this version reads (${EXPORT_FORMAT})`,
+    );
   const end = parse(lines.at(-1)) as Partial<EndLine> | undefined;
   if (lines.length < 2 || end?.end !== true) return fail('the file is cut short (no end line)');
   const whole = createHash('sha256');
   for (const line of lines.slice(0, -1)) whole.update(line + '\n');
-  if (whole.digest('hex') !== end.sha256) return fail('the file was changed or damaged (checksum mismatch)');
+  if (whole.digest('hex') !== end.sha256)
+    return fail('the file was changed or damaged (checksum mismatch)');
   const requests: ExportedRequest[] = [];
   for (const [index, line] of lines.slice(1, -1).entries()) {
     const entry = parse(line) as Partial<RequestLine> | undefined;
-    if (entry === undefined || entry.request !== index || typeof entry.body !== 'string') return fail(`request ${index} is malformed`);
+    if (entry === undefined || entry.request !== index || typeof entry.body !== 'string')
+      return fail(`request ${index} is malformed`);
     const body = new Uint8Array(Buffer.from(entry.body, 'base64'));
-    if (sha256(body) !== entry.sha256) return fail(`request ${index} is damaged (checksum mismatch)`);
+    if (sha256(body) !== entry.sha256)
+      return fail(`request ${index} is damaged (checksum mismatch)`);
     requests.push({ body, seriesCount: Number(entry.series), sampleCount: Number(entry.samples) });
   }
-  if (requests.length !== end.requests || requests.length !== header.requests) return fail('request count does not match the header');
+  if (requests.length !== end.requests || requests.length !== header.requests)
+    return fail('request count does not match the header');
   return { ok: true, header: header as ExportHeader, requests };
 }

@@ -17,7 +17,11 @@ export interface ExtraHeader {
 }
 
 /** Every header of a request, in the order sent. */
-export function requestHeaders(userAgent: string, extra: readonly ExtraHeader[], auth: ResolvedAuth): Record<string, string> {
+export function requestHeaders(
+  userAgent: string,
+  extra: readonly ExtraHeader[],
+  auth: ResolvedAuth,
+): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Encoding': 'snappy',
     'Content-Type': 'application/x-protobuf',
@@ -32,14 +36,21 @@ export function requestHeaders(userAgent: string, extra: readonly ExtraHeader[],
 
 /** Every value a reply could echo that must not reach a log: the credentials, and the secret-looking extra headers. */
 export function requestSecrets(extra: readonly ExtraHeader[], auth: ResolvedAuth): string[] {
-  return [...authSecrets(auth), ...extra.filter((header) => header.secret).map((header) => header.value)];
+  return [
+    ...authSecrets(auth),
+    ...extra.filter((header) => header.secret).map((header) => header.value),
+  ];
 }
 
 /**
  * The headers as `show` prints them: the same builder, with the credentials'
  * scheme kept and their value replaced, and secret-looking extra headers redacted.
  */
-export function shownHeaders(userAgent: string, extra: readonly ExtraHeader[], authType: ResolvedAuth['type']): Record<string, string> {
+export function shownHeaders(
+  userAgent: string,
+  extra: readonly ExtraHeader[],
+  authType: ResolvedAuth['type'],
+): Record<string, string> {
   const placeholder: ResolvedAuth =
     authType === 'basic'
       ? { type: 'basic', username: '', password: '' }
@@ -50,6 +61,7 @@ export function shownHeaders(userAgent: string, extra: readonly ExtraHeader[], a
           : { type: 'none' };
   const headers = requestHeaders(userAgent, extra, placeholder);
   for (const header of extra) if (header.secret) headers[header.name] = REDACTED;
-  if (headers.Authorization !== undefined) headers.Authorization = `${headers.Authorization.split(' ')[0] ?? ''} ${REDACTED}`;
+  if (headers.Authorization !== undefined)
+    headers.Authorization = `${headers.Authorization.split(' ')[0] ?? ''} ${REDACTED}`;
   return headers;
 }

@@ -93,7 +93,8 @@ export function planRequests(items: readonly SeriesWithAcks[], maxBodyBytes: num
 
 function collectSeqs(group: readonly SeriesWithAcks[]): number[] {
   const seqs: number[] = [];
-  for (const item of group) for (const list of item.sampleSeqs) for (const seq of list) seqs.push(seq);
+  for (const item of group)
+    for (const list of item.sampleSeqs) for (const seq of list) seqs.push(seq);
   return seqs;
 }
 

@@ -49,7 +49,9 @@ function key(type: protobuf.Type, fieldName: string, expected: string): number {
   if (field === undefined) throw new Error(`proto: ${type.name}.${fieldName} missing`);
   const wireType = field.resolvedType !== null ? 2 : WIRE_TYPE[field.type];
   if (wireType === undefined || (field.resolvedType === null && field.type !== expected)) {
-    throw new Error(`proto: ${type.name}.${fieldName} is ${field.type}, the encoder writes ${expected}`);
+    throw new Error(
+      `proto: ${type.name}.${fieldName} is ${field.type}, the encoder writes ${expected}`,
+    );
   }
   if (field.id >= 16) throw new Error(`proto: ${type.name}.${fieldName} needs a multi-byte key`);
   return (field.id << 3) | wireType;

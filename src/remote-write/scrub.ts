@@ -34,7 +34,9 @@ function base64Cores(bytes: Buffer): string[] {
   const cores: string[] = [];
   for (let offset = 0; offset < 3; offset++) {
     const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
-    cores.push(encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6)));
+    cores.push(
+      encoded.slice(Math.ceil((8 * offset) / 6), Math.floor((8 * (offset + bytes.length)) / 6)),
+    );
   }
   return cores;
 }
@@ -44,7 +46,13 @@ function htmlForms(text: string): string[] {
   // Code points, as a receiver's encoder walks them (a pair of surrogates is one reference).
   // eslint-disable-next-line @typescript-eslint/no-misused-spread -- code points are what HTML numbers
   const chars = [...text];
-  const special: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+  const special: Record<string, string> = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&#39;',
+  };
   return [
     chars.map((c) => special[c] ?? c).join(''),
     chars.map((c) => `&#${c.codePointAt(0) ?? 0};`).join(''),
@@ -58,7 +66,9 @@ export function secretForms(secret: string): string[] {
   const json = JSON.stringify(secret).slice(1, -1);
   forms.add(json);
   forms.add(json.replace(/\//g, '\\/'));
-  forms.add(json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  forms.add(
+    json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+  );
   const url = encodeURIComponent(secret);
   forms.add(url);
   forms.add(url.replace(/%[0-9A-F]{2}/g, (escape) => escape.toLowerCase()));
@@ -81,7 +91,8 @@ export function secretForms(secret: string): string[] {
   }
   for (const form of htmlForms(secret)) forms.add(form);
   for (const variant of base64Variants(bytes.toString('base64'))) forms.add(variant);
-  for (const core of base64Cores(bytes)) for (const variant of base64Variants(core)) forms.add(variant);
+  for (const core of base64Cores(bytes))
+    for (const variant of base64Variants(core)) forms.add(variant);
   return [...forms].filter((form) => form.length >= MIN_SECRET_CHARS);
 }
 
@@ -135,7 +146,11 @@ function matchView(text: string): { readonly view: string; readonly at: readonly
 }
 
 /** Removes every form of each secret, then shortens the text to `maxChars`. */
-export function scrubSecrets(text: string, secrets: readonly string[], maxChars = MAX_LOGGED_REPLY_CHARS): string {
+export function scrubSecrets(
+  text: string,
+  secrets: readonly string[],
+  maxChars = MAX_LOGGED_REPLY_CHARS,
+): string {
   const grams = new Map<number, Set<string>>();
   const forms: string[] = [];
   for (const secret of secrets) {
@@ -144,16 +159,21 @@ export function scrubSecrets(text: string, secrets: readonly string[], maxChars 
       const form = folded(raw);
       forms.push(form);
       // A form several times the secret's length (hex, UTF-16, entities) gives away as much in that many times the run.
-      const size = Math.min(form.length, fragmentChars(raw, secrets) * Math.max(1, Math.floor(form.length / secret.length)));
+      const size = Math.min(
+        form.length,
+        fragmentChars(raw, secrets) * Math.max(1, Math.floor(form.length / secret.length)),
+      );
       const set = grams.get(size) ?? new Set<string>();
-      for (let start = 0; start + size <= form.length; start++) set.add(form.slice(start, start + size));
+      for (let start = 0; start + size <= form.length; start++)
+        set.add(form.slice(start, start + size));
       grams.set(size, set);
     }
   }
   // Mark every character inside a run of some form (line breaks inside it too), then cut the marked runs out.
   const { view, at } = matchView(text);
   const covered = new Uint8Array(text.length);
-  const cover = (start: number, end: number) => covered.fill(1, at[start] ?? text.length, (at[end - 1] ?? text.length - 1) + 1);
+  const cover = (start: number, end: number) =>
+    covered.fill(1, at[start] ?? text.length, (at[end - 1] ?? text.length - 1) + 1);
   for (const [size, set] of grams) {
     for (let start = 0; start + size <= view.length; start++) {
       if (set.has(view.slice(start, start + size))) cover(start, start + size);

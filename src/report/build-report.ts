@@ -34,8 +34,15 @@ export interface ReportIdentity {
   readonly deploymentType: string;
 }
 
-export function buildReport(staticPoints: readonly MetricPoint[], buffered: readonly BufferedPoint[], identity: ReportIdentity): Report {
-  const groups = new Map<string, { labels: Label[]; samples: { sample: Sample; seq: number | undefined }[] }>();
+export function buildReport(
+  staticPoints: readonly MetricPoint[],
+  buffered: readonly BufferedPoint[],
+  identity: ReportIdentity,
+): Report {
+  const groups = new Map<
+    string,
+    { labels: Label[]; samples: { sample: Sample; seq: number | undefined }[] }
+  >();
   const add = (point: MetricPoint, seq: number | undefined) => {
     const labels = seriesLabels(point, identity);
     const key = labels.map((label) => `${label.name}\u0000${label.value}`).join('\u0001');
@@ -59,9 +66,15 @@ export function buildReport(staticPoints: readonly MetricPoint[], buffered: read
       continue;
     }
     const { samples, sampleSeqs } = orderSamples(group.samples);
-    const badSample = samples.find((sample) => !Number.isSafeInteger(sample.timestampMs) || sample.timestampMs < 0);
+    const badSample = samples.find(
+      (sample) => !Number.isSafeInteger(sample.timestampMs) || sample.timestampMs < 0,
+    );
     if (badSample !== undefined) {
-      rejected.push({ labels: group.labels, reason: `invalid timestamp ${badSample.timestampMs}`, seqs });
+      rejected.push({
+        labels: group.labels,
+        reason: `invalid timestamp ${badSample.timestampMs}`,
+        seqs,
+      });
       continue;
     }
     series.push({ series: { labels: group.labels, samples }, sampleSeqs });
@@ -78,7 +91,8 @@ function seriesLabels(point: MetricPoint, identity: ReportIdentity): Label[] {
   ];
   for (const [name, value] of Object.entries(point.labels)) {
     // The identity labels belong to the daemon; a collector cannot set them.
-    if (name === METRIC_NAME_LABEL || name === CLUSTER_ID_LABEL || name === DEPLOYMENT_TYPE_LABEL) continue;
+    if (name === METRIC_NAME_LABEL || name === CLUSTER_ID_LABEL || name === DEPLOYMENT_TYPE_LABEL)
+      continue;
     labels.push({ name, value });
   }
   return labels.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -100,5 +114,8 @@ function orderSamples(entries: readonly { sample: Sample; seq: number | undefine
     byTime.set(entry.sample.timestampMs, { sample: entry.sample, seqs });
   }
   const ordered = [...byTime.values()].sort((a, b) => a.sample.timestampMs - b.sample.timestampMs);
-  return { samples: ordered.map((slot) => slot.sample), sampleSeqs: ordered.map((slot) => slot.seqs) };
+  return {
+    samples: ordered.map((slot) => slot.sample),
+    sampleSeqs: ordered.map((slot) => slot.seqs),
+  };
 }

@@ -20,7 +20,10 @@ function formatValue(value: number): string {
 }
 
 /** `help`: HELP text by metric name, from the collectors that made the series. */
-export function toExposition(series: readonly Series[], help: Readonly<Record<string, string>>): string {
+export function toExposition(
+  series: readonly Series[],
+  help: Readonly<Record<string, string>>,
+): string {
   const byName = new Map<string, Series[]>();
   for (const item of series) {
     const name = item.labels.find((label) => label.name === METRIC_NAME_LABEL)?.value ?? '';
@@ -28,10 +31,14 @@ export function toExposition(series: readonly Series[], help: Readonly<Record<st
   }
   const lines: string[] = [];
   for (const name of [...byName.keys()].sort()) {
-    lines.push(`# HELP ${name} ${help[name] ?? 'Collected by edge-telemetry.'}`, `# TYPE ${name} gauge`);
+    lines.push(
+      `# HELP ${name} ${help[name] ?? 'Collected by edge-telemetry.'}`,
+      `# TYPE ${name} gauge`,
+    );
     for (const item of byName.get(name) ?? []) {
       const labels = formatLabels(item.labels);
-      for (const sample of item.samples) lines.push(`${labels} ${formatValue(sample.value)} ${sample.timestampMs}`);
+      for (const sample of item.samples)
+        lines.push(`${labels} ${formatValue(sample.value)} ${sample.timestampMs}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -13,11 +13,14 @@ export function validateSeriesLabels(labels: readonly Label[]): string | undefin
   let previous: string | undefined;
   for (const label of labels) {
     if (previous !== undefined && label.name <= previous) {
-      return label.name === previous ? `duplicate label name ${label.name}` : 'labels not sorted by name';
+      return label.name === previous
+        ? `duplicate label name ${label.name}`
+        : 'labels not sorted by name';
     }
     previous = label.name;
     if (label.name === '__name__') {
-      if (!METRIC_NAME.test(label.value)) return `invalid metric name ${JSON.stringify(label.value)}`;
+      if (!METRIC_NAME.test(label.value))
+        return `invalid metric name ${JSON.stringify(label.value)}`;
     } else if (!LABEL_NAME.test(label.name) || label.name.startsWith('__')) {
       return `invalid label name ${JSON.stringify(label.name)}`;
     }

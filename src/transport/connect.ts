@@ -45,7 +45,13 @@ function connectTcp(url: URL, context: StepContext): Promise<net.Socket> {
  * own roots apply (NODE_EXTRA_CA_CERTS included); nothing here can switch
  * verification off.
  */
-function startTls(socket: net.Socket | Duplex, url: URL, options: TlsOptions, stage: 'tls' | 'proxy-tls', context: StepContext): Promise<tls.TLSSocket> {
+function startTls(
+  socket: net.Socket | Duplex,
+  url: URL,
+  options: TlsOptions,
+  stage: 'tls' | 'proxy-tls',
+  context: StepContext,
+): Promise<tls.TLSSocket> {
   context.stage(stage);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // serverName replaces the host for both SNI and the name check (the connection still goes to the URL's host).
@@ -60,7 +66,9 @@ function startTls(socket: net.Socket | Duplex, url: URL, options: TlsOptions, st
       minVersion: 'TLSv1.2',
       ALPNProtocols: ['http/1.1'],
       ...(options.ca === undefined ? {} : { ca: [...options.ca] }),
-      ...(options.clientCertificate === undefined ? {} : { cert: options.clientCertificate.cert, key: options.clientCertificate.key }),
+      ...(options.clientCertificate === undefined
+        ? {}
+        : { cert: options.clientCertificate.cert, key: options.clientCertificate.key }),
     });
     context.track(secure);
     secure.once('secureConnect', () => resolve(secure));
@@ -81,7 +89,12 @@ async function connectProxy(proxy: URL, context: StepContext): Promise<Duplex> {
 }
 
 /** CONNECT host:port through the proxy (RFC 9110 §9.3.6); the tunnel's socket, or the proxy's refusal as a result. */
-function tunnel(proxySocket: Duplex, proxy: URL, target: URL, context: StepContext): Promise<Opened> {
+function tunnel(
+  proxySocket: Duplex,
+  proxy: URL,
+  target: URL,
+  context: StepContext,
+): Promise<Opened> {
   context.stage('proxy');
   const authority = `${target.hostname}:${portOf(target)}`;
   const authorization = proxyAuthorization(proxy);
@@ -90,7 +103,10 @@ function tunnel(proxySocket: Duplex, proxy: URL, target: URL, context: StepConte
       method: 'CONNECT',
       path: authority,
       setHost: false,
-      headers: { Host: authority, ...(authorization === undefined ? {} : { 'Proxy-Authorization': authorization }) },
+      headers: {
+        Host: authority,
+        ...(authorization === undefined ? {} : { 'Proxy-Authorization': authorization }),
+      },
       createConnection: () => proxySocket,
     });
     context.track(request);
@@ -106,7 +122,12 @@ function tunnel(proxySocket: Duplex, proxy: URL, target: URL, context: StepConte
         result:
           status === 407
             ? classifyResponse(407, '', {}, Date.now())
-            : { kind: 'retryable', cause: 'proxy', status, reason: `the proxy answered CONNECT with HTTP ${status}` },
+            : {
+                kind: 'retryable',
+                cause: 'proxy',
+                status,
+                reason: `the proxy answered CONNECT with HTTP ${status}`,
+              },
       });
     });
     request.once('error', reject);
@@ -119,10 +140,20 @@ function tunnel(proxySocket: Duplex, proxy: URL, target: URL, context: StepConte
  * form for http targets, a CONNECT tunnel for https ones), TLS to the target
  * when it is https, with `tlsOptions`.
  */
-export async function openSocket(target: URL, proxy: URL | undefined, tlsOptions: TlsOptions, context: StepContext): Promise<Opened> {
+export async function openSocket(
+  target: URL,
+  proxy: URL | undefined,
+  tlsOptions: TlsOptions,
+  context: StepContext,
+): Promise<Opened> {
   if (proxy === undefined) {
     const socket = await connectTcp(target, context);
-    return { socket: target.protocol === 'https:' ? await startTls(socket, target, tlsOptions, 'tls', context) : socket };
+    return {
+      socket:
+        target.protocol === 'https:'
+          ? await startTls(socket, target, tlsOptions, 'tls', context)
+          : socket,
+    };
   }
   const proxySocket = await connectProxy(proxy, context);
   if (target.protocol !== 'https:') return { socket: proxySocket };

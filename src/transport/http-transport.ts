@@ -13,7 +13,11 @@ import { tlsFailure, tlsFilesFailure, type TlsOptions, type TlsSource } from './
 import { longTimeout, systemClock, type Clock } from '../timers.js';
 
 export interface Transport {
-  post(body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal): Promise<SendResult>;
+  post(
+    body: Uint8Array,
+    headers: Readonly<Record<string, string>>,
+    signal: AbortSignal,
+  ): Promise<SendResult>;
   /** Ends the attempts in flight (as cancelled); later posts still work. */
   close(): void;
 }
@@ -45,7 +49,9 @@ function routeFor(url: URL, proxy: string): Route {
       return { problem: `${source} is unusable: only http:// and https:// proxies are supported` };
     return { proxy: parsed };
   } catch (error) {
-    return { problem: `${source} is unusable: ${(error as NodeJS.ErrnoException).code ?? 'not a URL'}` };
+    return {
+      problem: `${source} is unusable: ${(error as NodeJS.ErrnoException).code ?? 'not a URL'}`,
+    };
   }
 }
 
@@ -55,7 +61,11 @@ function routeFor(url: URL, proxy: string): Route {
  * (whose own loopback is not ours anyway), so such a request always goes directly.
  */
 function carriesClearCredentials(url: URL, headers: Readonly<Record<string, string>>): boolean {
-  return url.protocol === 'http:' && isLoopbackHost(url.hostname) && Object.keys(headers).some((name) => name.toLowerCase() === 'authorization');
+  return (
+    url.protocol === 'http:' &&
+    isLoopbackHost(url.hostname) &&
+    Object.keys(headers).some((name) => name.toLowerCase() === 'authorization')
+  );
 }
 
 const STAGE_TEXT: Readonly<Record<Stage, string>> = {
@@ -77,7 +87,13 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   const clock = options.clock ?? systemClock;
   const inFlight = new Set<() => void>();
 
-  const attempt = (body: Uint8Array, headers: Readonly<Record<string, string>>, signal: AbortSignal, proxy: URL | undefined, tlsOptions: TlsOptions) =>
+  const attempt = (
+    body: Uint8Array,
+    headers: Readonly<Record<string, string>>,
+    signal: AbortSignal,
+    proxy: URL | undefined,
+    tlsOptions: TlsOptions,
+  ) =>
     new Promise<SendResult>((resolve) => {
       const owned = new Set<{ destroy(): void }>();
       let stage: Stage = 'connect';
@@ -94,7 +110,12 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       };
       const onCancel = () => settle({ kind: 'cancelled' });
       const deadline = longTimeout(
-        () => settle({ kind: 'retryable', cause: 'timeout', reason: `no answer within ${options.timeoutMs} ms (${STAGE_TEXT[stage]})` }),
+        () =>
+          settle({
+            kind: 'retryable',
+            cause: 'timeout',
+            reason: `no answer within ${options.timeoutMs} ms (${STAGE_TEXT[stage]})`,
+          }),
         options.timeoutMs,
         clock,
       );
@@ -149,8 +170,14 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
           const chunks: Buffer[] = [];
           let kept = 0;
           const finish = (note: string) => {
-            const text = Buffer.concat(chunks).subarray(0, MAX_REPLY_READ_BYTES).toString('utf8').trim();
-            const replyHeaders = { retryAfter: headerText(response.headers['retry-after']), location: headerText(response.headers.location) };
+            const text = Buffer.concat(chunks)
+              .subarray(0, MAX_REPLY_READ_BYTES)
+              .toString('utf8')
+              .trim();
+            const replyHeaders = {
+              retryAfter: headerText(response.headers['retry-after']),
+              location: headerText(response.headers.location),
+            };
             settle(classifyResponse(status, `${text}${note}`, replyHeaders, Date.now()));
           };
           response.on('data', (chunk: Buffer) => {
@@ -182,7 +209,13 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
       // Reading the files took time: the send may have been cancelled meanwhile.
       // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
       if (signal.aborted) return { kind: 'cancelled' };
-      return attempt(body, headers, signal, carriesClearCredentials(url, headers) ? undefined : route.proxy, tlsOptions);
+      return attempt(
+        body,
+        headers,
+        signal,
+        carriesClearCredentials(url, headers) ? undefined : route.proxy,
+        tlsOptions,
+      );
     },
     close() {
       for (const cancel of [...inFlight]) cancel();

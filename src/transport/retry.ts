@@ -14,7 +14,8 @@ type Retryable = Extract<SendResult, { kind: 'retryable' }>;
 export type GaveUp = 'attempts' | 'budget';
 
 export type FinalResult =
-  (Exclude<SendResult, Retryable> & { readonly attempts: number }) | (Retryable & { readonly attempts: number; readonly gaveUp: GaveUp });
+  | (Exclude<SendResult, Retryable> & { readonly attempts: number })
+  | (Retryable & { readonly attempts: number; readonly gaveUp: GaveUp });
 
 export interface RetryDeps {
   readonly clock?: Clock;
@@ -34,7 +35,13 @@ export function backoffMs(retry: number, policy: RetryPolicy, random: number): n
 }
 
 /** The wait a retryable result asks for, or undefined when it cannot fit in `leftMs` (the round ends, samples kept). */
-export function nextWaitMs(retry: number, result: Retryable, policy: RetryPolicy, random: number, leftMs: number): number | undefined {
+export function nextWaitMs(
+  retry: number,
+  result: Retryable,
+  policy: RetryPolicy,
+  random: number,
+  leftMs: number,
+): number | undefined {
   const retryAfterMs = result.retryAfterMs ?? 0;
   // A server asking for a pause longer than the budget left: not this round.
   if (retryAfterMs > leftMs || leftMs <= 0) return undefined;
@@ -59,7 +66,13 @@ export async function sendWithRetry(
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     if (signal.aborted) return { kind: 'cancelled', attempts };
     if (attempts >= policy.maxAttempts) return { ...result, attempts, gaveUp: 'attempts' };
-    const waitMs = nextWaitMs(attempts, result, policy, random(), policy.maxElapsedMs - (clock.now() - startedAt));
+    const waitMs = nextWaitMs(
+      attempts,
+      result,
+      policy,
+      random(),
+      policy.maxElapsedMs - (clock.now() - startedAt),
+    );
     if (waitMs === undefined) return { ...result, attempts, gaveUp: 'budget' };
     onRetry(result, attempts, waitMs);
     if (!(await sleep(waitMs, signal, clock))) return { kind: 'cancelled', attempts };

@@ -13,11 +13,22 @@ export type SendResult =
   /** 2xx: the receiver took the request's samples. */
   | { readonly kind: 'delivered'; readonly status: number }
   /** 5xx, 429, 408, a network error, no answer in time, an unusable proxy: worth trying again (Retry-After in ms when the receiver gave one). */
-  | { readonly kind: 'retryable'; readonly cause: RetryableCause; readonly status?: number; readonly retryAfterMs?: number; readonly reason: string }
+  | {
+      readonly kind: 'retryable';
+      readonly cause: RetryableCause;
+      readonly status?: number;
+      readonly retryAfterMs?: number;
+      readonly reason: string;
+    }
   /** 400, 422 and other 4xx: this request's samples would be refused again; drop them and count them. */
   | { readonly kind: 'refused'; readonly status: number; readonly body: string }
   /** 401, 403, 404, 405, 407, 410, 431: credentials, endpoint or the path; samples kept, no retry this round, the admin has something to fix. */
-  | { readonly kind: 'configuration'; readonly status: number; readonly body: string; readonly hint: string }
+  | {
+      readonly kind: 'configuration';
+      readonly status: number;
+      readonly body: string;
+      readonly hint: string;
+    }
   /** 413: split the request and send the halves. */
   | { readonly kind: 'too-large'; readonly status: 413; readonly body: string }
   /**
@@ -26,9 +37,19 @@ export type SendResult =
    * cannot be used: trying again changes nothing until the admin acts. Samples
    * kept, no retry this round; `reason` says which check.
    */
-  | { readonly kind: 'tls'; readonly check: TlsCheck; readonly reason: string; readonly hint: string }
+  | {
+      readonly kind: 'tls';
+      readonly check: TlsCheck;
+      readonly reason: string;
+      readonly hint: string;
+    }
   /** 3xx: not followed (the bearer must not go elsewhere); not a delivery; samples kept. */
-  | { readonly kind: 'redirect'; readonly status: number; readonly location: string | undefined; readonly body: string }
+  | {
+      readonly kind: 'redirect';
+      readonly status: number;
+      readonly location: string | undefined;
+      readonly body: string;
+    }
   /** The caller's signal ended the attempt (shutdown, reload): samples kept, nothing to log as a failure. */
   | { readonly kind: 'cancelled' };
 
@@ -86,7 +107,8 @@ export function classifyResponse(
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
   }
-  if (status >= 300 && status < 400) return { kind: 'redirect', status, location: headers.location, body };
+  if (status >= 300 && status < 400)
+    return { kind: 'redirect', status, location: headers.location, body };
   if (status === 413) return { kind: 'too-large', status, body };
   const hint = CONFIGURATION_HINTS[status];
   if (hint !== undefined) return { kind: 'configuration', status, body, hint };

@@ -19,7 +19,9 @@ export interface TlsOptions {
 }
 
 /** The material for this attempt, or why it cannot be had (a file gone bad after start). */
-export type TlsMaterial = { readonly ok: true; readonly options: TlsOptions } | { readonly ok: false; readonly reason: string };
+export type TlsMaterial =
+  | { readonly ok: true; readonly options: TlsOptions }
+  | { readonly ok: false; readonly reason: string };
 
 /** Called at every attempt. Never rejects. */
 export type TlsSource = () => Promise<TlsMaterial>;
@@ -80,13 +82,16 @@ const HINTS: Readonly<Record<TlsPeer, Partial<Record<TlsCheck, string>>>> = {
     untrusted: "add the CA that issued the endpoint's certificate with telemetry.tls.caFile",
     name: 'set telemetry.endpoint to a name the certificate holds, or telemetry.tls.serverName to the name it was issued for',
     expired: "the endpoint's certificate must be renewed (or this node's clock is wrong)",
-    'not-yet-valid': "this node's clock is behind, or the endpoint's certificate was issued for later",
-    protocol: 'the endpoint must offer TLS 1.2 or later; check that telemetry.endpoint is an https:// URL of a TLS server',
+    'not-yet-valid':
+      "this node's clock is behind, or the endpoint's certificate was issued for later",
+    protocol:
+      'the endpoint must offer TLS 1.2 or later; check that telemetry.endpoint is an https:// URL of a TLS server',
     'client-certificate':
       'set telemetry.tls.certFile and telemetry.tls.keyFile to a client certificate the receiver trusts (handshake failure can also mean no cipher in common)',
   },
   proxy: {
-    untrusted: "the https proxy's CA must be trusted by Node: NODE_EXTRA_CA_CERTS in a unit drop-in (telemetry.tls applies to the endpoint only)",
+    untrusted:
+      "the https proxy's CA must be trusted by Node: NODE_EXTRA_CA_CERTS in a unit drop-in (telemetry.tls applies to the endpoint only)",
     name: 'check telemetry.proxy: its host is not a name the proxy certificate holds',
   },
 };
@@ -98,17 +103,31 @@ const HINTS: Readonly<Record<TlsPeer, Partial<Record<TlsCheck, string>>>> = {
  * alert is ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE instead of
  * ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE: both spellings are the same check.
  */
-const canonicalCode = (code: string): string => code.replace(/^ERR_SSL_SSL\/TLS_ALERT_/, 'ERR_SSL_SSLV3_ALERT_');
+const canonicalCode = (code: string): string =>
+  code.replace(/^ERR_SSL_SSL\/TLS_ALERT_/, 'ERR_SSL_SSLV3_ALERT_');
 
 /** A TLS failure as a send result, or undefined when `code` is not a TLS check (then it is a network error). */
-export function tlsFailure(code: string | undefined, peer: TlsPeer): Extract<SendResult, { kind: 'tls' }> | undefined {
+export function tlsFailure(
+  code: string | undefined,
+  peer: TlsPeer,
+): Extract<SendResult, { kind: 'tls' }> | undefined {
   const check = code === undefined ? undefined : CHECK_BY_CODE[canonicalCode(code)];
   if (check === undefined) return undefined;
   const hint = HINTS[peer][check] ?? '';
-  return { kind: 'tls', check, reason: `TLS with the ${peer} failed: ${WHAT[check]} (${code})`, hint };
+  return {
+    kind: 'tls',
+    check,
+    reason: `TLS with the ${peer} failed: ${WHAT[check]} (${code})`,
+    hint,
+  };
 }
 
 /** Our own files went bad after start: as final as a failed check, samples kept. */
 export function tlsFilesFailure(reason: string): Extract<SendResult, { kind: 'tls' }> {
-  return { kind: 'tls', check: 'files', reason, hint: 'fix the file; the next send reads it again' };
+  return {
+    kind: 'tls',
+    check: 'files',
+    reason,
+    hint: 'fix the file; the next send reads it again',
+  };
 }

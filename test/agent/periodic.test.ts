@@ -12,16 +12,27 @@ t.test('720h and 8760h: exactly one run per interval, never a flood', async (t) 
     const clock = new FakeClock();
     const runsAt: number[] = [];
     const start = clock.now();
-    const periodic = every(intervalMs, async () => void runsAt.push(clock.now() - start), { name: 'test', log: silentLogger, clock });
+    const periodic = every(intervalMs, async () => void runsAt.push(clock.now() - start), {
+      name: 'test',
+      log: silentLogger,
+      clock,
+    });
     await clock.advance(intervalMs - 1);
     t.same(runsAt, [], 'nothing before the first slot');
     await clock.advance(1 + 2 * intervalMs);
-    t.same(runsAt, [intervalMs, 2 * intervalMs, 3 * intervalMs], `${intervalMs / HOUR}h: one run per interval, on the slot`);
+    t.same(
+      runsAt,
+      [intervalMs, 2 * intervalMs, 3 * intervalMs],
+      `${intervalMs / HOUR}h: one run per interval, on the slot`,
+    );
     t.ok(
       clock.delays.every((delay) => delay <= MAX_TIMER_MS),
       'no timer beyond what Node honours',
     );
-    t.ok(clock.delays.length <= 3 * (Math.ceil(intervalMs / MAX_TIMER_MS) + 1), `${clock.delays.length} timers in all`);
+    t.ok(
+      clock.delays.length <= 3 * (Math.ceil(intervalMs / MAX_TIMER_MS) + 1),
+      `${clock.delays.length} timers in all`,
+    );
     periodic.stop();
   }
 });
@@ -88,7 +99,12 @@ t.test('a failing run is logged and the schedule goes on', async (t) => {
 t.test('firstRunInMs and nextRunAt', async (t) => {
   const clock = new FakeClock(0);
   const runsAt: number[] = [];
-  const periodic = every(1000, async () => void runsAt.push(clock.now()), { name: 'test', log: silentLogger, clock, firstRunInMs: 250 });
+  const periodic = every(1000, async () => void runsAt.push(clock.now()), {
+    name: 'test',
+    log: silentLogger,
+    clock,
+    firstRunInMs: 250,
+  });
   t.equal(periodic.nextRunAt(), 250);
   await clock.advance(2300);
   t.same(runsAt, [250, 1250, 2250]);

@@ -25,14 +25,22 @@ async function fill(buffer: SampleBuffer, ticks: number): Promise<void> {
     const points: MetricPoint[] = [];
     for (let tick = start; tick < Math.min(ticks, start + 100); tick++) {
       for (let s = 0; s < SERIES; s++)
-        points.push({ name: 'cluster:usage:resources:sum', labels: { resource: `r${s}` }, value: tick * 10 + s, timestampMs: T0 + tick * 60_000 });
+        points.push({
+          name: 'cluster:usage:resources:sum',
+          labels: { resource: `r${s}` },
+          value: tick * 10 + s,
+          timestampMs: T0 + tick * 60_000,
+        });
     }
     await buffer.append(points);
   }
 }
 
 /** Records what each read asked for and got. */
-function recording(buffer: SampleBuffer): { buffer: SampleBuffer; reads: { asked: number; got: number }[] } {
+function recording(buffer: SampleBuffer): {
+  buffer: SampleBuffer;
+  reads: { asked: number; got: number }[];
+} {
   const reads: { asked: number; got: number }[] = [];
   const wrapped: SampleBuffer = {
     kind: buffer.kind,
@@ -67,7 +75,8 @@ function received(t: Test, receiver: ScriptedReceiver): Map<string, number[]> {
       if (resource === undefined) continue;
       const list = bySeries.get(resource) ?? [];
       for (const sample of series.samples) {
-        if (sample.value !== ((sample.timestampMs - T0) / 60_000) * 10 + Number(resource.slice(1))) wrongValues++;
+        if (sample.value !== ((sample.timestampMs - T0) / 60_000) * 10 + Number(resource.slice(1)))
+          wrongValues++;
         list.push(sample.timestampMs);
       }
       bySeries.set(resource, list);
@@ -84,107 +93,169 @@ const deps = (url: string, buffer: SampleBuffer) =>
     retry: { maxAttempts: 1, minDelayMs: 1, maxDelayMs: 1, maxElapsedMs: 1000 },
   });
 
-t.test('200,000 buffered samples: streamed in bounded batches, every one once, oldest first', async (t) => {
-  const dir = path.join(await scratch(), 'buffer');
-  const disk = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
-  await fill(disk, 20_000);
-  t.equal(disk.size, 200_000);
-  const receiver = await startScriptedReceiver([]);
-  t.teardown(receiver.close);
-  const { buffer, reads } = recording(disk);
-  const summary = await sendReport(deps(receiver.url, buffer), AbortSignal.timeout(600_000));
-  t.equal(summary.ok, true);
-  t.equal(summary.samplesSent, 200_001, 'the backlog plus the static sample');
-  t.equal(disk.size, 0, 'everything acknowledged');
-  const largest = Math.max(...reads.map((read) => read.got));
-  t.ok(largest <= MAX_BATCH_POINTS, `largest batch read from the buffer: ${largest} points (bound ${MAX_BATCH_POINTS})`);
-  t.ok(reads.every((read) => read.got <= read.asked));
-  t.ok(reads.length >= 200_000 / MAX_BATCH_POINTS, `${reads.length} reads`);
-  t.ok(
-    receiver.requests.every((request) => request.bodyBytes < 128 * 1024),
-    'every request under maxRequestBytes',
-  );
-  const bySeries = received(t, receiver);
-  t.equal(bySeries.size, SERIES);
-  for (const [resource, timestamps] of bySeries) {
-    t.equal(timestamps.length, 20_000, `${resource}: every sample`);
+t.test(
+  '200,000 buffered samples: streamed in bounded batches, every one once, oldest first',
+  async (t) => {
+    const dir = path.join(await scratch(), 'buffer');
+    const disk = await DiskSampleBuffer.open({
+      dir,
+      bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 },
+      log: silentLogger,
+      now: () => T0,
+    });
+    await fill(disk, 20_000);
+    t.equal(disk.size, 200_000);
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const { buffer, reads } = recording(disk);
+    const summary = await sendReport(deps(receiver.url, buffer), AbortSignal.timeout(600_000));
+    t.equal(summary.ok, true);
+    t.equal(summary.samplesSent, 200_001, 'the backlog plus the static sample');
+    t.equal(disk.size, 0, 'everything acknowledged');
+    const largest = Math.max(...reads.map((read) => read.got));
     t.ok(
-      timestamps.every((ts, i) => i === 0 || ts > (timestamps[i - 1] as number)),
-      `${resource}: in timestamp order across requests, none twice`,
+      largest <= MAX_BATCH_POINTS,
+      `largest batch read from the buffer: ${largest} points (bound ${MAX_BATCH_POINTS})`,
     );
-  }
-  t.comment(`${receiver.requests.length} requests, ${reads.length} batches, largest ${largest} points`);
-  await disk.close();
-});
-
-t.test('a request that still fails half way is set aside: the rest goes in order, it goes at the next send, nothing twice', async (t) => {
-  const dir = path.join(await scratch(), 'buffer');
-  const disk = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
-  await fill(disk, 3000);
-  // Two backlog requests taken, then a 503 for the third (one attempt each here).
-  const receiver = await startScriptedReceiver([{ status: 200 }, { status: 200 }, { status: 503 }]);
-  t.teardown(receiver.close);
-  const first = await sendReport(deps(receiver.url, disk), AbortSignal.timeout(60_000));
-  t.equal(first.ok, false, 'not every request was taken');
-  t.equal(first.delivered, first.requests - 1, 'every request but the one set aside');
-  const setAside = receiver.requests[2];
-  const setAsideSamples = setAside?.series.reduce((sum, item) => sum + item.samples.length, 0) ?? 0;
-  t.equal(disk.size, setAsideSamples, 'only the request set aside is still held');
-  await disk.close();
-  const reopened = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
-  t.equal(reopened.size, setAsideSamples, 'and after a restart too');
-  const before = receiver.requests.length;
-  const second = await sendReport(deps(receiver.url, reopened), AbortSignal.timeout(60_000));
-  t.equal(second.ok, true);
-  t.equal(reopened.size, 0);
-  const samplesOf = (series: readonly { labels: readonly { name: string; value: string }[]; samples: readonly { timestampMs: number }[] }[] | undefined) =>
-    (series ?? [])
-      .filter((item) => item.labels.some((label) => label.name === 'resource'))
-      .flatMap((item) => item.samples.map((sample) => `${item.labels.find((label) => label.name === 'resource')?.value}@${sample.timestampMs}`))
-      .sort();
-  t.same(
-    samplesOf(receiver.requests.slice(before).flatMap((request) => request.series)),
-    samplesOf(setAside?.series),
-    'the next send carries exactly the samples set aside',
-  );
-  for (const [resource, timestamps] of received(t, receiver)) {
-    t.equal(new Set(timestamps).size, 3000, `${resource}: every sample`);
-    t.equal(timestamps.length, 3000, `${resource}: none twice`);
-    const inFirstSend = timestamps.slice(
-      0,
-      timestamps.length - (setAside?.series.find((item) => item.labels.some((label) => label.value === resource))?.samples.length ?? 0),
-    );
+    t.ok(reads.every((read) => read.got <= read.asked));
+    t.ok(reads.length >= 200_000 / MAX_BATCH_POINTS, `${reads.length} reads`);
     t.ok(
-      inFirstSend.every((ts, i) => i === 0 || ts > (inFirstSend[i - 1] as number)),
-      `${resource}: the first send oldest first`,
+      receiver.requests.every((request) => request.bodyBytes < 128 * 1024),
+      'every request under maxRequestBytes',
     );
-  }
-  await reopened.close();
-});
+    const bySeries = received(t, receiver);
+    t.equal(bySeries.size, SERIES);
+    for (const [resource, timestamps] of bySeries) {
+      t.equal(timestamps.length, 20_000, `${resource}: every sample`);
+      t.ok(
+        timestamps.every((ts, i) => i === 0 || ts > (timestamps[i - 1] as number)),
+        `${resource}: in timestamp order across requests, none twice`,
+      );
+    }
+    t.comment(
+      `${receiver.requests.length} requests, ${reads.length} batches, largest ${largest} points`,
+    );
+    await disk.close();
+  },
+);
 
-t.test("betweenSteps (the daemon's minor collection): once after the static collectors, after each batch read, before each request", async (t) => {
-  const dir = path.join(await scratch(), 'buffer');
-  const disk = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 }, log: silentLogger, now: () => T0 });
-  await fill(disk, 3000);
-  const receiver = await startScriptedReceiver([]);
-  t.teardown(receiver.close);
-  const { buffer, reads } = recording(disk);
-  const events: string[] = [];
-  const traced: SampleBuffer = Object.assign(Object.create(buffer) as SampleBuffer, {
-    read: async (options: Parameters<SampleBuffer['read']>[0]) => {
-      const batch = await buffer.read(options);
-      events.push('read');
-      return batch;
-    },
-  });
-  const summary = await sendReport({ ...deps(receiver.url, traced), betweenSteps: () => events.push('step') }, AbortSignal.timeout(60_000));
-  t.equal(summary.ok, true);
-  t.ok(reads.length > 1 && receiver.requests.length > 2, `${reads.length} batches, ${receiver.requests.length} requests`);
-  t.equal(events.filter((event) => event === 'step').length, 1 + reads.length + receiver.requests.length);
-  t.equal(events[0], 'step', 'the first: after the static collectors, before the first read');
-  t.ok(
-    events.every((event, i) => event !== 'read' || events[i + 1] === 'step'),
-    'each read is followed by one',
-  );
-  await disk.close();
-});
+t.test(
+  'a request that still fails half way is set aside: the rest goes in order, it goes at the next send, nothing twice',
+  async (t) => {
+    const dir = path.join(await scratch(), 'buffer');
+    const disk = await DiskSampleBuffer.open({
+      dir,
+      bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 },
+      log: silentLogger,
+      now: () => T0,
+    });
+    await fill(disk, 3000);
+    // Two backlog requests taken, then a 503 for the third (one attempt each here).
+    const receiver = await startScriptedReceiver([
+      { status: 200 },
+      { status: 200 },
+      { status: 503 },
+    ]);
+    t.teardown(receiver.close);
+    const first = await sendReport(deps(receiver.url, disk), AbortSignal.timeout(60_000));
+    t.equal(first.ok, false, 'not every request was taken');
+    t.equal(first.delivered, first.requests - 1, 'every request but the one set aside');
+    const setAside = receiver.requests[2];
+    const setAsideSamples =
+      setAside?.series.reduce((sum, item) => sum + item.samples.length, 0) ?? 0;
+    t.equal(disk.size, setAsideSamples, 'only the request set aside is still held');
+    await disk.close();
+    const reopened = await DiskSampleBuffer.open({
+      dir,
+      bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 },
+      log: silentLogger,
+      now: () => T0,
+    });
+    t.equal(reopened.size, setAsideSamples, 'and after a restart too');
+    const before = receiver.requests.length;
+    const second = await sendReport(deps(receiver.url, reopened), AbortSignal.timeout(60_000));
+    t.equal(second.ok, true);
+    t.equal(reopened.size, 0);
+    const samplesOf = (
+      series:
+        | readonly {
+            labels: readonly { name: string; value: string }[];
+            samples: readonly { timestampMs: number }[];
+          }[]
+        | undefined,
+    ) =>
+      (series ?? [])
+        .filter((item) => item.labels.some((label) => label.name === 'resource'))
+        .flatMap((item) =>
+          item.samples.map(
+            (sample) =>
+              `${item.labels.find((label) => label.name === 'resource')?.value}@${sample.timestampMs}`,
+          ),
+        )
+        .sort();
+    t.same(
+      samplesOf(receiver.requests.slice(before).flatMap((request) => request.series)),
+      samplesOf(setAside?.series),
+      'the next send carries exactly the samples set aside',
+    );
+    for (const [resource, timestamps] of received(t, receiver)) {
+      t.equal(new Set(timestamps).size, 3000, `${resource}: every sample`);
+      t.equal(timestamps.length, 3000, `${resource}: none twice`);
+      const inFirstSend = timestamps.slice(
+        0,
+        timestamps.length -
+          (setAside?.series.find((item) => item.labels.some((label) => label.value === resource))
+            ?.samples.length ?? 0),
+      );
+      t.ok(
+        inFirstSend.every((ts, i) => i === 0 || ts > (inFirstSend[i - 1] as number)),
+        `${resource}: the first send oldest first`,
+      );
+    }
+    await reopened.close();
+  },
+);
+
+t.test(
+  "betweenSteps (the daemon's minor collection): once after the static collectors, after each batch read, before each request",
+  async (t) => {
+    const dir = path.join(await scratch(), 'buffer');
+    const disk = await DiskSampleBuffer.open({
+      dir,
+      bounds: { maxSamples: 1_000_000, maxAgeMs: 1e12 },
+      log: silentLogger,
+      now: () => T0,
+    });
+    await fill(disk, 3000);
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const { buffer, reads } = recording(disk);
+    const events: string[] = [];
+    const traced: SampleBuffer = Object.assign(Object.create(buffer) as SampleBuffer, {
+      read: async (options: Parameters<SampleBuffer['read']>[0]) => {
+        const batch = await buffer.read(options);
+        events.push('read');
+        return batch;
+      },
+    });
+    const summary = await sendReport(
+      { ...deps(receiver.url, traced), betweenSteps: () => events.push('step') },
+      AbortSignal.timeout(60_000),
+    );
+    t.equal(summary.ok, true);
+    t.ok(
+      reads.length > 1 && receiver.requests.length > 2,
+      `${reads.length} batches, ${receiver.requests.length} requests`,
+    );
+    t.equal(
+      events.filter((event) => event === 'step').length,
+      1 + reads.length + receiver.requests.length,
+    );
+    t.equal(events[0], 'step', 'the first: after the static collectors, before the first read');
+    t.ok(
+      events.every((event, i) => event !== 'read' || events[i + 1] === 'step'),
+      'each read is followed by one',
+    );
+    await disk.close();
+  },
+);

@@ -13,11 +13,23 @@ const scratch = () => ownTempDir(t);
 
 const makers: Record<string, (bounds: BufferBounds, now: () => number) => Promise<SampleBuffer>> = {
   memory: async (bounds, now) => new MemorySampleBuffer(bounds, now),
-  disk: async (bounds, now) => DiskSampleBuffer.open({ dir: path.join(await scratch(), 'buffer'), bounds, log: silentLogger, now, segmentMaxSamples: 16 }),
+  disk: async (bounds, now) =>
+    DiskSampleBuffer.open({
+      dir: path.join(await scratch(), 'buffer'),
+      bounds,
+      log: silentLogger,
+      now,
+      segmentMaxSamples: 16,
+    }),
 };
 
 const points = (tick: number, count: number): MetricPoint[] =>
-  Array.from({ length: count }, (_, i) => ({ name: `m${i}`, labels: { i: String(i) }, value: tick * 100 + i, timestampMs: 1000 + tick }));
+  Array.from({ length: count }, (_, i) => ({
+    name: `m${i}`,
+    labels: { i: String(i) },
+    value: tick * 100 + i,
+    timestampMs: 1000 + tick,
+  }));
 
 for (const [kind, make] of Object.entries(makers)) {
   t.test(`${kind}: batches by cursor, acknowledgement by ranges, bounds`, async (t) => {
@@ -51,7 +63,11 @@ for (const [kind, make] of Object.entries(makers)) {
     );
     t.equal(buffer.size, 22);
     nowMs = 1000 + 5 + 11;
-    t.same((await buffer.append(points(16, 5))).dropped, { age: 22 }, 'older than 10 ms: every earlier tick');
+    t.same(
+      (await buffer.append(points(16, 5))).dropped,
+      { age: 22 },
+      'older than 10 ms: every earlier tick',
+    );
     for (let tick = 17; tick < 30; tick++) {
       nowMs = 1000 + tick;
       await buffer.append(points(tick, 5));

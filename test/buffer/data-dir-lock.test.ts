@@ -1,7 +1,12 @@
 import t from 'tap';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LOCK_FILE, lockDataDir, realProcesses, type ProcessTable } from '../../src/buffer/data-dir-lock.js';
+import {
+  LOCK_FILE,
+  lockDataDir,
+  realProcesses,
+  type ProcessTable,
+} from '../../src/buffer/data-dir-lock.js';
 import { openBuffer } from '../../src/buffer/open-buffer.js';
 import { silentLogger } from '../../src/log.js';
 import { ownTempDir } from '../helpers/files.js';
@@ -25,33 +30,66 @@ t.test('one holder at a time; released, it can be taken again', async (t) => {
   t.equal((await lockDataDir(dir, processes, 200)).kind, 'locked');
 });
 
-t.test('a stale lock is taken over: holder gone, or its pid reused by another process', async (t) => {
-  const dir = await scratch();
-  await writeFile(path.join(dir, LOCK_FILE), '100 5000\n');
-  t.equal((await lockDataDir(dir, table({ 200: '1' }), 200)).kind, 'locked', 'pid 100 is gone');
-  await writeFile(path.join(dir, LOCK_FILE), '100 5000\n');
-  t.equal((await lockDataDir(dir, table({ 100: '7777', 200: '1' }), 200)).kind, 'locked', 'pid 100 now belongs to a process started later');
-  await writeFile(path.join(dir, LOCK_FILE), 'garbage');
-  t.equal((await lockDataDir(dir, table({ 200: '1' }), 200)).kind, 'locked', 'an unreadable lock');
-});
+t.test(
+  'a stale lock is taken over: holder gone, or its pid reused by another process',
+  async (t) => {
+    const dir = await scratch();
+    await writeFile(path.join(dir, LOCK_FILE), '100 5000\n');
+    t.equal((await lockDataDir(dir, table({ 200: '1' }), 200)).kind, 'locked', 'pid 100 is gone');
+    await writeFile(path.join(dir, LOCK_FILE), '100 5000\n');
+    t.equal(
+      (await lockDataDir(dir, table({ 100: '7777', 200: '1' }), 200)).kind,
+      'locked',
+      'pid 100 now belongs to a process started later',
+    );
+    await writeFile(path.join(dir, LOCK_FILE), 'garbage');
+    t.equal(
+      (await lockDataDir(dir, table({ 200: '1' }), 200)).kind,
+      'locked',
+      'an unreadable lock',
+    );
+  },
+);
 
-t.test('with the real process table: this process holds it; a second open of the same dataDir is refused', async (t) => {
-  const dir = await scratch();
-  const bounds = { maxSamples: 10, maxAgeMs: 3_600_000 };
-  const opened = await openBuffer('disk', dir, bounds, silentLogger);
-  t.equal(opened.kind, 'ok');
-  t.same(await openBuffer('disk', dir, bounds, silentLogger), { kind: 'busy', pid: process.pid });
-  if (opened.kind === 'ok') await opened.release();
-  const again = await openBuffer('disk', dir, bounds, silentLogger);
-  t.equal(again.kind, 'ok', 'released with the buffer');
-  if (again.kind === 'ok') await again.release();
-  t.ok(realProcesses.alive(process.pid));
-  t.match(await realProcesses.startTime(process.pid), /^\d+$/);
-});
+t.test(
+  'with the real process table: this process holds it; a second open of the same dataDir is refused',
+  async (t) => {
+    const dir = await scratch();
+    const bounds = { maxSamples: 10, maxAgeMs: 3_600_000 };
+    const opened = await openBuffer('disk', dir, bounds, silentLogger);
+    t.equal(opened.kind, 'ok');
+    t.same(await openBuffer('disk', dir, bounds, silentLogger), { kind: 'busy', pid: process.pid });
+    if (opened.kind === 'ok') await opened.release();
+    const again = await openBuffer('disk', dir, bounds, silentLogger);
+    t.equal(again.kind, 'ok', 'released with the buffer');
+    if (again.kind === 'ok') await again.release();
+    t.ok(realProcesses.alive(process.pid));
+    t.match(await realProcesses.startTime(process.pid), /^\d+$/);
+  },
+);
 
 t.test('a dataDir that cannot be created is a value with its code', async (t) => {
   const dir = await scratch();
   await writeFile(path.join(dir, 'file'), 'x');
-  t.same(await openBuffer('disk', path.join(dir, 'file', 'data'), { maxSamples: 10, maxAgeMs: 1000 }, silentLogger), { kind: 'unwritable', code: 'ENOTDIR' });
-  t.equal((await openBuffer('memory', path.join(dir, 'file', 'data'), { maxSamples: 10, maxAgeMs: 1000 }, silentLogger)).kind, 'ok', 'memory never touches it');
+  t.same(
+    await openBuffer(
+      'disk',
+      path.join(dir, 'file', 'data'),
+      { maxSamples: 10, maxAgeMs: 1000 },
+      silentLogger,
+    ),
+    { kind: 'unwritable', code: 'ENOTDIR' },
+  );
+  t.equal(
+    (
+      await openBuffer(
+        'memory',
+        path.join(dir, 'file', 'data'),
+        { maxSamples: 10, maxAgeMs: 1000 },
+        silentLogger,
+      )
+    ).kind,
+    'ok',
+    'memory never touches it',
+  );
 });

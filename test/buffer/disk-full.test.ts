@@ -23,15 +23,21 @@ async function onFullDisk(mountPoint: string, body: string): Promise<Record<stri
     body,
   ].join('\n');
   const command = `mount -t tmpfs -o size=256k tmpfs "$0" && exec "$1" --import @tapjs/typescript/import --input-type=module -e "$2"`;
-  const { stdout } = await run('unshare', ['-m', 'sh', '-c', command, mountPoint, process.execPath, script], { timeout: 60_000 });
+  const { stdout } = await run(
+    'unshare',
+    ['-m', 'sh', '-c', command, mountPoint, process.execPath, script],
+    { timeout: 60_000 },
+  );
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
-t.test('ENOSPC at a compaction: the acknowledged samples are never read again, and go once space is back', async (t) => {
-  const mountPoint = await ownTempDir(t);
-  const result = await onFullDisk(
-    mountPoint,
-    `
+t.test(
+  'ENOSPC at a compaction: the acknowledged samples are never read again, and go once space is back',
+  async (t) => {
+    const mountPoint = await ownTempDir(t);
+    const result = await onFullDisk(
+      mountPoint,
+      `
 const dir = ${JSON.stringify(path.join(mountPoint, 'buffer'))};
 const buffer = await DiskSampleBuffer.open({ dir, bounds: { maxSamples: 100000, maxAgeMs: 1e12 }, log, now: () => 2e12 });
 const points = (i) => Array.from({ length: 10 }, (_, k) => ({ name: 'm' + k, labels: { i: String(k) }, value: i * 10 + k, timestampMs: 1.9e12 + i * 1000 }));
@@ -65,18 +71,19 @@ process.stdout.write(JSON.stringify({
   dropped: reopened.stats().dropped,
 }));
 `,
-  );
-  t.same(result, {
-    total: 1120,
-    compactionFailed: true,
-    firstReadWhileFull: true,
-    readWhileFull: 5,
-    sizeWhileFull: 5,
-    afterRestart: 4,
-    firstAfterRestart: true,
-    dropped: {},
-  });
-});
+    );
+    t.same(result, {
+      total: 1120,
+      compactionFailed: true,
+      firstReadWhileFull: true,
+      readWhileFull: 5,
+      sizeWhileFull: 5,
+      afterRestart: 4,
+      firstAfterRestart: true,
+      dropped: {},
+    });
+  },
+);
 
 t.test('ENOSPC at a tick: held in memory, nothing lost, written once space is back', async (t) => {
   const mountPoint = await ownTempDir(t);

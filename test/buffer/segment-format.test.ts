@@ -55,7 +55,9 @@ t.test('every value and timestamp survives the round trip exactly', async (t) =>
   const frame = frameAt(bytes, 0);
   if (frame.kind !== 'record') throw new Error(`bad frame: ${JSON.stringify(frame)}`);
   const decoded: EncodedSample[] = [];
-  decodeSamplesRecord(bytes, frame.payloadStart, frame.payloadEnd, (sample) => decoded.push(sample));
+  decodeSamplesRecord(bytes, frame.payloadStart, frame.payloadEnd, (sample) =>
+    decoded.push(sample),
+  );
   t.equal(decoded.length, samples.length);
   decoded.forEach((sample, index) => {
     const expected = samples[index] as EncodedSample;
@@ -68,7 +70,11 @@ t.test('every value and timestamp survives the round trip exactly', async (t) =>
 
 t.test('series records keep name and labels', async (t) => {
   const sink = new RecordSink();
-  encodeSeriesRecord(sink, { ref: 300, name: 'cluster:usage:resources:sum', labels: { resource: 'routes.route.openshift.io', é: 'ü' } });
+  encodeSeriesRecord(sink, {
+    ref: 300,
+    name: 'cluster:usage:resources:sum',
+    labels: { resource: 'routes.route.openshift.io', é: 'ü' },
+  });
   const bytes = sink.bytes();
   const frame = frameAt(bytes, 0);
   if (frame.kind !== 'record') throw new Error('bad frame');
@@ -102,7 +108,11 @@ t.test('a sample that refers to a series not defined before it is a cut', async 
 });
 
 t.test('seq ranges', async (t) => {
-  t.same(rangesWithin([1, 2, 3, 7, 8, 9, 10], new Set([1, 2, 3, 7, 8, 9, 10])), [{ first: 1, last: 10 }], 'a whole batch is one range, holes included');
+  t.same(
+    rangesWithin([1, 2, 3, 7, 8, 9, 10], new Set([1, 2, 3, 7, 8, 9, 10])),
+    [{ first: 1, last: 10 }],
+    'a whole batch is one range, holes included',
+  );
   t.same(rangesWithin([1, 2, 3, 4, 5, 6], new Set([1, 3, 4, 6])), [
     { first: 1, last: 1 },
     { first: 3, last: 4 },
@@ -128,9 +138,12 @@ t.test('seq ranges', async (t) => {
   t.notOk(coversAll(normalized, 2, 11));
 });
 
-t.test('lock: the start time is read from /proc/<pid>/stat, whatever the command name holds', async (t) => {
-  const fields = Array.from({ length: 50 }, (_, index) => String(index + 3));
-  t.equal(parseStartTime(`1234 (node) ${fields.join(' ')}`), '22');
-  t.equal(parseStartTime(`1234 (a b) c) ${fields.join(' ')}`), '22');
-  t.equal(parseStartTime('garbage'), undefined);
-});
+t.test(
+  'lock: the start time is read from /proc/<pid>/stat, whatever the command name holds',
+  async (t) => {
+    const fields = Array.from({ length: 50 }, (_, index) => String(index + 3));
+    t.equal(parseStartTime(`1234 (node) ${fields.join(' ')}`), '22');
+    t.equal(parseStartTime(`1234 (a b) c) ${fields.join(' ')}`), '22');
+    t.equal(parseStartTime('garbage'), undefined);
+  },
+);

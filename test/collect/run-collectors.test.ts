@@ -18,28 +18,37 @@ function recordingLog(): { log: Logger; warnings: string[]; debug: string[] } {
   };
 }
 
-t.test('a collector that ignores its deadline is not called again until its call returns', async (t) => {
-  let calls = 0;
-  const stuck: Collector = {
-    name: 'dead-nfs',
-    kind: 'dynamic',
-    help: {},
-    collect: () => {
-      calls++;
-      return new Promise<MetricPoint[]>(() => {});
-    },
-  };
-  const { log, warnings, debug } = recordingLog();
-  const tick = () => runCollectors([stuck], 'dynamic', { timeoutMs: 20, signal: new AbortController().signal, log, nowMs: 1 });
+t.test(
+  'a collector that ignores its deadline is not called again until its call returns',
+  async (t) => {
+    let calls = 0;
+    const stuck: Collector = {
+      name: 'dead-nfs',
+      kind: 'dynamic',
+      help: {},
+      collect: () => {
+        calls++;
+        return new Promise<MetricPoint[]>(() => {});
+      },
+    };
+    const { log, warnings, debug } = recordingLog();
+    const tick = () =>
+      runCollectors([stuck], 'dynamic', {
+        timeoutMs: 20,
+        signal: new AbortController().signal,
+        log,
+        nowMs: 1,
+      });
 
-  t.same((await tick()).failed, ['dead-nfs'], 'the first call times out');
-  t.same((await tick()).failed, ['dead-nfs'], 'the second round fails at once');
-  t.same((await tick()).failed, ['dead-nfs']);
-  t.equal(calls, 1, 'called once while its first call has not returned');
-  t.equal(warnings.length, 1, 'one warning while it stays stuck');
-  t.match(warnings[0], /timed out after 20 ms/);
-  t.match(debug[0], /previous call has not returned yet/);
-});
+    t.same((await tick()).failed, ['dead-nfs'], 'the first call times out');
+    t.same((await tick()).failed, ['dead-nfs'], 'the second round fails at once');
+    t.same((await tick()).failed, ['dead-nfs']);
+    t.equal(calls, 1, 'called once while its first call has not returned');
+    t.equal(warnings.length, 1, 'one warning while it stays stuck');
+    t.match(warnings[0], /timed out after 20 ms/);
+    t.match(debug[0], /previous call has not returned yet/);
+  },
+);
 
 t.test('once the stuck call returns, the same collector runs again', async (t) => {
   let calls = 0;
@@ -54,7 +63,13 @@ t.test('once the stuck call returns, the same collector runs again', async (t) =
       return [{ name: 'm', labels: {}, value: calls, timestampMs: nowMs }];
     },
   };
-  const run = () => runCollectors([collector], 'dynamic', { timeoutMs: 20, signal: new AbortController().signal, log: silentLogger, nowMs: 5 });
+  const run = () =>
+    runCollectors([collector], 'dynamic', {
+      timeoutMs: 20,
+      signal: new AbortController().signal,
+      log: silentLogger,
+      nowMs: 5,
+    });
   t.same((await run()).failed, ['slow-once']);
   release();
   await new Promise((resolve) => setImmediate(resolve));

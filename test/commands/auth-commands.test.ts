@@ -10,54 +10,61 @@ import { ownTempDir, writeConfig } from '../helpers/files.js';
 import { AGENT_VERSION } from '../../src/version.js';
 import { fixtureExport } from '../helpers/export-fixture.js';
 
-t.test('show: reserved, configured and Authorization headers; Basic <redacted>, secret-looking header redacted, tenant as written', async (t) => {
-  const receiver = await startScriptedReceiver([]);
-  t.teardown(receiver.close);
-  const dir = await ownTempDir(t);
-  const password = path.join(dir, 'password');
-  await writeFile(password, 'pw-SECRET-1d2c3b4a\n', { mode: 0o600 });
-  const config = await writeConfig(dir, {
-    endpoint: receiver.url,
-    auth: { type: 'basic', username: 'tenant-a', passwordFile: 'password' },
-    headers: { 'X-Scope-OrgID': 'tenant-a', 'X-Auth-Token': 'hdr-SECRET-77aa' },
-    diskPaths: ['/'],
-  });
-  const result = await runCli(['show', '--config', config]);
-  t.equal(result.code, 0, result.stderr);
-  t.match(
-    result.stdout,
-    [
-      `# POST ${receiver.url}`,
-      '# Content-Encoding: snappy',
-      '# Content-Type: application/x-protobuf',
-      '# X-Prometheus-Remote-Write-Version: 0.1.0',
-      `# User-Agent: edge-telemetry/${AGENT_VERSION}`,
-      '# X-Scope-OrgID: tenant-a',
-      '# X-Auth-Token: <redacted>',
-      '# Authorization: Basic <redacted>',
-      `# credentials (auth type basic, telemetry.auth.passwordFile ${password}): ok`,
-      '',
-    ].join('\n'),
-  );
-  t.notMatch(result.stdout + result.stderr, /SECRET/);
-  t.equal(receiver.connections, 0, 'show sends nothing');
+t.test(
+  'show: reserved, configured and Authorization headers; Basic <redacted>, secret-looking header redacted, tenant as written',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const dir = await ownTempDir(t);
+    const password = path.join(dir, 'password');
+    await writeFile(password, 'pw-SECRET-1d2c3b4a\n', { mode: 0o600 });
+    const config = await writeConfig(dir, {
+      endpoint: receiver.url,
+      auth: { type: 'basic', username: 'tenant-a', passwordFile: 'password' },
+      headers: { 'X-Scope-OrgID': 'tenant-a', 'X-Auth-Token': 'hdr-SECRET-77aa' },
+      diskPaths: ['/'],
+    });
+    const result = await runCli(['show', '--config', config]);
+    t.equal(result.code, 0, result.stderr);
+    t.match(
+      result.stdout,
+      [
+        `# POST ${receiver.url}`,
+        '# Content-Encoding: snappy',
+        '# Content-Type: application/x-protobuf',
+        '# X-Prometheus-Remote-Write-Version: 0.1.0',
+        `# User-Agent: edge-telemetry/${AGENT_VERSION}`,
+        '# X-Scope-OrgID: tenant-a',
+        '# X-Auth-Token: <redacted>',
+        '# Authorization: Basic <redacted>',
+        `# credentials (auth type basic, telemetry.auth.passwordFile ${password}): ok`,
+        '',
+      ].join('\n'),
+    );
+    t.notMatch(result.stdout + result.stderr, /SECRET/);
+    t.equal(receiver.connections, 0, 'show sends nothing');
 
-  // The file goes bad after check-config passed: show says so in one line and still shows the headers.
-  await writeFile(password, '');
-  const bad = await runCli(['show', '--config', config]);
-  t.equal(bad.code, 0, bad.stderr);
-  t.match(
-    bad.stdout,
-    `# Authorization: Basic <redacted>\n# credentials (auth type basic, telemetry.auth.passwordFile ${password}): telemetry.auth.passwordFile: ${password}: empty\n`,
-  );
-});
+    // The file goes bad after check-config passed: show says so in one line and still shows the headers.
+    await writeFile(password, '');
+    const bad = await runCli(['show', '--config', config]);
+    t.equal(bad.code, 0, bad.stderr);
+    t.match(
+      bad.stdout,
+      `# Authorization: Basic <redacted>\n# credentials (auth type basic, telemetry.auth.passwordFile ${password}): telemetry.auth.passwordFile: ${password}: empty\n`,
+    );
+  },
+);
 
 t.test('show with auth none and bearer', async (t) => {
   const dir = await ownTempDir(t);
   const none = await runCli([
     'show',
     '--config',
-    await writeConfig(path.join(dir, 'none'), { endpoint: 'http://127.0.0.1:9/api/v1/write', auth: { type: 'none' }, diskPaths: ['/'] }),
+    await writeConfig(path.join(dir, 'none'), {
+      endpoint: 'http://127.0.0.1:9/api/v1/write',
+      auth: { type: 'none' },
+      diskPaths: ['/'],
+    }),
   ]);
   t.equal(none.code, 0, none.stderr);
   t.notMatch(none.stdout, 'Authorization');
@@ -66,7 +73,11 @@ t.test('show with auth none and bearer', async (t) => {
   const bearer = await runCli([
     'show',
     '--config',
-    await writeConfig(dir, { endpoint: 'https://mimir.example.com/api/v1/push', auth: { type: 'bearer', credentialsFile: 'token' }, diskPaths: ['/'] }),
+    await writeConfig(dir, {
+      endpoint: 'https://mimir.example.com/api/v1/push',
+      auth: { type: 'bearer', credentialsFile: 'token' },
+      diskPaths: ['/'],
+    }),
   ]);
   t.equal(bearer.code, 0, bearer.stderr);
   t.match(bearer.stdout, '# Authorization: Bearer <redacted>\n');
@@ -74,7 +85,9 @@ t.test('show with auth none and bearer', async (t) => {
 });
 
 t.test('upload and once use the same auth and headers as the daemon', async (t) => {
-  const receiver = await startScriptedReceiver([], { status: 200 }, undefined, { authorized: () => true });
+  const receiver = await startScriptedReceiver([], { status: 200 }, undefined, {
+    authorized: () => true,
+  });
   t.teardown(receiver.close);
   const dir = await ownTempDir(t);
   await writeFile(path.join(dir, 'token'), 'tok-upload-6f1e\n', { mode: 0o600 });

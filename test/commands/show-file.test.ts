@@ -20,5 +20,8 @@ t.test('show --file prints what an export holds, and refuses a damaged one', asy
       '',
     ].join('\n'),
   );
-  t.same(describeExport(file().replace('"samples":2', '"samples":3')), { ok: false, reason: 'the file was changed or damaged (checksum mismatch)' });
+  t.same(describeExport(file().replace('"samples":2', '"samples":3')), {
+    ok: false,
+    reason: 'the file was changed or damaged (checksum mismatch)',
+  });
 });

@@ -16,7 +16,13 @@ const status: DaemonStatus = {
   lastSuccess: { atMs: NOW - 3_600_000, requests: 2, samples: 96 },
   lastError: { atMs: NOW - 60_000, reason: 'HTTP 503: busy' },
   nextSendAtMs: NOW + 1_800_000,
-  buffer: { kind: 'disk', samples: 1200, bytesOnDisk: 20_480, oldestSampleMs: NOW - 7_200_000, dropped: { full: 3, age: 0, rejected: 12 } },
+  buffer: {
+    kind: 'disk',
+    samples: 1200,
+    bytesOnDisk: 20_480,
+    oldestSampleMs: NOW - 7_200_000,
+    dropped: { full: 3, age: 0, rejected: 12 },
+  },
 };
 
 t.test('status round-trips through the file and reads as an admin expects', async (t) => {
@@ -39,7 +45,15 @@ t.test('status round-trips through the file and reads as an admin expects', asyn
     ].join('\n'),
   );
   t.match(
-    formatStatus({ ...status, lastError: undefined, buffer: { ...status.buffer, kind: 'memory', dropped: {} } }, false, NOW),
+    formatStatus(
+      {
+        ...status,
+        lastError: undefined,
+        buffer: { ...status.buffer, kind: 'memory', dropped: {} },
+      },
+      false,
+      NOW,
+    ),
     /daemon: {8}not running \(last update .*\(30s ago\)\)\n[\s\S]*last error: {4}none\nnext send: {5}when the daemon runs\nbuffered: {6}1200 samples \(in memory, lost at a restart\)[\s\S]*dropped: {7}none\n$/,
   );
 });
@@ -48,9 +62,15 @@ t.test('a missing, foreign, oversized or FIFO status file is a value, never a ha
   const dir = await tempDir();
   t.same(await readStatus(dir), { kind: 'missing' });
   await writeFile(path.join(dir, 'status.json'), '{"format": 9}');
-  t.match(await readStatus(dir), { kind: 'unreadable', reason: /not a status this version writes/ });
+  t.match(await readStatus(dir), {
+    kind: 'unreadable',
+    reason: /not a status this version writes/,
+  });
   await writeFile(path.join(dir, 'status.json'), 'x'.repeat(70_000));
-  t.match(await readStatus(dir), { kind: 'unreadable', reason: /status.json: larger than 64 KiB \(70000 bytes\)/ });
+  t.match(await readStatus(dir), {
+    kind: 'unreadable',
+    reason: /status.json: larger than 64 KiB \(70000 bytes\)/,
+  });
   const fifoDir = await tempDir();
   await mkfifo(path.join(fifoDir, 'status.json'));
   t.match(await readStatus(fifoDir), { kind: 'unreadable', reason: /status.json: .*FIFO/ });
@@ -63,7 +83,12 @@ t.test('status while the daemon runs, and after it stopped', async (t) => {
   // The first send is refused as a whole (400), the later ones are taken.
   const receiver = await startScriptedReceiver([{ status: 400, body: 'out of bounds' }]);
   t.teardown(receiver.close);
-  const config = await writeConfig(await tempDir(), { endpoint: receiver.url, samplingInterval: '1s', sendingInterval: '2s', diskPaths: ['/'] });
+  const config = await writeConfig(await tempDir(), {
+    endpoint: receiver.url,
+    samplingInterval: '1s',
+    sendingInterval: '2s',
+    diskPaths: ['/'],
+  });
   const daemon = spawnCli(['run', '--config', config]);
   t.teardown(() => daemon.stop('SIGKILL'));
   await daemon.waitFor(/report sent[\s\S]*report sent/);
@@ -71,7 +96,10 @@ t.test('status while the daemon runs, and after it stopped', async (t) => {
   t.equal(running.code, 0, running.stderr);
   t.match(running.stdout, new RegExp(`^daemon: +running \\(pid ${daemon.child.pid}, since `));
   t.match(running.stdout, /\nlast success: +\S+ \(\d+s ago\), \d+ requests, \d+ samples\n/);
-  t.match(running.stdout, /\nlast error: +\S+ \(\d+s ago\): the receiver refused \d+ samples for good; they were dropped\n/);
+  t.match(
+    running.stdout,
+    /\nlast error: +\S+ \(\d+s ago\): the receiver refused \d+ samples for good; they were dropped\n/,
+  );
   t.match(running.stdout, /\nnext send: +\S+ \(in \ds\)\n/);
   t.match(running.stdout, /\nbuffered: +\d+ samples \(\d+ bytes on disk\)\n/);
   t.match(running.stdout, /\ndropped: +\d+ rejected\n/, 'the refused request is counted');

@@ -24,7 +24,9 @@ t.test('defaults: durable, 50,000 samples, 31 days', async (t) => {
 });
 
 t.test('buffer: memory and a maxBufferedAge are read', async (t) => {
-  const { config } = await load('telemetry:\n  clusterIdFile: ""\n  buffer: memory\n  maxBufferedAge: 168h\n');
+  const { config } = await load(
+    'telemetry:\n  clusterIdFile: ""\n  buffer: memory\n  maxBufferedAge: 168h\n',
+  );
   const loaded = await config;
   t.equal(loaded.buffer, 'memory');
   t.equal(loaded.maxBufferedAgeMs, 168 * 3_600_000);

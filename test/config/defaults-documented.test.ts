@@ -15,9 +15,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /** The config minus what names the file itself. */
 const effective = (config: Config): Omit<Config, 'file' | 'dropIns'> =>
-  Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'file' && key !== 'dropIns')) as Omit<Config, 'file' | 'dropIns'>;
+  Object.fromEntries(
+    Object.entries(config).filter(([key]) => key !== 'file' && key !== 'dropIns'),
+  ) as Omit<Config, 'file' | 'dropIns'>;
 
-async function loaded(dir: string, name: string, telemetry: unknown): Promise<ReturnType<typeof effective>> {
+async function loaded(
+  dir: string,
+  name: string,
+  telemetry: unknown,
+): Promise<ReturnType<typeof effective>> {
   const file = path.join(dir, name);
   await writeFile(file, JSON.stringify({ telemetry }));
   return effective(await loadConfig(file));
@@ -40,7 +46,9 @@ function readmeDefaults(): [string[], unknown[]][] {
   const rows: [string[], unknown[]][] = [];
   for (const line of table.split('\n').slice(2)) {
     if (!line.startsWith('|')) break;
-    const [keysCell = '', defaultCell = ''] = line.split(' | ').map((cell) => cell.replace(/^\| /, ''));
+    const [keysCell = '', defaultCell = ''] = line
+      .split(' | ')
+      .map((cell) => cell.replace(/^\| /, ''));
     const keys = [...keysCell.matchAll(/`([^`]+)`/g)].map((match) => match[1] as string);
     // Only the default as given for our own config: the part before a ";" (what a MicroShift config changes comes after).
     const stated = defaultCell.split(';')[0] as string;
@@ -62,7 +70,11 @@ t.test("README's key table: each default, written down, changes nothing", async 
   for (const [keys, values] of rows) {
     t.equal(keys.length, values.length, `${keys.join(', ')}: a default for each key`);
     for (const [index, key] of keys.entries()) {
-      t.same(await loaded(dir, 'one-key.yaml', withKey(key, values[index])), defaults, `${key}: ${JSON.stringify(values[index])} is the default`);
+      t.same(
+        await loaded(dir, 'one-key.yaml', withKey(key, values[index])),
+        defaults,
+        `${key}: ${JSON.stringify(values[index])} is the default`,
+      );
       checked++;
     }
   }
@@ -72,7 +84,9 @@ t.test("README's key table: each default, written down, changes nothing", async 
 t.test('telemetry.example.yaml: the defaults, but the one it names on purpose', async (t) => {
   const dir = await ownTempDir(t);
   const defaults = await loaded(dir, 'empty.yaml', {});
-  const example = parse(readFileSync(path.join(root, 'telemetry.example.yaml'), 'utf8')) as { telemetry: Record<string, unknown> };
+  const example = parse(readFileSync(path.join(root, 'telemetry.example.yaml'), 'utf8')) as {
+    telemetry: Record<string, unknown>;
+  };
   const fromExample = await loaded(dir, 'example.yaml', example.telemetry);
   // MicroShift's cluster id file: the example is for a MicroShift node; our own config's default is "" (README says both).
   t.equal(fromExample.clusterIdFile, '/var/lib/microshift/cluster-id');

@@ -18,22 +18,26 @@ t.test('Go durations', async (t) => {
     ['1h 30m', undefined],
     ['h', undefined],
   ];
-  for (const [text, expected] of cases) t.equal(parseDurationMs(text), expected, JSON.stringify(text));
+  for (const [text, expected] of cases)
+    t.equal(parseDurationMs(text), expected, JSON.stringify(text));
   t.equal(formatDurationMs(5_400_000), '1h30m');
   t.equal(formatDurationMs(1500), '1s500ms');
 });
 
 t.test('RFC 7386 merge patch', async (t) => {
-  t.same(applyMergePatch({ a: 'b', c: { d: 'e', f: 'g' } }, { a: 'z', c: { f: null } }), { a: 'z', c: { d: 'e' } });
+  t.same(applyMergePatch({ a: 'b', c: { d: 'e', f: 'g' } }, { a: 'z', c: { f: null } }), {
+    a: 'z',
+    c: { d: 'e' },
+  });
   t.same(applyMergePatch({ a: [1, 2] }, { a: [3] }), { a: [3] }, 'arrays are replaced');
   t.same(applyMergePatch({ a: 'b' }, { b: { c: 1 } }), { a: 'b', b: { c: 1 } });
 });
 
 t.test('patched paths are the leaves a patch sets', async (t) => {
-  t.same(patchedPaths({ telemetry: { endpoint: 'x', retry: { maxAttempts: 3 }, diskPaths: ['/'], proxy: null } }), [
-    'telemetry.endpoint',
-    'telemetry.retry.maxAttempts',
-    'telemetry.diskPaths',
-    'telemetry.proxy',
-  ]);
+  t.same(
+    patchedPaths({
+      telemetry: { endpoint: 'x', retry: { maxAttempts: 3 }, diskPaths: ['/'], proxy: null },
+    }),
+    ['telemetry.endpoint', 'telemetry.retry.maxAttempts', 'telemetry.diskPaths', 'telemetry.proxy'],
+  );
 });

@@ -13,12 +13,22 @@ async function load(yaml: string) {
 }
 
 t.test('splay: default, a fleet value, too long', async (t) => {
-  t.equal((await (await load('telemetry:\n  clusterIdFile: ""\n')).config).splayMs, 0, 'default: send at start');
+  t.equal(
+    (await (await load('telemetry:\n  clusterIdFile: ""\n')).config).splayMs,
+    0,
+    'default: send at start',
+  );
   const fleet = await (await load('telemetry:\n  clusterIdFile: ""\n  splay: 5m\n')).config;
   t.equal(fleet.splayMs, 300_000);
   t.match(effectiveConfigYaml(fleet), /\n {2}splay: 5m\n/, 'check-config shows it');
-  const tooLong = await load('telemetry:\n  clusterIdFile: ""\n  sendingInterval: 1h\n  splay: 2h\n');
-  await t.rejects(tooLong.config, { message: `${tooLong.file}: telemetry.splay: 2h is longer than sendingInterval 1h` });
+  const tooLong = await load(
+    'telemetry:\n  clusterIdFile: ""\n  sendingInterval: 1h\n  splay: 2h\n',
+  );
+  await t.rejects(tooLong.config, {
+    message: `${tooLong.file}: telemetry.splay: 2h is longer than sendingInterval 1h`,
+  });
   const bad = await load('telemetry:\n  clusterIdFile: ""\n  splay: soon\n');
-  await t.rejects(bad.config, { message: `${bad.file}: telemetry.splay: "soon" is not a duration (use Go form such as 90s, 30m, 1h30m)` });
+  await t.rejects(bad.config, {
+    message: `${bad.file}: telemetry.splay: "soon" is not a duration (use Go form such as 90s, 30m, 1h30m)`,
+  });
 });

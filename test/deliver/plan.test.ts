@@ -10,15 +10,54 @@ t.test('each buffered seq lands exactly once: in a request, rejected or oversize
   const buffered: BufferedPoint[] = [];
   let seq = 1;
   for (let tick = 0; tick < 50; tick++) {
-    buffered.push({ seq: seq++, point: { name: 'cluster:cpu_usage_cores:sum', labels: {}, value: tick, timestampMs: now + tick * 1000 } });
-    buffered.push({ seq: seq++, point: { name: 'cluster:usage:resources:sum', labels: { resource: 'pods' }, value: tick, timestampMs: now + tick * 1000 } });
+    buffered.push({
+      seq: seq++,
+      point: {
+        name: 'cluster:cpu_usage_cores:sum',
+        labels: {},
+        value: tick,
+        timestampMs: now + tick * 1000,
+      },
+    });
+    buffered.push({
+      seq: seq++,
+      point: {
+        name: 'cluster:usage:resources:sum',
+        labels: { resource: 'pods' },
+        value: tick,
+        timestampMs: now + tick * 1000,
+      },
+    });
     // No receiver takes a label name with a space.
-    buffered.push({ seq: seq++, point: { name: 'bad', labels: { 'bad label': 'x' }, value: tick, timestampMs: now + tick * 1000 } });
+    buffered.push({
+      seq: seq++,
+      point: {
+        name: 'bad',
+        labels: { 'bad label': 'x' },
+        value: tick,
+        timestampMs: now + tick * 1000,
+      },
+    });
   }
   // Labels larger than any request can hold, even compressed.
-  buffered.push({ seq, point: { name: 'huge', labels: { l: randomBytes(4000).toString('base64') }, value: 1, timestampMs: now } });
-  const staticPoints: MetricPoint[] = [{ name: 'cluster:capacity_cpu_cores:sum', labels: {}, value: 4, timestampMs: now }];
-  const plan = planDelivery(staticPoints, buffered, { clusterId: 'c-1', deploymentType: 'microshift-rpm' }, 2048);
+  buffered.push({
+    seq,
+    point: {
+      name: 'huge',
+      labels: { l: randomBytes(4000).toString('base64') },
+      value: 1,
+      timestampMs: now,
+    },
+  });
+  const staticPoints: MetricPoint[] = [
+    { name: 'cluster:capacity_cpu_cores:sum', labels: {}, value: 4, timestampMs: now },
+  ];
+  const plan = planDelivery(
+    staticPoints,
+    buffered,
+    { clusterId: 'c-1', deploymentType: 'microshift-rpm' },
+    2048,
+  );
   const placed = [
     ...plan.requests.flatMap((request) => request.seqs),
     ...plan.rejected.flatMap((entry) => entry.seqs),
@@ -29,7 +68,11 @@ t.test('each buffered seq lands exactly once: in a request, rejected or oversize
     buffered.map((entry) => entry.seq),
     'every seq once',
   );
-  t.equal(plan.rejected.flatMap((entry) => entry.seqs).length, 50, 'the 50 samples of the bad series, rejected');
+  t.equal(
+    plan.rejected.flatMap((entry) => entry.seqs).length,
+    50,
+    'the 50 samples of the bad series, rejected',
+  );
   t.same(
     plan.oversized.map((entry) => entry.seqs),
     [[151]],

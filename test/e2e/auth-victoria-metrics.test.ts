@@ -38,7 +38,10 @@ interface Recorded {
  */
 async function startRecorder(
   target: string,
-  options: { passAuthorization: boolean; check?: (request: http.IncomingMessage) => { status: number; body: string } | undefined },
+  options: {
+    passAuthorization: boolean;
+    check?: (request: http.IncomingMessage) => { status: number; body: string } | undefined;
+  },
 ) {
   const recorded: Recorded[] = [];
   const server = http.createServer((request, response) => {
@@ -57,9 +60,12 @@ async function startRecorder(
         const headers: Record<string, string> = {
           'Content-Encoding': String(request.headers['content-encoding']),
           'Content-Type': String(request.headers['content-type']),
-          'X-Prometheus-Remote-Write-Version': String(request.headers['x-prometheus-remote-write-version']),
+          'X-Prometheus-Remote-Write-Version': String(
+            request.headers['x-prometheus-remote-write-version'],
+          ),
         };
-        if (options.passAuthorization && request.headers.authorization !== undefined) headers.Authorization = request.headers.authorization;
+        if (options.passAuthorization && request.headers.authorization !== undefined)
+          headers.Authorization = request.headers.authorization;
         const answer = await fetch(target, { method: 'POST', body, headers });
         const text = await answer.text();
         recorded.push({ status: answer.status, series, headers: request.headers });
@@ -93,7 +99,9 @@ function deliveredSamples(recorded: readonly Recorded[]): Map<string, Map<number
   const out = new Map<string, Map<number, number>>();
   for (const request of recorded.filter((entry) => entry.status >= 200 && entry.status < 300)) {
     for (const series of request.series) {
-      const key = seriesKey(Object.fromEntries(series.labels.map((label) => [label.name, label.value])));
+      const key = seriesKey(
+        Object.fromEntries(series.labels.map((label) => [label.name, label.value])),
+      );
       const samples = out.get(key) ?? new Map<number, number>();
       for (const sample of series.samples) samples.set(sample.timestampMs, sample.value);
       out.set(key, samples);
@@ -103,11 +111,19 @@ function deliveredSamples(recorded: readonly Recorded[]): Map<string, Map<number
 }
 
 /** VictoriaMetrics holds exactly what was delivered, every series with _id and type. */
-async function assertStoredExactly(t: Test, vm: RunningVictoriaMetrics, delivered: Map<string, Map<number, number>>): Promise<void> {
+async function assertStoredExactly(
+  t: Test,
+  vm: RunningVictoriaMetrics,
+  delivered: Map<string, Map<number, number>>,
+): Promise<void> {
   const expectedCount = [...delivered.values()].reduce((sum, samples) => sum + samples.size, 0);
   let stored = await vm.exportSeries('{__name__=~".+"}');
   // Rows become searchable about a second after they were taken: read until all are there (or 30 s pass).
-  for (let tries = 0; tries < 60 && stored.reduce((sum, series) => sum + series.timestamps.length, 0) < expectedCount; tries++) {
+  for (
+    let tries = 0;
+    tries < 60 && stored.reduce((sum, series) => sum + series.timestamps.length, 0) < expectedCount;
+    tries++
+  ) {
     await new Promise((resolve) => setTimeout(resolve, 500));
     stored = await vm.exportSeries('{__name__=~".+"}');
   }
@@ -121,111 +137,136 @@ async function assertStoredExactly(t: Test, vm: RunningVictoriaMetrics, delivere
       t.fail(`${key} stored but never delivered`);
       continue;
     }
-    t.same([...series.timestamps].sort(), [...expected.keys()].sort(), `${key}: the same timestamps`);
+    t.same(
+      [...series.timestamps].sort(),
+      [...expected.keys()].sort(),
+      `${key}: the same timestamps`,
+    );
     series.timestamps.forEach((timestamp, index) => {
       const sent = expected.get(timestamp) ?? NaN;
       const kept = series.values[index] ?? NaN;
       // VictoriaMetrics keeps 12 significant digits (documented); integers come back exact.
       if (Number.isInteger(sent)) t.equal(kept, sent, `${key} @${timestamp}: exact`);
-      else t.ok(Math.abs(kept - sent) <= Math.abs(sent) * 1e-11, `${key} @${timestamp}: ${kept} is ${sent} to 12 digits`);
+      else
+        t.ok(
+          Math.abs(kept - sent) <= Math.abs(sent) * 1e-11,
+          `${key} @${timestamp}: ${kept} is ${sent} to 12 digits`,
+        );
     });
   }
 }
 
-t.test('basic auth checked by VictoriaMetrics: wrong password → 401, samples kept, one line a send; the right one → everything stored', async (t) => {
-  const vm = await startVictoriaMetrics({ username: 'edge', password: 'vm-right-pw-3c9e' });
-  t.teardown(vm.stop);
-  const recorder = await startRecorder(vm.writeUrl, { passAuthorization: true });
-  t.teardown(recorder.close);
-  const dir = await ownTempDir(t);
-  const password = path.join(dir, 'vm-password');
-  await writeFile(password, 'vm-wrong-pw-71ab\n', { mode: 0o600 });
-  const config = await writeConfig(dir, {
-    endpoint: recorder.url,
-    auth: { type: 'basic', username: 'edge', passwordFile: 'vm-password' },
-    samplingInterval: '1s',
-    sendingInterval: '2s',
-    diskPaths: ['/'],
-  });
-  const daemon = spawnCli(['run', '--config', config]);
-  t.teardown(() => daemon.stop('SIGKILL'));
-  await daemon.waitFor(
-    /receiver refused the credentials or the URL; samples kept[^\n]*status=401[^]*receiver refused the credentials or the URL; samples kept[^\n]*status=401/,
-  );
-  // Rotated in place: the next send reads it.
-  await writeFile(password, 'vm-right-pw-3c9e\n');
-  await daemon.waitFor(/report sent/);
-  t.equal(await daemon.stop('SIGTERM'), 0);
-  const { stderr } = daemon.output();
-  const refusals = recorder.recorded.filter((entry) => entry.status === 401);
-  t.ok(refusals.length >= 2, `${refusals.length} sends refused`);
-  t.equal(stderr.match(/status=401/g)?.length, refusals.length, 'one line per refused send, nothing more about it');
-  t.equal(
-    stderr.match(
-      /^<3>error: receiver refused the credentials or the URL; samples kept, no retry until the next send status=401 hint="check the pull secret \(telemetry.pullSecretFile\), or telemetry.auth when its type is not telemeter; [^\n]*$/gm,
-    )?.length,
-    refusals.length,
-  );
-  t.notMatch(stderr, /vm-(wrong|right)-pw/, 'no password in the log');
-  for (const entry of recorder.recorded) {
-    const expected = entry.status === 401 ? 'vm-wrong-pw-71ab' : 'vm-right-pw-3c9e';
-    t.equal(entry.headers.authorization, `Basic ${Buffer.from(`edge:${expected}`).toString('base64')}`);
-  }
-  // Kept, not lost: every sample the 401s refused is among those delivered afterwards.
-  const delivered = deliveredSamples(recorder.recorded);
-  const refused = deliveredSamples(refusals.map((entry) => ({ ...entry, status: 200 })));
-  // The static snapshot is collected fresh at each send; the dynamic samples (sampled into the buffer) are the ones kept.
-  let keptChecked = 0;
-  for (const [key, samples] of refused) {
-    if (!DYNAMIC.includes(key.slice(0, key.indexOf('{')))) continue;
-    for (const timestamp of samples.keys()) {
-      keptChecked++;
-      t.ok(delivered.get(key)?.has(timestamp), `${key} @${timestamp}: refused, then delivered`);
+t.test(
+  'basic auth checked by VictoriaMetrics: wrong password → 401, samples kept, one line a send; the right one → everything stored',
+  async (t) => {
+    const vm = await startVictoriaMetrics({ username: 'edge', password: 'vm-right-pw-3c9e' });
+    t.teardown(vm.stop);
+    const recorder = await startRecorder(vm.writeUrl, { passAuthorization: true });
+    t.teardown(recorder.close);
+    const dir = await ownTempDir(t);
+    const password = path.join(dir, 'vm-password');
+    await writeFile(password, 'vm-wrong-pw-71ab\n', { mode: 0o600 });
+    const config = await writeConfig(dir, {
+      endpoint: recorder.url,
+      auth: { type: 'basic', username: 'edge', passwordFile: 'vm-password' },
+      samplingInterval: '1s',
+      sendingInterval: '2s',
+      diskPaths: ['/'],
+    });
+    const daemon = spawnCli(['run', '--config', config]);
+    t.teardown(() => daemon.stop('SIGKILL'));
+    await daemon.waitFor(
+      /receiver refused the credentials or the URL; samples kept[^\n]*status=401[^]*receiver refused the credentials or the URL; samples kept[^\n]*status=401/,
+    );
+    // Rotated in place: the next send reads it.
+    await writeFile(password, 'vm-right-pw-3c9e\n');
+    await daemon.waitFor(/report sent/);
+    t.equal(await daemon.stop('SIGTERM'), 0);
+    const { stderr } = daemon.output();
+    const refusals = recorder.recorded.filter((entry) => entry.status === 401);
+    t.ok(refusals.length >= 2, `${refusals.length} sends refused`);
+    t.equal(
+      stderr.match(/status=401/g)?.length,
+      refusals.length,
+      'one line per refused send, nothing more about it',
+    );
+    t.equal(
+      stderr.match(
+        /^<3>error: receiver refused the credentials or the URL; samples kept, no retry until the next send status=401 hint="check the pull secret \(telemetry.pullSecretFile\), or telemetry.auth when its type is not telemeter; [^\n]*$/gm,
+      )?.length,
+      refusals.length,
+    );
+    t.notMatch(stderr, /vm-(wrong|right)-pw/, 'no password in the log');
+    for (const entry of recorder.recorded) {
+      const expected = entry.status === 401 ? 'vm-wrong-pw-71ab' : 'vm-right-pw-3c9e';
+      t.equal(
+        entry.headers.authorization,
+        `Basic ${Buffer.from(`edge:${expected}`).toString('base64')}`,
+      );
     }
-  }
-  t.ok(keptChecked >= 2 * DYNAMIC.length, `${keptChecked} refused dynamic samples checked`);
-  await assertStoredExactly(t, vm, delivered);
-});
+    // Kept, not lost: every sample the 401s refused is among those delivered afterwards.
+    const delivered = deliveredSamples(recorder.recorded);
+    const refused = deliveredSamples(refusals.map((entry) => ({ ...entry, status: 200 })));
+    // The static snapshot is collected fresh at each send; the dynamic samples (sampled into the buffer) are the ones kept.
+    let keptChecked = 0;
+    for (const [key, samples] of refused) {
+      if (!DYNAMIC.includes(key.slice(0, key.indexOf('{')))) continue;
+      for (const timestamp of samples.keys()) {
+        keptChecked++;
+        t.ok(delivered.get(key)?.has(timestamp), `${key} @${timestamp}: refused, then delivered`);
+      }
+    }
+    t.ok(keptChecked >= 2 * DYNAMIC.length, `${keptChecked} refused dynamic samples checked`);
+    await assertStoredExactly(t, vm, delivered);
+  },
+);
 
-t.test('tenant header and bearer token, checked by a forwarder in front of VictoriaMetrics', async (t) => {
-  const vm = await startVictoriaMetrics();
-  t.teardown(vm.stop);
-  const recorder = await startRecorder(vm.writeUrl, {
-    passAuthorization: false,
-    // What Mimir checks (X-Scope-OrgID) and a gateway's bearer token.
-    check: (request) =>
-      request.headers['x-scope-orgid'] !== 'tenant-a'
-        ? { status: 401, body: 'no org id' }
-        : request.headers.authorization !== 'Bearer mimir-token-0b7d'
-          ? { status: 401, body: 'bad token' }
-          : undefined,
-  });
-  t.teardown(recorder.close);
-  const dir = await ownTempDir(t);
-  await writeFile(path.join(dir, 'token'), 'mimir-token-0b7d\n', { mode: 0o600 });
-  const config = await writeConfig(dir, {
-    endpoint: recorder.url,
-    auth: { type: 'bearer', credentialsFile: 'token' },
-    headers: { 'X-Scope-OrgID': 'tenant-a' },
-    samplingInterval: '1s',
-    sendingInterval: '2s',
-    diskPaths: ['/'],
-  });
-  const daemon = spawnCli(['run', '--config', config]);
-  t.teardown(() => daemon.stop('SIGKILL'));
-  await daemon.waitFor(/report sent[^]*report sent/);
-  t.equal(await daemon.stop('SIGTERM'), 0);
-  t.ok(recorder.recorded.length >= 3, `${recorder.recorded.length} requests`);
-  t.same(
-    recorder.recorded.filter((entry) => entry.status !== 204),
-    [],
-    'every request passed the tenant and token check and was stored (204)',
-  );
-  t.notMatch(daemon.output().stderr, 'mimir-token');
-  await assertStoredExactly(t, vm, deliveredSamples(recorder.recorded));
+t.test(
+  'tenant header and bearer token, checked by a forwarder in front of VictoriaMetrics',
+  async (t) => {
+    const vm = await startVictoriaMetrics();
+    t.teardown(vm.stop);
+    const recorder = await startRecorder(vm.writeUrl, {
+      passAuthorization: false,
+      // What Mimir checks (X-Scope-OrgID) and a gateway's bearer token.
+      check: (request) =>
+        request.headers['x-scope-orgid'] !== 'tenant-a'
+          ? { status: 401, body: 'no org id' }
+          : request.headers.authorization !== 'Bearer mimir-token-0b7d'
+            ? { status: 401, body: 'bad token' }
+            : undefined,
+    });
+    t.teardown(recorder.close);
+    const dir = await ownTempDir(t);
+    await writeFile(path.join(dir, 'token'), 'mimir-token-0b7d\n', { mode: 0o600 });
+    const config = await writeConfig(dir, {
+      endpoint: recorder.url,
+      auth: { type: 'bearer', credentialsFile: 'token' },
+      headers: { 'X-Scope-OrgID': 'tenant-a' },
+      samplingInterval: '1s',
+      sendingInterval: '2s',
+      diskPaths: ['/'],
+    });
+    const daemon = spawnCli(['run', '--config', config]);
+    t.teardown(() => daemon.stop('SIGKILL'));
+    await daemon.waitFor(/report sent[^]*report sent/);
+    t.equal(await daemon.stop('SIGTERM'), 0);
+    t.ok(recorder.recorded.length >= 3, `${recorder.recorded.length} requests`);
+    t.same(
+      recorder.recorded.filter((entry) => entry.status !== 204),
+      [],
+      'every request passed the tenant and token check and was stored (204)',
+    );
+    t.notMatch(daemon.output().stderr, 'mimir-token');
+    await assertStoredExactly(t, vm, deliveredSamples(recorder.recorded));
 
-  // The same forwarder refuses a request without the tenant: the check is real.
-  const bare = await fetch(recorder.url, { method: 'POST', body: '', headers: { Authorization: 'Bearer mimir-token-0b7d' } });
-  t.equal(bare.status, 401);
-  t.equal(await bare.text(), 'no org id');
-});
+    // The same forwarder refuses a request without the tenant: the check is real.
+    const bare = await fetch(recorder.url, {
+      method: 'POST',
+      body: '',
+      headers: { Authorization: 'Bearer mimir-token-0b7d' },
+    });
+    t.equal(bare.status, 401);
+    t.equal(await bare.text(), 'no org id');
+  },
+);

@@ -10,7 +10,13 @@ t.test('daemon -> receive --forward -> Prometheus', async (t) => {
   const prometheus = await startPrometheus();
   t.teardown(prometheus.stop);
   const port = await freePort();
-  const receiver = spawnCli(['receive', '--listen', `127.0.0.1:${port}`, '--forward', prometheus.writeUrl]);
+  const receiver = spawnCli([
+    'receive',
+    '--listen',
+    `127.0.0.1:${port}`,
+    '--forward',
+    prometheus.writeUrl,
+  ]);
   t.teardown(() => receiver.stop());
   await receiver.waitFor(/receiver listening/);
 
@@ -52,15 +58,22 @@ t.test('daemon -> receive --forward -> Prometheus', async (t) => {
   }
   const counts = await prometheus.query('count_over_time(cluster:cpu_usage_cores:sum[10m])');
   t.equal(Number(counts[0]?.value[1]), ticks, 'one stored sample per sampling tick');
-  const memoryCounts = await prometheus.query('count_over_time(cluster:memory_usage_bytes:sum[10m])');
+  const memoryCounts = await prometheus.query(
+    'count_over_time(cluster:memory_usage_bytes:sum[10m])',
+  );
   t.equal(Number(memoryCounts[0]?.value[1]), ticks);
 
   const cores = Number((await prometheus.query('cluster:capacity_cpu_cores:sum'))[0]?.value[1]);
   const os = await import('node:os');
   t.equal(cores, os.cpus().length);
-  const cpuValues = (await prometheus.query('cluster:cpu_usage_cores:sum[10m]')) as unknown as { values: [number, string][] }[];
-  for (const [, value] of cpuValues[0]?.values ?? []) t.ok(Number(value) >= 0 && Number(value) <= cores, `cpu usage ${value} within 0..${cores}`);
-  const memoryUsed = Number((await prometheus.query('cluster:memory_usage_bytes:sum'))[0]?.value[1]);
+  const cpuValues = (await prometheus.query('cluster:cpu_usage_cores:sum[10m]')) as unknown as {
+    values: [number, string][];
+  }[];
+  for (const [, value] of cpuValues[0]?.values ?? [])
+    t.ok(Number(value) >= 0 && Number(value) <= cores, `cpu usage ${value} within 0..${cores}`);
+  const memoryUsed = Number(
+    (await prometheus.query('cluster:memory_usage_bytes:sum'))[0]?.value[1],
+  );
   t.ok(memoryUsed > 0 && memoryUsed < os.totalmem(), 'memory in use is bytes between 0 and total');
   const diskUsed = Number((await prometheus.query('cluster:disk_usage_bytes:sum'))[0]?.value[1]);
   const diskSize = Number((await prometheus.query('cluster:capacity_disk_bytes:sum'))[0]?.value[1]);

@@ -10,9 +10,15 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as an admin would, with a deadline so a hang fails the test instead of stalling it. */
-export function runCli(args: readonly string[], options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+export function runCli(
+  args: readonly string[],
+  options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -41,12 +47,22 @@ export interface Spawned {
  * no other handler is there yet); a test of the daemon's own signal handling
  * runs it the way systemd does, through a shell that drops them.
  */
-export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: { bare?: boolean } = {}): Spawned {
+export function spawnCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+  options: { bare?: boolean } = {},
+): Spawned {
   const command =
     options.bare === true
-      ? (['/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, CLI, ...args]] as const)
+      ? ([
+          '/bin/sh',
+          ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, CLI, ...args],
+        ] as const)
       : ([process.execPath, [CLI, ...args]] as const);
-  const child = spawn(command[0], command[1], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command[0], command[1], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
@@ -67,13 +83,18 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}, o
     stderr += chunk.toString();
     check();
   });
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('close', (code) => resolve(code)),
+  );
   return {
     child,
     output: () => ({ stdout, stderr }),
     waitFor(pattern, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${pattern}; stderr so far:\n${stderr}`)),
+          timeoutMs,
+        );
         waiters.push({
           pattern,
           resolve: (line) => {

@@ -25,4 +25,9 @@ export const fixtureRequests: readonly ExportedRequest[] = [
 
 /** The file's text, made at 5 ms after the epoch by edge-telemetry/0.1.0. */
 export const fixtureExport = (): string =>
-  [...exportLines({ createdAtMs: 5, agent: 'edge-telemetry/0.1.0', clusterId: 'c1' }, fixtureRequests)].join('\n') + '\n';
+  [
+    ...exportLines(
+      { createdAtMs: 5, agent: 'edge-telemetry/0.1.0', clusterId: 'c1' },
+      fixtureRequests,
+    ),
+  ].join('\n') + '\n';

@@ -88,7 +88,13 @@ export class FakeClock implements Clock {
 
   private earliest(): Pending | undefined {
     let best: Pending | undefined;
-    for (const timer of this.pending) if (best === undefined || timer.dueMs < best.dueMs || (timer.dueMs === best.dueMs && timer.id < best.id)) best = timer;
+    for (const timer of this.pending)
+      if (
+        best === undefined ||
+        timer.dueMs < best.dueMs ||
+        (timer.dueMs === best.dueMs && timer.id < best.id)
+      )
+        best = timer;
     return best;
   }
 }

@@ -18,18 +18,29 @@ export async function tempDir(prefix = 'edge-telemetry-test-'): Promise<string> 
 }
 
 /** A temporary directory removed when the test `t` ends. */
-export async function ownTempDir(t: { teardown(fn: () => unknown): void }, prefix = 'edge-telemetry-test-'): Promise<string> {
+export async function ownTempDir(
+  t: { teardown(fn: () => unknown): void },
+  prefix = 'edge-telemetry-test-',
+): Promise<string> {
   const dir = await tempDir(prefix);
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   return dir;
 }
 
 export function pullSecretJson(token = TOKEN): string {
-  return JSON.stringify({ auths: { 'cloud.openshift.com': { auth: token, email: 'admin@example.com' }, 'quay.io': { auth: 'other' } } });
+  return JSON.stringify({
+    auths: {
+      'cloud.openshift.com': { auth: token, email: 'admin@example.com' },
+      'quay.io': { auth: 'other' },
+    },
+  });
 }
 
 /** A config directory with a pull secret, a cluster id and telemetry.yaml holding `telemetry` plus `extra` lines. */
-export async function writeConfig(dir: string, telemetry: Record<string, unknown>): Promise<string> {
+export async function writeConfig(
+  dir: string,
+  telemetry: Record<string, unknown>,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'pull-secret.json'), pullSecretJson());
   await writeFile(path.join(dir, 'cluster-id'), 'cluster-0123\n');

@@ -5,15 +5,21 @@ import http from 'node:http';
 import net from 'node:net';
 
 /** `hosts`: names the proxy resolves itself (a name only the proxy's side of a network knows), to addresses. */
-export async function startForwardProxy(hosts: Readonly<Record<string, string>> = {}): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
+export async function startForwardProxy(
+  hosts: Readonly<Record<string, string>> = {},
+): Promise<{ url: string; seen: string[]; close(): Promise<void> }> {
   const seen: string[] = [];
   const server = http.createServer((request, response) => {
     seen.push(`${request.method} ${request.url}`);
     const target = new URL(request.url ?? '');
-    const upstream = http.request(target, { method: request.method, headers: request.headers }, (answer) => {
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(response);
-    });
+    const upstream = http.request(
+      target,
+      { method: request.method, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
     upstream.on('error', () => response.writeHead(502).end());
     request.pipe(upstream);
   });

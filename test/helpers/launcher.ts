@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 const LAUNCHER = fileURLToPath(new URL('../../packaging/launcher.sh', import.meta.url));
 
 export function launcherFlags(): string[] {
-  const out = execFileSync('sh', [LAUNCHER, '--node-flags'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: process.execPath } });
+  const out = execFileSync('sh', [LAUNCHER, '--node-flags'], {
+    encoding: 'utf8',
+    env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: process.execPath },
+  });
   return out.trim().split(/\s+/);
 }

@@ -14,7 +14,10 @@ export interface Issued {
 export interface TestCa extends Issued {
   readonly name: string;
   /** A certificate this CA signs: `sans` like ['IP:127.0.0.1', 'DNS:localhost']; days < 0: already expired. */
-  issue(name: string, options?: { sans?: readonly string[]; clientAuth?: boolean; days?: number }): Issued;
+  issue(
+    name: string,
+    options?: { sans?: readonly string[]; clientAuth?: boolean; days?: number },
+  ): Issued;
 }
 
 function openssl(args: readonly string[]): void {
@@ -53,7 +56,16 @@ export function makeCa(dir: string, name: string): TestCa {
     issue(subject, options = {}) {
       serial++;
       const base = path.join(dir, `${name}-${subject}-${serial}`);
-      openssl(['req', ...EC, '-keyout', `${base}.key`, '-out', `${base}.csr`, '-subj', `/CN=${subject}`]);
+      openssl([
+        'req',
+        ...EC,
+        '-keyout',
+        `${base}.key`,
+        '-out',
+        `${base}.csr`,
+        '-subj',
+        `/CN=${subject}`,
+      ]);
       chmodSync(`${base}.key`, 0o600);
       const extensions = [
         ...(options.sans === undefined ? [] : [`subjectAltName=${options.sans.join(',')}`]),

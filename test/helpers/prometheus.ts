@@ -14,7 +14,12 @@ export interface RunningPrometheus {
   readonly baseUrl: string;
   readonly writeUrl: string;
   query(expr: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
-  queryRange(expr: string, startS: number, endS: number, stepS: number): Promise<{ metric: Record<string, string>; values: [number, string][] }[]>;
+  queryRange(
+    expr: string,
+    startS: number,
+    endS: number,
+    stepS: number,
+  ): Promise<{ metric: Record<string, string>; values: [number, string][] }[]>;
   stop(): Promise<void>;
 }
 
@@ -39,7 +44,9 @@ function httpsGet(url: string, tls: PrometheusTls): Promise<{ status: number; bo
       url,
       {
         ca: readFileSync(tls.caFile),
-        ...(tls.client === undefined ? {} : { cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile) }),
+        ...(tls.client === undefined
+          ? {}
+          : { cert: readFileSync(tls.client.certFile), key: readFileSync(tls.client.keyFile) }),
         timeout: 10_000,
       },
       (response) => {
@@ -53,20 +60,31 @@ function httpsGet(url: string, tls: PrometheusTls): Promise<{ status: number; bo
   });
 }
 
-export async function startPrometheus(options: { tls?: PrometheusTls } = {}): Promise<RunningPrometheus> {
+export async function startPrometheus(
+  options: { tls?: PrometheusTls } = {},
+): Promise<RunningPrometheus> {
   ensureDebianBinary(BINARY, 'prometheus');
   const dir = await tempDir('edge-telemetry-prometheus-');
   const port = await freePort();
   const configFile = path.join(dir, 'prometheus.yml');
   // Buffered samples are up to sendingInterval old; without an out-of-order
   // window Prometheus rolls back the whole request for one old sample.
-  await writeFile(configFile, 'global:\n  scrape_interval: 1h\nstorage:\n  tsdb:\n    out_of_order_time_window: 1d\n');
+  await writeFile(
+    configFile,
+    'global:\n  scrape_interval: 1h\nstorage:\n  tsdb:\n    out_of_order_time_window: 1d\n',
+  );
   const { tls } = options;
   const webConfig = path.join(dir, 'web.yml');
   if (tls !== undefined) {
     // Prometheus' exporter-toolkit web config: TLS, and with client_ca_file a verified client certificate required.
-    const clientAuth = tls.clientCaFile === undefined ? '' : `  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${tls.clientCaFile}\n`;
-    await writeFile(webConfig, `tls_server_config:\n  cert_file: ${tls.certFile}\n  key_file: ${tls.keyFile}\n  min_version: TLS12\n${clientAuth}`);
+    const clientAuth =
+      tls.clientCaFile === undefined
+        ? ''
+        : `  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${tls.clientCaFile}\n`;
+    await writeFile(
+      webConfig,
+      `tls_server_config:\n  cert_file: ${tls.certFile}\n  key_file: ${tls.keyFile}\n  min_version: TLS12\n${clientAuth}`,
+    );
   }
   const child: ChildProcess = spawn(
     BINARY,
@@ -109,7 +127,9 @@ export async function startPrometheus(options: { tls?: PrometheusTls } = {}): Pr
     writeUrl: `${baseUrl}/api/v1/write`,
     query: async (expr) => (await api(`/api/v1/query?query=${encodeURIComponent(expr)}`)) as never,
     queryRange: async (expr, startS, endS, stepS) =>
-      (await api(`/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startS}&end=${endS}&step=${stepS}`)) as never,
+      (await api(
+        `/api/v1/query_range?query=${encodeURIComponent(expr)}&start=${startS}&end=${endS}&step=${stepS}`,
+      )) as never,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('close', resolve));

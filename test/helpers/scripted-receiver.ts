@@ -10,7 +10,8 @@ import type { Series } from '../../src/model.js';
 export interface ScriptedAnswer {
   readonly status: number;
   /** Fixed, or made from the request (a receiver that echoes what it was sent). */
-  readonly headers?: Record<string, string> | ((request: http.IncomingMessage) => Record<string, string>);
+  readonly headers?:
+    Record<string, string> | ((request: http.IncomingMessage) => Record<string, string>);
   readonly body?: string | ((request: http.IncomingMessage) => string);
 }
 
@@ -47,9 +48,15 @@ export async function startScriptedReceiver(
    * `tls`: an https receiver with these options (key, cert, requestCert, ...).
    * `authorized`: whether the request's credentials are acceptable (400 "bad auth" if not); the Telemetry API's bearer by default.
    */
-  options: { tls?: https.ServerOptions; authorized?: (request: http.IncomingMessage) => boolean } = {},
+  options: {
+    tls?: https.ServerOptions;
+    authorized?: (request: http.IncomingMessage) => boolean;
+  } = {},
 ): Promise<ScriptedReceiver> {
-  const authorized = options.authorized ?? ((request: http.IncomingMessage) => parseTelemeterAuth(request.headers.authorization) !== undefined);
+  const authorized =
+    options.authorized ??
+    ((request: http.IncomingMessage) =>
+      parseTelemeterAuth(request.headers.authorization) !== undefined);
   const requests: ReceivedRequest[] = [];
   const queue = [...script];
   const handler = (request: http.IncomingMessage, response: http.ServerResponse) => {
@@ -63,8 +70,11 @@ export async function startScriptedReceiver(
       const status = valid ? answer.status : 400;
       const socket = request.socket as Partial<TLSSocket>;
       // Without a client certificate getPeerCertificate() is {}: no subject, whatever its type says.
-      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
-      const clientCn = socket.getPeerCertificate === undefined ? {} : { clientCn: String(socket.getPeerCertificate().subject?.CN ?? '') };
+      const clientCn =
+        socket.getPeerCertificate === undefined
+          ? {}
+          : // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+            { clientCn: String(socket.getPeerCertificate().subject?.CN ?? '') };
       requests.push({
         atMs: performance.now(),
         headers: request.headers,
@@ -73,12 +83,18 @@ export async function startScriptedReceiver(
         answeredStatus: status,
         ...clientCn,
       });
-      const headers = typeof answer.headers === 'function' ? answer.headers(request) : (answer.headers ?? {});
+      const headers =
+        typeof answer.headers === 'function' ? answer.headers(request) : (answer.headers ?? {});
       const text = typeof answer.body === 'function' ? answer.body(request) : (answer.body ?? '');
-      response.writeHead(status, headers).end(valid ? text : verdict.ok ? 'bad auth' : verdict.message);
+      response
+        .writeHead(status, headers)
+        .end(valid ? text : verdict.ok ? 'bad auth' : verdict.message);
     });
   };
-  const server = options.tls === undefined ? http.createServer(handler) : https.createServer(options.tls, handler);
+  const server =
+    options.tls === undefined
+      ? http.createServer(handler)
+      : https.createServer(options.tls, handler);
   let connections = 0;
   server.on('connection', () => connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -18,7 +18,18 @@
 // node with --import=./node_modules/@tapjs/typescript/dist/esm/import.mjs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, rmdir } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  readdir,
+  readlink,
+  realpath,
+  rm,
+  rmdir,
+} from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,7 +43,8 @@ const OVERLAID = ['/etc', '/var', '/usr/local', '/root'];
 const OUTPUT_LIMIT_BYTES = 16 * 1024 * 1024;
 const INSIDE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 /** Passed through to commands run inside, so npm reaches its registry the way it does on the host. */
-const PASSED_ENV = /^(https?_proxy|no_proxy|HTTPS?_PROXY|NO_PROXY|npm_config_registry|NPM_CONFIG_REGISTRY)$/;
+const PASSED_ENV =
+  /^(https?_proxy|no_proxy|HTTPS?_PROXY|NO_PROXY|npm_config_registry|NPM_CONFIG_REGISTRY)$/;
 
 export interface RunResult {
   readonly code: number | null;
@@ -69,12 +81,29 @@ export async function sandboxUnavailable(): Promise<string | undefined> {
   const mounts =
     'mount -t tmpfs tmpfs /mnt && mkdir /mnt/l /mnt/u /mnt/w /mnt/m && mount -t overlay overlay -o lowerdir=/mnt/l,upperdir=/mnt/u,workdir=/mnt/w /mnt/m';
   const probe = await collect(
-    spawn('unshare', ['--pid', '--fork', '--mount', '--uts', '--cgroup', '--propagation', 'private', '--', 'sh', '-c', mounts], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
+    spawn(
+      'unshare',
+      [
+        '--pid',
+        '--fork',
+        '--mount',
+        '--uts',
+        '--cgroup',
+        '--propagation',
+        'private',
+        '--',
+        'sh',
+        '-c',
+        mounts,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    ),
     10_000,
   );
-  if (probe.code !== 0) return `namespaces or mounts refused here: ${probe.stderr.trim() || `exit ${String(probe.code)}`}`;
+  if (probe.code !== 0)
+    return `namespaces or mounts refused here: ${probe.stderr.trim() || `exit ${String(probe.code)}`}`;
   return undefined;
 }
 
@@ -90,7 +119,9 @@ async function cgroup2Mount(): Promise<string | undefined> {
 
 /** Our own cgroup2 path ("0::/path" in /proc/self/cgroup). */
 async function ownCgroup(): Promise<string> {
-  const line = (await readFile('/proc/self/cgroup', 'utf8')).split('\n').find((entry) => entry.startsWith('0::'));
+  const line = (await readFile('/proc/self/cgroup', 'utf8'))
+    .split('\n')
+    .find((entry) => entry.startsWith('0::'));
   if (line === undefined) throw new Error('no cgroup2 line in /proc/self/cgroup');
   return line.slice(3);
 }
@@ -108,7 +139,8 @@ function collect(child: ChildProcess, timeoutMs: number, input?: string): Promis
   return new Promise((resolve, reject) => {
     let stdout = '';
     let stderr = '';
-    const append = (current: string, chunk: Buffer) => (current.length < OUTPUT_LIMIT_BYTES ? current + chunk.toString() : current);
+    const append = (current: string, chunk: Buffer) =>
+      current.length < OUTPUT_LIMIT_BYTES ? current + chunk.toString() : current;
     child.stdout?.on('data', (chunk: Buffer) => (stdout = append(stdout, chunk)));
     child.stderr?.on('data', (chunk: Buffer) => (stderr = append(stderr, chunk)));
     // A detached child leads its own process group: the kill reaches what it started inside too.
@@ -174,7 +206,9 @@ export class SystemdSandbox {
     const dir = await realpath(await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-sandbox-')));
     for (const overlaid of OVERLAID) {
       if (dir.startsWith(overlaid + '/'))
-        throw new Error(`the sandbox directory ${dir} is under ${overlaid}, which the sandbox overlays; set TMPDIR elsewhere`);
+        throw new Error(
+          `the sandbox directory ${dir} is under ${overlaid}, which the sandbox overlays; set TMPDIR elsewhere`,
+        );
     }
     await mkdir(path.join(dir, 'share'));
     const mount = await cgroup2Mount();
@@ -218,21 +252,34 @@ export class SystemdSandbox {
     const deadline = Date.now() + timeoutMs;
     const failure = async (what: string) => {
       const console = await readFile(path.join(this.dir, 'console.log'), 'utf8').catch(() => '');
-      return new Error(`systemd sandbox ${what}\n--- init/unshare output:\n${output()}\n--- systemd console:\n${console}`);
+      return new Error(
+        `systemd sandbox ${what}\n--- init/unshare output:\n${output()}\n--- systemd console:\n${console}`,
+      );
     };
     while (this.pid === 0) {
-      if (this.unshare.exitCode !== null || this.unshare.signalCode !== null) throw await failure('exited before systemd started');
+      if (this.unshare.exitCode !== null || this.unshare.signalCode !== null)
+        throw await failure('exited before systemd started');
       if (Date.now() > deadline) throw await failure('did not start');
       const unsharePid = this.unshare.pid ?? 0;
-      const children = await readFile(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').catch(() => '');
+      const children = await readFile(
+        `/proc/${unsharePid}/task/${unsharePid}/children`,
+        'utf8',
+      ).catch(() => '');
       const child = Number(children.trim().split(' ')[0]);
       // Only once PID 1 is systemd (the init script has exec'd it) is there something to talk to.
-      if (child > 0 && (await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'systemd') this.pid = child;
+      if (
+        child > 0 &&
+        (await readFile(`/proc/${child}/comm`, 'utf8').catch(() => '')).trim() === 'systemd'
+      )
+        this.pid = child;
       else await sleep(50);
     }
     for (;;) {
-      if (this.unshare.exitCode !== null || this.unshare.signalCode !== null) throw await failure('exited during boot');
-      const state = await this.run(['systemctl', 'is-system-running'], { timeoutMs: 10_000 }).catch(() => undefined);
+      if (this.unshare.exitCode !== null || this.unshare.signalCode !== null)
+        throw await failure('exited during boot');
+      const state = await this.run(['systemctl', 'is-system-running'], { timeoutMs: 10_000 }).catch(
+        () => undefined,
+      );
       const text = state?.stdout.trim();
       if (text === 'running') return;
       // degraded: a unit failed during boot; nothing should, so it is a broken sandbox, not a slow one.
@@ -240,16 +287,25 @@ export class SystemdSandbox {
         const failed = await this.systemctl('list-units', '--failed', '--plain', '--no-legend');
         throw await failure(`booted degraded:\n${failed.stdout}`);
       }
-      if (Date.now() > deadline) throw await failure(`not running after ${timeoutMs} ms (state: ${text ?? 'no answer'})`);
+      if (Date.now() > deadline)
+        throw await failure(`not running after ${timeoutMs} ms (state: ${text ?? 'no answer'})`);
       await sleep(100);
     }
   }
 
   /** Runs `command` as root inside every namespace of the sandbox, with a clean environment. Never rejects for a non-zero exit. */
   run(command: readonly string[], options: RunOptions = {}): Promise<RunResult> {
-    if (this.stopped || this.pid === 0) return Promise.reject(new Error('the sandbox is not running'));
-    const env: Record<string, string> = { PATH: INSIDE_PATH, HOME: '/root', LANG: 'C.UTF-8', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' };
-    for (const [key, value] of Object.entries(process.env)) if (PASSED_ENV.test(key) && value !== undefined) env[key] = value;
+    if (this.stopped || this.pid === 0)
+      return Promise.reject(new Error('the sandbox is not running'));
+    const env: Record<string, string> = {
+      PATH: INSIDE_PATH,
+      HOME: '/root',
+      LANG: 'C.UTF-8',
+      SYSTEMD_PAGER: '',
+      SYSTEMD_COLORS: '0',
+    };
+    for (const [key, value] of Object.entries(process.env))
+      if (PASSED_ENV.test(key) && value !== undefined) env[key] = value;
     Object.assign(env, options.env);
     const child = spawn(
       'nsenter',
@@ -293,19 +349,28 @@ export class SystemdSandbox {
   }
 
   /** Polls `check` every 100 ms until it returns a value other than undefined; throws with `what` after `timeoutMs`. */
-  async waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  async waitFor<T>(
+    what: string,
+    check: () => Promise<T | undefined>,
+    timeoutMs = 60_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await check();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
       await sleep(100);
     }
   }
 
   /** Waits until the unit's ActiveState is `state` (active, inactive, failed…). */
   waitForState(unit: string, state: string, timeoutMs = 60_000): Promise<true> {
-    return this.waitFor(`${unit} to be ${state}`, async () => ((await this.property(unit, 'ActiveState')) === state ? true : undefined), timeoutMs);
+    return this.waitFor(
+      `${unit} to be ${state}`,
+      async () => ((await this.property(unit, 'ActiveState')) === state ? true : undefined),
+      timeoutMs,
+    );
   }
 
   /** A unit's journal, one message per line (`journalctl -u UNIT -o cat`). */
@@ -328,14 +393,25 @@ export class SystemdSandbox {
       const status = await readFile(`/proc/${entry}/status`, 'utf8').catch(() => '');
       const ids = /^NSpid:\s+(.+)$/m.exec(status)?.[1]?.trim().split(/\s+/);
       if (ids?.at(-1) !== String(pid)) continue;
-      if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === namespace) return Number(entry);
+      if ((await readlink(`/proc/${entry}/ns/pid`).catch(() => '')) === namespace)
+        return Number(entry);
     }
     throw new Error(`no process ${pid} in the sandbox`);
   }
 
   /** Writes a file inside the sandbox (through its mount namespace), creating parent directories. */
   async writeFile(file: string, content: string, mode = '0644'): Promise<void> {
-    const result = await this.run(['sh', '-c', 'mkdir -p -- "$(dirname -- "$1")" && cat >"$1" && chmod "$2" "$1"', 'sh', file, mode], { input: content });
+    const result = await this.run(
+      [
+        'sh',
+        '-c',
+        'mkdir -p -- "$(dirname -- "$1")" && cat >"$1" && chmod "$2" "$1"',
+        'sh',
+        file,
+        mode,
+      ],
+      { input: content },
+    );
     if (result.code !== 0) throw new Error(`writing ${file} in the sandbox: ${result.stderr}`);
   }
 
@@ -350,7 +426,8 @@ export class SystemdSandbox {
     await copyFile(binary, copy);
     await chmod(copy, 0o755);
     const mounted = await this.run(['mount', '--bind', copy, '/usr/bin/node']);
-    if (mounted.code !== 0) throw new Error(`bind-mounting ${binary} over /usr/bin/node: ${mounted.stderr}`);
+    if (mounted.code !== 0)
+      throw new Error(`bind-mounting ${binary} over /usr/bin/node: ${mounted.stderr}`);
     return (await this.run(['/usr/bin/node', '--version'])).stdout.trim();
   }
 
@@ -371,13 +448,15 @@ export class SystemdSandbox {
     process.off('exit', this.onExit);
     this.killNow();
     await settlesWithin(this.exited, 30_000);
-    if (this.pid > 0 && isRunning(this.pid)) throw new Error(`sandbox PID 1 (${this.pid}) still running after SIGKILL`);
+    if (this.pid > 0 && isRunning(this.pid))
+      throw new Error(`sandbox PID 1 (${this.pid}) still running after SIGKILL`);
     killGroup(this.unshare);
     await this.exited;
     await removeCgroupTree(this.cgroupDir);
     const leftover = await mountsUnder(this.dir);
     // Never delete through a mount point: that would delete what it shows.
-    if (leftover.length > 0) throw new Error(`mounts still under ${this.dir}: ${leftover.join(', ')}; not removing it`);
+    if (leftover.length > 0)
+      throw new Error(`mounts still under ${this.dir}: ${leftover.join(', ')}; not removing it`);
     await rm(this.dir, { recursive: true, force: true });
   }
 }
@@ -393,7 +472,8 @@ async function settlesWithin(promise: Promise<void>, ms: number): Promise<void> 
 async function removeCgroupTree(dir: string): Promise<void> {
   if (!existsSync(dir)) return;
   const entries = await readdir(dir, { withFileTypes: true });
-  for (const entry of entries) if (entry.isDirectory()) await removeCgroupTree(path.join(dir, entry.name));
+  for (const entry of entries)
+    if (entry.isDirectory()) await removeCgroupTree(path.join(dir, entry.name));
   for (let attempt = 0; ; attempt++) {
     try {
       await rmdir(dir);

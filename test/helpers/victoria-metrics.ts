@@ -21,11 +21,16 @@ export interface RunningVictoriaMetrics {
   stop(): Promise<void>;
 }
 
-export async function startVictoriaMetrics(options: { username?: string; password?: string } = {}): Promise<RunningVictoriaMetrics> {
+export async function startVictoriaMetrics(
+  options: { username?: string; password?: string } = {},
+): Promise<RunningVictoriaMetrics> {
   ensureDebianBinary(BINARY, 'victoria-metrics');
   const dir = await tempDir('edge-telemetry-vm-');
   const port = await freePort();
-  const auth = options.username === undefined ? [] : [`-httpAuth.username=${options.username}`, `-httpAuth.password=${options.password ?? ''}`];
+  const auth =
+    options.username === undefined
+      ? []
+      : [`-httpAuth.username=${options.username}`, `-httpAuth.password=${options.password ?? ''}`];
   const child: ChildProcess = spawn(
     BINARY,
     [
@@ -44,7 +49,11 @@ export async function startVictoriaMetrics(options: { username?: string; passwor
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const baseUrl = `http://127.0.0.1:${port}`;
   const headers: Record<string, string> =
-    options.username === undefined ? {} : { Authorization: `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}` };
+    options.username === undefined
+      ? {}
+      : {
+          Authorization: `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}`,
+        };
   await waitUntilReady(
     'victoria-metrics',
     () =>
@@ -60,8 +69,12 @@ export async function startVictoriaMetrics(options: { username?: string; passwor
     async exportSeries(match) {
       // Samples are searchable once the in-memory parts are flushed.
       await fetch(`${baseUrl}/internal/force_flush`, { headers });
-      const response = await fetch(`${baseUrl}/api/v1/export?match[]=${encodeURIComponent(match)}`, { headers });
-      if (!response.ok) throw new Error(`export failed: HTTP ${response.status} ${await response.text()}`);
+      const response = await fetch(
+        `${baseUrl}/api/v1/export?match[]=${encodeURIComponent(match)}`,
+        { headers },
+      );
+      if (!response.ok)
+        throw new Error(`export failed: HTTP ${response.status} ${await response.text()}`);
       const text = await response.text();
       return text
         .split('\n')

@@ -35,10 +35,21 @@ t.test('a damaged, cut, edited or foreign file is refused as a whole', async (t)
   const text = file();
   const lines = text.trimEnd().split('\n');
   t.same(parseExport('hello\n'), { ok: false, reason: 'not an edge-telemetry export file' });
-  t.same(parseExport(lines.slice(0, 3).join('\n')), { ok: false, reason: 'the file is cut short (no end line)' });
-  const edited = lines.map((line, index) => (index === 2 ? line.replace('"samples":1', '"samples":9') : line)).join('\n');
-  t.same(parseExport(edited), { ok: false, reason: 'the file was changed or damaged (checksum mismatch)' });
-  t.same(parseExport(`${lines[0]?.replace('"format":1', '"format":2') ?? ''}\n`), { ok: false, reason: 'export format 2 is not one this version reads (1)' });
+  t.same(parseExport(lines.slice(0, 3).join('\n')), {
+    ok: false,
+    reason: 'the file is cut short (no end line)',
+  });
+  const edited = lines
+    .map((line, index) => (index === 2 ? line.replace('"samples":1', '"samples":9') : line))
+    .join('\n');
+  t.same(parseExport(edited), {
+    ok: false,
+    reason: 'the file was changed or damaged (checksum mismatch)',
+  });
+  t.same(parseExport(`${lines[0]?.replace('"format":1', '"format":2') ?? ''}\n`), {
+    ok: false,
+    reason: 'export format 2 is not one this version reads (1)',
+  });
   t.same(
     parseExport([lines[0], lines[1], lines[3]].join('\n')),
     { ok: false, reason: 'the file was changed or damaged (checksum mismatch)' },

@@ -5,11 +5,23 @@ import { toExposition } from '../../src/report/exposition.js';
 import type { MetricPoint } from '../../src/model.js';
 
 const identity = { clusterId: 'cid-1', deploymentType: 'microshift-rpm' };
-const point = (name: string, labels: Record<string, string>, value: number, timestampMs: number): MetricPoint => ({ name, labels, value, timestampMs });
+const point = (
+  name: string,
+  labels: Record<string, string>,
+  value: number,
+  timestampMs: number,
+): MetricPoint => ({ name, labels, value, timestampMs });
 
 t.test('every series carries __name__, _id and type exactly once, labels sorted', async (t) => {
   const report = buildReport(
-    [point('cluster:capacity_cpu_cores:sum', { label_kubernetes_io_arch: 'amd64', _id: 'spoofed', type: 'spoofed' }, 4, 10)],
+    [
+      point(
+        'cluster:capacity_cpu_cores:sum',
+        { label_kubernetes_io_arch: 'amd64', _id: 'spoofed', type: 'spoofed' },
+        4,
+        10,
+      ),
+    ],
     [{ seq: 1, point: point('cluster:cpu_usage_cores:sum', {}, 0.5, 5) }],
     identity,
   );
@@ -19,7 +31,11 @@ t.test('every series carries __name__, _id and type exactly once, labels sorted'
     t.same(names, [...names].sort(), 'sorted');
     t.equal(names.filter((n) => n === '_id').length, 1);
     t.equal(names.filter((n) => n === 'type').length, 1);
-    t.equal(item.series.labels.find((l) => l.name === '_id')?.value, 'cid-1', 'collectors cannot override _id');
+    t.equal(
+      item.series.labels.find((l) => l.name === '_id')?.value,
+      'cid-1',
+      'collectors cannot override _id',
+    );
   }
 });
 
@@ -88,13 +104,21 @@ t.test('label rules', async (t) => {
 });
 
 t.test('exposition escapes label values and groups families', async (t) => {
-  const report = buildReport([point('m', { path: 'a"b\\c\nd' }, 1.5, 42), point('m', { path: 'z' }, 2, 42)], [], identity);
+  const report = buildReport(
+    [point('m', { path: 'a"b\\c\nd' }, 1.5, 42), point('m', { path: 'z' }, 2, 42)],
+    [],
+    identity,
+  );
   const text = toExposition(
     report.series.map((item) => item.series),
     { m: 'A gauge for the test.' },
   );
   t.equal(text.match(/# TYPE m gauge/g)?.length, 1);
-  t.equal(text.match(/# HELP m A gauge for the test\./g)?.length, 1, 'HELP from the collector, once per family');
+  t.equal(
+    text.match(/# HELP m A gauge for the test\./g)?.length,
+    1,
+    'HELP from the collector, once per family',
+  );
   t.match(
     toExposition(
       report.series.map((item) => item.series),

@@ -32,14 +32,22 @@ function installBlock(readme: string): string {
 /** The checkout's tracked files as they are in the working tree; without git, every file but dependencies and build output. */
 function checkoutFiles(): string[] {
   try {
-    return execFileSync('git', ['ls-files', '-z', '--cached'], { cwd: CHECKOUT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    return execFileSync('git', ['ls-files', '-z', '--cached'], {
+      cwd: CHECKOUT,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
       .split('\0')
       .filter((file) => file !== '');
   } catch {
     const skipped = new Set(['.git', 'node_modules', 'dist', 'release', '.tap']);
     const walk = (dir: string): string[] =>
       readdirSync(path.join(CHECKOUT, dir), { withFileTypes: true }).flatMap((entry) =>
-        skipped.has(entry.name) ? [] : entry.isDirectory() ? walk(path.join(dir, entry.name)) : [path.join(dir, entry.name)],
+        skipped.has(entry.name)
+          ? []
+          : entry.isDirectory()
+            ? walk(path.join(dir, entry.name))
+            : [path.join(dir, entry.name)],
       );
     return walk('');
   }
@@ -74,20 +82,33 @@ function reports(receiver: Spawned): Report[] {
 }
 
 /** The value of the one series named `name` (with `labels` among its labels) in a report, or undefined. */
-function valueOf(report: Report, name: string, labels: Record<string, string> = {}): number | undefined {
-  const line = report.series.find((series) => series.startsWith(name + '{') && Object.entries(labels).every(([key, value]) => labelsOf(series)[key] === value));
+function valueOf(
+  report: Report,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
+  const line = report.series.find(
+    (series) =>
+      series.startsWith(name + '{') &&
+      Object.entries(labels).every(([key, value]) => labelsOf(series)[key] === value),
+  );
   return line === undefined ? undefined : Number(line.split(' ').at(-2));
 }
 
 /** Requests the daemon says were delivered (2xx), summed over its "report sent" journal lines. */
 function deliveredIn(lines: readonly string[]): number {
-  return lines.reduce((sum, line) => sum + Number(/^info: report sent .*\bdelivered=(\d+)/.exec(line)?.[1] ?? 0), 0);
+  return lines.reduce(
+    (sum, line) => sum + Number(/^info: report sent .*\bdelivered=(\d+)/.exec(line)?.[1] ?? 0),
+    0,
+  );
 }
 
 /** The labels of a printed series line, `name{a="x",b="y"} value timestamp`. */
 function labelsOf(series: string): Record<string, string> {
   const inside = /\{(.*)\} \S+ \d+$/.exec(series)?.[1] ?? '';
-  return Object.fromEntries([...inside.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((match) => [match[1]!, match[2]!]));
+  return Object.fromEntries(
+    [...inside.matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((match) => [match[1]!, match[2]!]),
+  );
 }
 
 const unavailable = await sandboxUnavailable();
@@ -110,7 +131,11 @@ if (unavailable !== undefined) {
       t.teardown(() => sandbox.shutdown());
       // The node's Node.js is the line this suite runs on (CI runs it once per
       // supported line): npm, the build and the unit all run on it.
-      t.equal(await sandbox.useNode(process.execPath), process.version, `/usr/bin/node in the sandbox is ${process.version}`);
+      t.equal(
+        await sandbox.useNode(process.execPath),
+        process.version,
+        `/usr/bin/node in the sandbox is ${process.version}`,
+      );
       const checkout = path.join(sandbox.shareDir, 'edge-telemetry');
       t.ok((await copyCheckout(checkout)) > 0, 'tracked files copied');
 
@@ -140,16 +165,29 @@ if (unavailable !== undefined) {
 
       const block = installBlock(await readFile(path.join(checkout, 'README.md'), 'utf8'));
       t.comment(`Install block:\n${block}`);
-      const install = await sandbox.run(['bash', '-e', '-c', block], { cwd: checkout, timeoutMs: 600_000 });
-      t.equal(install.code, 0, `the Install block succeeds\n${install.stdout.slice(-4000)}\n${install.stderr.slice(-4000)}`);
+      const install = await sandbox.run(['bash', '-e', '-c', block], {
+        cwd: checkout,
+        timeoutMs: 600_000,
+      });
+      t.equal(
+        install.code,
+        0,
+        `the Install block succeeds\n${install.stdout.slice(-4000)}\n${install.stderr.slice(-4000)}`,
+      );
       if (install.code !== 0) return;
 
       // Started and enabled, and a valid report arrived.
       t.equal((await sandbox.systemctl('is-enabled', UNIT)).stdout.trim(), 'enabled', 'enabled');
       await sandbox.waitForState(UNIT, 'active');
-      await sandbox.waitFor('the first report', async () => (reports(receiver).length >= 1 ? true : undefined));
+      await sandbox.waitFor('the first report', async () =>
+        reports(receiver).length >= 1 ? true : undefined,
+      );
       const first = reports(receiver)[0]!;
-      t.match(first.header, new RegExp(`from cluster ${CLUSTER_ID}$`), 'the first report carries the cluster id');
+      t.match(
+        first.header,
+        new RegExp(`from cluster ${CLUSTER_ID}$`),
+        'the first report carries the cluster id',
+      );
       t.ok(first.series.length > 0, 'the report has series');
       for (const series of first.series) {
         const labels = labelsOf(series);
@@ -183,28 +221,45 @@ if (unavailable !== undefined) {
       const startWarnings = startJournal.filter((line) => /^(warn|error):/.test(line));
       // Known daemon bug, not the unit's: with the four default diskPaths the disk
       // collector refuses the 3rd and 4th path while the first two are merely in flight.
-      const diskBug = startWarnings.length > 0 && startWarnings.every((line) => /EPROBESHANGING/.test(line));
+      const diskBug =
+        startWarnings.length > 0 && startWarnings.every((line) => /EPROBESHANGING/.test(line));
       t.same(
         startWarnings,
         [],
         'no warning or error at start',
-        diskBug ? { todo: 'disk collector: EPROBESHANGING for diskPaths 3 and 4 on every tick (src/collect/host/disk.ts)' } : {},
+        diskBug
+          ? {
+              todo: 'disk collector: EPROBESHANGING for diskPaths 3 and 4 on every tick (src/collect/host/disk.ts)',
+            }
+          : {},
       );
 
       // The exposure figure of the unit as systemd loaded it.
       const security = await sandbox.run(['systemd-analyze', 'security', '--no-pager', UNIT]);
-      const figure = /Overall exposure level for edge-telemetry\.service: ([\d.]+) (\w+)/.exec(security.stdout);
-      t.ok(figure !== null, figure === null ? security.stdout + security.stderr : 'systemd-analyze security prints a figure');
+      const figure = /Overall exposure level for edge-telemetry\.service: ([\d.]+) (\w+)/.exec(
+        security.stdout,
+      );
+      t.ok(
+        figure !== null,
+        figure === null
+          ? security.stdout + security.stderr
+          : 'systemd-analyze security prints a figure',
+      );
       t.comment(`systemd-analyze security: ${figure?.[0] ?? '(no figure)'}`);
       t.ok(Number(figure?.[1]) <= 2.0, `exposure ${figure?.[1] ?? '?'} ≤ 2.0`);
 
       // systemctl reload: the config is reloaded by the same process.
       const pid = await sandbox.mainPid(UNIT);
-      const reloadedBefore = (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).length;
+      const reloadedBefore = (await sandbox.journal(UNIT)).filter((line) =>
+        /config reloaded/.test(line),
+      ).length;
       const reload = await sandbox.systemctl('reload', UNIT);
       t.equal(reload.code, 0, `systemctl reload ${reload.stderr.trim()}`);
       await sandbox.waitFor('"config reloaded" in the journal', async () =>
-        (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).length > reloadedBefore ? true : undefined,
+        (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).length >
+        reloadedBefore
+          ? true
+          : undefined,
       );
       t.match(
         (await sandbox.journal(UNIT)).filter((line) => /config reloaded/.test(line)).at(-1),
@@ -224,7 +279,11 @@ if (unavailable !== undefined) {
           },
           10_000,
         );
-        t.equal(reports(receiver).length, delivered, `${what}: the receiver printed each of the ${delivered} delivered requests`);
+        t.equal(
+          reports(receiver).length,
+          delivered,
+          `${what}: the receiver printed each of the ${delivered} delivered requests`,
+        );
       };
       await receiverMatchesJournal('the reports so far');
 
@@ -235,14 +294,26 @@ if (unavailable !== undefined) {
       t.equal(kill.code, 0, `kill -9 MainPID ${kill.stderr.trim()}`);
       const restartedPid = await sandbox.waitFor('the automatic restart', async () => {
         const now = await sandbox.mainPid(UNIT);
-        return now !== 0 && now !== pid && (await sandbox.property(UNIT, 'ActiveState')) === 'active' ? now : undefined;
+        return now !== 0 &&
+          now !== pid &&
+          (await sandbox.property(UNIT, 'ActiveState')) === 'active'
+          ? now
+          : undefined;
       });
       t.not(restartedPid, pid, 'a new MainPID');
-      t.equal(Number(await sandbox.property(UNIT, 'NRestarts')), restartsBefore + 1, 'exactly one automatic restart');
+      t.equal(
+        Number(await sandbox.property(UNIT, 'NRestarts')),
+        restartsBefore + 1,
+        'exactly one automatic restart',
+      );
       const restartedInvocation = await sandbox.property(UNIT, 'InvocationID');
       t.not(restartedInvocation, killedInvocation, 'a new invocation');
       await sandbox.waitFor('a delivered report from the restarted daemon', async () =>
-        deliveredIn(await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${restartedInvocation}`])) >= 1 ? true : undefined,
+        deliveredIn(
+          await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${restartedInvocation}`]),
+        ) >= 1
+          ? true
+          : undefined,
       );
       await receiverMatchesJournal("the restarted daemon's report");
 
@@ -250,28 +321,50 @@ if (unavailable !== undefined) {
       const reportsBeforeStop = reports(receiver).length;
       const stop = await sandbox.systemctl('stop', UNIT);
       t.equal(stop.code, 0, `systemctl stop ${stop.stderr.trim()}`);
-      t.equal(await sandbox.property(UNIT, 'ActiveState'), 'inactive', 'inactive when stop returns');
+      t.equal(
+        await sandbox.property(UNIT, 'ActiveState'),
+        'inactive',
+        'inactive when stop returns',
+      );
       t.equal(await sandbox.property(UNIT, 'Result'), 'success', 'exit 0 after SIGTERM');
-      const stopLines = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${restartedInvocation}`]);
-      const sigterm = stopLines.findIndex((line) => /received SIGTERM, sending once more and stopping/.test(line));
+      const stopLines = await sandbox.journalMatching([
+        `_SYSTEMD_INVOCATION_ID=${restartedInvocation}`,
+      ]);
+      const sigterm = stopLines.findIndex((line) =>
+        /received SIGTERM, sending once more and stopping/.test(line),
+      );
       t.ok(sigterm >= 0, 'the daemon said it sends once more');
-      t.equal(deliveredIn(stopLines.slice(sigterm)), 1, 'and delivered exactly one last report before it exited');
+      t.equal(
+        deliveredIn(stopLines.slice(sigterm)),
+        1,
+        'and delivered exactly one last report before it exited',
+      );
       await receiverMatchesJournal('the last report');
       t.equal(reports(receiver).length, reportsBeforeStop + 1, 'one more report at the receiver');
 
       // A config error: exit 2, one journal line naming the file and the key, no restart.
-      await sandbox.writeFile('/etc/edge-telemetry/telemetry.d/60-typo.yaml', 'telemetry:\n  sendingIntervall: 2h\n', '0600');
+      await sandbox.writeFile(
+        '/etc/edge-telemetry/telemetry.d/60-typo.yaml',
+        'telemetry:\n  sendingIntervall: 2h\n',
+        '0600',
+      );
       const restart = await sandbox.systemctl('restart', UNIT);
       t.equal(restart.code, 0, `Type=exec: the restart itself succeeds (${restart.stderr.trim()})`);
       await sandbox.waitForState(UNIT, 'failed');
       t.equal(await sandbox.property(UNIT, 'ExecMainStatus'), '2', 'exit status 2');
       t.equal(await sandbox.property(UNIT, 'Result'), 'exit-code', 'failed by its exit code');
       const invocation = await sandbox.property(UNIT, 'InvocationID');
-      const restartSeconds = Number((await sandbox.property(UNIT, 'RestartUSec')).replace(/s$/, ''));
+      const restartSeconds = Number(
+        (await sandbox.property(UNIT, 'RestartUSec')).replace(/s$/, ''),
+      );
       t.ok(restartSeconds > 0, `RestartSec=${restartSeconds}s`);
       // Wait RestartSec and a margin: an automatic restart would have come by then.
       await new Promise((resolve) => setTimeout(resolve, (restartSeconds + 3) * 1000));
-      t.equal(await sandbox.property(UNIT, 'ActiveState'), 'failed', `still failed ${restartSeconds + 3} s later`);
+      t.equal(
+        await sandbox.property(UNIT, 'ActiveState'),
+        'failed',
+        `still failed ${restartSeconds + 3} s later`,
+      );
       t.equal(await sandbox.property(UNIT, 'InvocationID'), invocation, 'not started again');
       const errorLines = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${invocation}`]);
       t.equal(errorLines.length, 1, `exactly one line from the daemon:\n${errorLines.join('\n')}`);
@@ -293,11 +386,29 @@ if (unavailable !== undefined) {
         await api.close();
         await proxy.close();
       });
-      const kubeconfig = (await readFile(api.kubeconfig, 'utf8')).replace('https://127.0.0.1:', 'https://localhost:');
-      await sandbox.writeFile('/var/lib/microshift/resources/kubeadmin/kubeconfig', kubeconfig, '0600');
-      const images = Array.from({ length: 7 }, (_, i) => ({ id: `${i}`.repeat(64), names: [`quay.io/example/image-${i}:1`] }));
-      await sandbox.writeFile('/var/lib/containers/storage/overlay-images/images.json', JSON.stringify(images), '0600');
-      await sandbox.writeFile('/usr/local/bin/microshift', '#!/bin/sh\n[ "$1 $2 $3" = "version -o json" ] && echo \'{"gitVersion":"v4.18.3"}\'\n', '0755');
+      const kubeconfig = (await readFile(api.kubeconfig, 'utf8')).replace(
+        'https://127.0.0.1:',
+        'https://localhost:',
+      );
+      await sandbox.writeFile(
+        '/var/lib/microshift/resources/kubeadmin/kubeconfig',
+        kubeconfig,
+        '0600',
+      );
+      const images = Array.from({ length: 7 }, (_, i) => ({
+        id: `${i}`.repeat(64),
+        names: [`quay.io/example/image-${i}:1`],
+      }));
+      await sandbox.writeFile(
+        '/var/lib/containers/storage/overlay-images/images.json',
+        JSON.stringify(images),
+        '0600',
+      );
+      await sandbox.writeFile(
+        '/usr/local/bin/microshift',
+        '#!/bin/sh\n[ "$1 $2 $3" = "version -o json" ] && echo \'{"gitVersion":"v4.18.3"}\'\n',
+        '0755',
+      );
       // A bootc host: /run/ostree-booted, and a bootc that, like the real one
       // (bootc-dev/bootc crates/lib/src/cli.rs, require_root), answers only to
       // uid 0 with CAP_SYS_ADMIN in its bounding set.
@@ -315,18 +426,34 @@ if (unavailable !== undefined) {
         ].join('\n'),
         '0755',
       );
-      t.match((await sandbox.run(['bootc', 'status', '--booted', '--json'])).stdout, '"bootcHost"', 'the stand-in bootc answers full root');
+      t.match(
+        (await sandbox.run(['bootc', 'status', '--booted', '--json'])).stdout,
+        '"bootcHost"',
+        'the stand-in bootc answers full root',
+      );
       await sandbox.run(['rm', '/etc/edge-telemetry/telemetry.d/60-typo.yaml']);
       await sandbox.writeFile(
         '/etc/edge-telemetry/telemetry.d/70-microshift.yaml',
-        ['telemetry:', '  kubeconfig: /var/lib/microshift/resources/kubeadmin/kubeconfig', `  proxy: ${proxy.url}`, '  clusterIdFile: ""', ''].join('\n'),
+        [
+          'telemetry:',
+          '  kubeconfig: /var/lib/microshift/resources/kubeadmin/kubeconfig',
+          `  proxy: ${proxy.url}`,
+          '  clusterIdFile: ""',
+          '',
+        ].join('\n'),
         '0600',
       );
       const reportsBeforeCluster = reports(receiver).length;
-      t.equal((await sandbox.systemctl('restart', UNIT)).code, 0, 'restarted with the MicroShift drop-in');
+      t.equal(
+        (await sandbox.systemctl('restart', UNIT)).code,
+        0,
+        'restarted with the MicroShift drop-in',
+      );
       await sandbox.waitForState(UNIT, 'active');
       await sandbox
-        .waitFor('a report with cluster metrics', async () => (reports(receiver).length > reportsBeforeCluster ? true : undefined))
+        .waitFor('a report with cluster metrics', async () =>
+          reports(receiver).length > reportsBeforeCluster ? true : undefined,
+        )
         .catch(async (error: unknown) => {
           throw new Error(
             `${error instanceof Error ? error.message : String(error)}; the journal ends:\n${(await sandbox.journal(UNIT)).slice(-20).join('\n')}`,
@@ -338,24 +465,57 @@ if (unavailable !== undefined) {
         cluster.truth.namespaces,
         'namespaces counted through the API (root-only kubeconfig, DNS, TLS)',
       );
-      t.equal(valueOf(clusterReport, 'cluster:usage:container_images:sum'), images.length, "CRI-O's root-only image list read");
-      t.equal(valueOf(clusterReport, 'microshift_version', { version: '4.18.3' }), 1, 'microshift version run by the daemon');
-      t.equal(labelsOf(clusterReport.series[0] ?? '').type, 'microshift-bootc', 'bootc status tells a bootc host', {
-        todo: 'bootc status needs CAP_SYS_ADMIN, which the hardened unit does not give the daemon; it falls back to microshift-ostree',
-      });
+      t.equal(
+        valueOf(clusterReport, 'cluster:usage:container_images:sum'),
+        images.length,
+        "CRI-O's root-only image list read",
+      );
+      t.equal(
+        valueOf(clusterReport, 'microshift_version', { version: '4.18.3' }),
+        1,
+        'microshift version run by the daemon',
+      );
+      t.equal(
+        labelsOf(clusterReport.series[0] ?? '').type,
+        'microshift-bootc',
+        'bootc status tells a bootc host',
+        {
+          todo: 'bootc status needs CAP_SYS_ADMIN, which the hardened unit does not give the daemon; it falls back to microshift-ostree',
+        },
+      );
       // The proxy is configured, but the report carries the bearer over plain http to loopback: such a request never
       // leaves the node through a proxy (test/transport/proxy.test.ts has the proxied cases, https through CONNECT
       // among them; under the unit a proxy is the same TCP connection to 127.0.0.1 as the receiver itself).
-      t.same(proxy.seen, [], 'plain http with credentials to loopback went directly, not through the proxy');
+      t.same(
+        proxy.seen,
+        [],
+        'plain http with credentials to loopback went directly, not through the proxy',
+      );
       t.ok(api.stats.requests > 0, `${api.stats.requests} API requests`);
-      const written = await sandbox.run(['sh', '-c', 'stat -c "%a %U" /var/lib/edge-telemetry/cluster-id && cat /var/lib/edge-telemetry/cluster-id']);
+      const written = await sandbox.run([
+        'sh',
+        '-c',
+        'stat -c "%a %U" /var/lib/edge-telemetry/cluster-id && cat /var/lib/edge-telemetry/cluster-id',
+      ]);
       const [mode, anonymousId] = written.stdout.trim().split('\n');
-      t.equal(mode, '600 root', 'the anonymous cluster id is written to dataDir, root-only (UMask=0077)');
-      t.match(clusterReport.header, new RegExp(`from cluster ${anonymousId ?? '?'}$`), 'and sent as _id');
-      const clusterJournal = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${await sandbox.property(UNIT, 'InvocationID')}`]);
+      t.equal(
+        mode,
+        '600 root',
+        'the anonymous cluster id is written to dataDir, root-only (UMask=0077)',
+      );
+      t.match(
+        clusterReport.header,
+        new RegExp(`from cluster ${anonymousId ?? '?'}$`),
+        'and sent as _id',
+      );
+      const clusterJournal = await sandbox.journalMatching([
+        `_SYSTEMD_INVOCATION_ID=${await sandbox.property(UNIT, 'InvocationID')}`,
+      ]);
       t.notMatch(clusterJournal.join('\n'), api.token, 'the API token is never logged');
       t.same(
-        clusterJournal.filter((line) => /^(warn|error):/.test(line) && !/EPROBESHANGING/.test(line)),
+        clusterJournal.filter(
+          (line) => /^(warn|error):/.test(line) && !/EPROBESHANGING/.test(line),
+        ),
         [],
         'no warning from the cluster collectors',
       );

@@ -44,11 +44,24 @@ type SpawnOptions = { readonly env?: NodeJS.ProcessEnv } | undefined;
 const stream = () => Object.assign(new EventEmitter(), { setEncoding: () => undefined });
 
 /** A spawn function for ExecAuth.execFn, bounded by `limits`. */
-export function boundedPluginSpawn(limits: PluginLimits = { timeoutMs: PLUGIN_TIMEOUT_MS, maxStdoutBytes: MAX_PLUGIN_STDOUT_BYTES }) {
-  return (command: string, args: readonly string[] | undefined, options: SpawnOptions): PluginProcess => {
-    const facade: PluginProcess = Object.assign(new EventEmitter(), { stdout: stream(), stderr: stream() });
+export function boundedPluginSpawn(
+  limits: PluginLimits = { timeoutMs: PLUGIN_TIMEOUT_MS, maxStdoutBytes: MAX_PLUGIN_STDOUT_BYTES },
+) {
+  return (
+    command: string,
+    args: readonly string[] | undefined,
+    options: SpawnOptions,
+  ): PluginProcess => {
+    const facade: PluginProcess = Object.assign(new EventEmitter(), {
+      stdout: stream(),
+      stderr: stream(),
+    });
     // Its own process group, so a plugin's children die with it.
-    const child = spawn(command, args ?? [], { env: options?.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args ?? [], {
+      env: options?.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderrBytes = 0;
@@ -73,22 +86,41 @@ export function boundedPluginSpawn(limits: PluginLimits = { timeoutMs: PLUGIN_TI
     };
     const timer = setTimeout(() => {
       kill();
-      finish(new PluginRunError('EPLUGINTIMEOUT', `did not finish within ${limits.timeoutMs / 1000} s (killed)`));
+      finish(
+        new PluginRunError(
+          'EPLUGINTIMEOUT',
+          `did not finish within ${limits.timeoutMs / 1000} s (killed)`,
+        ),
+      );
     }, limits.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > limits.maxStdoutBytes) {
         kill();
-        finish(new PluginRunError('EPLUGINOUTPUT', `printed more than ${limits.maxStdoutBytes} bytes on stdout (killed)`));
+        finish(
+          new PluginRunError(
+            'EPLUGINOUTPUT',
+            `printed more than ${limits.maxStdoutBytes} bytes on stdout (killed)`,
+          ),
+        );
       } else stdout.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => (stderrBytes += chunk.length));
-    child.on('error', (error: NodeJS.ErrnoException) => finish(new PluginRunError('EPLUGINSPAWN', `could not be started (${error.code ?? 'error'})`)));
+    child.on('error', (error: NodeJS.ErrnoException) =>
+      finish(new PluginRunError('EPLUGINSPAWN', `could not be started (${error.code ?? 'error'})`)),
+    );
     child.on('close', (code, signal) => {
       if (code === 0) return finish(undefined);
       const said =
-        stderrBytes === 0 ? '' : `; its stderr (${stderrBytes} bytes) is not shown, as plugins print credentials there: run the command by hand to read it`;
-      finish(new PluginRunError('EPLUGINEXIT', `exited with ${code === null ? `signal ${signal}` : `status ${code}`}${said}`));
+        stderrBytes === 0
+          ? ''
+          : `; its stderr (${stderrBytes} bytes) is not shown, as plugins print credentials there: run the command by hand to read it`;
+      finish(
+        new PluginRunError(
+          'EPLUGINEXIT',
+          `exited with ${code === null ? `signal ${signal}` : `status ${code}`}${said}`,
+        ),
+      );
     });
     return facade;
   };

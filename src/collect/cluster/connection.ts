@@ -57,6 +57,10 @@ export class KubeConnection {
   unreachable(reason: string, status?: number): void {
     // Credentials from exec plugins and OIDC expire: a refusal makes the next tick load them afresh.
     if (status === 401) this.api = undefined;
-    this.notices.problem('api', 'Kubernetes API unreachable; cluster metrics are left out until it answers (host metrics still go out)', { reason });
+    this.notices.problem(
+      'api',
+      'Kubernetes API unreachable; cluster metrics are left out until it answers (host metrics still go out)',
+      { reason },
+    );
   }
 }

@@ -2,7 +2,12 @@
 // them (node proxy), else from the Running pods' statuses.
 import type { Collector } from '../collector.js';
 import type { KubeConnection } from './connection.js';
-import { ACCEPT_JSON, FULL_OBJECTS_PAGE_LIMIT, runningContainersInPods, sumPages } from './list-pages.js';
+import {
+  ACCEPT_JSON,
+  FULL_OBJECTS_PAGE_LIMIT,
+  runningContainersInPods,
+  sumPages,
+} from './list-pages.js';
 import { nodeNames } from './nodes.js';
 import { metricSummer } from './prometheus-text.js';
 import { PODS } from './resources.js';
@@ -35,7 +40,11 @@ export function containerCountCollector(connection: KubeConnection): Collector {
         let proxyDenied = false;
         for (const name of names) {
           const summer = metricSummer('kubelet_running_containers', { container_state: 'running' });
-          const result = await api.getLines(`/api/v1/nodes/${name}/proxy/metrics`, summer.add, signal);
+          const result = await api.getLines(
+            `/api/v1/nodes/${name}/proxy/metrics`,
+            summer.add,
+            signal,
+          );
           if (result.kind === 'denied') {
             proxyDenied = true;
             break;
@@ -45,7 +54,10 @@ export function containerCountCollector(connection: KubeConnection): Collector {
         }
         if (!proxyDenied) {
           proxyDeniedAtMs = undefined;
-          connection.notices.resolved('containers-proxy', 'node proxy to the kubelet metrics allowed again; running containers counted by the kubelets');
+          connection.notices.resolved(
+            'containers-proxy',
+            'node proxy to the kubelet metrics allowed again; running containers counted by the kubelets',
+          );
           return [point(CONTAINERS_METRIC, {}, total, nowMs)];
         }
         proxyDeniedAtMs = nowMs;
@@ -57,7 +69,12 @@ export function containerCountCollector(connection: KubeConnection): Collector {
       const fallback = await sumPages(
         api,
         PODS.path,
-        { accept: ACCEPT_JSON, fieldSelector: 'status.phase=Running', perPage: runningContainersInPods, pageLimit: FULL_OBJECTS_PAGE_LIMIT },
+        {
+          accept: ACCEPT_JSON,
+          fieldSelector: 'status.phase=Running',
+          perPage: runningContainersInPods,
+          pageLimit: FULL_OBJECTS_PAGE_LIMIT,
+        },
         signal,
       );
       const running = settle(connection, 'containers', 'running containers from pods', fallback);

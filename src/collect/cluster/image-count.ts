@@ -27,20 +27,34 @@ export function countStorageImages(json: string): number | undefined {
 }
 
 /** Images on the node's disk: CRI-O's own list when readable, else the nodes' status.images. */
-export function imageCountCollector(connection: KubeConnection, imagesFile: string = CRIO_IMAGES_FILE): Collector {
+export function imageCountCollector(
+  connection: KubeConnection,
+  imagesFile: string = CRIO_IMAGES_FILE,
+): Collector {
   return {
     name: 'cluster-images',
     kind: 'static',
     help: HELP,
     async collect({ signal, nowMs }) {
-      const read = await readBoundedFile(imagesFile, { maxBytes: MAX_IMAGES_FILE_BYTES, timeoutMs: FILE_READ_TIMEOUT_MS });
+      const read = await readBoundedFile(imagesFile, {
+        maxBytes: MAX_IMAGES_FILE_BYTES,
+        timeoutMs: FILE_READ_TIMEOUT_MS,
+      });
       const local = read.ok ? countStorageImages(read.text) : undefined;
       if (local !== undefined) return [point(IMAGES_METRIC, {}, local, nowMs)];
       const api = await connection.get();
       if (api === undefined) return [];
-      const nodes = settle(connection, 'nodes-full', 'node objects', await listNodes(api, ACCEPT_JSON, signal));
+      const nodes = settle(
+        connection,
+        'nodes-full',
+        'node objects',
+        await listNodes(api, ACCEPT_JSON, signal),
+      );
       if (nodes === undefined) return [];
-      const images = nodes.reduce((sum, node) => sum + (Array.isArray(node.status?.images) ? node.status.images.length : 0), 0);
+      const images = nodes.reduce(
+        (sum, node) => sum + (Array.isArray(node.status?.images) ? node.status.images.length : 0),
+        0,
+      );
       return [point(IMAGES_METRIC, {}, images, nowMs)];
     },
   };

@@ -14,7 +14,10 @@ export interface ClusterCollectorOptions {
   readonly imagesFile?: string;
 }
 
-export function clusterCollectors(connection: KubeConnection, options: ClusterCollectorOptions): Collector[] {
+export function clusterCollectors(
+  connection: KubeConnection,
+  options: ClusterCollectorOptions,
+): Collector[] {
   return [
     resourceCountCollector(connection, options.extraResources),
     containerCountCollector(connection),

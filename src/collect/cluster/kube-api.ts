@@ -21,7 +21,11 @@ export interface KubeApi {
   /** GET a JSON document, at most MAX_JSON_BYTES of it. */
   getJson(path: string, accept: string, signal: AbortSignal): Promise<ApiResult<unknown>>;
   /** GET a text document, line by line, without holding it whole. */
-  getLines(path: string, onLine: (line: string) => void, signal: AbortSignal): Promise<ApiResult<null>>;
+  getLines(
+    path: string,
+    onLine: (line: string) => void,
+    signal: AbortSignal,
+  ): Promise<ApiResult<null>>;
 }
 
 export interface KubeEndpoint {
@@ -52,13 +56,35 @@ export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
  * V8's young generation by 1 MB, which at one tick a second it then kept 42%
  * of the time (v8.getHeapSpaceStatistics every 100 ms; 3% with this).
  */
-export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAnswer: () => void = () => {}): KubeApi {
+export function createKubeApi(
+  endpoint: KubeEndpoint,
+  timeoutMs: number,
+  afterAnswer: () => void = () => {},
+): KubeApi {
   // One keep-alive agent with the credentials: a tick's 20-odd requests share
   // a TLS context and connections instead of a handshake each. Idle sockets are
   // unref'd by the agent and closed after a minute.
-  const { headers: baseHeaders, agent: givenAgent, ca, cert, key, pfx, passphrase, rejectUnauthorized, servername } = endpoint.options;
+  const {
+    headers: baseHeaders,
+    agent: givenAgent,
+    ca,
+    cert,
+    key,
+    pfx,
+    passphrase,
+    rejectUnauthorized,
+    servername,
+  } = endpoint.options;
   // Verification is on unless the kubeconfig itself says insecure-skip-tls-verify; the environment cannot turn it off.
-  const tls = { ca, cert, key, pfx, passphrase, rejectUnauthorized: rejectUnauthorized ?? true, servername };
+  const tls = {
+    ca,
+    cert,
+    key,
+    pfx,
+    passphrase,
+    rejectUnauthorized: rejectUnauthorized ?? true,
+    servername,
+  };
   const agent =
     // A SOCKS agent (the library's) is an http.Agent, not an https.Agent.
     endpoint.proxied && givenAgent instanceof http.Agent
@@ -75,10 +101,16 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAn
     path: string,
     accept: string,
     signal: AbortSignal,
-    onResponse: (response: http.IncomingMessage, done: (result: ApiResult<unknown>) => void) => void,
+    onResponse: (
+      response: http.IncomingMessage,
+      done: (result: ApiResult<unknown>) => void,
+    ) => void,
   ) => {
     // Our loaders and the library's set headers as an object, never the raw array form.
-    const headers: http.OutgoingHttpHeaders = { ...((baseHeaders as http.OutgoingHttpHeaders | undefined) ?? {}), Accept: accept };
+    const headers: http.OutgoingHttpHeaders = {
+      ...((baseHeaders as http.OutgoingHttpHeaders | undefined) ?? {}),
+      Accept: accept,
+    };
     if (endpoint.bearerToken !== undefined) {
       const token = await endpoint.bearerToken();
       if (!token.ok) return { kind: 'unreachable', reason: token.error.message } as const;
@@ -95,23 +127,32 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAn
         resolve(result);
       };
       const url = new URL(base + path);
-      const req = https.request(url, { agent, method: 'GET', signal: linked.signal, headers }, (response) => {
-        const status = response.statusCode ?? 0;
-        if (status === 403 || status === 404) {
-          response.resume();
-          return done({ kind: 'denied', status });
-        }
-        if (status < 200 || status >= 300) {
-          response.resume();
-          return done({ kind: 'unreachable', reason: `HTTP ${status}`, status });
-        }
-        response.on('error', (error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
-        onResponse(response, done);
-      });
+      const req = https.request(
+        url,
+        { agent, method: 'GET', signal: linked.signal, headers },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          if (status === 403 || status === 404) {
+            response.resume();
+            return done({ kind: 'denied', status });
+          }
+          if (status < 200 || status >= 300) {
+            response.resume();
+            return done({ kind: 'unreachable', reason: `HTTP ${status}`, status });
+          }
+          response.on('error', (error) =>
+            done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }),
+          );
+          onResponse(response, done);
+        },
+      );
       req.on('error', (error: NodeJS.ErrnoException) =>
         done(
           linked.signal.aborted
-            ? { kind: 'unreachable', reason: signal.aborted ? 'cancelled' : `no answer within ${timeoutMs} ms` }
+            ? {
+                kind: 'unreachable',
+                reason: signal.aborted ? 'cancelled' : `no answer within ${timeoutMs} ms`,
+              }
             : { kind: 'unreachable', reason: error.code ?? error.message },
         ),
       );
@@ -134,7 +175,10 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAn
         });
         response.on('end', () => {
           try {
-            done({ kind: 'ok', value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown });
+            done({
+              kind: 'ok',
+              value: JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown,
+            });
           } catch (error) {
             done({ kind: 'bad-response', reason: `not JSON: ${(error as Error).message}` });
           }
@@ -153,9 +197,17 @@ export function createKubeApi(endpoint: KubeEndpoint, timeoutMs: number, afterAn
         });
         const lines = createInterface({ input: response, crlfDelay: Infinity });
         // readline re-emits its input's errors: unhandled, a dropped connection would end the process.
-        lines.on('error', (error: Error) => done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }));
+        lines.on('error', (error: Error) =>
+          done({ kind: 'bad-response', reason: `response broke off: ${error.message}` }),
+        );
         lines.on('line', onLine);
-        lines.on('close', () => done(response.complete ? { kind: 'ok', value: null } : { kind: 'bad-response', reason: 'answer truncated' }));
+        lines.on('close', () =>
+          done(
+            response.complete
+              ? { kind: 'ok', value: null }
+              : { kind: 'bad-response', reason: 'answer truncated' },
+          ),
+        );
       }) as Promise<ApiResult<null>>;
     },
   };

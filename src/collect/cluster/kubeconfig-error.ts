@@ -29,4 +29,6 @@ export class KubeconfigError extends Error {
   }
 }
 
-export type Loaded<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: KubeconfigError };
+export type Loaded<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: KubeconfigError };

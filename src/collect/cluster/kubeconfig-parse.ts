@@ -52,7 +52,8 @@ class Invalid extends Error {}
 
 type Mapping = Record<string, unknown>;
 
-const isMapping = (value: unknown): value is Mapping => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isMapping = (value: unknown): value is Mapping =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function optionalString(entry: Mapping, key: string, where: string): string | undefined {
   const value = entry[key];
@@ -61,12 +62,18 @@ function optionalString(entry: Mapping, key: string, where: string): string | un
   return value;
 }
 
-function named(list: unknown, section: 'clusters' | 'users' | 'contexts', body: 'cluster' | 'user' | 'context', name: string): Mapping | undefined {
+function named(
+  list: unknown,
+  section: 'clusters' | 'users' | 'contexts',
+  body: 'cluster' | 'user' | 'context',
+  name: string,
+): Mapping | undefined {
   if (list === undefined || list === null) return undefined;
   if (!Array.isArray(list)) throw new Invalid(`${section}: expected a list`);
   // The first entry of a name wins, as in @kubernetes/client-node.
   for (const [index, entry] of list.entries()) {
-    if (!isMapping(entry)) throw new Invalid(`${section}[${index}]: expected a mapping with name and ${body}`);
+    if (!isMapping(entry))
+      throw new Invalid(`${section}[${index}]: expected a mapping with name and ${body}`);
     if (entry.name !== name) continue;
     const value = entry[body] ?? {};
     if (!isMapping(value)) throw new Invalid(`${section}[${name}].${body}: expected a mapping`);
@@ -82,7 +89,12 @@ function decodePem(base64: string, where: string): string {
 }
 
 /** `<key>-data` (base64 PEM) wins over `<key>` (a path, relative to the kubeconfig's directory). */
-function pemSource(entry: Mapping, key: string, where: string, directory: string): PemSource | undefined {
+function pemSource(
+  entry: Mapping,
+  key: string,
+  where: string,
+  directory: string,
+): PemSource | undefined {
   const data = optionalString(entry, `${key}-data`, where);
   if (data !== undefined) return { pem: decodePem(data, `${where}.${key}-data`) };
   const file = optionalString(entry, key, where);
@@ -99,9 +111,11 @@ function parseCluster(name: string, entry: Mapping, directory: string): Kubeconf
   } catch {
     throw new Invalid(`${where}.server: not a URL`);
   }
-  if (url.protocol !== 'https:') throw new Invalid(`${where}.server: must be an https:// URL (is ${url.protocol})`);
+  if (url.protocol !== 'https:')
+    throw new Invalid(`${where}.server: must be an https:// URL (is ${url.protocol})`);
   const insecure = entry['insecure-skip-tls-verify'] ?? false;
-  if (typeof insecure !== 'boolean') throw new Invalid(`${where}.insecure-skip-tls-verify: expected true or false`);
+  if (typeof insecure !== 'boolean')
+    throw new Invalid(`${where}.insecure-skip-tls-verify: expected true or false`);
   const proxyText = optionalString(entry, 'proxy-url', where);
   let proxyUrl: URL | undefined;
   if (proxyText !== undefined) {
@@ -111,8 +125,14 @@ function parseCluster(name: string, entry: Mapping, directory: string): Kubeconf
     } catch {
       throw new Invalid(`${where}.proxy-url: not a URL`);
     }
-    if (!['http:', 'https:', 'socks5:', 'socks5h:', 'socks4:', 'socks4a:', 'socks:'].includes(proxyUrl.protocol)) {
-      throw new Invalid(`${where}.proxy-url: unsupported scheme ${proxyUrl.protocol} (http, https or socks5)`);
+    if (
+      !['http:', 'https:', 'socks5:', 'socks5h:', 'socks4:', 'socks4a:', 'socks:'].includes(
+        proxyUrl.protocol,
+      )
+    ) {
+      throw new Invalid(
+        `${where}.proxy-url: unsupported scheme ${proxyUrl.protocol} (http, https or socks5)`,
+      );
     }
   }
   return {
@@ -133,7 +153,8 @@ function impersonationHeaders(entry: Mapping, where: string): Record<string, str
   if (uid !== undefined) headers['Impersonate-Uid'] = uid;
   const groups = entry['as-groups'];
   if (groups !== undefined && groups !== null) {
-    if (!Array.isArray(groups) || !groups.every((group) => typeof group === 'string')) throw new Invalid(`${where}.as-groups: expected a list of strings`);
+    if (!Array.isArray(groups) || !groups.every((group) => typeof group === 'string'))
+      throw new Invalid(`${where}.as-groups: expected a list of strings`);
     if (groups.length > 0) headers['Impersonate-Group'] = groups;
   }
   const extra = entry['as-user-extra'];
@@ -148,7 +169,12 @@ function impersonationHeaders(entry: Mapping, where: string): Record<string, str
   return headers;
 }
 
-function parseUser(name: string | undefined, entry: Mapping, directory: string, cluster: KubeconfigCluster): KubeconfigUser {
+function parseUser(
+  name: string | undefined,
+  entry: Mapping,
+  directory: string,
+  cluster: KubeconfigCluster,
+): KubeconfigUser {
   const where = `users[${name ?? ''}].user`;
   const plugin =
     entry.exec !== undefined && entry.exec !== null
@@ -161,13 +187,21 @@ function parseUser(name: string | undefined, entry: Mapping, directory: string, 
   const clientCertificate = pemSource(entry, 'client-certificate', where, directory);
   const clientKey = pemSource(entry, 'client-key', where, directory);
   if ((clientCertificate === undefined) !== (clientKey === undefined)) {
-    throw new Invalid(`${where}: ${clientCertificate === undefined ? 'client-key without client-certificate' : 'client-certificate without client-key'}`);
+    throw new Invalid(
+      `${where}: ${clientCertificate === undefined ? 'client-key without client-certificate' : 'client-certificate without client-key'}`,
+    );
   }
   const token = optionalString(entry, 'token', where);
   // kubectl's key is tokenFile; @kubernetes/client-node read token-file.
-  const tokenFile = optionalString(entry, 'tokenFile', where) ?? optionalString(entry, 'token-file', where);
+  const tokenFile =
+    optionalString(entry, 'tokenFile', where) ?? optionalString(entry, 'token-file', where);
   // A token wins over a token file, as in client-go.
-  const bearer: Bearer | undefined = token !== undefined ? { token } : tokenFile !== undefined ? { tokenFile: path.resolve(directory, tokenFile) } : undefined;
+  const bearer: Bearer | undefined =
+    token !== undefined
+      ? { token }
+      : tokenFile !== undefined
+        ? { tokenFile: path.resolve(directory, tokenFile) }
+        : undefined;
   const username = optionalString(entry, 'username', where);
   const password = optionalString(entry, 'password', where);
   if (bearer !== undefined && (username !== undefined || password !== undefined)) {
@@ -178,7 +212,10 @@ function parseUser(name: string | undefined, entry: Mapping, directory: string, 
     clientCertificate,
     clientKey,
     bearer,
-    basic: username !== undefined || password !== undefined ? { username: username ?? '', password: password ?? '' } : undefined,
+    basic:
+      username !== undefined || password !== undefined
+        ? { username: username ?? '', password: password ?? '' }
+        : undefined,
     impersonation: impersonationHeaders(entry, where),
     plugin,
     raw: entry,
@@ -198,34 +235,60 @@ export function parseKubeconfig(text: string, file: string): Loaded<ParsedKubeco
   const parsed = openYamlParser().parse(text, { prettyErrors: false });
   if (!parsed.ok && parsed.kind === 'syntax') {
     const message = parsed.message.split(/ at line \d+|\n/)[0] ?? parsed.code;
-    return { ok: false, error: new KubeconfigError('EKUBECONFIGSYNTAX', file, `${position(text, parsed.offset)}: not YAML: ${message}`) };
+    return {
+      ok: false,
+      error: new KubeconfigError(
+        'EKUBECONFIGSYNTAX',
+        file,
+        `${position(text, parsed.offset)}: not YAML: ${message}`,
+      ),
+    };
   }
   try {
-    if (!parsed.ok) throw new Invalid(`not a usable kubeconfig: ${parsed.message.split('\n')[0] ?? ''}`);
+    if (!parsed.ok)
+      throw new Invalid(`not a usable kubeconfig: ${parsed.message.split('\n')[0] ?? ''}`);
     const root = parsed.value;
-    if (!isMapping(root)) throw new Invalid('not a kubeconfig (expected a mapping with clusters, users, contexts and current-context)');
+    if (!isMapping(root))
+      throw new Invalid(
+        'not a kubeconfig (expected a mapping with clusters, users, contexts and current-context)',
+      );
     const contextName = root['current-context'];
-    if (typeof contextName !== 'string' || contextName === '') throw new Invalid('no current-context');
+    if (typeof contextName !== 'string' || contextName === '')
+      throw new Invalid('no current-context');
     const context = named(root.contexts, 'contexts', 'context', contextName);
-    if (context === undefined) throw new Invalid(`current-context ${JSON.stringify(contextName)} is not among contexts`);
+    if (context === undefined)
+      throw new Invalid(`current-context ${JSON.stringify(contextName)} is not among contexts`);
     const where = `contexts[${contextName}].context`;
     const clusterName = optionalString(context, 'cluster', where);
     if (clusterName === undefined) throw new Invalid(`${where}.cluster: missing`);
     const clusterEntry = named(root.clusters, 'clusters', 'cluster', clusterName);
     if (clusterEntry === undefined)
-      throw new Invalid(`context ${JSON.stringify(contextName)} names cluster ${JSON.stringify(clusterName)}, which is not among clusters`);
+      throw new Invalid(
+        `context ${JSON.stringify(contextName)} names cluster ${JSON.stringify(clusterName)}, which is not among clusters`,
+      );
     const directory = path.dirname(path.resolve(file));
     const cluster = parseCluster(clusterName, clusterEntry, directory);
     const userName = optionalString(context, 'user', where);
     let userEntry: Mapping = {};
     if (userName !== undefined) {
       const found = named(root.users, 'users', 'user', userName);
-      if (found === undefined) throw new Invalid(`context ${JSON.stringify(contextName)} names user ${JSON.stringify(userName)}, which is not among users`);
+      if (found === undefined)
+        throw new Invalid(
+          `context ${JSON.stringify(contextName)} names user ${JSON.stringify(userName)}, which is not among users`,
+        );
       userEntry = found;
     }
-    return { ok: true, value: { context: contextName, cluster, user: parseUser(userName, userEntry, directory, cluster) } };
+    return {
+      ok: true,
+      value: {
+        context: contextName,
+        cluster,
+        user: parseUser(userName, userEntry, directory, cluster),
+      },
+    };
   } catch (error) {
-    if (error instanceof Invalid) return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, error.message) };
+    if (error instanceof Invalid)
+      return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, error.message) };
     throw error;
   }
 }

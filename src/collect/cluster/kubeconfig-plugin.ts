@@ -9,7 +9,12 @@ import type { KubeEndpoint } from './kube-api.js';
 import { KubeconfigError, type Loaded } from './kubeconfig-error.js';
 import type { ParsedKubeconfig, PemSource } from './kubeconfig-parse.js';
 import { MAX_CREDENTIAL_FILE_BYTES, readPem, readSmallFile } from './small-file.js';
-import { PLUGIN_TIMEOUT_MS, PluginRunError, boundedPluginSpawn, type PluginLimits } from './bounded-plugin-spawn.js';
+import {
+  PLUGIN_TIMEOUT_MS,
+  PluginRunError,
+  boundedPluginSpawn,
+  type PluginLimits,
+} from './bounded-plugin-spawn.js';
 
 /** Library messages can be long: keep one short line. */
 const MAX_REASON_CHARS = 200;
@@ -23,9 +28,18 @@ async function inline(source: PemSource | undefined): Promise<Loaded<string | un
 /** The library's authenticators, which it keeps in a field of each KubeConfig; ExecAuth is the one with `execFn`. */
 function boundExecPlugins(config: object, limits: PluginLimits | undefined): void {
   const authenticators = (config as { authenticators?: unknown }).authenticators;
-  if (!Array.isArray(authenticators)) throw new Error('this @kubernetes/client-node keeps no authenticators field; exec plugins cannot be bounded');
-  const exec = authenticators.filter((entry): entry is { execFn: unknown } => typeof entry === 'object' && entry !== null && 'execFn' in entry);
-  if (exec.length !== 1) throw new Error('this @kubernetes/client-node has no ExecAuth.execFn; exec plugins cannot be bounded');
+  if (!Array.isArray(authenticators))
+    throw new Error(
+      'this @kubernetes/client-node keeps no authenticators field; exec plugins cannot be bounded',
+    );
+  const exec = authenticators.filter(
+    (entry): entry is { execFn: unknown } =>
+      typeof entry === 'object' && entry !== null && 'execFn' in entry,
+  );
+  if (exec.length !== 1)
+    throw new Error(
+      'this @kubernetes/client-node has no ExecAuth.execFn; exec plugins cannot be bounded',
+    );
   for (const entry of exec) entry.execFn = boundedPluginSpawn(limits);
 }
 
@@ -40,9 +54,17 @@ function reasonOf(error: unknown, token: string | undefined): string {
   return reason.slice(0, MAX_REASON_CHARS);
 }
 
-export async function loadWithClientNode(parsed: ParsedKubeconfig, file: string, limits?: PluginLimits): Promise<Loaded<KubeEndpoint>> {
+export async function loadWithClientNode(
+  parsed: ParsedKubeconfig,
+  file: string,
+  limits?: PluginLimits,
+): Promise<Loaded<KubeEndpoint>> {
   const { cluster, user } = parsed;
-  const [ca, cert, key] = await Promise.all([inline(cluster.certificateAuthority), inline(user.clientCertificate), inline(user.clientKey)]);
+  const [ca, cert, key] = await Promise.all([
+    inline(cluster.certificateAuthority),
+    inline(user.clientCertificate),
+    inline(user.clientKey),
+  ]);
   for (const read of [ca, cert, key]) if (!read.ok) return read;
   let token: string | undefined;
   if (user.bearer !== undefined) {
@@ -55,7 +77,9 @@ export async function loadWithClientNode(parsed: ParsedKubeconfig, file: string,
   }
   const pick = (read: Loaded<string | undefined>) => (read.ok ? read.value : undefined);
   const fileKeys = ['client-certificate', 'client-key', 'tokenFile', 'token-file'];
-  const rawUser = Object.fromEntries(Object.entries(user.raw).filter(([key]) => !fileKeys.includes(key)));
+  const rawUser = Object.fromEntries(
+    Object.entries(user.raw).filter(([key]) => !fileKeys.includes(key)),
+  );
   const kubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -71,7 +95,17 @@ export async function loadWithClientNode(parsed: ParsedKubeconfig, file: string,
         },
       },
     ],
-    users: [{ name: 'user', user: { ...rawUser, 'client-certificate-data': pick(cert), 'client-key-data': pick(key), token } }],
+    users: [
+      {
+        name: 'user',
+        user: {
+          ...rawUser,
+          'client-certificate-data': pick(cert),
+          'client-key-data': pick(key),
+          token,
+        },
+      },
+    ],
     contexts: [{ name: 'context', context: { cluster: 'cluster', user: 'user' } }],
     'current-context': 'context',
   };
@@ -89,14 +123,27 @@ export async function loadWithClientNode(parsed: ParsedKubeconfig, file: string,
     await Promise.race([
       config.applyToHTTPSOptions(options),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new PluginRunError('EPLUGINTIMEOUT', `did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new PluginRunError('EPLUGINTIMEOUT', `did not finish within ${timeoutMs / 1000} s`),
+            ),
+          timeoutMs,
+        );
       }),
     ]);
-    return { ok: true, value: { server: cluster.server, options, proxied: cluster.proxyUrl !== undefined } };
+    return {
+      ok: true,
+      value: { server: cluster.server, options, proxied: cluster.proxyUrl !== undefined },
+    };
   } catch (error) {
     return {
       ok: false,
-      error: new KubeconfigError('EKUBECONFIGPLUGIN', file, `user ${JSON.stringify(user.name ?? '')} (${user.plugin ?? 'plugin'}): ${reasonOf(error, token)}`),
+      error: new KubeconfigError(
+        'EKUBECONFIGPLUGIN',
+        file,
+        `user ${JSON.stringify(user.name ?? '')} (${user.plugin ?? 'plugin'}): ${reasonOf(error, token)}`,
+      ),
     };
   } finally {
     clearTimeout(timer);

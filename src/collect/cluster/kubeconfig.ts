@@ -29,7 +29,10 @@ export interface LoadOptions {
 }
 
 /** kubeconfig "" means none, unless this runs in a pod with a service account. */
-export async function inClusterAvailable(env: NodeJS.ProcessEnv = process.env, serviceAccountDir = SERVICE_ACCOUNT_DIR): Promise<boolean> {
+export async function inClusterAvailable(
+  env: NodeJS.ProcessEnv = process.env,
+  serviceAccountDir = SERVICE_ACCOUNT_DIR,
+): Promise<boolean> {
   if (env.KUBERNETES_SERVICE_HOST === undefined || env.KUBERNETES_SERVICE_HOST === '') return false;
   const { access } = await import('node:fs/promises');
   return access(path.join(serviceAccountDir, 'token')).then(
@@ -39,7 +42,10 @@ export async function inClusterAvailable(env: NodeJS.ProcessEnv = process.env, s
 }
 
 /** Never rejects: every problem is a KubeconfigError value, one line, no secret in it. */
-export async function loadKubeEndpoint(kubeconfig: string, options: LoadOptions = {}): Promise<Loaded<KubeEndpoint>> {
+export async function loadKubeEndpoint(
+  kubeconfig: string,
+  options: LoadOptions = {},
+): Promise<Loaded<KubeEndpoint>> {
   if (kubeconfig === '') return inClusterEndpoint(options);
   const text = await readSmallFile(kubeconfig, MAX_KUBECONFIG_BYTES, 'EKUBECONFIGMISSING');
   if (!text.ok) return text;
@@ -61,7 +67,11 @@ interface Tls {
   readonly servername: string | undefined;
 }
 
-async function directEndpoint(parsed: ParsedKubeconfig, file: string, nowMs: () => number): Promise<Loaded<KubeEndpoint>> {
+async function directEndpoint(
+  parsed: ParsedKubeconfig,
+  file: string,
+  nowMs: () => number,
+): Promise<Loaded<KubeEndpoint>> {
   const { cluster, user } = parsed;
   const [ca, cert, key] = await Promise.all([
     cluster.certificateAuthority === undefined ? undefined : readPem(cluster.certificateAuthority),
@@ -78,11 +88,16 @@ async function directEndpoint(parsed: ParsedKubeconfig, file: string, nowMs: () 
     servername: cluster.tlsServerName,
   };
   const unusable = await checkTls(tls);
-  if (unusable !== undefined) return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, `${describe(parsed)}: ${unusable}`) };
+  if (unusable !== undefined)
+    return {
+      ok: false,
+      error: new KubeconfigError('EKUBECONFIGINVALID', file, `${describe(parsed)}: ${unusable}`),
+    };
 
   const headers: Record<string, string | string[]> = { ...user.impersonation };
   let bearerToken: TokenSource | undefined;
-  if (user.bearer !== undefined && 'token' in user.bearer) headers.Authorization = `Bearer ${user.bearer.token}`;
+  if (user.bearer !== undefined && 'token' in user.bearer)
+    headers.Authorization = `Bearer ${user.bearer.token}`;
   else if (user.bearer !== undefined) {
     bearerToken = fileTokenSource(user.bearer.tokenFile, nowMs);
     // Read once now: a missing token file is a kubeconfig problem, said at load.
@@ -92,26 +107,48 @@ async function directEndpoint(parsed: ParsedKubeconfig, file: string, nowMs: () 
     headers.Authorization = `Basic ${Buffer.from(`${user.basic.username}:${user.basic.password}`).toString('base64')}`;
   }
 
-  const proxy = cluster.proxyUrl === undefined ? environmentProxy(cluster.server) : { ok: true as const, value: cluster.proxyUrl };
-  if (!proxy.ok) return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, proxy.reason) };
-  const requestOptions: https.RequestOptions = { ...definedOnly(tls), headers, ...(await proxyAgent(proxy.value, tls)) };
+  const proxy =
+    cluster.proxyUrl === undefined
+      ? environmentProxy(cluster.server)
+      : { ok: true as const, value: cluster.proxyUrl };
+  if (!proxy.ok)
+    return { ok: false, error: new KubeconfigError('EKUBECONFIGINVALID', file, proxy.reason) };
+  const requestOptions: https.RequestOptions = {
+    ...definedOnly(tls),
+    headers,
+    ...(await proxyAgent(proxy.value, tls)),
+  };
   return {
     ok: true,
-    value: { server: cluster.server, options: requestOptions, proxied: proxy.value !== undefined, ...(bearerToken === undefined ? {} : { bearerToken }) },
+    value: {
+      server: cluster.server,
+      options: requestOptions,
+      proxied: proxy.value !== undefined,
+      ...(bearerToken === undefined ? {} : { bearerToken }),
+    },
   };
 }
 
 /** The proxy for the API server when the kubeconfig names none: the environment's, as kubectl reads it (proxy-environment.ts). */
-function environmentProxy(server: string): { readonly ok: true; readonly value: URL | undefined } | { readonly ok: false; readonly reason: string } {
+function environmentProxy(
+  server: string,
+):
+  | { readonly ok: true; readonly value: URL | undefined }
+  | { readonly ok: false; readonly reason: string } {
   const proxy = proxyForApiServer(new URL(server));
   if (proxy === '') return { ok: true, value: undefined };
   try {
     const parsed = new URL(proxy);
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return { ok: true, value: parsed };
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:')
+      return { ok: true, value: parsed };
   } catch {
     // Said below, without the value: it may carry the proxy's password.
   }
-  return { ok: false, reason: 'the proxy from HTTPS_PROXY is unusable for the API server: only http:// and https:// proxy URLs are' };
+  return {
+    ok: false,
+    reason:
+      'the proxy from HTTPS_PROXY is unusable for the API server: only http:// and https:// proxy URLs are',
+  };
 }
 
 /** The agent that tunnels to the API server through `proxy`, with the TLS options on it; none without a proxy. */
@@ -119,7 +156,15 @@ async function proxyAgent(proxy: URL | undefined, tls: Tls): Promise<{ agent?: h
   if (proxy === undefined) return {};
   const { HttpsProxyAgent } = await import('hpagent');
   // hpagent opens the tunnel, then TLS to the API server through it.
-  return { agent: new HttpsProxyAgent({ ...definedOnly(tls), proxy, keepAlive: true, maxSockets: 4, timeout: 60_000 }) };
+  return {
+    agent: new HttpsProxyAgent({
+      ...definedOnly(tls),
+      proxy,
+      keepAlive: true,
+      maxSockets: 4,
+      timeout: 60_000,
+    }),
+  };
 }
 
 async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpoint>> {
@@ -128,23 +173,45 @@ async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpo
   const host = env.KUBERNETES_SERVICE_HOST ?? '';
   const port = env.KUBERNETES_SERVICE_PORT ?? '';
   if (host === '' || port === '') {
-    return { ok: false, error: new KubeconfigError('EINCLUSTER', dir, 'in-cluster config needs KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT') };
+    return {
+      ok: false,
+      error: new KubeconfigError(
+        'EINCLUSTER',
+        dir,
+        'in-cluster config needs KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT',
+      ),
+    };
   }
   const ca = await readPem({ file: path.join(dir, 'ca.crt') });
   if (!ca.ok) return ca;
   const bearerToken = fileTokenSource(path.join(dir, 'token'), options.nowMs ?? Date.now);
   const first = await bearerToken();
   if (!first.ok) return first;
-  const tls: Tls = { ca: ca.value, cert: undefined, key: undefined, rejectUnauthorized: true, servername: undefined };
+  const tls: Tls = {
+    ca: ca.value,
+    cert: undefined,
+    key: undefined,
+    rejectUnauthorized: true,
+    servername: undefined,
+  };
   const unusable = await checkTls(tls);
-  if (unusable !== undefined) return { ok: false, error: new KubeconfigError('EINCLUSTER', path.join(dir, 'ca.crt'), unusable) };
+  if (unusable !== undefined)
+    return {
+      ok: false,
+      error: new KubeconfigError('EINCLUSTER', path.join(dir, 'ca.crt'), unusable),
+    };
   const server = `https://${net.isIPv6(host) ? `[${host}]` : host}:${port}`;
   // client-go's in-cluster config takes the environment's proxy too (NO_PROXY usually names the service network).
   const proxy = environmentProxy(server);
   if (!proxy.ok) return { ok: false, error: new KubeconfigError('EINCLUSTER', dir, proxy.reason) };
   return {
     ok: true,
-    value: { server, options: { ...definedOnly(tls), headers: {}, ...(await proxyAgent(proxy.value, tls)) }, proxied: proxy.value !== undefined, bearerToken },
+    value: {
+      server,
+      options: { ...definedOnly(tls), headers: {}, ...(await proxyAgent(proxy.value, tls)) },
+      proxied: proxy.value !== undefined,
+      bearerToken,
+    },
   };
 }
 
@@ -158,7 +225,10 @@ async function checkTls(tls: Tls): Promise<string | undefined> {
     return undefined;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
-    const which = tls.cert === undefined ? 'certificate authority' : 'certificate authority, client certificate or client key';
+    const which =
+      tls.cert === undefined
+        ? 'certificate authority'
+        : 'certificate authority, client certificate or client key';
     // OpenSSL's reason names the problem (e.g. "key values mismatch"), never the key's bytes.
     const reason = (error as { reason?: unknown }).reason;
     return `${which} unusable (${typeof reason === 'string' ? reason : code})`;
@@ -170,5 +240,7 @@ function describe(parsed: ParsedKubeconfig): string {
 }
 
 function definedOnly<T extends object>(object: T): Partial<T> {
-  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(object).filter(([, value]) => value !== undefined),
+  ) as Partial<T>;
 }

@@ -2,7 +2,8 @@
 // is dropped as soon as it is counted.
 import type { ApiResult, KubeApi } from './kube-api.js';
 
-export const ACCEPT_METADATA_ONLY = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
+export const ACCEPT_METADATA_ONLY =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json';
 export const ACCEPT_TABLE = 'application/json;as=Table;g=meta.k8s.io;v=v1, application/json';
 export const ACCEPT_JSON = 'application/json';
 export const PAGE_LIMIT = 500;
@@ -26,15 +27,26 @@ export interface PageSummary {
 /** Pure: reads the list envelope of any list form; undefined when it is not one. */
 export function summarisePage(body: unknown): PageSummary | undefined {
   if (typeof body !== 'object' || body === null) return undefined;
-  const list = body as { items?: unknown; rows?: unknown; metadata?: { continue?: unknown; remainingItemCount?: unknown } };
-  const entries = Array.isArray(list.items) ? list.items : Array.isArray(list.rows) ? list.rows : undefined;
+  const list = body as {
+    items?: unknown;
+    rows?: unknown;
+    metadata?: { continue?: unknown; remainingItemCount?: unknown };
+  };
+  const entries = Array.isArray(list.items)
+    ? list.items
+    : Array.isArray(list.rows)
+      ? list.rows
+      : undefined;
   if (entries === undefined) return undefined;
   const token = list.metadata?.continue;
   const remaining = list.metadata?.remainingItemCount;
   return {
     count: entries.length,
     continueToken: typeof token === 'string' && token !== '' ? token : undefined,
-    remainingItemCount: typeof remaining === 'number' && Number.isInteger(remaining) && remaining >= 0 ? remaining : undefined,
+    remainingItemCount:
+      typeof remaining === 'number' && Number.isInteger(remaining) && remaining >= 0
+        ? remaining
+        : undefined,
   };
 }
 
@@ -71,7 +83,12 @@ export async function sumPages(
   for (let page = 0; page < maxPages; page++) {
     const limit = options.shortcut === true && page === 0 ? 1 : (options.pageLimit ?? PAGE_LIMIT);
     const result = await api.getJson(
-      withQuery(path, { limit: String(limit), continue: token, fieldSelector: options.fieldSelector, includeObject: options.includeObject }),
+      withQuery(path, {
+        limit: String(limit),
+        continue: token,
+        fieldSelector: options.fieldSelector,
+        includeObject: options.includeObject,
+      }),
       options.accept,
       signal,
     );
@@ -79,14 +96,16 @@ export async function sumPages(
     const summary = summarisePage(result.value);
     if (summary === undefined) return { kind: 'bad-response', reason: `${path}: not a list` };
     const counted = options.perPage === undefined ? summary.count : options.perPage(result.value);
-    if (counted === undefined) return { kind: 'bad-response', reason: `${path}: unexpected list content` };
+    if (counted === undefined)
+      return { kind: 'bad-response', reason: `${path}: unexpected list content` };
     total += counted;
     if (options.shortcut === true && page === 0 && summary.remainingItemCount !== undefined) {
       return { kind: 'ok', value: total + summary.remainingItemCount };
     }
     if (summary.continueToken === undefined) return { kind: 'ok', value: total };
     // The same token again would walk the same pages again, for ever.
-    if (seen.has(summary.continueToken)) return { kind: 'bad-response', reason: `${path}: a continue token came back twice` };
+    if (seen.has(summary.continueToken))
+      return { kind: 'bad-response', reason: `${path}: a continue token came back twice` };
     seen.add(summary.continueToken);
     token = summary.continueToken;
   }
@@ -99,9 +118,12 @@ export function runningContainersInPods(body: unknown): number | undefined {
   if (!Array.isArray(items)) return undefined;
   let running = 0;
   for (const pod of items) {
-    const statuses = (pod as { status?: { containerStatuses?: unknown } } | null)?.status?.containerStatuses;
+    const statuses = (pod as { status?: { containerStatuses?: unknown } } | null)?.status
+      ?.containerStatuses;
     if (!Array.isArray(statuses)) continue;
-    for (const status of statuses) if ((status as { state?: { running?: unknown } } | null)?.state?.running !== undefined) running++;
+    for (const status of statuses)
+      if ((status as { state?: { running?: unknown } } | null)?.state?.running !== undefined)
+        running++;
   }
   return running;
 }

@@ -1,9 +1,20 @@
 // Node objects: listed page by page (nodes are few), their names for the node
 // proxy, and their capacity grouped by the labels the backend groups by.
-import { ARCH_LABEL, INSTANCE_TYPE_LABEL, OS_ID_LABEL, type NodeCapacity, type NodeCapacitySource } from '../node-capacity.js';
+import {
+  ARCH_LABEL,
+  INSTANCE_TYPE_LABEL,
+  OS_ID_LABEL,
+  type NodeCapacity,
+  type NodeCapacitySource,
+} from '../node-capacity.js';
 import type { KubeConnection } from './connection.js';
 import type { ApiResult, KubeApi } from './kube-api.js';
-import { ACCEPT_JSON, ACCEPT_METADATA_ONLY, FULL_OBJECTS_PAGE_LIMIT, sumPages } from './list-pages.js';
+import {
+  ACCEPT_JSON,
+  ACCEPT_METADATA_ONLY,
+  FULL_OBJECTS_PAGE_LIMIT,
+  sumPages,
+} from './list-pages.js';
 import { parseQuantity } from './quantity.js';
 import { settle } from './settle.js';
 
@@ -16,7 +27,11 @@ export interface NodeObject {
 export const MAX_NODES = 1000;
 
 /** Every Node, page by page: whole objects (ACCEPT_JSON) or metadata only. Nodes are few. */
-export async function listNodes(api: KubeApi, accept: string, signal: AbortSignal): Promise<ApiResult<NodeObject[]>> {
+export async function listNodes(
+  api: KubeApi,
+  accept: string,
+  signal: AbortSignal,
+): Promise<ApiResult<NodeObject[]>> {
   const nodes: NodeObject[] = [];
   const result = await sumPages(
     api,
@@ -27,7 +42,8 @@ export async function listNodes(api: KubeApi, accept: string, signal: AbortSigna
       perPage: (body) => {
         const items = (body as { items?: unknown }).items;
         if (!Array.isArray(items) || nodes.length + items.length > MAX_NODES) return undefined;
-        for (const item of items) if (typeof item === 'object' && item !== null) nodes.push(item as NodeObject);
+        for (const item of items)
+          if (typeof item === 'object' && item !== null) nodes.push(item as NodeObject);
         return items.length;
       },
     },
@@ -40,7 +56,9 @@ export async function listNodes(api: KubeApi, accept: string, signal: AbortSigna
 export async function nodeNames(api: KubeApi, signal: AbortSignal): Promise<ApiResult<string[]>> {
   const result = await listNodes(api, ACCEPT_METADATA_ONLY, signal);
   if (result.kind !== 'ok') return result;
-  const names = result.value.map((node) => node.metadata?.name).filter((name): name is string => typeof name === 'string' && /^[a-z0-9.-]+$/.test(name));
+  const names = result.value
+    .map((node) => node.metadata?.name)
+    .filter((name): name is string => typeof name === 'string' && /^[a-z0-9.-]+$/.test(name));
   return { kind: 'ok', value: names };
 }
 
@@ -56,13 +74,18 @@ export function capacityByNodeLabels(nodes: readonly NodeObject[]): NodeCapacity
     };
     copy('kubernetes.io/arch', ARCH_LABEL);
     copy('node.openshift.io/os_id', OS_ID_LABEL);
-    if (source['node.kubernetes.io/instance-type'] !== undefined) copy('node.kubernetes.io/instance-type', INSTANCE_TYPE_LABEL);
+    if (source['node.kubernetes.io/instance-type'] !== undefined)
+      copy('node.kubernetes.io/instance-type', INSTANCE_TYPE_LABEL);
     else copy('beta.kubernetes.io/instance-type', INSTANCE_TYPE_LABEL);
     const cpuCores = parseQuantity(node.status?.capacity?.cpu) ?? 0;
     const memoryBytes = parseQuantity(node.status?.capacity?.memory) ?? 0;
     const key = JSON.stringify(Object.entries(labels).sort());
     const group = groups.get(key);
-    groups.set(key, { labels, cpuCores: (group?.cpuCores ?? 0) + cpuCores, memoryBytes: (group?.memoryBytes ?? 0) + memoryBytes });
+    groups.set(key, {
+      labels,
+      cpuCores: (group?.cpuCores ?? 0) + cpuCores,
+      memoryBytes: (group?.memoryBytes ?? 0) + memoryBytes,
+    });
   }
   return [...groups.values()];
 }
@@ -72,7 +95,12 @@ export function nodeCapacitySource(connection: KubeConnection): NodeCapacitySour
     async capacity(signal) {
       const api = await connection.get();
       if (api === undefined) return undefined;
-      const nodes = settle(connection, 'nodes-full', 'node objects', await listNodes(api, ACCEPT_JSON, signal));
+      const nodes = settle(
+        connection,
+        'nodes-full',
+        'node objects',
+        await listNodes(api, ACCEPT_JSON, signal),
+      );
       if (nodes === undefined || nodes.length === 0) return undefined;
       return capacityByNodeLabels(nodes);
     },

@@ -18,7 +18,8 @@ export function objectCountCollector(connection: KubeConnection): Collector {
       if (api === undefined) return [];
       const summer = metricSummer('apiserver_storage_objects');
       const result = await api.getLines('/metrics', summer.add, signal);
-      if (settle(connection, 'apiserver-metrics', 'API server /metrics', result) === undefined) return [];
+      if (settle(connection, 'apiserver-metrics', 'API server /metrics', result) === undefined)
+        return [];
       return summer.seen === 0 ? [] : [point(OBJECT_COUNTS_METRIC, {}, summer.sum, nowMs)];
     },
   };

@@ -7,8 +7,13 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * a sample of `metric` whose labels include every pair in `match`.
  * The label patterns are built once; /metrics bodies run to tens of thousands of lines.
  */
-export function sampleReader(metric: string, match: Readonly<Record<string, string>> = {}): (line: string) => number | undefined {
-  const labelPatterns = Object.entries(match).map(([name, value]) => new RegExp(`(?:^|,)\\s*${name}="${escapeRegExp(value)}"`));
+export function sampleReader(
+  metric: string,
+  match: Readonly<Record<string, string>> = {},
+): (line: string) => number | undefined {
+  const labelPatterns = Object.entries(match).map(
+    ([name, value]) => new RegExp(`(?:^|,)\\s*${name}="${escapeRegExp(value)}"`),
+  );
   return (line) => {
     if (!line.startsWith(metric)) return undefined;
     const rest = line.slice(metric.length);
@@ -30,7 +35,11 @@ export function sampleReader(metric: string, match: Readonly<Record<string, stri
   };
 }
 
-export function sampleValue(line: string, metric: string, match: Readonly<Record<string, string>> = {}): number | undefined {
+export function sampleValue(
+  line: string,
+  metric: string,
+  match: Readonly<Record<string, string>> = {},
+): number | undefined {
   return sampleReader(metric, match)(line);
 }
 

@@ -9,7 +9,8 @@
 import net from 'node:net';
 import { isLoopbackHost } from '../../loopback.js';
 
-const env = (name: string, source: NodeJS.ProcessEnv): string => source[name] ?? source[name.toLowerCase()] ?? '';
+const env = (name: string, source: NodeJS.ProcessEnv): string =>
+  source[name] ?? source[name.toLowerCase()] ?? '';
 
 function noProxyMatches(hostname: string, port: string, noProxy: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
@@ -48,7 +49,8 @@ function noProxyMatches(hostname: string, port: string, noProxy: string): boolea
 /** The proxy URL text for `server`, or '' for a direct connection. */
 export function proxyForApiServer(server: URL, source: NodeJS.ProcessEnv = process.env): string {
   if (isLoopbackHost(server.hostname)) return '';
-  const proxy = server.protocol === 'https:' ? env('HTTPS_PROXY', source) : env('HTTP_PROXY', source);
+  const proxy =
+    server.protocol === 'https:' ? env('HTTPS_PROXY', source) : env('HTTP_PROXY', source);
   if (proxy === '') return '';
   const port = server.port !== '' ? server.port : server.protocol === 'https:' ? '443' : '80';
   return noProxyMatches(server.hostname, port, env('NO_PROXY', source)) ? '' : proxy;

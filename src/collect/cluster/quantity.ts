@@ -21,7 +21,10 @@ const SUFFIX: Readonly<Record<string, number>> = {
 
 export function parseQuantity(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
-  const match = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$/.exec(text.trim());
+  const match =
+    /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]?)$/.exec(
+      text.trim(),
+    );
   if (match === null) return undefined;
   const value = Number(match[1]) * (SUFFIX[match[2] as string] as number);
   return Number.isFinite(value) ? value : undefined;

@@ -11,15 +11,27 @@ import { point, settle } from './settle.js';
 export const RESOURCES_METRIC = 'cluster:usage:resources:sum';
 const HELP = { [RESOURCES_METRIC]: 'Number of Kubernetes objects by resource.' };
 
-async function countResource(api: KubeApi, ref: ResourceRef, signal: AbortSignal): Promise<ApiResult<number>> {
+async function countResource(
+  api: KubeApi,
+  ref: ResourceRef,
+  signal: AbortSignal,
+): Promise<ApiResult<number>> {
   if (ref === PODS) {
     // A selector means no remainingItemCount: page through, as table rows with no objects.
-    return sumPages(api, ref.path, { accept: ACCEPT_TABLE, fieldSelector: 'status.phase=Running', includeObject: 'None' }, signal);
+    return sumPages(
+      api,
+      ref.path,
+      { accept: ACCEPT_TABLE, fieldSelector: 'status.phase=Running', includeObject: 'None' },
+      signal,
+    );
   }
   return sumPages(api, ref.path, { accept: ACCEPT_METADATA_ONLY, shortcut: true }, signal);
 }
 
-export function resourceCountCollector(connection: KubeConnection, extra: readonly ExtraResource[]): Collector {
+export function resourceCountCollector(
+  connection: KubeConnection,
+  extra: readonly ExtraResource[],
+): Collector {
   const refs = [PODS, ...countedResources(extra)];
   return {
     name: 'cluster-resources',
@@ -36,7 +48,8 @@ export function resourceCountCollector(connection: KubeConnection, extra: readon
           return []; // the rest would wait on the same dead API
         }
         const count = settle(connection, `resource:${ref.label}`, `resource ${ref.label}`, result);
-        if (count !== undefined) points.push(point(RESOURCES_METRIC, { resource: ref.label }, count, nowMs));
+        if (count !== undefined)
+          points.push(point(RESOURCES_METRIC, { resource: ref.label }, count, nowMs));
       }
       return points;
     },

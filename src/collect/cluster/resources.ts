@@ -29,7 +29,8 @@ export function countedResources(extra: readonly ExtraResource[]): ResourceRef[]
   const refs = [...CATALOG];
   for (const entry of extra) {
     const ref = resourceRef(entry.group, entry.version, entry.resource);
-    if (!refs.some((known) => known.label === ref.label) && ref.label !== PODS.label) refs.push(ref);
+    if (!refs.some((known) => known.label === ref.label) && ref.label !== PODS.label)
+      refs.push(ref);
   }
   return refs;
 }

@@ -5,7 +5,12 @@ import type { KubeConnection } from './connection.js';
 import type { ApiResult } from './kube-api.js';
 
 /** What to do with a result: the value, or undefined after saying what went wrong (once). */
-export function settle<T>(connection: KubeConnection, key: string, what: string, result: ApiResult<T>): T | undefined {
+export function settle<T>(
+  connection: KubeConnection,
+  key: string,
+  what: string,
+  result: ApiResult<T>,
+): T | undefined {
   switch (result.kind) {
     case 'ok':
       connection.reachable();
@@ -13,11 +18,17 @@ export function settle<T>(connection: KubeConnection, key: string, what: string,
       return result.value;
     case 'denied':
       connection.reachable();
-      connection.notices.problem(key, `${what} not available (HTTP ${result.status}); its series is left out`, { status: result.status });
+      connection.notices.problem(
+        key,
+        `${what} not available (HTTP ${result.status}); its series is left out`,
+        { status: result.status },
+      );
       return undefined;
     case 'bad-response':
       connection.reachable();
-      connection.notices.problem(key, `${what}: unreadable answer; its series is left out`, { reason: result.reason });
+      connection.notices.problem(key, `${what}: unreadable answer; its series is left out`, {
+        reason: result.reason,
+      });
       return undefined;
     case 'unreachable':
       connection.unreachable(result.reason, result.status);
@@ -25,6 +36,11 @@ export function settle<T>(connection: KubeConnection, key: string, what: string,
   }
 }
 
-export function point(name: string, labels: Labels, value: number, timestampMs: number): MetricPoint {
+export function point(
+  name: string,
+  labels: Labels,
+  value: number,
+  timestampMs: number,
+): MetricPoint {
   return { name, labels, value, timestampMs };
 }

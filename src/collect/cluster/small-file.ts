@@ -17,14 +17,27 @@ export async function readSmallFile(
 ): Promise<Loaded<string>> {
   const read = await readBoundedFile(file, { maxBytes, timeoutMs: FILE_READ_TIMEOUT_MS });
   if (read.ok) return { ok: true, value: read.text };
-  return { ok: false, error: new KubeconfigError(read.error.code === 'ENOENT' ? missingCode : 'EKUBECONFIGREAD', file, read.error.reason) };
+  return {
+    ok: false,
+    error: new KubeconfigError(
+      read.error.code === 'ENOENT' ? missingCode : 'EKUBECONFIGREAD',
+      file,
+      read.error.reason,
+    ),
+  };
 }
 
 /** PEM text given inline or kept in a file; a file must hold a PEM block. */
-export async function readPem(source: { readonly pem: string } | { readonly file: string }): Promise<Loaded<string>> {
+export async function readPem(
+  source: { readonly pem: string } | { readonly file: string },
+): Promise<Loaded<string>> {
   if ('pem' in source) return { ok: true, value: source.pem };
   const read = await readSmallFile(source.file, MAX_CREDENTIAL_FILE_BYTES);
   if (!read.ok) return read;
-  if (!read.value.includes('-----BEGIN ')) return { ok: false, error: new KubeconfigError('EKUBECONFIGREAD', source.file, 'not a PEM file') };
+  if (!read.value.includes('-----BEGIN '))
+    return {
+      ok: false,
+      error: new KubeconfigError('EKUBECONFIGREAD', source.file, 'not a PEM file'),
+    };
   return read;
 }

@@ -32,8 +32,16 @@ export async function hostCapacityLabels(host: HostPaths): Promise<Labels> {
 export const CLUSTER_CAPACITY_SHARE = 0.75;
 
 /** The cluster's capacities within its share of the deadline; undefined when it has none, fails or is late. */
-async function clusterCapacity(cluster: NodeCapacitySource, signal: AbortSignal, timeoutMs: number) {
-  const linked = linkedSignal(signal, Math.floor(timeoutMs * CLUSTER_CAPACITY_SHARE), () => new Error('cluster capacity deadline'));
+async function clusterCapacity(
+  cluster: NodeCapacitySource,
+  signal: AbortSignal,
+  timeoutMs: number,
+) {
+  const linked = linkedSignal(
+    signal,
+    Math.floor(timeoutMs * CLUSTER_CAPACITY_SHARE),
+    () => new Error('cluster capacity deadline'),
+  );
   try {
     return await new Promise<Awaited<ReturnType<NodeCapacitySource['capacity']>>>((resolve) => {
       // A source that ignores its signal is not waited for.
@@ -52,11 +60,28 @@ export function capacityCollector(host: HostPaths, cluster?: NodeCapacitySource)
     help: HELP,
     kind: 'static',
     async collect({ signal, timeoutMs, nowMs }) {
-      const fromCluster = cluster === undefined ? undefined : await clusterCapacity(cluster, signal, timeoutMs);
-      const groups = fromCluster ?? [{ labels: await hostCapacityLabels(host), cpuCores: os.cpus().length, memoryBytes: os.totalmem() }];
+      const fromCluster =
+        cluster === undefined ? undefined : await clusterCapacity(cluster, signal, timeoutMs);
+      const groups = fromCluster ?? [
+        {
+          labels: await hostCapacityLabels(host),
+          cpuCores: os.cpus().length,
+          memoryBytes: os.totalmem(),
+        },
+      ];
       return groups.flatMap((group) => [
-        { name: CPU_CAPACITY_METRIC, labels: group.labels, value: group.cpuCores, timestampMs: nowMs },
-        { name: MEMORY_CAPACITY_METRIC, labels: group.labels, value: group.memoryBytes, timestampMs: nowMs },
+        {
+          name: CPU_CAPACITY_METRIC,
+          labels: group.labels,
+          value: group.cpuCores,
+          timestampMs: nowMs,
+        },
+        {
+          name: MEMORY_CAPACITY_METRIC,
+          labels: group.labels,
+          value: group.memoryBytes,
+          timestampMs: nowMs,
+        },
       ]);
     },
   };

@@ -9,7 +9,10 @@ const HELP = { [CPU_USAGE_METRIC]: 'CPU cores in use, averaged since the previou
 const MAX_PROC_STAT_BYTES = 1024 * 1024;
 
 /** Keeps the previous /proc/stat reading so each sample averages since the last one. */
-export function cpuUsageCollector(host: HostPaths, cores: () => number = () => os.cpus().length): Collector {
+export function cpuUsageCollector(
+  host: HostPaths,
+  cores: () => number = () => os.cpus().length,
+): Collector {
   let previous: CpuTimes | undefined;
   return {
     name: 'host-cpu-usage',

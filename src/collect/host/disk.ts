@@ -16,7 +16,10 @@ export interface FilesystemFigures {
 }
 
 /** Sums each filesystem once, however many of the paths it holds. */
-export function sumDistinctFilesystems(filesystems: readonly FilesystemFigures[]): { capacityBytes: number; usedBytes: number } {
+export function sumDistinctFilesystems(filesystems: readonly FilesystemFigures[]): {
+  capacityBytes: number;
+  usedBytes: number;
+} {
   const seen = new Set<number>();
   let capacityBytes = 0;
   let usedBytes = 0;
@@ -35,7 +38,11 @@ async function readFilesystem(path: string): Promise<FilesystemFigures | undefin
     const fs = await statfs(path);
     const info = await stat(path);
     // Used as df(1) counts it: blocks not free, reserved blocks included.
-    return { device: info.dev, capacityBytes: fs.blocks * fs.bsize, usedBytes: (fs.blocks - fs.bfree) * fs.bsize };
+    return {
+      device: info.dev,
+      capacityBytes: fs.blocks * fs.bsize,
+      usedBytes: (fs.blocks - fs.bfree) * fs.bsize,
+    };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -52,12 +59,17 @@ async function readFilesystem(path: string): Promise<FilesystemFigures | undefin
 export const MAX_HANGING_PROBES = 2;
 // Long enough that a probe queued behind other file work on a busy node is not taken for a dead mount.
 export const PROBE_HANGING_MS = 10_000;
-const unfinishedProbes = new Map<string, { readonly probe: Promise<FilesystemFigures | undefined>; readonly startedAtMs: number }>();
+const unfinishedProbes = new Map<
+  string,
+  { readonly probe: Promise<FilesystemFigures | undefined>; readonly startedAtMs: number }
+>();
 
 export class TooManyHangingProbes extends Error {
   readonly code = 'EPROBESHANGING';
   constructor(path: string) {
-    super(`not probing ${path}: ${MAX_HANGING_PROBES} filesystem calls have not returned for ${PROBE_HANGING_MS} ms (a dead mount?)`);
+    super(
+      `not probing ${path}: ${MAX_HANGING_PROBES} filesystem calls have not returned for ${PROBE_HANGING_MS} ms (a dead mount?)`,
+    );
   }
 }
 
@@ -71,7 +83,8 @@ export function probeFilesystem(
   if (running !== undefined) return running.probe;
   const now = nowMs();
   let hanging = 0;
-  for (const { startedAtMs } of unfinishedProbes.values()) if (now - startedAtMs >= PROBE_HANGING_MS) hanging++;
+  for (const { startedAtMs } of unfinishedProbes.values())
+    if (now - startedAtMs >= PROBE_HANGING_MS) hanging++;
   if (hanging >= MAX_HANGING_PROBES) return Promise.reject(new TooManyHangingProbes(path));
   const probe = read(path);
   unfinishedProbes.set(path, { probe, startedAtMs: now });
@@ -85,13 +98,25 @@ export function diskCollector(paths: readonly string[], kind: CollectorKind): Co
   return {
     name: kind === 'static' ? 'host-disk-capacity' : 'host-disk-usage',
     kind,
-    help: kind === 'static' ? { [DISK_CAPACITY_METRIC]: HELP[DISK_CAPACITY_METRIC] } : { [DISK_USAGE_METRIC]: HELP[DISK_USAGE_METRIC] },
+    help:
+      kind === 'static'
+        ? { [DISK_CAPACITY_METRIC]: HELP[DISK_CAPACITY_METRIC] }
+        : { [DISK_USAGE_METRIC]: HELP[DISK_USAGE_METRIC] },
     async collect({ nowMs }): Promise<MetricPoint[]> {
-      const found = (await Promise.all(paths.map((path) => probeFilesystem(path)))).filter((fs): fs is FilesystemFigures => fs !== undefined);
+      const found = (await Promise.all(paths.map((path) => probeFilesystem(path)))).filter(
+        (fs): fs is FilesystemFigures => fs !== undefined,
+      );
       if (found.length === 0) return [];
       const total = sumDistinctFilesystems(found);
       return kind === 'static'
-        ? [{ name: DISK_CAPACITY_METRIC, labels: {}, value: total.capacityBytes, timestampMs: nowMs }]
+        ? [
+            {
+              name: DISK_CAPACITY_METRIC,
+              labels: {},
+              value: total.capacityBytes,
+              timestampMs: nowMs,
+            },
+          ]
         : [{ name: DISK_USAGE_METRIC, labels: {}, value: total.usedBytes, timestampMs: nowMs }];
     },
   };

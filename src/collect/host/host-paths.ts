@@ -16,8 +16,15 @@ export function hostFile(host: HostPaths, absolute: string): string {
  * can put a FIFO or a device where a file was. Throws the read's one-line
  * error (FileReadError: file and reason, never the content).
  */
-export async function readHostText(host: HostPaths, absolute: string, maxBytes: number): Promise<string> {
-  const read = await readBoundedFile(hostFile(host, absolute), { maxBytes, timeoutMs: FILE_READ_TIMEOUT_MS });
+export async function readHostText(
+  host: HostPaths,
+  absolute: string,
+  maxBytes: number,
+): Promise<string> {
+  const read = await readBoundedFile(hostFile(host, absolute), {
+    maxBytes,
+    timeoutMs: FILE_READ_TIMEOUT_MS,
+  });
   if (!read.ok) throw read.error;
   return read.text;
 }

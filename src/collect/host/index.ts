@@ -21,7 +21,10 @@ export function hostCollectors(options: HostCollectorOptions): Collector[] {
   return [
     capacityCollector(options.host, options.cluster),
     diskCollector(options.diskPaths, 'static'),
-    versionCollector(options.host, { deploymentType: options.deploymentType, version: options.version }),
+    versionCollector(options.host, {
+      deploymentType: options.deploymentType,
+      version: options.version,
+    }),
     cpuUsageCollector(options.host),
     memoryUsageCollector(options.host),
     diskCollector(options.diskPaths, 'dynamic'),

@@ -19,7 +19,14 @@ export function memoryUsageCollector(host: HostPaths): Collector {
     kind: 'dynamic',
     async collect({ nowMs }) {
       const memory = parseMemInfo(await readHostText(host, '/proc/meminfo', MAX_MEMINFO_BYTES));
-      return [{ name: MEMORY_USAGE_METRIC, labels: {}, value: memory.totalBytes - memory.availableBytes, timestampMs: nowMs }];
+      return [
+        {
+          name: MEMORY_USAGE_METRIC,
+          labels: {},
+          value: memory.totalBytes - memory.availableBytes,
+          timestampMs: nowMs,
+        },
+      ];
     },
   };
 }

@@ -19,6 +19,13 @@ export function parseOsRelease(text: string): Record<string, string> {
 
 /** Node's process.arch in Kubernetes' kubernetes.io/arch vocabulary. */
 export function kubernetesArch(nodeArch: string): string {
-  const map: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x', ia32: '386' };
+  const map: Record<string, string> = {
+    x64: 'amd64',
+    arm64: 'arm64',
+    arm: 'arm',
+    ppc64: 'ppc64le',
+    s390x: 's390x',
+    ia32: '386',
+  };
   return map[nodeArch] ?? nodeArch;
 }

@@ -11,8 +11,10 @@ export const UNKNOWN_VERSION = 'unknown';
 export function parseMicroShiftVersion(json: string): string | undefined {
   try {
     const parsed = JSON.parse(json) as { gitVersion?: unknown; major?: unknown; minor?: unknown };
-    if (typeof parsed.gitVersion === 'string' && parsed.gitVersion !== '') return parsed.gitVersion.replace(/^v/, '');
-    if (typeof parsed.major === 'string' && typeof parsed.minor === 'string') return `${parsed.major}.${parsed.minor}`;
+    if (typeof parsed.gitVersion === 'string' && parsed.gitVersion !== '')
+      return parsed.gitVersion.replace(/^v/, '');
+    if (typeof parsed.major === 'string' && typeof parsed.minor === 'string')
+      return `${parsed.major}.${parsed.minor}`;
   } catch {
     // Not JSON: an old microshift binary; the caller reports unknown.
   }
@@ -21,8 +23,11 @@ export function parseMicroShiftVersion(json: string): string | undefined {
 
 function microShiftVersion(signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile('microshift', ['version', '-o', 'json'], { signal, timeout: 5000, maxBuffer: 1 << 16 }, (error, stdout) =>
-      resolve(error === null ? parseMicroShiftVersion(stdout) : undefined),
+    execFile(
+      'microshift',
+      ['version', '-o', 'json'],
+      { signal, timeout: 5000, maxBuffer: 1 << 16 },
+      (error, stdout) => resolve(error === null ? parseMicroShiftVersion(stdout) : undefined),
     );
   });
 }
@@ -42,11 +47,18 @@ export function versionCollector(host: HostPaths, sources: VersionSources): Coll
     async collect({ signal, nowMs }) {
       const [version, osRelease, deploymentType] = await Promise.all([
         (sources.version ?? microShiftVersion)(signal),
-        readHostText(host, '/etc/os-release', MAX_OS_RELEASE_BYTES).then(parseOsRelease, (): Record<string, string> => ({})),
+        readHostText(host, '/etc/os-release', MAX_OS_RELEASE_BYTES).then(
+          parseOsRelease,
+          (): Record<string, string> => ({}),
+        ),
         sources.deploymentType(),
       ]);
-      const labels: Record<string, string> = { version: version ?? UNKNOWN_VERSION, deployment_type: deploymentType };
-      if (osRelease.VERSION_ID !== undefined && osRelease.VERSION_ID !== '') labels.os_version_id = osRelease.VERSION_ID;
+      const labels: Record<string, string> = {
+        version: version ?? UNKNOWN_VERSION,
+        deployment_type: deploymentType,
+      };
+      if (osRelease.VERSION_ID !== undefined && osRelease.VERSION_ID !== '')
+        labels.os_version_id = osRelease.VERSION_ID;
       return [{ name: VERSION_METRIC, labels, value: 1, timestampMs: nowMs }];
     },
   };

@@ -30,8 +30,23 @@ t.test('NO_PROXY entries, Go style', async (t) => {
     ['https://[::1]:6443', '', false],
   ];
   for (const [server, noProxy, proxied] of cases) {
-    t.equal(proxyForApiServer(new URL(server), { HTTPS_PROXY: PROXY, NO_PROXY: noProxy }), proxied ? PROXY : '', `${server} with NO_PROXY=${noProxy}`);
+    t.equal(
+      proxyForApiServer(new URL(server), { HTTPS_PROXY: PROXY, NO_PROXY: noProxy }),
+      proxied ? PROXY : '',
+      `${server} with NO_PROXY=${noProxy}`,
+    );
   }
-  t.equal(proxyForApiServer(new URL('https://api.example.com'), { https_proxy: PROXY, no_proxy: 'example.com' }), '', 'the lower-case forms');
-  t.equal(proxyForApiServer(new URL('https://api.example.com'), { HTTP_PROXY: PROXY }), '', 'HTTP_PROXY is for http servers only');
+  t.equal(
+    proxyForApiServer(new URL('https://api.example.com'), {
+      https_proxy: PROXY,
+      no_proxy: 'example.com',
+    }),
+    '',
+    'the lower-case forms',
+  );
+  t.equal(
+    proxyForApiServer(new URL('https://api.example.com'), { HTTP_PROXY: PROXY }),
+    '',
+    'HTTP_PROXY is for http servers only',
+  );
 });
