@@ -708,6 +708,19 @@ export class DiskSampleBuffer implements SampleBuffer {
     }
   }
 
+  /** A segment that can no longer be read back: set aside for the admin, its samples counted as lost. */
+  private async loseUnreadable(segment: Segment, reason: string): Promise<void> {
+    this.log.error('buffer: cannot read a segment back; its samples are lost', {
+      file: segment.name,
+      reason,
+      samples: segment.count,
+    });
+    if (this.active?.segment === segment) await this.retireActive();
+    await this.setAside(segment.name, reason);
+    this.countDrops('corrupt', segment.count);
+    this.forget(segment);
+  }
+
   private forget(segment: Segment): void {
     const index = this.segments.indexOf(segment);
     if (index >= 0) this.segments.splice(index, 1);
@@ -724,15 +737,7 @@ export class DiskSampleBuffer implements SampleBuffer {
   ): Promise<number> {
     const read = await readSegmentFile(path.join(this.dir, segment.name));
     if (read.kind === 'unreadable') {
-      this.log.error('buffer: cannot read a segment back; its samples are lost', {
-        file: segment.name,
-        reason: read.reason,
-        samples: segment.count,
-      });
-      await this.retireActive();
-      await this.setAside(segment.name, read.reason);
-      this.countDrops('corrupt', segment.count);
-      this.forget(segment);
+      await this.loseUnreadable(segment, read.reason);
       return 0;
     }
     const kept: { sample: EncodedSample; def: SeriesDef }[] = [];
@@ -785,15 +790,7 @@ export class DiskSampleBuffer implements SampleBuffer {
         if (segment.count === 0 || segment.lastSeq <= options.afterSeq) continue;
         const read = await readSegmentFile(path.join(this.dir, segment.name));
         if (read.kind === 'unreadable') {
-          this.log.error('buffer: cannot read a segment back; its samples are lost', {
-            file: segment.name,
-            reason: read.reason,
-            samples: segment.count,
-          });
-          if (this.active?.segment === segment) await this.retireActive();
-          await this.setAside(segment.name, read.reason);
-          this.countDrops('corrupt', segment.count);
-          this.forget(segment);
+          await this.loseUnreadable(segment, read.reason);
           continue;
         }
         const pending = segment.pending ?? [];
