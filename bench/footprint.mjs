@@ -55,6 +55,7 @@ import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
 import { freePort } from '../scripts/free-port.mjs';
 import { readServiceCommand } from './unit-file.mjs';
+import { nodeLines } from './node-lines.mjs';
 
 const TICKS = Number(process.env.TICKS ?? 300);
 const PODS = 300;
@@ -480,28 +481,6 @@ async function startBareNode({ tmp, release, unit, line, httpsUrl, caFile }) {
     .split('\0')
     .slice(1, -2);
   return { ...tracked, flags };
-}
-
-/** The supported Node.js lines (package.json's engines) to measure, each with its binary (scripts/node-line.sh). */
-async function nodeLines() {
-  const script = path.join(repo, 'scripts', 'node-line.sh');
-  const all = (await run(script, ['--lines'])).stdout.trim().split('\n');
-  const wanted =
-    process.env.LINES === undefined
-      ? all
-      : process.env.LINES.split(/[ ,]+/).filter((major) => major !== '');
-  const lines = [];
-  for (const major of wanted) {
-    if (!all.includes(major))
-      throw new Error(`LINES: ${major} is not a supported line (${all.join(', ')})`);
-    const binary =
-      process.versions.node.split('.')[0] === major
-        ? process.execPath
-        : (await run(script, [major], { timeout: 600_000 })).stdout.trim();
-    const version = (await run(binary, ['--version'])).stdout.trim();
-    lines.push({ major, binary, version });
-  }
-  return lines;
 }
 
 // ---- measuring ------------------------------------------------------------

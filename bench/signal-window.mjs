@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nodeLines } from './node-lines.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 20);
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -56,26 +57,6 @@ async function windowOf(command, args, env) {
   if (state !== 'caught')
     throw new Error(`${command} ${args.join(' ')} exited before it caught SIGHUP`);
   return Number(exposed) / 1e6;
-}
-
-async function nodeLines() {
-  const script = path.join(repo, 'scripts', 'node-line.sh');
-  const all = (await run(script, ['--lines'])).stdout.trim().split('\n');
-  const wanted =
-    process.env.LINES === undefined
-      ? all
-      : process.env.LINES.split(/[ ,]+/).filter((major) => major !== '');
-  const lines = [];
-  for (const major of wanted) {
-    if (!all.includes(major))
-      throw new Error(`LINES: ${major} is not a supported line (${all.join(', ')})`);
-    const binary =
-      process.versions.node.split('.')[0] === major
-        ? process.execPath
-        : (await run(script, [major], { timeout: 600_000 })).stdout.trim();
-    lines.push({ major, binary, version: (await run(binary, ['--version'])).stdout.trim() });
-  }
-  return lines;
 }
 
 const percentile = (list, p) =>
