@@ -25,7 +25,7 @@ import {
   type SeriesDef,
 } from './segment-format.js';
 import { scanSegment, type SegmentSummary, type SkippedBytes } from './segment-scan.js';
-import { coversAll, inRanges, normalizeRanges, overlaps } from './seq-ranges.js';
+import { coversAll, inRanges, normalizeRanges, overlaps, seqsAsRanges } from './seq-ranges.js';
 import {
   addDrops,
   validateBounds,
@@ -758,10 +758,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       await replaceFile(this.dir, segment.name, bytes, this.options.hooks);
     } catch (error) {
       // The file keeps them; this run never reads them again, so nothing delivered is sent twice.
-      segment.pending = normalizeRanges([
-        ...pending,
-        ...leaving.map((seq) => ({ first: seq, last: seq })),
-      ]);
+      segment.pending = normalizeRanges([...pending, ...seqsAsRanges(leaving)]);
       segment.count -= removed;
       this.held -= removed;
       this.log.error(

@@ -25,6 +25,11 @@ export function rangesWithin(batch: readonly number[], chosen: ReadonlySet<numbe
 }
 
 /** Sorted, merged copy. */
+/** Single seqs, in any order, as the fewest ranges. */
+export function seqsAsRanges(seqs: readonly number[]): SeqRange[] {
+  return normalizeRanges(seqs.map((seq) => ({ first: seq, last: seq })));
+}
+
 export function normalizeRanges(ranges: readonly SeqRange[]): SeqRange[] {
   const sorted = ranges
     .filter((range) => range.first <= range.last)

@@ -98,7 +98,7 @@ export async function runCollectors(
 }
 
 /** Collectors are given the signal; this stops us waiting on one that ignores it. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   // The reason is whatever the caller aborted with (lib.dom types it `any`).
   const reason = (): unknown => signal.reason;
   if (signal.aborted) return Promise.reject(reason());

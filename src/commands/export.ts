@@ -7,7 +7,7 @@ import { writeFileDurably } from '../durable-file.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
-import type { SeqRange } from '../buffer/sample-buffer.js';
+import { seqsAsRanges } from '../buffer/seq-ranges.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import { planDelivery } from '../deliver/plan.js';
@@ -151,9 +151,9 @@ export async function exportBacklog(
     if (options.remove) {
       const before = buffer.size;
       // Handed over in the file: they leave as delivered, not as dropped.
-      await buffer.acknowledge(asRanges(released.delivered), 'delivered');
-      await buffer.acknowledge(asRanges(released.rejected), 'rejected');
-      await buffer.acknowledge(asRanges(released.oversized), 'oversized');
+      await buffer.acknowledge(seqsAsRanges(released.delivered), 'delivered');
+      await buffer.acknowledge(seqsAsRanges(released.rejected), 'rejected');
+      await buffer.acknowledge(seqsAsRanges(released.oversized), 'oversized');
       removed = before - buffer.size;
     }
     return {
@@ -166,17 +166,6 @@ export async function exportBacklog(
     deps.transport.close();
     await opened.release();
   }
-}
-
-/** Seqs as the fewest ranges. */
-function asRanges(seqs: readonly number[]): SeqRange[] {
-  const ranges: { first: number; last: number }[] = [];
-  for (const seq of [...seqs].sort((a, b) => a - b)) {
-    const last = ranges[ranges.length - 1];
-    if (last !== undefined && seq <= last.last + 1) last.last = Math.max(last.last, seq);
-    else ranges.push({ first: seq, last: seq });
-  }
-  return ranges;
 }
 
 /** Written beside, synced, then renamed: a cut-off export never looks whole. */

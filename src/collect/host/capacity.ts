@@ -1,5 +1,6 @@
 import os from 'node:os';
 import { linkedSignal } from '../../abort.js';
+import { untilAborted } from '../run-collectors.js';
 import type { Labels } from '../../model.js';
 import type { Collector } from '../collector.js';
 import { ARCH_LABEL, OS_ID_LABEL, type NodeCapacitySource } from '../node-capacity.js';
@@ -43,11 +44,10 @@ async function clusterCapacity(
     () => new Error('cluster capacity deadline'),
   );
   try {
-    return await new Promise<Awaited<ReturnType<NodeCapacitySource['capacity']>>>((resolve) => {
-      // A source that ignores its signal is not waited for.
-      linked.signal.addEventListener('abort', () => resolve(undefined), { once: true });
-      cluster.capacity(linked.signal).then(resolve, () => resolve(undefined));
-    });
+    // A source that ignores its signal is not waited for; late or failed, the host's figures go.
+    return await untilAborted(cluster.capacity(linked.signal), linked.signal).catch(
+      () => undefined,
+    );
   } finally {
     linked.dispose();
   }
