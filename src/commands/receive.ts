@@ -1,5 +1,5 @@
 import type { Logger } from '../log.js';
-import { readFile } from 'node:fs/promises';
+import { readSecretFile } from '../identity/secret-file.js';
 import { startReceiver, type ReceiverAuth } from '../receiver/telemeter-receiver.js';
 import { onStopSignals } from '../process-guards.js';
 import { formatLabels } from '../report/exposition.js';
@@ -13,26 +13,23 @@ export async function receiverAuth(
   spec: string,
 ): Promise<{ ok: true; auth: ReceiverAuth } | { ok: false; reason: string }> {
   if (spec === 'telemeter' || spec === 'none') return { ok: true, auth: { kind: spec } };
-  const secretOf = async (file: string) => (await readFile(file, 'utf8')).replace(/\r?\n$/, '');
-  try {
-    const bearer = /^bearer:(.+)$/.exec(spec);
-    if (bearer !== null)
-      return { ok: true, auth: { kind: 'bearer', token: await secretOf(bearer[1] as string) } };
-    const basic = /^basic:([^:]+):(.+)$/.exec(spec);
-    if (basic !== null)
-      return {
-        ok: true,
-        auth: {
-          kind: 'basic',
-          username: basic[1] as string,
-          password: await secretOf(basic[2] as string),
-        },
-      };
-  } catch (error) {
-    return {
-      ok: false,
-      reason: `--auth ${spec}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`,
-    };
+  // Read as telemetry.auth's files are: bounded, never blocking on a FIFO, refused when others can read them.
+  const bearer = /^bearer:(.+)$/.exec(spec);
+  if (bearer !== null) {
+    const token = await readSecretFile(bearer[1] as string, { headerSafe: true });
+    return token.ok
+      ? { ok: true, auth: { kind: 'bearer', token: token.secret } }
+      : { ok: false, reason: `--auth bearer:…: ${token.reason}` };
+  }
+  const basic = /^basic:([^:]+):(.+)$/.exec(spec);
+  if (basic !== null) {
+    const password = await readSecretFile(basic[2] as string, { headerSafe: false });
+    return password.ok
+      ? {
+          ok: true,
+          auth: { kind: 'basic', username: basic[1] as string, password: password.secret },
+        }
+      : { ok: false, reason: `--auth basic:…: ${password.reason}` };
   }
   return {
     ok: false,

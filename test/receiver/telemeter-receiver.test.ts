@@ -223,6 +223,18 @@ t.test(
       'bearer:/no/such/file',
     ]);
     t.equal(bad.code, 2);
-    t.equal(bad.stderr, 'edge-telemetry: --auth bearer:/no/such/file: ENOENT\n');
+    t.equal(bad.stderr, 'edge-telemetry: --auth bearer:…: /no/such/file: not found\n');
+    // A FIFO where the token should be: one line, at once, not a hang.
+    const { execFileSync } = await import('node:child_process');
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    const fifo = await runCli(
+      ['receive', '--listen', '127.0.0.1:0', '--auth', `bearer:${path.join(dir, 'fifo')}`],
+      { timeoutMs: 20_000 },
+    );
+    t.equal(fifo.code, 2);
+    t.match(
+      fifo.stderr,
+      /^edge-telemetry: --auth bearer:…: .*fifo: not a regular file \(a FIFO\)\n$/,
+    );
   },
 );
