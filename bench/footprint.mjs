@@ -31,6 +31,9 @@
 // starts it, in the same run: an A/B of unit settings.
 // COMPARE_LAUNCHER=file: one more host-only daemon per line, started by that
 // launcher instead of the release's (other V8 flags), same bundle: an A/B of flags.
+// COMPARE_RELEASE=dir: one more host-only daemon per line, started by the
+// launcher of another release (`node scripts/package.mjs --out dir` at
+// another commit), so running that release's bundle: an A/B of code.
 // Everything started here is stopped at the end, on error and on Ctrl-C too,
 // and the temp directory is removed.
 import { execFile, spawn } from 'node:child_process';
@@ -188,6 +191,21 @@ async function launchDaemon({ name, argv, environment, logFile }) {
   // The unit's TimeoutStopSec is 20 s: the daemon's last send fits in it.
   const tracked = track(name, child, 20_000);
   return { ...tracked, log: () => readFile(logFile, 'utf8').catch(() => '') };
+}
+
+/** The installed launcher of the release `npm run package -- --out dir` wrote into dir. */
+async function releaseLauncherIn(dir) {
+  const trees = (await readdir(dir)).filter(
+    (name) => /^edge-telemetry-[^/]+$/.test(name) && !name.endsWith('.tar.gz'),
+  );
+  if (trees.length !== 1)
+    throw new Error(
+      `COMPARE_RELEASE=${dir}: expected one edge-telemetry-<version> release tree in it, found ${trees.length}`,
+    );
+  const launcher = path.join(dir, trees[0], 'root', INSTALLED_LAUNCHER);
+  if (!existsSync(launcher))
+    throw new Error(`COMPARE_RELEASE=${dir}: no ${INSTALLED_LAUNCHER} in ${trees[0]}/root`);
+  return launcher;
 }
 
 async function daemonCase({
@@ -571,6 +589,11 @@ async function main() {
     await copyFile(path.resolve(process.env.COMPARE_LAUNCHER), compareLauncher);
     await chmod(compareLauncher, 0o755);
   }
+  // COMPARE_RELEASE=dir: another release's launcher, which runs the bundle beside it.
+  const compareRelease =
+    process.env.COMPARE_RELEASE === undefined
+      ? undefined
+      : await releaseLauncherIn(path.resolve(process.env.COMPARE_RELEASE));
   const receiver = await startReceiver(tmp);
 
   const fakeChild = spawn(
@@ -638,6 +661,16 @@ async function main() {
         })),
         label: `node ${line.major}: daemon, host only, COMPARE_LAUNCHER`,
       });
+    if (compareRelease !== undefined)
+      compares.push({
+        ...(await daemonCase({
+          ...common,
+          name: `compare-release-${line.major}`,
+          kubeconfig: '',
+          launcher: compareRelease,
+        })),
+        label: `node ${line.major}: daemon, host only, COMPARE_RELEASE`,
+      });
     perLine.push({ line, bare, bareHttps, daemons: [host, cluster], compares });
   }
 
@@ -649,6 +682,7 @@ async function main() {
     console.log(`COMPARE: ${compareFile}: ${describeUnit(compareUnit)}`);
   if (compareLauncher !== undefined)
     console.log(`COMPARE_LAUNCHER: ${path.resolve(process.env.COMPARE_LAUNCHER)}`);
+  if (compareRelease !== undefined) console.log(`COMPARE_RELEASE: ${compareRelease}`);
   console.log(`bundle:  ${release.how}`);
   for (const { line, bare } of perLine)
     console.log(`launcher's flags on node ${line.major}: ${bare.flags.join(' ')}`);
