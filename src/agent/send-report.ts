@@ -24,6 +24,7 @@ import {
 } from './backlog-batches.js';
 import { MAX_SET_ASIDE_PER_SEND, SET_ASIDE_LIMIT, type SetAsideMemory } from './set-aside.js';
 import type { AuthSource } from './auth-source.js';
+import type { ReportIdentity } from '../report/build-report.js';
 
 export interface SendDeps {
   readonly log: Logger;
@@ -68,12 +69,35 @@ export interface SendSummary {
 }
 
 type Failure = FinalResult & { readonly kind: 'retryable' };
-/** After a request still failed: go on with the next request, or end the send (samples kept). */
-type OnFailure = (
-  failure: Failure,
-  seqs: readonly number[],
-  release: (outcome: AckOutcome) => Promise<void>,
-) => Promise<'next' | 'stop'>;
+
+/**
+ * How sending one batch of points ended; every way but `whole` ends the
+ * backlog, and all but `skip-to-current` the send.
+ */
+type BatchEnd =
+  | { readonly kind: 'whole' }
+  /** A network error: nothing newer would get through either; everything kept. */
+  | { readonly kind: 'unreachable'; readonly failure: Failure }
+  /** A final answer that keeps every sample (credentials, URL, TLS, a redirect, cancelled); judgeResult logged it. */
+  | { readonly kind: 'kept'; readonly reason: string }
+  /** Too many backlog requests set aside in this send: the current values go at once. */
+  | { readonly kind: 'skip-to-current' }
+  /** The current values' request still failed after its retries. */
+  | { readonly kind: 'failed'; readonly failure: Failure };
+
+/** How the send ended: any way a batch ends but skipping to the current values. */
+type SendEnd = Exclude<BatchEnd, { readonly kind: 'skip-to-current' }>;
+
+/** The backlog goes first, then the current values (the static snapshot and the newest tick). */
+type Phase = 'backlog' | 'current';
+
+/** The first backlog request this send set aside: whether it counts (and is dropped at SET_ASIDE_LIMIT) is known at the end. */
+interface SetAsideRequest {
+  readonly firstSeq: number;
+  readonly samples: number;
+  readonly release: (outcome: AckOutcome) => Promise<void>;
+  readonly fields: Record<string, unknown>;
+}
 
 /**
  * One send, in this order, so that old data never blocks new:
@@ -100,95 +124,232 @@ type OnFailure = (
  * not count. A network error ends the send at once, everything kept.
  */
 export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<SendSummary> {
-  const { log, buffer } = deps;
-  let requests = 0;
-  let delivered = 0;
-  let samplesSent = 0;
-  let samplesDropped = 0;
-  const failed = (failure?: string): SendSummary => ({
-    ok: false,
-    requests,
-    delivered,
-    samplesSent,
-    samplesDropped,
-    samplesKept: buffer.size,
-    ...(failure === undefined ? {} : { failure }),
-  });
+  const { log } = deps;
   const identityState = await deps.identity.resolve();
   logIdentityNotice(log, identityState);
   // Nothing can be sent without the id (it is in the bearer and in every series); samples wait in the buffer.
-  if (identityState.kind === 'waiting') return failed('the cluster id file does not exist yet');
-  const identity = identityState.identity;
-  const auth = await deps.resolveAuth(identity.clusterId);
+  if (identityState.kind === 'waiting')
+    return notSent(deps.buffer, 'the cluster id file does not exist yet');
+  const auth = await deps.resolveAuth(identityState.identity.clusterId);
   if (!auth.ok) {
     log.error(
       `cannot send: ${auth.reason}; ${deps.oneShot === true ? 'nothing sent' : 'samples kept for the next send'}`,
     );
-    return failed(`cannot send: ${auth.reason}`);
+    return notSent(deps.buffer, `cannot send: ${auth.reason}`);
   }
-  const { headers, secrets } = auth;
-  const reasonOf = (failure: { readonly reason: string }) => scrubSecrets(failure.reason, secrets);
+  return new ReportSend(deps, signal, identityState.identity, auth.headers, auth.secrets).run();
+}
 
-  let lastRequest = { bodyBytes: 0, samples: 0 };
+function notSent(buffer: SampleBuffer, failure: string): SendSummary {
+  return {
+    ok: false,
+    requests: 0,
+    delivered: 0,
+    samplesSent: 0,
+    samplesDropped: 0,
+    samplesKept: buffer.size,
+    failure,
+  };
+}
+
+/** One send's state: its counts, its phase and what it set aside; `run` is the whole send. */
+class ReportSend {
+  private requests = 0;
+  private delivered = 0;
+  private samplesSent = 0;
+  private samplesDropped = 0;
   /** Requests answered 413 and sent again as two halves: neither a delivery nor a failure. */
-  let splits = 0;
-  /** Set by a final answer that keeps every sample and ends the send (judgeResult logged it). */
-  const keptAll: { reason?: string } = {};
+  private splits = 0;
+  private lastRequest = { bodyBytes: 0, samples: 0 };
   /** One attempt a request while the backlog is being skipped past a request set aside. */
-  let skipping = false;
+  private skipping = false;
+  private setAsideThisSend = 0;
+  private firstSetAside: SetAsideRequest | undefined;
+
+  constructor(
+    private readonly deps: SendDeps,
+    private readonly signal: AbortSignal,
+    private readonly identity: ReportIdentity,
+    private readonly headers: Readonly<Record<string, string>>,
+    private readonly secrets: readonly string[],
+  ) {}
+
+  async run(): Promise<SendSummary> {
+    const { deps, signal, log, buffer } = this.bound();
+    const fresh = await runCollectors(deps.collectors, 'static', {
+      timeoutMs: deps.collectTimeoutMs,
+      signal,
+      log,
+    });
+    deps.betweenSteps?.();
+    let newest: readonly BufferedPoint[];
+    let afterSeq = 0;
+    let batchPoints = FIRST_BATCH_POINTS;
+    for (;;) {
+      const batch = await buffer.read({ afterSeq, maxPoints: batchPoints });
+      deps.betweenSteps?.();
+      const last = batch.done || batch.points.length === 0;
+      const split = last ? splitNewestTick(batch.points) : { older: batch.points, newest: [] };
+      newest = split.newest;
+      const end: BatchEnd =
+        split.older.length === 0
+          ? { kind: 'whole' }
+          : await this.sendPoints([], split.older, 'backlog');
+      if (afterSeq === 0 && this.setAsideThisSend === 0) deps.setAside.clear();
+      if (end.kind === 'skip-to-current') {
+        log.warn(
+          'backlog requests keep failing; the current values go now, the rest is kept for the next send',
+          { setAside: this.setAsideThisSend },
+        );
+        if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
+        break;
+      }
+      if (end.kind !== 'whole') return this.finish(end);
+      if (last) break;
+      batchPoints = nextBatchPoints(
+        deps.maxRequestBytes,
+        this.lastRequest.bodyBytes,
+        this.lastRequest.samples,
+      );
+      afterSeq = batch.cursor;
+      if (signal.aborted) {
+        log.warn('send stopped before the end of the backlog; the rest is kept for the next send', {
+          buffered: buffer.size,
+        });
+        await this.settleSetAside();
+        return this.summary(false);
+      }
+    }
+    this.skipping = false;
+    return this.finish(await this.sendPoints(fresh.points, newest, 'current'));
+  }
+
+  private bound() {
+    return { deps: this.deps, signal: this.signal, log: this.deps.log, buffer: this.deps.buffer };
+  }
+
+  private reasonOf(failure: { readonly reason: string }): string {
+    return scrubSecrets(failure.reason, this.secrets);
+  }
+
+  private summary(ok: boolean, failure?: string): SendSummary {
+    return {
+      ok,
+      requests: this.requests,
+      delivered: this.delivered,
+      samplesSent: this.samplesSent,
+      samplesDropped: this.samplesDropped,
+      samplesKept: this.deps.buffer.size,
+      ...(failure === undefined ? {} : { failure }),
+    };
+  }
+
+  /** The end of the send, whichever way it ended: the set-aside request is settled first, then counted. */
+  private async finish(end: SendEnd): Promise<SendSummary> {
+    await this.settleSetAside();
+    switch (end.kind) {
+      case 'unreachable':
+      case 'failed':
+        return this.keepAll(end.failure);
+      case 'kept':
+        return this.summary(false, end.reason);
+      case 'whole':
+        this.deps.log.info('report sent', {
+          requests: this.requests,
+          delivered: this.delivered,
+          samples: this.samplesSent,
+          dropped: this.samplesDropped,
+          buffered: this.deps.buffer.size,
+        });
+        return this.summary(this.delivered === this.requests - this.splits);
+    }
+  }
+
+  private keepAll(failure: Failure): SendSummary {
+    const { deps, log, buffer } = this.bound();
+    if (deps.oneShot === true) {
+      log.error('send failed; nothing more is delivered by this run (once does not keep samples)', {
+        attempts: failure.attempts,
+        reason: this.reasonOf(failure),
+        delivered: this.delivered,
+        requests: this.requests,
+      });
+    } else {
+      log.warn('send failed; samples kept for the next send', {
+        attempts: failure.attempts,
+        reason: this.reasonOf(failure),
+        buffered: buffer.size,
+      });
+    }
+    return this.summary(false, this.reasonOf(failure));
+  }
+
   /**
    * Builds, plans and sends points; what is answered for good leaves the
-   * buffer. `onFailure` decides whether a request that still fails ends it.
-   * Resolves false when it stopped.
+   * buffer. A request that still fails after its retries ends the batch,
+   * unless it is a backlog request the receiver answered (then it is set aside).
    */
-  const sendPoints = async (
+  private async sendPoints(
     staticPoints: readonly MetricPoint[],
     points: readonly BufferedPoint[],
-    onFailure: OnFailure,
-  ): Promise<boolean> => {
+    phase: 'current',
+  ): Promise<SendEnd>;
+  private async sendPoints(
+    staticPoints: readonly MetricPoint[],
+    points: readonly BufferedPoint[],
+    phase: 'backlog',
+  ): Promise<BatchEnd>;
+  private async sendPoints(
+    staticPoints: readonly MetricPoint[],
+    points: readonly BufferedPoint[],
+    phase: Phase,
+  ): Promise<BatchEnd> {
+    const { deps, signal, log, buffer } = this.bound();
     const pointSeqs = points.map((entry) => entry.seq);
     const release = (seqs: readonly number[], outcome: AckOutcome) =>
       buffer.acknowledge(rangesWithin(pointSeqs, new Set(seqs)), outcome);
-    const plan = planDelivery(staticPoints, points, identity, deps.maxRequestBytes);
+    const plan = planDelivery(staticPoints, points, this.identity, deps.maxRequestBytes);
     for (const rejected of plan.rejected) {
       log.warn('series dropped, receivers would refuse it', {
         series: formatLabels(rejected.labels),
         reason: rejected.reason,
       });
       await release(rejected.seqs, 'rejected');
-      samplesDropped += rejected.seqs.length;
+      this.samplesDropped += rejected.seqs.length;
     }
     for (const oversized of plan.oversized) {
       log.warn('series dropped, larger than maxRequestBytes on its own', {
         series: formatLabels(oversized.labels),
       });
       await release(oversized.seqs, 'oversized');
-      samplesDropped += oversized.seqs.length;
+      this.samplesDropped += oversized.seqs.length;
     }
     // In order; the halves of a request refused as too large (413) go before the rest.
     const queue = [...plan.requests];
     for (let request = queue.shift(); request !== undefined; request = queue.shift()) {
       deps.betweenSteps?.();
-      requests++;
+      this.requests++;
       const result = await sendWithRetry(
-        (attemptSignal) => deps.transport.post(request.body, headers, attemptSignal),
-        skipping ? { ...deps.retry, maxAttempts: 1 } : deps.retry,
+        (attemptSignal) => deps.transport.post(request.body, this.headers, attemptSignal),
+        this.skipping ? { ...deps.retry, maxAttempts: 1 } : deps.retry,
         signal,
         (failure, attempt, waitMs) =>
           log.warn('send attempt failed, retrying', {
             attempt,
-            reason: reasonOf(failure),
+            reason: this.reasonOf(failure),
             retryAfterMs: failure.retryAfterMs,
             waitMs,
           }),
         deps.clock === undefined ? {} : { clock: deps.clock },
       );
       if (result.kind === 'retryable') {
-        if (
-          (await onFailure(result, request.seqs, (outcome) => release(request.seqs, outcome))) ===
-          'stop'
-        )
-          return false;
+        if (phase === 'current') return { kind: 'failed', failure: result };
+        // A network error: the endpoint cannot be reached; nothing newer would get through either.
+        if (result.status === undefined) return { kind: 'unreachable', failure: result };
+        this.setAside(result, result.status, request.seqs, (outcome) =>
+          release(request.seqs, outcome),
+        );
+        if (this.setAsideThisSend > MAX_SET_ASIDE_PER_SEND) return { kind: 'skip-to-current' };
         continue;
       }
       const facts = {
@@ -202,176 +363,79 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
               result,
               facts,
               log,
-              secrets,
+              this.secrets,
               {},
               'nothing more is delivered by this run (once does not keep samples)',
             )
-          : judgeResult(result, facts, log, secrets, { buffered: buffer.size });
-      if (action === 'acknowledge') {
-        await release(request.seqs, 'delivered');
-        delivered++;
-        samplesSent += request.sampleCount;
-        lastRequest = { bodyBytes: request.body.length, samples: request.sampleCount };
-        skipping = false;
-        continue;
+          : judgeResult(result, facts, log, this.secrets, { buffered: buffer.size });
+      switch (action) {
+        case 'acknowledge':
+          await release(request.seqs, 'delivered');
+          this.delivered++;
+          this.samplesSent += request.sampleCount;
+          this.lastRequest = { bodyBytes: request.body.length, samples: request.sampleCount };
+          this.skipping = false;
+          continue;
+        case 'drop':
+          // Sending the same bytes again would be refused again (remote-write spec).
+          await release(request.seqs, 'rejected');
+          // Every sample of the request, the static snapshot's too: what the refusal line says it dropped.
+          this.samplesDropped += request.sampleCount;
+          continue;
+        case 'split':
+          // judgeResult splits only a request of two samples or more, so there are two halves; a one-sample request is kept.
+          this.splits++;
+          queue.unshift(...splitRequest(request).requests);
+          continue;
+        case 'keep':
+          // Credentials, URL or path (401, 403, 404, 405, 407, 410, 431), a one-sample 413, a failed TLS check, a
+          // redirect, or cancelled. Every later request would meet the same.
+          return {
+            kind: 'kept',
+            reason:
+              result.kind === 'cancelled'
+                ? 'cancelled'
+                : result.kind === 'tls'
+                  ? result.reason
+                  : `${result.kind}: HTTP ${result.status}`,
+          };
       }
-      if (action === 'drop') {
-        // Sending the same bytes again would be refused again (remote-write spec).
-        await release(request.seqs, 'rejected');
-        // Every sample of the request, the static snapshot's too: what the refusal line says it dropped.
-        samplesDropped += request.sampleCount;
-        continue;
-      }
-      if (action === 'split') {
-        // judgeResult splits only a request of two samples or more, so there are two halves; a one-sample request is kept.
-        splits++;
-        queue.unshift(...splitRequest(request).requests);
-        continue;
-      }
-      // Kept: credentials, URL or path (401, 403, 404, 405, 407, 410, 431), a one-sample 413, a failed TLS check, a redirect, or
-      // cancelled. Every later request would meet the same.
-      keptAll.reason =
-        result.kind === 'cancelled'
-          ? 'cancelled'
-          : result.kind === 'tls'
-            ? result.reason
-            : `${result.kind}: HTTP ${result.status}`;
-      return false;
     }
-    return true;
-  };
-  const keepAll = (failure: Failure): SendSummary => {
-    if (deps.oneShot === true) {
-      log.error('send failed; nothing more is delivered by this run (once does not keep samples)', {
-        attempts: failure.attempts,
-        reason: reasonOf(failure),
-        delivered,
-        requests,
-      });
-    } else {
-      log.warn('send failed; samples kept for the next send', {
-        attempts: failure.attempts,
-        reason: reasonOf(failure),
-        buffered: buffer.size,
-      });
-    }
-    return failed(reasonOf(failure));
-  };
+    return { kind: 'whole' };
+  }
 
-  const fresh = await runCollectors(deps.collectors, 'static', {
-    timeoutMs: deps.collectTimeoutMs,
-    signal,
-    log,
-  });
-  deps.betweenSteps?.();
-  let newest: readonly BufferedPoint[];
-  /** Set when a network error ended the backlog (the failure callbacks run inside sendPoints). */
-  const ended: { by?: Failure } = {};
-  let setAsideThisSend = 0;
-  /** The first request this send set aside: whether it counts (and is dropped at SET_ASIDE_LIMIT) is known at the end. */
-  const aside: {
-    firstSeq?: number;
-    samples?: number;
-    release?: (outcome: AckOutcome) => Promise<void>;
-    fields?: Record<string, unknown>;
-  } = {};
+  /** A backlog request the receiver still refuses after its retries (5xx, 429): kept, and the backlog goes on. */
+  private setAside(
+    failure: Failure,
+    status: number,
+    seqs: readonly number[],
+    release: (outcome: AckOutcome) => Promise<void>,
+  ): void {
+    const fields = { samples: seqs.length, status, reason: this.reasonOf(failure) };
+    if (this.setAsideThisSend === 0) {
+      const firstSeq = seqs[0] ?? 0;
+      this.firstSetAside = { firstSeq, samples: seqs.length, release, fields };
+      this.deps.log.warn(
+        'backlog request set aside; the rest goes on, it is tried again at the next send',
+        { ...fields, sends: this.deps.setAside.timesBefore(firstSeq) + 1 },
+      );
+    }
+    this.setAsideThisSend++;
+    this.skipping = true;
+  }
+
   /** Counted only when the receiver took another request of this send: then it refuses this one, it is not down. */
-  const settleSetAside = async (): Promise<void> => {
-    if (aside.firstSeq === undefined || delivered === 0) return;
-    const times = deps.setAside.confirm(aside.firstSeq);
-    if (times < SET_ASIDE_LIMIT || aside.release === undefined) return;
+  private async settleSetAside(): Promise<void> {
+    const aside = this.firstSetAside;
+    if (aside === undefined || this.delivered === 0) return;
+    const times = this.deps.setAside.confirm(aside.firstSeq);
+    if (times < SET_ASIDE_LIMIT) return;
     await aside.release('rejected');
-    samplesDropped += aside.samples ?? 0;
-    deps.setAside.clear();
-    log.error(
+    this.samplesDropped += aside.samples;
+    this.deps.setAside.clear();
+    this.deps.log.error(
       'backlog request refused at every send while the receiver took the rest; its samples are dropped',
       { ...aside.fields, sends: times },
     );
-  };
-  const finish = async (summary: () => SendSummary): Promise<SendSummary> => {
-    await settleSetAside();
-    return summary();
-  };
-  /** Set when too many backlog requests were set aside in this send: the current values go at once. */
-  const skipped: { toCurrent?: true } = {};
-  const backlogFailure: OnFailure = async (failure, seqs, release) => {
-    if (failure.status === undefined) {
-      // A network error: the endpoint cannot be reached; nothing newer would get through either.
-      ended.by = failure;
-      return 'stop';
-    }
-    const fields = { samples: seqs.length, status: failure.status, reason: reasonOf(failure) };
-    if (setAsideThisSend === 0) {
-      const firstSeq = seqs[0] ?? 0;
-      Object.assign(aside, { firstSeq, samples: seqs.length, release, fields });
-      log.warn('backlog request set aside; the rest goes on, it is tried again at the next send', {
-        ...fields,
-        sends: deps.setAside.timesBefore(firstSeq) + 1,
-      });
-    }
-    setAsideThisSend++;
-    skipping = true;
-    if (setAsideThisSend > MAX_SET_ASIDE_PER_SEND) {
-      skipped.toCurrent = true;
-      return 'stop';
-    }
-    return 'next';
-  };
-
-  let afterSeq = 0;
-  let batchPoints = FIRST_BATCH_POINTS;
-  for (;;) {
-    const batch = await buffer.read({ afterSeq, maxPoints: batchPoints });
-    deps.betweenSteps?.();
-    const last = batch.done || batch.points.length === 0;
-    const split = last ? splitNewestTick(batch.points) : { older: batch.points, newest: [] };
-    newest = split.newest;
-    const whole = split.older.length === 0 || (await sendPoints([], split.older, backlogFailure));
-    if (afterSeq === 0 && setAsideThisSend === 0) deps.setAside.clear();
-    if (!whole) {
-      if (ended.by !== undefined) return finish(() => keepAll(ended.by as Failure));
-      if (keptAll.reason !== undefined) return finish(() => failed(keptAll.reason));
-      if (skipped.toCurrent === true) {
-        log.warn(
-          'backlog requests keep failing; the current values go now, the rest is kept for the next send',
-          { setAside: setAsideThisSend },
-        );
-        if (!last) newest = (await newestTick(buffer, batch.cursor, batchPoints))?.points ?? [];
-        break;
-      }
-    }
-    if (last) break;
-    batchPoints = nextBatchPoints(deps.maxRequestBytes, lastRequest.bodyBytes, lastRequest.samples);
-    afterSeq = batch.cursor;
-    if (signal.aborted) {
-      log.warn('send stopped before the end of the backlog; the rest is kept for the next send', {
-        buffered: buffer.size,
-      });
-      return finish(() => failed());
-    }
   }
-  skipping = false;
-  const current: { failure?: Failure } = {};
-  await sendPoints(fresh.points, newest, async (failure) => {
-    current.failure = failure;
-    return 'stop';
-  });
-  await settleSetAside();
-  if (current.failure !== undefined) return keepAll(current.failure);
-  if (keptAll.reason !== undefined) return failed(keptAll.reason);
-  log.info('report sent', {
-    requests,
-    delivered,
-    samples: samplesSent,
-    dropped: samplesDropped,
-    buffered: buffer.size,
-  });
-  return {
-    ok: delivered === requests - splits,
-    requests,
-    delivered,
-    samplesSent,
-    samplesDropped,
-    samplesKept: buffer.size,
-  };
 }
