@@ -15,8 +15,10 @@
 //   fault signals keep their core dumps; SIGPROF is V8's profiler's.
 // - A write to stdout or stderr whose reader went away (journald restarting,
 //   `show | head`) is EPIPE: lost, never the end of the process.
-// No imports but the base's log format, on purpose: this runs first.
+// No imports but the base's log format and the timers' limit, on purpose:
+// this runs first.
 import { formatLine } from './log.js';
+import { MAX_TIMER_MS } from './timers.js';
 
 const IGNORED_SIGNALS = [
   'SIGUSR1',
@@ -87,6 +89,35 @@ export function stopSignal(): { readonly signal: AbortSignal; release(): void } 
   const controller = new AbortController();
   const release = onStopSignals(() => controller.abort(new Error('interrupted')));
   return { signal: controller.signal, release };
+}
+
+/**
+ * Holds the process until the first SIGTERM or SIGINT, then runs `stopping`
+ * with it, later stop signals ignored meanwhile. Signal handlers do not keep
+ * Node running, and until a stop signal the daemon must never end on its own
+ * (exit 0 would not be restarted by the unit), also while telemetry is
+ * Disabled by a reload or a reload is between two agents and no other timer
+ * is left: one idle timer holds the process until `stopping` has ended.
+ */
+export async function holdUntilStopped(
+  stopping: (signal: NodeJS.Signals) => Promise<void>,
+): Promise<void> {
+  const keepAlive = setInterval(() => undefined, MAX_TIMER_MS);
+  let release = (): void => undefined;
+  try {
+    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+      let stopped = false;
+      release = onStopSignals((received) => {
+        if (stopped) return;
+        stopped = true;
+        resolve(received);
+      });
+    });
+    await stopping(signal);
+  } finally {
+    release();
+    clearInterval(keepAlive);
+  }
 }
 
 /**

@@ -11,9 +11,8 @@ import { createSendDeps } from '../agent/pipeline.js';
 import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
-import { onStopSignals, takeOverHangups } from '../process-guards.js';
+import { holdUntilStopped, takeOverHangups } from '../process-guards.js';
 import { heapShrink } from '../heap-shrink.js';
-import { MAX_TIMER_MS } from '../timers.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 import { checkSendFiles } from './send-checks.js';
 
@@ -73,6 +72,9 @@ function logDrops(log: Logger, dropped: DropCounts, why: string): void {
   if (Object.keys(dropped).length > 0) log.warn(`${why}; oldest samples dropped`, { ...dropped });
 }
 
+/** Where the daemon is; a SIGHUP means something different in each. */
+type Phase = 'starting' | 'running' | 'stopping' | 'done';
+
 /**
  * The daemon. Resolves when SIGTERM/SIGINT has been handled. SIGHUP reloads
  * the config, and is never a death: one during start-up is one reload once the
@@ -81,23 +83,11 @@ function logDrops(log: Logger, dropped: DropCounts, why: string): void {
  * a moment, so a long burst may see one more), and one while stopping is ignored.
  */
 export async function runDaemon(configFile: string, log: Logger, notices: Notices): Promise<void> {
-  let phase: 'starting' | 'running' | 'stopping' | 'done' = 'starting';
-  let hangupWhileStarting = false;
-  let reloads: Coalesced | undefined;
+  const hangups = new Hangups(log);
   // Hangups before this line came before the config is read: nothing to reload. The handler stays until the process ends.
-  takeOverHangups(() => {
-    if (phase === 'starting') hangupWhileStarting = true;
-    else if (phase === 'running') reloads?.request();
-    else if (phase === 'stopping') log.info('SIGHUP ignored: stopping');
-  });
+  takeOverHangups(() => hangups.received());
   try {
-    await daemon();
-  } finally {
-    phase = 'done';
-  }
-
-  async function daemon(): Promise<void> {
-    let config = await loadConfig(configFile);
+    const config = await loadConfig(configFile);
     if (config.status === 'Disabled') {
       notices.disabledNotice(log, config);
       return;
@@ -108,118 +98,164 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     await checkSendFiles(config);
     notices.optOutNotice(log, config);
     const { buffer, release } = await startBuffer(config, log);
-    // buffer: memory means nothing written to dataDir, the status file included.
-    const status =
-      buffer.kind === 'disk'
-        ? new StatusRecorder(config.dataDir, redactUrl(config.endpoint), buffer, log)
-        : undefined;
-    // With --expose-gc (the unit): a full GC after each tick and send, a minor one between the steps of a send; otherwise nothing.
-    const shrink = heapShrink();
     try {
-      await serve();
+      const daemon = new Daemon(configFile, config, buffer, log, notices);
+      await daemon.start();
+      hangups.running(daemon);
+      await holdUntilStopped(async (signal) => {
+        hangups.stopping();
+        log.info(`received ${signal}, sending once more and stopping`);
+        await daemon.stop();
+      });
     } finally {
       await release();
     }
+  } finally {
+    hangups.done();
+  }
+}
 
-    async function serve(): Promise<void> {
-      const startAgent = async (current: Config, anchor?: ScheduleAnchor) => {
-        const agent = new Agent(
-          await createSendDeps(current, log, buffer, { betweenSteps: shrink.betweenSteps }),
-          {
-            samplingIntervalMs: current.samplingIntervalMs,
-            sendingIntervalMs: current.sendingIntervalMs,
-            shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
-            // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
-            identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
-            // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
-            firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
-            sendJitter: SEND_JITTER,
-            ...(status === undefined ? {} : { status }),
-            afterWork: shrink.afterWork,
-          },
-        );
-        agent.start(anchor);
-        return agent;
-      };
-      let agent: Agent | undefined = await startAgent(config);
+/** What a SIGHUP means in each phase: remembered while starting, a reload while running, nothing after. */
+class Hangups {
+  private phase: Phase = 'starting';
+  private whileStarting = false;
+  private daemon: Daemon | undefined;
 
-      const reload = async () => {
-        let next: Config;
-        try {
-          next = await loadConfig(configFile);
-          // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
-          if (next.status === 'Enabled') {
-            await checkClusterIdFile(next.clusterIdFile);
-            await checkSendFiles(next);
-          }
-        } catch (error) {
-          log.error(
-            `reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`,
-          );
-          return;
-        }
-        // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced,
-        // and the new timers carry on where the old ones stood: a reload is not a report.
-        const anchor = await agent?.pause();
-        agent = undefined;
-        if (next.buffer !== config.buffer || next.dataDir !== config.dataDir) {
-          log.warn(
-            'telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept',
-            {
-              buffer: config.buffer,
-              dataDir: config.dataDir,
-            },
-          );
-        }
-        config = next;
-        if (config.status === 'Disabled') {
-          notices.disabledNotice(log, config);
-          log.info(
-            buffer.kind === 'disk'
-              ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
-              : 'buffered samples stay in memory until the daemon stops, and are lost then',
-            { samples: buffer.size },
-          );
-          return;
-        }
-        logDrops(
-          log,
-          (await buffer.setBounds(boundsOf(config))).dropped,
-          'reload tightened the buffer bounds',
-        );
-        try {
-          agent = await startAgent(config, anchor);
-          log.info('config reloaded', { file: config.file });
-        } catch (error) {
-          log.error(`reload failed: ${(error as Error).message}`);
-        }
-      };
-      reloads = coalescing(reload, (error) =>
+  constructor(private readonly log: Logger) {}
+
+  received(): void {
+    if (this.phase === 'starting') this.whileStarting = true;
+    else if (this.phase === 'running') this.daemon?.requestReload();
+    else if (this.phase === 'stopping') this.log.info('SIGHUP ignored: stopping');
+  }
+
+  /** One hangup or more while starting is one reload now: the config may have been read before the edit. */
+  running(daemon: Daemon): void {
+    this.phase = 'running';
+    this.daemon = daemon;
+    if (this.whileStarting) daemon.requestReload();
+  }
+
+  stopping(): void {
+    this.phase = 'stopping';
+  }
+
+  done(): void {
+    this.phase = 'done';
+    this.daemon = undefined;
+  }
+}
+
+/** The running daemon: its config, its agent (none while Disabled by a reload), and the reloads of both. */
+class Daemon {
+  private agent: Agent | undefined;
+  private readonly reloads: Coalesced;
+  /** buffer: memory means nothing written to dataDir, the status file included. */
+  private readonly status: StatusRecorder | undefined;
+  /** With --expose-gc (the unit): a full GC after each tick and send, a minor one between the steps of a send; otherwise nothing. */
+  private readonly shrink = heapShrink();
+
+  constructor(
+    private readonly configFile: string,
+    private config: Config,
+    private readonly buffer: SampleBuffer,
+    private readonly log: Logger,
+    private readonly notices: Notices,
+  ) {
+    this.status =
+      buffer.kind === 'disk'
+        ? new StatusRecorder(config.dataDir, redactUrl(config.endpoint), buffer, log)
+        : undefined;
+    this.reloads = coalescing(
+      () => this.reload(),
+      (error) =>
         log.error(`reload failed: ${error instanceof Error ? error.message : String(error)}`),
-      );
-      phase = 'running';
-      if (hangupWhileStarting) reloads.request();
+    );
+  }
 
-      // Signal handlers do not keep Node running: while telemetry is Disabled by a reload, or a reload is
-      // between two agents, no timer may be left. Until SIGTERM, the daemon must never end on its own (exit 0
-      // would not be restarted by the unit), so one idle timer holds it.
-      const keepAlive = setInterval(() => undefined, MAX_TIMER_MS);
-      await new Promise<void>((resolve) => {
-        const onStop = (signal: NodeJS.Signals) => {
-          if (phase === 'stopping') return;
-          phase = 'stopping';
-          log.info(`received ${signal}, sending once more and stopping`);
-          void (reloads as Coalesced)
-            .idle()
-            .then(() => agent?.stop())
-            .finally(() => {
-              releaseStopSignals();
-              clearInterval(keepAlive);
-              resolve();
-            });
-        };
-        const releaseStopSignals = onStopSignals(onStop);
-      });
+  async start(): Promise<void> {
+    this.agent = await this.startAgent(this.config);
+  }
+
+  requestReload(): void {
+    this.reloads.request();
+  }
+
+  /** After the reload running or asked for, if any: the agent's last send, then nothing is left running. */
+  async stop(): Promise<void> {
+    await this.reloads.idle();
+    await this.agent?.stop();
+  }
+
+  private async startAgent(current: Config, anchor?: ScheduleAnchor): Promise<Agent> {
+    const agent = new Agent(
+      await createSendDeps(current, this.log, this.buffer, {
+        betweenSteps: this.shrink.betweenSteps,
+      }),
+      {
+        samplingIntervalMs: current.samplingIntervalMs,
+        sendingIntervalMs: current.sendingIntervalMs,
+        shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
+        // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
+        identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
+        // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
+        firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
+        sendJitter: SEND_JITTER,
+        ...(this.status === undefined ? {} : { status: this.status }),
+        afterWork: this.shrink.afterWork,
+      },
+    );
+    agent.start(anchor);
+    return agent;
+  }
+
+  private async reload(): Promise<void> {
+    const { log } = this;
+    let next: Config;
+    try {
+      next = await loadConfig(this.configFile);
+      // Refused like a config error, before the running agent is paused: a broken id file must not leave nothing running.
+      if (next.status === 'Enabled') {
+        await checkClusterIdFile(next.clusterIdFile);
+        await checkSendFiles(next);
+      }
+    } catch (error) {
+      log.error(
+        `reload refused, keeping the running config: ${error instanceof ConfigError || error instanceof IdentityError ? error.message : String(error)}`,
+      );
+      return;
+    }
+    // Buffered samples carry over; a stop here would send them early, so only timers and wiring are replaced,
+    // and the new timers carry on where the old ones stood: a reload is not a report.
+    const anchor = await this.agent?.pause();
+    this.agent = undefined;
+    if (next.buffer !== this.config.buffer || next.dataDir !== this.config.dataDir) {
+      log.warn(
+        'telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept',
+        { buffer: this.config.buffer, dataDir: this.config.dataDir },
+      );
+    }
+    this.config = next;
+    if (next.status === 'Disabled') {
+      this.notices.disabledNotice(log, next);
+      log.info(
+        this.buffer.kind === 'disk'
+          ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
+          : 'buffered samples stay in memory until the daemon stops, and are lost then',
+        { samples: this.buffer.size },
+      );
+      return;
+    }
+    logDrops(
+      log,
+      (await this.buffer.setBounds(boundsOf(next))).dropped,
+      'reload tightened the buffer bounds',
+    );
+    try {
+      this.agent = await this.startAgent(next, anchor);
+      log.info('config reloaded', { file: next.file });
+    } catch (error) {
+      log.error(`reload failed: ${(error as Error).message}`);
     }
   }
 }
