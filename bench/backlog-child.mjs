@@ -6,11 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { DiskSampleBuffer } from '../dist/buffer/disk-buffer.js';
 import { MemorySampleBuffer } from '../dist/buffer/memory-buffer.js';
-import { sendReport } from '../dist/agent/send-report.js';
-import { SetAsideMemory } from '../dist/agent/set-aside.js';
-import { knownIdentity } from '../dist/agent/identity-source.js';
+import { sendReport } from '../dist/deliver/send-report.js';
+import { SetAsideMemory } from '../dist/deliver/set-aside.js';
+import { knownIdentity } from '../dist/deliver/identity-source.js';
 import { createHttpTransport } from '../dist/transport/http-transport.js';
-import { silentLogger } from '../dist/log.js';
+import { silentLogger } from '../dist/base/log.js';
 import { requestHeaders, requestSecrets } from '../dist/remote-write/headers.js';
 import { BACKLOG_BOUNDS, catalogTick, DAYS, TICKS, backlogStart } from './backlog-catalog.mjs';
 

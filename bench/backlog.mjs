@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startReceiver } from '../dist/receiver/telemeter-receiver.js';
-import { silentLogger } from '../dist/log.js';
+import { silentLogger } from '../dist/base/log.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const child = path.join(root, 'bench', 'backlog-child.mjs');

@@ -9,12 +9,12 @@ import https from 'node:https';
 import v8 from 'node:v8';
 import { readFileSync } from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
-import { KubeConnection } from '../dist/collect/cluster/connection.js';
+import { KubeConnection } from '../dist/kube/connection.js';
 import { resourceCountCollector } from '../dist/collect/cluster/resource-count.js';
 import { containerCountCollector } from '../dist/collect/cluster/container-count.js';
 import { objectCountCollector } from '../dist/collect/cluster/object-count.js';
-import { loadKubeEndpoint } from '../dist/collect/cluster/kubeconfig.js';
-import { silentLogger } from '../dist/log.js';
+import { loadKubeEndpoint } from '../dist/kube/kubeconfig.js';
+import { silentLogger } from '../dist/base/log.js';
 
 const PODS = Number(process.env.PODS ?? 10_000);
 const TICKS = Number(process.env.TICKS ?? 7);
@@ -149,7 +149,7 @@ console.log(
 // with the cluster; the API offers no count with a field selector, and a row
 // (name, ready, status, restarts, age, IP, node) is its smallest form of a pod.
 await serverStats(true);
-const { sumPages, ACCEPT_TABLE } = await import('../dist/collect/cluster/list-pages.js');
+const { sumPages, ACCEPT_TABLE } = await import('../dist/kube/list-pages.js');
 const api = await connection.get();
 await sumPages(
   api,

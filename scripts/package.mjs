@@ -87,14 +87,14 @@ for (const file of (await readdir(protoDir)).filter((entry) => entry.endsWith('.
 const splitting = args['single-file'] !== true;
 // The YAML parser is not part of the program's module graph: yaml-parse.ts and
 // the yaml package are bundled on their own, as CommonJS, and the program is
-// built with src/yaml-parse-evictable.ts in their place, which compiles that
+// built with src/base/yaml-parse-evictable.ts in their place, which compiles that
 // file for each read and drops it (its header says why).
-const YAML_PARSER = path.join(source, 'src', 'yaml-parse.ts');
-const YAML_PARSER_EVICTABLE = path.join(source, 'src', 'yaml-parse-evictable.ts');
+const YAML_PARSER = path.join(source, 'src', 'base', 'yaml-parse.ts');
+const YAML_PARSER_EVICTABLE = path.join(source, 'src', 'base', 'yaml-parse-evictable.ts');
 const EVICTABLE_PARSER_FILE = 'yaml-parse.cjs';
 const yamlParser = await build({
   absWorkingDir: source,
-  entryPoints: ['src/yaml-parse.ts'],
+  entryPoints: ['src/base/yaml-parse.ts'],
   outfile: path.join(root, LAYOUT.libDir, EVICTABLE_PARSER_FILE),
   bundle: true,
   platform: 'node',
@@ -203,7 +203,7 @@ if (outsiders.size > 0)
 
 // The daemon must not load the YAML parser with its code (see yaml-parse-evictable.ts):
 // no file that `run` loads, from the entry through every import after it,
-// may hold the yaml package or src/yaml-parse.ts. One file (--single-file)
+// may hold the yaml package or src/base/yaml-parse.ts. One file (--single-file)
 // holds everything, check-config's YAML writer included, so this is for
 // the split release only.
 if (splitting) {
@@ -230,12 +230,12 @@ if (splitting) {
   }
   const withYaml = [...loadedByRun].filter((file) =>
     Object.keys(outputs[file].inputs).some(
-      (input) => input.startsWith('node_modules/yaml/') || input === 'src/yaml-parse.ts',
+      (input) => input.startsWith('node_modules/yaml/') || input === 'src/base/yaml-parse.ts',
     ),
   );
   if (withYaml.length > 0)
     fail(
-      `the daemon would load the YAML parser with its code, in ${withYaml.map((file) => path.basename(file)).join(', ')}: import YAML only through src/yaml-parse.ts`,
+      `the daemon would load the YAML parser with its code, in ${withYaml.map((file) => path.basename(file)).join(', ')}: import YAML only through src/base/yaml-parse.ts`,
     );
   if (loadedByRun.size < 2)
     fail('found no chunk for src/commands/run.ts: the check above checked nothing');

@@ -17,8 +17,8 @@
 //   `show | head`) is EPIPE: lost, never the end of the process.
 // No imports but the base's log format and the timers' limit, on purpose:
 // this runs first.
-import { formatLine } from './log.js';
-import { MAX_TIMER_MS } from './timers.js';
+import { formatLine } from './base/log.js';
+import { MAX_TIMER_MS } from './base/timers.js';
 
 const IGNORED_SIGNALS = [
   'SIGUSR1',

@@ -7,9 +7,9 @@ import type { Config } from './config/schema.js';
 import { redactUrl } from './config/redact.js';
 import { IdentityError } from './identity/errors.js';
 import { checkClusterIdFile } from './identity/cluster-id.js';
-import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './log.js';
-import { AGENT_VERSION } from './version.js';
-import { terminalSafeLine } from './terminal-safe.js';
+import { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './base/log.js';
+import { AGENT_VERSION } from './base/version.js';
+import { terminalSafeLine } from './base/terminal-safe.js';
 import { stopSignal } from './process-guards.js';
 
 export const EXIT_OK = 0;

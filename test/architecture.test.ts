@@ -1,6 +1,6 @@
 // The import direction of src/, checked on the source: cli → program → commands → agent → deliver →
-// {collect, buffer, report, remote-write, transport, identity, config} → the
-// shared base (model, timers, log, …). Siblings of the middle layer never import
+// credentials → {collect, buffer, report, remote-write, transport, identity, config} → kube → the
+// shared base (src/base/: model, timers, log, …). Siblings of the middle layer never import
 // each other, and nothing imports upwards. A new file outside these folders
 // must be placed in LAYERS on purpose.
 import t from 'tap';
@@ -11,36 +11,35 @@ import { fileURLToPath } from 'node:url';
 const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src');
 
 /** Each top-level module of src/ (folder, or file without .ts) and what it may import besides itself. */
-const BASE = [
-  'model',
-  'telemeter-api',
-  'timers',
-  'abort',
-  'bounded-file',
-  'durable-file',
-  'loopback',
-  'log',
-  'terminal-safe',
-  'varint',
-  'settings',
-  'version',
-  'types',
-  'heap-shrink',
-  'yaml-parse',
-  'yaml-parse-evictable',
-];
+// The shared base (src/base/: model, timers, log, bounded and durable files, …) and the ambient types.
+const BASE = ['base', 'types'];
 const PARTS = ['collect', 'buffer', 'report', 'remote-write', 'transport', 'identity', 'config'];
 const LAYERS: Readonly<Record<string, readonly string[]>> = {
-  ...Object.fromEntries(BASE.map((name) => [name, BASE])),
-  // Each part sees only the base: what two parts share lives in the base.
+  base: BASE,
+  types: BASE,
+  // The Kubernetes client (kubeconfig, auth plugins, HTTP, paging): below the collectors that use it.
+  kube: BASE,
+  // Each part sees only the base (the cluster collectors the Kubernetes client too): what two parts share lives in the base.
   ...Object.fromEntries(PARTS.map((name) => [name, BASE])),
-  // The embedded receiver decodes what remote-write encodes and forwards with the transport.
-  receiver: [...BASE, 'remote-write', 'transport'],
-  // What sending points consists of: the report, then its requests; for the daemon and the commands alike.
-  deliver: [...BASE, 'report', 'remote-write'],
-  agent: [...BASE, ...PARTS, 'deliver'],
+  collect: [...BASE, 'kube'],
+  // The credential, pull-secret and TLS file readers, and what a send's headers are made of.
+  credentials: [...BASE, 'config', 'identity', 'remote-write', 'transport'],
+  // The embedded receiver decodes what remote-write encodes, forwards with the transport, and reads --auth's secret files.
+  receiver: [...BASE, 'remote-write', 'transport', 'credentials'],
+  // What sending points consists of, and the send itself: for the daemon and the commands alike.
+  deliver: [...BASE, ...PARTS, 'credentials'],
+  agent: [...BASE, ...PARTS, 'kube', 'credentials', 'deliver'],
   'process-guards': BASE,
-  commands: [...BASE, ...PARTS, 'agent', 'deliver', 'receiver', 'process-guards'],
+  commands: [
+    ...BASE,
+    ...PARTS,
+    'kube',
+    'credentials',
+    'agent',
+    'deliver',
+    'receiver',
+    'process-guards',
+  ],
   program: [...BASE, 'commands', 'config', 'identity', 'process-guards'],
   // The entry: the guards first, then the program.
   cli: ['process-guards', 'program'],

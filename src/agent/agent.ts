@@ -1,10 +1,10 @@
 // The one place that owns timers, the AbortController and shutdown order.
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { every, type Periodic } from './periodic.js';
-import { deadlineSignal, sleep, systemClock, type Clock } from '../timers.js';
-import { sendReport, type SendDeps, type SendSummary } from './send-report.js';
+import { deadlineSignal, sleep, systemClock, type Clock } from '../base/timers.js';
+import { sendReport, type SendDeps, type SendSummary } from '../deliver/send-report.js';
 import { sampleOnce } from './sample-tick.js';
-import { logIdentityNotice } from './identity-source.js';
+import { logIdentityNotice } from '../deliver/identity-source.js';
 import type { StatusRecorder } from './status-file.js';
 import { firstRunsInMs, sendJitterMs, type GridAnchor } from './schedule.js';
 
@@ -37,7 +37,7 @@ export interface AgentSchedule {
   readonly status?: StatusRecorder;
   /**
    * Runs after each sampling tick and each send, when the work that made the
-   * garbage is done: the daemon's heap shrink (src/heap-shrink.ts).
+   * garbage is done: the daemon's heap shrink (src/base/heap-shrink.ts).
    */
   readonly afterWork?: () => void;
 }

@@ -1,5 +1,5 @@
-import type { Logger } from '../log.js';
-import { longTimeout, systemClock, type Clock, type LongTimer } from '../timers.js';
+import type { Logger } from '../base/log.js';
+import { longTimeout, systemClock, type Clock, type LongTimer } from '../base/timers.js';
 import { nextSlot as nextSlotAt, slotAtMs } from './schedule.js';
 
 export interface Periodic {

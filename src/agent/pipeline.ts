@@ -1,19 +1,19 @@
 // Wires config into the parts: identity, collectors, transport.
 import type { Config } from '../config/schema.js';
 import type { TlsSettings } from '../config/tls-settings.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { Collector } from '../collect/collector.js';
 import { hostCollectors } from '../collect/host/index.js';
 import type { HostPaths } from '../collect/host/host-paths.js';
 import { detectDeploymentType, type DeploymentType } from '../identity/deployment-type.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
 import { createHttpTransport } from '../transport/http-transport.js';
-import { USER_AGENT } from '../version.js';
-import type { SendDeps } from './send-report.js';
-import { SetAsideMemory } from './set-aside.js';
-import { startIdentity } from './identity-source.js';
+import { USER_AGENT } from '../base/version.js';
+import type { SendDeps } from '../deliver/send-report.js';
+import { SetAsideMemory } from '../deliver/set-aside.js';
+import { startIdentity } from '../deliver/identity-source.js';
 import type { TlsMaterial, TlsSource } from '../transport/tls-options.js';
-import { createAuthSource } from './auth-source.js';
+import { createAuthSource } from '../credentials/auth-source.js';
 
 export interface PipelineOptions {
   readonly host?: HostPaths;
@@ -22,18 +22,18 @@ export interface PipelineOptions {
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
   /** CRI-O's image list; tests point it elsewhere. */
   readonly imagesFile?: string;
-  /** The daemon's minor collection (src/heap-shrink.ts): between the steps of a send, and after each Kubernetes API answer. */
+  /** The daemon's minor collection (src/base/heap-shrink.ts): between the steps of a send, and after each Kubernetes API answer. */
   readonly betweenSteps?: () => void;
 }
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
 async function clusterPart(config: Config, log: Logger, options: PipelineOptions) {
-  const { inClusterAvailable } = await import('../collect/cluster/kubeconfig.js');
+  const { inClusterAvailable } = await import('../kube/kubeconfig.js');
   if (config.kubeconfig === '' && !(await inClusterAvailable())) return undefined;
   const [{ KubeConnection }, cluster, { loadKubeEndpoint }] = await Promise.all([
-    import('../collect/cluster/connection.js'),
+    import('../kube/connection.js'),
     import('../collect/cluster/index.js'),
-    import('../collect/cluster/kubeconfig.js'),
+    import('../kube/kubeconfig.js'),
   ]);
   const connection = new KubeConnection(
     config.kubeconfig,
@@ -80,7 +80,7 @@ export async function createCollectors(
 export function tlsSourceFor(settings: TlsSettings): TlsSource | undefined {
   if (Object.keys(settings).length === 0) return undefined;
   return async (): Promise<TlsMaterial> =>
-    (await import('./tls-material.js')).readTlsMaterial(settings);
+    (await import('../credentials/tls-material.js')).readTlsMaterial(settings);
 }
 
 /** The endpoint's transport: config mapped onto the transport's own options (config knows nothing of transport). */

@@ -1,10 +1,10 @@
 // The sampling tick: the dynamic collectors, their points into the buffer, and
 // one line when a buffer bound dropped the oldest. Sending is send-report.ts.
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import type { Collector } from '../collect/collector.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
-import type { Clock } from '../timers.js';
+import type { Clock } from '../base/timers.js';
 
 export interface SampleDeps {
   readonly log: Logger;

@@ -2,12 +2,12 @@
 // `edge-telemetry status` can tell an admin while the daemon runs (or after it
 // stopped) without talking to it. Written whole to a temporary file and renamed
 // over the old one: a reader never sees half a file.
-import { replaceFile } from '../durable-file.js';
+import { replaceFile } from '../base/durable-file.js';
 import path from 'node:path';
-import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
-import type { Logger } from '../log.js';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../base/bounded-file.js';
+import type { Logger } from '../base/log.js';
 import type { BufferStats, SampleBuffer } from '../buffer/sample-buffer.js';
-import type { SendSummary } from './send-report.js';
+import type { SendSummary } from '../deliver/send-report.js';
 
 export const STATUS_FILE = 'status.json';
 /** Far larger than any status this daemon writes: a bigger file is not ours. */

@@ -6,13 +6,13 @@
 import { constants } from 'node:fs';
 import { copyFile, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import {
   replaceFile as replaceWholeFile,
   syncDirectory,
   type ReplaceHooks,
-} from '../durable-file.js';
-import type { MetricPoint } from '../model.js';
+} from '../base/durable-file.js';
+import type { MetricPoint } from '../base/model.js';
 import {
   RecordSink,
   SAMPLES_PER_RECORD,

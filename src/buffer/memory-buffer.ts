@@ -1,6 +1,6 @@
 // The in-memory buffer (`buffer: memory`): nothing is written, a restart loses
 // what was not sent. Bounded by count and age like the disk buffer.
-import type { MetricPoint } from '../model.js';
+import type { MetricPoint } from '../base/model.js';
 import { inRanges, normalizeRanges } from './seq-ranges.js';
 import {
   addDrops,

@@ -1,7 +1,7 @@
 // Builds the buffer the config asks for. Failures are values with codes; the
 // command turns them into the one-line config error.
 import path from 'node:path';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { BUFFER_SUBDIR, DiskSampleBuffer } from './disk-buffer.js';
 import { MemorySampleBuffer } from './memory-buffer.js';

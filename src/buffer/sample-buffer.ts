@@ -1,9 +1,9 @@
 // The one interface the agent sees for where dynamic samples wait until a
 // receiver has taken them. Two implementations: on disk (durable, the default)
 // and in memory (nothing written; a restart loses what was not sent).
-import type { BufferedPoint, MetricPoint } from '../model.js';
+import type { BufferedPoint, MetricPoint } from '../base/model.js';
 
-export type { BufferedPoint } from '../model.js';
+export type { BufferedPoint } from '../base/model.js';
 
 /** Inclusive range of seqs. Acknowledging a seq no longer held is a no-op. */
 export interface SeqRange {

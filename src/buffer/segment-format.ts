@@ -12,9 +12,9 @@
 // (else seq = previous + 1; only compaction leaves gaps). Numbers are unsigned
 // LEB128 varints up to 2^53; strings are a varint byte length and UTF-8.
 // A tick's ten samples of counts and byte sizes take about 5 bytes each.
-import type { Labels, MetricPoint } from '../model.js';
+import type { Labels, MetricPoint } from '../base/model.js';
 import { crc32 } from './crc32.js';
-import { writeVarint } from '../varint.js';
+import { writeVarint } from '../base/varint.js';
 
 export const SEGMENT_MAGIC = Buffer.from('ETSB', 'latin1');
 export const SEGMENT_VERSION = 1;

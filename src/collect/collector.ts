@@ -1,4 +1,4 @@
-import type { MetricPoint } from '../model.js';
+import type { MetricPoint } from '../base/model.js';
 
 /**
  * static: read at each send (capacities, versions). dynamic: read at each

@@ -1,6 +1,6 @@
 // Node capacity as both sides see it: the host reads its own, the cluster side
 // reads Node objects. Shared here so neither imports the other.
-import type { Labels } from '../model.js';
+import type { Labels } from '../base/model.js';
 
 export const ARCH_LABEL = 'label_kubernetes_io_arch';
 export const OS_ID_LABEL = 'label_node_openshift_io_os_id';

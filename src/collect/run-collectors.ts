@@ -1,8 +1,8 @@
-import type { Logger } from '../log.js';
-import type { MetricPoint } from '../model.js';
+import type { Logger } from '../base/log.js';
+import type { MetricPoint } from '../base/model.js';
 import type { Collector, CollectorKind } from './collector.js';
-import { linkedSignal } from '../abort.js';
-import { systemClock, type Clock } from '../timers.js';
+import { linkedSignal } from '../base/abort.js';
+import { systemClock, type Clock } from '../base/timers.js';
 
 export interface CollectionResult {
   readonly points: readonly MetricPoint[];

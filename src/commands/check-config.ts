@@ -4,7 +4,7 @@
 import type { Config } from '../config/schema.js';
 import { effectiveConfigYaml } from '../config/effective-config.js';
 import { checkClusterIdFile } from '../identity/cluster-id.js';
-import { authFiles } from '../agent/auth-source.js';
+import { authFiles } from '../credentials/auth-source.js';
 import { tlsFileLines, tlsSummaryLines } from './tls-check.js';
 import { checkSendFiles } from './send-checks.js';
 

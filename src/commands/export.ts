@@ -3,19 +3,19 @@
 // off a disconnected node (src/remote-write/export-file.ts). The samples stay
 // buffered unless --remove. The daemon must be stopped: it owns the buffer.
 import { lstat } from 'node:fs/promises';
-import { writeFileDurably } from '../durable-file.js';
+import { writeFileDurably } from '../base/durable-file.js';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import { seqsAsRanges } from '../buffer/seq-ranges.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import { planDelivery } from '../deliver/plan.js';
-import type { BufferedPoint, MetricPoint } from '../model.js';
+import type { BufferedPoint, MetricPoint } from '../base/model.js';
 import { exportLines, type ExportedRequest } from '../remote-write/export-file.js';
-import { MAX_BATCH_POINTS } from '../agent/backlog-batches.js';
-import { USER_AGENT } from '../version.js';
-import { deadlineSignal } from '../timers.js';
+import { MAX_BATCH_POINTS } from '../deliver/backlog-batches.js';
+import { USER_AGENT } from '../base/version.js';
+import { deadlineSignal } from '../base/timers.js';
 
 export type ExportOutcome =
   | {

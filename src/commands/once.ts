@@ -1,8 +1,8 @@
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
-import { sendReport } from '../agent/send-report.js';
+import { sendReport } from '../deliver/send-report.js';
 import { sampleOnce } from '../agent/sample-tick.js';
 import { checkSendFiles } from './send-checks.js';
 import { stopSignal } from '../process-guards.js';

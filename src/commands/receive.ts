@@ -1,5 +1,5 @@
-import type { Logger } from '../log.js';
-import { readSecretFile } from '../identity/secret-file.js';
+import type { Logger } from '../base/log.js';
+import { readSecretFile } from '../credentials/secret-file.js';
 import { startReceiver, type ReceiverAuth } from '../receiver/telemeter-receiver.js';
 import { onStopSignals } from '../process-guards.js';
 import { formatLabels } from '../report/exposition.js';

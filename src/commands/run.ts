@@ -4,7 +4,7 @@ import { redactUrl } from '../config/redact.js';
 import { ConfigError } from '../config/errors.js';
 import { IdentityError } from '../identity/errors.js';
 import { checkClusterIdFile } from '../identity/cluster-id.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
@@ -12,7 +12,7 @@ import { StatusRecorder } from '../agent/status-file.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
 import { holdUntilStopped, takeOverHangups } from '../process-guards.js';
-import { heapShrink } from '../heap-shrink.js';
+import { heapShrink } from '../base/heap-shrink.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 import { checkSendFiles } from './send-checks.js';
 

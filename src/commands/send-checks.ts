@@ -4,8 +4,8 @@
 // naming the key and the file). run, once, upload and check-config all call
 // this one function, so no command can check less or in another order.
 import type { Config } from '../config/schema.js';
-import { checkAuthFiles } from '../agent/auth-source.js';
-import type { TlsSummary } from '../agent/tls-material.js';
+import { checkAuthFiles } from '../credentials/auth-source.js';
+import type { TlsSummary } from '../credentials/tls-material.js';
 import { checkTlsFiles } from './tls-check.js';
 
 /** Throws ConfigError; says which CAs and client certificate the endpoint's TLS will use. */

@@ -1,10 +1,10 @@
 // `edge-telemetry show --file FILE`: what an export file holds, in the same
 // text format `show` prints, without sending anything.
-import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../base/bounded-file.js';
 import { parseExport } from '../remote-write/export-file.js';
 import { decodeWriteRequest } from '../receiver/decode.js';
 import { toExposition } from '../report/exposition.js';
-import type { Series } from '../model.js';
+import type { Series } from '../base/model.js';
 
 /** Largest body a request in the file may decode to; the Telemetry API's own limit is far below. */
 const MAX_UNCOMPRESSED_BYTES = 32 * 1024 * 1024;

@@ -1,6 +1,6 @@
 import type { Config } from '../config/schema.js';
 import { redactUrl } from '../config/redact.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../base/log.js';
 import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { sampleOnce } from '../agent/sample-tick.js';
@@ -8,11 +8,11 @@ import { runCollectors } from '../collect/run-collectors.js';
 import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
 import { shownHeaders } from '../remote-write/headers.js';
-import { authFiles } from '../agent/auth-source.js';
-import { deadlineSignal } from '../timers.js';
-import { loadTlsMaterial, problemLine } from '../agent/tls-material.js';
+import { authFiles } from '../credentials/auth-source.js';
+import { deadlineSignal } from '../base/timers.js';
+import { loadTlsMaterial, problemLine } from '../credentials/tls-material.js';
 import { tlsSummaryLines } from './tls-check.js';
-import { terminalSafeLines } from '../terminal-safe.js';
+import { terminalSafeLines } from '../base/terminal-safe.js';
 
 /** Shown as `_id` while the cluster id file does not exist yet; never sent (the daemon waits instead). */
 export const UNKNOWN_CLUSTER_ID = '<not known yet>';

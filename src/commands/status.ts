@@ -1,7 +1,7 @@
 // `edge-telemetry status`: what the daemon last did, read from dataDir/status.json.
 import type { Config } from '../config/schema.js';
 import { readStatus, type DaemonStatus } from '../agent/status-file.js';
-import { terminalSafeLine } from '../terminal-safe.js';
+import { terminalSafeLine } from '../base/terminal-safe.js';
 
 export type ProcessProbe = (pid: number) => boolean;
 

@@ -5,13 +5,13 @@
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { tlsFiles } from '../config/tls-settings.js';
-import type { TlsSummary } from '../agent/tls-material.js';
+import type { TlsSummary } from '../credentials/tls-material.js';
 
 /** What the files give, or a ConfigError. Nothing to read without telemetry.tls. */
 export async function checkTlsFiles(config: Config): Promise<TlsSummary> {
   // node:crypto and node:tls (the parsing) only when there is something to parse: most nodes set no telemetry.tls.
   if (Object.keys(config.tls).length === 0) return {};
-  const { loadTlsMaterial } = await import('../agent/tls-material.js');
+  const { loadTlsMaterial } = await import('../credentials/tls-material.js');
   const loaded = await loadTlsMaterial(config.tls);
   if (!loaded.ok) {
     const { problem } = loaded;

@@ -4,16 +4,16 @@
 // rules as the daemon. Each series keeps its own _id; a telemeter bearer names
 // the cluster the file came from.
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../log.js';
-import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../bounded-file.js';
+import type { Logger } from '../base/log.js';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../base/bounded-file.js';
 import { parseExport } from '../remote-write/export-file.js';
 import { scrubSecrets } from '../remote-write/headers.js';
-import { createAuthSource } from '../agent/auth-source.js';
+import { createAuthSource } from '../credentials/auth-source.js';
 import { checkSendFiles } from './send-checks.js';
 import { sendWithRetry } from '../transport/retry.js';
-import { judgeResult } from '../agent/delivery-outcome.js';
+import { judgeResult } from '../deliver/delivery-outcome.js';
 import { createTransport } from '../agent/pipeline.js';
-import { USER_AGENT } from '../version.js';
+import { USER_AGENT } from '../base/version.js';
 
 /** The same cap `show --file` reads with. */
 const MAX_EXPORT_BYTES = 512 * 1024 * 1024;

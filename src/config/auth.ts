@@ -3,7 +3,7 @@
 // Pure, like the rest of the schema: secret files are only named here, read
 // at every send (they rotate), never stored in the Config.
 import path from 'node:path';
-import { isLoopbackHost } from '../loopback.js';
+import { isLoopbackHost } from '../base/loopback.js';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
 

@@ -1,7 +1,7 @@
 // What `check-config` prints: the effective config in the file's own vocabulary.
 // Its own module, apart from redact.ts, so that the YAML writer is loaded by
 // check-config only: the daemon's start-up graph holds no YAML code
-// (src/yaml-parse-evictable.ts says why).
+// (src/base/yaml-parse-evictable.ts says why).
 import { stringify } from 'yaml';
 import { formatDurationMs } from './duration.js';
 import type { Config } from './schema.js';

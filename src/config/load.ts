@@ -11,13 +11,13 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../bounded-file.js';
+import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../base/bounded-file.js';
 import { ConfigError } from './errors.js';
 import { redactCredentials } from './redact.js';
 import { applyMergePatch, isPlainObject, patchedPaths, type JsonObject } from './merge-patch.js';
 import { TELEMETRY_KEYS, validateTelemetry, type Config } from './schema.js';
 import { checkTopLevel, TELEMETRY_SECTION } from './top-level.js';
-import { openYamlParser, type YamlParser } from '../yaml-parse.js';
+import { openYamlParser, type YamlParser } from '../base/yaml-parse.js';
 
 export const DEFAULT_CONFIG_FILE = '/etc/edge-telemetry/telemetry.yaml';
 export const DROP_IN_DIR = 'telemetry.d';

@@ -1,6 +1,6 @@
 // Turns the merged `telemetry:` stanza into a frozen Config, or one ConfigError
 // that names the key. Pure: file paths are only resolved, never read.
-import type { ExtraResource, RetryPolicy } from '../settings.js';
+import type { ExtraResource, RetryPolicy } from '../base/settings.js';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 import { MAX_DURATION_MS, parseDurationMs, formatDurationMs } from './duration.js';
@@ -11,7 +11,7 @@ import {
   DEFAULT_ENDPOINT,
   TELEMETER_BODY_LIMIT_BYTES,
   TELEMETRY_RECEIVE_PATH,
-} from '../telemeter-api.js';
+} from '../base/telemeter-api.js';
 import {
   checkEndpointTransport,
   readAuth,

@@ -4,7 +4,7 @@
 // samples that can never go (no receiver takes their series: rejected; no
 // request can hold one: oversized), with their seqs, to drop and count.
 // Whoever sends or writes the requests releases exactly these.
-import type { BufferedPoint, MetricPoint } from '../model.js';
+import type { BufferedPoint, MetricPoint } from '../base/model.js';
 import { buildReport, type RejectedSeries, type ReportIdentity } from '../report/build-report.js';
 import {
   planRequests,

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import { writeFileDurably } from '../durable-file.js';
+import { writeFileDurably } from '../base/durable-file.js';
 import path from 'node:path';
-import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../bounded-file.js';
+import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../base/bounded-file.js';
 import { IdentityError } from './errors.js';
 
 export const GENERATED_ID_FILE = 'cluster-id';

@@ -1,7 +1,7 @@
 // Pure: the checks Red Hat's telemeter server makes on /metrics/v1/receive.
 import { uncompress } from 'snappyjs';
 import { writeRequestType } from '../remote-write/prompb.js';
-import { CLUSTER_ID_LABEL, type Series } from '../model.js';
+import { CLUSTER_ID_LABEL, type Series } from '../base/model.js';
 
 export type Verdict =
   | { readonly ok: true; readonly series: readonly Series[]; readonly clusterId: string }

@@ -1,13 +1,13 @@
 // `edge-telemetry receive`: what Red Hat's telemeter server enforces, on this
 // machine, so an admin can see exactly what leaves the node.
 import http from 'node:http';
-import type { Logger } from '../log.js';
-import { TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../telemeter-api.js';
+import type { Logger } from '../base/log.js';
+import { TELEMETER_BODY_LIMIT_BYTES, TELEMETRY_RECEIVE_PATH } from '../base/telemeter-api.js';
 import { REMOTE_WRITE_VERSION } from '../remote-write/headers.js';
 import { decodeWriteRequest, parseTelemeterAuth } from './decode.js';
-import type { Series } from '../model.js';
+import type { Series } from '../base/model.js';
 import { createHttpTransport, type Transport } from '../transport/http-transport.js';
-import { USER_AGENT } from '../version.js';
+import { USER_AGENT } from '../base/version.js';
 
 /**
  * What the receiver asks of a request's Authorization, so that an admin can

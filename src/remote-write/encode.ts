@@ -3,10 +3,10 @@
 // protobufjs' generic Writer spends more time on bookkeeping (forks, an op per
 // field) than snappy spends compressing; the tests check the bytes equal what
 // protobufjs itself encodes.
-import type { Label, Sample, Series } from '../model.js';
+import type { Label, Sample, Series } from '../base/model.js';
 import type { WireLayout } from './prompb.js';
 import { WIRE_LAYOUT } from './prompb-layout.generated.js';
-import { varintSize, writeVarint } from '../varint.js';
+import { varintSize, writeVarint } from '../base/varint.js';
 
 function stringFieldSize(bytes: number): number {
   return bytes === 0 ? 0 : 1 + varintSize(bytes) + bytes;

@@ -1,7 +1,7 @@
 // Pure: cuts a report into request bodies that each stay under the receiver's
 // size limit once snappy-compressed (telemeter answers 413 at 128 KiB).
 import { compress } from 'snappyjs';
-import type { Label, Series } from '../model.js';
+import type { Label, Series } from '../base/model.js';
 import { encodeWriteRequest, estimatedSeriesSize } from './encode.js';
 
 export interface SeriesWithAcks {

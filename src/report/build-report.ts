@@ -8,7 +8,7 @@ import {
   type MetricPoint,
   type Sample,
   type Series,
-} from '../model.js';
+} from '../base/model.js';
 import { validateSeriesLabels } from './validate-series.js';
 
 /** A series and the buffer entries it carries, so a 2xx can acknowledge exactly those. */

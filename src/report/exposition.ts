@@ -1,5 +1,5 @@
 // Pure: a report as Prometheus text exposition (0.0.4), what `show` prints.
-import { METRIC_NAME_LABEL, type Label, type Series } from '../model.js';
+import { METRIC_NAME_LABEL, type Label, type Series } from '../base/model.js';
 
 function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');

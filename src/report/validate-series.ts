@@ -1,6 +1,6 @@
 // The remote-write specification's rules for labels. A series breaking them is
 // never sent: Prometheus answers 500 for the whole request, telemeter 400.
-import type { Label } from '../model.js';
+import type { Label } from '../base/model.js';
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

@@ -6,11 +6,11 @@
 // deadline can always destroy.
 import http from 'node:http';
 import { getProxyForUrl } from 'proxy-from-env';
-import { isLoopbackHost } from '../loopback.js';
+import { isLoopbackHost } from '../base/loopback.js';
 import { MAX_REPLY_READ_BYTES, classifyResponse, type SendResult } from './send-result.js';
 import { openSocket, proxyAuthorization, type Stage } from './connect.js';
 import { tlsFailure, tlsFilesFailure, type TlsOptions, type TlsSource } from './tls-options.js';
-import { longTimeout, systemClock, type Clock } from '../timers.js';
+import { longTimeout, systemClock, type Clock } from '../base/timers.js';
 
 export interface Transport {
   post(

@@ -2,9 +2,9 @@
 // result, waits max(backoff with jitter, Retry-After) within what is left of
 // the round's time budget, and checks cancellation before each try and during
 // each sleep.
-import { sleep, systemClock, type Clock } from '../timers.js';
+import { sleep, systemClock, type Clock } from '../base/timers.js';
 import type { SendResult } from './send-result.js';
-import type { RetryPolicy } from '../settings.js';
+import type { RetryPolicy } from '../base/settings.js';
 
 export type { RetryPolicy };
 

@@ -4,7 +4,7 @@ import { Agent } from '../../src/agent/agent.js';
 import type { Transport } from '../../src/transport/http-transport.js';
 import type { SendResult } from '../../src/transport/send-result.js';
 import type { Collector } from '../../src/collect/collector.js';
-import { sleep } from '../../src/timers.js';
+import { sleep } from '../../src/base/timers.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 import { fixedCollector, sendDeps } from '../helpers/send-deps.js';
 

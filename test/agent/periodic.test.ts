@@ -1,8 +1,8 @@
 // The periodic timer with an injected clock: exact run counts, long intervals, early timers.
 import t from 'tap';
 import { every } from '../../src/agent/periodic.js';
-import { silentLogger } from '../../src/log.js';
-import { MAX_TIMER_MS } from '../../src/timers.js';
+import { silentLogger } from '../../src/base/log.js';
+import { MAX_TIMER_MS } from '../../src/base/timers.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
 const HOUR = 3_600_000;

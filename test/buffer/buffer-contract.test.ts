@@ -4,8 +4,8 @@ import path from 'node:path';
 import { DiskSampleBuffer } from '../../src/buffer/disk-buffer.js';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import type { BufferBounds, SampleBuffer } from '../../src/buffer/sample-buffer.js';
-import type { MetricPoint } from '../../src/model.js';
-import { silentLogger } from '../../src/log.js';
+import type { MetricPoint } from '../../src/base/model.js';
+import { silentLogger } from '../../src/base/log.js';
 import { ownTempDir } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */

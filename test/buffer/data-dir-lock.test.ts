@@ -8,7 +8,7 @@ import {
   type ProcessTable,
 } from '../../src/buffer/data-dir-lock.js';
 import { openBuffer } from '../../src/buffer/open-buffer.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger } from '../../src/base/log.js';
 import { ownTempDir } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */

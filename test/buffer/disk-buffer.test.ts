@@ -6,8 +6,8 @@ import path from 'node:path';
 import { DiskSampleBuffer, type CompactionHooks } from '../../src/buffer/disk-buffer.js';
 import { HEADER_BYTES, frameAt } from '../../src/buffer/segment-format.js';
 import type { BufferedPoint, SampleBuffer } from '../../src/buffer/sample-buffer.js';
-import type { MetricPoint } from '../../src/model.js';
-import { formatLine, type Logger } from '../../src/log.js';
+import type { MetricPoint } from '../../src/base/model.js';
+import { formatLine, type Logger } from '../../src/base/log.js';
 import { ownTempDir } from '../helpers/files.js';
 
 /** Temp dirs of this file, removed when it ends. */

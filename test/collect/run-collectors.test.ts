@@ -1,8 +1,8 @@
 import t from 'tap';
 import { runCollectors } from '../../src/collect/run-collectors.js';
 import type { Collector } from '../../src/collect/collector.js';
-import type { MetricPoint } from '../../src/model.js';
-import { silentLogger, type Logger } from '../../src/log.js';
+import type { MetricPoint } from '../../src/base/model.js';
+import { silentLogger, type Logger } from '../../src/base/log.js';
 
 function recordingLog(): { log: Logger; warnings: string[]; debug: string[] } {
   const warnings: string[] = [];

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { runCli } from '../helpers/cli.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
-import { AGENT_VERSION } from '../../src/version.js';
+import { AGENT_VERSION } from '../../src/base/version.js';
 import { fixtureExport } from '../helpers/export-fixture.js';
 
 t.test(

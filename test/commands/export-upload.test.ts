@@ -7,7 +7,7 @@ import path from 'node:path';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { tempDir, writeConfig, TOKEN } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
-import { CLUSTER_ID_LABEL } from '../../src/model.js';
+import { CLUSTER_ID_LABEL } from '../../src/base/model.js';
 
 t.test('export on a disconnected node, upload elsewhere', async (t) => {
   const node = await tempDir();
@@ -160,7 +160,7 @@ t.test(
   'export --remove: what the file holds leaves as delivered, what no receiver takes as dropped and counted, nothing else',
   async (t) => {
     const { DiskSampleBuffer } = await import('../../src/buffer/disk-buffer.js');
-    const { silentLogger } = await import('../../src/log.js');
+    const { silentLogger } = await import('../../src/base/log.js');
     const node = await tempDir();
     const config = await writeConfig(node, {
       endpoint: 'http://127.0.0.1:9/metrics/v1/receive',

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { validateTelemetry, type Config } from '../../src/config/schema.js';
 import { ConfigError } from '../../src/config/errors.js';
 import { effectiveConfigYaml } from '../../src/config/effective-config.js';
-import { isLoopbackHost } from '../../src/loopback.js';
+import { isLoopbackHost } from '../../src/base/loopback.js';
 import { runCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
 

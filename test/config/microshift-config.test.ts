@@ -5,7 +5,7 @@ import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load.js';
 import { MICROSHIFT_CLUSTER_ID_FILE } from '../../src/config/schema.js';
-import { DEFAULT_ENDPOINT } from '../../src/telemeter-api.js';
+import { DEFAULT_ENDPOINT } from '../../src/base/telemeter-api.js';
 import { mkfifo } from '../helpers/fifo.js';
 import { ownTempDir } from '../helpers/files.js';
 import { runCli } from '../helpers/cli.js';

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { planDelivery } from '../../src/deliver/plan.js';
-import type { BufferedPoint, MetricPoint } from '../../src/model.js';
+import type { BufferedPoint, MetricPoint } from '../../src/base/model.js';
 
 t.test('each buffered seq lands exactly once: in a request, rejected or oversized', async (t) => {
   const now = 1_790_000_000_000;

@@ -15,7 +15,7 @@ import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { decodeWriteRequest } from '../../src/receiver/decode.js';
-import type { Series } from '../../src/model.js';
+import type { Series } from '../../src/base/model.js';
 import { startVictoriaMetrics, type RunningVictoriaMetrics } from '../helpers/victoria-metrics.js';
 import { spawnCli } from '../helpers/cli.js';
 import { CPU_USAGE_METRIC } from '../../src/collect/host/cpu.js';

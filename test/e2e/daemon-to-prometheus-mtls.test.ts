@@ -7,11 +7,11 @@
 import t from 'tap';
 import path from 'node:path';
 import type { Collector } from '../../src/collect/collector.js';
-import { sendReport } from '../../src/agent/send-report.js';
+import { sendReport } from '../../src/deliver/send-report.js';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import { tlsSourceFor } from '../../src/agent/pipeline.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger } from '../../src/base/log.js';
 import { startPrometheus } from '../helpers/prometheus.js';
 import { runCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig, TOKEN } from '../helpers/files.js';

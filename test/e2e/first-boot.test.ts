@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CLI, runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import { ownTempDir, writeConfig, TOKEN } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
-import { CLUSTER_ID_LABEL } from '../../src/model.js';
+import { CLUSTER_ID_LABEL } from '../../src/base/model.js';
 
 const WAITING = 'does not exist yet; waiting for it';
 const NEW_ID = 'd1b0c6a5-7f0e-4b43-9c36-2f1a8e0c4b11';

@@ -3,7 +3,7 @@
 // below 1 ms becomes 1 ms), so code that forgets the limit floods here as it
 // would in production. `firesEarlyMs` makes every timer fire that much early,
 // as Node's can against performance.now().
-import type { Clock, TimerHandle } from '../../src/timers.js';
+import type { Clock, TimerHandle } from '../../src/base/timers.js';
 
 const NODE_TIMEOUT_MAX = 2 ** 31 - 1;
 

@@ -5,7 +5,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import { decodeWriteRequest, parseTelemeterAuth } from '../../src/receiver/decode.js';
-import type { Series } from '../../src/model.js';
+import type { Series } from '../../src/base/model.js';
 
 export interface ScriptedAnswer {
   readonly status: number;

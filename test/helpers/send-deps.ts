@@ -1,10 +1,10 @@
 import type { Collector } from '../../src/collect/collector.js';
-import type { SendDeps } from '../../src/agent/send-report.js';
-import { SetAsideMemory } from '../../src/agent/set-aside.js';
+import type { SendDeps } from '../../src/deliver/send-report.js';
+import { SetAsideMemory } from '../../src/deliver/set-aside.js';
 import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
 import { createHttpTransport } from '../../src/transport/http-transport.js';
-import { silentLogger, type Logger } from '../../src/log.js';
-import { knownIdentity } from '../../src/agent/identity-source.js';
+import { silentLogger, type Logger } from '../../src/base/log.js';
+import { knownIdentity } from '../../src/deliver/identity-source.js';
 import { TOKEN } from './files.js';
 import { requestHeaders, requestSecrets } from '../../src/remote-write/headers.js';
 

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parsePullSecret, readPullSecretToken } from '../../src/identity/pull-secret.js';
+import { parsePullSecret, readPullSecretToken } from '../../src/credentials/pull-secret.js';
 import { resolveClusterId } from '../../src/identity/cluster-id.js';
 import { classifyDeployment } from '../../src/identity/deployment-type.js';
 import { ownTempDir, TOKEN, writeConfig } from '../helpers/files.js';

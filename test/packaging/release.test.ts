@@ -32,7 +32,7 @@ const BUNDLE = 'usr/local/lib/edge-telemetry/edge-telemetry.mjs';
 const LAUNCHER = 'usr/local/lib/edge-telemetry/edge-telemetry';
 /** The launcher runs the Node.js this suite runs on (CI runs the suite once per supported line). */
 const THIS_NODE = { EDGE_TELEMETRY_NODE: process.execPath };
-/** The YAML parser, bundled on its own: the program compiles it for each read and drops it (src/yaml-parse-evictable.ts). */
+/** The YAML parser, bundled on its own: the program compiles it for each read and drops it (src/base/yaml-parse-evictable.ts). */
 const YAML_PARSER = 'usr/local/lib/edge-telemetry/yaml-parse.cjs';
 const LINK = 'usr/local/bin/edge-telemetry';
 const UNIT = 'etc/systemd/system/edge-telemetry.service';

@@ -7,7 +7,7 @@ import { spawnCli } from '../helpers/cli.js';
 import { freePort } from '../../scripts/free-port.mjs';
 import { encodeWriteRequest } from '../../src/remote-write/encode.js';
 import { telemeterBearer } from '../../src/remote-write/headers.js';
-import type { Series } from '../../src/model.js';
+import type { Series } from '../../src/base/model.js';
 
 const bearer = `Bearer ${telemeterBearer('token', 'cluster-1')}`;
 const series = (labels: [string, string][], samples = 1): Series => ({

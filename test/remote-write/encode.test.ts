@@ -5,7 +5,7 @@ import { encodeWriteRequest, estimatedSeriesSize } from '../../src/remote-write/
 import { writeRequestType } from '../../src/remote-write/prompb.js';
 import { planRequests, type SeriesWithAcks } from '../../src/remote-write/plan-requests.js';
 import { decodeWriteRequest } from '../../src/receiver/decode.js';
-import type { Series } from '../../src/model.js';
+import type { Series } from '../../src/base/model.js';
 
 const series: Series[] = [
   {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { buildReport } from '../../src/report/build-report.js';
 import { validateSeriesLabels } from '../../src/report/validate-series.js';
 import { toExposition } from '../../src/report/exposition.js';
-import type { MetricPoint } from '../../src/model.js';
+import type { MetricPoint } from '../../src/base/model.js';
 
 const identity = { clusterId: 'cid-1', deploymentType: 'microshift-rpm' };
 const point = (

@@ -1,12 +1,12 @@
 // The delivery rules of a send, against a real local HTTP receiver whose answers are scripted.
 import t from 'tap';
-import { sendReport } from '../../src/agent/send-report.js';
+import { sendReport } from '../../src/deliver/send-report.js';
 import { sampleOnce } from '../../src/agent/sample-tick.js';
 import { classifyResponse, parseRetryAfterMs } from '../../src/transport/send-result.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { sendDeps } from '../helpers/send-deps.js';
 import { TOKEN } from '../helpers/files.js';
-import type { Logger } from '../../src/log.js';
+import type { Logger } from '../../src/base/log.js';
 
 function recordingLogger(lines: string[]): Logger {
   const at = (level: string) => (message: string, fields?: Record<string, unknown>) =>

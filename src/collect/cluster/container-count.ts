@@ -1,13 +1,13 @@
 // cluster:usage:containers:sum — running containers as each kubelet counts
 // them (node proxy), else from the Running pods' statuses.
 import type { Collector } from '../collector.js';
-import type { KubeConnection } from './connection.js';
+import type { KubeConnection } from '../../kube/connection.js';
 import {
   ACCEPT_JSON,
   FULL_OBJECTS_PAGE_LIMIT,
   runningContainersInPods,
   sumPages,
-} from './list-pages.js';
+} from '../../kube/list-pages.js';
 import { nodeNames } from './nodes.js';
 import { metricSummer } from './prometheus-text.js';
 import { PODS } from './resources.js';

@@ -1,9 +1,9 @@
 // cluster:usage:container_images:sum — images stored on the node: CRI-O's own
 // list when readable, else the nodes' status.images.
-import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../../bounded-file.js';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../../base/bounded-file.js';
 import type { Collector } from '../collector.js';
-import type { KubeConnection } from './connection.js';
-import { ACCEPT_JSON } from './list-pages.js';
+import type { KubeConnection } from '../../kube/connection.js';
+import { ACCEPT_JSON } from '../../kube/list-pages.js';
 import { listNodes } from './nodes.js';
 import { point, settle } from './settle.js';
 

@@ -1,6 +1,6 @@
 // The table of cluster collectors.
 import type { Collector } from '../collector.js';
-import type { KubeConnection } from './connection.js';
+import type { KubeConnection } from '../../kube/connection.js';
 import { containerCountCollector } from './container-count.js';
 import { imageCountCollector } from './image-count.js';
 import { objectCountCollector } from './object-count.js';

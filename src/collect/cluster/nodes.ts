@@ -7,14 +7,14 @@ import {
   type NodeCapacity,
   type NodeCapacitySource,
 } from '../node-capacity.js';
-import type { KubeConnection } from './connection.js';
-import type { ApiResult, KubeApi } from './kube-api.js';
+import type { KubeConnection } from '../../kube/connection.js';
+import type { ApiResult, KubeApi } from '../../kube/kube-api.js';
 import {
   ACCEPT_JSON,
   ACCEPT_METADATA_ONLY,
   FULL_OBJECTS_PAGE_LIMIT,
   sumPages,
-} from './list-pages.js';
+} from '../../kube/list-pages.js';
 import { parseQuantity } from './quantity.js';
 import { settle } from './settle.js';
 

@@ -1,6 +1,6 @@
 // instance:etcd_object_counts:sum — what the API server stores, from its own /metrics.
 import type { Collector } from '../collector.js';
-import type { KubeConnection } from './connection.js';
+import type { KubeConnection } from '../../kube/connection.js';
 import { metricSummer } from './prometheus-text.js';
 import { point, settle } from './settle.js';
 

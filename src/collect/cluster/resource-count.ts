@@ -1,10 +1,10 @@
 // cluster:usage:resources:sum — objects per resource, from one `limit=1`
 // request each (remainingItemCount), running pods as table rows page by page.
-import type { MetricPoint } from '../../model.js';
+import type { MetricPoint } from '../../base/model.js';
 import type { Collector } from '../collector.js';
-import type { KubeConnection } from './connection.js';
-import type { ApiResult, KubeApi } from './kube-api.js';
-import { ACCEPT_METADATA_ONLY, ACCEPT_TABLE, sumPages } from './list-pages.js';
+import type { KubeConnection } from '../../kube/connection.js';
+import type { ApiResult, KubeApi } from '../../kube/kube-api.js';
+import { ACCEPT_METADATA_ONLY, ACCEPT_TABLE, sumPages } from '../../kube/list-pages.js';
 import { PODS, countedResources, type ExtraResource, type ResourceRef } from './resources.js';
 import { point, settle } from './settle.js';
 

@@ -1,4 +1,4 @@
-import type { ExtraResource } from '../../settings.js';
+import type { ExtraResource } from '../../base/settings.js';
 
 export type { ExtraResource };
 

@@ -1,8 +1,8 @@
 // How the cluster collectors treat an API answer: a value, or one notice (said
 // once, cleared when it works again) and undefined. They never throw for API trouble.
-import type { Labels, MetricPoint } from '../../model.js';
-import type { KubeConnection } from './connection.js';
-import type { ApiResult } from './kube-api.js';
+import type { Labels, MetricPoint } from '../../base/model.js';
+import type { KubeConnection } from '../../kube/connection.js';
+import type { ApiResult } from '../../kube/kube-api.js';
 
 /** What to do with a result: the value, or undefined after saying what went wrong (once). */
 export function settle<T>(

@@ -1,7 +1,7 @@
 import os from 'node:os';
-import { linkedSignal } from '../../abort.js';
+import { linkedSignal } from '../../base/abort.js';
 import { untilAborted } from '../run-collectors.js';
-import type { Labels } from '../../model.js';
+import type { Labels } from '../../base/model.js';
 import type { Collector } from '../collector.js';
 import { ARCH_LABEL, OS_ID_LABEL, type NodeCapacitySource } from '../node-capacity.js';
 import { readHostText, type HostPaths } from './host-paths.js';

@@ -1,5 +1,5 @@
 import { stat, statfs } from 'node:fs/promises';
-import type { MetricPoint } from '../../model.js';
+import type { MetricPoint } from '../../base/model.js';
 import type { Collector, CollectorKind } from '../collector.js';
 
 export const DISK_CAPACITY_METRIC = 'cluster:capacity_disk_bytes:sum';

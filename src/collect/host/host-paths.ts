@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../../bounded-file.js';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../../base/bounded-file.js';
 
 /** Where host files are read from; tests point `root` at a fake host tree. */
 export interface HostPaths {

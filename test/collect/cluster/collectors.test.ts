@@ -5,7 +5,7 @@ import t from 'tap';
 import { rm, writeFile, copyFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateCluster, startFakeApi, type FakeCluster } from '../../helpers/fake-kube-api.js';
-import { KubeConnection } from '../../../src/collect/cluster/connection.js';
+import { KubeConnection } from '../../../src/kube/connection.js';
 import { clusterCollectors, nodeCapacitySource } from '../../../src/collect/cluster/index.js';
 import { capacityByNodeLabels } from '../../../src/collect/cluster/nodes.js';
 import { countStorageImages } from '../../../src/collect/cluster/image-count.js';
@@ -13,15 +13,15 @@ import {
   containerCountCollector,
   PROXY_RETRY_MS,
 } from '../../../src/collect/cluster/container-count.js';
-import { loadKubeEndpoint } from '../../../src/collect/cluster/kubeconfig.js';
+import { loadKubeEndpoint } from '../../../src/kube/kubeconfig.js';
 import { parseQuantity } from '../../../src/collect/cluster/quantity.js';
 import { sampleValue } from '../../../src/collect/cluster/prometheus-text.js';
-import { summarisePage } from '../../../src/collect/cluster/list-pages.js';
+import { summarisePage } from '../../../src/kube/list-pages.js';
 import { runCollectors } from '../../../src/collect/run-collectors.js';
 import { capacityCollector } from '../../../src/collect/host/capacity.js';
 import { cpuUsageCollector } from '../../../src/collect/host/cpu.js';
-import type { Logger } from '../../../src/log.js';
-import type { MetricPoint } from '../../../src/model.js';
+import type { Logger } from '../../../src/base/log.js';
+import type { MetricPoint } from '../../../src/base/model.js';
 import { tempDir } from '../../helpers/files.js';
 
 function recorder(): { log: Logger; lines: string[] } {

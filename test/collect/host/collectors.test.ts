@@ -10,7 +10,7 @@ import { memoryUsageCollector } from '../../../src/collect/host/memory.js';
 import { parseMemInfo } from '../../../src/collect/host/meminfo.js';
 import { versionCollector, parseMicroShiftVersion } from '../../../src/collect/host/version.js';
 import { runCollectors } from '../../../src/collect/run-collectors.js';
-import { silentLogger } from '../../../src/log.js';
+import { silentLogger } from '../../../src/base/log.js';
 import { tempDir } from '../../helpers/files.js';
 import { mkfifo } from '../../helpers/fifo.js';
 
