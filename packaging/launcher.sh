@@ -89,10 +89,8 @@ else
 fi
 
 # The V8 flags, on the command line because Node refuses --lite-mode in
-# NODE_OPTIONS. --single-threaded-gc, --gc-memory-reducer-start-delay-ms and
-# --expose-gc were each kept for what npm run bench:footprint's A/B showed on
-# Node 20 and have not been A/B'd on 22, 24 and 26 yet; --no-compilation-cache
-# was A/B'd on each line it is given to (README "Footprint").
+# NODE_OPTIONS. Each memory flag is kept on a line only where an A/B of
+# npm run bench:footprint in one run showed it helps there (docs/footprint.md).
 # - --max-old-space-size=64, --max-semi-space-size=1: a small, bounded heap
 #   (the daemon holds at most maxBufferedSamples samples).
 # - --lite-mode: V8 without its optimizing compilers (jitless), which saves
@@ -100,15 +98,19 @@ fi
 #   unit's MemoryDenyWriteExecute=yes. Jitless V8 has no WebAssembly; the
 #   bundle takes node:http through require() so that nothing loads Node's
 #   undici, which needs it (scripts/package.mjs).
-# - --single-threaded-gc: no GC helper threads (-0.3 to -0.6 MB on Node 20).
-# - --gc-memory-reducer-start-delay-ms=1000: V8 gives start-up's garbage back
-#   after 1 s instead of 8 s.
-# - --expose-gc: the daemon runs a full GC after each tick and send, and minor
-#   ones between a send's steps (src/heap-shrink.ts).
-flags='--max-semi-space-size=1 --max-old-space-size=64 --single-threaded-gc --gc-memory-reducer-start-delay-ms=1000 --expose-gc'
+# - --single-threaded-gc: no GC helper threads (-0.3 to -0.6 MB on 20; without
+#   it +0.6 on 22, +0.8 on 24, +0.1 on 26).
+# - --expose-gc: the daemon runs a memory-reducing collection after each tick
+#   and send, and minor ones between a send's steps (src/base/heap-shrink.ts;
+#   without it +2.8 MB on 22 and 24, +1.2 on 26).
+flags='--max-semi-space-size=1 --max-old-space-size=64 --single-threaded-gc --expose-gc'
+# - --gc-memory-reducer-start-delay-ms=1000 (Node 20 only): V8 gives start-up's
+#   garbage back after 1 s instead of 8 s. On 22, 24 and 26 the first tick's
+#   memory-reducing collection does that, and the flag measured 0.0, -0.2 and
+#   0.0 MB there.
 # - --no-compilation-cache (V8 12 on: Node 22, 24, 26): V8 caches what
 #   vm.compileFunction compiles, by its source, so the YAML parser the daemon
-#   compiles for each read and drops (src/yaml-parse-evictable.ts) stayed in
+#   compiles for each read and drops (src/base/yaml-parse-evictable.ts) stayed in
 #   the heap (~0.4 MB); V8 11 (Node 20) does not cache it. The daemon compiles
 #   nothing twice on purpose, so the cache saves it nothing.
 # - --no-expose-wasm (V8 11 and 12: Node 20, 22): they print "disabling flag
@@ -120,7 +122,7 @@ flags='--max-semi-space-size=1 --max-old-space-size=64 --single-threaded-gc --gc
 #   it once the program runs, this flag from Node's first instruction on.
 #   Node 20 and 22.0-22.13 do not have it.
 case $major in
-  20) flags="$flags --no-expose-wasm --lite-mode" ;;
+  20) flags="$flags --gc-memory-reducer-start-delay-ms=1000 --no-expose-wasm --lite-mode" ;;
   22) flags="$flags --no-compilation-cache --no-expose-wasm --lite-mode" ;;
   *) flags="$flags --no-compilation-cache --lite-mode" ;;
 esac

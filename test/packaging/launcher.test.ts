@@ -26,7 +26,6 @@ const COMMON = [
   '--max-semi-space-size=1',
   '--max-old-space-size=64',
   '--single-threaded-gc',
-  '--gc-memory-reducer-start-delay-ms=1000',
   '--expose-gc',
 ];
 
@@ -53,8 +52,9 @@ t.test(
   'each supported line gets its own flags, then the program and the arguments as given',
   async (t) => {
     const cases: [string, string[]][] = [
-      ['v20.15.0', ['--no-expose-wasm', '--lite-mode']],
-      ['v20.20.2', ['--no-expose-wasm', '--lite-mode']],
+      // The memory reducer's shorter delay on 20 only: 22, 24 and 26 shrink at the first tick.
+      ['v20.15.0', ['--gc-memory-reducer-start-delay-ms=1000', '--no-expose-wasm', '--lite-mode']],
+      ['v20.20.2', ['--gc-memory-reducer-start-delay-ms=1000', '--no-expose-wasm', '--lite-mode']],
       // --disable-sigusr1 from the first 22 that has it.
       ['v22.13.1', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode']],
       [
