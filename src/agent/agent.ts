@@ -1,5 +1,6 @@
 // The one place that owns timers, the AbortController and shutdown order.
 import type { Logger } from '../base/log.js';
+import type { MemoryPolicy } from '../base/heap-shrink.js';
 import { every, type Periodic } from './periodic.js';
 import { deadlineSignal, sleep, systemClock, type Clock } from '../base/timers.js';
 import { sendReport, type SendDeps, type SendSummary } from '../deliver/send-report.js';
@@ -35,11 +36,8 @@ export interface AgentSchedule {
   readonly random?: () => number;
   /** Keeps dataDir/status.json current for `edge-telemetry status` (none with buffer: memory). */
   readonly status?: StatusRecorder;
-  /**
-   * Runs after each sampling tick and each send, when the work that made the
-   * garbage is done: the daemon's heap shrink (src/base/heap-shrink.ts).
-   */
-  readonly afterWork?: () => void;
+  /** Its afterWork runs after each sampling tick and each send, when the work that made the garbage is done. */
+  readonly memory?: MemoryPolicy;
 }
 
 export const IDENTITY_POLL_MS = 15_000;
@@ -199,7 +197,7 @@ export class Agent {
       return points;
     } finally {
       this.samplingNow--;
-      this.schedule.afterWork?.();
+      this.schedule.memory?.afterWork();
     }
   }
 
@@ -211,7 +209,7 @@ export class Agent {
       })
       .finally(() => {
         this.sendInFlight = undefined;
-        this.schedule.afterWork?.();
+        this.schedule.memory?.afterWork();
       });
     return this.sendInFlight;
   }

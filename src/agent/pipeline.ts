@@ -2,6 +2,7 @@
 import type { Config } from '../config/schema.js';
 import type { TlsSettings } from '../config/tls-settings.js';
 import type { Logger } from '../base/log.js';
+import type { MemoryPolicy } from '../base/heap-shrink.js';
 import type { Collector } from '../collect/collector.js';
 import { hostCollectors } from '../collect/host/index.js';
 import type { HostPaths } from '../collect/host/host-paths.js';
@@ -22,8 +23,8 @@ export interface PipelineOptions {
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
   /** CRI-O's image list; tests point it elsewhere. */
   readonly imagesFile?: string;
-  /** The daemon's minor collection (src/base/heap-shrink.ts): between the steps of a send, and after each Kubernetes API answer. */
-  readonly betweenSteps?: () => void;
+  /** The daemon's memory measures (src/base/heap-shrink.ts), for the send and the Kubernetes client. */
+  readonly memory?: MemoryPolicy;
 }
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
@@ -40,7 +41,7 @@ async function clusterPart(config: Config, log: Logger, options: PipelineOptions
     loadKubeEndpoint,
     Math.min(config.requestTimeoutMs, config.collectTimeoutMs),
     log,
-    options.betweenSteps,
+    options.memory,
   );
   return {
     capacity: cluster.nodeCapacitySource(connection),
@@ -117,6 +118,6 @@ export async function createSendDeps(
     collectTimeoutMs: config.collectTimeoutMs,
     samplingIntervalMs: config.samplingIntervalMs,
     setAside: new SetAsideMemory(),
-    ...(options.betweenSteps === undefined ? {} : { betweenSteps: options.betweenSteps }),
+    ...(options.memory === undefined ? {} : { memory: options.memory }),
   };
 }

@@ -39,12 +39,21 @@
 // Without --expose-gc (tests, `node dist/cli.js`, a unit drop-in that removes
 // the flag) there is no `gc` and both are no-ops: V8's own heuristics decide.
 
-export interface HeapShrink {
+/**
+ * The daemon's memory measures, as one object the wiring passes down: the
+ * agent, the send and the Kubernetes client call it at their steps and know
+ * nothing of what it does. Which measure runs on which Node line is decided
+ * here and in the launcher, nowhere else.
+ */
+export interface MemoryPolicy {
   /** After a sampling tick or a send: collects garbage now (and, on V8 11, once more SETTLE_MS after the last call). */
   readonly afterWork: () => void;
-  /** Between two steps of a send: one minor collection. */
+  /** Between two steps of a send, and after each Kubernetes API answer: one minor collection. */
   readonly betweenSteps: () => void;
 }
+
+/** No measures: tests, and every command but `run`. */
+export const NO_MEMORY_POLICY: MemoryPolicy = { afterWork: () => {}, betweenSteps: () => {} };
 
 /** How a shrink collects: by V8's memory-reducing collection, or by pushing a burst out of V8's allocation-rate window. */
 export type ShrinkMode = 'memory-reducing' | 'rate-window';
@@ -86,9 +95,9 @@ const unrefClock: ShrinkClock = {
 export function heapShrink(
   clock: ShrinkClock = unrefClock,
   mode: ShrinkMode = shrinkModeFor(process.versions.v8),
-): HeapShrink {
+): MemoryPolicy {
   const gc: unknown = (globalThis as { gc?: unknown }).gc;
-  if (typeof gc !== 'function') return { afterWork: () => {}, betweenSteps: () => {} };
+  if (typeof gc !== 'function') return NO_MEMORY_POLICY;
   const collect = gc as ExposedGc;
   const betweenSteps = () => collect({ type: 'minor' });
   if (mode === 'memory-reducing') {

@@ -153,7 +153,7 @@ class Daemon {
   /** buffer: memory means nothing written to dataDir, the status file included. */
   private readonly status: StatusRecorder | undefined;
   /** With --expose-gc (the unit): a full GC after each tick and send, a minor one between the steps of a send; otherwise nothing. */
-  private readonly shrink = heapShrink();
+  private readonly memory = heapShrink();
 
   constructor(
     private readonly configFile: string,
@@ -189,9 +189,7 @@ class Daemon {
 
   private async startAgent(current: Config, anchor?: ScheduleAnchor): Promise<Agent> {
     const agent = new Agent(
-      await createSendDeps(current, this.log, this.buffer, {
-        betweenSteps: this.shrink.betweenSteps,
-      }),
+      await createSendDeps(current, this.log, this.buffer, { memory: this.memory }),
       {
         samplingIntervalMs: current.samplingIntervalMs,
         sendingIntervalMs: current.sendingIntervalMs,
@@ -202,7 +200,7 @@ class Daemon {
         firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
         sendJitter: SEND_JITTER,
         ...(this.status === undefined ? {} : { status: this.status }),
-        afterWork: this.shrink.afterWork,
+        memory: this.memory,
       },
     );
     agent.start(anchor);

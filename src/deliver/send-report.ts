@@ -2,6 +2,7 @@
 // the size limit needs. Samples leave the buffer only when a receiver took them
 // (2xx) or refused them for good (4xx other than 429).
 import type { Logger } from '../base/log.js';
+import type { MemoryPolicy } from '../base/heap-shrink.js';
 import type { Collector } from '../collect/collector.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import type { AckOutcome, BufferedPoint, SampleBuffer } from '../buffer/sample-buffer.js';
@@ -47,13 +48,8 @@ export interface SendDeps {
   readonly oneShot?: boolean;
   /** The clock the retry waits run on (the agent's; tests fake it); the system clock when absent. */
   readonly clock?: Clock;
-  /**
-   * Called between the steps of a send (after the static collectors, after
-   * each batch read from the buffer, before each request): the daemon's
-   * minor collection, which keeps a send's garbage from growing V8's young
-   * generation (src/base/heap-shrink.ts). Absent: nothing.
-   */
-  readonly betweenSteps?: () => void;
+  /** Its betweenSteps runs after the static collectors, after each batch read from the buffer and before each request. */
+  readonly memory?: MemoryPolicy;
 }
 
 export interface SendSummary {
@@ -181,13 +177,13 @@ class ReportSend {
       signal,
       log,
     });
-    deps.betweenSteps?.();
+    deps.memory?.betweenSteps();
     let newest: readonly BufferedPoint[];
     let afterSeq = 0;
     let batchPoints = FIRST_BATCH_POINTS;
     for (;;) {
       const batch = await buffer.read({ afterSeq, maxPoints: batchPoints });
-      deps.betweenSteps?.();
+      deps.memory?.betweenSteps();
       const last = batch.done || batch.points.length === 0;
       const split = last ? splitNewestTick(batch.points) : { older: batch.points, newest: [] };
       newest = split.newest;
@@ -327,7 +323,7 @@ class ReportSend {
     // In order; the halves of a request refused as too large (413) go before the rest.
     const queue = [...plan.requests];
     for (let request = queue.shift(); request !== undefined; request = queue.shift()) {
-      deps.betweenSteps?.();
+      deps.memory?.betweenSteps();
       this.requests++;
       const result = await sendWithRetry(
         (attemptSignal) => deps.transport.post(request.body, this.headers, attemptSignal),

@@ -1,5 +1,6 @@
 import type { Logger } from '../base/log.js';
 import { createKubeApi, type KubeApi, type KubeEndpoint } from './kube-api.js';
+import { NO_MEMORY_POLICY, type MemoryPolicy } from '../base/heap-shrink.js';
 import type { Loaded } from './kubeconfig-error.js';
 import { ProblemNotices } from './notices.js';
 
@@ -19,8 +20,8 @@ export class KubeConnection {
     private readonly loadEndpoint: (kubeconfig: string) => Promise<Loaded<KubeEndpoint>>,
     private readonly requestTimeoutMs: number,
     readonly log: Logger,
-    /** Run after each API answer (createKubeApi's afterAnswer). */
-    private readonly afterAnswer: () => void = () => {},
+    /** Its betweenSteps runs after each API answer. */
+    private readonly memory: MemoryPolicy = NO_MEMORY_POLICY,
   ) {
     this.notices = new ProblemNotices(log);
   }
@@ -44,7 +45,7 @@ export class KubeConnection {
       this.notices.problem('kubeconfig', message);
       return undefined;
     }
-    this.api = createKubeApi(loaded.value, this.requestTimeoutMs, this.afterAnswer);
+    this.api = createKubeApi(loaded.value, this.requestTimeoutMs, this.memory);
     this.notices.resolved('kubeconfig', `kubeconfig ${where} loaded`);
     return this.api;
   }

@@ -3,6 +3,7 @@
 // from @kubernetes/client-node); the requests are our own so that we choose
 // the compact list forms and count as pages arrive.
 import https from 'node:https';
+import { NO_MEMORY_POLICY, type MemoryPolicy } from '../base/heap-shrink.js';
 import http from 'node:http';
 import { createInterface } from 'node:readline';
 import { linkedSignal } from '../base/abort.js';
@@ -50,8 +51,8 @@ export const MAX_JSON_BYTES = 4 * 1024 * 1024;
 export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 
 /**
- * `afterAnswer` runs after each request ends, whatever its outcome: the
- * daemon's minor collection (src/base/heap-shrink.ts). A tick's 20-odd requests
+ * `memory.betweenSteps` runs after each request ends, whatever its outcome:
+ * the daemon's minor collection (src/base/heap-shrink.ts). A tick's 20-odd requests
  * allocate ~45 KB each; a collection between them keeps a tick from growing
  * V8's young generation by 1 MB, which at one tick a second it then kept 42%
  * of the time (v8.getHeapSpaceStatistics every 100 ms; 3% with this).
@@ -59,7 +60,7 @@ export const MAX_TEXT_BYTES = 16 * 1024 * 1024;
 export function createKubeApi(
   endpoint: KubeEndpoint,
   timeoutMs: number,
-  afterAnswer: () => void = () => {},
+  memory: MemoryPolicy = NO_MEMORY_POLICY,
 ): KubeApi {
   // One keep-alive agent with the credentials: a tick's 20-odd requests share
   // a TLS context and connections instead of a handshake each. Idle sockets are
@@ -123,7 +124,7 @@ export function createKubeApi(
         if (settled) return;
         settled = true;
         linked.dispose();
-        afterAnswer();
+        memory.betweenSteps();
         resolve(result);
       };
       const url = new URL(base + path);

@@ -295,7 +295,7 @@ t.test(
       sendingIntervalMs: HOUR,
       shutdownSendTimeoutMs: 2000,
       clock,
-      afterWork: () => calls.push(clock.now() - START),
+      memory: { afterWork: () => calls.push(clock.now() - START), betweenSteps: () => {} },
     });
     agent.start();
     await clock.advance(3500);

@@ -217,7 +217,7 @@ t.test(
 );
 
 t.test(
-  "betweenSteps (the daemon's minor collection): once after the static collectors, after each batch read, before each request",
+  "memory.betweenSteps (the daemon's minor collection): once after the static collectors, after each batch read, before each request",
   async (t) => {
     const dir = path.join(await scratch(), 'buffer');
     const disk = await DiskSampleBuffer.open({
@@ -239,7 +239,10 @@ t.test(
       },
     });
     const summary = await sendReport(
-      { ...deps(receiver.url, traced), betweenSteps: () => events.push('step') },
+      {
+        ...deps(receiver.url, traced),
+        memory: { afterWork: () => {}, betweenSteps: () => events.push('step') },
+      },
       AbortSignal.timeout(60_000),
     );
     t.equal(summary.ok, true);

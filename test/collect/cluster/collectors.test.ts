@@ -161,7 +161,7 @@ for (const size of [10, 1000, 10_000]) {
 }
 
 t.test(
-  "afterAnswer (the daemon's minor collection) runs once per API request, whatever the answer",
+  "memory.betweenSteps (the daemon's minor collection) runs once per API request, whatever the answer",
   async (t) => {
     const cluster = generateCluster(50, { openshift: false });
     const api = await startFakeApi(cluster, { forbidden: ['/metrics'], garbage: [] });
@@ -172,7 +172,7 @@ t.test(
       loadKubeEndpoint,
       10_000,
       recorder().log,
-      () => answers++,
+      { afterWork: () => {}, betweenSteps: () => answers++ },
     );
     const collectors = clusterCollectors(connection, {
       extraResources: [],
