@@ -7,12 +7,11 @@
 // Tab stays; so does the newline where a caller keeps its lines.
 
 /** C0 controls but tab and newline, DEL, C1 controls, and the bidirectional marks and overrides. */
-const UNSAFE =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-const UNSAFE_OR_NEWLINE =
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  /[\u0000-\u0008\n\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_CLASS =
+  '\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u202a-\\u202e\\u2066-\\u2069';
+const UNSAFE = new RegExp(`[${UNSAFE_CLASS}]`, 'g');
+/** The same and the newline, for text that must stay one line. */
+const UNSAFE_OR_NEWLINE = new RegExp(`[${UNSAFE_CLASS}\\n]`, 'g');
 
 const escaped = (character: string): string => {
   const code = character.charCodeAt(0);
