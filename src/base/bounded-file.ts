@@ -36,7 +36,13 @@ export type BoundedRead =
 export interface BoundedReadOptions {
   readonly maxBytes: number;
   readonly timeoutMs: number;
+  /** Default true: symlinks are how admins manage /etc. False for files only this program writes (the buffer's). */
+  readonly followSymlinks?: boolean;
 }
+
+export type BoundedBytesRead =
+  | { readonly ok: true; readonly bytes: Buffer; readonly mode: number }
+  | { readonly ok: false; readonly error: FileReadError };
 
 export const KIB = 1024;
 /** Used by every caller of a small file: a file system that does not answer in 5 s is stuck, not slow. */
@@ -91,19 +97,29 @@ export function formatBytes(bytes: number): string {
       : `${bytes} bytes`;
 }
 
-async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> {
-  const fail = (code: FileReadCode, reason: string): BoundedRead => ({
+async function readWithin(
+  file: string,
+  maxBytes: number,
+  followSymlinks: boolean,
+): Promise<BoundedBytesRead> {
+  const fail = (code: FileReadCode, reason: string): BoundedBytesRead => ({
     ok: false,
     error: new FileReadError(code, file, reason),
   });
   let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO with no writer returns at once instead of
-    // blocking a pool thread forever. Symlinks are followed (they are how
-    // admins manage /etc); a loop fails here with ELOOP.
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+    // blocking a pool thread forever. Symlinks are followed unless told (a
+    // loop fails here with ELOOP); with O_NOFOLLOW a symlink is ELOOP too.
+    handle = await open(
+      file,
+      constants.O_RDONLY | constants.O_NONBLOCK | (followSymlinks ? 0 : constants.O_NOFOLLOW),
+    );
   } catch (error) {
-    const { code, reason } = describeErrno((error as NodeJS.ErrnoException).code);
+    const errno = (error as NodeJS.ErrnoException).code;
+    if (errno === 'ELOOP' && !followSymlinks)
+      return fail('ELOOP', 'a symbolic link (not followed)');
+    const { code, reason } = describeErrno(errno);
     return fail(code, reason);
   }
   try {
@@ -129,11 +145,7 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
       length += bytesRead;
     }
     if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
-    return {
-      ok: true,
-      text: buffer.subarray(0, length).toString('utf8'),
-      mode: stats.mode & 0o7777,
-    };
+    return { ok: true, bytes: buffer.subarray(0, length), mode: stats.mode & 0o7777 };
   } catch (error) {
     const { code, reason } = describeErrno((error as NodeJS.ErrnoException).code);
     return fail(code, reason);
@@ -143,7 +155,19 @@ async function readWithin(file: string, maxBytes: number): Promise<BoundedRead> 
 }
 
 /** The file's text, or an error with a code. Never rejects, never waits longer than `timeoutMs`. */
-export function readBoundedFile(file: string, options: BoundedReadOptions): Promise<BoundedRead> {
+export async function readBoundedFile(
+  file: string,
+  options: BoundedReadOptions,
+): Promise<BoundedRead> {
+  const read = await readBoundedBytes(file, options);
+  return read.ok ? { ok: true, text: read.bytes.toString('utf8'), mode: read.mode } : read;
+}
+
+/** The file's bytes, or an error with a code. Never rejects, never waits longer than `timeoutMs`. */
+export function readBoundedBytes(
+  file: string,
+  options: BoundedReadOptions,
+): Promise<BoundedBytesRead> {
   if ((stuck.get(file) ?? 0) > 0) {
     return Promise.resolve({
       ok: false,
@@ -170,7 +194,7 @@ export function readBoundedFile(file: string, options: BoundedReadOptions): Prom
         ),
       });
     }, options.timeoutMs);
-    void readWithin(file, options.maxBytes).then((result) => {
+    void readWithin(file, options.maxBytes, options.followSymlinks ?? true).then((result) => {
       if (timedOut) {
         const left = (stuck.get(file) ?? 1) - 1;
         if (left > 0) stuck.set(file, left);

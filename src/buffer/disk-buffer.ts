@@ -3,15 +3,10 @@
 // by atomic rewrites (temporary file, fsync, rename, fsync of the directory).
 // Only a small index of each segment stays in memory, so the heap does not grow
 // with the backlog; reads decode one segment at a time.
-import { constants } from 'node:fs';
-import { copyFile, mkdir, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import { mkdir, type FileHandle } from 'node:fs/promises';
 import type { Logger } from '../base/log.js';
-import {
-  replaceFile as replaceWholeFile,
-  syncDirectory,
-  type ReplaceHooks,
-} from '../base/durable-file.js';
+import type { ReplaceHooks } from '../base/durable-file.js';
+import { SegmentFiles, errorCode, writeAll } from './segment-files.js';
 import type { MetricPoint } from '../base/model.js';
 import {
   RecordSink,
@@ -41,26 +36,6 @@ import {
 } from './sample-buffer.js';
 
 export const BUFFER_SUBDIR = 'buffer';
-const SEGMENT_PREFIX = 'segment-';
-const SEGMENT_SUFFIX = '.etsb';
-const TEMPORARY_SUFFIX = '.tmp';
-const ASIDE_SUFFIX = '.corrupt';
-/** The drop counts since the buffer was first made, so that `status` keeps them across restarts. */
-const DROPPED_FILE = 'dropped.json';
-const MAX_DROPPED_FILE_BYTES = 4096;
-const DROP_REASONS: readonly DropReason[] = [
-  'full',
-  'age',
-  'corrupt',
-  'unwritable',
-  'rejected',
-  'oversized',
-];
-/** Far above any segment this code writes (4096 samples of ~5-25 bytes); a larger file is not ours. */
-const MAX_SEGMENT_FILE_BYTES = 64 * 1024 * 1024;
-/** Files renamed aside are kept for the admin to look at, but not without bound. */
-const MAX_ASIDE_FILES = 4;
-export const DEFAULT_SEGMENT_MAX_SAMPLES = 4096;
 /**
  * Ticks the disk refused (ENOSPC, EIO, a read-only remount) are held in
  * memory, written with the next tick the disk takes, and read and sent like
@@ -68,6 +43,7 @@ export const DEFAULT_SEGMENT_MAX_SAMPLES = 4096;
  * (`unwritable`), so a disk gone for weeks costs bounded memory (~2 MB).
  */
 export const MAX_UNWRITTEN_SAMPLES = 10_000;
+export const DEFAULT_SEGMENT_MAX_SAMPLES = 4096;
 
 /** Test seams around the one rename that makes a compaction visible (to take crash images there). */
 export type CompactionHooks = ReplaceHooks;
@@ -110,10 +86,6 @@ interface Active {
   readonly refs: Map<string, number>;
 }
 
-function segmentName(firstSeq: number): string {
-  return `${SEGMENT_PREFIX}${firstSeq.toString(16).padStart(14, '0')}${SEGMENT_SUFFIX}`;
-}
-
 /** The samples a segment's damage cost: its skipped stretches', and those whose series definition was in one. */
 function lostIn(summary: SegmentSummary): number {
   return (
@@ -150,61 +122,6 @@ function encodeSegment(
   return Buffer.concat([segmentHeader(), sink.bytes()]);
 }
 
-function errorCode(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return typeof code === 'string' ? code : error instanceof Error ? error.message : String(error);
-}
-
-type FileRead =
-  | { readonly kind: 'ok'; readonly bytes: Buffer }
-  | { readonly kind: 'unreadable'; readonly reason: string };
-
-/** Bounded and never blocking on a FIFO; symlinks are not followed. */
-async function readSegmentFile(file: string): Promise<FileRead> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
-  } catch (error) {
-    return { kind: 'unreadable', reason: errorCode(error) };
-  }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) return { kind: 'unreadable', reason: 'not a regular file' };
-    if (info.size > MAX_SEGMENT_FILE_BYTES)
-      return { kind: 'unreadable', reason: `larger than ${MAX_SEGMENT_FILE_BYTES} bytes` };
-    const bytes = Buffer.alloc(info.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { kind: 'ok', bytes: bytes.subarray(0, filled) };
-  } catch (error) {
-    return { kind: 'unreadable', reason: errorCode(error) };
-  } finally {
-    await handle.close();
-  }
-}
-
-async function writeAll(handle: FileHandle, bytes: Uint8Array, position: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    const result = await handle.write(bytes, written, bytes.length - written, position + written);
-    written += result.bytesWritten;
-  }
-}
-
-/** A whole segment (or the drop counts) written durably, through the base's one way of doing it. */
-function replaceFile(
-  dir: string,
-  name: string,
-  bytes: Uint8Array,
-  hooks: CompactionHooks | undefined,
-): Promise<void> {
-  return replaceWholeFile(path.join(dir, name), [bytes], 0o600, { durable: true, hooks });
-}
-
 function summaryToSegment(name: string, summary: SegmentSummary): Segment {
   return {
     name,
@@ -224,7 +141,7 @@ export class DiskSampleBuffer implements SampleBuffer {
   private nextSeq = 1;
   private held = 0;
   private readonly droppedTotal: Partial<Record<DropReason, number>> = {};
-  /** droppedTotal changed since it was last written to DROPPED_FILE. */
+  /** droppedTotal changed since it was last written to the drop counts file. */
   private dropsChanged = false;
   /** Ticks not on disk yet (the disk refused them), oldest first; newer than every segment's. */
   private unwritten: BufferedPoint[] = [];
@@ -233,12 +150,14 @@ export class DiskSampleBuffer implements SampleBuffer {
   private readonly now: () => number;
   private readonly segmentMaxSamples: number;
   private closed = false;
+  private readonly files: SegmentFiles;
 
   private constructor(private readonly options: DiskBufferOptions) {
     validateBounds(options.bounds);
     this.currentBounds = options.bounds;
     this.now = options.now ?? Date.now;
     this.segmentMaxSamples = options.segmentMaxSamples ?? DEFAULT_SEGMENT_MAX_SAMPLES;
+    this.files = new SegmentFiles(options.dir, options.log, this.now, options.hooks);
   }
 
   /**
@@ -291,51 +210,12 @@ export class DiskSampleBuffer implements SampleBuffer {
   }
 
   /** The counts as of the last run; a file that is not ours is ignored, with one line. */
-  private async restoreDrops(): Promise<void> {
-    const read = await readSegmentFile(path.join(this.dir, DROPPED_FILE));
-    if (read.kind === 'unreadable') {
-      if (read.reason !== 'ENOENT')
-        this.log.warn('buffer: earlier drop counts unreadable; counting from zero', {
-          file: DROPPED_FILE,
-          reason: read.reason,
-        });
-      return;
-    }
-    try {
-      if (read.bytes.length > MAX_DROPPED_FILE_BYTES)
-        throw new Error(`larger than ${MAX_DROPPED_FILE_BYTES} bytes`);
-      const parsed = JSON.parse(read.bytes.toString('utf8')) as unknown;
-      const file = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as {
-        format?: unknown;
-        dropped?: unknown;
-      };
-      if (file.format !== 1 || typeof file.dropped !== 'object' || file.dropped === null)
-        throw new Error('not a drop count file');
-      const dropped = file.dropped as Record<string, unknown>;
-      for (const reason of DROP_REASONS) {
-        const count = dropped[reason];
-        if (typeof count === 'number' && Number.isSafeInteger(count) && count > 0)
-          addDrops(this.droppedTotal, reason, count);
-      }
-    } catch (error) {
-      this.log.warn('buffer: earlier drop counts unreadable; counting from zero', {
-        file: DROPPED_FILE,
-        reason: (error as Error).message,
-      });
-    }
-  }
-
   /** Written whole and durably when the counts changed; a failure (a full disk) is logged and tried again at the next change. */
   private async persistDrops(): Promise<void> {
     if (!this.dropsChanged) return;
     this.dropsChanged = false;
     try {
-      await replaceFile(
-        this.dir,
-        DROPPED_FILE,
-        Buffer.from(JSON.stringify({ format: 1, dropped: this.droppedTotal })),
-        undefined,
-      );
+      await this.files.writeDropCounts(this.droppedTotal);
     } catch (error) {
       this.dropsChanged = true;
       this.log.warn('buffer: cannot write the drop counts; status shows them until a restart', {
@@ -345,29 +225,18 @@ export class DiskSampleBuffer implements SampleBuffer {
   }
 
   private async restore(): Promise<void> {
-    await this.restoreDrops();
-    const names = (await readdir(this.dir)).sort();
-    for (const name of names.filter((entry) => entry.endsWith(TEMPORARY_SUFFIX))) {
-      // A compaction or a segment creation that did not reach its rename: the file it replaces is intact.
-      await unlink(path.join(this.dir, name)).catch(() => undefined);
-      this.log.info(
-        'buffer: removed an unfinished temporary file; the file it was to replace is intact',
-        { file: name },
-      );
-    }
+    for (const [reason, count] of Object.entries(await this.files.readDropCounts()))
+      addDrops(this.droppedTotal, reason as DropReason, count);
     const lost: Partial<Record<DropReason, number>> = {};
-    for (const name of names.filter(
-      (entry) => entry.startsWith(SEGMENT_PREFIX) && entry.endsWith(SEGMENT_SUFFIX),
-    )) {
-      const file = path.join(this.dir, name);
-      const read = await readSegmentFile(file);
+    for (const name of await this.files.segmentNames()) {
+      const read = await this.files.read(name);
       if (read.kind === 'unreadable') {
-        await this.setAside(name, read.reason);
+        await this.files.setAside(name, read.reason);
         continue;
       }
       const scan = scanSegment(read.bytes);
       if (scan.kind === 'foreign') {
-        await this.setAside(name, scan.reason);
+        await this.files.setAside(name, scan.reason);
         continue;
       }
       let summary = scan.summary;
@@ -376,16 +245,16 @@ export class DiskSampleBuffer implements SampleBuffer {
         addDrops(lost, 'corrupt', lostIn(scan.summary));
       }
       if (summary.cut !== undefined) {
-        await this.cutTail(file, summary);
+        await this.cutTail(name, summary);
         addDrops(lost, 'corrupt', summary.cut.samplesLost);
       }
       const previous = this.segments[this.segments.length - 1];
       if (summary.count === 0) {
-        await unlink(file).catch(() => undefined);
+        await this.files.remove(name).catch(() => undefined);
         continue;
       }
       if (previous !== undefined && summary.firstSeq <= previous.lastSeq) {
-        await this.setAside(name, 'its samples overlap an earlier segment');
+        await this.files.setAside(name, 'its samples overlap an earlier segment');
         addDrops(lost, 'corrupt', summary.count);
         continue;
       }
@@ -393,7 +262,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       this.held += summary.count;
     }
     this.nextSeq = (this.segments[this.segments.length - 1]?.lastSeq ?? 0) + 1;
-    await syncDirectory(this.dir);
+    await this.files.syncDirectory();
     for (const [reason, count] of Object.entries(lost))
       this.countDrops(reason as DropReason, count);
     const dropped = await this.enforceBounds();
@@ -404,25 +273,19 @@ export class DiskSampleBuffer implements SampleBuffer {
     await this.persistDrops();
   }
 
-  private async cutTail(file: string, summary: SegmentSummary): Promise<void> {
+  private async cutTail(name: string, summary: SegmentSummary): Promise<void> {
     const cut = summary.cut;
     if (cut === undefined) return;
     try {
-      const handle = await open(file, constants.O_RDWR | constants.O_NOFOLLOW);
-      try {
-        await handle.truncate(summary.goodBytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
+      await this.files.truncate(name, summary.goodBytes);
     } catch (error) {
       this.log.error('buffer: cannot cut a corrupt tail; the segment is read up to it', {
-        file: path.basename(file),
+        file: name,
         reason: errorCode(error),
       });
     }
     this.log.warn('buffer: torn or corrupt tail cut at the last good record', {
-      file: path.basename(file),
+      file: name,
       offset: summary.goodBytes,
       bytesCut: cut.bytes,
       samplesKept: summary.count,
@@ -444,18 +307,7 @@ export class DiskSampleBuffer implements SampleBuffer {
     bytes: Buffer,
     summary: SegmentSummary,
   ): Promise<SegmentSummary | undefined> {
-    const aside = `${name}.${this.now()}${ASIDE_SUFFIX}`;
-    const copied = await copyFile(path.join(this.dir, name), path.join(this.dir, aside)).then(
-      () => true,
-      (error: unknown) => {
-        this.log.error('buffer: cannot keep a copy of a damaged segment aside', {
-          file: name,
-          reason: errorCode(error),
-        });
-        return false;
-      },
-    );
-    if (copied) await this.pruneAside();
+    const aside = await this.files.copyAside(name);
     const good: { sample: EncodedSample; def: SeriesDef }[] = [];
     scanSegment(bytes, (sample, def) => good.push({ sample, def }));
     const rewritten = encodeSegment(good);
@@ -466,10 +318,10 @@ export class DiskSampleBuffer implements SampleBuffer {
         .join('; '),
       samplesLost: lostIn(summary),
       samplesKept: summary.count,
-      copy: copied ? aside : undefined,
+      copy: aside,
     };
     try {
-      await replaceFile(this.dir, name, rewritten, this.options.hooks);
+      await this.files.replace(name, rewritten);
     } catch (error) {
       this.log.error(
         'buffer: corrupt records skipped, the records after them kept; the segment could not be rewritten',
@@ -487,33 +339,6 @@ export class DiskSampleBuffer implements SampleBuffer {
     const rescan = scanSegment(rewritten);
     if (rescan.kind !== 'ok') throw new Error('a rewritten segment does not scan'); // a bug, not an I/O condition
     return { ...rescan.summary, cut: summary.cut, skipped: [], orphaned: 0 };
-  }
-
-  /** Keeps the last MAX_ASIDE_FILES files set aside. */
-  private async pruneAside(): Promise<void> {
-    const asides = (await readdir(this.dir)).filter((entry) => entry.endsWith(ASIDE_SUFFIX)).sort();
-    for (const old of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES)))
-      await unlink(path.join(this.dir, old)).catch(() => undefined);
-  }
-
-  /** Moves a file that is not a readable segment out of the way, keeping the last few for the admin. */
-  private async setAside(name: string, reason: string): Promise<void> {
-    const aside = `${name}.${this.now()}${ASIDE_SUFFIX}`;
-    try {
-      await rename(path.join(this.dir, name), path.join(this.dir, aside));
-      this.log.warn(
-        'buffer: file corrupt as a whole; renamed aside, the rest of the buffer is used',
-        { file: name, renamedTo: aside, reason },
-      );
-    } catch (error) {
-      this.log.error('buffer: file corrupt as a whole and cannot be renamed aside; ignored', {
-        file: name,
-        reason,
-        renameError: errorCode(error),
-      });
-      return;
-    }
-    await this.pruneAside();
   }
 
   async append(points: readonly MetricPoint[]): Promise<{ dropped: DropCounts }> {
@@ -550,10 +375,8 @@ export class DiskSampleBuffer implements SampleBuffer {
   }
 
   private async createSegment(firstSeq: number): Promise<Active> {
-    const name = segmentName(firstSeq);
     const header = segmentHeader();
-    await replaceFile(this.dir, name, header, undefined);
-    const handle = await open(path.join(this.dir, name), constants.O_RDWR | constants.O_NOFOLLOW);
+    const { name, handle } = await this.files.create(firstSeq, header);
     const segment: Segment = {
       name,
       count: 0,
@@ -675,8 +498,7 @@ export class DiskSampleBuffer implements SampleBuffer {
   private async removeSegment(segment: Segment): Promise<number> {
     if (this.active?.segment === segment) await this.retireActive();
     try {
-      await unlink(path.join(this.dir, segment.name));
-      await syncDirectory(this.dir);
+      await this.files.remove(segment.name);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         // Kept on disk, gone for this run: nothing in it is read (or sent) again; removed at a later acknowledgement.
@@ -700,7 +522,7 @@ export class DiskSampleBuffer implements SampleBuffer {
     for (const segment of [...this.segments]) {
       if (segment.pending === undefined) continue;
       if (segment.count === 0) {
-        await unlink(path.join(this.dir, segment.name)).then(
+        await this.files.remove(segment.name).then(
           () => this.segments.splice(this.segments.indexOf(segment), 1),
           () => undefined,
         );
@@ -716,7 +538,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       samples: segment.count,
     });
     if (this.active?.segment === segment) await this.retireActive();
-    await this.setAside(segment.name, reason);
+    await this.files.setAside(segment.name, reason);
     this.countDrops('corrupt', segment.count);
     this.forget(segment);
   }
@@ -735,7 +557,7 @@ export class DiskSampleBuffer implements SampleBuffer {
     segment: Segment,
     keep: (sample: EncodedSample, index: number) => boolean,
   ): Promise<number> {
-    const read = await readSegmentFile(path.join(this.dir, segment.name));
+    const read = await this.files.read(segment.name);
     if (read.kind === 'unreadable') {
       await this.loseUnreadable(segment, read.reason);
       return 0;
@@ -755,7 +577,7 @@ export class DiskSampleBuffer implements SampleBuffer {
     const bytes = encodeSegment(kept);
     if (this.active?.segment === segment) await this.retireActive(); // its next append opens a new segment
     try {
-      await replaceFile(this.dir, segment.name, bytes, this.options.hooks);
+      await this.files.replace(segment.name, bytes);
     } catch (error) {
       // The file keeps them; this run never reads them again, so nothing delivered is sent twice.
       segment.pending = normalizeRanges([...pending, ...seqsAsRanges(leaving)]);
@@ -785,7 +607,7 @@ export class DiskSampleBuffer implements SampleBuffer {
       for (const segment of [...this.segments]) {
         if (points.length >= maxPoints) break;
         if (segment.count === 0 || segment.lastSeq <= options.afterSeq) continue;
-        const read = await readSegmentFile(path.join(this.dir, segment.name));
+        const read = await this.files.read(segment.name);
         if (read.kind === 'unreadable') {
           await this.loseUnreadable(segment, read.reason);
           continue;
