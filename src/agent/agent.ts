@@ -1,4 +1,5 @@
-// The one place that owns timers, the AbortController and shutdown order.
+// The one place that owns the daemon's work timers (sampling, sending, waiting for
+// the cluster id), the AbortController and shutdown order.
 import type { Logger } from '../base/log.js';
 import type { MemoryPolicy } from '../base/heap-shrink.js';
 import { every, type Periodic } from './periodic.js';

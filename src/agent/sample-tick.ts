@@ -1,5 +1,5 @@
 // The sampling tick: the dynamic collectors, their points into the buffer, and
-// one line when a buffer bound dropped the oldest. Sending is send-report.ts.
+// one line when a buffer bound dropped the oldest. Sending is deliver/send-report.ts.
 import type { Logger } from '../base/log.js';
 import type { Collector } from '../collect/collector.js';
 import { runCollectors } from '../collect/run-collectors.js';

@@ -1,7 +1,7 @@
 // telemetry.tls at start, in check-config and on reload: a file that cannot be
 // used is a config error (exit 2, one line naming the key and the file), as a
 // broken cluster id file is; later, at a send, the same problem fails that send
-// only (agent/tls-material.ts).
+// only (credentials/tls-material.ts).
 import { ConfigError } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { tlsFiles } from '../config/tls-settings.js';

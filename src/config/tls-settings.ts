@@ -1,6 +1,6 @@
 // `telemetry.tls`: a private CA, a client certificate and the server name for
 // the endpoint. Pure like the rest of config/: paths are resolved, never read
-// (agent/tls-material.ts reads them, at start and at every send).
+// (credentials/tls-material.ts reads them, at start and at every send).
 import net from 'node:net';
 import path from 'node:path';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
