@@ -1,5 +1,5 @@
 // The import direction of src/, checked on the source: cli → program → commands → agent → deliver →
-// credentials → {collect, buffer, report, remote-write, transport, identity, config} → kube → the
+// credentials → {collect, buffer, report, remote-write, otlp, transport, identity, config} → kube → the
 // shared base (src/base/: model, timers, log, …). Siblings of the middle layer never import
 // each other, and nothing imports upwards. A new file outside these folders
 // must be placed in LAYERS on purpose.
@@ -13,7 +13,16 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../src')
 /** Each top-level module of src/ (folder, or file without .ts) and what it may import besides itself. */
 // The shared base (src/base/: model, timers, log, bounded and durable files, …) and the ambient types.
 const BASE = ['base', 'types'];
-const PARTS = ['collect', 'buffer', 'report', 'remote-write', 'transport', 'identity', 'config'];
+const PARTS = [
+  'collect',
+  'buffer',
+  'report',
+  'remote-write',
+  'otlp',
+  'transport',
+  'identity',
+  'config',
+];
 const LAYERS: Readonly<Record<string, readonly string[]>> = {
   base: BASE,
   types: BASE,
