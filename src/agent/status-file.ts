@@ -79,7 +79,7 @@ export class StatusRecorder {
 
   constructor(
     private readonly dataDir: string,
-    private readonly endpoint: string,
+    private endpoint: string,
     private readonly buffer: SampleBuffer,
     private readonly log: Logger,
     private readonly wallClock: () => number = Date.now,
@@ -100,6 +100,11 @@ export class StatusRecorder {
           `the receiver refused ${summary.samplesDropped} samples for good; they were dropped`,
       };
     await this.write(nextSendAtMs);
+  }
+
+  /** A reload changed telemetry.endpoint (redacted): the next write says the new one. */
+  endpointChanged(endpoint: string): void {
+    this.endpoint = endpoint;
   }
 
   async sampled(nextSendAtMs: number | undefined): Promise<void> {

@@ -61,6 +61,12 @@ export async function writeAll(
   }
 }
 
+/** When a file was set aside: the milliseconds before ASIDE_SUFFIX in its name (0 for a name not of this form, so it goes first). */
+function asideTime(name: string): number {
+  const match = /\.(\d+)\.corrupt$/.exec(name);
+  return match === null ? 0 : Number(match[1]);
+}
+
 export class SegmentFiles {
   constructor(
     readonly dir: string,
@@ -182,11 +188,18 @@ export class SegmentFiles {
     await this.pruneAside();
   }
 
-  /** Keeps the last MAX_ASIDE_FILES files set aside. */
+  /**
+   * Keeps the last MAX_ASIDE_FILES files set aside, by when they were set
+   * aside (the milliseconds in their names), not by name: a name starts with
+   * its segment's, so a copy of a lower segment would sort first and go.
+   */
   private async pruneAside(): Promise<void> {
-    const asides = (await readdir(this.dir)).filter((entry) => entry.endsWith(ASIDE_SUFFIX)).sort();
-    for (const old of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES)))
-      await unlink(this.file(old)).catch(() => undefined);
+    const asides = (await readdir(this.dir))
+      .filter((entry) => entry.endsWith(ASIDE_SUFFIX))
+      .map((entry) => ({ entry, at: asideTime(entry) }))
+      .sort((a, b) => a.at - b.at || (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
+    for (const { entry } of asides.slice(0, Math.max(0, asides.length - MAX_ASIDE_FILES)))
+      await unlink(this.file(entry)).catch(() => undefined);
   }
 
   /** The drop counts an earlier run wrote; none (logged) when the file is damaged or not ours. */

@@ -234,6 +234,7 @@ class Daemon {
       );
     }
     this.config = next;
+    this.status?.endpointChanged(redactUrl(next.endpoint));
     if (next.status === 'Disabled') {
       this.notices.disabledNotice(log, next);
       log.info(

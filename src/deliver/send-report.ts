@@ -191,7 +191,10 @@ class ReportSend {
         split.older.length === 0
           ? { kind: 'whole' }
           : await this.sendPoints([], split.older, 'backlog');
-      if (afterSeq === 0 && this.setAsideThisSend === 0) deps.setAside.clear();
+      // The first batch went through without setting anything aside: the request set aside before is taken or
+      // gone. A batch that reached no receiver, or was refused as a whole (401, cancelled), says nothing of it.
+      if (afterSeq === 0 && this.setAsideThisSend === 0 && end.kind === 'whole')
+        deps.setAside.clear();
       if (end.kind === 'skip-to-current') {
         log.warn(
           'backlog requests keep failing; the current values go now, the rest is kept for the next send',
@@ -213,7 +216,10 @@ class ReportSend {
           buffered: buffer.size,
         });
         await this.settleSetAside();
-        return this.summary(false);
+        return this.summary(
+          false,
+          'stopped before the end of the backlog; the rest is kept for the next send',
+        );
       }
     }
     this.skipping = false;
@@ -257,7 +263,9 @@ class ReportSend {
           dropped: this.samplesDropped,
           buffered: this.deps.buffer.size,
         });
-        return this.summary(this.delivered === this.requests - this.splits);
+        return this.delivered === this.requests - this.splits
+          ? this.summary(true)
+          : this.summary(false, this.setAsideThisSend > 0 ? this.setAsideLine() : undefined);
     }
   }
 
@@ -418,6 +426,17 @@ class ReportSend {
     }
     this.setAsideThisSend++;
     this.skipping = true;
+  }
+
+  /** Why a send that reached its end did not deliver everything, when requests were set aside (kept, not dropped). */
+  private setAsideLine(): string {
+    const count = this.setAsideThisSend;
+    const status = this.firstSetAside?.fields.status;
+    const dropped =
+      this.samplesDropped > 0
+        ? `; ${this.samplesDropped} samples refused for good and dropped`
+        : '';
+    return `${count} backlog request${count === 1 ? '' : 's'} set aside (HTTP ${String(status)}), kept for the next send${dropped}`;
   }
 
   /** Counted only when the receiver took another request of this send: then it refuses this one, it is not down. */

@@ -138,6 +138,51 @@ for (const status of [400, 503]) {
   );
 }
 
+t.test(
+  'a send that reaches no receiver neither counts nor resets the request set aside',
+  async (t) => {
+    // Thanos' 503 for the old samples, as above; one send in the middle finds nothing listening.
+    const cutoffMs = T0 + 290 * MINUTE;
+    const receiver = await startScriptedReceiver([], { status: 200 }, (series) =>
+      oldestMs(series) < cutoffMs ? { status: 503, body: 'out of bounds' } : undefined,
+    );
+    t.teardown(receiver.close);
+    const buffer = new MemorySampleBuffer({ maxSamples: 100_000, maxAgeMs: 1e12 });
+    for (let minute = 0; minute < 300; minute++) await buffer.append(tick(minute));
+    const retry = { maxAttempts: 2, minDelayMs: 1, maxDelayMs: 1, maxElapsedMs: 1000 };
+    const deps = sendDeps(receiver.url, { buffer, retry, maxRequestBytes: 2048 });
+    // Port 9 (discard) on loopback: nothing listens there on a test machine, so every attempt is refused.
+    const down = { ...deps, transport: sendDeps('http://127.0.0.1:9/api/v1/write').transport };
+    const failures: (string | undefined)[] = [];
+    for (let send = 1; send < SET_ASIDE_LIMIT; send++) {
+      failures.push((await sendReport(deps, AbortSignal.timeout(60_000))).failure);
+      await buffer.append(tick(299 + send));
+    }
+    t.same(
+      failures,
+      Array(SET_ASIDE_LIMIT - 1).fill(
+        `${MAX_SET_ASIDE_PER_SEND + 1} backlog requests set aside (HTTP 503), kept for the next send`,
+      ),
+      'what status says of each: kept, not dropped',
+    );
+    t.same(buffer.stats().dropped, {}, `set aside ${SET_ASIDE_LIMIT - 1} sends in a row: kept`);
+    const unreachable = await sendReport(down, AbortSignal.timeout(60_000));
+    t.equal(unreachable.ok, false);
+    t.equal(unreachable.requests, 1, 'the first request, then the send ends');
+    t.same(buffer.stats().dropped, {}, 'a send nobody answered drops nothing');
+    const last = await sendReport(deps, AbortSignal.timeout(60_000));
+    t.equal(
+      last.failure,
+      `${MAX_SET_ASIDE_PER_SEND + 1} backlog requests set aside (HTTP 503), kept for the next send; 100 samples refused for good and dropped`,
+    );
+    t.same(
+      buffer.stats().dropped,
+      { rejected: 100 },
+      `dropped at the ${SET_ASIDE_LIMIT}th send the receiver answered, the unreachable one not counted`,
+    );
+  },
+);
+
 for (const answer of [
   { status: 503, body: 'no healthy upstream' },
   { status: 429, headers: { 'Retry-After': '999999' }, body: 'slow down' },

@@ -1,0 +1,73 @@
+// The status file the daemon keeps for `edge-telemetry status`: what it says
+// after a send that set requests aside, and the endpoint after a reload.
+import t, { type Test } from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { silentLogger } from '../../src/base/log.js';
+import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
+import { StatusRecorder, readStatus } from '../../src/agent/status-file.js';
+
+async function recorder(t: Test) {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-status-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const buffer = new MemorySampleBuffer({ maxSamples: 10, maxAgeMs: 1e9 });
+  let now = 1_000;
+  const status = new StatusRecorder(
+    dataDir,
+    'https://old.example/api/v1/write',
+    buffer,
+    silentLogger,
+    () => now++,
+  );
+  return { dataDir, status };
+}
+
+const SENT = {
+  ok: true,
+  requests: 1,
+  delivered: 1,
+  samplesSent: 3,
+  samplesDropped: 0,
+  samplesKept: 0,
+} as const;
+
+t.test('a reload that changes the endpoint: the next write names the new one', async (t) => {
+  const { dataDir, status } = await recorder(t);
+  await status.sent(SENT, undefined);
+  const before = await readStatus(dataDir);
+  t.equal(
+    before.kind === 'ok' ? before.status.endpoint : before.kind,
+    'https://old.example/api/v1/write',
+  );
+  status.endpointChanged('https://new.example/api/v1/write');
+  await status.sampled(undefined);
+  const after = await readStatus(dataDir);
+  t.equal(
+    after.kind === 'ok' ? after.status.endpoint : after.kind,
+    'https://new.example/api/v1/write',
+  );
+});
+
+t.test("a send's own reason is the last error; without one, the samples it dropped", async (t) => {
+  const { dataDir, status } = await recorder(t);
+  await status.sent(
+    {
+      ...SENT,
+      ok: false,
+      failure: '2 backlog requests set aside (HTTP 503), kept for the next send',
+    },
+    undefined,
+  );
+  let read = await readStatus(dataDir);
+  t.equal(
+    read.kind === 'ok' ? read.status.lastError?.reason : read.kind,
+    '2 backlog requests set aside (HTTP 503), kept for the next send',
+  );
+  await status.sent({ ...SENT, ok: false, samplesDropped: 4 }, undefined);
+  read = await readStatus(dataDir);
+  t.equal(
+    read.kind === 'ok' ? read.status.lastError?.reason : read.kind,
+    'the receiver refused 4 samples for good; they were dropped',
+  );
+});
