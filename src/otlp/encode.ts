@@ -65,23 +65,16 @@ function tag(field: number, wireType: number): number {
   return (field << 3) | wireType;
 }
 
-/** A length-delimited field: tag, length, bytes. Empty strings and messages are left out, as protobuf encoders do. */
-function lengthDelimited(field: number, body: Buffer): Buffer {
-  if (body.length === 0) return Buffer.alloc(0);
-  const head = Buffer.allocUnsafe(varintSize(tag(field, LEN)) + varintSize(body.length));
-  writeVarint(head, writeVarint(head, 0, tag(field, LEN)), body.length);
-  return Buffer.concat([head, body]);
-}
-
-function stringField(field: number, text: string): Buffer {
-  return lengthDelimited(field, Buffer.from(text, 'utf8'));
-}
-
-/** A message field that is present even when empty (a KeyValue's value, a data point). */
+/** A length-delimited field (tag, length, bytes), present even when empty (a KeyValue's value, a data point). */
 function messageField(field: number, body: Buffer): Buffer {
   const head = Buffer.allocUnsafe(varintSize(tag(field, LEN)) + varintSize(body.length));
   writeVarint(head, writeVarint(head, 0, tag(field, LEN)), body.length);
   return Buffer.concat([head, body]);
+}
+
+/** A string field; an empty one is left out, as protobuf encoders do for proto3 scalars. */
+function stringField(field: number, text: string): Buffer {
+  return text === '' ? Buffer.alloc(0) : messageField(field, Buffer.from(text, 'utf8'));
 }
 
 function keyValue(key: string, value: string): Buffer {
