@@ -171,7 +171,8 @@ class ReportSend {
   ) {}
 
   async run(): Promise<SendSummary> {
-    const { deps, signal, log, buffer } = this.bound();
+    const { deps, signal } = this;
+    const { log, buffer } = deps;
     const fresh = await runCollectors(deps.collectors, 'static', {
       timeoutMs: deps.collectTimeoutMs,
       signal,
@@ -226,10 +227,6 @@ class ReportSend {
     return this.finish(await this.sendPoints(fresh.points, newest, 'current'));
   }
 
-  private bound() {
-    return { deps: this.deps, signal: this.signal, log: this.deps.log, buffer: this.deps.buffer };
-  }
-
   private reasonOf(failure: { readonly reason: string }): string {
     return scrubSecrets(failure.reason, this.secrets);
   }
@@ -270,7 +267,8 @@ class ReportSend {
   }
 
   private keepAll(failure: Failure): SendSummary {
-    const { deps, log, buffer } = this.bound();
+    const { deps } = this;
+    const { log, buffer } = deps;
     if (deps.oneShot === true) {
       log.error('send failed; nothing more is delivered by this run (once does not keep samples)', {
         attempts: failure.attempts,
@@ -308,7 +306,8 @@ class ReportSend {
     points: readonly BufferedPoint[],
     phase: Phase,
   ): Promise<BatchEnd> {
-    const { deps, signal, log, buffer } = this.bound();
+    const { deps, signal } = this;
+    const { log, buffer } = deps;
     const pointSeqs = points.map((entry) => entry.seq);
     const release = (seqs: readonly number[], outcome: AckOutcome) =>
       buffer.acknowledge(rangesWithin(pointSeqs, new Set(seqs)), outcome);
