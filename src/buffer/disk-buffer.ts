@@ -31,6 +31,8 @@ import {
   type DropCounts,
   type DropReason,
   type ReadBatch,
+  type ReadOptions,
+  type SeqSpan,
   type SampleBuffer,
   type SeqRange,
 } from './sample-buffer.js';
@@ -600,13 +602,19 @@ export class DiskSampleBuffer implements SampleBuffer {
     return removed;
   }
 
-  async read(options: { afterSeq: number; maxPoints: number }): Promise<ReadBatch> {
+  async read(options: ReadOptions): Promise<ReadBatch> {
     return this.exclusive(async () => {
       const points: BufferedPoint[] = [];
       const maxPoints = Math.max(0, options.maxPoints);
+      const skip = options.skip ?? [];
+      // A segment holds nothing to read when its seqs after `after` are all skipped (or none are left).
+      const unread = (segment: Segment, after: number) =>
+        segment.count > 0 &&
+        segment.lastSeq > after &&
+        !coversAll(skip, Math.max(segment.firstSeq, after + 1), segment.lastSeq);
       for (const segment of [...this.segments]) {
         if (points.length >= maxPoints) break;
-        if (segment.count === 0 || segment.lastSeq <= options.afterSeq) continue;
+        if (!unread(segment, options.afterSeq)) continue;
         const read = await this.files.read(segment.name);
         if (read.kind === 'unreadable') {
           await this.loseUnreadable(segment, read.reason);
@@ -617,19 +625,36 @@ export class DiskSampleBuffer implements SampleBuffer {
           if (
             sample.seq > options.afterSeq &&
             points.length < maxPoints &&
-            !inRanges(pending, sample.seq)
+            !inRanges(pending, sample.seq) &&
+            !inRanges(skip, sample.seq)
           )
             points.push({ seq: sample.seq, point: toPoint(def, sample) });
         });
       }
       for (const entry of this.unwritten)
-        if (entry.seq > options.afterSeq && points.length < maxPoints) points.push(entry);
+        if (entry.seq > options.afterSeq && points.length < maxPoints && !inRanges(skip, entry.seq))
+          points.push(entry);
       const cursor = points[points.length - 1]?.seq ?? options.afterSeq;
       const done =
-        !this.segments.some((segment) => segment.count > 0 && segment.lastSeq > cursor) &&
-        !this.unwritten.some((entry) => entry.seq > cursor);
+        !this.segments.some((segment) => unread(segment, cursor)) &&
+        !this.unwritten.some((entry) => entry.seq > cursor && !inRanges(skip, entry.seq));
       return { points, cursor, done };
     });
+  }
+
+  seqSpan(): SeqSpan | undefined {
+    let lowest: number | undefined;
+    let highest: number | undefined;
+    for (const segment of this.segments) {
+      if (segment.count === 0) continue;
+      lowest ??= segment.firstSeq;
+      highest = segment.lastSeq;
+    }
+    for (const entry of this.unwritten) {
+      lowest = Math.min(lowest ?? entry.seq, entry.seq);
+      highest = Math.max(highest ?? entry.seq, entry.seq);
+    }
+    return lowest === undefined || highest === undefined ? undefined : { lowest, highest };
   }
 
   async acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void> {

@@ -12,6 +12,8 @@ import {
   type DropCounts,
   type DropReason,
   type ReadBatch,
+  type ReadOptions,
+  type SeqSpan,
   type SampleBuffer,
   type SeqRange,
 } from './sample-buffer.js';
@@ -64,7 +66,7 @@ export class MemorySampleBuffer implements SampleBuffer {
     return dropped;
   }
 
-  async read(options: { afterSeq: number; maxPoints: number }): Promise<ReadBatch> {
+  async read(options: ReadOptions): Promise<ReadBatch> {
     let low = 0;
     let high = this.entries.length;
     while (low < high) {
@@ -72,13 +74,33 @@ export class MemorySampleBuffer implements SampleBuffer {
       if ((this.entries[middle] as BufferedPoint).seq <= options.afterSeq) low = middle + 1;
       else high = middle;
     }
-    const points = this.entries.slice(low, low + Math.max(0, options.maxPoints));
+    const skip = options.skip ?? [];
+    const maxPoints = Math.max(0, options.maxPoints);
+    const points: BufferedPoint[] = [];
+    let index = low;
+    for (; index < this.entries.length && points.length < maxPoints; index++) {
+      const entry = this.entries[index] as BufferedPoint;
+      if (!inRanges(skip, entry.seq)) points.push(entry);
+    }
+    while (
+      index < this.entries.length &&
+      inRanges(skip, (this.entries[index] as BufferedPoint).seq)
+    )
+      index++;
     const last = points[points.length - 1];
     return {
       points,
       cursor: last?.seq ?? options.afterSeq,
-      done: low + points.length >= this.entries.length,
+      done: index >= this.entries.length,
     };
+  }
+
+  seqSpan(): SeqSpan | undefined {
+    const first = this.entries[0];
+    const last = this.entries[this.entries.length - 1];
+    return first === undefined || last === undefined
+      ? undefined
+      : { lowest: first.seq, highest: last.seq };
   }
 
   async acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void> {

@@ -30,6 +30,17 @@ export interface ReadBatch {
   readonly done: boolean;
 }
 
+export interface ReadOptions {
+  readonly afterSeq: number;
+  readonly maxPoints: number;
+  readonly skip?: readonly SeqRange[];
+}
+
+export interface SeqSpan {
+  readonly lowest: number;
+  readonly highest: number;
+}
+
 export interface BufferStats {
   readonly kind: 'disk' | 'memory';
   readonly samples: number;
@@ -52,8 +63,14 @@ export interface SampleBuffer {
    * bound is hit the oldest go: what this call dropped, by reason.
    */
   append(points: readonly MetricPoint[]): Promise<{ readonly dropped: DropCounts }>;
-  /** Up to maxPoints held points with seq > afterSeq, oldest first. Memory held is bounded by maxPoints. */
-  read(options: { readonly afterSeq: number; readonly maxPoints: number }): Promise<ReadBatch>;
+  /**
+   * Up to maxPoints held points with seq > afterSeq, oldest first, none of
+   * them in `skip` (sorted, not overlapping: what one destination already took
+   * while another has not). Memory held is bounded by maxPoints.
+   */
+  read(options: ReadOptions): Promise<ReadBatch>;
+  /** The lowest and highest seq held, undefined when empty; a restart numbers new samples from highest + 1. */
+  seqSpan(): SeqSpan | undefined;
   /** Releases the held points in these ranges (sorted, not overlapping). */
   acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void>;
   /** A reload may change the bounds; tightening drops the oldest at once. */

@@ -67,3 +67,44 @@ export function coversAll(ranges: readonly SeqRange[], first: number, last: numb
 export function overlaps(ranges: readonly SeqRange[], first: number, last: number): boolean {
   return ranges.some((range) => range.first <= last && range.last >= first);
 }
+
+/** The seqs in both (each normalized), as normalized ranges. */
+export function intersectRanges(a: readonly SeqRange[], b: readonly SeqRange[]): SeqRange[] {
+  const out: SeqRange[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const left = a[i] as SeqRange;
+    const right = b[j] as SeqRange;
+    const first = Math.max(left.first, right.first);
+    const last = Math.min(left.last, right.last);
+    if (first <= last) out.push({ first, last });
+    if (left.last < right.last) i++;
+    else j++;
+  }
+  return out;
+}
+
+/** The seqs of `from` not in `remove` (each normalized), as normalized ranges. */
+export function subtractRanges(from: readonly SeqRange[], remove: readonly SeqRange[]): SeqRange[] {
+  const out: SeqRange[] = [];
+  let j = 0;
+  for (const range of from) {
+    let first = range.first;
+    while (j < remove.length && (remove[j] as SeqRange).last < first) j++;
+    let k = j;
+    while (k < remove.length && (remove[k] as SeqRange).first <= range.last) {
+      const cut = remove[k] as SeqRange;
+      if (cut.first > first) out.push({ first, last: cut.first - 1 });
+      first = Math.max(first, cut.last + 1);
+      k++;
+    }
+    if (first <= range.last) out.push({ first, last: range.last });
+  }
+  return out;
+}
+
+/** How many seqs normalized ranges hold. */
+export function countSeqs(ranges: readonly SeqRange[]): number {
+  return ranges.reduce((sum, range) => sum + range.last - range.first + 1, 0);
+}

@@ -77,18 +77,26 @@ const HEADER_VALUE = /^[\t\x20-\x7e]+$/;
 type Fail = (reason: string) => never;
 type FailAt = (keyPath: string) => Fail;
 
+/**
+ * `prefix` is where the stanza sits: `telemetry` (the primary destination) or
+ * `telemetry.destinations[N]`; absent, the type is `fallback` (telemeter for the
+ * primary, as MicroShift sends; none for another destination, which must not
+ * get Red Hat's credential unless it asks for it).
+ */
 export function readAuth(
   raw: unknown,
   failAt: FailAt,
   fileOf: (keyPath: string) => string,
+  prefix = 'telemetry',
+  fallback: AuthType = 'telemeter',
 ): AuthConfig {
-  if (raw === undefined) return { type: 'telemeter' };
+  if (raw === undefined) return { type: fallback } as AuthConfig;
   if (!isPlainObject(raw))
-    failAt('telemetry.auth')('must be a mapping of keys (type: telemeter, bearer, basic or none)');
+    failAt(`${prefix}.auth`)('must be a mapping of keys (type: telemeter, bearer, basic or none)');
   const auth = raw as JsonObject;
-  const typeValue = auth.type ?? 'telemeter';
+  const typeValue = auth.type ?? fallback;
   if (typeof typeValue !== 'string' || !(AUTH_TYPES as readonly string[]).includes(typeValue)) {
-    failAt('telemetry.auth.type')(
+    failAt(`${prefix}.auth.type`)(
       `must be telemeter, bearer, basic or none, not ${quoteValue(typeValue)}`,
     );
   }
@@ -98,14 +106,14 @@ export function readAuth(
     if (allowed.includes(key)) continue;
     const known = ALL_AUTH_KEYS.includes(key);
     const close = ALL_AUTH_KEYS.find((candidate) => candidate.toLowerCase() === key.toLowerCase());
-    failAt(`telemetry.auth.${key}`)(
+    failAt(`${prefix}.auth.${key}`)(
       known
         ? `not used with auth type ${type}${allowed.length > 1 ? ` (it takes ${allowed.filter((k) => k !== 'type').join(', ')})` : ''}`
         : `unknown key${close === undefined ? '' : ` (did you mean ${close}?)`}`,
     );
   }
   const secretFile = (key: string): SecretFileRef => {
-    const keyPath = `telemetry.auth.${key}`;
+    const keyPath = `${prefix}.auth.${key}`;
     const value = auth[key];
     const fail: Fail = failAt(keyPath);
     if (value === undefined) fail(`is required with auth type ${type}`);
@@ -123,7 +131,7 @@ export function readAuth(
       return { type, credentialsFile: secretFile('credentialsFile') };
     case 'basic': {
       const username = auth.username;
-      const fail: Fail = failAt('telemetry.auth.username');
+      const fail: Fail = failAt(`${prefix}.auth.username`);
       if (username === undefined) fail('is required with auth type basic');
       // RFC 7617: the user-id cannot hold a colon; CR/LF or controls would break the header.
       if (
@@ -146,22 +154,26 @@ export interface ConfiguredHeader {
   readonly secret: boolean;
 }
 
-export function readHeaders(raw: unknown, failAt: FailAt): readonly ConfiguredHeader[] {
+export function readHeaders(
+  raw: unknown,
+  failAt: FailAt,
+  prefix = 'telemetry',
+): readonly ConfiguredHeader[] {
   if (raw === undefined) return [];
   if (!isPlainObject(raw))
-    failAt('telemetry.headers')(
+    failAt(`${prefix}.headers`)(
       'must be a mapping of header names to values (e.g. X-Scope-OrgID: tenant-a)',
     );
   const headers: ConfiguredHeader[] = [];
   const seen = new Set<string>();
   for (const [name, value] of Object.entries(raw as JsonObject)) {
-    const fail: Fail = failAt(`telemetry.headers.${name}`);
+    const fail: Fail = failAt(`${prefix}.headers.${name}`);
     if (!HEADER_NAME.test(name)) fail('is not a valid HTTP header name');
     const lower = name.toLowerCase();
     if (RESERVED_HEADERS.includes(lower)) {
       fail(
         lower === 'authorization'
-          ? 'is reserved: credentials go in telemetry.auth'
+          ? `is reserved: credentials go in ${prefix}.auth`
           : 'is reserved: edge-telemetry sets it itself',
       );
     }

@@ -207,10 +207,11 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
   }
   const provenance = (keyPath: string): string | undefined => {
     // The deepest ancestor a drop-in touched decides; otherwise the main file.
+    // A list is patched whole (RFC 7386), so telemetry.destinations[1].auth is the list's.
     for (
       let probe = keyPath;
       probe !== '';
-      probe = probe.includes('.') ? probe.slice(0, probe.lastIndexOf('.')) : ''
+      probe = /^(.*?)(?:\.[^.[\]]*|\[\d+\])$/.exec(probe)?.[1] ?? ''
     ) {
       const source = keySource.get(probe);
       if (source !== undefined) return source;

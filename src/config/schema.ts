@@ -19,6 +19,16 @@ import {
   type AuthConfig,
   type ConfiguredHeader,
 } from './auth.js';
+import {
+  DESTINATION_KEYS,
+  PRIMARY_DESTINATION,
+  PROTOCOLS,
+  checkDestinationName,
+  duplicateOf,
+  otlpMetricsUrl,
+  type Destination,
+  type Protocol,
+} from './destinations.js';
 
 /** MicroShift's own cluster id (the kube-system namespace's UID), written on its first start. */
 export const MICROSHIFT_CLUSTER_ID_FILE = '/var/lib/microshift/cluster-id';
@@ -61,6 +71,29 @@ export interface Config {
   readonly auth: AuthConfig;
   /** Extra request headers (tenant headers), as written; never a reserved one. */
   readonly headers: readonly ConfiguredHeader[];
+  /** What the primary destination (the keys above) speaks. */
+  readonly protocol: Protocol;
+  /** telemetry.destinations: more destinations, each delivered on its own (destinationsOf lists them all). */
+  readonly destinations: readonly Destination[];
+}
+
+/** Every destination, the primary (telemetry.endpoint and the keys beside it) first. */
+export function destinationsOf(config: Config): readonly Destination[] {
+  return [
+    {
+      name: PRIMARY_DESTINATION,
+      keyPath: 'telemetry',
+      endpoint: config.endpoint,
+      protocol: config.protocol,
+      auth: config.auth,
+      headers: config.headers,
+      tls: config.tls,
+      maxRequestBytes: config.maxRequestBytes,
+      requestTimeoutMs: config.requestTimeoutMs,
+      retry: config.retry,
+    },
+    ...config.destinations,
+  ];
 }
 
 /** Which file last set a key path (drop-ins override the main file). */
@@ -122,6 +155,12 @@ const httpUrlReader =
       fail('must not carry credentials in the URL');
     return url.toString();
   };
+
+const protocolReader: Reader<Protocol> = (value: unknown, fail: Fail) => {
+  if (typeof value !== 'string' || !(PROTOCOLS as readonly string[]).includes(value))
+    fail(`must be ${PROTOCOLS.join(' or ')}, not ${quoteValue(value)}`);
+  return value as Protocol;
+};
 
 const bufferKindReader: Reader<'disk' | 'memory'> = (value: unknown, fail: Fail) => {
   if (value !== 'disk' && value !== 'memory')
@@ -195,6 +234,8 @@ export const TELEMETRY_KEYS = [
   'tls',
   'auth',
   'headers',
+  'protocol',
+  'destinations',
 ] as const;
 
 export interface ValidateOptions {
@@ -219,9 +260,6 @@ export function validateTelemetry(
   if (!isPlainObject(stanza)) failAt('telemetry')('must be a mapping of keys');
   const telemetry = stanza as JsonObject;
   rejectUnknownKeys(telemetry, TELEMETRY_KEYS, 'telemetry', failAt);
-  const retryRaw = telemetry.retry ?? {};
-  if (!isPlainObject(retryRaw)) failAt('telemetry.retry')('must be a mapping of keys');
-  rejectUnknownKeys(retryRaw as JsonObject, RETRY_KEYS, 'telemetry.retry', failAt);
 
   const read = <T>(
     object: JsonObject,
@@ -245,6 +283,78 @@ export function validateTelemetry(
   const fileFor = (key: string, fallback: string) =>
     resolveFrom(fileOf(`telemetry.${key}`), at(t(key), stringReader, fallback));
 
+  /**
+   * The keys every destination has, read the same way for the primary
+   * (`telemetry`) and for each entry of telemetry.destinations. Defaults are
+   * the same for all but the endpoint and the auth type, which only the
+   * primary has defaults for (Red Hat's Telemetry API, its pull secret).
+   */
+  const readDestination = (
+    object: JsonObject,
+    keyPath: string,
+    name: string,
+    primary: boolean,
+  ): Destination => {
+    const d = (key: string) => ({ object, prefix: keyPath, key });
+    const protocol = at(d('protocol'), protocolReader, 'remote-write');
+    if (!primary && object.endpoint === undefined)
+      failAt(`${keyPath}.endpoint`)('is required: the URL this destination receives at');
+    const written = at(d('endpoint'), httpUrlReader(false, false), DEFAULT_ENDPOINT);
+    // MicroShift's base-URL form for the primary; OTLP exporters' /v1/metrics for OTLP; anything else as written.
+    const endpoint =
+      protocol === 'otlp' ? otlpMetricsUrl(written) : primary ? receiveUrl(written) : written;
+    const telemeterHost = new URL(DEFAULT_ENDPOINT).host;
+    if (protocol === 'otlp' && new URL(endpoint).host === telemeterHost)
+      failAt(`${keyPath}.protocol`)(
+        `otlp, but ${keyPath}.endpoint is Red Hat's Telemetry API${object.endpoint === undefined ? ' (the default)' : ''}, which takes remote-write only`,
+      );
+    const retryRaw = object.retry ?? {};
+    if (!isPlainObject(retryRaw)) failAt(`${keyPath}.retry`)('must be a mapping of keys');
+    rejectUnknownKeys(retryRaw as JsonObject, RETRY_KEYS, `${keyPath}.retry`, failAt);
+    const r = (key: string) => ({
+      object: retryRaw as JsonObject,
+      prefix: `${keyPath}.retry`,
+      key,
+    });
+    const minDelayMs = at(r('minDelay'), durationReader(1), 1000);
+    const maxDelayMs = at(r('maxDelay'), durationReader(1), 300_000);
+    if (minDelayMs > maxDelayMs)
+      failAt(`${keyPath}.retry.minDelay`)(`is longer than ${keyPath}.retry.maxDelay`);
+    const auth = readAuth(object.auth, failAt, fileOf, keyPath, primary ? 'telemeter' : 'none');
+    if (auth.type === 'telemeter' && protocol !== 'remote-write')
+      failAt(`${keyPath}.auth.type`)(
+        `telemeter is Red Hat's Telemetry API's bearer, sent with remote-write only; ${keyPath}.protocol is ${protocol}`,
+      );
+    checkEndpointTransport(endpoint, auth, failAt(`${keyPath}.endpoint`));
+    // Credentials for one's own backend must never go to Red Hat's API because the endpoint was left at its default.
+    if (auth.type !== 'telemeter' && new URL(endpoint).host === telemeterHost) {
+      failAt(`${keyPath}.auth.type`)(
+        `${auth.type} is for your own backend, but ${keyPath}.endpoint is Red Hat's Telemetry API${endpoint === DEFAULT_ENDPOINT && object.endpoint === undefined ? ' (the default)' : ''}, which takes only the telemeter bearer; set ${keyPath}.endpoint`,
+      );
+    }
+    return {
+      name,
+      keyPath,
+      endpoint,
+      protocol,
+      auth,
+      headers: readHeaders(object.headers, failAt, keyPath),
+      tls: readTlsSettings(object.tls, endpoint, fileOf, failAt, keyPath),
+      maxRequestBytes: at(
+        d('maxRequestBytes'),
+        integerReader(1024, 64 * 1024 * 1024),
+        TELEMETER_BODY_LIMIT_BYTES,
+      ),
+      requestTimeoutMs: at(d('requestTimeout'), durationReader(100), 30_000),
+      retry: {
+        maxAttempts: at(r('maxAttempts'), integerReader(1, 100), 6),
+        minDelayMs,
+        maxDelayMs,
+        maxElapsedMs: at(r('maxElapsed'), durationReader(1000), 900_000),
+      },
+    };
+  };
+
   const samplingIntervalMs = at(t('samplingInterval'), durationReader(1000), 3_600_000);
   const sendingIntervalMs = at(t('sendingInterval'), durationReader(1000), 86_400_000);
   if (samplingIntervalMs > sendingIntervalMs) {
@@ -259,18 +369,36 @@ export function validateTelemetry(
       `${formatDurationMs(splayMs)} is longer than sendingInterval ${formatDurationMs(sendingIntervalMs)}`,
     );
   }
-  const retry = retryRaw as JsonObject;
-  const r = (key: string) => ({ object: retry, prefix: 'telemetry.retry', key });
-  const minDelayMs = at(r('minDelay'), durationReader(1), 1000);
-  const maxDelayMs = at(r('maxDelay'), durationReader(1), 300_000);
-  if (minDelayMs > maxDelayMs) failAt('telemetry.retry.minDelay')('is longer than retry.maxDelay');
+  const primary = readDestination(telemetry, 'telemetry', PRIMARY_DESTINATION, true);
+  const destinations: Destination[] = [];
+  const listRaw: unknown = telemetry.destinations ?? [];
+  if (!Array.isArray(listRaw))
+    return failAt('telemetry.destinations')(
+      'must be a list of destinations (each with name and endpoint; a drop-in that sets it replaces the whole list)',
+    );
+  for (const [index, entry] of (listRaw as unknown[]).entries()) {
+    const keyPath = `telemetry.destinations[${index}]`;
+    if (!isPlainObject(entry))
+      return failAt(keyPath)('must be a mapping of keys (name, endpoint, protocol, auth, …)');
+    rejectUnknownKeys(entry, DESTINATION_KEYS, keyPath, failAt);
+    const name = checkDestinationName(entry.name, failAt(`${keyPath}.name`));
+    const destination = readDestination(entry, keyPath, name, false);
+    const twin = duplicateOf([primary, ...destinations], destination);
+    if (twin !== undefined)
+      failAt(twin.name === name ? `${keyPath}.name` : `${keyPath}.endpoint`)(
+        twin.name === name
+          ? `${quoteValue(name)} is used twice (also ${twin.keyPath}); names must be unique`
+          : `${twin.keyPath} already sends ${destination.protocol} to ${quoteValue(destination.endpoint)}; each destination must differ`,
+      );
+    destinations.push(destination);
+  }
 
   const config: Omit<Config, 'tls'> = {
     file: mainFile,
     kind,
     dropIns: [...(options.dropIns ?? [])],
     status: at(t('status'), statusReader, 'Enabled'),
-    endpoint: receiveUrl(at(t('endpoint'), httpUrlReader(false, false), DEFAULT_ENDPOINT)),
+    endpoint: primary.endpoint,
     proxy: at(t('proxy'), httpUrlReader(true, true), ''),
     sendingIntervalMs,
     splayMs,
@@ -290,19 +418,10 @@ export function validateTelemetry(
       DEFAULT_MAX_BUFFERED_SAMPLES,
     ),
     maxBufferedAgeMs: at(t('maxBufferedAge'), durationReader(60_000), DEFAULT_MAX_BUFFERED_AGE_MS),
-    maxRequestBytes: at(
-      t('maxRequestBytes'),
-      integerReader(1024, 64 * 1024 * 1024),
-      TELEMETER_BODY_LIMIT_BYTES,
-    ),
-    requestTimeoutMs: at(t('requestTimeout'), durationReader(100), 30_000),
+    maxRequestBytes: primary.maxRequestBytes,
+    requestTimeoutMs: primary.requestTimeoutMs,
     collectTimeoutMs: at(t('collectTimeout'), durationReader(100), 10_000),
-    retry: {
-      maxAttempts: at(r('maxAttempts'), integerReader(1, 100), 6),
-      minDelayMs,
-      maxDelayMs,
-      maxElapsedMs: at(r('maxElapsed'), durationReader(1000), 900_000),
-    },
+    retry: primary.retry,
     diskPaths: at(t('diskPaths'), pathListReader, [
       '/var/lib/microshift',
       '/var/lib/containers',
@@ -310,22 +429,13 @@ export function validateTelemetry(
       '/',
     ]),
     extraResources: at(t('extraResources'), extraResourcesReader, []),
-    auth: readAuth(telemetry.auth, failAt, fileOf),
-    headers: readHeaders(telemetry.headers, failAt),
+    auth: primary.auth,
+    headers: primary.headers,
+    protocol: primary.protocol,
+    destinations,
   };
   if (config.dataDir === '') failAt('telemetry.dataDir')('must not be empty');
-  checkEndpointTransport(config.endpoint, config.auth, failAt('telemetry.endpoint'));
-  // Credentials for one's own backend must never go to Red Hat's API because the endpoint was left at its default.
-  if (
-    config.auth.type !== 'telemeter' &&
-    new URL(config.endpoint).host === new URL(DEFAULT_ENDPOINT).host
-  ) {
-    failAt('telemetry.auth.type')(
-      `${config.auth.type} is for your own backend, but telemetry.endpoint is Red Hat's Telemetry API${config.endpoint === DEFAULT_ENDPOINT ? ' (the default)' : ''}, which takes only the telemeter bearer; set telemetry.endpoint`,
-    );
-  }
-  const tls = readTlsSettings(telemetry.tls, config.endpoint, fileOf, failAt);
-  return deepFreeze({ ...config, tls });
+  return deepFreeze({ ...config, tls: primary.tls });
 }
 
 function rejectUnknownKeys(

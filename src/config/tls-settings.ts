@@ -1,4 +1,4 @@
-// `telemetry.tls`: a private CA, a client certificate and the server name for
+// `telemetry.tls` (and each destination's `tls`): a private CA, a client certificate and the server name for
 // the endpoint. Pure like the rest of config/: paths are resolved, never read
 // (credentials/tls-material.ts reads them, at start and at every send).
 import net from 'node:net';
@@ -37,7 +37,7 @@ export function isDnsName(value: string): boolean {
 }
 
 /**
- * `telemetry.tls`, validated. `fileOf` names the config file that set a key
+ * `telemetry.tls` (or a destination's, at `prefix`), validated. `fileOf` names the config file that set a key
  * (drop-ins override the main file); relative paths are relative to it.
  */
 export function readTlsSettings(
@@ -45,10 +45,11 @@ export function readTlsSettings(
   endpoint: string,
   fileOf: (keyPath: string) => string,
   failAt: FailAt,
+  prefix = 'telemetry',
 ): TlsSettings {
   if (value === undefined || value === null) return {};
   if (!isPlainObject(value))
-    return failAt('telemetry.tls')(
+    return failAt(`${prefix}.tls`)(
       'must be a mapping of keys (caFile, certFile, keyFile, serverName)',
     );
   const tls: JsonObject = value;
@@ -60,13 +61,13 @@ export function readTlsSettings(
         : close === undefined
           ? ''
           : ` (did you mean ${close}?)`;
-      failAt(`telemetry.tls.${key}`)(`unknown key${hint}`);
+      failAt(`${prefix}.tls.${key}`)(`unknown key${hint}`);
     }
   }
   const file = (key: TlsFileKey): TlsFileSetting | undefined => {
     const raw = tls[key];
     if (raw === undefined || raw === null) return undefined;
-    const keyPath = `telemetry.tls.${key}`;
+    const keyPath = `${prefix}.tls.${key}`;
     if (typeof raw !== 'string' || raw === '') return failAt(keyPath)('must be a file path');
     const setIn = fileOf(keyPath);
     return { path: path.resolve(path.dirname(setIn), raw), setIn };
@@ -75,18 +76,18 @@ export function readTlsSettings(
   const certFile = file('certFile');
   const keyFile = file('keyFile');
   if (certFile !== undefined && keyFile === undefined)
-    failAt('telemetry.tls.keyFile')(
-      'missing: telemetry.tls.certFile needs the key of its certificate',
+    failAt(`${prefix}.tls.keyFile`)(
+      `missing: ${prefix}.tls.certFile needs the key of its certificate`,
     );
   if (keyFile !== undefined && certFile === undefined)
-    failAt('telemetry.tls.certFile')(
-      'missing: telemetry.tls.keyFile needs the certificate it is the key of',
+    failAt(`${prefix}.tls.certFile`)(
+      `missing: ${prefix}.tls.keyFile needs the certificate it is the key of`,
     );
   let serverName: string | undefined;
   const rawName = tls.serverName;
   if (rawName !== undefined && rawName !== null) {
     if (typeof rawName !== 'string' || !isDnsName(rawName)) {
-      return failAt('telemetry.tls.serverName')(
+      return failAt(`${prefix}.tls.serverName`)(
         `${quoteValue(rawName)} is not a DNS name (SNI carries names, not IP addresses)`,
       );
     }
@@ -100,8 +101,8 @@ export function readTlsSettings(
   };
   if (Object.keys(settings).length > 0 && new URL(endpoint).protocol !== 'https:') {
     // TLS options on a clear-text endpoint would be silently unused: the admin meant https.
-    failAt('telemetry.tls')(
-      `is set, but telemetry.endpoint ${quoteValue(endpoint)} is not https://`,
+    failAt(`${prefix}.tls`)(
+      `is set, but ${prefix}.endpoint ${quoteValue(endpoint)} is not https://`,
     );
   }
   return settings;

@@ -58,6 +58,7 @@ function recording(buffer: SampleBuffer): {
     },
     acknowledge: (ranges, outcome) => buffer.acknowledge(ranges, outcome),
     setBounds: (bounds) => buffer.setBounds(bounds),
+    seqSpan: () => buffer.seqSpan(),
     stats: () => buffer.stats(),
     close: () => buffer.close(),
   };

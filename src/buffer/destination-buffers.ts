@@ -1,0 +1,302 @@
+// One durable buffer, several destinations, each with its own cursor: every
+// destination reads every sample, and a sample leaves the buffer only when
+// every destination has taken it (delivered, or refused for good) or the
+// buffer's bounds drop it. Each destination sees a SampleBuffer of its own
+// (a view), so one send module serves one destination or five alike.
+//
+// A view's cursor is the set of seqs that destination took while the buffer
+// still holds them for another (cursor-files.ts keeps it durable). Written
+// before the buffer forgets anything, so after a crash no destination loses a
+// sample, and one that took a request gets at most that request again.
+import type { Logger } from '../base/log.js';
+import type { MetricPoint } from '../base/model.js';
+import type { CursorState, CursorStore } from './cursor-files.js';
+import { countSeqs, intersectRanges, normalizeRanges, subtractRanges } from './seq-ranges.js';
+import {
+  addDrops,
+  type AckOutcome,
+  type BufferBounds,
+  type BufferStats,
+  type DropCounts,
+  type DropReason,
+  type ReadBatch,
+  type ReadOptions,
+  type SampleBuffer,
+  type SeqRange,
+  type SeqSpan,
+} from './sample-buffer.js';
+
+export interface DestinationEntry {
+  readonly name: string;
+  /**
+   * Where a destination without a cursor starts: `oldest`, every sample held
+   * (the primary destination: before cursors existed it was the only one, and
+   * the buffer held exactly what it had not taken); `now`, after what is held
+   * (a destination added to the config gets the samples from then on).
+   */
+  readonly startsAt: 'oldest' | 'now';
+}
+
+interface Cursor {
+  taken: SeqRange[];
+  readonly dropped: Partial<Record<DropReason, number>>;
+}
+
+/** What a cursor counts for its destination; corrupt and unwritable stay the shared buffer's. */
+function countedBefore(dropped: DropCounts): Partial<Record<DropReason, number>> {
+  const counted: Partial<Record<DropReason, number>> = {};
+  for (const reason of ['full', 'age', 'rejected', 'oversized'] as const)
+    addDrops(counted, reason, dropped[reason] ?? 0);
+  return counted;
+}
+
+/** Clipped to what the buffer holds: a restart numbers new samples from the highest held + 1. */
+function clip(ranges: readonly SeqRange[], span: SeqSpan | undefined): SeqRange[] {
+  return span === undefined
+    ? []
+    : intersectRanges(normalizeRanges(ranges), [{ first: span.lowest, last: span.highest }]);
+}
+
+export class DestinationBuffers {
+  private readonly cursors = new Map<string, Cursor>();
+  /** Seqs released from the shared buffer because every destination took them (not kept on disk: a restart clips cursors instead). */
+  private released: SeqRange[] = [];
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    /** The one buffer in dataDir; its own stats are the whole buffer's. */
+    readonly shared: SampleBuffer,
+    private readonly store: CursorStore,
+  ) {}
+
+  /**
+   * Loads each destination's cursor (a new one starts where its entry says),
+   * forgets the cursors of destinations no longer configured, and releases
+   * what every destination has taken: all of it, so no crash in between loses
+   * or doubles anything.
+   */
+  static async open(
+    base: SampleBuffer,
+    entries: readonly DestinationEntry[],
+    store: CursorStore,
+    log: Logger,
+  ): Promise<DestinationBuffers> {
+    const buffers = new DestinationBuffers(base, store);
+    const stored = await store.load();
+    const span = base.seqSpan();
+    const changed = new Set<string>();
+    for (const entry of entries) {
+      const kept = stored.get(entry.name);
+      if (kept === undefined) changed.add(entry.name);
+      const taken =
+        kept?.taken ??
+        (entry.startsAt === 'now' && span !== undefined
+          ? [{ first: span.lowest, last: span.highest }]
+          : []);
+      // The first start with cursors: the drops the buffer counted so far were the primary's (it was the only one).
+      const inherited =
+        kept === undefined && entry.startsAt === 'oldest'
+          ? countedBefore(base.stats().dropped)
+          : {};
+      buffers.cursors.set(entry.name, {
+        taken: clip(taken, span),
+        dropped: { ...(kept?.dropped ?? inherited) },
+      });
+      if (kept !== undefined && countSeqs(clip(taken, span)) !== countSeqs(kept.taken))
+        changed.add(entry.name);
+    }
+    for (const name of stored.keys()) {
+      if (buffers.cursors.has(name)) continue;
+      log.info('buffer: a destination is no longer configured; its cursor is removed', {
+        destination: name,
+      });
+      await store.remove(name);
+    }
+    for (const name of changed) await buffers.persist(name);
+    await buffers.releaseTakenByAll();
+    return buffers;
+  }
+
+  /** The view a destination's send works on. */
+  view(name: string): SampleBuffer {
+    if (!this.cursors.has(name)) throw new Error(`no destination named ${name}`);
+    return new DestinationView(this, name);
+  }
+
+  get names(): readonly string[] {
+    return [...this.cursors.keys()];
+  }
+
+  private cursor(name: string): Cursor {
+    const cursor = this.cursors.get(name);
+    if (cursor === undefined) throw new Error(`no destination named ${name}`);
+    return cursor;
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(work, work);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async persist(name: string): Promise<void> {
+    const cursor = this.cursor(name);
+    const state: CursorState = {
+      taken: subtractRanges(cursor.taken, this.released),
+      dropped: cursor.dropped,
+    };
+    await this.store.save(name, state);
+  }
+
+  /** The seqs every destination has taken leave the shared buffer; cursors keep only what another still lacks. */
+  private async releaseTakenByAll(): Promise<void> {
+    let common: SeqRange[] | undefined;
+    for (const cursor of this.cursors.values())
+      common = common === undefined ? cursor.taken : intersectRanges(common, cursor.taken);
+    const fresh = subtractRanges(common ?? [], this.released);
+    if (fresh.length === 0) return;
+    await this.shared.acknowledge(fresh, 'delivered');
+    this.released = normalizeRanges([...this.released, ...fresh]);
+  }
+
+  /** After the shared buffer dropped its oldest (bounds): each destination lost what it had not taken. */
+  private async accountBoundDrops(before: SeqSpan | undefined, dropped: DropCounts): Promise<void> {
+    const total = (dropped.age ?? 0) + (dropped.full ?? 0);
+    if (total === 0) return;
+    const after = this.shared.seqSpan();
+    // The oldest went; with nothing held before, what went was this append's, which no destination had read.
+    const gone =
+      before === undefined
+        ? []
+        : [{ first: before.lowest, last: (after?.lowest ?? before.highest + 1) - 1 }];
+    for (const [name, cursor] of this.cursors) {
+      const takenGone = countSeqs(
+        subtractRanges(intersectRanges(cursor.taken, gone), this.released),
+      );
+      let owed = Math.max(0, total - takenGone);
+      // The age bound is applied first, then the count.
+      for (const reason of ['age', 'full'] as const) {
+        const part = Math.min(owed, dropped[reason] ?? 0);
+        addDrops(cursor.dropped, reason, part);
+        owed -= part;
+      }
+      cursor.taken = clip(cursor.taken, after);
+      if (takenGone < total) await this.persist(name);
+    }
+    this.released = clip(this.released, after);
+  }
+
+  append(points: readonly MetricPoint[]): Promise<{ readonly dropped: DropCounts }> {
+    return this.exclusive(async () => {
+      const before = this.shared.seqSpan();
+      const result = await this.shared.append(points);
+      await this.accountBoundDrops(before, result.dropped);
+      return result;
+    });
+  }
+
+  setBounds(bounds: BufferBounds): Promise<{ readonly dropped: DropCounts }> {
+    return this.exclusive(async () => {
+      const before = this.shared.seqSpan();
+      const result = await this.shared.setBounds(bounds);
+      await this.accountBoundDrops(before, result.dropped);
+      return result;
+    });
+  }
+
+  /** `name`'s unread samples: every held one it has not taken. */
+  read(name: string, options: ReadOptions): Promise<ReadBatch> {
+    const skip = normalizeRanges([...(options.skip ?? []), ...this.cursor(name).taken]);
+    return this.shared.read({ ...options, skip });
+  }
+
+  acknowledge(name: string, ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void> {
+    const normalized = normalizeRanges(ranges);
+    if (normalized.length === 0) return Promise.resolve();
+    return this.exclusive(async () => {
+      const cursor = this.cursor(name);
+      const fresh = subtractRanges(subtractRanges(normalized, cursor.taken), this.released);
+      if (fresh.length === 0) return;
+      // A request's ranges may span seqs not held (gone before it was read): only held ones count.
+      const held = clip(fresh, this.shared.seqSpan());
+      if (outcome !== 'delivered') addDrops(cursor.dropped, outcome, countSeqs(held));
+      cursor.taken = normalizeRanges([...cursor.taken, ...fresh]);
+      const others = [...this.cursors.entries()].filter(([other]) => other !== name);
+      const leaves = others.reduce(
+        (common, [, other]) => intersectRanges(common, other.taken),
+        fresh,
+      );
+      // Durable before the buffer forgets anything on this destination's account.
+      if (countSeqs(leaves) < countSeqs(fresh) || outcome !== 'delivered') await this.persist(name);
+      await this.releaseTakenByAll();
+    });
+  }
+
+  /** Samples this destination has still to take. */
+  size(name: string): number {
+    const span = this.shared.seqSpan();
+    const taken = countSeqs(subtractRanges(clip(this.cursor(name).taken, span), this.released));
+    return Math.max(0, this.shared.size - taken);
+  }
+
+  /** What `status` shows for this destination: its own backlog and drops beside the shared buffer's. */
+  async stats(name: string): Promise<BufferStats> {
+    const shared = this.shared.stats();
+    const cursor = this.cursor(name);
+    const samples = this.size(name);
+    let oldestSampleMs = shared.oldestSampleMs;
+    if (samples === 0) oldestSampleMs = undefined;
+    else if (cursor.taken.length > 0) {
+      const first = await this.read(name, { afterSeq: 0, maxPoints: 1 });
+      oldestSampleMs = first.points[0]?.point.timestampMs;
+    }
+    const dropped: Partial<Record<DropReason, number>> = { ...cursor.dropped };
+    for (const reason of ['corrupt', 'unwritable'] as const)
+      addDrops(dropped, reason, shared.dropped[reason] ?? 0);
+    return { ...shared, samples, oldestSampleMs, dropped };
+  }
+
+  close(): Promise<void> {
+    return this.exclusive(() => this.shared.close());
+  }
+}
+
+/** One destination's SampleBuffer: appends go to the shared buffer, reads and acknowledgements through its cursor. */
+class DestinationView implements SampleBuffer {
+  constructor(
+    private readonly buffers: DestinationBuffers,
+    private readonly name: string,
+  ) {}
+  get kind(): 'disk' | 'memory' {
+    return this.buffers.shared.kind;
+  }
+  get size(): number {
+    return this.buffers.size(this.name);
+  }
+  get bounds(): BufferBounds {
+    return this.buffers.shared.bounds;
+  }
+  append(points: readonly MetricPoint[]) {
+    return this.buffers.append(points);
+  }
+  read(options: ReadOptions) {
+    return this.buffers.read(this.name, options);
+  }
+  acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome) {
+    return this.buffers.acknowledge(this.name, ranges, outcome);
+  }
+  setBounds(bounds: BufferBounds) {
+    return this.buffers.setBounds(bounds);
+  }
+  seqSpan() {
+    return this.buffers.shared.seqSpan();
+  }
+  stats(): BufferStats {
+    // Synchronous for the interface: the shared buffer's oldest; status asks DestinationBuffers.stats for the exact one.
+    const shared = this.buffers.shared.stats();
+    return { ...shared, samples: this.size };
+  }
+  close() {
+    return this.buffers.close();
+  }
+}
