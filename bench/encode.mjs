@@ -4,7 +4,8 @@
 import { createRequire } from 'node:module';
 import { compress } from 'snappyjs';
 import { encodeWriteRequest } from '../dist/remote-write/encode.js';
-import { planRequests } from '../dist/remote-write/plan-requests.js';
+import { planRequests } from '../dist/deliver/plan-requests.js';
+import { wireProtocol } from '../dist/deliver/wire-format.js';
 
 const require = createRequire(import.meta.url);
 const peer = require('prometheus-remote-write');
@@ -39,7 +40,11 @@ const encodedOnce = encodeWriteRequest(series);
 const contenders = {
   'edge-telemetry (one body)': async () => compress(encodeWriteRequest(series)).length,
   'edge-telemetry (as sent, split < 128 KiB)': async () =>
-    planRequests(acks, 128 * 1024).requests.reduce((n, r) => n + r.body.length, 0),
+    planRequests(
+      acks,
+      128 * 1024,
+      wireProtocol('remote-write').format({ clusterId: 'c', deploymentType: 'd' }, () => ''),
+    ).requests.reduce((n, r) => n + r.body.length, 0),
   'ceiling: snappyjs alone on the encoded bytes': async () => compress(encodedOnce).length,
   'prometheus-remote-write serialize + snappyjs': async () =>
     compress(await peer.serialize(peerInput)).length,

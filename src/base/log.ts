@@ -50,3 +50,12 @@ export function createLogger(
 }
 
 export const silentLogger: Logger = { error() {}, warn() {}, info() {}, debug() {} };
+
+/** A logger that adds `fields` after each line's own (which destination a send line is about). */
+export function withFields(log: Logger, fields: LogFields): Logger {
+  const at =
+    (level: LogLevel) =>
+    (message: string, own?: LogFields): void =>
+      log[level](message, { ...own, ...fields });
+  return { error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug') };
+}

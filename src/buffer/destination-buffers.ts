@@ -232,6 +232,13 @@ export class DestinationBuffers {
     });
   }
 
+  countRefused(name: string, count: number): Promise<void> {
+    return this.exclusive(async () => {
+      addDrops(this.cursor(name).dropped, 'rejected', count);
+      await this.persist(name);
+    });
+  }
+
   /** Samples this destination has still to take. */
   size(name: string): number {
     const span = this.shared.seqSpan();
@@ -287,6 +294,9 @@ class DestinationView implements SampleBuffer {
   }
   setBounds(bounds: BufferBounds) {
     return this.buffers.setBounds(bounds);
+  }
+  countRefused(count: number) {
+    return this.buffers.countRefused(this.name, count);
   }
   seqSpan() {
     return this.buffers.shared.seqSpan();

@@ -678,6 +678,11 @@ export class DiskSampleBuffer implements SampleBuffer {
     });
   }
 
+  async countRefused(count: number): Promise<void> {
+    // exclusive writes the changed counts when the work is done.
+    await this.exclusive(async () => this.countDrops('rejected', count));
+  }
+
   async setBounds(bounds: BufferBounds): Promise<{ dropped: DropCounts }> {
     validateBounds(bounds);
     return this.exclusive(async () => {

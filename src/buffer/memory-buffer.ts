@@ -111,6 +111,10 @@ export class MemorySampleBuffer implements SampleBuffer {
     if (outcome !== 'delivered') addDrops(this.droppedTotal, outcome, before - this.entries.length);
   }
 
+  async countRefused(count: number): Promise<void> {
+    addDrops(this.droppedTotal, 'rejected', count);
+  }
+
   stats(): BufferStats {
     let oldest: number | undefined;
     for (const entry of this.entries)

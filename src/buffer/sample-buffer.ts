@@ -73,6 +73,12 @@ export interface SampleBuffer {
   seqSpan(): SeqSpan | undefined;
   /** Releases the held points in these ranges (sorted, not overlapping). */
   acknowledge(ranges: readonly SeqRange[], outcome: AckOutcome): Promise<void>;
+  /**
+   * Counts samples a receiver refused after it took their request (OTLP's
+   * partial success names how many, not which): the request is acknowledged
+   * as delivered, and this says how many of it were lost.
+   */
+  countRefused(count: number): Promise<void>;
   /** A reload may change the bounds; tightening drops the oldest at once. */
   setBounds(bounds: BufferBounds): Promise<{ readonly dropped: DropCounts }>;
   stats(): BufferStats;

@@ -2,6 +2,7 @@
 // snapshot of the static metrics, as ready-to-send requests an admin carries
 // off a disconnected node (src/remote-write/export-file.ts). The samples stay
 // buffered unless --remove. The daemon must be stopped: it owns the buffer.
+import { wireProtocol } from '../deliver/wire-format.js';
 import { lstat } from 'node:fs/promises';
 import { writeFileDurably } from '../base/durable-file.js';
 import type { Config } from '../config/schema.js';
@@ -102,6 +103,8 @@ export async function exportBacklog(
       signal: deadline.signal,
       log,
     }).finally(() => deadline.dispose());
+    // An export file holds remote-write requests, which `upload` sends as they are.
+    const format = wireProtocol('remote-write').format(identity, () => '');
     const requests: ExportedRequest[] = [];
     // What leaves the buffer with --remove, as a send would release it: what the file holds as delivered,
     // what no receiver would take (rejected) or no request could hold (oversized) as dropped, counted.
@@ -111,7 +114,7 @@ export async function exportBacklog(
       oversized: [] as number[],
     };
     const pack = (staticPoints: readonly MetricPoint[], buffered: readonly BufferedPoint[]) => {
-      const plan = planDelivery(staticPoints, buffered, identity, config.maxRequestBytes);
+      const plan = planDelivery(staticPoints, buffered, identity, config.maxRequestBytes, format);
       for (const rejected of plan.rejected) released.rejected.push(...rejected.seqs);
       for (const oversized of plan.oversized) released.oversized.push(...oversized.seqs);
       for (const request of plan.requests) {

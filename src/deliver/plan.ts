@@ -6,11 +6,8 @@
 // Whoever sends or writes the requests releases exactly these.
 import type { BufferedPoint, MetricPoint } from '../base/model.js';
 import { buildReport, type RejectedSeries, type ReportIdentity } from '../report/build-report.js';
-import {
-  planRequests,
-  type Oversized,
-  type PlannedRequest,
-} from '../remote-write/plan-requests.js';
+import { planRequests, type Oversized, type PlannedRequest } from './plan-requests.js';
+import type { WireFormat } from './wire-format.js';
 
 export interface DeliveryPlan {
   readonly requests: readonly PlannedRequest[];
@@ -24,8 +21,9 @@ export function planDelivery(
   buffered: readonly BufferedPoint[],
   identity: ReportIdentity,
   maxRequestBytes: number,
+  format: WireFormat,
 ): DeliveryPlan {
   const report = buildReport(staticPoints, buffered, identity);
-  const plan = planRequests(report.series, maxRequestBytes);
+  const plan = planRequests(report.series, maxRequestBytes, format);
   return { requests: plan.requests, rejected: report.rejected, oversized: plan.oversized };
 }

@@ -9,7 +9,8 @@ import type { AckOutcome, BufferedPoint, SampleBuffer } from '../buffer/sample-b
 import type { MetricPoint } from '../base/model.js';
 import { rangesWithin } from '../buffer/seq-ranges.js';
 import { planDelivery } from './plan.js';
-import { splitRequest } from '../remote-write/split-request.js';
+import { splitRequest } from './split-request.js';
+import { wireProtocol, type WireFormat, type WireProtocol } from './wire-format.js';
 import { scrubSecrets } from '../remote-write/headers.js';
 import type { Clock } from '../base/timers.js';
 import type { Transport } from '../transport/http-transport.js';
@@ -50,6 +51,14 @@ export interface SendDeps {
   readonly clock?: Clock;
   /** Its betweenSteps runs after the static collectors, after each batch read from the buffer and before each request. */
   readonly memory?: MemoryPolicy;
+  /** The destination's protocol (remote-write when absent); its transport reads replies by the same rules. */
+  readonly protocol?: WireProtocol;
+  /**
+   * The static metrics of this send, when several destinations share one
+   * reading (the agent collects them once per sending slot); absent, the
+   * send runs the static collectors itself.
+   */
+  readonly staticPoints?: (signal: AbortSignal) => Promise<readonly MetricPoint[]>;
 }
 
 export interface SendSummary {
@@ -136,6 +145,14 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
   return new ReportSend(deps, signal, identityState.identity, auth.headers, auth.secrets).run();
 }
 
+/** Each metric's HELP text, as the collectors give it (OTLP's description). */
+function helpOf(collectors: readonly Collector[]): (name: string) => string {
+  const help = new Map<string, string>();
+  for (const collector of collectors)
+    for (const [name, text] of Object.entries(collector.help)) help.set(name, text);
+  return (name) => help.get(name) ?? '';
+}
+
 function notSent(buffer: SampleBuffer, failure: string): SendSummary {
   return {
     ok: false,
@@ -161,6 +178,8 @@ class ReportSend {
   private skipping = false;
   private setAsideThisSend = 0;
   private firstSetAside: SetAsideRequest | undefined;
+  private readonly protocol: WireProtocol;
+  private readonly format: WireFormat;
 
   constructor(
     private readonly deps: SendDeps,
@@ -168,16 +187,26 @@ class ReportSend {
     private readonly identity: ReportIdentity,
     private readonly headers: Readonly<Record<string, string>>,
     private readonly secrets: readonly string[],
-  ) {}
+  ) {
+    this.protocol = deps.protocol ?? wireProtocol('remote-write');
+    this.format = this.protocol.format(identity, helpOf(deps.collectors));
+  }
 
   async run(): Promise<SendSummary> {
     const { deps, signal } = this;
     const { log, buffer } = deps;
-    const fresh = await runCollectors(deps.collectors, 'static', {
-      timeoutMs: deps.collectTimeoutMs,
-      signal,
-      log,
-    });
+    const fresh = {
+      points:
+        deps.staticPoints === undefined
+          ? (
+              await runCollectors(deps.collectors, 'static', {
+                timeoutMs: deps.collectTimeoutMs,
+                signal,
+                log,
+              })
+            ).points
+          : await deps.staticPoints(signal),
+    };
     deps.memory?.betweenSteps();
     let newest: readonly BufferedPoint[];
     let afterSeq = 0;
@@ -311,7 +340,13 @@ class ReportSend {
     const pointSeqs = points.map((entry) => entry.seq);
     const release = (seqs: readonly number[], outcome: AckOutcome) =>
       buffer.acknowledge(rangesWithin(pointSeqs, new Set(seqs)), outcome);
-    const plan = planDelivery(staticPoints, points, this.identity, deps.maxRequestBytes);
+    const plan = planDelivery(
+      staticPoints,
+      points,
+      this.identity,
+      deps.maxRequestBytes,
+      this.format,
+    );
     for (const rejected of plan.rejected) {
       log.warn('series dropped, receivers would refuse it', {
         series: formatLabels(rejected.labels),
@@ -332,8 +367,12 @@ class ReportSend {
     for (let request = queue.shift(); request !== undefined; request = queue.shift()) {
       deps.memory?.betweenSteps();
       this.requests++;
+      const headers =
+        request.contentEncoding === undefined
+          ? this.headers
+          : { ...this.headers, 'Content-Encoding': request.contentEncoding };
       const result = await sendWithRetry(
-        (attemptSignal) => deps.transport.post(request.body, this.headers, attemptSignal),
+        (attemptSignal) => deps.transport.post(request.body, headers, attemptSignal),
         this.skipping ? { ...deps.retry, maxAttempts: 1 } : deps.retry,
         signal,
         (failure, attempt, waitMs) =>
@@ -372,13 +411,20 @@ class ReportSend {
             )
           : judgeResult(result, facts, log, this.secrets, { buffered: buffer.size });
       switch (action) {
-        case 'acknowledge':
+        case 'acknowledge': {
           await release(request.seqs, 'delivered');
           this.delivered++;
-          this.samplesSent += request.sampleCount;
+          const refused =
+            result.kind === 'delivered' ? this.refusedIn(result.body, request.sampleCount) : 0;
+          if (refused > 0) {
+            await buffer.countRefused(refused);
+            this.samplesDropped += refused;
+          }
+          this.samplesSent += request.sampleCount - refused;
           this.lastRequest = { bodyBytes: request.body.length, samples: request.sampleCount };
           this.skipping = false;
           continue;
+        }
         case 'drop':
           // Sending the same bytes again would be refused again (remote-write spec).
           await release(request.seqs, 'rejected');
@@ -388,7 +434,7 @@ class ReportSend {
         case 'split':
           // judgeResult splits only a request of two samples or more, so there are two halves; a one-sample request is kept.
           this.splits++;
-          queue.unshift(...splitRequest(request).requests);
+          queue.unshift(...splitRequest(request, this.format).requests);
           continue;
         case 'keep':
           // Credentials, URL or path (401, 403, 404, 405, 407, 410, 431), a one-sample 413, a failed TLS check, a
@@ -405,6 +451,25 @@ class ReportSend {
       }
     }
     return { kind: 'whole' };
+  }
+
+  /**
+   * How many points of a request the receiver took but refused (OTLP's
+   * partial_success, which names a count, not the points): dropped for good,
+   * as the specification says, with the receiver's reason in the log line.
+   */
+  private refusedIn(body: Uint8Array | undefined, samples: number): number {
+    if (body === undefined) return 0;
+    const partial = this.protocol.partialRejection(body);
+    if (partial === undefined) return 0;
+    const refused = Math.min(samples, partial.rejectedDataPoints);
+    this.deps.log.warn(
+      refused > 0
+        ? 'receiver took the request but refused some of its points; they are dropped'
+        : 'receiver took the request with a warning',
+      { refused, reason: scrubSecrets(partial.errorMessage, this.secrets).slice(0, 512) },
+    );
+    return refused;
   }
 
   /** A backlog request the receiver still refuses after its retries (5xx, 429): kept, and the backlog goes on. */

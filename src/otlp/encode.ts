@@ -172,3 +172,20 @@ export function encodeExportMetricsRequest(
   ]);
   return messageField(FIELD.resourceMetrics, resourceMetrics);
 }
+
+/**
+ * A little more than the bytes a series adds to a request, before any
+ * compression: per data point its time and value (18 bytes), its framing, and
+ * every attribute again (OTLP repeats the attributes on each point); the
+ * metric's name, description and unit once. The planner learns the real
+ * ratio after the first request and splits again when a guess was short.
+ */
+export function estimatedSeriesBytes(series: Series, description: MetricDescription): number {
+  let attributes = 0;
+  for (const label of series.labels)
+    if (label.name !== METRIC_NAME_LABEL) attributes += 8 + label.name.length + label.value.length;
+  let metric = 12 + description.description.length + description.unit.length;
+  for (const label of series.labels)
+    if (label.name === METRIC_NAME_LABEL) metric += label.value.length;
+  return metric + series.samples.length * (22 + attributes);
+}

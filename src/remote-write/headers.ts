@@ -16,18 +16,21 @@ export interface ExtraHeader {
   readonly secret: boolean;
 }
 
-/** Every header of a request, in the order sent. */
+/** Remote-write 1.0's own headers (the specification); an OTLP destination has its own (deliver/wire-format.ts). */
+export const REMOTE_WRITE_CONTENT_HEADERS: Readonly<Record<string, string>> = {
+  'Content-Encoding': 'snappy',
+  'Content-Type': 'application/x-protobuf',
+  'X-Prometheus-Remote-Write-Version': REMOTE_WRITE_VERSION,
+};
+
+/** Every header of a request, in the order sent: the protocol's content headers first. */
 export function requestHeaders(
   userAgent: string,
   extra: readonly ExtraHeader[],
   auth: ResolvedAuth,
+  content: Readonly<Record<string, string>> = REMOTE_WRITE_CONTENT_HEADERS,
 ): Record<string, string> {
-  const headers: Record<string, string> = {
-    'Content-Encoding': 'snappy',
-    'Content-Type': 'application/x-protobuf',
-    'X-Prometheus-Remote-Write-Version': REMOTE_WRITE_VERSION,
-    'User-Agent': userAgent,
-  };
+  const headers: Record<string, string> = { ...content, 'User-Agent': userAgent };
   for (const header of extra) headers[header.name] = header.value;
   const authorization = authorizationHeader(auth);
   if (authorization !== undefined) headers.Authorization = authorization;
@@ -50,6 +53,7 @@ export function shownHeaders(
   userAgent: string,
   extra: readonly ExtraHeader[],
   authType: ResolvedAuth['type'],
+  content: Readonly<Record<string, string>> = REMOTE_WRITE_CONTENT_HEADERS,
 ): Record<string, string> {
   const placeholder: ResolvedAuth =
     authType === 'basic'
@@ -59,7 +63,7 @@ export function shownHeaders(
         : authType === 'telemeter'
           ? { type: 'telemeter', token: '', clusterId: '' }
           : { type: 'none' };
-  const headers = requestHeaders(userAgent, extra, placeholder);
+  const headers = requestHeaders(userAgent, extra, placeholder, content);
   for (const header of extra) if (header.secret) headers[header.name] = REDACTED;
   if (headers.Authorization !== undefined)
     headers.Authorization = `${headers.Authorization.split(' ')[0] ?? ''} ${REDACTED}`;

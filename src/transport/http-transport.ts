@@ -7,7 +7,13 @@
 import http from 'node:http';
 import { getProxyForUrl } from 'proxy-from-env';
 import { isLoopbackHost } from '../base/loopback.js';
-import { MAX_REPLY_READ_BYTES, classifyResponse, type SendResult } from './send-result.js';
+import {
+  MAX_REPLY_READ_BYTES,
+  classifyResponse,
+  remoteWriteRetryable,
+  type ReplyRules,
+  type SendResult,
+} from './send-result.js';
 import { openSocket, proxyAuthorization, type Stage } from './connect.js';
 import { tlsFailure, tlsFilesFailure, type TlsOptions, type TlsSource } from './tls-options.js';
 import { longTimeout, systemClock, type Clock } from '../base/timers.js';
@@ -30,7 +36,15 @@ export interface HttpTransportOptions {
   /** Asked at every attempt to an https endpoint (files re-read, so rotation needs no restart); absent: Node's defaults. */
   readonly tls?: TlsSource;
   readonly clock?: Clock;
+  /** The protocol's reading of replies; remote-write's when absent. */
+  readonly reply?: ReplyRules;
 }
+
+const REMOTE_WRITE_REPLIES: ReplyRules = {
+  retryable: remoteWriteRetryable,
+  text: (body) => Buffer.from(body).toString('utf8'),
+  readSuccessBody: false,
+};
 
 type Route = { readonly proxy: URL | undefined } | { readonly problem: string };
 
@@ -85,6 +99,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   const url = new URL(options.url);
   const route = routeFor(url, options.proxy);
   const clock = options.clock ?? systemClock;
+  const replies = options.reply ?? REMOTE_WRITE_REPLIES;
   const inFlight = new Set<() => void>();
 
   const attempt = (
@@ -165,20 +180,32 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         request.on('response', (response) => {
           stage = 'body';
           const status = response.statusCode ?? 0;
-          // A 2xx is the receiver's word; its body is not needed (a garbage one changes nothing).
-          if (status >= 200 && status < 300) return settle({ kind: 'delivered', status });
+          const success = status >= 200 && status < 300;
+          // A 2xx is the receiver's word; its body is not needed (a garbage one changes nothing), unless the protocol says more in it.
+          if (success && !replies.readSuccessBody) return settle({ kind: 'delivered', status });
           const chunks: Buffer[] = [];
           let kept = 0;
           const finish = (note: string) => {
-            const text = Buffer.concat(chunks)
-              .subarray(0, MAX_REPLY_READ_BYTES)
-              .toString('utf8')
-              .trim();
+            const bytes = Buffer.concat(chunks).subarray(0, MAX_REPLY_READ_BYTES);
+            // A 2xx whose body was cut or reset is still a delivery; only a whole body is read for what else it says.
+            if (success) {
+              settle({ kind: 'delivered', status, ...(note === '' ? { body: bytes } : {}) });
+              return;
+            }
+            const text = replies.text(bytes, headerText(response.headers['content-type'])).trim();
             const replyHeaders = {
               retryAfter: headerText(response.headers['retry-after']),
               location: headerText(response.headers.location),
             };
-            settle(classifyResponse(status, `${text}${note}`, replyHeaders, Date.now()));
+            settle(
+              classifyResponse(
+                status,
+                `${text}${note}`,
+                replyHeaders,
+                Date.now(),
+                replies.retryable,
+              ),
+            );
           };
           response.on('data', (chunk: Buffer) => {
             chunks.push(chunk);

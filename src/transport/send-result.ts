@@ -10,8 +10,8 @@ import type { TlsCheck } from './tls-options.js';
 export type RetryableCause = 'status' | 'network' | 'timeout' | 'proxy';
 
 export type SendResult =
-  /** 2xx: the receiver took the request's samples. */
-  | { readonly kind: 'delivered'; readonly status: number }
+  /** 2xx: the receiver took the request's samples; `body` only when the transport was asked for it (OTLP's partial success). */
+  | { readonly kind: 'delivered'; readonly status: number; readonly body?: Uint8Array }
   /** 5xx, 429, 408, a network error, no answer in time, an unusable proxy: worth trying again (Retry-After in ms when the receiver gave one). */
   | {
       readonly kind: 'retryable';
@@ -20,7 +20,7 @@ export type SendResult =
       readonly retryAfterMs?: number;
       readonly reason: string;
     }
-  /** 400, 422 and other 4xx: this request's samples would be refused again; drop them and count them. */
+  /** 400, 422 and other 4xx (and 5xx a protocol says not to retry: OTLP's 500, 501): this request's samples would be refused again; drop them and count them. */
   | { readonly kind: 'refused'; readonly status: number; readonly body: string }
   /** 401, 403, 404, 405, 407, 410, 431: credentials, endpoint or the path; samples kept, no retry this round, the admin has something to fix. */
   | {
@@ -68,6 +68,20 @@ export function parseRetryAfterMs(header: string | undefined, nowMs: number): nu
   return Math.max(0, date - nowMs);
 }
 
+/** Remote-write 1.0 retries 5xx and 429; 408 too (below). A protocol with other rules passes its own (OTLP's: 429, 502, 503, 504). */
+export function remoteWriteRetryable(status: number): boolean {
+  return status === 429 || status === 408 || (status >= 500 && status < 600);
+}
+
+/** How a protocol reads replies: which statuses it retries, what an error body says, whether a 2xx body matters. */
+export interface ReplyRules {
+  readonly retryable: (status: number) => boolean;
+  /** An error reply's body as text for the log line (a protocol may answer in protobuf). */
+  readonly text: (body: Uint8Array, contentType: string | undefined) => string;
+  /** Read a 2xx body (bounded, as error bodies are) and return it with the result. */
+  readonly readSuccessBody: boolean;
+}
+
 /** What the admin should look at, by status. */
 const CONFIGURATION_HINTS: Readonly<Record<number, string>> = {
   401: 'check the pull secret (telemetry.pullSecretFile), or telemetry.auth when its type is not telemeter; the Telemetry API also answers 401 when its own auth backend fails, so the next send tries again',
@@ -95,9 +109,10 @@ export function classifyResponse(
   body: string,
   headers: { readonly retryAfter?: string | undefined; readonly location?: string | undefined },
   nowMs: number,
+  retryable: (status: number) => boolean = remoteWriteRetryable,
 ): SendResult {
   if (status >= 200 && status < 300) return { kind: 'delivered', status };
-  if (status === 429 || status === 408 || (status >= 500 && status < 600)) {
+  if (retryable(status)) {
     const retryAfterMs = parseRetryAfterMs(headers.retryAfter, nowMs);
     return {
       kind: 'retryable',
@@ -112,7 +127,7 @@ export function classifyResponse(
   if (status === 413) return { kind: 'too-large', status, body };
   const hint = CONFIGURATION_HINTS[status];
   if (hint !== undefined) return { kind: 'configuration', status, body, hint };
-  if (status >= 400 && status < 500) return { kind: 'refused', status, body };
+  if (status >= 400 && status < 600) return { kind: 'refused', status, body };
   // 1xx as a final answer, 6xx and beyond: a broken receiver or middlebox, worth another try.
   return { kind: 'retryable', cause: 'status', status, reason: `unexpected HTTP ${status}` };
 }

@@ -1,5 +1,6 @@
 // Every buffered sample is in exactly one place of a plan: a request (a 2xx
 // acknowledges it), rejected, or oversized; static points carry no seqs.
+import { wireProtocol } from '../../src/deliver/wire-format.js';
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { planDelivery } from '../../src/deliver/plan.js';
@@ -57,6 +58,10 @@ t.test('each buffered seq lands exactly once: in a request, rejected or oversize
     buffered,
     { clusterId: 'c-1', deploymentType: 'microshift-rpm' },
     2048,
+    wireProtocol('remote-write').format(
+      { clusterId: 'c-1', deploymentType: 'microshift-rpm' },
+      () => '',
+    ),
   );
   const placed = [
     ...plan.requests.flatMap((request) => request.seqs),

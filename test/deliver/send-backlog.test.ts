@@ -59,6 +59,7 @@ function recording(buffer: SampleBuffer): {
     acknowledge: (ranges, outcome) => buffer.acknowledge(ranges, outcome),
     setBounds: (bounds) => buffer.setBounds(bounds),
     seqSpan: () => buffer.seqSpan(),
+    countRefused: (count) => buffer.countRefused(count),
     stats: () => buffer.stats(),
     close: () => buffer.close(),
   };

@@ -3,7 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { uncompress } from 'snappyjs';
 import { encodeWriteRequest, estimatedSeriesSize } from '../../src/remote-write/encode.js';
 import { writeRequestType } from '../../src/remote-write/prompb.js';
-import { planRequests, type SeriesWithAcks } from '../../src/remote-write/plan-requests.js';
+import { planRequests, type SeriesWithAcks } from '../../src/deliver/plan-requests.js';
+import { wireProtocol } from '../../src/deliver/wire-format.js';
+
+const REMOTE_WRITE = wireProtocol('remote-write').format(
+  { clusterId: 'c', deploymentType: 'd' },
+  () => '',
+);
 import { decodeWriteRequest } from '../../src/receiver/decode.js';
 import type { Series } from '../../src/base/model.js';
 
@@ -63,6 +69,7 @@ t.test('round trip through snappy and the receiver decoder', async (t) => {
   const plan = planRequests(
     series.map((s, i) => ({ series: s, sampleSeqs: s.samples.map((_, j) => [i * 10 + j]) })),
     128 * 1024,
+    REMOTE_WRITE,
   );
   t.equal(plan.requests.length, 1);
   const request = plan.requests[0]!;
@@ -106,7 +113,7 @@ t.test(
       });
     }
     const limit = 128 * 1024;
-    const plan = planRequests(items, limit);
+    const plan = planRequests(items, limit, REMOTE_WRITE);
     t.ok(plan.requests.length > 5, `split into ${plan.requests.length} requests`);
     for (const request of plan.requests)
       t.ok(request.body.length < limit, `body ${request.body.length} < ${limit}`);
@@ -153,6 +160,7 @@ t.test('a series whose labels alone exceed the limit is reported, not looped on'
       },
     ],
     1024,
+    REMOTE_WRITE,
   );
   t.equal(plan.requests.length, 0);
   t.same(

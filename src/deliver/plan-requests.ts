@@ -1,8 +1,8 @@
 // Pure: cuts a report into request bodies that each stay under the receiver's
-// size limit once snappy-compressed (telemeter answers 413 at 128 KiB).
-import { compress } from 'snappyjs';
+// size limit once encoded and compressed (telemeter answers 413 at 128 KiB),
+// whatever the protocol: the wire format (wire-format.ts) encodes.
 import type { Label, Series } from '../base/model.js';
-import { encodeWriteRequest, estimatedSeriesSize } from './encode.js';
+import type { WireFormat } from './wire-format.js';
 
 export interface SeriesWithAcks {
   readonly series: Series;
@@ -11,8 +11,10 @@ export interface SeriesWithAcks {
 }
 
 export interface PlannedRequest {
-  /** snappy block format of the WriteRequest protobuf. */
+  /** The protocol's body: snappy of a WriteRequest, or an ExportMetricsServiceRequest (gzip when smaller). */
   readonly body: Uint8Array;
+  /** Content-Encoding when the body's varies by request (OTLP's gzip); remote-write's is always snappy. */
+  readonly contentEncoding?: string;
   readonly seqs: readonly number[];
   readonly seriesCount: number;
   readonly sampleCount: number;
@@ -31,19 +33,26 @@ export interface RequestPlan {
   readonly oversized: readonly Oversized[];
 }
 
-export function planRequests(items: readonly SeriesWithAcks[], maxBodyBytes: number): RequestPlan {
+export function planRequests(
+  items: readonly SeriesWithAcks[],
+  maxBodyBytes: number,
+  format: WireFormat,
+): RequestPlan {
   const requests: PlannedRequest[] = [];
   const oversized: Oversized[] = [];
   // Start from the assumption that nothing compresses, then learn the real ratio.
   let ratio = 1;
   const emit = (group: readonly SeriesWithAcks[]): void => {
     if (group.length === 0) return;
-    const raw = encodeWriteRequest(group.map((item) => item.series));
-    const body = compress(raw);
+    const encoded = format.encode(group.map((item) => item.series));
+    const body = encoded.body;
     if (body.length < maxBodyBytes) {
-      ratio = Math.max(0.05, body.length / raw.length);
+      ratio = Math.max(0.05, body.length / encoded.rawBytes);
       requests.push({
         body,
+        ...(encoded.contentEncoding === undefined
+          ? {}
+          : { contentEncoding: encoded.contentEncoding }),
         seqs: collectSeqs(group),
         seriesCount: group.length,
         sampleCount: group.reduce((sum, item) => sum + item.series.samples.length, 0),
@@ -69,7 +78,7 @@ export function planRequests(items: readonly SeriesWithAcks[], maxBodyBytes: num
   let groupBytes = 0;
   for (const item of items) {
     const budget = (maxBodyBytes * 0.9) / ratio;
-    const size = estimatedSeriesSize(item.series);
+    const size = format.estimatedSeriesSize(item.series);
     if (size > budget) {
       // A long series (days of buffered samples) goes out in pieces, oldest first.
       emit(group);
