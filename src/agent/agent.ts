@@ -5,6 +5,8 @@ import type { MemoryPolicy } from '../base/heap-shrink.js';
 import { every, type Periodic } from './periodic.js';
 import { deadlineSignal, sleep, systemClock, type Clock } from '../base/timers.js';
 import { sendReport, type SendDeps, type SendSummary } from '../deliver/send-report.js';
+import { runCollectors } from '../collect/run-collectors.js';
+import type { MetricPoint } from '../base/model.js';
 import { sampleOnce } from './sample-tick.js';
 import { logIdentityNotice } from '../deliver/identity-source.js';
 import type { StatusRecorder } from './status-file.js';
@@ -51,8 +53,13 @@ export class Agent {
   private sampling: Periodic | undefined;
   private sending: Periodic | undefined;
   private identityPoll: Periodic | undefined;
-  /** The send that runs now: a send asked for while one runs joins it instead of sending the same samples twice. */
-  private sendInFlight: Promise<SendSummary> | undefined;
+  /**
+   * Each destination's send that runs now: a send asked for while one runs
+   * joins it instead of sending the same samples twice, and a destination
+   * still sending (down, slow, retrying) is left to it while the others send
+   * on their grid.
+   */
+  private readonly sendsInFlight = new Map<number, Promise<SendSummary>>();
   /** What runs now; each entry leaves when it settles, so nothing accumulates over weeks. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
@@ -62,17 +69,27 @@ export class Agent {
   private sendingNow = 0;
   private readonly clock: Clock;
 
-  private readonly deps: SendDeps;
+  /** One per destination, the primary first; sampling goes through the first (all share one buffer). */
+  private readonly sends: readonly SendDeps[];
+  private readonly log: Logger;
   private releaseFirstSend: () => void = () => {};
 
   constructor(
-    deps: SendDeps,
+    sends: SendDeps | readonly SendDeps[],
     private readonly schedule: AgentSchedule,
-    private readonly log: Logger = deps.log,
+    log?: Logger,
   ) {
     this.clock = schedule.clock ?? systemClock;
+    const list = Array.isArray(sends) ? (sends as readonly SendDeps[]) : [sends as SendDeps];
+    if (list.length === 0) throw new Error('an agent needs a destination');
     // Retry waits on the agent's clock too, so an agent on a virtual clock never waits in real time.
-    this.deps = { ...deps, clock: this.clock };
+    this.sends = list.map((deps) => ({ ...deps, clock: this.clock }));
+    this.log = log ?? (this.sends[0] as SendDeps).log;
+  }
+
+  /** The primary's: sampling and the cluster id are the same for every destination. */
+  private get deps(): SendDeps {
+    return this.sends[0] as SendDeps;
   }
 
   /**
@@ -123,7 +140,9 @@ export class Agent {
             this.schedule.random ?? Math.random,
           );
           if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
-          await this.track(firstSample.then(() => this.send()));
+          await this.track(firstSample);
+          // Started, not awaited: a destination that takes long must not cost the others their next slot.
+          if (!this.stopping) void this.send();
         } finally {
           this.sendingNow--;
           firstSent();
@@ -202,17 +221,46 @@ export class Agent {
     }
   }
 
-  private send(): Promise<SendSummary> {
-    this.sendInFlight ??= sendReport(this.deps, this.controller.signal)
-      .then(async (summary) => {
-        await this.schedule.status?.sent(summary, this.nextSendWallMs());
-        return summary;
-      })
-      .finally(() => {
-        this.sendInFlight = undefined;
-        this.schedule.memory?.afterWork();
-      });
-    return this.sendInFlight;
+  /**
+   * A send to every destination not already sending, concurrently, each
+   * within its own retries and deadlines; they share one reading of the
+   * static metrics. Resolves with each destination's outcome.
+   */
+  private send(signal: AbortSignal = this.controller.signal, last = false): Promise<SendSummary[]> {
+    const staticPoints = this.sends.length > 1 ? this.sharedStatic() : undefined;
+    return Promise.all(
+      this.sends.map((deps, index) => {
+        let running = this.sendsInFlight.get(index);
+        if (running === undefined) {
+          running = this.track(
+            sendReport(staticPoints === undefined ? deps : { ...deps, staticPoints }, signal)
+              .then(async (summary) => {
+                await this.schedule.status?.sent(summary, this.nextSendWallMs(), index);
+                return summary;
+              })
+              .finally(() => {
+                this.sendsInFlight.delete(index);
+                // Not after the last send at stop: the process exits.
+                if (!last) this.schedule.memory?.afterWork();
+              }),
+          );
+          this.sendsInFlight.set(index, running);
+        }
+        return running;
+      }),
+    );
+  }
+
+  /** The static collectors run once for the sends of one slot, when the first of them asks. */
+  private sharedStatic(): (signal: AbortSignal) => Promise<readonly MetricPoint[]> {
+    let reading: Promise<readonly MetricPoint[]> | undefined;
+    return (signal) =>
+      (reading ??= runCollectors(this.deps.collectors, 'static', {
+        timeoutMs: this.deps.collectTimeoutMs,
+        signal,
+        log: this.log,
+        clock: this.clock,
+      }).then((result) => result.points));
   }
 
   /** Stop the timers and what runs now; the buffer is left as it is (for a reload). Says where the schedule stood. */
@@ -222,7 +270,7 @@ export class Agent {
     const grid = this.anchor();
     const anchor = {
       nextSampleAt: this.samplingNow > 0 ? now : grid.nextSampleAt,
-      nextSendAt: this.sendingNow > 0 || this.sendInFlight !== undefined ? now : grid.nextSendAt,
+      nextSendAt: this.sendingNow > 0 || this.sendsInFlight.size > 0 ? now : grid.nextSendAt,
     };
     this.stopping = true;
     this.sampling?.stop();
@@ -231,7 +279,7 @@ export class Agent {
     this.releaseFirstSend();
     this.controller.abort(new Error('shutting down'));
     await this.settled();
-    this.deps.transport.close();
+    for (const deps of this.sends) deps.transport.close();
     return anchor;
   }
 
@@ -245,31 +293,33 @@ export class Agent {
     this.releaseFirstSend();
     this.controller.abort(new Error('shutting down'));
     await this.settled();
-    let summary: SendSummary | undefined;
+    let summaries: SendSummary[] | undefined;
     const deadline = deadlineSignal(
       this.schedule.shutdownSendTimeoutMs,
       () => new Error('shutdown deadline'),
       this.clock,
     );
     try {
-      summary = await sendReport(this.deps, deadline.signal);
-      await this.schedule.status?.sent(summary, undefined);
+      summaries = await this.send(deadline.signal, true);
     } catch (error) {
       this.log.error('last send failed', { reason: (error as Error).message });
     } finally {
       deadline.dispose();
     }
-    this.deps.transport.close();
-    if (this.deps.buffer.size > 0 && this.deps.buffer.kind === 'memory') {
+    for (const deps of this.sends) deps.transport.close();
+    // What the destination furthest behind still lacks: the samples the buffer keeps.
+    const unsent = Math.max(...this.sends.map((deps) => deps.buffer.size));
+    if (unsent > 0 && this.deps.buffer.kind === 'memory') {
       this.log.warn('stopped with samples not sent; they are lost with the in-memory buffer', {
-        samples: this.deps.buffer.size,
+        samples: unsent,
       });
-    } else if (this.deps.buffer.size > 0) {
+    } else if (unsent > 0) {
       this.log.info(
         'stopped with samples not sent; they stay in dataDir and go with the next start',
-        { samples: this.deps.buffer.size },
+        { samples: unsent },
       );
     }
+    const summary = summaries?.[0];
     return summary;
   }
 }

@@ -1,5 +1,9 @@
 // Wires config into the parts: identity, collectors, transport.
-import type { Config } from '../config/schema.js';
+import { destinationsOf, type Config } from '../config/schema.js';
+import { PRIMARY_DESTINATION, type Destination } from '../config/destinations.js';
+import { withFields } from '../base/log.js';
+import type { DestinationBuffers, DestinationEntry } from '../buffer/destination-buffers.js';
+import { wireProtocol } from '../deliver/wire-format.js';
 import type { TlsSettings } from '../config/tls-settings.js';
 import type { Logger } from '../base/log.js';
 import type { MemoryPolicy } from '../base/heap-shrink.js';
@@ -84,40 +88,106 @@ export function tlsSourceFor(settings: TlsSettings): TlsSource | undefined {
     (await import('../credentials/tls-material.js')).readTlsMaterial(settings);
 }
 
-/** The endpoint's transport: config mapped onto the transport's own options (config knows nothing of transport). */
-export function createTransport(config: Config) {
-  const tls = tlsSourceFor(config.tls);
+/** A destination's transport: its endpoint, TLS and timeout, the shared proxy, its protocol's reading of replies. */
+export function createTransport(
+  config: Config,
+  destination: Destination = destinationsOf(config)[0] as Destination,
+) {
+  const tls = tlsSourceFor(destination.tls);
   return createHttpTransport({
-    url: config.endpoint,
+    url: destination.endpoint,
     proxy: config.proxy,
-    timeoutMs: config.requestTimeoutMs,
+    timeoutMs: destination.requestTimeoutMs,
+    reply: wireProtocol(destination.protocol).replies,
     ...(tls === undefined ? {} : { tls }),
   });
 }
 
+/** Where each destination starts in the buffer when it has no cursor yet (DestinationBuffers). */
+export function destinationEntries(config: Config): DestinationEntry[] {
+  return destinationsOf(config).map((destination) => ({
+    name: destination.name,
+    startsAt: destination.name === PRIMARY_DESTINATION ? 'oldest' : 'now',
+  }));
+}
+
+/** What every destination's send shares: the collectors and the cluster identity. */
+async function sharedParts(config: Config, log: Logger, options: PipelineOptions) {
+  const deploymentType =
+    options.deploymentType ?? (await detectDeploymentType({ root: options.host?.root ?? '' }));
+  // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
+  const identity = await startIdentity(config.clusterIdFile, config.dataDir, deploymentType);
+  return { identity, collectors: await createCollectors(config, log, deploymentType, options) };
+}
+
+/** One destination's send: its own transport, credentials, retries, size limit and set-aside memory. */
+function sendDepsFor(
+  config: Config,
+  destination: Destination,
+  shared: Awaited<ReturnType<typeof sharedParts>> & { log: Logger; buffer: SampleBuffer },
+  options: PipelineOptions,
+): SendDeps {
+  const protocol = wireProtocol(destination.protocol);
+  return {
+    log: shared.log,
+    collectors: shared.collectors,
+    buffer: shared.buffer,
+    transport: createTransport(config, destination),
+    identity: shared.identity,
+    resolveAuth: createAuthSource(
+      { ...destination, pullSecretFile: config.pullSecretFile },
+      USER_AGENT,
+      protocol.contentHeaders,
+    ),
+    userAgent: USER_AGENT,
+    retry: destination.retry,
+    maxRequestBytes: destination.maxRequestBytes,
+    collectTimeoutMs: config.collectTimeoutMs,
+    samplingIntervalMs: config.samplingIntervalMs,
+    setAside: new SetAsideMemory(),
+    protocol,
+    ...(options.memory === undefined ? {} : { memory: options.memory }),
+  };
+}
+
+/**
+ * One SendDeps per destination, the primary first, each on its own view of
+ * the buffer. Log lines name the destination when there is more than one.
+ */
+export async function createDestinationSends(
+  config: Config,
+  log: Logger,
+  buffers: DestinationBuffers,
+  options: PipelineOptions = {},
+): Promise<SendDeps[]> {
+  const shared = await sharedParts(config, log, options);
+  const destinations = destinationsOf(config);
+  return destinations.map((destination) =>
+    sendDepsFor(
+      config,
+      destination,
+      {
+        ...shared,
+        log: destinations.length > 1 ? withFields(log, { destination: destination.name }) : log,
+        buffer: buffers.view(destination.name),
+      },
+      options,
+    ),
+  );
+}
+
+/** The primary destination alone, on `buffer` as it is (show, export, tests). */
 export async function createSendDeps(
   config: Config,
   log: Logger,
   buffer: SampleBuffer,
   options: PipelineOptions = {},
 ): Promise<SendDeps> {
-  const deploymentType =
-    options.deploymentType ?? (await detectDeploymentType({ root: options.host?.root ?? '' }));
-  // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
-  const identity = await startIdentity(config.clusterIdFile, config.dataDir, deploymentType);
-  return {
-    log,
-    collectors: await createCollectors(config, log, deploymentType, options),
-    buffer,
-    transport: createTransport(config),
-    identity,
-    resolveAuth: createAuthSource(config, USER_AGENT),
-    userAgent: USER_AGENT,
-    retry: config.retry,
-    maxRequestBytes: config.maxRequestBytes,
-    collectTimeoutMs: config.collectTimeoutMs,
-    samplingIntervalMs: config.samplingIntervalMs,
-    setAside: new SetAsideMemory(),
-    ...(options.memory === undefined ? {} : { memory: options.memory }),
-  };
+  const shared = await sharedParts(config, log, options);
+  return sendDepsFor(
+    config,
+    destinationsOf(config)[0] as Destination,
+    { ...shared, log, buffer },
+    options,
+  );
 }

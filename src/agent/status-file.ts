@@ -24,7 +24,30 @@ export interface DaemonStatus {
   /** Already scrubbed of secrets by whoever recorded it. */
   readonly lastError: { readonly atMs: number; readonly reason: string } | undefined;
   readonly nextSendAtMs: number | undefined;
+  /** The primary destination's view of the buffer (what it has still to take), as before destinations. */
   readonly buffer: BufferStats;
+  /** Every destination, the primary first (absent in files of releases before destinations). */
+  readonly destinations?: readonly DestinationStatus[];
+}
+
+/** One destination's part of the status: what it last did and how far behind it is. */
+export interface DestinationStatus {
+  readonly name: string;
+  /** Redacted (redactUrl). */
+  readonly endpoint: string;
+  readonly protocol: string;
+  readonly lastSuccess: DaemonStatus['lastSuccess'];
+  readonly lastError: DaemonStatus['lastError'];
+  /** Its backlog (samples, oldest) and its drops by reason. */
+  readonly buffer: BufferStats;
+}
+
+/** What the recorder needs of each destination: how to name it, and its stats (exact per destination). */
+export interface StatusDestination {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly protocol: string;
+  stats(): Promise<BufferStats> | BufferStats;
 }
 
 export async function writeStatus(dataDir: string, status: DaemonStatus): Promise<void> {
@@ -73,27 +96,30 @@ export async function readStatus(dataDir: string): Promise<StatusRead> {
  */
 export class StatusRecorder {
   private readonly startedAtMs: number;
-  private lastSuccess: DaemonStatus['lastSuccess'];
-  private lastError: DaemonStatus['lastError'];
+  private lastSuccess: DaemonStatus['lastSuccess'][] = [];
+  private lastError: DaemonStatus['lastError'][] = [];
+  private destinations: readonly StatusDestination[];
   private writeFailed = false;
 
+  /** `destinations` (or one buffer: the primary alone, remote-write) in the agent's order, the primary first. */
   constructor(
     private readonly dataDir: string,
-    private endpoint: string,
-    private readonly buffer: SampleBuffer,
+    endpoint: string,
+    destinations: SampleBuffer | readonly StatusDestination[],
     private readonly log: Logger,
     private readonly wallClock: () => number = Date.now,
   ) {
     this.startedAtMs = wallClock();
+    this.destinations = asDestinations(endpoint, destinations);
   }
 
-  /** A send ended: its outcome, and when the next one is due (wall clock ms). */
-  async sent(summary: SendSummary, nextSendAtMs: number | undefined): Promise<void> {
+  /** A send to destination `index` ended: its outcome, and when the next one is due (wall clock ms). */
+  async sent(summary: SendSummary, nextSendAtMs: number | undefined, index = 0): Promise<void> {
     const atMs = this.wallClock();
     if (summary.ok)
-      this.lastSuccess = { atMs, requests: summary.requests, samples: summary.samplesSent };
+      this.lastSuccess[index] = { atMs, requests: summary.requests, samples: summary.samplesSent };
     else
-      this.lastError = {
+      this.lastError[index] = {
         atMs,
         reason:
           summary.failure ??
@@ -102,9 +128,23 @@ export class StatusRecorder {
     await this.write(nextSendAtMs);
   }
 
-  /** A reload changed telemetry.endpoint (redacted): the next write says the new one. */
-  endpointChanged(endpoint: string): void {
-    this.endpoint = endpoint;
+  /**
+   * A reload changed the destinations (endpoints redacted): the next write
+   * says the new ones; a destination kept by name keeps what it last did.
+   */
+  destinationsChanged(
+    endpoint: string,
+    destinations: SampleBuffer | readonly StatusDestination[],
+  ): void {
+    const next = asDestinations(endpoint, destinations);
+    const carry = <T>(list: T[]) =>
+      next.map((destination) => {
+        const before = this.destinations.findIndex((old) => old.name === destination.name);
+        return before < 0 ? undefined : list[before];
+      }) as T[];
+    this.lastSuccess = carry(this.lastSuccess);
+    this.lastError = carry(this.lastError);
+    this.destinations = next;
   }
 
   async sampled(nextSendAtMs: number | undefined): Promise<void> {
@@ -113,16 +153,28 @@ export class StatusRecorder {
 
   private async write(nextSendAtMs: number | undefined): Promise<void> {
     try {
+      const destinations: DestinationStatus[] = [];
+      for (const [index, destination] of this.destinations.entries())
+        destinations.push({
+          name: destination.name,
+          endpoint: destination.endpoint,
+          protocol: destination.protocol,
+          lastSuccess: this.lastSuccess[index],
+          lastError: this.lastError[index],
+          buffer: await destination.stats(),
+        });
+      const primary = destinations[0] as DestinationStatus;
       await writeStatus(this.dataDir, {
         format: 1,
         pid: process.pid,
         startedAtMs: this.startedAtMs,
         updatedAtMs: this.wallClock(),
-        endpoint: this.endpoint,
-        lastSuccess: this.lastSuccess,
-        lastError: this.lastError,
+        endpoint: primary.endpoint,
+        lastSuccess: primary.lastSuccess,
+        lastError: primary.lastError,
         nextSendAtMs,
-        buffer: this.buffer.stats(),
+        buffer: primary.buffer,
+        destinations,
       });
       this.writeFailed = false;
     } catch (error) {
@@ -134,4 +186,16 @@ export class StatusRecorder {
       this.writeFailed = true;
     }
   }
+}
+
+function asDestinations(
+  endpoint: string,
+  destinations: SampleBuffer | readonly StatusDestination[],
+): readonly StatusDestination[] {
+  if (!Array.isArray(destinations)) {
+    const buffer = destinations as SampleBuffer;
+    return [{ name: 'primary', endpoint, protocol: 'remote-write', stats: () => buffer.stats() }];
+  }
+  if (destinations.length === 0) throw new Error('a status needs a destination');
+  return destinations as readonly StatusDestination[];
 }

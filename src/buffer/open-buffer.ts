@@ -6,11 +6,18 @@ import { lockDataDir } from './data-dir-lock.js';
 import { BUFFER_SUBDIR, DiskSampleBuffer } from './disk-buffer.js';
 import { MemorySampleBuffer } from './memory-buffer.js';
 import type { BufferBounds, SampleBuffer } from './sample-buffer.js';
+import { CursorFiles, MemoryCursorStore, type CursorStore } from './cursor-files.js';
 
 export type BufferKind = 'disk' | 'memory';
 
 export type OpenedBuffer =
-  | { readonly kind: 'ok'; readonly buffer: SampleBuffer; readonly release: () => Promise<void> }
+  | {
+      readonly kind: 'ok';
+      readonly buffer: SampleBuffer;
+      /** Where each destination's cursor is kept: beside the segments, or in memory with the buffer. */
+      readonly cursors: CursorStore;
+      readonly release: () => Promise<void>;
+    }
   | { readonly kind: 'busy'; readonly pid: number }
   | { readonly kind: 'unwritable'; readonly code: string };
 
@@ -21,7 +28,12 @@ export async function openBuffer(
   log: Logger,
 ): Promise<OpenedBuffer> {
   if (kind === 'memory')
-    return { kind: 'ok', buffer: new MemorySampleBuffer(bounds), release: async () => undefined };
+    return {
+      kind: 'ok',
+      buffer: new MemorySampleBuffer(bounds),
+      cursors: new MemoryCursorStore(),
+      release: async () => undefined,
+    };
   const { mkdir } = await import('node:fs/promises');
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o755 });
@@ -32,14 +44,12 @@ export async function openBuffer(
   if (lock.kind === 'busy') return { kind: 'busy', pid: lock.pid };
   if (lock.kind === 'error') return { kind: 'unwritable', code: lock.code };
   try {
-    const buffer = await DiskSampleBuffer.open({
-      dir: path.join(dataDir, BUFFER_SUBDIR),
-      bounds,
-      log,
-    });
+    const dir = path.join(dataDir, BUFFER_SUBDIR);
+    const buffer = await DiskSampleBuffer.open({ dir, bounds, log });
     return {
       kind: 'ok',
       buffer,
+      cursors: new CursorFiles(dir, log),
       release: async () => {
         await buffer.close().catch(() => undefined);
         await lock.release();

@@ -7,8 +7,11 @@ import { checkClusterIdFile } from '../identity/cluster-id.js';
 import type { Logger } from '../base/log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
-import { createSendDeps } from '../agent/pipeline.js';
-import { StatusRecorder } from '../agent/status-file.js';
+import { createDestinationSends, destinationEntries } from '../agent/pipeline.js';
+import { StatusRecorder, type StatusDestination } from '../agent/status-file.js';
+import { DestinationBuffers } from '../buffer/destination-buffers.js';
+import type { CursorStore } from '../buffer/cursor-files.js';
+import { destinationsOf } from '../config/schema.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
 import { holdUntilStopped, takeOverHangups } from '../process-guards.js';
@@ -33,7 +36,11 @@ function boundsOf(config: Config): BufferBounds {
 async function startBuffer(
   config: Config,
   log: Logger,
-): Promise<{ buffer: SampleBuffer; readonly release: () => Promise<void> }> {
+): Promise<{
+  readonly buffer: SampleBuffer;
+  readonly cursors: CursorStore;
+  readonly release: () => Promise<void>;
+}> {
   const opened = await openBuffer(config.buffer, config.dataDir, boundsOf(config), log);
   if (opened.kind === 'busy') {
     throw new ConfigError(
@@ -68,6 +75,19 @@ async function startBuffer(
   return opened;
 }
 
+/** What status.json says of each destination: its name, redacted endpoint, protocol and its own view of the buffer. */
+function statusDestinations(config: Config, buffers: DestinationBuffers): StatusDestination[] {
+  return destinationsOf(config).map((destination) => ({
+    name: destination.name,
+    endpoint: redactUrl(destination.endpoint),
+    protocol: destination.protocol,
+    stats: () => buffers.stats(destination.name),
+  }));
+}
+
+const sameNames = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((name, index) => name === b[index]);
+
 function logDrops(log: Logger, dropped: DropCounts, why: string): void {
   if (Object.keys(dropped).length > 0) log.warn(`${why}; oldest samples dropped`, { ...dropped });
 }
@@ -97,9 +117,15 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     await checkClusterIdFile(config.clusterIdFile);
     await checkSendFiles(config);
     notices.optOutNotice(log, config);
-    const { buffer, release } = await startBuffer(config, log);
+    const { buffer, cursors, release } = await startBuffer(config, log);
     try {
-      const daemon = new Daemon(configFile, config, buffer, log, notices);
+      const buffers = await DestinationBuffers.open(
+        buffer,
+        destinationEntries(config),
+        cursors,
+        log,
+      );
+      const daemon = new Daemon(configFile, config, buffers, cursors, log, notices);
       await daemon.start();
       hangups.running(daemon);
       await holdUntilStopped(async (signal) => {
@@ -158,13 +184,20 @@ class Daemon {
   constructor(
     private readonly configFile: string,
     private config: Config,
-    private readonly buffer: SampleBuffer,
+    /** Each destination's view of the one buffer; replaced when a reload changes the destinations. */
+    private buffers: DestinationBuffers,
+    private readonly cursors: CursorStore,
     private readonly log: Logger,
     private readonly notices: Notices,
   ) {
     this.status =
-      buffer.kind === 'disk'
-        ? new StatusRecorder(config.dataDir, redactUrl(config.endpoint), buffer, log)
+      buffers.shared.kind === 'disk'
+        ? new StatusRecorder(
+            config.dataDir,
+            redactUrl(config.endpoint),
+            statusDestinations(config, buffers),
+            log,
+          )
         : undefined;
     this.reloads = coalescing(
       () => this.reload(),
@@ -189,7 +222,7 @@ class Daemon {
 
   private async startAgent(current: Config, anchor?: ScheduleAnchor): Promise<Agent> {
     const agent = new Agent(
-      await createSendDeps(current, this.log, this.buffer, { memory: this.memory }),
+      await createDestinationSends(current, this.log, this.buffers, { memory: this.memory }),
       {
         samplingIntervalMs: current.samplingIntervalMs,
         sendingIntervalMs: current.sendingIntervalMs,
@@ -234,20 +267,36 @@ class Daemon {
       );
     }
     this.config = next;
-    this.status?.endpointChanged(redactUrl(next.endpoint));
+    // Destinations added or removed: their cursors are made or forgotten, and what only a removed one lacked leaves.
+    if (
+      !sameNames(
+        this.buffers.names,
+        destinationEntries(next).map((entry) => entry.name),
+      )
+    )
+      this.buffers = await DestinationBuffers.open(
+        this.buffers.shared,
+        destinationEntries(next),
+        this.cursors,
+        log,
+      );
+    this.status?.destinationsChanged(
+      redactUrl(next.endpoint),
+      statusDestinations(next, this.buffers),
+    );
     if (next.status === 'Disabled') {
       this.notices.disabledNotice(log, next);
       log.info(
-        this.buffer.kind === 'disk'
+        this.buffers.shared.kind === 'disk'
           ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'
           : 'buffered samples stay in memory until the daemon stops, and are lost then',
-        { samples: this.buffer.size },
+        { samples: this.buffers.shared.size },
       );
       return;
     }
     logDrops(
       log,
-      (await this.buffer.setBounds(boundsOf(next))).dropped,
+      (await this.buffers.setBounds(boundsOf(next))).dropped,
       'reload tightened the buffer bounds',
     );
     try {

@@ -77,9 +77,11 @@ function endpointQuerySecrets(endpoint: string): string[] {
     .map(([, value]) => value);
 }
 
+/** `content`: the protocol's own headers (remote-write's when absent), sent first. */
 export function createAuthSource(
   settings: AuthSettings & Pick<Config, 'endpoint'>,
   userAgent: string,
+  content?: Readonly<Record<string, string>>,
 ): AuthSource {
   const querySecrets = endpointQuerySecrets(settings.endpoint);
   return async (clusterId) => {
@@ -87,7 +89,7 @@ export function createAuthSource(
     if (!resolved.ok) return resolved;
     return {
       ok: true,
-      headers: requestHeaders(userAgent, settings.headers, resolved.auth),
+      headers: requestHeaders(userAgent, settings.headers, resolved.auth, content),
       secrets: [...requestSecrets(settings.headers, resolved.auth), ...querySecrets],
     };
   };

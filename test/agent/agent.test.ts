@@ -6,6 +6,11 @@ import type { SendResult } from '../../src/transport/send-result.js';
 import type { Collector } from '../../src/collect/collector.js';
 import { sleep } from '../../src/base/timers.js';
 import { FakeClock } from '../helpers/fake-clock.js';
+import { MemorySampleBuffer } from '../../src/buffer/memory-buffer.js';
+import { DestinationBuffers } from '../../src/buffer/destination-buffers.js';
+import { MemoryCursorStore } from '../../src/buffer/cursor-files.js';
+import { SetAsideMemory } from '../../src/deliver/set-aside.js';
+import { silentLogger } from '../../src/base/log.js';
 import { fixedCollector, sendDeps } from '../helpers/send-deps.js';
 
 const HOUR = 3_600_000;
@@ -38,6 +43,7 @@ function fakeTransport(
 }
 
 const START = 1_000_000;
+const WALL_ORIGIN = Date.now() - 86_400_000;
 
 function countingCollectors(clock: FakeClock): { collectors: Collector[]; samples: number[] } {
   const samples: number[] = [];
@@ -45,10 +51,24 @@ function countingCollectors(clock: FakeClock): { collectors: Collector[]; sample
     samples,
     collectors: [
       fixedCollector('static', 'cluster:capacity_cpu_cores:sum', () => 4),
-      fixedCollector('dynamic', 'cluster:cpu_usage_cores:sum', () => {
-        samples.push(clock.now() - START);
-        return 1.5;
-      }),
+      // Stamped on the fake clock (as the wall clock a day ago plus it): two ticks within one real millisecond
+      // would otherwise share a timestamp, and a send takes ticks of one timestamp as one newest tick.
+      {
+        name: 'cpu',
+        kind: 'dynamic',
+        help: { 'cluster:cpu_usage_cores:sum': 'cores' },
+        collect: async () => {
+          samples.push(clock.now() - START);
+          return [
+            {
+              name: 'cluster:cpu_usage_cores:sum',
+              labels: {},
+              value: 1.5,
+              timestampMs: WALL_ORIGIN + clock.now(),
+            },
+          ];
+        },
+      },
     ],
   };
 }
@@ -69,9 +89,9 @@ t.test(
     agent.start();
     await clock.advance(1150);
     // 250 ms requests; a send is the backlog then the newest tick in a request of its own (one request when only the newest is held).
-    // Each next send on the first slot after the last one ended: 0 (one request), 300 (two: 300, 550), 800 (two: 801, 1051).
-    // A slot due the instant the last send ended runs 1 ms later (Node's shortest timer).
-    t.same(transport.posts, [0, 300, 550, 801, 1051]);
+    // Each next send on the first slot after the last one ended: 0 (one request), 300 (two: 300, 550), 800 (two: 800, 1050).
+    // The slot due the instant the last send ended starts the next: a slot waits for no send (each destination's runs on).
+    t.same(transport.posts, [0, 300, 550, 800, 1050]);
     t.same(
       samples,
       [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1100],
@@ -80,7 +100,7 @@ t.test(
     const summary = await clock.runUntil(agent.stop());
     t.same(
       transport.posts,
-      [0, 300, 550, 801, 1051, 1150, 1400],
+      [0, 300, 550, 800, 1050, 1150, 1400],
       'stop cancels the request in flight; the last send is two requests',
     );
     t.equal(transport.maxInFlight, 1, 'sends never overlap');
@@ -393,5 +413,50 @@ t.test(
       'one warning for ten failed ticks',
     );
     await clock.runUntil(agent.stop());
+  },
+);
+
+t.test(
+  'two destinations on one buffer: one that never answers costs the other none of its slots, and every sample reaches both',
+  async (t) => {
+    const clock = new FakeClock(START);
+    const fast = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+    const stuck = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), Infinity);
+    const { collectors, samples } = countingCollectors(clock);
+    const shared = new MemorySampleBuffer({ maxSamples: 1000, maxAgeMs: 48 * HOUR });
+    const buffers = await DestinationBuffers.open(
+      shared,
+      [
+        { name: 'primary', startsAt: 'oldest' },
+        { name: 'slow', startsAt: 'now' },
+      ],
+      new MemoryCursorStore(),
+      silentLogger,
+    );
+    const base = sendDeps('http://unused.invalid/', { collectors });
+    const agent = new Agent(
+      [
+        { ...base, transport: fast, buffer: buffers.view('primary') },
+        { ...base, transport: stuck, buffer: buffers.view('slow'), setAside: new SetAsideMemory() },
+      ],
+      { samplingIntervalMs: 100, sendingIntervalMs: 100, shutdownSendTimeoutMs: 50, clock },
+    );
+    agent.start();
+    await clock.advance(450);
+    t.same(samples, [0, 100, 200, 300, 400]);
+    // Each send of the fast one: the newest tick alone (the rest went before) at every slot.
+    t.same(fast.posts, [0, 100, 200, 300, 400], 'the fast destination sends on every slot');
+    t.same(stuck.posts, [0], 'the stuck one has one request in flight, never a second');
+    // The send at 400 read the buffer before the tick at 400 was in it: that one goes at the next slot.
+    t.equal(buffers.view('primary').size, 1, 'the fast one has taken every sample but the newest');
+    t.equal(buffers.view('slow').size, 5, 'the buffer keeps them for the stuck one');
+    t.equal(shared.size, 5);
+    await clock.runUntil(agent.stop());
+    t.equal(
+      buffers.view('primary').size,
+      0,
+      'the last send at stop took the newest to the fast one',
+    );
+    t.equal(shared.size, 5, 'still kept after the stop: the stuck one never took them');
   },
 );

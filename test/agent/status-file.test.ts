@@ -20,7 +20,7 @@ async function recorder(t: Test) {
     silentLogger,
     () => now++,
   );
-  return { dataDir, status };
+  return { dataDir, status, buffer };
 }
 
 const SENT = {
@@ -33,14 +33,14 @@ const SENT = {
 } as const;
 
 t.test('a reload that changes the endpoint: the next write names the new one', async (t) => {
-  const { dataDir, status } = await recorder(t);
+  const { dataDir, status, buffer } = await recorder(t);
   await status.sent(SENT, undefined);
   const before = await readStatus(dataDir);
   t.equal(
     before.kind === 'ok' ? before.status.endpoint : before.kind,
     'https://old.example/api/v1/write',
   );
-  status.endpointChanged('https://new.example/api/v1/write');
+  status.destinationsChanged('https://new.example/api/v1/write', buffer);
   await status.sampled(undefined);
   const after = await readStatus(dataDir);
   t.equal(
@@ -69,5 +69,70 @@ t.test("a send's own reason is the last error; without one, the samples it dropp
   t.equal(
     read.kind === 'ok' ? read.status.lastError?.reason : read.kind,
     'the receiver refused 4 samples for good; they were dropped',
+  );
+});
+
+t.test('each destination has its own last success, last error and backlog', async (t) => {
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-status-'));
+  t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+  const stats = (samples: number) => ({
+    kind: 'disk' as const,
+    samples,
+    bytesOnDisk: 100,
+    oldestSampleMs: samples === 0 ? undefined : 5,
+    dropped: {},
+  });
+  const destination = (name: string, samples: number) => ({
+    name,
+    endpoint: `https://${name}.example/`,
+    protocol: name === 'otel' ? 'otlp' : 'remote-write',
+    stats: () => stats(samples),
+  });
+  let now = 1_000;
+  const status = new StatusRecorder(
+    dataDir,
+    'unused',
+    [destination('primary', 0), destination('own', 7)],
+    silentLogger,
+    () => now++,
+  );
+  await status.sent(SENT, undefined, 0);
+  await status.sent({ ...SENT, ok: false, failure: 'network error: ECONNREFUSED' }, undefined, 1);
+  let read = await readStatus(dataDir);
+  if (read.kind !== 'ok') throw new Error(read.kind);
+  t.equal(
+    read.status.endpoint,
+    'https://primary.example/',
+    'the top level is the primary, as before',
+  );
+  t.same(read.status.lastSuccess, { atMs: 1001, requests: 1, samples: 3 });
+  t.equal(read.status.lastError, undefined);
+  t.same(
+    read.status.destinations?.map((entry) => [
+      entry.name,
+      entry.buffer.samples,
+      entry.lastError?.reason,
+    ]),
+    [
+      ['primary', 0, undefined],
+      ['own', 7, 'network error: ECONNREFUSED'],
+    ],
+  );
+  // A reload adds one and keeps own: what own last did stays with it.
+  status.destinationsChanged('unused', [
+    destination('primary', 0),
+    destination('otel', 2),
+    destination('own', 7),
+  ]);
+  await status.sampled(undefined);
+  read = await readStatus(dataDir);
+  if (read.kind !== 'ok') throw new Error(read.kind);
+  t.same(
+    read.status.destinations?.map((entry) => [entry.name, entry.protocol, entry.lastError?.reason]),
+    [
+      ['primary', 'remote-write', undefined],
+      ['otel', 'otlp', undefined],
+      ['own', 'remote-write', 'network error: ECONNREFUSED'],
+    ],
   );
 });
