@@ -151,7 +151,15 @@ export class StatusRecorder {
     await this.write(nextSendAtMs);
   }
 
-  private async write(nextSendAtMs: number | undefined): Promise<void> {
+  /** One write at a time: the sends of several destinations end together, and each write replaces the file. */
+  private writing: Promise<void> = Promise.resolve();
+
+  private write(nextSendAtMs: number | undefined): Promise<void> {
+    this.writing = this.writing.then(() => this.writeNow(nextSendAtMs));
+    return this.writing;
+  }
+
+  private async writeNow(nextSendAtMs: number | undefined): Promise<void> {
     try {
       const destinations: DestinationStatus[] = [];
       for (const [index, destination] of this.destinations.entries())
