@@ -8,8 +8,10 @@ import { writeFileDurably } from '../base/durable-file.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../base/log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
+import { DestinationBuffers } from '../buffer/destination-buffers.js';
+import { PRIMARY_DESTINATION } from '../config/destinations.js';
 import { seqsAsRanges } from '../buffer/seq-ranges.js';
-import { createSendDeps } from '../agent/pipeline.js';
+import { createSendDeps, destinationEntries } from '../agent/pipeline.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import { planDelivery } from '../deliver/plan.js';
 import type { BufferedPoint, MetricPoint } from '../base/model.js';
@@ -64,6 +66,11 @@ export async function exportBacklog(
 ): Promise<ExportOutcome> {
   const refused = await refusedOutput(options.output);
   if (refused !== undefined) return { ok: false, reason: refused };
+  if (config.protocol !== 'remote-write')
+    return {
+      ok: false,
+      reason: `telemetry.protocol is ${config.protocol} in ${config.file}: an export holds remote-write requests for telemetry.endpoint`,
+    };
   if (config.buffer === 'memory')
     return {
       ok: false,
@@ -83,7 +90,14 @@ export async function exportBacklog(
   }
   if (opened.kind === 'unwritable')
     return { ok: false, reason: `${config.dataDir} cannot be used (${opened.code})` };
-  const { buffer } = opened;
+  // The primary destination's view: what it has not taken; --remove releases it for the primary only.
+  const buffers = await DestinationBuffers.open(
+    opened.buffer,
+    destinationEntries(config),
+    opened.cursors,
+    log,
+  );
+  const buffer = buffers.view(PRIMARY_DESTINATION);
   const deps = await createSendDeps(config, log, buffer);
   try {
     const state = await deps.identity.resolve();

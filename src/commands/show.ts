@@ -8,7 +8,11 @@ import { runCollectors } from '../collect/run-collectors.js';
 import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
 import { shownHeaders } from '../remote-write/headers.js';
-import { authFiles } from '../credentials/auth-source.js';
+import { authFiles, createAuthSource } from '../credentials/auth-source.js';
+import { destinationsOf } from '../config/schema.js';
+import type { Destination } from '../config/destinations.js';
+import { wireProtocol } from '../deliver/wire-format.js';
+import { USER_AGENT } from '../base/version.js';
 import { deadlineSignal } from '../base/timers.js';
 import { loadTlsMaterial, problemLine } from '../credentials/tls-material.js';
 import { tlsSummaryLines } from './tls-check.js';
@@ -45,21 +49,13 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
       (await buffer.read({ afterSeq: 0, maxPoints: buffer.size })).points,
       identity,
     );
-    // Read as a send reads them, so a file that would fail the send fails here too; the values are never printed.
-    const auth = await deps.resolveAuth(identity.clusterId);
-    const what =
-      config.auth.type === 'telemeter'
-        ? 'pull secret'
-        : `credentials (auth type ${config.auth.type}${authFiles(config)
-            .map((file) => `, ${file.key} ${file.path}`)
-            .join('')})`;
-    const tokenNote = auth.ok ? `${what}: ok` : `${what}: ${auth.reason}`;
-    const headers = shownHeaders(deps.userAgent, config.headers, config.auth.type);
-    const tls = await loadTlsMaterial(config.tls);
-    const tlsLines = tls.ok
-      ? tlsSummaryLines(config, tls.summary)
-      : [`tls: ${problemLine(tls.problem)}; a send would fail until it is fixed`];
-    const headerLines = Object.entries(headers).map(([name, value]) => `# ${name}: ${value}`);
+    // Each destination gets the same series; what differs is where, how encoded, and with which headers.
+    const destinations = destinationsOf(config);
+    const destinationLines: string[] = [];
+    for (const destination of destinations) {
+      destinationLines.push(...(await shownDestination(config, destination, identity.clusterId)));
+      if (destinations.length > 1) destinationLines.push('');
+    }
     const status =
       config.status === 'Disabled' ? ['# status: Disabled, nothing is sent while it stays so'] : [];
     const idNote =
@@ -83,10 +79,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
           ),
         ).trimEnd(),
         '',
-        `# POST ${redactUrl(config.endpoint)}`,
-        ...headerLines,
-        `# ${tokenNote}`,
-        ...tlsLines.map((line) => `# ${line}`),
+        ...destinationLines,
         ...idNote,
         ...status,
         '',
@@ -96,4 +89,43 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
     deadline?.dispose();
     deps.transport.close();
   }
+}
+
+/** Where one destination's requests go and with which headers (credentials read as a send reads them, never printed). */
+async function shownDestination(
+  config: Config,
+  destination: Destination,
+  clusterId: string,
+): Promise<string[]> {
+  const protocol = wireProtocol(destination.protocol);
+  const settings = { ...destination, pullSecretFile: config.pullSecretFile };
+  const auth = await createAuthSource(settings, USER_AGENT, protocol.contentHeaders)(clusterId);
+  const what =
+    destination.auth.type === 'telemeter'
+      ? 'pull secret'
+      : `credentials (auth type ${destination.auth.type}${authFiles(settings)
+          .map((file) => `, ${file.key} ${file.path}`)
+          .join('')})`;
+  const headers = shownHeaders(
+    USER_AGENT,
+    destination.headers,
+    destination.auth.type,
+    protocol.contentHeaders,
+  );
+  const tls = await loadTlsMaterial(destination.tls);
+  const tlsLines = tls.ok
+    ? tlsSummaryLines(destination, tls.summary)
+    : [`tls: ${problemLine(tls.problem)}; a send would fail until it is fixed`];
+  const named = destinationsOf(config).length > 1 ? ` (destination ${destination.name})` : '';
+  return [
+    `# POST ${redactUrl(destination.endpoint)}${named}`,
+    ...(destination.protocol === 'otlp'
+      ? [
+          '# as OTLP/HTTP: each metric one Gauge, each sample one data point whose attributes are the labels above without __name__ (gzip when smaller)',
+        ]
+      : []),
+    ...Object.entries(headers).map(([name, value]) => `# ${name}: ${value}`),
+    `# ${auth.ok ? `${what}: ok` : `${what}: ${auth.reason}`}`,
+    ...tlsLines.map((line) => `# ${line}`),
+  ];
 }

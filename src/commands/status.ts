@@ -29,19 +29,56 @@ function formatSeconds(seconds: number): string {
   return `${Math.round(seconds / 86_400)}d`;
 }
 
-/** Pure: the lines an admin reads. */
+function droppedText(buffer: DaemonStatus['buffer']): string {
+  const dropped = Object.entries(buffer.dropped).filter(([, count]) => count > 0);
+  return dropped.length === 0
+    ? 'none'
+    : dropped.map(([reason, count]) => `${count} ${reason}`).join(', ');
+}
+
+function lastSuccessText(entry: Pick<DaemonStatus, 'lastSuccess'>, nowMs: number): string {
+  return entry.lastSuccess === undefined
+    ? 'never'
+    : `${when(entry.lastSuccess.atMs, nowMs)}, ${entry.lastSuccess.requests} requests, ${entry.lastSuccess.samples} samples`;
+}
+
+function lastErrorText(entry: Pick<DaemonStatus, 'lastError'>, nowMs: number): string {
+  return entry.lastError === undefined
+    ? 'none'
+    : `${when(entry.lastError.atMs, nowMs)}: ${entry.lastError.reason}`;
+}
+
+/** Pure: the lines an admin reads; with several destinations, a block for each. */
 export function formatStatus(status: DaemonStatus, alive: boolean, nowMs: number): string {
-  const dropped = Object.entries(status.buffer.dropped).filter(([, count]) => count > 0);
-  const lines = [
-    `daemon:        ${alive ? `running (pid ${status.pid}, since ${when(status.startedAtMs, nowMs)})` : `not running (last update ${when(status.updatedAtMs, nowMs)})`}`,
-    `endpoint:      ${status.endpoint}`,
-    `last success:  ${status.lastSuccess === undefined ? 'never' : `${when(status.lastSuccess.atMs, nowMs)}, ${status.lastSuccess.requests} requests, ${status.lastSuccess.samples} samples`}`,
-    `last error:    ${status.lastError === undefined ? 'none' : `${when(status.lastError.atMs, nowMs)}: ${status.lastError.reason}`}`,
-    `next send:     ${alive ? when(status.nextSendAtMs, nowMs) : 'when the daemon runs'}`,
-    `buffered:      ${status.buffer.samples} samples (${status.buffer.kind === 'disk' ? `${status.buffer.bytesOnDisk} bytes on disk` : 'in memory, lost at a restart'})`,
-    `oldest sample: ${when(status.buffer.oldestSampleMs, nowMs)}`,
-    `dropped:       ${dropped.length === 0 ? 'none' : dropped.map(([reason, count]) => `${count} ${reason}`).join(', ')}`,
-  ];
+  const daemon = `daemon:        ${alive ? `running (pid ${status.pid}, since ${when(status.startedAtMs, nowMs)})` : `not running (last update ${when(status.updatedAtMs, nowMs)})`}`;
+  const next = `next send:     ${alive ? when(status.nextSendAtMs, nowMs) : 'when the daemon runs'}`;
+  const where = (buffer: DaemonStatus['buffer']) =>
+    buffer.kind === 'disk' ? `${buffer.bytesOnDisk} bytes on disk` : 'in memory, lost at a restart';
+  const destinations = status.destinations ?? [];
+  const lines =
+    destinations.length <= 1
+      ? [
+          daemon,
+          `endpoint:      ${status.endpoint}`,
+          `last success:  ${lastSuccessText(status, nowMs)}`,
+          `last error:    ${lastErrorText(status, nowMs)}`,
+          next,
+          `buffered:      ${status.buffer.samples} samples (${where(status.buffer)})`,
+          `oldest sample: ${when(status.buffer.oldestSampleMs, nowMs)}`,
+          `dropped:       ${droppedText(status.buffer)}`,
+        ]
+      : [
+          daemon,
+          next,
+          `buffer:        ${where(status.buffer)}; a sample leaves it once every destination took it`,
+          ...destinations.flatMap((entry) => [
+            `destination ${entry.name} (${entry.protocol}): ${entry.endpoint}`,
+            `  last success:  ${lastSuccessText(entry, nowMs)}`,
+            `  last error:    ${lastErrorText(entry, nowMs)}`,
+            `  behind:        ${entry.buffer.samples} samples${entry.buffer.samples > 0 ? `, oldest ${when(entry.buffer.oldestSampleMs, nowMs)}` : ''}`,
+            `  dropped:       ${droppedText(entry.buffer)}`,
+          ]),
+        ];
   // Each line is built on one; what came from outside (a reply's reason, the endpoint) is escaped.
   return lines.map(terminalSafeLine).join('\n') + '\n';
 }

@@ -3,21 +3,23 @@
 // broken cluster id file is; later, at a send, the same problem fails that send
 // only (credentials/tls-material.ts).
 import { ConfigError } from '../config/errors.js';
-import type { Config } from '../config/schema.js';
+import type { Destination } from '../config/destinations.js';
 import { tlsFiles } from '../config/tls-settings.js';
 import type { TlsSummary } from '../credentials/tls-material.js';
 
-/** What the files give, or a ConfigError. Nothing to read without telemetry.tls. */
-export async function checkTlsFiles(config: Config): Promise<TlsSummary> {
+/** What a destination's files give, or a ConfigError. Nothing to read without its tls. */
+export async function checkTlsFiles(
+  destination: Pick<Destination, 'tls' | 'keyPath'>,
+): Promise<TlsSummary> {
   // node:crypto and node:tls (the parsing) only when there is something to parse: most nodes set no telemetry.tls.
-  if (Object.keys(config.tls).length === 0) return {};
+  if (Object.keys(destination.tls).length === 0) return {};
   const { loadTlsMaterial } = await import('../credentials/tls-material.js');
-  const loaded = await loadTlsMaterial(config.tls);
+  const loaded = await loadTlsMaterial(destination.tls);
   if (!loaded.ok) {
     const { problem } = loaded;
     throw new ConfigError(
       problem.setIn,
-      `telemetry.tls.${problem.key}`,
+      `${destination.keyPath}.tls.${problem.key}`,
       `${problem.file}: ${problem.reason}`,
     );
   }
@@ -25,8 +27,11 @@ export async function checkTlsFiles(config: Config): Promise<TlsSummary> {
 }
 
 /** For show and check-config: which CA and client certificate the endpoint's TLS uses. Paths, subject and expiry only. */
-export function tlsSummaryLines(config: Config, summary: TlsSummary): string[] {
-  if (new URL(config.endpoint).protocol !== 'https:')
+export function tlsSummaryLines(
+  destination: Pick<Destination, 'endpoint'>,
+  summary: TlsSummary,
+): string[] {
+  if (new URL(destination.endpoint).protocol !== 'https:')
     return ['tls: none (the endpoint is http://)'];
   const lines = [
     summary.caFile === undefined
@@ -41,7 +46,9 @@ export function tlsSummaryLines(config: Config, summary: TlsSummary): string[] {
   return lines;
 }
 
-/** check-config's list of the files it read for telemetry.tls. */
-export function tlsFileLines(config: Config): string[] {
-  return tlsFiles(config.tls).map(({ key, file }) => `reads telemetry.tls.${key}: ${file}`);
+/** check-config's list of the files it read for a destination's tls. */
+export function tlsFileLines(destination: Pick<Destination, 'tls' | 'keyPath'>): string[] {
+  return tlsFiles(destination.tls).map(
+    ({ key, file }) => `reads ${destination.keyPath}.tls.${key}: ${file}`,
+  );
 }

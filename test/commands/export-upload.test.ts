@@ -8,6 +8,8 @@ import { runCli, spawnCli } from '../helpers/cli.js';
 import { tempDir, writeConfig, TOKEN } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { CLUSTER_ID_LABEL } from '../../src/base/model.js';
+import { DestinationBuffers } from '../../src/buffer/destination-buffers.js';
+import { CursorFiles } from '../../src/buffer/cursor-files.js';
 
 t.test('export on a disconnected node, upload elsewhere', async (t) => {
   const node = await tempDir();
@@ -196,11 +198,18 @@ t.test(
       log: silentLogger,
     });
     t.equal(reopened.size, 0);
+    // As `status` shows it: the primary destination's drops live with its cursor.
+    const buffers = await DestinationBuffers.open(
+      reopened,
+      [{ name: 'primary', startsAt: 'oldest' }],
+      new CursorFiles(path.join(node, 'data', 'buffer'), silentLogger),
+      silentLogger,
+    );
     t.same(
-      reopened.stats().dropped,
+      (await buffers.stats('primary')).dropped,
       { rejected: 1 },
       'the rejected sample counted as dropped, not as delivered',
     );
-    await reopened.close();
+    await buffers.close();
   },
 );

@@ -108,3 +108,41 @@ t.test('status while the daemon runs, and after it stopped', async (t) => {
   t.match(stopped.stdout, /^daemon: +not running \(last update /);
   t.match(stopped.stdout, /\nnext send: +when the daemon runs\n/);
 });
+
+t.test('with several destinations: a block for each, its backlog and drops its own', async (t) => {
+  const own = {
+    name: 'own',
+    endpoint: 'https://vm.example.com/api/v1/write',
+    protocol: 'remote-write',
+    lastSuccess: undefined,
+    lastError: { atMs: NOW - 120_000, reason: 'network error: ECONNREFUSED' },
+    buffer: { ...status.buffer, samples: 700, oldestSampleMs: NOW - 86_400_000, dropped: {} },
+  };
+  const primary = {
+    name: 'primary',
+    endpoint: status.endpoint,
+    protocol: 'remote-write',
+    lastSuccess: status.lastSuccess,
+    lastError: undefined,
+    buffer: { ...status.buffer, samples: 0, oldestSampleMs: undefined },
+  };
+  t.equal(
+    formatStatus({ ...status, destinations: [primary, own] }, true, NOW),
+    [
+      'daemon:        running (pid 4242, since 2026-11-20T12:00:00.000Z (3d ago))',
+      'next send:     2026-11-23T12:30:00.000Z (in 30m)',
+      'buffer:        20480 bytes on disk; a sample leaves it once every destination took it',
+      'destination primary (remote-write): https://infogw.api.openshift.com/metrics/v1/receive',
+      '  last success:  2026-11-23T11:00:00.000Z (60m ago), 2 requests, 96 samples',
+      '  last error:    none',
+      '  behind:        0 samples',
+      '  dropped:       3 full, 12 rejected',
+      'destination own (remote-write): https://vm.example.com/api/v1/write',
+      '  last success:  never',
+      '  last error:    2026-11-23T11:58:00.000Z (2m ago): network error: ECONNREFUSED',
+      '  behind:        700 samples, oldest 2026-11-22T12:00:00.000Z (24h ago)',
+      '  dropped:       none',
+      '',
+    ].join('\n'),
+  );
+});
