@@ -3,7 +3,8 @@
 // cursor's write and the release, an upgrade from a buffer without cursors,
 // a destination removed from the config, bounds counted per destination.
 import t from 'tap';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { DiskSampleBuffer } from '../../src/buffer/disk-buffer.js';
 import { DestinationBuffers, type DestinationEntry } from '../../src/buffer/destination-buffers.js';
@@ -196,3 +197,43 @@ t.test('a cursor file holds the ranges, not the samples', async (t) => {
   t.same(JSON.parse(text), { format: 1, destination: 'primary', taken: [[1, 1000]], dropped: {} });
   await buffers.close();
 });
+
+t.test(
+  'a buffer the release before destinations wrote (c8a1e96, 5 ticks): read whole, to the primary only, the file untouched',
+  async (t) => {
+    const fixture = path.resolve(
+      path.dirname(fileURLToPath(import.meta.url)),
+      '../fixtures/buffer-release-0.1.0',
+    );
+    const dir = await ownTempDir(t);
+    await cp(fixture, dir, { recursive: true });
+    const segment = 'segment-00000000000001.etsb';
+    const before = await readFile(path.join(dir, segment));
+    // Its samples are from 2026-12-02: no age bound may drop them whenever the test runs.
+    const buffers = await openDisk(dir, BOTH, { maxSamples: 1_000_000, maxAgeMs: 1e13 });
+    const primary = await buffers.view('primary').read({ afterSeq: 0, maxPoints: 1000 });
+    t.equal(primary.points.length, 15, 'three host metrics a tick, five ticks');
+    t.same([...new Set(primary.points.map((entry) => entry.point.name))].sort(), [
+      'cluster:cpu_usage_cores:sum',
+      'cluster:disk_usage_bytes:sum',
+      'cluster:memory_usage_bytes:sum',
+    ]);
+    t.same(
+      await seqsOf(buffers.view('own')),
+      [],
+      'a destination added by the upgrade starts after them',
+    );
+    t.same(
+      await readFile(path.join(dir, segment)),
+      before,
+      'the segment is not rewritten: format 1 as it was',
+    );
+    await buffers.view('primary').acknowledge([{ first: 1, last: 15 }], 'delivered');
+    t.equal(
+      buffers.shared.size,
+      0,
+      'once the primary took them they leave: the new destination never had them',
+    );
+    await buffers.close();
+  },
+);
