@@ -3,9 +3,13 @@
 //   fill DIR            write 30 days of 1-minute ticks to a disk buffer in DIR
 //   send DIR URL        open the buffer (timed), flush it to URL (timed)
 //   memory URL          the same samples in a memory buffer, flushed to URL
+//   two DIR URL         DIR as filled, two destinations: the primary current, the other 30 days
+//                       behind; both sent to URL (timed)
 import { readFileSync } from 'node:fs';
 import { DiskSampleBuffer } from '../dist/buffer/disk-buffer.js';
 import { MemorySampleBuffer } from '../dist/buffer/memory-buffer.js';
+import { DestinationBuffers } from '../dist/buffer/destination-buffers.js';
+import { CursorFiles } from '../dist/buffer/cursor-files.js';
 import { sendReport } from '../dist/deliver/send-report.js';
 import { SetAsideMemory } from '../dist/deliver/set-aside.js';
 import { knownIdentity } from '../dist/deliver/identity-source.js';
@@ -102,6 +106,52 @@ if (mode === 'fill') {
       requests: summary.requests,
       sent: summary.samplesSent,
       ok: summary.ok,
+      peakRssBytes: peakRssBytes(),
+    }),
+  );
+} else if (mode === 'two') {
+  // Two destinations on one buffer: the primary has taken all but the newest
+  // ten samples, the other none of the 30 days (it was down).
+  const started = performance.now();
+  const base = await DiskSampleBuffer.open({
+    dir: arg1,
+    bounds: BACKLOG_BOUNDS,
+    log: silentLogger,
+    now,
+  });
+  const span = base.seqSpan();
+  const store = new CursorFiles(arg1, silentLogger);
+  await store.save('primary', {
+    taken: [{ first: span.lowest, last: span.highest - 10 }],
+    dropped: {},
+  });
+  await store.save('own', { taken: [], dropped: {} });
+  const buffers = await DestinationBuffers.open(
+    base,
+    [
+      { name: 'primary', startsAt: 'oldest' },
+      { name: 'own', startsAt: 'now' },
+    ],
+    store,
+    silentLogger,
+  );
+  const restoreMs = performance.now() - started;
+  const held = base.size;
+  const current = await flush(buffers.view('primary'), arg2);
+  const behind = await flush(buffers.view('own'), arg2);
+  const left = base.size;
+  await buffers.close();
+  console.log(
+    JSON.stringify({
+      held,
+      restoreMs,
+      currentMs: current.ms,
+      currentSent: current.summary.samplesSent,
+      sendMs: behind.ms,
+      requests: behind.summary.requests,
+      sent: behind.summary.samplesSent,
+      ok: current.summary.ok && behind.summary.ok,
+      left,
       peakRssBytes: peakRssBytes(),
     }),
   );

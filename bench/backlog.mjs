@@ -76,6 +76,12 @@ try {
         );
   if (memoryRun.code !== 0) throw new Error(`memory flush failed: ${memoryRun.err}`);
 
+  const twoDir = path.join(dir, 'two');
+  const refilled = await run([], ['fill', twoDir]);
+  if (refilled.code !== 0) throw new Error(`fill failed: ${refilled.err}`);
+  const two = await run(flags, ['two', twoDir, receiver.url]);
+  if (two.code !== 0) throw new Error(`two-destination flush failed: ${two.err}`);
+
   const d = disk.result;
   const m = memoryRun.result;
   const mb = (bytes) => (bytes / 1e6).toFixed(1);
@@ -92,6 +98,13 @@ try {
   );
   console.log(
     `peer     from memory: ${rate(m.sent, m.sendMs)} samples/s, ${rate(m.requests, m.sendMs)} requests/s, ${m.requests} requests, peak RSS ${mb(m.peakRssBytes)} MB (${memoryNote})`,
+  );
+  const w = two.result;
+  console.log(
+    `two      destinations: the current one's send ${w.currentMs.toFixed(0)} ms (${w.currentSent} samples; it skips the 30 days the other lacks), the one 30 days behind ${rate(w.sent, w.sendMs)} samples/s, ${w.requests} requests, all delivered: ${w.ok && w.left === 0}, peak RSS ${mb(w.peakRssBytes)} MB; restore ${w.restoreMs.toFixed(0)} ms with both cursors`,
+  );
+  console.log(
+    `ratio    two/one destination: throughput of the one behind ${(w.sent / w.sendMs / (d.sent / d.sendMs)).toFixed(2)}x, peak RSS ${(w.peakRssBytes / d.peakRssBytes).toFixed(2)}x`,
   );
   console.log(
     `ratio    disk/memory: throughput ${(d.sent / d.sendMs / (m.sent / m.sendMs)).toFixed(2)}x, peak RSS ${(d.peakRssBytes / m.peakRssBytes).toFixed(2)}x`,

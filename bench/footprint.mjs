@@ -34,6 +34,9 @@
 // COMPARE_RELEASE=dir: one more host-only daemon per line, started by the
 // launcher of another release (`node scripts/package.mjs --out dir` at
 // another commit), so running that release's bundle: an A/B of code.
+// Always, per line: one more host-only daemon with a second destination (OTLP
+// over HTTPS to a sink that answers 200), whose cost over the host-only one
+// has a target of its own (1 MB).
 // Everything started here is stopped at the end, on error and on Ctrl-C too,
 // and the temp directory is removed.
 import { execFile, spawn } from 'node:child_process';
@@ -71,6 +74,7 @@ const INSTALLED_LAUNCHER = '/usr/local/lib/edge-telemetry/edge-telemetry';
 const TARGET_HOST_OVER_FLOOR_MB = 3;
 const TARGET_CLUSTER_OVER_FLOOR_MB = 5;
 const TARGET_PROMETHEUS_RATIO = 0.75;
+const TARGET_SECOND_DESTINATION_MB = 1;
 const INSTALLED_CONFIG = '/etc/edge-telemetry/telemetry.yaml';
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -218,6 +222,7 @@ async function daemonCase({
   caFile,
   kubeconfig,
   launcher,
+  destinations,
 }) {
   const dir = path.join(tmp, name);
   await mkdir(dir);
@@ -231,6 +236,7 @@ async function daemonCase({
   set('kubeconfig', kubeconfig);
   set('samplingInterval', '1s');
   set('sendingInterval', '30s');
+  if (destinations !== undefined) set('destinations', document.createNode(destinations));
   await writeFile(
     path.join(dir, 'pull-secret.json'),
     JSON.stringify({ auths: { 'cloud.openshift.com': { auth: `bench-token-${name}` } } }),
@@ -327,8 +333,29 @@ async function startReceiver(tmp) {
         front.close(() => resolve());
       }),
   );
+  // An OTLP/HTTP sink over the same TLS: what a collector's otlphttp receiver answers to a full success.
+  let otlpPoints = 0;
+  const otlp = https.createServer({ key, cert }, (request, response) => {
+    let bytes = 0;
+    request.on('data', (chunk) => (bytes += chunk.length));
+    request.on('end', () => {
+      if (request.method === 'POST' && request.url === '/v1/metrics' && bytes > 0) otlpPoints++;
+      response.writeHead(200, { 'Content-Type': 'application/x-protobuf' });
+      response.end();
+    });
+  });
+  await new Promise((resolve) => otlp.listen(0, '127.0.0.1', resolve));
+  atCleanup(
+    () =>
+      new Promise((resolve) => {
+        otlp.closeAllConnections();
+        otlp.close(() => resolve());
+      }),
+  );
   return {
     url: `https://127.0.0.1:${front.address().port}/metrics/v1/receive`,
+    otlpUrl: `https://127.0.0.1:${otlp.address().port}`,
+    otlpRequests: () => otlpPoints,
     caFile,
     accepted,
     names,
@@ -671,6 +698,17 @@ async function main() {
         })),
         label: `node ${line.major}: daemon, host only, COMPARE_RELEASE`,
       });
+    // Issue 17's target: a second destination (OTLP, over HTTPS) costs at most 1 MB.
+    compares.push({
+      ...(await daemonCase({
+        ...common,
+        name: `two-destinations-${line.major}`,
+        kubeconfig: '',
+        destinations: [{ name: 'otel', endpoint: receiver.otlpUrl, protocol: 'otlp' }],
+      })),
+      label: `node ${line.major}: daemon, host only, with a second destination (OTLP)`,
+      target: TARGET_SECOND_DESTINATION_MB,
+    });
     perLine.push({ line, bare, bareHttps, daemons: [host, cluster], compares });
   }
 
@@ -800,8 +838,16 @@ async function main() {
     const host = summaryOf((row) => row.daemon === daemons[0]);
     for (const compare of compares) {
       const c = summaryOf((row) => row.compare === compare);
+      const verdict =
+        compare.target === undefined
+          ? ''
+          : mb(c.end - host.end) > compare.target
+            ? ` FAIL (more than ${compare.target} MB)`
+            : ` PASS (at most ${compare.target} MB)`;
+      if (verdict.startsWith(' FAIL'))
+        failures.push(`node ${line.major}: ${compare.label}: ${signed(c.end - host.end)}`);
       console.log(
-        `${line.version.padEnd(9)} A/B, host only: ${compare.label.replace(/^node \d+: daemon, host only, /, '')} ${fmt(c.end)} (max ${fmt(c.max)}) vs this unit ${fmt(host.end)} (max ${fmt(host.max)}): ${signed(c.end - host.end)} at the end, ${signed(c.max - host.max)} at the max; it delivered ${delivered(`bench-${compare.name}`)} samples`,
+        `${line.version.padEnd(9)} A/B, host only: ${compare.label.replace(/^node \d+: daemon, host only, /, '')} ${fmt(c.end)} (max ${fmt(c.max)}) vs this unit ${fmt(host.end)} (max ${fmt(host.max)}): ${signed(c.end - host.end)} at the end, ${signed(c.max - host.max)} at the max; it delivered ${delivered(`bench-${compare.name}`)} samples${verdict}`,
       );
     }
   }
@@ -823,6 +869,8 @@ async function main() {
     console.log(`${peer.name}: ${samples} samples delivered`);
     if (samples === 0) failures.push(`${peer.name} delivered nothing`);
   }
+  console.log(`OTLP sink: ${receiver.otlpRequests()} requests received`);
+  if (receiver.otlpRequests() === 0) failures.push('the OTLP destination received nothing');
   if (receiver.receiver.alive() === false) failures.push(`the receiver died: ${receiver.errors()}`);
   if (failures.length > 0) {
     console.log(`\nFAILED: ${failures.join('; ')}`);
