@@ -4,7 +4,7 @@
 // flags, and flush throughput to the embedded receiver, against the same
 // samples sent from the in-memory buffer in the same run.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +14,24 @@ import { silentLogger } from '../dist/base/log.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const child = path.join(root, 'bench', 'backlog-child.mjs');
 
-/** The V8 flags the unit passes to node (ExecStart), so the figures are the unit's. */
-async function unitNodeFlags() {
-  const unit = await readFile(path.join(root, 'systemd', 'edge-telemetry.service'), 'utf8');
-  const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
-  return execStart
+/**
+ * The V8 flags the unit's launcher gives this Node line (the unit's ExecStart
+ * is the launcher, which picks them: packaging/launcher.sh --node-flags), so
+ * the figures are the unit's.
+ */
+function unitNodeFlags() {
+  const printed = execFileSync(
+    'sh',
+    [path.join(root, 'packaging', 'launcher.sh'), '--node-flags'],
+    {
+      env: { ...process.env, EDGE_TELEMETRY_NODE: process.execPath },
+      encoding: 'utf8',
+    },
+  );
+  return printed
+    .trim()
     .split(/\s+/)
-    .filter((word) => word.startsWith('--') && !word.startsWith('--config'));
+    .filter((word) => word !== '');
 }
 
 function run(flags, args) {
@@ -53,7 +64,7 @@ async function bytesUnder(dir) {
   return total;
 }
 
-const flags = await unitNodeFlags();
+const flags = unitNodeFlags();
 const dir = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-backlog-'));
 const receiver = await startReceiver({ host: '127.0.0.1', port: 0, log: silentLogger });
 try {
