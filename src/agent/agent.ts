@@ -142,7 +142,12 @@ export class Agent {
           if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
           await this.track(firstSample);
           // Started, not awaited: a destination that takes long must not cost the others their next slot.
-          if (!this.stopping) void this.send();
+          if (!this.stopping)
+            this.send().catch((error: unknown) =>
+              this.log.error('send failed', {
+                reason: error instanceof Error ? error.message : String(error),
+              }),
+            );
         } finally {
           this.sendingNow--;
           firstSent();

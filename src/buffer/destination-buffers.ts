@@ -63,10 +63,14 @@ export class DestinationBuffers {
   private released: SeqRange[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
+  /** Cursors whose last write the disk refused. */
+  private readonly unsaved = new Set<string>();
+
   private constructor(
     /** The one buffer in dataDir; its own stats are the whole buffer's. */
     readonly shared: SampleBuffer,
     private readonly store: CursorStore,
+    private readonly log: Logger,
   ) {}
 
   /**
@@ -81,7 +85,7 @@ export class DestinationBuffers {
     store: CursorStore,
     log: Logger,
   ): Promise<DestinationBuffers> {
-    const buffers = new DestinationBuffers(base, store);
+    const buffers = new DestinationBuffers(base, store, log);
     const stored = await store.load();
     const span = base.seqSpan();
     const changed = new Set<string>();
@@ -105,15 +109,27 @@ export class DestinationBuffers {
       if (kept !== undefined && countSeqs(clip(taken, span)) !== countSeqs(kept.taken))
         changed.add(entry.name);
     }
-    for (const name of stored.keys()) {
-      if (buffers.cursors.has(name)) continue;
-      log.info('buffer: a destination is no longer configured; its cursor is removed', {
-        destination: name,
-      });
-      await store.remove(name);
-    }
+    const removed = [...stored.keys()].filter((name) => !buffers.cursors.has(name));
     for (const name of changed) await buffers.persist(name);
+    const heldBefore = base.size;
     await buffers.releaseTakenByAll();
+    // What leaves now only because a destination that still lacked it is gone from the config (renamed, or a
+    // drop-in's list that replaced the main file's): said with its count, never silently.
+    const leftWithRemoved = heldBefore - base.size;
+    for (const name of removed) {
+      log.warn(
+        leftWithRemoved > 0
+          ? 'buffer: a destination is no longer configured; the samples only it still lacked leave the buffer'
+          : 'buffer: a destination is no longer configured; its cursor is removed',
+        { destination: name, ...(leftWithRemoved > 0 ? { samples: leftWithRemoved } : {}) },
+      );
+      await store.remove(name).catch((error: unknown) =>
+        log.warn('buffer: cannot remove a cursor file; it is ignored', {
+          destination: name,
+          reason: (error as NodeJS.ErrnoException).code ?? String(error),
+        }),
+      );
+    }
     return buffers;
   }
 
@@ -139,13 +155,34 @@ export class DestinationBuffers {
     return run;
   }
 
+  /**
+   * Writes a cursor whole. A disk that refuses (full, read-only) is logged once
+   * and tried again at the next change: the cursor stays right in memory, and
+   * the worst a crash before a write that works can do is send that
+   * destination again what it took meanwhile. Never a crash of the daemon.
+   */
   private async persist(name: string): Promise<void> {
     const cursor = this.cursor(name);
     const state: CursorState = {
       taken: subtractRanges(cursor.taken, this.released),
       dropped: cursor.dropped,
     };
-    await this.store.save(name, state);
+    try {
+      await this.store.save(name, state);
+      this.unsaved.delete(name);
+    } catch (error) {
+      if (this.unsaved.size === 0)
+        this.log.warn(
+          'buffer: cannot write a destination cursor; kept in memory and written at the next change',
+          { destination: name, reason: (error as NodeJS.ErrnoException).code ?? String(error) },
+        );
+      this.unsaved.add(name);
+    }
+  }
+
+  /** Cursors a refused write left unsaved go with the next write that works. */
+  private async persistUnsaved(): Promise<void> {
+    for (const name of [...this.unsaved]) await this.persist(name);
   }
 
   /** The seqs every destination has taken leave the shared buffer; cursors keep only what another still lacks. */
@@ -214,6 +251,7 @@ export class DestinationBuffers {
     const normalized = normalizeRanges(ranges);
     if (normalized.length === 0) return Promise.resolve();
     return this.exclusive(async () => {
+      await this.persistUnsaved();
       const cursor = this.cursor(name);
       const fresh = subtractRanges(subtractRanges(normalized, cursor.taken), this.released);
       if (fresh.length === 0) return;

@@ -235,6 +235,8 @@ class Daemon {
         ...(this.status === undefined ? {} : { status: this.status }),
         memory: this.memory,
       },
+      // Untagged: the agent's own lines (sampling, stop) are about the daemon, not one destination.
+      this.log,
     );
     agent.start(anchor);
     return agent;
@@ -266,20 +268,27 @@ class Daemon {
         { buffer: this.config.buffer, dataDir: this.config.dataDir },
       );
     }
+    const previous = this.config;
     this.config = next;
-    // Destinations added or removed: their cursors are made or forgotten, and what only a removed one lacked leaves.
-    if (
-      !sameNames(
-        this.buffers.names,
-        destinationEntries(next).map((entry) => entry.name),
-      )
-    )
-      this.buffers = await DestinationBuffers.open(
-        this.buffers.shared,
-        destinationEntries(next),
-        this.cursors,
-        log,
+    try {
+      // Destinations added or removed: their cursors are made or forgotten, and what only a removed one lacked leaves.
+      const names = destinationEntries(next).map((entry) => entry.name);
+      if (!sameNames(this.buffers.names, names))
+        this.buffers = await DestinationBuffers.open(
+          this.buffers.shared,
+          destinationEntries(next),
+          this.cursors,
+          log,
+        );
+    } catch (error) {
+      // Never nothing running: the config before the reload goes on, with the cursors it had.
+      log.error(
+        `reload failed, keeping the running config: ${error instanceof Error ? error.message : String(error)}`,
       );
+      this.config = previous;
+      this.agent = await this.startAgent(previous, anchor);
+      return;
+    }
     this.status?.destinationsChanged(
       redactUrl(next.endpoint),
       statusDestinations(next, this.buffers),
@@ -304,6 +313,16 @@ class Daemon {
       log.info('config reloaded', { file: next.file });
     } catch (error) {
       log.error(`reload failed: ${(error as Error).message}`);
+      // Something must run: the config before the reload, when its destinations still have their cursors.
+      if (
+        sameNames(
+          this.buffers.names,
+          destinationEntries(previous).map((entry) => entry.name),
+        )
+      ) {
+        this.config = previous;
+        this.agent = await this.startAgent(previous, anchor).catch(() => undefined);
+      }
     }
   }
 }

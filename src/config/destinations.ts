@@ -7,6 +7,7 @@ import type { RetryPolicy } from '../base/settings.js';
 import type { AuthConfig, ConfiguredHeader } from './auth.js';
 import type { TlsSettings } from './tls-settings.js';
 import { quoteValue } from './redact.js';
+import { TELEMETRY_RECEIVE_PATH } from '../base/telemeter-api.js';
 
 export type Protocol = 'remote-write' | 'otlp';
 export const PROTOCOLS: readonly Protocol[] = ['remote-write', 'otlp'];
@@ -77,9 +78,24 @@ export function duplicateOf(
   destinations: readonly Destination[],
   candidate: Destination,
 ): Destination | undefined {
+  const where = comparable(candidate);
   return destinations.find(
     (other) =>
       other.name === candidate.name ||
-      (other.endpoint === candidate.endpoint && other.protocol === candidate.protocol),
+      (comparable(other) === where && other.protocol === candidate.protocol),
   );
+}
+
+/**
+ * The URL a request goes to, for comparing: no fragment (never sent), no empty
+ * query, and a bare remote-write base URL as the primary's reads it (MicroShift's
+ * form gets the Telemetry API's path), so `https://h/` and `https://h/metrics/v1/receive` meet.
+ */
+function comparable(destination: Destination): string {
+  const url = new URL(destination.endpoint);
+  url.hash = '';
+  if (url.search === '?') url.search = '';
+  if (destination.protocol === 'remote-write' && (url.pathname === '/' || url.pathname === ''))
+    url.pathname = TELEMETRY_RECEIVE_PATH;
+  return url.toString();
 }

@@ -21,6 +21,32 @@ function authYaml(auth: AuthConfig): Record<string, string> {
   }
 }
 
+/** A header whose name says it holds a secret is shown as show shows it. */
+function headersYaml(headers: Config['headers']): Record<string, string> {
+  return Object.fromEntries(
+    headers.map((header) => [header.name, header.secret ? REDACTED : header.value]),
+  );
+}
+
+/** Paths and a name only: the files' contents are never printed. */
+function tlsYaml(tls: Config['tls']): Record<string, string> {
+  return {
+    ...(tls.caFile === undefined ? {} : { caFile: tls.caFile.path }),
+    ...(tls.certFile === undefined ? {} : { certFile: tls.certFile.path }),
+    ...(tls.keyFile === undefined ? {} : { keyFile: tls.keyFile.path }),
+    ...(tls.serverName === undefined ? {} : { serverName: tls.serverName }),
+  };
+}
+
+function retryYaml(retry: Config['retry']): Record<string, string | number> {
+  return {
+    maxAttempts: retry.maxAttempts,
+    minDelay: formatDurationMs(retry.minDelayMs),
+    maxDelay: formatDurationMs(retry.maxDelayMs),
+    maxElapsed: formatDurationMs(retry.maxElapsedMs),
+  };
+}
+
 /** The merged config, headed by the files it came from in the order applied, so an admin sees which drop-ins counted. */
 export function effectiveConfigYaml(config: Config): string {
   const sources = [
@@ -48,28 +74,26 @@ export function effectiveConfigYaml(config: Config): string {
         maxRequestBytes: config.maxRequestBytes,
         requestTimeout: formatDurationMs(config.requestTimeoutMs),
         collectTimeout: formatDurationMs(config.collectTimeoutMs),
-        retry: {
-          maxAttempts: config.retry.maxAttempts,
-          minDelay: formatDurationMs(config.retry.minDelayMs),
-          maxDelay: formatDurationMs(config.retry.maxDelayMs),
-          maxElapsed: formatDurationMs(config.retry.maxElapsedMs),
-        },
+        retry: retryYaml(config.retry),
         diskPaths: [...config.diskPaths],
         extraResources: config.extraResources.map(
           (r) => `${r.group === '' ? '' : r.group + '/'}${r.version}/${r.resource}`,
         ),
         auth: authYaml(config.auth),
-        // A header whose name says it holds a secret is shown as show shows it.
-        headers: Object.fromEntries(
-          config.headers.map((header) => [header.name, header.secret ? REDACTED : header.value]),
-        ),
-        // Paths and a name only: the files' contents are never printed.
-        tls: {
-          ...(config.tls.caFile === undefined ? {} : { caFile: config.tls.caFile.path }),
-          ...(config.tls.certFile === undefined ? {} : { certFile: config.tls.certFile.path }),
-          ...(config.tls.keyFile === undefined ? {} : { keyFile: config.tls.keyFile.path }),
-          ...(config.tls.serverName === undefined ? {} : { serverName: config.tls.serverName }),
-        },
+        headers: headersYaml(config.headers),
+        tls: tlsYaml(config.tls),
+        protocol: config.protocol,
+        destinations: config.destinations.map((destination) => ({
+          name: destination.name,
+          endpoint: redactUrl(destination.endpoint),
+          protocol: destination.protocol,
+          auth: authYaml(destination.auth),
+          headers: headersYaml(destination.headers),
+          tls: tlsYaml(destination.tls),
+          maxRequestBytes: destination.maxRequestBytes,
+          requestTimeout: formatDurationMs(destination.requestTimeoutMs),
+          retry: retryYaml(destination.retry),
+        })),
       },
     })
   );

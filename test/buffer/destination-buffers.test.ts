@@ -237,3 +237,67 @@ t.test(
     await buffers.close();
   },
 );
+
+t.test(
+  'a disk that refuses a cursor write: no throw, one line, written at the next change that works',
+  async (t) => {
+    const lines: string[] = [];
+    const log = { ...silentLogger, warn: (message: string) => lines.push(message) };
+    const inner = new MemoryCursorStore();
+    let full = true;
+    const store = {
+      load: () => inner.load(),
+      remove: (name: string) => inner.remove(name),
+      save: async (name: string, state: Parameters<MemoryCursorStore['save']>[1]) => {
+        if (full) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+        await inner.save(name, state);
+      },
+    };
+    const base = new MemorySampleBuffer(LOOSE);
+    const buffers = await DestinationBuffers.open(base, BOTH, store, log);
+    await buffers.view('primary').append(points(0, 4));
+    await buffers.view('own').acknowledge([{ first: 1, last: 2 }], 'delivered');
+    await buffers.view('own').acknowledge([{ first: 3, last: 3 }], 'rejected');
+    t.equal(
+      lines.filter((line) => /cannot write a destination cursor/.test(line)).length,
+      1,
+      'said once',
+    );
+    t.same(await seqsOf(buffers.view('own')), [4], 'the cursor is right in memory');
+    t.same((await inner.load()).get('own'), undefined, 'nothing on disk yet');
+    full = false;
+    await buffers.view('primary').acknowledge([{ first: 1, last: 1 }], 'delivered');
+    t.match((await inner.load()).get('own'), {
+      taken: [{ first: 1, last: 3 }],
+      dropped: { rejected: 1 },
+    });
+  },
+);
+
+t.test(
+  'a destination removed: the samples that leave with it are said, with their count',
+  async (t) => {
+    const dir = await ownTempDir(t);
+    const buffers = await openDisk(dir);
+    await buffers.view('primary').append(points(0, 5));
+    await buffers.view('primary').acknowledge([{ first: 1, last: 5 }], 'delivered');
+    await buffers.close();
+    const lines: string[] = [];
+    const log = {
+      ...silentLogger,
+      warn: (message: string, fields?: Record<string, unknown>) =>
+        lines.push(`${message} ${JSON.stringify(fields)}`),
+    };
+    const base = await DiskSampleBuffer.open({ dir, bounds: LOOSE, log: silentLogger });
+    const alone = await DestinationBuffers.open(
+      base,
+      [{ name: 'primary', startsAt: 'oldest' }],
+      new CursorFiles(dir, silentLogger),
+      log,
+    );
+    t.same(lines, [
+      'buffer: a destination is no longer configured; the samples only it still lacked leave the buffer {"destination":"own","samples":5}',
+    ]);
+    await alone.close();
+  },
+);

@@ -163,6 +163,20 @@ const cases: { name: string; telemetry: Record<string, unknown>; message: string
       'telemetry.destinations[0].endpoint: telemetry already sends remote-write to "https://infogw.api.openshift.com/metrics/v1/receive"; each destination must differ',
   },
   {
+    name: 'Red Hat’s API again, as a bare base URL',
+    telemetry: {
+      destinations: [
+        {
+          name: 'again',
+          endpoint: 'https://infogw.api.openshift.com/#x',
+          auth: { type: 'telemeter' },
+        },
+      ],
+    },
+    message:
+      'telemetry.destinations[0].endpoint: telemetry already sends remote-write to "https://infogw.api.openshift.com/#x"; each destination must differ',
+  },
+  {
     name: 'no endpoint',
     telemetry: { destinations: [{ name: 'own' }] },
     message:
