@@ -7,6 +7,7 @@ import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startVictoriaMetrics } from '../helpers/victoria-metrics.js';
+import { startPrometheus } from '../helpers/prometheus.js';
 import { startOtlpReceiver, type OtlpPoint } from '../helpers/otlp-receiver.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { freePort } from '../../scripts/free-port.mjs';
@@ -184,5 +185,47 @@ t.test(
     );
     t.same(byName.get('primary')?.buffer.dropped, {}, 'the others dropped nothing');
     t.same(byName.get('down')?.buffer.dropped, {});
+  },
+);
+
+t.test(
+  'Prometheus and VictoriaMetrics as two remote-write destinations: each stores every tick, a restart in between',
+  async (t) => {
+    const prometheus = await startPrometheus();
+    t.teardown(prometheus.stop);
+    const vm = await startVictoriaMetrics();
+    t.teardown(vm.stop);
+    const dir = await tempDir();
+    const config = await writeConfig(dir, {
+      endpoint: prometheus.writeUrl,
+      auth: { type: 'none' },
+      samplingInterval: '1s',
+      sendingInterval: '2s',
+      diskPaths: ['/'],
+      destinations: [{ name: 'vm', endpoint: vm.writeUrl }],
+    });
+    let logged = 0;
+    for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+      const daemon = spawnCli(['--log-level', 'debug', 'run', '--config', config]);
+      await daemon.waitFor(/(report sent[^\n]*destination=vm[\s\S]*){2}/, 60_000);
+      await daemon.stop(signal);
+      logged += ticksLogged(daemon);
+    }
+    const inPrometheus = Number(
+      (await prometheus.query('count_over_time(cluster:cpu_usage_cores:sum[1h])'))[0]?.value[1] ??
+        0,
+    );
+    let inVm = 0;
+    for (let tries = 0; tries < 50 && inVm < logged; tries++) {
+      if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      inVm = (await vm.exportSeries('cluster:cpu_usage_cores:sum'))[0]?.timestamps.length ?? 0;
+    }
+    // A kill may land after a tick's write and before its log line: that tick is kept too.
+    t.ok(
+      inPrometheus >= logged && inPrometheus <= logged + 1,
+      `Prometheus: ${inPrometheus} of ${logged} ticks`,
+    );
+    t.ok(inVm >= logged && inVm <= logged + 1, `VictoriaMetrics: ${inVm} of ${logged} ticks`);
+    t.equal(inPrometheus, inVm, 'the same ticks in both');
   },
 );
