@@ -21,6 +21,18 @@ const COUNTED: readonly DropReason[] = ['full', 'age', 'rejected', 'oversized'];
 export interface CursorState {
   readonly taken: readonly SeqRange[];
   readonly dropped: DropCounts;
+  /**
+   * The highest taken seq and its sample's timestamp, when written: a buffer
+   * that numbered its samples afresh since (an older release ran, segments
+   * were restored) holds that seq with another timestamp, and the cursor is
+   * not this buffer's any more.
+   */
+  readonly anchor?: SeqAnchor;
+}
+
+export interface SeqAnchor {
+  readonly seq: number;
+  readonly timestampMs: number;
 }
 
 export interface CursorStore {
@@ -89,6 +101,9 @@ export class CursorFiles implements CursorStore {
       destination: name,
       taken: state.taken.map((range) => [range.first, range.last]),
       dropped: state.dropped,
+      ...(state.anchor === undefined
+        ? {}
+        : { anchor: [state.anchor.seq, state.anchor.timestampMs] }),
     });
     await replaceFile(this.file(name), [text + '\n'], 0o600, { durable: true });
   }
@@ -138,5 +153,14 @@ export function parseCursor(text: string, name: string): CursorState | string {
     if (typeof count === 'number' && Number.isSafeInteger(count) && count > 0)
       dropped[reason] = count;
   }
-  return { taken: normalizeRanges(taken), dropped };
+  const anchor = file.anchor;
+  const anchored =
+    Array.isArray(anchor) &&
+    anchor.length === 2 &&
+    Number.isSafeInteger(anchor[0]) &&
+    (anchor[0] as number) > 0 &&
+    Number.isFinite(anchor[1])
+      ? { anchor: { seq: anchor[0] as number, timestampMs: anchor[1] as number } }
+      : {};
+  return { taken: normalizeRanges(taken), dropped, ...anchored };
 }

@@ -10,7 +10,7 @@
 // sample, and one that took a request gets at most that request again.
 import type { Logger } from '../base/log.js';
 import type { MetricPoint } from '../base/model.js';
-import type { CursorState, CursorStore } from './cursor-files.js';
+import type { CursorState, CursorStore, SeqAnchor } from './cursor-files.js';
 import { countSeqs, intersectRanges, normalizeRanges, subtractRanges } from './seq-ranges.js';
 import {
   addDrops,
@@ -90,7 +90,16 @@ export class DestinationBuffers {
     const span = base.seqSpan();
     const changed = new Set<string>();
     for (const entry of entries) {
-      const kept = stored.get(entry.name);
+      let kept = stored.get(entry.name);
+      if (kept !== undefined && !(await DestinationBuffers.sameNumbering(base, kept, span))) {
+        // Sending that destination samples twice is better than never.
+        log.warn(
+          'buffer: a destination cursor is from an earlier numbering of the buffer (an older release ran, or segments were restored); that destination gets every held sample again',
+          { destination: entry.name },
+        );
+        kept = { taken: [], dropped: kept.dropped };
+        changed.add(entry.name);
+      }
       if (kept === undefined) changed.add(entry.name);
       const taken =
         kept?.taken ??
@@ -163,9 +172,11 @@ export class DestinationBuffers {
    */
   private async persist(name: string): Promise<void> {
     const cursor = this.cursor(name);
+    const taken = subtractRanges(cursor.taken, this.released);
     const state: CursorState = {
-      taken: subtractRanges(cursor.taken, this.released),
+      taken,
       dropped: cursor.dropped,
+      ...(await this.anchorOf(taken)),
     };
     try {
       await this.store.save(name, state);
@@ -178,6 +189,43 @@ export class DestinationBuffers {
         );
       this.unsaved.add(name);
     }
+  }
+
+  /** The highest of `taken` the buffer holds, with its sample's timestamp (one read of its segment). */
+  private async anchorOf(taken: readonly SeqRange[]): Promise<{ anchor?: SeqAnchor }> {
+    const highest = taken[taken.length - 1]?.last;
+    if (highest === undefined) return {};
+    const read = await this.shared.read({ afterSeq: highest - 1, maxPoints: 1 });
+    const entry = read.points[0];
+    return entry?.seq === highest
+      ? { anchor: { seq: highest, timestampMs: entry.point.timestampMs } }
+      : {};
+  }
+
+  /**
+   * Whether a stored cursor was written against this buffer's numbering. The
+   * buffer numbers its samples afresh from 1 once it is empty at a start (an
+   * older release that knows no cursors sends everything, then buffers anew);
+   * a cursor of the earlier numbering would then hide new samples. Within one
+   * numbering a sample with a lower seq was appended earlier, so the first
+   * held sample the cursor covers is no newer than its anchor (the highest
+   * seq it took, and that sample's timestamp), and the anchor itself, when
+   * held, is the same sample. A clock stepped back can fail this check: that
+   * destination is then sent its held samples again, never fewer.
+   */
+  private static async sameNumbering(
+    base: SampleBuffer,
+    state: CursorState,
+    span: SeqSpan | undefined,
+  ): Promise<boolean> {
+    const anchor = state.anchor;
+    const first = clip(state.taken, span)[0]?.first;
+    if (anchor === undefined || first === undefined) return true;
+    const entry = (await base.read({ afterSeq: first - 1, maxPoints: 1 })).points[0];
+    if (entry === undefined || entry.seq > anchor.seq) return true;
+    return entry.seq === anchor.seq
+      ? entry.point.timestampMs === anchor.timestampMs
+      : entry.point.timestampMs <= anchor.timestampMs;
   }
 
   /** Cursors a refused write left unsaved go with the next write that works. */

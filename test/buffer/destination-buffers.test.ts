@@ -194,7 +194,13 @@ t.test('a cursor file holds the ranges, not the samples', async (t) => {
   await buffers.view('primary').append(points(0, 1000));
   await buffers.view('primary').acknowledge([{ first: 1, last: 1000 }], 'delivered');
   const text = await readFile(path.join(dir, 'cursor-primary.json'), 'utf8');
-  t.same(JSON.parse(text), { format: 1, destination: 'primary', taken: [[1, 1000]], dropped: {} });
+  t.same(JSON.parse(text), {
+    format: 1,
+    destination: 'primary',
+    taken: [[1, 1000]],
+    dropped: {},
+    anchor: [1000, T0 + 999 * 1000],
+  });
   await buffers.close();
 });
 
@@ -301,3 +307,58 @@ t.test(
     await alone.close();
   },
 );
+
+t.test(
+  'a downgrade that emptied the buffer and numbered new samples from 1: the old cursors do not hide them',
+  async (t) => {
+    const dir = await ownTempDir(t);
+    const buffers = await openDisk(dir);
+    await buffers.view('primary').append(points(0, 6));
+    // own is down: the primary's cursor holds 1-6, anchored at seq 6.
+    await buffers.view('primary').acknowledge([{ first: 1, last: 6 }], 'delivered');
+    await buffers.close();
+    // The older release (no cursors): it sends all it holds, then buffers anew, from seq 1.
+    const older = await DiskSampleBuffer.open({ dir, bounds: LOOSE, log: silentLogger });
+    await older.acknowledge([{ first: 1, last: 6 }], 'delivered');
+    await older.close();
+    const restarted = await DiskSampleBuffer.open({ dir, bounds: LOOSE, log: silentLogger });
+    await restarted.append(points(100, 4));
+    await restarted.close();
+    const lines: string[] = [];
+    const log = { ...silentLogger, warn: (message: string) => lines.push(message) };
+    const base = await DiskSampleBuffer.open({ dir, bounds: LOOSE, log: silentLogger });
+    const upgraded = await DestinationBuffers.open(
+      base,
+      BOTH,
+      new CursorFiles(dir, silentLogger),
+      log,
+    );
+    t.same(
+      await seqsOf(upgraded.view('primary')),
+      [1, 2, 3, 4],
+      'the primary gets the four new ones',
+    );
+    t.same(await seqsOf(upgraded.view('own')), [1, 2, 3, 4], 'and so does own');
+    t.equal(
+      lines.filter((line) => /earlier numbering/.test(line)).length,
+      1,
+      'one line, for the primary (own had taken nothing)',
+    );
+    await upgraded.close();
+  },
+);
+
+t.test('the same numbering after a restart: a cursor is trusted, nothing sent twice', async (t) => {
+  const dir = await ownTempDir(t);
+  const buffers = await openDisk(dir);
+  await buffers.view('primary').append(points(0, 6));
+  await buffers.view('primary').acknowledge([{ first: 1, last: 4 }], 'delivered');
+  await buffers.close();
+  const lines: string[] = [];
+  const log = { ...silentLogger, warn: (message: string) => lines.push(message) };
+  const base = await DiskSampleBuffer.open({ dir, bounds: LOOSE, log: silentLogger });
+  const again = await DestinationBuffers.open(base, BOTH, new CursorFiles(dir, silentLogger), log);
+  t.same(await seqsOf(again.view('primary')), [5, 6]);
+  t.same(lines, []);
+  await again.close();
+});
