@@ -207,11 +207,19 @@ export function checkEndpointTransport(
   endpoint: string,
   auth: AuthConfig,
   fail: (reason: string) => never,
+  headers: readonly ConfiguredHeader[] = [],
 ): void {
   const url = new URL(endpoint);
-  if (url.protocol === 'http:' && auth.type !== 'none' && !isLoopbackHost(url.hostname)) {
+  if (url.protocol !== 'http:' || isLoopbackHost(url.hostname)) return;
+  if (auth.type !== 'none') {
     fail(
       `${quoteValue(endpoint)} is plain http to a host that is not loopback: auth type ${auth.type} would send its credentials in clear text; use https (or auth type none)`,
     );
   }
+  // A header named like a secret (X-Api-Key, a token) is a credential too.
+  const secret = headers.find((header) => header.secret);
+  if (secret !== undefined)
+    fail(
+      `${quoteValue(endpoint)} is plain http to a host that is not loopback: header ${secret.name} would go in clear text; use https`,
+    );
 }

@@ -325,7 +325,8 @@ export function validateTelemetry(
       failAt(`${keyPath}.auth.type`)(
         `telemeter is Red Hat's Telemetry API's bearer, sent with remote-write only; ${keyPath}.protocol is ${protocol}`,
       );
-    checkEndpointTransport(endpoint, auth, failAt(`${keyPath}.endpoint`));
+    const headers = readHeaders(object.headers, failAt, keyPath);
+    checkEndpointTransport(endpoint, auth, failAt(`${keyPath}.endpoint`), headers);
     // Credentials for one's own backend must never go to Red Hat's API because the endpoint was left at its default.
     if (auth.type !== 'telemeter' && new URL(endpoint).host === telemeterHost) {
       failAt(`${keyPath}.auth.type`)(
@@ -338,7 +339,7 @@ export function validateTelemetry(
       endpoint,
       protocol,
       auth,
-      headers: readHeaders(object.headers, failAt, keyPath),
+      headers,
       tls: readTlsSettings(object.tls, endpoint, fileOf, failAt, keyPath),
       maxRequestBytes: at(
         d('maxRequestBytes'),

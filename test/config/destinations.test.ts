@@ -224,6 +224,20 @@ const cases: { name: string; telemetry: Record<string, unknown>; message: string
       'telemetry.destinations[0].endpoint: "http://vm.example.com/api/v1/write" is plain http to a host that is not loopback: auth type bearer would send its credentials in clear text; use https (or auth type none)',
   },
   {
+    name: 'a secret-named header over plain http off loopback',
+    telemetry: {
+      destinations: [
+        {
+          name: 'own',
+          endpoint: 'http://vm.example.com/api/v1/write',
+          headers: { 'X-Api-Key': 'k' },
+        },
+      ],
+    },
+    message:
+      'telemetry.destinations[0].endpoint: "http://vm.example.com/api/v1/write" is plain http to a host that is not loopback: header X-Api-Key would go in clear text; use https',
+  },
+  {
     name: 'a reserved header',
     telemetry: { destinations: [{ name: 'own', endpoint: VM, headers: { Authorization: 'x' } }] },
     message:
