@@ -4,9 +4,12 @@ import type { Logger } from '../base/log.js';
 import type { MemoryPolicy } from '../base/heap-shrink.js';
 import { every, type Periodic } from './periodic.js';
 import { deadlineSignal, sleep, systemClock, type Clock } from '../base/timers.js';
-import { sendReport, type SendDeps, type SendSummary } from '../deliver/send-report.js';
-import { runCollectors } from '../collect/run-collectors.js';
-import type { MetricPoint } from '../base/model.js';
+import {
+  sendReport,
+  staticReading,
+  type SendDeps,
+  type SendSummary,
+} from '../deliver/send-report.js';
 import { sampleOnce } from './sample-tick.js';
 import { logIdentityNotice } from '../deliver/identity-source.js';
 import type { StatusRecorder } from './status-file.js';
@@ -232,7 +235,8 @@ export class Agent {
    * static metrics. Resolves with each destination's outcome.
    */
   private send(signal: AbortSignal = this.controller.signal, last = false): Promise<SendSummary[]> {
-    const staticPoints = this.sends.length > 1 ? this.sharedStatic() : undefined;
+    const staticPoints =
+      this.sends.length > 1 ? staticReading({ ...this.deps, log: this.log }) : undefined;
     return Promise.all(
       this.sends.map((deps, index) => {
         let running = this.sendsInFlight.get(index);
@@ -254,18 +258,6 @@ export class Agent {
         return running;
       }),
     );
-  }
-
-  /** The static collectors run once for the sends of one slot, when the first of them asks. */
-  private sharedStatic(): (signal: AbortSignal) => Promise<readonly MetricPoint[]> {
-    let reading: Promise<readonly MetricPoint[]> | undefined;
-    return (signal) =>
-      (reading ??= runCollectors(this.deps.collectors, 'static', {
-        timeoutMs: this.deps.collectTimeoutMs,
-        signal,
-        log: this.log,
-        clock: this.clock,
-      }).then((result) => result.points));
   }
 
   /** Stop the timers and what runs now; the buffer is left as it is (for a reload). Says where the schedule stood. */

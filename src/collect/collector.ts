@@ -20,3 +20,10 @@ export interface Collector {
   readonly help: Readonly<Record<string, string>>;
   collect(context: CollectContext): Promise<readonly MetricPoint[]>;
 }
+
+/** Every metric's HELP text, by name, over these collectors (show prints it, OTLP sends it as the description). */
+export function helpTexts(collectors: readonly Collector[]): Record<string, string> {
+  const help: Record<string, string> = {};
+  for (const collector of collectors) Object.assign(help, collector.help);
+  return help;
+}

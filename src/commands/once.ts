@@ -4,9 +4,8 @@ import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { DestinationBuffers } from '../buffer/destination-buffers.js';
 import { MemoryCursorStore } from '../buffer/cursor-files.js';
 import { createDestinationSends, destinationEntries } from '../agent/pipeline.js';
-import { sendReport } from '../deliver/send-report.js';
+import { sendReport, staticReading } from '../deliver/send-report.js';
 import { sampleOnce } from '../agent/sample-tick.js';
-import { runCollectors } from '../collect/run-collectors.js';
 import { checkSendFiles } from './send-checks.js';
 import { stopSignal } from '../process-guards.js';
 
@@ -38,13 +37,9 @@ export async function sendOnce(config: Config, log: Logger): Promise<boolean> {
     if (primary === undefined) return false;
     await sampleOnce(primary, stop.signal);
     // One reading of the static metrics for every destination, as the daemon's slot does.
-    const reading = runCollectors(primary.collectors, 'static', {
-      timeoutMs: config.collectTimeoutMs,
-      signal: stop.signal,
-      log,
-    }).then((result) => result.points);
+    const staticPoints = staticReading(primary);
     const summaries = await Promise.all(
-      sends.map((deps) => sendReport({ ...deps, staticPoints: () => reading }, stop.signal)),
+      sends.map((deps) => sendReport({ ...deps, staticPoints }, stop.signal)),
     );
     return summaries.every((summary) => summary.ok);
   } finally {

@@ -5,6 +5,7 @@ import { MemorySampleBuffer } from '../buffer/memory-buffer.js';
 import { createSendDeps } from '../agent/pipeline.js';
 import { sampleOnce } from '../agent/sample-tick.js';
 import { runCollectors } from '../collect/run-collectors.js';
+import { helpTexts } from '../collect/collector.js';
 import { buildReport } from '../report/build-report.js';
 import { toExposition } from '../report/exposition.js';
 import { shownHeaders } from '../remote-write/headers.js';
@@ -73,10 +74,7 @@ export async function showReport(config: Config, log: Logger): Promise<string> {
       [
         toExposition(
           report.series.map((item) => item.series),
-          deps.collectors.reduce<Record<string, string>>(
-            (help, collector) => ({ ...help, ...collector.help }),
-            {},
-          ),
+          helpTexts(deps.collectors),
         ).trimEnd(),
         '',
         ...destinationLines,

@@ -3,7 +3,7 @@
 // (2xx) or refused them for good (4xx other than 429).
 import type { Logger } from '../base/log.js';
 import type { MemoryPolicy } from '../base/heap-shrink.js';
-import type { Collector } from '../collect/collector.js';
+import { helpTexts, type Collector } from '../collect/collector.js';
 import { runCollectors } from '../collect/run-collectors.js';
 import type { AckOutcome, BufferedPoint, SampleBuffer } from '../buffer/sample-buffer.js';
 import type { MetricPoint } from '../base/model.js';
@@ -147,10 +147,25 @@ export async function sendReport(deps: SendDeps, signal: AbortSignal): Promise<S
 
 /** Each metric's HELP text, as the collectors give it (OTLP's description). */
 function helpOf(collectors: readonly Collector[]): (name: string) => string {
-  const help = new Map<string, string>();
-  for (const collector of collectors)
-    for (const [name, text] of Object.entries(collector.help)) help.set(name, text);
-  return (name) => help.get(name) ?? '';
+  const help = helpTexts(collectors);
+  return (name) => help[name] ?? '';
+}
+
+/**
+ * The static collectors, read once when the first send asks: the sends of one
+ * slot (or of `once`) to several destinations share one reading.
+ */
+export function staticReading(
+  deps: Pick<SendDeps, 'collectors' | 'collectTimeoutMs' | 'log' | 'clock'>,
+): (signal: AbortSignal) => Promise<readonly MetricPoint[]> {
+  let reading: Promise<readonly MetricPoint[]> | undefined;
+  return (signal) =>
+    (reading ??= runCollectors(deps.collectors, 'static', {
+      timeoutMs: deps.collectTimeoutMs,
+      signal,
+      log: deps.log,
+      ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    }).then((result) => result.points));
 }
 
 function notSent(buffer: SampleBuffer, failure: string): SendSummary {
@@ -195,18 +210,7 @@ class ReportSend {
   async run(): Promise<SendSummary> {
     const { deps, signal } = this;
     const { log, buffer } = deps;
-    const fresh = {
-      points:
-        deps.staticPoints === undefined
-          ? (
-              await runCollectors(deps.collectors, 'static', {
-                timeoutMs: deps.collectTimeoutMs,
-                signal,
-                log,
-              })
-            ).points
-          : await deps.staticPoints(signal),
-    };
+    const fresh = { points: await (deps.staticPoints ?? staticReading(deps))(signal) };
     deps.memory?.betweenSteps();
     let newest: readonly BufferedPoint[];
     let afterSeq = 0;

@@ -8,7 +8,7 @@ import { compress } from 'snappyjs';
 import { METRIC_NAME_LABEL, type Series } from '../base/model.js';
 import { AGENT_VERSION } from '../base/version.js';
 import type { ReportIdentity } from '../report/build-report.js';
-import { remoteWriteRetryable, type ReplyRules } from '../transport/send-result.js';
+import { REMOTE_WRITE_REPLIES, type ReplyRules } from '../transport/send-result.js';
 import { unitOf } from '../otlp/units.js';
 import type { Protocol } from '../config/destinations.js';
 import { encodeWriteRequest, estimatedSeriesSize } from '../remote-write/encode.js';
@@ -63,7 +63,7 @@ const REMOTE_WRITE_FORMAT: WireFormat = {
 const REMOTE_WRITE: WireProtocol = {
   protocol: 'remote-write',
   contentHeaders: REMOTE_WRITE_CONTENT_HEADERS,
-  replies: { retryable: remoteWriteRetryable, text: utf8, readSuccessBody: false },
+  replies: REMOTE_WRITE_REPLIES,
   partialRejection: () => undefined,
   format: () => REMOTE_WRITE_FORMAT,
 };

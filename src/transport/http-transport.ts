@@ -10,7 +10,7 @@ import { isLoopbackHost } from '../base/loopback.js';
 import {
   MAX_REPLY_READ_BYTES,
   classifyResponse,
-  remoteWriteRetryable,
+  REMOTE_WRITE_REPLIES,
   type ReplyRules,
   type SendResult,
 } from './send-result.js';
@@ -39,12 +39,6 @@ export interface HttpTransportOptions {
   /** The protocol's reading of replies; remote-write's when absent. */
   readonly reply?: ReplyRules;
 }
-
-const REMOTE_WRITE_REPLIES: ReplyRules = {
-  retryable: remoteWriteRetryable,
-  text: (body) => Buffer.from(body).toString('utf8'),
-  readSuccessBody: false,
-};
 
 type Route = { readonly proxy: URL | undefined } | { readonly problem: string };
 

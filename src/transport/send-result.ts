@@ -82,6 +82,13 @@ export interface ReplyRules {
   readonly readSuccessBody: boolean;
 }
 
+/** Remote-write's reading of replies: what a transport uses when told no other. */
+export const REMOTE_WRITE_REPLIES: ReplyRules = {
+  retryable: remoteWriteRetryable,
+  text: (body) => Buffer.from(body).toString('utf8'),
+  readSuccessBody: false,
+};
+
 /** What the admin should look at, by status. */
 const CONFIGURATION_HINTS: Readonly<Record<number, string>> = {
   401: 'check the pull secret (telemetry.pullSecretFile), or telemetry.auth when its type is not telemeter; the Telemetry API also answers 401 when its own auth backend fails, so the next send tries again',
