@@ -23,7 +23,8 @@ set -u
 # its death; ignored here, they stay ignored through the exec until Node
 # starts, which restores their defaults until the program's own listeners
 # (src/process-guards.ts) are in (npm run bench:signal-window measures it).
-# Nothing has been read yet, so an ignored reload loses nothing.
+# Nothing has been read yet, so an ignored reload loses nothing. (`run`'s
+# supervising loop below traps HUP and TERM itself.)
 trap '' HUP USR1 USR2
 
 # The lines edge-telemetry is tested on (package.json "engines", CI's lines);
@@ -146,5 +147,92 @@ case ${1:-} in
 esac
 
 here=$(dirname "$(readlink -f "$0")")
-# shellcheck disable=SC2086 # $flags is a list of words
-exec "$node" $flags "$here/edge-telemetry.mjs" "$@"
+
+# Every command but `run`, and `run` with EDGE_TELEMETRY_RESIDENT=yes: Node.js
+# in this process, which keeps its PID and its signals.
+if [ "${1:-}" != run ] || [ "${EDGE_TELEMETRY_RESIDENT:-}" = yes ]; then
+  # shellcheck disable=SC2086 # $flags is a list of words
+  exec "$node" $flags "$here/edge-telemetry.mjs" "$@"
+fi
+
+# `run`: this shell stays (the unit's MainPID) and runs Node.js as its child
+# while there is work; between ticks the daemon saves what it knows in dataDir,
+# writes how many seconds to wait into $wake_file and exits, and this shell
+# waits in `sleep` (about 3 MB with dash, against Node.js's 45 to 60) until
+# then, or until a reload or a stop comes (docs/architecture.md "Waiting
+# without Node.js"). EDGE_TELEMETRY_WAKE tells the daemon why it was started.
+wake_file=$(mktemp "${TMPDIR:-/tmp}/edge-telemetry-wake.XXXXXX") ||
+  fail "cannot make a file in ${TMPDIR:-/tmp} (the unit's PrivateTmp)"
+child=
+sleeper=
+hup=0
+term=0
+# The child's exit status by `wait`; `wait` returns early (above 128) when a
+# trapped signal comes, so it is asked again while the child is not reaped.
+wait_for() {
+  while :; do
+    wait "$1"
+    status=$?
+    kill -0 "$1" 2>/dev/null || return "$status"
+  done
+}
+# A reload or a stop goes to Node.js when it runs (it reloads, or makes its
+# last send and exits); either ends a wait. Remembered, in case Node.js was
+# already exiting to wait and left the signal to this shell.
+on_hup() {
+  hup=1
+  [ -z "$child" ] || kill -HUP "$child" 2>/dev/null
+  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null
+}
+on_term() {
+  term=1
+  [ -z "$child" ] || kill -TERM "$child" 2>/dev/null
+  [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null
+}
+trap 'rm -f "$wake_file"' EXIT
+trap on_hup HUP
+trap on_term TERM INT
+reason=start
+while :; do
+  : >"$wake_file"
+  # shellcheck disable=SC2086 # $flags is a list of words
+  EDGE_TELEMETRY_WAKE=$reason EDGE_TELEMETRY_WAKE_FILE=$wake_file EDGE_TELEMETRY_LAUNCHER_PID=$$ \
+    "$node" $flags "$here/edge-telemetry.mjs" "$@" &
+  child=$!
+  wait_for "$child"
+  status=$?
+  child=
+  wait=$(head -c 32 "$wake_file" 2>/dev/null | head -n 1)
+  case $wait in
+    '' | *[!0-9.]*)
+      # Ended without asking to wait: stopped, disabled, or failed. A death by
+      # SIGHUP (one that came before Node.js could handle it) is a reload, and
+      # one by SIGTERM before its handler the stop's, owed its last send.
+      if [ "$status" -eq 129 ] && [ "$hup" -eq 1 ] && [ "$term" -eq 0 ]; then
+        hup=0
+        reason=reload
+        continue
+      fi
+      if [ "$status" -eq 143 ] && [ "$term" -eq 1 ] && [ "$reason" != stop ]; then
+        reason=stop
+        continue
+      fi
+      exit "$status"
+      ;;
+  esac
+  if [ "$term" -eq 0 ] && [ "$hup" -eq 0 ]; then
+    sleep "$wait" &
+    sleeper=$!
+    # Not "Terminated" in the journal when a reload or a stop ends the wait.
+    wait_for "$sleeper" 2>/dev/null
+    sleeper=
+  fi
+  if [ "$term" -eq 1 ]; then
+    reason=stop
+  elif [ "$hup" -eq 1 ]; then
+    hup=0
+    reason=reload
+  else
+    reason=wake
+  fi
+done

@@ -101,19 +101,25 @@ export function stopSignal(): { readonly signal: AbortSignal; release(): void } 
  */
 export async function holdUntilStopped(
   stopping: (signal: NodeJS.Signals) => Promise<void>,
+  /** Resolves when the process is to end without a signal (it exits to wait); a signal after that is left unanswered. */
+  until: Promise<void> = new Promise<void>(() => undefined),
 ): Promise<void> {
   const keepAlive = setInterval(() => undefined, MAX_TIMER_MS);
   let release = (): void => undefined;
   try {
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const signal = await new Promise<NodeJS.Signals | undefined>((resolve) => {
       let stopped = false;
       release = onStopSignals((received) => {
         if (stopped) return;
         stopped = true;
         resolve(received);
       });
+      void until.then(() => {
+        stopped = true;
+        resolve(undefined);
+      });
     });
-    await stopping(signal);
+    if (signal !== undefined) await stopping(signal);
   } finally {
     release();
     clearInterval(keepAlive);

@@ -3,7 +3,13 @@
 import type { Logger } from '../base/log.js';
 import type { MemoryPolicy } from '../base/heap-shrink.js';
 import { every, type Periodic } from './periodic.js';
-import { deadlineSignal, sleep, systemClock, type Clock } from '../base/timers.js';
+import {
+  deadlineSignal,
+  longTimeout,
+  systemClock,
+  type Clock,
+  type LongTimer,
+} from '../base/timers.js';
 import {
   sendReport,
   staticReading,
@@ -44,6 +50,14 @@ export interface AgentSchedule {
   readonly status?: StatusRecorder;
   /** Its afterWork runs after each sampling tick and each send, when the work that made the garbage is done. */
   readonly memory?: MemoryPolicy;
+  /**
+   * Called whenever a piece of work ends (a tick, a send, a jitter drawn, the
+   * cluster id found) with where the schedule stands then (what `pause`
+   * would return), and, when nothing runs and the first report of this start
+   * has gone, when the next work is due: the daemon keeps the first in
+   * dataDir and may exit until the second (src/agent/wake-state.ts).
+   */
+  readonly onSettled?: (standing: ScheduleAnchor, idleUntil: number | undefined) => void;
 }
 
 export const IDENTITY_POLL_MS = 15_000;
@@ -76,6 +90,13 @@ export class Agent {
   private readonly sends: readonly SendDeps[];
   private readonly log: Logger;
   private releaseFirstSend: () => void = () => {};
+  private firstSample: Promise<void> = Promise.resolve();
+  /** A send owed off the grid (a slot's jitter being waited out), by the agent's clock. */
+  private owedSend: { readonly atMs: number; readonly timer: LongTimer } | undefined;
+  /** This start's first report went: every later slot is jittered. */
+  private reported = false;
+  /** Until the first look at the cluster id file found it there (or found it needs no waiting). */
+  private identityWaiting = true;
 
   constructor(
     sends: SendDeps | readonly SendDeps[],
@@ -105,10 +126,11 @@ export class Agent {
    */
   start(anchor?: ScheduleAnchor): void {
     const { samplingIntervalMs, sendingIntervalMs } = this.schedule;
-    // At start: sampling now, sending after the splay. After a reload: where the old grids stood (schedule.ts).
+    // At start: sampling now, sending after the splay. After a reload or a wake: where the old grids stood (schedule.ts).
     const firstRuns = firstRunsInMs(this.clock.now(), this.schedule, anchor);
+    this.reported = anchor?.reported ?? false;
     let firstSampled: () => void = () => {};
-    const firstSample =
+    this.firstSample =
       anchor === undefined
         ? new Promise<void>((resolve) => (firstSampled = resolve))
         : Promise.resolve();
@@ -129,32 +151,20 @@ export class Agent {
         firstRunInMs: firstRuns.samplingInMs,
       },
     );
-    // The first report carries the first sample: slot 0 of the sending grid waits for it (bounded by collectTimeout).
-    let sendSlots = 0;
+    // Slot k of this start's grid; the first report of a start is not jittered, every later one is.
+    let sendSlots = this.reported ? 1 : 0;
     this.sending = every(
       sendingIntervalMs,
       async () => {
-        this.sendingNow++;
-        try {
-          const jitterMs = sendJitterMs(
-            sendSlots++,
-            sendingIntervalMs,
-            this.schedule.sendJitter ?? 0,
-            this.schedule.random ?? Math.random,
-          );
-          if (jitterMs > 0 && !(await sleep(jitterMs, this.controller.signal, this.clock))) return;
-          await this.track(firstSample);
-          // Started, not awaited: a destination that takes long must not cost the others their next slot.
-          if (!this.stopping)
-            this.send().catch((error: unknown) =>
-              this.log.error('send failed', {
-                reason: error instanceof Error ? error.message : String(error),
-              }),
-            );
-        } finally {
-          this.sendingNow--;
-          firstSent();
-        }
+        const jitterMs = sendJitterMs(
+          sendSlots++,
+          sendingIntervalMs,
+          this.schedule.sendJitter ?? 0,
+          this.schedule.random ?? Math.random,
+        );
+        // Owed, not slept on: the jitter may be hours, which the daemon may spend exited.
+        if (jitterMs > 0) this.oweSend(this.clock.now() + jitterMs);
+        else await this.sendSlot().finally(firstSent);
       },
       {
         name: 'sending',
@@ -163,10 +173,15 @@ export class Agent {
         firstRunInMs: firstRuns.sendingInMs,
       },
     );
+    if (anchor?.sendDueAt !== undefined) this.oweSend(anchor.sendDueAt);
     // While the cluster id file does not exist yet, look for it on its own grid.
     void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))
       .then((waiting) => {
-        if (!waiting || this.stopping) return;
+        if (!waiting || this.stopping) {
+          this.identityWaiting = false;
+          this.settle();
+          return;
+        }
         this.identityPoll = every(
           this.schedule.identityPollMs ?? IDENTITY_POLL_MS,
           () => this.track(this.pollIdentity()),
@@ -190,9 +205,74 @@ export class Agent {
     return next === undefined ? undefined : Date.now() + Math.max(0, next - this.clock.now());
   }
 
-  /** Where the grids stand now (for the agent that replaces this one at a reload). */
+  /**
+   * Where the schedule stands now, for the agent that replaces this one (a
+   * reload, a wake, a restart): the grids' next slots, and a sample or send
+   * running now or a jittered send not yet made counted as owed.
+   */
   anchor(): ScheduleAnchor {
-    return { nextSampleAt: this.sampling?.nextRunAt(), nextSendAt: this.sending?.nextRunAt() };
+    const now = this.clock.now();
+    const sending = this.sendingNow > 0 || this.sendsInFlight.size > 0;
+    const sendDueAt = sending ? now : this.owedSend?.atMs;
+    return {
+      nextSampleAt: this.samplingNow > 0 ? now : this.sampling?.nextRunAt(),
+      nextSendAt: this.sending?.nextRunAt(),
+      ...(sendDueAt === undefined ? {} : { sendDueAt }),
+      reported: this.reported,
+    };
+  }
+
+  /** A send at `atMs` (at once when past), outside the grid; one owed already stands (it sends all there is). */
+  private oweSend(atMs: number): void {
+    if (this.owedSend !== undefined || this.stopping) return;
+    if (atMs <= this.clock.now()) {
+      void this.sendSlot();
+      return;
+    }
+    const timer = longTimeout(
+      () => {
+        this.owedSend = undefined;
+        void this.sendSlot();
+      },
+      atMs - this.clock.now(),
+      this.clock,
+    );
+    this.owedSend = { atMs, timer };
+    this.settle();
+  }
+
+  /** A send slot's work: after the first sample of this start, a send to every destination, not awaited. */
+  private async sendSlot(): Promise<void> {
+    this.sendingNow++;
+    try {
+      await this.track(this.firstSample);
+      if (this.stopping) return;
+      this.reported = true;
+      // Started, not awaited: a destination that takes long must not cost the others their next slot.
+      this.send().catch((error: unknown) =>
+        this.log.error('send failed', {
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      );
+    } finally {
+      this.sendingNow--;
+    }
+  }
+
+  /** Tells the daemon where the schedule stands, and when the next work is due if nothing runs now. */
+  private settle(): void {
+    const onSettled = this.schedule.onSettled;
+    if (onSettled === undefined || this.stopping) return;
+    const idle =
+      this.samplingNow === 0 &&
+      this.sendingNow === 0 &&
+      this.sendsInFlight.size === 0 &&
+      this.reported &&
+      !this.identityWaiting;
+    const due = [this.sampling?.nextRunAt(), this.sending?.nextRunAt(), this.owedSend?.atMs].filter(
+      (at): at is number => at !== undefined,
+    );
+    onSettled(this.anchor(), idle && due.length > 0 ? Math.min(...due) : undefined);
   }
 
   /** Sends as soon as the cluster id file appears, then stops looking. True while still waiting. */
@@ -226,6 +306,7 @@ export class Agent {
     } finally {
       this.samplingNow--;
       this.schedule.memory?.afterWork();
+      this.settle();
     }
   }
 
@@ -251,6 +332,7 @@ export class Agent {
                 this.sendsInFlight.delete(index);
                 // Not after the last send at stop: the process exits.
                 if (!last) this.schedule.memory?.afterWork();
+                this.settle();
               }),
           );
           this.sendsInFlight.set(index, running);
@@ -263,16 +345,13 @@ export class Agent {
   /** Stop the timers and what runs now; the buffer is left as it is (for a reload). Says where the schedule stood. */
   async pause(): Promise<ScheduleAnchor> {
     // A sample or a send cut short here is owed: the agent that takes over does it at once.
-    const now = this.clock.now();
-    const grid = this.anchor();
-    const anchor = {
-      nextSampleAt: this.samplingNow > 0 ? now : grid.nextSampleAt,
-      nextSendAt: this.sendingNow > 0 || this.sendsInFlight.size > 0 ? now : grid.nextSendAt,
-    };
+    const anchor = this.anchor();
     this.stopping = true;
     this.sampling?.stop();
     this.sending?.stop();
     this.identityPoll?.stop();
+    this.owedSend?.timer.cancel();
+    this.owedSend = undefined;
     this.releaseFirstSend();
     this.controller.abort(new Error('shutting down'));
     await this.settled();
@@ -287,6 +366,8 @@ export class Agent {
     this.sampling?.stop();
     this.sending?.stop();
     this.identityPoll?.stop();
+    this.owedSend?.timer.cancel();
+    this.owedSend = undefined;
     this.releaseFirstSend();
     this.controller.abort(new Error('shutting down'));
     await this.settled();

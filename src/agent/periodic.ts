@@ -11,7 +11,10 @@ export interface Periodic {
 export interface EveryOptions {
   readonly name: string;
   readonly log: Logger;
-  /** When slot 0 falls, from now; 0 runs it at once. Default: one interval. */
+  /**
+   * When slot 0 falls, from now; 0 or less runs it at once (less: it fell
+   * that long ago, and slot 1 keeps that phase). Default: one interval.
+   */
   readonly firstRunInMs?: number;
   readonly clock?: Clock;
 }
@@ -54,7 +57,7 @@ export function every(
       )
       .finally(schedule);
   };
-  if (options.firstRunInMs === 0) run(0);
+  if (options.firstRunInMs !== undefined && options.firstRunInMs <= 0) run(0);
   else schedule();
   return {
     stop() {

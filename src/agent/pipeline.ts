@@ -8,6 +8,7 @@ import type { TlsSettings } from '../config/tls-settings.js';
 import type { Logger } from '../base/log.js';
 import type { MemoryPolicy } from '../base/heap-shrink.js';
 import type { Collector } from '../collect/collector.js';
+import type { CpuReadings } from '../collect/host/cpu.js';
 import { hostCollectors } from '../collect/host/index.js';
 import type { HostPaths } from '../collect/host/host-paths.js';
 import { detectDeploymentType, type DeploymentType } from '../identity/deployment-type.js';
@@ -29,6 +30,10 @@ export interface PipelineOptions {
   readonly imagesFile?: string;
   /** The daemon's memory measures (src/base/heap-shrink.ts), for the send and the Kubernetes client. */
   readonly memory?: MemoryPolicy;
+  /** The previous /proc/stat reading, which the daemon keeps across processes (wake-state.ts). */
+  readonly cpu?: CpuReadings;
+  /** Each destination's set-aside memory by name, kept across processes likewise; a new one when absent. */
+  readonly setAside?: (destination: string) => SetAsideMemory;
 }
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
@@ -71,6 +76,7 @@ export async function createCollectors(
       deploymentType: async () => deploymentType,
       ...(options.version === undefined ? {} : { version: options.version }),
       ...(cluster === undefined ? {} : { cluster: cluster.capacity }),
+      ...(options.cpu === undefined ? {} : { cpu: options.cpu }),
     }),
     ...(cluster?.collectors ?? []),
   ];
@@ -144,7 +150,7 @@ function sendDepsFor(
     maxRequestBytes: destination.maxRequestBytes,
     collectTimeoutMs: config.collectTimeoutMs,
     samplingIntervalMs: config.samplingIntervalMs,
-    setAside: new SetAsideMemory(),
+    setAside: options.setAside?.(destination.name) ?? new SetAsideMemory(),
     protocol,
     ...(options.memory === undefined ? {} : { memory: options.memory }),
   };

@@ -7,6 +7,13 @@
 export interface GridAnchor {
   readonly nextSampleAt: number | undefined;
   readonly nextSendAt: number | undefined;
+  /**
+   * A send owed outside the grid: a slot whose jitter was drawn and not yet
+   * waited out, or a send cut short. It runs at this time (at once when past).
+   */
+  readonly sendDueAt?: number | undefined;
+  /** The first report of this start went (later slots are jittered); absent: false. */
+  readonly reported?: boolean;
 }
 
 export interface GridIntervals {
@@ -58,11 +65,14 @@ export function sendJitterMs(
 }
 
 /**
- * When slot 0 of each grid falls, from `nowMs`. At start: sampling at once,
- * sending after the splay. After a reload (`anchor` given): where the replaced
- * agent's grid had its next run, never earlier than now and never later than
- * one new interval from now, so a reload neither adds a sample or a report nor
- * puts one off.
+ * When slot 0 of each grid falls, from `nowMs` (negative: it fell that long
+ * ago and runs at once, the grid keeping its phase). At start: sampling at
+ * once, sending after the splay. After a reload or a wake (`anchor` given):
+ * where the replaced agent's grid had its next run, never later than one new
+ * interval from now, so that neither adds a sample or a report nor puts one
+ * off; a slot that fell while no agent ran (a wake a little late, a restart
+ * after a crash) runs at once, and of several only the last (the others are
+ * gone: a sample is of its own time).
  */
 export function firstRunsInMs(
   nowMs: number,
@@ -71,10 +81,16 @@ export function firstRunsInMs(
 ): { samplingInMs: number; sendingInMs: number } {
   if (anchor === undefined)
     return { samplingInMs: 0, sendingInMs: intervals.firstSendDelayMs ?? 0 };
-  const resumeIn = (atMs: number | undefined, intervalMs: number) =>
-    Math.min(intervalMs, Math.max(0, (atMs ?? nowMs) - nowMs));
   return {
-    samplingInMs: resumeIn(anchor.nextSampleAt, intervals.samplingIntervalMs),
-    sendingInMs: resumeIn(anchor.nextSendAt, intervals.sendingIntervalMs),
+    samplingInMs: resumeInMs(nowMs, anchor.nextSampleAt, intervals.samplingIntervalMs),
+    sendingInMs: resumeInMs(nowMs, anchor.nextSendAt, intervals.sendingIntervalMs),
   };
+}
+
+/** Slot 0 of a resumed grid, from now: ahead by at most one interval, behind by less than one. */
+export function resumeInMs(nowMs: number, atMs: number | undefined, intervalMs: number): number {
+  const inMs = (atMs ?? nowMs) - nowMs;
+  if (inMs >= 0) return Math.min(intervalMs, inMs);
+  // Behind: the latest slot of the old grid that is not in the future.
+  return -(-inMs % intervalMs);
 }

@@ -28,6 +28,14 @@ export interface DaemonStatus {
   readonly buffer: BufferStats;
   /** Every destination, the primary first (absent in files of releases before destinations). */
   readonly destinations?: readonly DestinationStatus[];
+  /**
+   * waiting: Node.js exited until wakeAtMs and the launcher (launcherPid, the
+   * unit's MainPID) waits to start it again; running (or absent, in files of
+   * earlier releases): the daemon at pid runs.
+   */
+  readonly phase?: 'running' | 'waiting';
+  readonly wakeAtMs?: number;
+  readonly launcherPid?: number;
 }
 
 /** One destination's part of the status: what it last did and how far behind it is. */
@@ -108,6 +116,8 @@ export class StatusRecorder {
     destinations: SampleBuffer | readonly StatusDestination[],
     private readonly log: Logger,
     private readonly wallClock: () => number = Date.now,
+    /** The launcher supervising this daemon, when one does (launcher-wake.ts). */
+    private readonly launcherPid?: number,
   ) {
     this.startedAtMs = wallClock();
     this.destinations = asDestinations(endpoint, destinations);
@@ -151,10 +161,20 @@ export class StatusRecorder {
     await this.write(nextSendAtMs);
   }
 
+  /** Node.js exits until `wakeAtMs` (wall clock); the status says so until the next process writes it. */
+  async waiting(wakeAtMs: number): Promise<void> {
+    this.wakeAtMs = wakeAtMs;
+    await this.write(this.nextSendAtMs);
+  }
+
+  private wakeAtMs: number | undefined;
+  private nextSendAtMs: number | undefined;
+
   /** One write at a time: the sends of several destinations end together, and each write replaces the file. */
   private writing: Promise<void> = Promise.resolve();
 
   private write(nextSendAtMs: number | undefined): Promise<void> {
+    this.nextSendAtMs = nextSendAtMs;
     this.writing = this.writing.then(() => this.writeNow(nextSendAtMs));
     return this.writing;
   }
@@ -183,6 +203,9 @@ export class StatusRecorder {
         nextSendAtMs,
         buffer: primary.buffer,
         destinations,
+        phase: this.wakeAtMs === undefined ? 'running' : 'waiting',
+        ...(this.wakeAtMs === undefined ? {} : { wakeAtMs: this.wakeAtMs }),
+        ...(this.launcherPid === undefined ? {} : { launcherPid: this.launcherPid }),
       });
       this.writeFailed = false;
     } catch (error) {

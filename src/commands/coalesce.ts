@@ -5,6 +5,8 @@ export interface Coalesced {
   request(): void;
   /** Resolves when nothing runs and nothing is asked for. */
   idle(): Promise<void>;
+  /** Running or asked for now. */
+  busy(): boolean;
 }
 
 export function coalescing(
@@ -28,5 +30,6 @@ export function coalescing(
       else running = loop();
     },
     idle: () => running ?? Promise.resolve(),
+    busy: () => running !== undefined,
   };
 }

@@ -14,6 +14,23 @@ import type { CursorStore } from '../buffer/cursor-files.js';
 import { destinationsOf } from '../config/schema.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs } from '../agent/schedule.js';
+import { systemClock } from '../base/timers.js';
+import type { CpuReadings } from '../collect/host/cpu.js';
+import { SetAsideMemory } from '../deliver/set-aside.js';
+import {
+  bootMonotonicMs,
+  readBootId,
+  readWakeState,
+  shiftAnchor,
+  writeWakeState,
+  type WakeState,
+} from '../agent/wake-state.js';
+import {
+  launchContext,
+  requestWait,
+  waitSeconds,
+  type LaunchContext,
+} from '../agent/launcher-wake.js';
 import { holdUntilStopped, takeOverHangups } from '../process-guards.js';
 import { heapShrink } from '../base/heap-shrink.js';
 import { coalescing, type Coalesced } from './coalesce.js';
@@ -36,6 +53,7 @@ function boundsOf(config: Config): BufferBounds {
 async function startBuffer(
   config: Config,
   log: Logger,
+  quiet: boolean,
 ): Promise<{
   readonly buffer: SampleBuffer;
   readonly cursors: CursorStore;
@@ -57,6 +75,7 @@ async function startBuffer(
     );
   }
   const stats = opened.buffer.stats();
+  if (quiet) return opened;
   if (stats.kind === 'memory') {
     log.info(
       'buffer: memory; samples not yet sent are lost at a restart (telemetry.buffer: disk keeps them in dataDir)',
@@ -92,6 +111,52 @@ function logDrops(log: Logger, dropped: DropCounts, why: string): void {
   if (Object.keys(dropped).length > 0) log.warn(`${why}; oldest samples dropped`, { ...dropped });
 }
 
+/** What a process of this boot carries over from the one before it (wake-state.ts). */
+interface KeptState {
+  readonly bootId: string | undefined;
+  /** Where the schedule stood, on this process' clock; undefined: start afresh. */
+  readonly anchor: ScheduleAnchor | undefined;
+  /** Drawn once per boot. */
+  readonly splayMs: number;
+  readonly cpu: CpuReadings;
+  readonly setAside: ReadonlyMap<string, SetAsideMemory>;
+}
+
+/**
+ * The state the previous process of this boot left. A wake trusts it (the
+ * launcher that started it has lived through the wait); a start only when it
+ * is of this boot: its times are on this boot's monotonic clock.
+ */
+async function keptState(
+  config: Config,
+  buffer: SampleBuffer,
+  launch: LaunchContext,
+): Promise<KeptState> {
+  const bootId = await readBootId();
+  const saved = buffer.kind === 'disk' ? await readWakeState(config.dataDir) : undefined;
+  const sameBoot = saved !== undefined && bootId !== undefined && saved.bootId === bootId;
+  const carry =
+    saved !== undefined && (sameBoot || (launch.reason !== 'start' && bootId === undefined));
+  const splayMs = sameBoot ? saved.splayMs : drawSplayMs(config.splayMs, Math.random);
+  if (!carry)
+    return {
+      bootId,
+      anchor: undefined,
+      splayMs,
+      cpu: { previous: undefined },
+      setAside: new Map(),
+    };
+  return {
+    bootId,
+    anchor: shiftAnchor(saved.schedule, bootMonotonicMs(), systemClock.now()),
+    splayMs,
+    cpu: { previous: saved.cpu },
+    setAside: new Map(
+      Object.entries(saved.setAside).map(([name, memory]) => [name, new SetAsideMemory(memory)]),
+    ),
+  };
+}
+
 /** Where the daemon is; a SIGHUP means something different in each. */
 type Phase = 'starting' | 'running' | 'stopping' | 'done';
 
@@ -102,8 +167,15 @@ type Phase = 'starting' | 'running' | 'stopping' | 'done';
  * reload or two (one running, one queued behind it; a reload itself takes
  * a moment, so a long burst may see one more), and one while stopping is ignored.
  */
-export async function runDaemon(configFile: string, log: Logger, notices: Notices): Promise<void> {
+export async function runDaemon(
+  configFile: string,
+  log: Logger,
+  notices: Notices,
+  launch: LaunchContext = launchContext(process.env),
+): Promise<void> {
   const hangups = new Hangups(log);
+  // A wake is the same daemon carrying on: no line unless something happens.
+  const quiet = launch.reason !== 'start';
   // Hangups before this line came before the config is read: nothing to reload. The handler stays until the process ends.
   takeOverHangups(() => hangups.received());
   try {
@@ -116,8 +188,8 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
     // open to others is a config error (exit 2, its one line only); the daemon would only fail every send.
     await checkClusterIdFile(config.clusterIdFile);
     await checkSendFiles(config);
-    notices.optOutNotice(log, config);
-    const { buffer, cursors, release } = await startBuffer(config, log);
+    if (!quiet) notices.optOutNotice(log, config);
+    const { buffer, cursors, release } = await startBuffer(config, log, quiet);
     try {
       const buffers = await DestinationBuffers.open(
         buffer,
@@ -125,14 +197,24 @@ export async function runDaemon(configFile: string, log: Logger, notices: Notice
         cursors,
         log,
       );
-      const daemon = new Daemon(configFile, config, buffers, cursors, log, notices);
+      const kept = await keptState(config, buffer, launch);
+      const daemon = new Daemon(configFile, config, buffers, cursors, log, notices, kept, launch);
+      if (launch.reason === 'stop') {
+        // Stopped while no Node.js ran: the last send is all there is to do.
+        log.info('stopping while waiting: sending once more');
+        await daemon.lastSend();
+        return;
+      }
       await daemon.start();
+      if (launch.reason === 'reload') log.info('config reloaded', { file: config.file });
       hangups.running(daemon);
       await holdUntilStopped(async (signal) => {
         hangups.stopping();
+        // Exiting to wait: the launcher, which got the signal too, starts Node.js for the last send.
+        if (await daemon.exitingToWait()) return;
         log.info(`received ${signal}, sending once more and stopping`);
         await daemon.stop();
-      });
+      }, daemon.waited);
     } finally {
       await release();
     }
@@ -180,6 +262,13 @@ class Daemon {
   private readonly status: StatusRecorder | undefined;
   /** With --expose-gc (the unit): a full GC after each tick and send, a minor one between the steps of a send; otherwise nothing. */
   private readonly memory = heapShrink();
+  /** Set once the daemon has decided to exit until its next work (launcher-wake.ts); it never goes back. */
+  private exiting: Promise<boolean> | undefined;
+  private resolveWaited: () => void = () => {};
+  /** Resolves when the daemon has saved everything and asked the launcher to wait: the process ends. */
+  readonly waited = new Promise<void>((resolve) => (this.resolveWaited = resolve));
+  private stateWrites: Promise<void> = Promise.resolve();
+  private stateWriteFailed = false;
 
   constructor(
     private readonly configFile: string,
@@ -189,6 +278,8 @@ class Daemon {
     private readonly cursors: CursorStore,
     private readonly log: Logger,
     private readonly notices: Notices,
+    private readonly kept: KeptState,
+    private readonly launch: LaunchContext,
   ) {
     this.status =
       buffers.shared.kind === 'disk'
@@ -197,6 +288,8 @@ class Daemon {
             redactUrl(config.endpoint),
             statusDestinations(config, buffers),
             log,
+            Date.now,
+            launch.launcherPid,
           )
         : undefined;
     this.reloads = coalescing(
@@ -206,12 +299,14 @@ class Daemon {
     );
   }
 
+  /** At start afresh, or where the previous process of this boot left the schedule. */
   async start(): Promise<void> {
-    this.agent = await this.startAgent(this.config);
+    this.agent = await this.startAgent(this.config, this.kept.anchor);
   }
 
   requestReload(): void {
-    this.reloads.request();
+    // Exiting to wait: the launcher got the SIGHUP too and starts Node.js for it.
+    if (this.exiting === undefined) this.reloads.request();
   }
 
   /** After the reload running or asked for, if any: the agent's last send, then nothing is left running. */
@@ -220,25 +315,137 @@ class Daemon {
     await this.agent?.stop();
   }
 
+  /** Started to stop while no Node.js ran: one send of all there is, within the stop's deadline. */
+  async lastSend(): Promise<void> {
+    if (this.config.status === 'Disabled') return;
+    await (await this.createAgent(this.config)).stop();
+  }
+
+  /** True when the daemon is exiting to wait (a stop signal then is the launcher's to answer). */
+  async exitingToWait(): Promise<boolean> {
+    return this.exiting === undefined ? false : await this.exiting;
+  }
+
   private async startAgent(current: Config, anchor?: ScheduleAnchor): Promise<Agent> {
-    const agent = new Agent(
-      await createDestinationSends(current, this.log, this.buffers, { memory: this.memory }),
+    const agent = await this.createAgent(current);
+    agent.start(anchor);
+    return agent;
+  }
+
+  /**
+   * Each piece of work ended: where the schedule stands goes to dataDir, and,
+   * when nothing runs and the next work is far enough away, the daemon exits
+   * until then (the launcher starts it again).
+   */
+  private settled(agent: Agent, standing: ScheduleAnchor, idleUntil: number | undefined): void {
+    if (agent !== this.agent || this.exiting !== undefined) return;
+    void this.keep(standing);
+    const { policy, waitFile } = this.launch;
+    if (
+      idleUntil === undefined ||
+      waitFile === undefined ||
+      this.status === undefined ||
+      this.config.samplingIntervalMs < policy.minSamplingIntervalMs ||
+      idleUntil - systemClock.now() < policy.minWaitMs ||
+      this.reloads.busy()
+    )
+      return;
+    this.exiting = this.exitToWait(agent, waitFile);
+    void this.exiting.then((exited) => {
+      if (exited) this.resolveWaited();
+      else this.exiting = undefined;
+    });
+  }
+
+  /** Pauses the agent, saves where it stood, tells the launcher how long to wait. False: it could not, and runs on. */
+  private async exitToWait(agent: Agent, waitFile: string): Promise<boolean> {
+    const anchor = await agent.pause();
+    const now = systemClock.now();
+    const due = [anchor.nextSampleAt, anchor.nextSendAt, anchor.sendDueAt].filter(
+      (at): at is number => at !== undefined,
+    );
+    const waitMs = Math.min(...due) - now;
+    try {
+      await this.keep(anchor, true);
+      await this.status?.waiting(Date.now() + waitMs);
+      await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy));
+      this.agent = undefined;
+      return true;
+    } catch (error) {
+      // Resident it is, where the schedule stood: nothing is lost but the memory.
+      this.log.warn('cannot exit to wait; staying resident', {
+        reason: (error as NodeJS.ErrnoException).code ?? String(error),
+      });
+      this.agent = await this.startAgent(this.config, anchor);
+      return false;
+    }
+  }
+
+  /** dataDir/wake.json: where the schedule stood, the CPU reading, the set-aside memories. One write at a time. */
+  private keep(anchor: ScheduleAnchor, mustWrite = false): Promise<void> {
+    if (this.buffers.shared.kind !== 'disk') return Promise.resolve();
+    const state: WakeState = {
+      format: 1,
+      bootId: this.kept.bootId ?? '',
+      splayMs: this.kept.splayMs,
+      schedule: shiftAnchor(anchor, systemClock.now(), bootMonotonicMs()),
+      cpu: this.kept.cpu.previous,
+      setAside: Object.fromEntries(
+        [...this.kept.setAside].flatMap(([name, memory]) => {
+          const snapshot = memory.snapshot();
+          return snapshot === undefined ? [] : [[name, snapshot]];
+        }),
+      ),
+    };
+    const write = this.stateWrites.then(() => writeWakeState(this.config.dataDir, state));
+    this.stateWrites = write.then(
+      () => {
+        this.stateWriteFailed = false;
+      },
+      (error: unknown) => {
+        if (!this.stateWriteFailed)
+          this.log.warn('cannot write the schedule to dataDir; a restart starts it afresh', {
+            dir: this.config.dataDir,
+            reason: (error as NodeJS.ErrnoException).code ?? String(error),
+          });
+        this.stateWriteFailed = true;
+      },
+    );
+    return mustWrite ? write : this.stateWrites;
+  }
+
+  /** The agent for `current`, not started; its set-aside memories and CPU reading are the ones kept in dataDir. */
+  private async createAgent(current: Config): Promise<Agent> {
+    const setAside = (name: string) => {
+      let memory = this.kept.setAside.get(name);
+      if (memory === undefined) {
+        memory = new SetAsideMemory();
+        (this.kept.setAside as Map<string, SetAsideMemory>).set(name, memory);
+      }
+      return memory;
+    };
+    const agent: Agent = new Agent(
+      await createDestinationSends(current, this.log, this.buffers, {
+        memory: this.memory,
+        cpu: this.kept.cpu,
+        setAside,
+      }),
       {
         samplingIntervalMs: current.samplingIntervalMs,
         sendingIntervalMs: current.sendingIntervalMs,
         shutdownSendTimeoutMs: Math.min(SHUTDOWN_SEND_TIMEOUT_MS, current.requestTimeoutMs),
         // Look for a cluster id file not there yet every 15 s, or every samplingInterval if shorter.
         identityPollMs: Math.min(IDENTITY_POLL_MS, current.samplingIntervalMs),
-        // Drawn once per start, uniformly: a fleet that boots together spreads its first reports over the splay.
-        firstSendDelayMs: drawSplayMs(current.splayMs, Math.random),
+        // Drawn once per boot, uniformly: a fleet that boots together spreads its first reports over the splay.
+        firstSendDelayMs: this.kept.splayMs,
         sendJitter: SEND_JITTER,
         ...(this.status === undefined ? {} : { status: this.status }),
         memory: this.memory,
+        onSettled: (standing, idleUntil) => this.settled(agent, standing, idleUntil),
       },
       // Untagged: the agent's own lines (sampling, stop) are about the daemon, not one destination.
       this.log,
     );
-    agent.start(anchor);
     return agent;
   }
 

@@ -48,9 +48,19 @@ function lastErrorText(entry: Pick<DaemonStatus, 'lastError'>, nowMs: number): s
     : `${when(entry.lastError.atMs, nowMs)}: ${entry.lastError.reason}`;
 }
 
+/** Which process to look for: while Node.js waits exited, the launcher that will start it. */
+function pidOf(status: DaemonStatus): number {
+  return status.phase === 'waiting' ? (status.launcherPid ?? status.pid) : status.pid;
+}
+
 /** Pure: the lines an admin reads; with several destinations, a block for each. */
 export function formatStatus(status: DaemonStatus, alive: boolean, nowMs: number): string {
-  const daemon = `daemon:        ${alive ? `running (pid ${status.pid}, since ${when(status.startedAtMs, nowMs)})` : `not running (last update ${when(status.updatedAtMs, nowMs)})`}`;
+  const state = !alive
+    ? `not running (last update ${when(status.updatedAtMs, nowMs)})`
+    : status.phase === 'waiting'
+      ? `waiting, no Node.js resident (launcher pid ${status.launcherPid ?? status.pid}; Node.js starts again ${when(status.wakeAtMs, nowMs)})`
+      : `running (pid ${status.pid}, since ${when(status.startedAtMs, nowMs)})`;
+  const daemon = `daemon:        ${state}`;
   const next = `next send:     ${alive ? when(status.nextSendAtMs, nowMs) : 'when the daemon runs'}`;
   const where = (buffer: DaemonStatus['buffer']) =>
     buffer.kind === 'disk' ? `${buffer.bytesOnDisk} bytes on disk` : 'in memory, lost at a restart';
@@ -98,6 +108,6 @@ export async function showStatus(
     case 'unreadable':
       return { text: `status unreadable: ${terminalSafeLine(read.reason)}\n`, ok: false };
     case 'ok':
-      return { text: formatStatus(read.status, probe(read.status.pid), nowMs), ok: true };
+      return { text: formatStatus(read.status, probe(pidOf(read.status)), nowMs), ok: true };
   }
 }

@@ -10,13 +10,31 @@ export const SET_ASIDE_LIMIT = 3;
 /** Within one send, after a request was set aside, at most this many more may fail before the send goes to the current values. */
 export const MAX_SET_ASIDE_PER_SEND = 8;
 
+/** What a SetAsideMemory holds, for keeping it in dataDir between the processes of one boot. */
+export interface SetAsideSnapshot {
+  readonly firstSeq: number;
+  readonly times: number;
+}
+
 /**
  * Which backlog request was set aside at the previous sends, by its first seq.
- * Lives as long as the daemon's wiring; a restart forgives.
+ * Lives as long as the daemon's wiring and, through dataDir, across the
+ * daemon's wakes (src/agent/wake-state.ts); a new boot forgives.
  */
 export class SetAsideMemory {
   private firstSeq: number | undefined;
   private times = 0;
+
+  constructor(from?: SetAsideSnapshot) {
+    if (from !== undefined && from.times > 0) {
+      this.firstSeq = from.firstSeq;
+      this.times = from.times;
+    }
+  }
+
+  snapshot(): SetAsideSnapshot | undefined {
+    return this.firstSeq === undefined ? undefined : { firstSeq: this.firstSeq, times: this.times };
+  }
 
   /** How many earlier sends in a row refused the request starting at firstSeq while taking others. */
   timesBefore(firstSeq: number): number {

@@ -185,7 +185,7 @@ t.test(
     first.start();
     await clock.advance(150);
     const anchor = await first.pause();
-    t.same(anchor, { nextSampleAt: START + 200, nextSendAt: START + 1000 });
+    t.same(anchor, { nextSampleAt: START + 200, nextSendAt: START + 1000, reported: true });
     const second = new Agent(deps, schedule);
     second.start(anchor);
     await clock.advance(849);
@@ -214,9 +214,19 @@ t.test(
       clock,
     });
     agent.start();
-    t.same(agent.anchor(), { nextSampleAt: START + 60_000, nextSendAt: START + HOUR });
+    t.same(
+      agent.anchor(),
+      { nextSampleAt: START, nextSendAt: START + HOUR, sendDueAt: START, reported: false },
+      'the first sample runs and the first send waits for it: both owed now',
+    );
+    await clock.advance(1000);
+    t.same(
+      agent.anchor(),
+      { nextSampleAt: START + 60_000, nextSendAt: START + HOUR, reported: true },
+      'both done: the grids',
+    );
     await clock.runUntil(agent.stop());
-    t.same(agent.anchor(), { nextSampleAt: undefined, nextSendAt: undefined });
+    t.same(agent.anchor(), { nextSampleAt: undefined, nextSendAt: undefined, reported: true });
   },
 );
 
@@ -236,7 +246,12 @@ t.test(
     await clock.advance(5000);
     t.same(stuck.posts, [0]);
     const anchor = await first.pause();
-    t.same(anchor, { nextSampleAt: START + 60_000, nextSendAt: START + 5000 });
+    t.same(anchor, {
+      nextSampleAt: START + 60_000,
+      nextSendAt: START + HOUR,
+      sendDueAt: START + 5000,
+      reported: true,
+    });
     const working = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
     const second = new Agent(
       { ...deps, transport: working },
@@ -248,8 +263,8 @@ t.test(
     await clock.advance(HOUR);
     t.same(
       working.posts,
-      [5000, 5000 + HOUR, 5000 + HOUR + 10],
-      'then on the new grid (backlog, then the newest tick)',
+      [5000, HOUR, HOUR + 10],
+      'then on the grid, which kept its phase (backlog, then the newest tick)',
     );
     await clock.runUntil(second.stop());
   },
@@ -447,8 +462,8 @@ t.test(
     // Each send of the fast one: the newest tick alone (the rest went before) at every slot.
     t.same(fast.posts, [0, 100, 200, 300, 400], 'the fast destination sends on every slot');
     t.same(stuck.posts, [0], 'the stuck one has one request in flight, never a second');
-    // The send at 400 read the buffer before the tick at 400 was in it: that one goes at the next slot.
-    t.equal(buffers.view('primary').size, 1, 'the fast one has taken every sample but the newest');
+    // The tick at 400 was in the buffer when the send of the same slot read it.
+    t.equal(buffers.view('primary').size, 0, 'the fast one has taken every sample');
     t.equal(buffers.view('slow').size, 5, 'the buffer keeps them for the stuck one');
     t.equal(shared.size, 5);
     await clock.runUntil(agent.stop());

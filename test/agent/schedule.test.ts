@@ -110,8 +110,13 @@ t.test(
     );
     t.same(
       firstRunsInMs(now, intervals, { nextSampleAt: now - 1, nextSendAt: now }),
-      { samplingInMs: 0, sendingInMs: 0 },
-      'owed (a run cut short by the reload): at once',
+      { samplingInMs: -1, sendingInMs: 0 },
+      'owed (a run cut short by the reload, a wake a little late): at once, the grid keeping its phase',
+    );
+    t.same(
+      firstRunsInMs(now, intervals, { nextSampleAt: now - 2.5 * HOUR, nextSendAt: now - DAY }),
+      { samplingInMs: -0.5 * HOUR, sendingInMs: 0 },
+      'slots missed while nothing ran: the last of them at once, on the old phase',
     );
     t.same(
       firstRunsInMs(

@@ -1,7 +1,7 @@
 import type { Collector } from '../collector.js';
 import { capacityCollector } from './capacity.js';
 import type { NodeCapacitySource } from '../node-capacity.js';
-import { cpuUsageCollector } from './cpu.js';
+import { cpuUsageCollector, type CpuReadings } from './cpu.js';
 import { diskCollector } from './disk.js';
 import { memoryUsageCollector } from './memory.js';
 import { versionCollector } from './version.js';
@@ -14,6 +14,8 @@ export interface HostCollectorOptions {
   readonly deploymentType: () => Promise<string>;
   readonly cluster?: NodeCapacitySource;
   readonly version?: (signal: AbortSignal) => Promise<string | undefined>;
+  /** The previous /proc/stat reading, kept by the caller (across a wake). */
+  readonly cpu?: CpuReadings;
 }
 
 /** The table of host collectors. */
@@ -25,7 +27,7 @@ export function hostCollectors(options: HostCollectorOptions): Collector[] {
       deploymentType: options.deploymentType,
       version: options.version,
     }),
-    cpuUsageCollector(options.host),
+    cpuUsageCollector(options.host, undefined, options.cpu),
     memoryUsageCollector(options.host),
     diskCollector(options.diskPaths, 'dynamic'),
   ];

@@ -1,0 +1,74 @@
+// The daemon's side of the launcher's contract (packaging/launcher.sh), when
+// the launcher supervises `run`: it starts Node.js with EDGE_TELEMETRY_WAKE
+// saying why (the service started, work is due, a reload or a stop came while
+// no Node.js ran) and EDGE_TELEMETRY_WAKE_FILE naming where the daemon writes
+// how long to wait before the launcher starts it again. A daemon that exits 0
+// having written it has saved everything in dataDir (wake-state.ts) and wants
+// to be started in that many seconds; one that exits without writing it has
+// stopped (a stop, status: Disabled), and one that fails has failed.
+import { writeFile } from 'node:fs/promises';
+
+export type WakeReason = 'start' | 'wake' | 'reload' | 'stop';
+
+export interface LaunchContext {
+  readonly reason: WakeReason;
+  /** Where to write the wait; absent: not supervised, Node.js stays resident. */
+  readonly waitFile?: string;
+  /** The launcher's pid (the unit's MainPID), which `status` looks for while no Node.js runs. */
+  readonly launcherPid?: number;
+  /** When the daemon may exit to wait. */
+  readonly policy: WaitPolicy;
+}
+
+export interface WaitPolicy {
+  /** A samplingInterval shorter than this keeps Node.js resident: a wake each time would cost more than it saves. */
+  readonly minSamplingIntervalMs: number;
+  /** The next work must be at least this far away for the daemon to exit until then. */
+  readonly minWaitMs: number;
+  /** The launcher starts Node.js this long before the work is due; it starts, reads its state and waits the rest. */
+  readonly leadMs: number;
+}
+
+/** One minute, as the issue of record asks ("while the next due work is at least a minute away"). */
+export const WAIT_POLICY: WaitPolicy = {
+  minSamplingIntervalMs: 60_000,
+  minWaitMs: 30_000,
+  leadMs: 2_000,
+};
+
+const REASONS: readonly WakeReason[] = ['start', 'wake', 'reload', 'stop'];
+
+/**
+ * From the launcher's environment. EDGE_TELEMETRY_TEST_WAIT (tests only:
+ * "minSamplingIntervalMs,minWaitMs,leadMs") lowers the policy so that a test
+ * under systemd sees several wakes in seconds instead of minutes.
+ */
+export function launchContext(env: NodeJS.ProcessEnv): LaunchContext {
+  const reason = REASONS.find((candidate) => candidate === env.EDGE_TELEMETRY_WAKE) ?? 'start';
+  const pid = Number(env.EDGE_TELEMETRY_LAUNCHER_PID);
+  const waitFile = env.EDGE_TELEMETRY_WAKE_FILE;
+  const test = (env.EDGE_TELEMETRY_TEST_WAIT ?? '').split(',').map(Number);
+  const policy =
+    test.length === 3 && test.every((value) => Number.isSafeInteger(value) && value >= 0)
+      ? {
+          minSamplingIntervalMs: test[0] as number,
+          minWaitMs: test[1] as number,
+          leadMs: test[2] as number,
+        }
+      : WAIT_POLICY;
+  return {
+    reason,
+    ...(waitFile === undefined || waitFile === '' ? {} : { waitFile }),
+    ...(Number.isSafeInteger(pid) && pid > 1 ? { launcherPid: pid } : {}),
+    policy,
+  };
+}
+
+/** How long the launcher waits: until `leadMs` before the work, in seconds with milliseconds (GNU sleep takes them). */
+export function waitSeconds(waitMs: number, policy: WaitPolicy): string {
+  return (Math.max(0, waitMs - policy.leadMs) / 1000).toFixed(3);
+}
+
+export async function requestWait(file: string, seconds: string): Promise<void> {
+  await writeFile(file, `${seconds}\n`);
+}

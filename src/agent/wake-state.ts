@@ -1,0 +1,136 @@
+// What the daemon knew between ticks, kept in dataDir/wake.json so that the
+// next process of the same boot carries on exactly where this one stood: after
+// a wait with no Node.js resident (the launcher starts a new one when work is
+// due, docs/architecture.md "Waiting without Node.js"), a reload at a wake, or
+// a restart after a crash. Written whole and durably after every piece of work
+// (a tick, a send) and before each exit to wait, so a SIGKILL or a power cut at
+// any moment leaves the state of the last completed work.
+//
+// Times are on the boot's monotonic clock (CLOCK_MONOTONIC, which
+// process.hrtime reads in every process alike), not the wall clock: a clock
+// step moves no tick. They mean nothing in another boot, so the kernel's boot
+// id goes with them, and a start in a new boot starts afresh.
+import path from 'node:path';
+import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../base/bounded-file.js';
+import { replaceFile } from '../base/durable-file.js';
+import type { CpuTimes } from '../collect/host/proc-stat.js';
+import type { SetAsideSnapshot } from '../deliver/set-aside.js';
+import type { GridAnchor } from './schedule.js';
+
+export const WAKE_STATE_FILE = 'wake.json';
+/** A few hundred bytes per destination; a bigger file is not ours. */
+const MAX_WAKE_STATE_BYTES = 64 * 1024;
+export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+
+export interface WakeState {
+  readonly format: 1;
+  /** The kernel's boot id when written. */
+  readonly bootId: string;
+  /** The splay of this boot's first send, drawn once per boot. */
+  readonly splayMs: number;
+  /** Where the schedule stood, on the boot's monotonic clock. */
+  readonly schedule: GridAnchor;
+  /** The previous /proc/stat reading, for cluster:cpu_usage_cores:sum. */
+  readonly cpu?: CpuTimes | undefined;
+  /** Each destination's set-aside memory, by name. */
+  readonly setAside: Readonly<Record<string, SetAsideSnapshot>>;
+}
+
+/** CLOCK_MONOTONIC in milliseconds: the same in every process of a boot. */
+export function bootMonotonicMs(): number {
+  return Number(process.hrtime.bigint() / 1000n) / 1000;
+}
+
+/** `anchor` on another clock, given both clocks' readings at one instant. */
+export function shiftAnchor(anchor: GridAnchor, fromNow: number, toNow: number): GridAnchor {
+  const shift = (at: number | undefined) => (at === undefined ? undefined : at - fromNow + toNow);
+  const sendDueAt = shift(anchor.sendDueAt);
+  return {
+    nextSampleAt: shift(anchor.nextSampleAt),
+    nextSendAt: shift(anchor.nextSendAt),
+    ...(sendDueAt === undefined ? {} : { sendDueAt }),
+    reported: anchor.reported ?? false,
+  };
+}
+
+/** This boot's id, or undefined where the kernel does not say (then no state outlives its process' boot check). */
+export async function readBootId(file = BOOT_ID_FILE): Promise<string | undefined> {
+  const read = await readBoundedFile(file, { maxBytes: 256, timeoutMs: FILE_READ_TIMEOUT_MS });
+  if (!read.ok) return undefined;
+  const id = read.text.trim();
+  return /^[0-9a-f-]{8,64}$/i.test(id) ? id : undefined;
+}
+
+export async function writeWakeState(dataDir: string, state: WakeState): Promise<void> {
+  await replaceFile(path.join(dataDir, WAKE_STATE_FILE), [JSON.stringify(state) + '\n'], 0o600, {
+    durable: true,
+  });
+}
+
+/** The state as written, or undefined when missing or not one this version writes (then the process starts afresh). */
+export async function readWakeState(dataDir: string): Promise<WakeState | undefined> {
+  const read = await readBoundedFile(path.join(dataDir, WAKE_STATE_FILE), {
+    maxBytes: MAX_WAKE_STATE_BYTES,
+    timeoutMs: FILE_READ_TIMEOUT_MS,
+  });
+  if (!read.ok) return undefined;
+  try {
+    return parseWakeState(JSON.parse(read.text) as unknown);
+  } catch {
+    return undefined;
+  }
+}
+
+const isTime = (value: unknown) => value === undefined || Number.isFinite(value);
+const isCount = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+
+export function parseWakeState(value: unknown): WakeState | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const state = value as Record<string, unknown>;
+  const schedule = state.schedule as Record<string, unknown> | null | undefined;
+  if (
+    state.format !== 1 ||
+    typeof state.bootId !== 'string' ||
+    !isCount(state.splayMs) ||
+    typeof schedule !== 'object' ||
+    schedule === null ||
+    !isTime(schedule.nextSampleAt) ||
+    !isTime(schedule.nextSendAt) ||
+    !isTime(schedule.sendDueAt)
+  )
+    return undefined;
+  const cpu = state.cpu as Record<string, unknown> | null | undefined;
+  const cpuOk =
+    cpu === undefined ||
+    (typeof cpu === 'object' &&
+      cpu !== null &&
+      Number.isFinite(cpu.busy) &&
+      Number.isFinite(cpu.total));
+  const setAside: Record<string, SetAsideSnapshot> = {};
+  const entries =
+    typeof state.setAside === 'object' && state.setAside !== null
+      ? Object.entries(state.setAside as Record<string, unknown>)
+      : [];
+  for (const [name, entry] of entries) {
+    const memory = entry as Record<string, unknown> | null;
+    if (memory !== null && isCount(memory.firstSeq) && isCount(memory.times))
+      setAside[name] = { firstSeq: memory.firstSeq as number, times: memory.times as number };
+  }
+  const time = (at: unknown) => at as number | undefined;
+  const sendDueAt = time(schedule.sendDueAt);
+  return {
+    format: 1,
+    bootId: state.bootId,
+    splayMs: state.splayMs as number,
+    schedule: {
+      nextSampleAt: time(schedule.nextSampleAt),
+      nextSendAt: time(schedule.nextSendAt),
+      ...(sendDueAt === undefined ? {} : { sendDueAt }),
+      reported: schedule.reported === true,
+    },
+    ...(cpuOk && cpu !== undefined
+      ? { cpu: { busy: cpu.busy as number, total: cpu.total as number } }
+      : {}),
+    setAside,
+  };
+}
