@@ -34,6 +34,12 @@ export interface WakeState {
   readonly cpu?: CpuTimes | undefined;
   /** Each destination's set-aside memory, by name. */
   readonly setAside: Readonly<Record<string, SetAsideSnapshot>>;
+  /**
+   * The daemon stopped cleanly (a stop with its last send): the next start is
+   * a start, sampling at once and reporting after the splay. Absent: it was
+   * waiting or it died (a crash, a SIGKILL), and the next process carries on.
+   */
+  readonly stopped?: boolean;
 }
 
 /** CLOCK_MONOTONIC in milliseconds: the same in every process of a boot. */
@@ -132,5 +138,6 @@ export function parseWakeState(value: unknown): WakeState | undefined {
       ? { cpu: { busy: cpu.busy as number, total: cpu.total as number } }
       : {}),
     setAside,
+    ...(state.stopped === true ? { stopped: true } : {}),
   };
 }

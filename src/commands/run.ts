@@ -135,8 +135,12 @@ async function keptState(
   const bootId = await readBootId();
   const saved = buffer.kind === 'disk' ? await readWakeState(config.dataDir) : undefined;
   const sameBoot = saved !== undefined && bootId !== undefined && saved.bootId === bootId;
+  // A start after a clean stop starts afresh; after a crash it carries on (no extra sample, no flood of reports).
   const carry =
-    saved !== undefined && (sameBoot || (launch.reason !== 'start' && bootId === undefined));
+    saved !== undefined &&
+    (launch.reason === 'start'
+      ? sameBoot && saved.stopped !== true
+      : sameBoot || bootId === undefined);
   const splayMs = sameBoot ? saved.splayMs : drawSplayMs(config.splayMs, Math.random);
   if (!carry)
     return {
@@ -203,6 +207,7 @@ export async function runDaemon(
         // Stopped while no Node.js ran: the last send is all there is to do.
         log.info('stopping while waiting: sending once more');
         await daemon.lastSend();
+        await daemon.keepStopped();
         return;
       }
       await daemon.start();
@@ -214,6 +219,7 @@ export async function runDaemon(
         if (await daemon.exitingToWait()) return;
         log.info(`received ${signal}, sending once more and stopping`);
         await daemon.stop();
+        await daemon.keepStopped();
       }, daemon.waited);
     } finally {
       await release();
@@ -268,6 +274,8 @@ class Daemon {
   /** Resolves when the daemon has saved everything and asked the launcher to wait: the process ends. */
   readonly waited = new Promise<void>((resolve) => (this.resolveWaited = resolve));
   private stateWrites: Promise<void> = Promise.resolve();
+  /** Where the schedule stood at the last work that ended. */
+  private standing: ScheduleAnchor | undefined;
   private stateWriteFailed = false;
 
   constructor(
@@ -321,6 +329,11 @@ class Daemon {
     await (await this.createAgent(this.config)).stop();
   }
 
+  /** After the last send: the next start in this boot is a start (wake-state.ts). */
+  async keepStopped(): Promise<void> {
+    await this.keep(this.standing ?? this.kept.anchor, { stopped: true });
+  }
+
   /** True when the daemon is exiting to wait (a stop signal then is the launcher's to answer). */
   async exitingToWait(): Promise<boolean> {
     return this.exiting === undefined ? false : await this.exiting;
@@ -339,6 +352,7 @@ class Daemon {
    */
   private settled(agent: Agent, standing: ScheduleAnchor, idleUntil: number | undefined): void {
     if (agent !== this.agent || this.exiting !== undefined) return;
+    this.standing = standing;
     void this.keep(standing);
     const { policy, waitFile } = this.launch;
     if (
@@ -366,7 +380,7 @@ class Daemon {
     );
     const waitMs = Math.min(...due) - now;
     try {
-      await this.keep(anchor, true);
+      await this.keep(anchor, { mustWrite: true });
       await this.status?.waiting(Date.now() + waitMs);
       await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy));
       this.agent = undefined;
@@ -382,8 +396,11 @@ class Daemon {
   }
 
   /** dataDir/wake.json: where the schedule stood, the CPU reading, the set-aside memories. One write at a time. */
-  private keep(anchor: ScheduleAnchor, mustWrite = false): Promise<void> {
-    if (this.buffers.shared.kind !== 'disk') return Promise.resolve();
+  private keep(
+    anchor: ScheduleAnchor | undefined,
+    options: { readonly mustWrite?: boolean; readonly stopped?: boolean } = {},
+  ): Promise<void> {
+    if (this.buffers.shared.kind !== 'disk' || anchor === undefined) return Promise.resolve();
     const state: WakeState = {
       format: 1,
       bootId: this.kept.bootId ?? '',
@@ -396,6 +413,7 @@ class Daemon {
           return snapshot === undefined ? [] : [[name, snapshot]];
         }),
       ),
+      ...(options.stopped === true ? { stopped: true } : {}),
     };
     const write = this.stateWrites.then(() => writeWakeState(this.config.dataDir, state));
     this.stateWrites = write.then(
@@ -411,7 +429,7 @@ class Daemon {
         this.stateWriteFailed = true;
       },
     );
-    return mustWrite ? write : this.stateWrites;
+    return options.mustWrite === true ? write : this.stateWrites;
   }
 
   /** The agent for `current`, not started; its set-aside memories and CPU reading are the ones kept in dataDir. */

@@ -475,3 +475,70 @@ t.test(
     t.equal(shared.size, 5, 'still kept after the stop: the stuck one never took them');
   },
 );
+
+t.test(
+  'exiting to wait: agents started one after another from the anchor each left at its idle point sample and send exactly on the grid',
+  async (t) => {
+    const clock = new FakeClock(START);
+    const transport = fakeTransport(clock, () => ({ kind: 'delivered', status: 200 }), 10);
+    const { collectors, samples } = countingCollectors(clock);
+    const deps = sendDeps('http://unused.invalid/', { transport, collectors });
+    const MINUTE = 60_000;
+    // Each process: started, runs until it says it is idle with the next work 30 s or more away, pauses.
+    const idles: number[] = [];
+    let anchor: Parameters<Agent['start']>[0];
+    let processes = 0;
+    while (samples.length < 31) {
+      let idle: number | undefined;
+      const agent = new Agent(deps, {
+        samplingIntervalMs: MINUTE,
+        sendingIntervalMs: 5 * MINUTE,
+        shutdownSendTimeoutMs: 2000,
+        sendJitter: 0.1,
+        random: () => 0.5,
+        clock,
+        onSettled: (_standing, idleUntil) => {
+          if (idleUntil !== undefined && idleUntil - clock.now() >= 30_000) idle ??= idleUntil;
+        },
+      });
+      agent.start(anchor);
+      processes++;
+      while (idle === undefined) await clock.advance(1);
+      anchor = await agent.pause();
+      idles.push(idle - START);
+      // The launcher starts the next one 2 s before the work, and this one 700 ms late on top.
+      await clock.advance(idle - clock.now() - 2000 + (processes % 3 === 0 ? 2700 : 0));
+    }
+    t.same(
+      samples.map((at) => Math.floor(at / MINUTE)),
+      Array.from({ length: 31 }, (_, k) => k),
+      "a sample every minute of the first start's grid, none lost, none doubled",
+    );
+    t.same(
+      [...new Set(samples.map((at) => at % MINUTE))].sort((x, y) => x - y),
+      [0, 700],
+      'on its slot, or at once when the process started late (700 ms), the grid keeping its phase',
+    );
+    // A send is one request or two 10 ms apart (the backlog, then the newest tick).
+    const sends = transport.posts.filter(
+      (at, index, all) => index === 0 || at - all[index - 1]! > 1000,
+    );
+    // Slot 0 at start unjittered; each later slot 15 s (0.5 × 10 % of 5 min) past its time.
+    t.same(
+      sends.map((at) => (at === 0 ? 0 : Math.floor((at - 15_000) / (5 * MINUTE)))),
+      [0, 1, 2, 3, 4, 5, 6],
+      'a report at start, then one every 5 minutes, none lost, none doubled',
+    );
+    t.same(
+      sends.slice(1).filter((at) => ![0, 700].includes((at - 15_000) % (5 * MINUTE))),
+      [],
+      'each 15 s past its slot, the jitter drawn kept across the exits (or at once when started late)',
+    );
+    t.ok(processes >= 31, `${processes} processes, one or more per minute`);
+    t.same(
+      idles.filter((at) => at % MINUTE !== 0 && (at - 15_000) % (5 * MINUTE) !== 0),
+      [],
+      'every exit waits for a sample slot or a jittered send',
+    );
+  },
+);

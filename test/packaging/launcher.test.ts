@@ -183,16 +183,137 @@ t.test('--which-node names the Node.js it would run, and runs nothing', async (t
 });
 
 t.test(
-  'it execs: the program has the PID the launcher was started with (systemd MainPID)',
+  'every command but run, and run with EDGE_TELEMETRY_RESIDENT=yes: it execs, the program has the PID the launcher was started with',
   async (t) => {
-    const child = spawn(launcher, ['run'], {
+    const resident = spawn(launcher, ['run'], {
+      env: {
+        PATH: '/usr/bin:/bin',
+        EDGE_TELEMETRY_NODE: await fakeNode('v22.23.3'),
+        EDGE_TELEMETRY_RESIDENT: 'yes',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let residentOut = '';
+    resident.stdout.on('data', (chunk: Buffer) => (residentOut += chunk.toString()));
+    await new Promise((resolve) => resident.on('close', resolve));
+    t.equal(residentOut.split('\n')[0], `pid ${resident.pid}`, 'run, resident');
+    const child = spawn(launcher, ['once'], {
       env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: await fakeNode('v22.23.3') },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     await new Promise((resolve) => child.on('close', resolve));
-    t.equal(out.split('\n')[0], `pid ${child.pid}`);
+    t.equal(out.split('\n')[0], `pid ${child.pid}`, 'once');
+  },
+);
+
+/**
+ * A stand-in daemon for `run` under the supervising launcher: each start
+ * appends "<reason> <launcher pid> <its own pid>" to `log`, then does what
+ * the next line of `plan` says: "wait S" (ask to be started again in S
+ * seconds and exit 0), "exit N", "hold" (wait for a signal: SIGHUP is logged
+ * and ignored, SIGTERM logged and exit 0) or "die" (SIGKILL itself).
+ */
+async function supervisedNode(plan: readonly string[]) {
+  const dir = await mkdtemp(path.join(work, 'supervised-'));
+  const log = path.join(dir, 'log');
+  const count = path.join(dir, 'count');
+  await writeFile(path.join(dir, 'plan'), plan.join('\n') + '\n');
+  const node = path.join(dir, 'node');
+  await writeFile(
+    node,
+    [
+      '#!/bin/sh',
+      `if [ "$1" = --version ]; then echo v24.21.0; exit 0; fi`,
+      `n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}`,
+      `echo "$EDGE_TELEMETRY_WAKE $EDGE_TELEMETRY_LAUNCHER_PID $$" >> ${log}`,
+      `step=$(sed -n "\${n}p" ${dir}/plan)`,
+      'case $step in',
+      '  wait*) echo "${step#wait }" > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
+      '  exit*) exit "${step#exit }" ;;',
+      `  hold) trap 'echo HUP >> ${log}' HUP; trap 'echo TERM >> ${log}; exit 0' TERM; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
+      '  die) kill -9 $$ ;;',
+      'esac',
+      '',
+    ].join('\n'),
+  );
+  await chmod(node, 0o755);
+  const child = spawn(launcher, ['run', '--config', 'x.yaml'], {
+    env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: node },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const closed = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
+  const lines = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').slice(0, -1);
+  /** Resolves once the log has `n` lines. */
+  const until = async (n: number) => {
+    while ((await lines()).length < n) await new Promise((resolve) => setTimeout(resolve, 20));
+    return lines();
+  };
+  return { child, closed, lines, until, stderr: () => stderr };
+}
+
+t.test(
+  "run: Node.js exits to wait, the launcher (one PID throughout) waits and starts it again; its exit status is the unit's",
+  async (t) => {
+    const run = await supervisedNode(['wait 0.05', 'wait 0', 'exit 0']);
+    const end = await run.closed;
+    t.same(end, { code: 0, signal: null }, run.stderr());
+    const lines = await run.lines();
+    t.same(
+      lines.map((line) => line.split(' ').slice(0, 2).join(' ')),
+      [`start ${run.child.pid}`, `wake ${run.child.pid}`, `wake ${run.child.pid}`],
+      'started, then woken twice, told the launcher pid each time',
+    );
+    t.equal(new Set(lines.map((line) => line.split(' ')[2])).size, 3, 'a new Node.js each time');
+    t.not(lines[0]?.split(' ')[2], String(run.child.pid), "Node.js is the launcher's child");
+    t.equal(run.stderr(), '', 'nothing on stderr');
+    for (const [plan, code] of [
+      ['exit 2', 2],
+      ['exit 1', 1],
+      ['die', 137],
+    ] as const) {
+      const failing = await supervisedNode(['wait 0', plan]);
+      t.same(await failing.closed, { code, signal: null }, `${plan}: exit ${code}`);
+    }
+  },
+);
+
+t.test(
+  'run: a reload or a stop while waiting starts Node.js at once for it; while Node.js runs, it gets the signal',
+  async (t) => {
+    const reload = await supervisedNode(['wait 600', 'wait 600', 'exit 0']);
+    await reload.until(1);
+    // The wait is 10 minutes: only the signal can end it within the test's time.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    reload.child.kill('SIGHUP');
+    t.same(
+      (await reload.until(2)).map((line) => line.split(' ')[0]),
+      ['start', 'reload'],
+      'SIGHUP: started for the reload',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    reload.child.kill('SIGTERM');
+    t.same(
+      (await reload.until(3)).map((line) => line.split(' ')[0]),
+      ['start', 'reload', 'stop'],
+      'SIGTERM: started for the last send',
+    );
+    t.same(await reload.closed, { code: 0, signal: null }, 'then exits as Node.js did');
+    t.equal(reload.stderr(), '', 'no "Terminated" or other shell noise');
+
+    const held = await supervisedNode(['hold', 'exit 0']);
+    await held.until(2);
+    held.child.kill('SIGHUP');
+    t.same((await held.until(3)).slice(1), ['held', 'HUP'], 'SIGHUP forwarded to Node.js');
+    held.child.kill('SIGTERM');
+    t.same((await held.until(4)).slice(1), ['held', 'HUP', 'TERM'], 'SIGTERM forwarded');
+    t.same(await held.closed, { code: 0, signal: null }, 'Node.js stopped: the launcher too');
+    t.equal((await held.lines()).length, 4, 'no new Node.js after a stop it made itself');
   },
 );
 

@@ -1,0 +1,126 @@
+// dataDir/wake.json: what a process of this boot leaves the next one. Written
+// and read back through real files; anything else in the file (another
+// release's, a truncated write, a hand edit) is no state, never a crash.
+import t from 'tap';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  bootMonotonicMs,
+  parseWakeState,
+  readBootId,
+  readWakeState,
+  shiftAnchor,
+  writeWakeState,
+  WAKE_STATE_FILE,
+  type WakeState,
+} from '../../src/agent/wake-state.js';
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-wake-state-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+
+const STATE: WakeState = {
+  format: 1,
+  bootId: '4ac1d09c-ba02-4f4a-b5ae-b6b7c8166233',
+  splayMs: 1234,
+  schedule: {
+    nextSampleAt: 5_000_000.5,
+    nextSendAt: 5_200_000,
+    sendDueAt: 5_015_000,
+    reported: true,
+  },
+  cpu: { busy: 13_241, total: 1_031_050 },
+  setAside: { primary: { firstSeq: 42, times: 2 } },
+};
+
+t.test('written durably and read back as written, root-only', async (t) => {
+  await writeWakeState(dir, STATE);
+  t.same(await readWakeState(dir), STATE);
+  t.same(await readWakeState(dir), { ...STATE }, 'twice alike');
+  const { mode } = await import('node:fs/promises').then((fs) =>
+    fs.stat(path.join(dir, WAKE_STATE_FILE)),
+  );
+  t.equal(mode & 0o777, 0o600);
+  await writeWakeState(dir, { ...STATE, stopped: true });
+  t.equal((await readWakeState(dir))?.stopped, true, 'a clean stop is said');
+});
+
+t.test('anything but a state this version writes is no state', async (t) => {
+  const file = path.join(dir, WAKE_STATE_FILE);
+  for (const text of [
+    '',
+    '{',
+    'null',
+    '[]',
+    JSON.stringify({ ...STATE, format: 2 }),
+    JSON.stringify({ ...STATE, bootId: 7 }),
+    JSON.stringify({ ...STATE, splayMs: -1 }),
+    JSON.stringify({ ...STATE, schedule: null }),
+    JSON.stringify({ ...STATE, schedule: { ...STATE.schedule, nextSampleAt: 'soon' } }),
+    'x'.repeat(100 * 1024),
+  ]) {
+    await writeFile(file, text);
+    t.equal(await readWakeState(dir), undefined, text.slice(0, 60));
+  }
+  await rm(file);
+  t.equal(await readWakeState(dir), undefined, 'missing');
+});
+
+t.test('a bad CPU reading or set-aside entry is left out, the schedule kept', async (t) => {
+  const parsed = parseWakeState({
+    ...STATE,
+    cpu: { busy: 'x', total: 1 },
+    setAside: { primary: { firstSeq: -1, times: 1 }, other: { firstSeq: 3, times: 1 } },
+  });
+  t.same(parsed, {
+    format: 1,
+    bootId: STATE.bootId,
+    splayMs: STATE.splayMs,
+    schedule: STATE.schedule,
+    setAside: { other: { firstSeq: 3, times: 1 } },
+  });
+  t.notOk(parsed !== undefined && 'cpu' in parsed, 'no cpu key');
+});
+
+t.test(
+  'anchors move between a process clock and the boot clock without losing a millisecond',
+  async (t) => {
+    const processNow = 1000;
+    const bootNow = 9_000_000;
+    const onBoot = shiftAnchor(
+      { nextSampleAt: 61_000, nextSendAt: 301_000, sendDueAt: 16_000, reported: true },
+      processNow,
+      bootNow,
+    );
+    t.same(onBoot, {
+      nextSampleAt: 9_060_000,
+      nextSendAt: 9_300_000,
+      sendDueAt: 9_015_000,
+      reported: true,
+    });
+    t.same(
+      shiftAnchor(onBoot, bootNow, processNow),
+      { nextSampleAt: 61_000, nextSendAt: 301_000, sendDueAt: 16_000, reported: true },
+      'and back',
+    );
+    t.same(shiftAnchor({ nextSampleAt: undefined, nextSendAt: undefined }, 0, 5), {
+      nextSampleAt: undefined,
+      nextSendAt: undefined,
+      reported: false,
+    });
+  },
+);
+
+t.test("the boot clock and the kernel's boot id", async (t) => {
+  const a = bootMonotonicMs();
+  const b = bootMonotonicMs();
+  t.ok(b >= a, 'monotonic');
+  // CLOCK_MONOTONIC counts from boot: /proc/uptime (CLOCK_BOOTTIME) is never behind it.
+  const uptimeMs = Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]) * 1000;
+  t.ok(a <= uptimeMs + 10, `boot clock ${a} ms, uptime ${uptimeMs} ms`);
+  t.match(await readBootId(), /^[0-9a-f-]{36}$/, 'this machine has one');
+  const fake = path.join(dir, 'boot_id');
+  await writeFile(fake, 'not an id; rm -rf /\n');
+  t.equal(await readBootId(fake), undefined, 'a file that is not an id');
+  t.equal(await readBootId(path.join(dir, 'none')), undefined, 'no file');
+});
