@@ -132,10 +132,21 @@ const httpOk = (url) =>
       .on('error', () => resolve(false)),
   );
 
+/**
+ * VmRSS of a process and all its descendants: the unit's launcher stays
+ * MainPID with Node.js as its child (packaging/launcher.sh), and a peer's
+ * children count too. Undefined when the process itself is gone.
+ */
 async function rssKb(pid) {
   const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const match = /^VmRSS:\s+(\d+) kB/m.exec(status);
-  return match === null ? undefined : Number(match[1]);
+  if (match === null) return undefined;
+  const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => ''))
+    .split(' ')
+    .filter((child) => /^\d+$/.test(child));
+  let sum = Number(match[1]);
+  for (const child of children) sum += (await rssKb(Number(child))) ?? 0;
+  return sum;
 }
 
 // ---- the release --------------------------------------------------------

@@ -195,14 +195,19 @@ if (unavailable !== undefined) {
         t.match(labels.type, /^microshift-(rpm|ostree|bootc)$/, `type on ${series}`);
       }
 
-      // The launcher exec'd this line's Node.js with its flags: MainPID is node itself.
+      // The launcher is MainPID (it stays while Node.js exits between ticks); its child runs this line's Node.js with its flags.
       const running = await sandbox.run([
         'sh',
         '-c',
-        'p=$(systemctl show -P MainPID edge-telemetry.service); readlink /proc/$p/exe; tr "\\0" " " </proc/$p/cmdline',
+        'p=$(systemctl show -P MainPID edge-telemetry.service); tr "\\0" " " </proc/$p/cmdline; echo; c=$(ps -o pid= --ppid $p | head -n 1 | tr -d " "); readlink /proc/$c/exe; tr "\\0" " " </proc/$c/cmdline',
       ]);
-      const [exe, cmdline] = running.stdout.split('\n');
-      t.equal(exe, '/usr/bin/node', `MainPID runs /usr/bin/node (${running.stderr})`);
+      const [mainCmdline, exe, cmdline] = running.stdout.split('\n');
+      t.equal(
+        mainCmdline,
+        '/bin/sh /usr/local/lib/edge-telemetry/edge-telemetry run --config /etc/edge-telemetry/telemetry.yaml ',
+        `MainPID is the launcher (${running.stderr})`,
+      );
+      t.equal(exe, '/usr/bin/node', 'its child runs /usr/bin/node');
       // This suite's Node.js is the sandbox's /usr/bin/node: the launcher gives it the flags it gives this line.
       t.equal(
         cmdline,
@@ -545,6 +550,191 @@ if (unavailable !== undefined) {
         [],
         'no warning from the cluster collectors',
       );
+
+      // Between ticks no Node.js is resident: the launcher (MainPID throughout) waits in sleep and starts Node.js
+      // for each tick, for a reload and for the last send at stop. EDGE_TELEMETRY_TEST_WAIT lowers the one-minute
+      // policy to seconds (launcher-wake.ts); npm run bench:footprint runs it at 1m.
+      await sandbox.run(['rm', '-f', '/etc/edge-telemetry/telemetry.d/70-microshift.yaml']);
+      await sandbox.writeFile(
+        '/etc/edge-telemetry/telemetry.d/80-waiting.yaml',
+        'telemetry:\n  samplingInterval: 3s\n  sendingInterval: 12s\n  splay: 0s\n',
+        '0600',
+      );
+      await sandbox.writeFile(
+        '/etc/systemd/system/edge-telemetry.service.d/80-test-wait.conf',
+        '[Service]\nEnvironment=EDGE_TELEMETRY_TEST_WAIT=2000,1500,500\n',
+      );
+      t.equal((await sandbox.systemctl('daemon-reload')).code, 0, 'daemon-reload');
+      const waitingFromMs = Date.now();
+      t.equal(
+        (await sandbox.systemctl('restart', UNIT)).code,
+        0,
+        'restarted to wait between ticks',
+      );
+      await sandbox.waitForState(UNIT, 'active');
+      const waitingInvocation = await sandbox.property(UNIT, 'InvocationID');
+      const launcherPid = await sandbox.mainPid(UNIT);
+      /** What runs in the unit's cgroup now, by command name. */
+      const unitProcesses = async () => {
+        const group = await sandbox.property(UNIT, 'ControlGroup');
+        const listed = await sandbox.bash(
+          `for p in $(cat /sys/fs/cgroup${group}/cgroup.procs); do cat /proc/$p/comm; done 2>/dev/null`,
+        );
+        return listed.stdout
+          .split('\n')
+          .filter((name) => name !== '')
+          .sort();
+      };
+      const waiting = await sandbox.waitFor('the unit with no Node.js resident', async () => {
+        const names = await unitProcesses();
+        return names.includes('sleep') ? names : undefined;
+      });
+      t.same(
+        waiting,
+        ['edge-telemetry', 'sleep'],
+        'between ticks: the launcher (its comm is its file name) and its sleep, no Node.js',
+      );
+      const status = await sandbox.waitFor('status to say it waits', async () => {
+        const out = (await sandbox.run(['/usr/local/bin/edge-telemetry', 'status'])).stdout;
+        return /waiting, no Node\.js resident/.test(out) ? out : undefined;
+      });
+      t.match(status, `launcher pid ${launcherPid}`, `edge-telemetry status says so:\n${status}`);
+      await sandbox.waitFor('Node.js started again for a tick', async () =>
+        (await unitProcesses()).includes('node') ? true : undefined,
+      );
+      const samplesAt = () =>
+        reports(receiver)
+          .flatMap((report) =>
+            report.series.filter((line) => line.startsWith('cluster:cpu_usage_cores:sum{')),
+          )
+          .map((line) => Number(line.split(' ').at(-1)));
+      const sendsBefore = reports(receiver).length;
+      await sandbox.waitFor('two reports made by woken daemons', async () =>
+        reports(receiver).length >= sendsBefore + 2 ? true : undefined,
+      );
+      t.equal(await sandbox.mainPid(UNIT), launcherPid, 'MainPID unchanged across the wakes');
+
+      // A reload while waiting: Node.js is started for it and applies the new config (a 4 s grid).
+      const waitingForReload = await sandbox.waitFor('a wait', async () =>
+        (await unitProcesses()).includes('sleep') ? true : undefined,
+      );
+      t.ok(waitingForReload);
+      await sandbox.writeFile(
+        '/etc/edge-telemetry/telemetry.d/80-waiting.yaml',
+        'telemetry:\n  samplingInterval: 4s\n  sendingInterval: 12s\n  splay: 0s\n',
+        '0600',
+      );
+      t.equal((await sandbox.systemctl('reload', UNIT)).code, 0, 'systemctl reload while waiting');
+      await sandbox.waitFor('"config reloaded" from the woken daemon', async () =>
+        (await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${waitingInvocation}`])).some(
+          (line) => /config reloaded/.test(line),
+        )
+          ? true
+          : undefined,
+      );
+      t.equal(await sandbox.mainPid(UNIT), launcherPid, 'MainPID unchanged by the reload');
+
+      // SIGKILL of the launcher while it waits: restarted by systemd, the schedule carried on, no tick lost.
+      await sandbox.waitFor('a wait', async () =>
+        (await unitProcesses()).includes('sleep') ? true : undefined,
+      );
+      const killedAtMs = Date.now();
+      const restarts = Number(await sandbox.property(UNIT, 'NRestarts'));
+      t.equal(
+        (await sandbox.run(['kill', '-9', String(launcherPid)])).code,
+        0,
+        'kill -9 the waiting launcher',
+      );
+      await sandbox.waitFor('the restart', async () => {
+        const pid = await sandbox.mainPid(UNIT);
+        return pid !== 0 &&
+          pid !== launcherPid &&
+          (await sandbox.property(UNIT, 'ActiveState')) === 'active'
+          ? true
+          : undefined;
+      });
+      t.equal(
+        Number(await sandbox.property(UNIT, 'NRestarts')),
+        restarts + 1,
+        'one automatic restart',
+      );
+      const afterKill = await sandbox.property(UNIT, 'InvocationID');
+      await sandbox.waitFor('a wait of the restarted launcher', async () =>
+        (await unitProcesses()).includes('sleep') ? true : undefined,
+      );
+
+      // systemctl stop while waiting: Node.js is started for the last send, which takes every sample since the previous.
+      const beforeStop = reports(receiver).length;
+      t.equal((await sandbox.systemctl('stop', UNIT)).code, 0, 'systemctl stop while waiting');
+      t.equal(await sandbox.property(UNIT, 'ActiveState'), 'inactive', 'inactive');
+      t.equal(await sandbox.property(UNIT, 'Result'), 'success', 'a clean stop');
+      const lastLines = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${afterKill}`]);
+      t.ok(
+        lastLines.some((line) => /stopping while waiting: sending once more/.test(line)),
+        'the woken daemon says it sends once more',
+      );
+      await receiverMatchesJournal('the reports of the woken daemons');
+      t.ok(reports(receiver).length > beforeStop, 'the last report arrived');
+      // The grid: 3 s, then 4 s from the reload on; no sample missing where a slot fell, across the wakes, the
+      // reload-wake, the SIGKILL and the restart, and none twice.
+      const times = samplesAt().filter((at) => at >= waitingFromMs);
+      const waitingTimes = [...new Set(times)].sort((a, b) => a - b);
+      t.equal(waitingTimes.length, times.length, 'no sample twice');
+      const gaps = waitingTimes.slice(1).map((at, index) => [waitingTimes[index]!, at] as const);
+      t.same(
+        gaps.filter(([from, to]) => to - from > 4_900 && !(from <= killedAtMs && killedAtMs <= to)),
+        [],
+        'no slot without its sample, but while systemd waited RestartSec to start the unit again',
+      );
+      const lastBeforeKill = Math.max(...waitingTimes.filter((at) => at <= killedAtMs));
+      t.ok(
+        killedAtMs - lastBeforeKill <= 4_500,
+        `the last tick completed before the kill arrived (${killedAtMs - lastBeforeKill} ms before it)`,
+      );
+      // Quiet: the woken daemons' own lines are the reports, the reload and the stop; nothing per wake.
+      const daemonLines = [
+        ...(await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${waitingInvocation}`])),
+        ...lastLines,
+      ].filter((line) => /^(debug|info|warn|error):/.test(line));
+      t.same(
+        daemonLines.filter(
+          (line) =>
+            !/^info: (telemetry enabled|buffer: on disk|report sent|config reloaded|stopping while waiting)/.test(
+              line,
+            ),
+        ),
+        [],
+        `no line per wake, no warning:\n${daemonLines.join('\n')}`,
+      );
+
+      // A config error found at a wake: exit 2, one line, no restart.
+      await sandbox.writeFile(
+        '/etc/edge-telemetry/telemetry.d/80-waiting.yaml',
+        'telemetry:\n  samplingInterval: 3s\n  sendingInterval: 12s\n  splay: 0s\n',
+        '0600',
+      );
+      t.equal((await sandbox.systemctl('start', UNIT)).code, 0, 'started again');
+      await sandbox.waitFor('a wait', async () =>
+        (await unitProcesses()).includes('sleep') ? true : undefined,
+      );
+      await sandbox.writeFile(
+        '/etc/edge-telemetry/telemetry.d/90-typo.yaml',
+        'telemetry:\n  samplingIntervall: 2h\n',
+        '0600',
+      );
+      await sandbox.waitForState(UNIT, 'failed', 30_000);
+      t.equal(
+        await sandbox.property(UNIT, 'ExecMainStatus'),
+        '2',
+        'exit 2 at the wake that read it',
+      );
+      const failedInvocation = await sandbox.property(UNIT, 'InvocationID');
+      await new Promise((resolve) => setTimeout(resolve, (restartSeconds + 3) * 1000));
+      t.equal(await sandbox.property(UNIT, 'ActiveState'), 'failed', 'and stays down');
+      t.equal(await sandbox.property(UNIT, 'InvocationID'), failedInvocation, 'not started again');
+      const typoLines = (await sandbox.journal(UNIT)).filter((line) => /90-typo/.test(line));
+      t.equal(typoLines.length, 1, `one line naming the file: ${typoLines.join(' | ')}`);
+      await sandbox.run(['rm', '-f', '/etc/edge-telemetry/telemetry.d/90-typo.yaml']);
     },
   );
 }
