@@ -180,6 +180,7 @@ export async function runDaemon(
   const hangups = new Hangups(log);
   // A wake is the same daemon carrying on: no line unless something happens.
   const quiet = launch.reason !== 'start';
+  let exitedToWait = false;
   // Hangups before this line came before the config is read: nothing to reload. The handler stays until the process ends.
   takeOverHangups(() => hangups.received());
   try {
@@ -203,6 +204,7 @@ export async function runDaemon(
       );
       const kept = await keptState(config, buffer, launch);
       const daemon = new Daemon(configFile, config, buffers, cursors, log, notices, kept, launch);
+      void daemon.waited.then(() => (exitedToWait = true));
       if (launch.reason === 'stop') {
         // Stopped while no Node.js ran: the last send is all there is to do.
         log.info('stopping while waiting: sending once more');
@@ -224,10 +226,17 @@ export async function runDaemon(
     } finally {
       await release();
     }
+    // Exited to wait: everything is in dataDir and the launcher waits for this process to end. A socket or timer
+    // something left open (a keep-alive connection, a library's timer) must not hold it, resident and doing nothing.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the callback above
+    if (exitedToWait) setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
   } finally {
     hangups.done();
   }
 }
+
+/** How long an exit to wait may take to drain before the process ends anyway. */
+const EXIT_GRACE_MS = 1000;
 
 /** What a SIGHUP means in each phase: remembered while starting, a reload while running, nothing after. */
 class Hangups {

@@ -1,0 +1,112 @@
+// The daemon's side of waiting between ticks, with this test as the launcher
+// (packaging/launcher.sh's part is test/packaging/launcher.test.ts, the two
+// together under systemd test/systemd/install.test.ts): the real daemon, with
+// cluster metrics from the fake API (so its sockets too must let it exit), is
+// started, exits with a wait, is started again as the launcher would each
+// time, and then for the last send. EDGE_TELEMETRY_TEST_WAIT lowers the
+// one-minute policy to seconds.
+import t from 'tap';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { runCli } from '../helpers/cli.js';
+import { ownTempDir, writeConfig } from '../helpers/files.js';
+import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
+import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
+
+const CPU = 'cluster:cpu_usage_cores:sum';
+
+t.test(
+  'started, exited to wait, started again at each wake and for the stop: every tick once, on the grid, a quiet journal',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const api = await startFakeApi(generateCluster(5));
+    t.teardown(() => api.close());
+    const dir = await ownTempDir(t);
+    const config = await writeConfig(dir, {
+      endpoint: receiver.url,
+      samplingInterval: '2s',
+      sendingInterval: '6s',
+      splay: '0s',
+      kubeconfig: api.kubeconfig,
+    });
+    const waitFile = path.join(dir, 'wake');
+    // As the launcher does: the file emptied before each start, so only this start's wait is in it.
+    const start = async (reason: string) => {
+      await writeFile(waitFile, '');
+      return runCli(['run', '--config', config], {
+        env: {
+          EDGE_TELEMETRY_WAKE: reason,
+          EDGE_TELEMETRY_WAKE_FILE: waitFile,
+          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+          NODE_EXTRA_CA_CERTS: api.caFile,
+        },
+        timeoutMs: 30_000,
+      });
+    };
+    const waitOf = async () => (await readFile(waitFile, 'utf8')).trim();
+
+    const first = await start('start');
+    t.equal(first.code, 0, `exits 0 to wait: ${first.stderr}`);
+    t.match(await waitOf(), /^\d+\.\d{3}$/, 'having written how long to wait, in seconds');
+    t.match(first.stderr, /telemetry enabled/, 'the start says what it sends');
+    t.equal(receiver.requests.length > 0, true, 'the first report went before the exit');
+    const state = JSON.parse(await readFile(path.join(dir, 'data', 'wake.json'), 'utf8')) as {
+      schedule: { reported: boolean };
+      cpu?: { busy: number };
+    };
+    t.equal(state.schedule.reported, true, 'wake.json: the first report went');
+    t.ok(state.cpu !== undefined, 'wake.json: the CPU reading, for the next average');
+
+    const wakes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const seconds = Number(await waitOf());
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      const wake = await start('wake');
+      t.equal(wake.code, 0, `wake ${i + 1} exits 0 to wait again`);
+      wakes.push(wake.stderr);
+    }
+    t.same(
+      wakes
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '' && !/info: report sent/.test(line)),
+      [],
+      'a wake logs nothing but its reports',
+    );
+    const stop = await start('stop');
+    t.equal(stop.code, 0, stop.stderr);
+    t.match(stop.stderr, /stopping while waiting: sending once more/);
+    t.equal(await waitOf(), '', 'no wait asked after the stop');
+    const stopped = JSON.parse(await readFile(path.join(dir, 'data', 'wake.json'), 'utf8')) as {
+      stopped?: boolean;
+    };
+    t.equal(stopped.stopped, true, 'a clean stop: the next start is a start');
+
+    t.ok(
+      receiver.requests.every((request) => request.answeredStatus === 200),
+      'every request taken',
+    );
+    const times = receiver.requests.flatMap((request) =>
+      request.series
+        .filter((series) => series.labels.some((l) => l.name === '__name__' && l.value === CPU))
+        .flatMap((series) => series.samples.map((sample) => sample.timestampMs)),
+    );
+    t.equal(new Set(times).size, times.length, 'no tick twice');
+    const sorted = [...times].sort((a, b) => a - b);
+    const slots = sorted.map((at) => Math.round((at - sorted[0]!) / 2000));
+    t.same(
+      slots,
+      slots.map((_, index) => index),
+      `one tick per 2 s slot, none missing across ${wakes.length} wakes (${sorted.length} ticks)`,
+    );
+    t.ok(
+      receiver.requests.some((request) =>
+        request.series.some((series) =>
+          series.labels.some((l) => l.name === '__name__' && l.value.startsWith('cluster:usage:')),
+        ),
+      ),
+      'cluster metrics sent: the API connection did not keep a process from exiting',
+    );
+  },
+);
