@@ -290,7 +290,8 @@ async function main() {
       c.samples.push({
         at: tickAt,
         rssKb: tree.rssKb,
-        node: tree.names.includes('node'),
+        // Node.js by elimination: its main thread is "node" on 20 and 22, "MainThread" from 24 on.
+        node: tree.names.slice(1).some((name) => name !== 'sleep'),
         cpu,
         cpuBefore: c.samples.at(-1)?.cpu ?? cpu,
       });
@@ -314,8 +315,9 @@ async function main() {
     const delivered = sink.cpuSamples.get(`bench-${c.name}`)?.size ?? 0;
     const perDay = (cpu / seconds) * 86_400;
     const head = `${c.line.version.padEnd(9)} ${c.resident ? 'resident' : 'waiting '}`;
-    // A sample at start, then one a minute until the stop.
-    const expectedSamples = Math.floor((stoppedAt - c.startedAt) / 60_000) + 1;
+    // The first sample at start, then one a minute until the stop.
+    const firstSample = Math.min(...(sink.cpuSamples.get(`bench-${c.name}`) ?? [c.startedAt]));
+    const expectedSamples = Math.floor((stoppedAt - firstSample) / 60_000) + 1;
     const deliveredText = `delivered ${delivered} of its ${expectedSamples} CPU samples ${delivered === expectedSamples ? 'PASS' : 'FAIL'}`;
     if (c.resident) {
       // Idle CPU: the samples farther than 5 s from a minute's tick and from an arrival.

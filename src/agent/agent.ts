@@ -305,8 +305,9 @@ export class Agent {
       return points;
     } finally {
       this.samplingNow--;
-      this.schedule.memory?.afterWork();
+      // Settled first: a daemon that exits to wait now has no use for a collection (the daemon's policy skips it).
       this.settle();
+      this.schedule.memory?.afterWork();
     }
   }
 
@@ -331,8 +332,8 @@ export class Agent {
               .finally(() => {
                 this.sendsInFlight.delete(index);
                 // Not after the last send at stop: the process exits.
-                if (!last) this.schedule.memory?.afterWork();
                 this.settle();
+                if (!last) this.schedule.memory?.afterWork();
               }),
           );
           this.sendsInFlight.set(index, running);

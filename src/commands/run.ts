@@ -467,7 +467,13 @@ class Daemon {
         firstSendDelayMs: this.kept.splayMs,
         sendJitter: SEND_JITTER,
         ...(this.status === undefined ? {} : { status: this.status }),
-        memory: this.memory,
+        // No collection for a process about to exit to wait: it would only cost the wake CPU.
+        memory: {
+          afterWork: () => {
+            if (this.exiting === undefined) this.memory.afterWork();
+          },
+          betweenSteps: () => this.memory.betweenSteps(),
+        },
         onSettled: (standing, idleUntil) => this.settled(agent, standing, idleUntil),
       },
       // Untagged: the agent's own lines (sampling, stop) are about the daemon, not one destination.

@@ -585,6 +585,9 @@ if (unavailable !== undefined) {
           .filter((name) => name !== '')
           .sort();
       };
+      // Node.js by elimination: its main thread's name is "node" on 20 and 22, "MainThread" from 24 on.
+      const nodeRuns = (names: readonly string[]) =>
+        names.some((name) => name !== 'edge-telemetry' && name !== 'sleep');
       const waiting = await sandbox.waitFor('the unit with no Node.js resident', async () => {
         const names = await unitProcesses();
         return names.includes('sleep') ? names : undefined;
@@ -600,7 +603,7 @@ if (unavailable !== undefined) {
       });
       t.match(status, `launcher pid ${launcherPid}`, `edge-telemetry status says so:\n${status}`);
       await sandbox.waitFor('Node.js started again for a tick', async () =>
-        (await unitProcesses()).includes('node') ? true : undefined,
+        nodeRuns(await unitProcesses()) ? true : undefined,
       );
       const samplesAt = () =>
         reports(receiver)
