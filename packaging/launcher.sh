@@ -166,6 +166,7 @@ wake_file=$(mktemp "${TMPDIR:-/tmp}/edge-telemetry-wake.XXXXXX") ||
 child=
 sleeper=
 hup=0
+forwarded=0
 term=0
 # The child's exit status by `wait`; `wait` returns early (above 128) when a
 # trapped signal comes, so it is asked again while the child is not reaped.
@@ -176,12 +177,18 @@ wait_for() {
     kill -0 "$1" 2>/dev/null || return "$status"
   done
 }
-# A reload or a stop goes to Node.js when it runs (it reloads, or makes its
-# last send and exits); either ends a wait. Remembered, in case Node.js was
-# already exiting to wait and left the signal to this shell.
+# A reload goes to Node.js when it runs (it reloads itself; one already
+# exiting to wait asks for a wait of 0, and the next one reads the config);
+# during a wait it ends the wait. A stop goes to Node.js too (it makes its
+# last send and exits), and is remembered: one exiting to wait leaves the
+# last send to the next Node.js.
 on_hup() {
-  hup=1
-  [ -z "$child" ] || kill -HUP "$child" 2>/dev/null
+  if [ -n "$child" ]; then
+    forwarded=1
+    kill -HUP "$child" 2>/dev/null
+  else
+    hup=1
+  fi
   [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null
 }
 on_term() {
@@ -195,25 +202,28 @@ trap on_term TERM INT
 reason=start
 while :; do
   : >"$wake_file"
+  forwarded=0
   # shellcheck disable=SC2086 # $flags is a list of words
   EDGE_TELEMETRY_WAKE=$reason EDGE_TELEMETRY_WAKE_FILE=$wake_file EDGE_TELEMETRY_LAUNCHER_PID=$$ \
     "$node" $flags "$here/edge-telemetry.mjs" "$@" &
   child=$!
-  wait_for "$child"
+  # Not "Hangup" in the journal for a Node.js a reload reached before its handler (below).
+  wait_for "$child" 2>/dev/null
   status=$?
   child=
   wait=$(head -c 32 "$wake_file" 2>/dev/null | head -n 1)
   case $wait in
     '' | *[!0-9.]*)
       # Ended without asking to wait: stopped, disabled, or failed. A death by
-      # SIGHUP (one that came before Node.js could handle it) is a reload, and
-      # one by SIGTERM before its handler the stop's, owed its last send.
-      if [ "$status" -eq 129 ] && [ "$hup" -eq 1 ] && [ "$term" -eq 0 ]; then
-        hup=0
-        reason=reload
+      # the SIGHUP forwarded before Node.js could handle it is no failure: the
+      # same start again (a wake becomes a reload; a start read nothing yet).
+      # One by SIGTERM or SIGINT before its handler is the stop's, owed its
+      # last send.
+      if [ "$status" -eq 129 ] && [ "$forwarded" -eq 1 ]; then
+        [ "$reason" != wake ] || reason=reload
         continue
       fi
-      if [ "$status" -eq 143 ] && [ "$term" -eq 1 ] && [ "$reason" != stop ]; then
+      if { [ "$status" -eq 143 ] || [ "$status" -eq 130 ]; } && [ "$term" -eq 1 ] && [ "$reason" != stop ]; then
         reason=stop
         continue
       fi

@@ -151,6 +151,11 @@ export class Agent {
         firstRunInMs: firstRuns.samplingInMs,
       },
     );
+    // A send owed by the agent before (before the grid, whose overdue slot runs at once and would draw a new
+    // jitter instead), never further off than one interval: a jitter drawn for a longer sendingInterval
+    // must not hold back the sends of a shorter one.
+    if (anchor?.sendDueAt !== undefined)
+      this.oweSend(Math.min(anchor.sendDueAt, this.clock.now() + sendingIntervalMs));
     // Slot k of this start's grid; the first report of a start is not jittered, every later one is.
     let sendSlots = this.reported ? 1 : 0;
     this.sending = every(
@@ -173,7 +178,6 @@ export class Agent {
         firstRunInMs: firstRuns.sendingInMs,
       },
     );
-    if (anchor?.sendDueAt !== undefined) this.oweSend(anchor.sendDueAt);
     // While the cluster id file does not exist yet, look for it on its own grid.
     void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))
       .then((waiting) => {

@@ -103,7 +103,7 @@ export async function readStatus(dataDir: string): Promise<StatusRead> {
  * convenience; the buffer is what matters).
  */
 export class StatusRecorder {
-  private readonly startedAtMs: number;
+  private startedAtMs: number;
   private lastSuccess: DaemonStatus['lastSuccess'][] = [];
   private lastError: DaemonStatus['lastError'][] = [];
   private destinations: readonly StatusDestination[];
@@ -155,6 +155,22 @@ export class StatusRecorder {
     this.lastSuccess = carry(this.lastSuccess);
     this.lastError = carry(this.lastError);
     this.destinations = next;
+  }
+
+  /**
+   * The process before this one in the same service (it exited to wait, or
+   * was killed) wrote `previous`: its start and what each destination last
+   * did go on, by destination name, so that a wake does not forget them.
+   */
+  carryFrom(previous: DaemonStatus): void {
+    this.startedAtMs = previous.startedAtMs;
+    const before = previous.destinations ?? [];
+    for (const [index, destination] of this.destinations.entries()) {
+      const old = before.find((entry) => entry.name === destination.name);
+      if (old === undefined) continue;
+      this.lastSuccess[index] ??= old.lastSuccess;
+      this.lastError[index] ??= old.lastError;
+    }
   }
 
   async sampled(nextSendAtMs: number | undefined): Promise<void> {

@@ -2,14 +2,18 @@
 // time the kernel gives that process (field 22 of /proc/<pid>/stat), so a lock
 // left by a dead daemon is recognised even when its pid has been reused.
 import { constants } from 'node:fs';
-import { open, readFile, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export const LOCK_FILE = 'edge-telemetry.lock';
 const MAX_LOCK_BYTES = 256;
 
 export type LockResult =
-  | { readonly kind: 'locked'; release(): Promise<void> }
+  | {
+      readonly kind: 'locked';
+      /** Removes the lock, or hands it to `handTo` (the launcher, while no Node.js runs). */
+      release(handTo?: number): Promise<void>;
+    }
   | { readonly kind: 'busy'; readonly pid: number }
   | { readonly kind: 'error'; readonly code: string };
 
@@ -78,6 +82,8 @@ export async function lockDataDir(
   dataDir: string,
   processes: ProcessTable = realProcesses,
   pid: number = process.pid,
+  /** The launcher that held the lock for this process while no Node.js ran (launcher-wake.ts): taken over. */
+  heirOf?: number,
 ): Promise<LockResult> {
   const file = path.join(dataDir, LOCK_FILE);
   const content = `${pid} ${(await processes.startTime(pid)) ?? '-'}\n`;
@@ -96,9 +102,17 @@ export async function lockDataDir(
       }
       return {
         kind: 'locked',
-        async release() {
+        async release(handTo?: number) {
           // Only our own lock: never one a later daemon took over.
-          if ((await readLock(file)) === content) await unlink(file).catch(() => undefined);
+          if ((await readLock(file)) !== content) return;
+          if (handTo === undefined) {
+            await unlink(file).catch(() => undefined);
+            return;
+          }
+          // Exiting to wait: the launcher holds it until the next process takes it over.
+          const temporary = `${file}.${process.pid}.tmp`;
+          await writeFile(temporary, `${handTo} ${(await processes.startTime(handTo)) ?? '-'}\n`);
+          await rename(temporary, file);
         },
       };
     } catch (error) {
@@ -106,7 +120,7 @@ export async function lockDataDir(
       if (code !== 'EEXIST') return { kind: 'error', code };
     }
     const holder = parseLock((await readLock(file)) ?? '');
-    if (holder !== undefined && processes.alive(holder.pid)) {
+    if (holder !== undefined && holder.pid !== heirOf && processes.alive(holder.pid)) {
       const startTime =
         holder.startTime === undefined ? undefined : await processes.startTime(holder.pid);
       // Same pid, same start time (or no way to tell): the holder is running.

@@ -16,7 +16,8 @@ export type OpenedBuffer =
       readonly buffer: SampleBuffer;
       /** Where each destination's cursor is kept: beside the segments, or in memory with the buffer. */
       readonly cursors: CursorStore;
-      readonly release: () => Promise<void>;
+      /** Closes the buffer and releases dataDir's lock, or hands it to `handTo` (the launcher). */
+      readonly release: (handTo?: number) => Promise<void>;
     }
   | { readonly kind: 'busy'; readonly pid: number }
   | { readonly kind: 'unwritable'; readonly code: string };
@@ -26,6 +27,8 @@ export async function openBuffer(
   dataDir: string,
   bounds: BufferBounds,
   log: Logger,
+  /** The launcher that holds dataDir's lock for this process while no Node.js runs. */
+  heirOf?: number,
 ): Promise<OpenedBuffer> {
   if (kind === 'memory')
     return {
@@ -40,7 +43,7 @@ export async function openBuffer(
   } catch (error) {
     return { kind: 'unwritable', code: (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN' };
   }
-  const lock = await lockDataDir(dataDir);
+  const lock = await lockDataDir(dataDir, undefined, undefined, heirOf);
   if (lock.kind === 'busy') return { kind: 'busy', pid: lock.pid };
   if (lock.kind === 'error') return { kind: 'unwritable', code: lock.code };
   try {
@@ -50,9 +53,9 @@ export async function openBuffer(
       kind: 'ok',
       buffer,
       cursors: new CursorFiles(dir, log),
-      release: async () => {
+      release: async (handTo?: number) => {
         await buffer.close().catch(() => undefined);
-        await lock.release();
+        await lock.release(handTo);
       },
     };
   } catch (error) {

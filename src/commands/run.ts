@@ -8,7 +8,7 @@ import type { Logger } from '../base/log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createDestinationSends, destinationEntries } from '../agent/pipeline.js';
-import { StatusRecorder, type StatusDestination } from '../agent/status-file.js';
+import { readStatus, StatusRecorder, type StatusDestination } from '../agent/status-file.js';
 import { DestinationBuffers } from '../buffer/destination-buffers.js';
 import type { CursorStore } from '../buffer/cursor-files.js';
 import { destinationsOf } from '../config/schema.js';
@@ -54,12 +54,19 @@ async function startBuffer(
   config: Config,
   log: Logger,
   quiet: boolean,
+  launcherPid: number | undefined,
 ): Promise<{
   readonly buffer: SampleBuffer;
   readonly cursors: CursorStore;
-  readonly release: () => Promise<void>;
+  readonly release: (handTo?: number) => Promise<void>;
 }> {
-  const opened = await openBuffer(config.buffer, config.dataDir, boundsOf(config), log);
+  const opened = await openBuffer(
+    config.buffer,
+    config.dataDir,
+    boundsOf(config),
+    log,
+    launcherPid,
+  );
   if (opened.kind === 'busy') {
     throw new ConfigError(
       config.file,
@@ -186,6 +193,16 @@ export async function runDaemon(
   try {
     const config = await loadConfig(configFile);
     if (config.status === 'Disabled') {
+      // Disabled by an edit read at a wake or a reload while waiting: the service stays, waiting, as a resident
+      // daemon disabled by a reload does, so that a reload back to Enabled resumes. A start disabled ends.
+      if (
+        launch.waitFile !== undefined &&
+        (launch.reason === 'wake' || launch.reason === 'reload')
+      ) {
+        if (launch.reason === 'reload') notices.disabledNotice(log, config);
+        await requestWait(launch.waitFile, DISABLED_WAIT_SECONDS);
+        return;
+      }
       notices.disabledNotice(log, config);
       return;
     }
@@ -194,7 +211,7 @@ export async function runDaemon(
     await checkClusterIdFile(config.clusterIdFile);
     await checkSendFiles(config);
     if (!quiet) notices.optOutNotice(log, config);
-    const { buffer, cursors, release } = await startBuffer(config, log, quiet);
+    const { buffer, cursors, release } = await startBuffer(config, log, quiet, launch.launcherPid);
     try {
       const buffers = await DestinationBuffers.open(
         buffer,
@@ -224,7 +241,9 @@ export async function runDaemon(
         await daemon.keepStopped();
       }, daemon.waited);
     } finally {
-      await release();
+      // Exited to wait: the launcher holds dataDir until the next Node.js, so no other daemon takes it meanwhile.
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by a callback
+      await release(exitedToWait ? launch.launcherPid : undefined);
     }
     // Exited to wait: everything is in dataDir and the launcher waits for this process to end. A socket or timer
     // something left open (a keep-alive connection, a library's timer) must not hold it, resident and doing nothing.
@@ -234,6 +253,9 @@ export async function runDaemon(
     hangups.done();
   }
 }
+
+/** While disabled and waiting, a look at the config a day (a reload looks at once). */
+const DISABLED_WAIT_SECONDS = '86400.000';
 
 /** How long an exit to wait may take to drain before the process ends anyway. */
 const EXIT_GRACE_MS = 1000;
@@ -283,6 +305,8 @@ class Daemon {
   /** Resolves when the daemon has saved everything and asked the launcher to wait: the process ends. */
   readonly waited = new Promise<void>((resolve) => (this.resolveWaited = resolve));
   private stateWrites: Promise<void> = Promise.resolve();
+  /** An exit to wait failed: this process stays resident. */
+  private cannotWait = false;
   /** Where the schedule stood at the last work that ended. */
   private standing: ScheduleAnchor | undefined;
   private stateWriteFailed = false;
@@ -316,14 +340,24 @@ class Daemon {
     );
   }
 
-  /** At start afresh, or where the previous process of this boot left the schedule. */
+  /** At start afresh, or where the previous process of this boot left the schedule (and its status). */
   async start(): Promise<void> {
+    await this.carryStatus();
     this.agent = await this.startAgent(this.config, this.kept.anchor);
   }
 
   requestReload(): void {
-    // Exiting to wait: the launcher got the SIGHUP too and starts Node.js for it.
-    if (this.exiting === undefined) this.reloads.request();
+    const waitFile = this.launch.waitFile;
+    if (this.exiting === undefined || waitFile === undefined) {
+      this.reloads.request();
+      return;
+    }
+    // Exiting to wait, the config read before the edit: no wait, the next Node.js (at once) reads it.
+    void this.exiting
+      .then((exited) =>
+        exited ? requestWait(waitFile, waitSeconds(0, this.launch.policy)) : this.reloads.request(),
+      )
+      .catch(() => undefined);
   }
 
   /** After the reload running or asked for, if any: the agent's last send, then nothing is left running. */
@@ -332,9 +366,17 @@ class Daemon {
     await this.agent?.stop();
   }
 
+  /** What the process before this one said of each destination, when this one carries its schedule on. */
+  private async carryStatus(): Promise<void> {
+    if (this.kept.anchor === undefined || this.status === undefined) return;
+    const previous = await readStatus(this.config.dataDir);
+    if (previous.kind === 'ok') this.status.carryFrom(previous.status);
+  }
+
   /** Started to stop while no Node.js ran: one send of all there is, within the stop's deadline. */
   async lastSend(): Promise<void> {
     if (this.config.status === 'Disabled') return;
+    await this.carryStatus();
     await (await this.createAgent(this.config)).stop();
   }
 
@@ -367,6 +409,7 @@ class Daemon {
     if (
       idleUntil === undefined ||
       waitFile === undefined ||
+      this.cannotWait ||
       this.status === undefined ||
       this.config.samplingIntervalMs < policy.minSamplingIntervalMs ||
       idleUntil - systemClock.now() < policy.minWaitMs ||
@@ -390,13 +433,16 @@ class Daemon {
     const waitMs = Math.min(...due) - now;
     try {
       await this.keep(anchor, { mustWrite: true });
-      await this.status?.waiting(Date.now() + waitMs);
       await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy));
+      // After the wait is asked for: a status never says "waiting" of a process that stays.
+      await this.status?.waiting(Date.now() + waitMs);
       this.agent = undefined;
       return true;
     } catch (error) {
-      // Resident it is, where the schedule stood: nothing is lost but the memory.
-      this.log.warn('cannot exit to wait; staying resident', {
+      // Resident it is, for the rest of this process (a disk that refused once would refuse at every tick), where
+      // the schedule stood: nothing is lost but the memory.
+      this.cannotWait = true;
+      this.log.warn('cannot exit to wait; staying resident until the next start', {
         reason: (error as NodeJS.ErrnoException).code ?? String(error),
       });
       this.agent = await this.startAgent(this.config, anchor);

@@ -136,3 +136,29 @@ t.test('each destination has its own last success, last error and backlog', asyn
     ],
   );
 });
+
+t.test(
+  'a wake carries on what the process before it said of each destination, and when the service started',
+  async (t) => {
+    const { dataDir, status } = await recorder(t);
+    await status.sent(SENT, undefined);
+    await status.sent({ ...SENT, ok: false, failure: 'HTTP 503' }, undefined);
+    const before = await readStatus(dataDir);
+    if (before.kind !== 'ok') throw new Error(before.kind);
+    const woken = new StatusRecorder(
+      dataDir,
+      'https://old.example/api/v1/write',
+      new MemorySampleBuffer({ maxSamples: 10, maxAgeMs: 1e9 }),
+      silentLogger,
+      () => 9_000,
+    );
+    woken.carryFrom(before.status);
+    await woken.sampled(undefined);
+    const after = await readStatus(dataDir);
+    if (after.kind !== 'ok') throw new Error(after.kind);
+    t.same(after.status.lastSuccess, before.status.lastSuccess, 'the last success');
+    t.same(after.status.lastError, before.status.lastError, 'the last error');
+    t.equal(after.status.startedAtMs, before.status.startedAtMs, 'the start');
+    t.equal(after.status.updatedAtMs, 9_000);
+  },
+);

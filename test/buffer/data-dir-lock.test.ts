@@ -93,3 +93,29 @@ t.test('a dataDir that cannot be created is a value with its code', async (t) =>
     'memory never touches it',
   );
 });
+
+t.test(
+  'exiting to wait: the lock goes to the launcher, which holds it against any other daemon until its next Node.js takes it',
+  async (t) => {
+    const dir = await scratch();
+    // 100: the daemon, 50: its launcher, 200: another daemon started by hand, 300: the launcher's next Node.js.
+    const processes = table({ 100: '5000', 50: '4000', 200: '6000', 300: '7000' });
+    const first = await lockDataDir(dir, processes, 100);
+    if (first.kind !== 'locked') throw new Error(first.kind);
+    await first.release(50);
+    t.equal(
+      await readFile(path.join(dir, LOCK_FILE), 'utf8'),
+      '50 4000\n',
+      'held for the launcher',
+    );
+    t.same(await lockDataDir(dir, processes, 200), { kind: 'busy', pid: 50 }, 'no other daemon');
+    const next = await lockDataDir(dir, processes, 300, 50);
+    t.equal(next.kind, 'locked', "the launcher's next Node.js takes it over");
+    t.equal(await readFile(path.join(dir, LOCK_FILE), 'utf8'), '300 7000\n');
+    if (next.kind === 'locked') await next.release();
+    // A launcher killed while it waits leaves a lock of a pid that is gone: stale, as any.
+    const gone = table({ 400: '8000' });
+    await writeFile(path.join(dir, LOCK_FILE), '50 4000\n');
+    t.equal((await lockDataDir(dir, gone, 400)).kind, 'locked');
+  },
+);

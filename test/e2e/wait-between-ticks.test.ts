@@ -8,7 +8,7 @@
 import t from 'tap';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCli } from '../helpers/cli.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
@@ -108,5 +108,67 @@ t.test(
       ),
       'cluster metrics sent: the API connection did not keep a process from exiting',
     );
+  },
+);
+
+t.test(
+  'a wait that cannot be asked for (its file cannot be written): one line, then resident like before; disabled at a wake: it waits on',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const dir = await ownTempDir(t);
+    const config = await writeConfig(dir, {
+      endpoint: receiver.url,
+      samplingInterval: '1s',
+      sendingInterval: '1h',
+      splay: '0s',
+    });
+    const env = { EDGE_TELEMETRY_TEST_WAIT: '500,300,100' };
+    const daemon = spawnCli(['run', '--config', config], {
+      ...env,
+      EDGE_TELEMETRY_WAKE_FILE: path.join(dir, 'no-such-dir', 'wake'),
+    });
+    await daemon.waitFor(/cannot exit to wait; staying resident/);
+    // Five more ticks, each an idle point that would have been an exit.
+    const ticksAt = (daemon.output().stderr.match(/sampled/g) ?? []).length;
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    t.equal(await daemon.stop('SIGTERM'), 0, 'resident, and stopped with its last send');
+    t.equal(
+      (daemon.output().stderr.match(/cannot exit to wait/g) ?? []).length,
+      1,
+      `one line, not one per tick (${ticksAt} ticks)`,
+    );
+    t.match(daemon.output().stderr, /received SIGTERM, sending once more/);
+
+    await writeFile(
+      config,
+      JSON.stringify({
+        telemetry: { ...JSON.parse(await readFile(config, 'utf8')).telemetry, status: 'Disabled' },
+      }),
+    );
+    const waitFile = path.join(dir, 'wake');
+    for (const [reason, wait] of [
+      ['wake', '86400.000'],
+      ['reload', '86400.000'],
+      ['start', ''],
+    ] as const) {
+      await writeFile(waitFile, '');
+      const run = await runCli(['run', '--config', config], {
+        env: { ...env, EDGE_TELEMETRY_WAKE: reason, EDGE_TELEMETRY_WAKE_FILE: waitFile },
+      });
+      t.equal(run.code, 0, `${reason}: exit 0`);
+      t.equal(
+        (await readFile(waitFile, 'utf8')).trim(),
+        wait,
+        reason === 'start'
+          ? 'a start disabled ends the service'
+          : `${reason}: disabled, it waits on (a day, or until a reload) so a reload back to Enabled resumes`,
+      );
+      t.equal(
+        /telemetry is disabled/.test(run.stderr),
+        reason !== 'wake',
+        reason === 'wake' ? 'no line at a plain wake' : 'the notice',
+      );
+    }
   },
 );
