@@ -140,11 +140,10 @@ t.test(
     );
     t.match(daemon.output().stderr, /received SIGTERM, sending once more/);
 
+    const written = JSON.parse(await readFile(config, 'utf8')) as { telemetry: object };
     await writeFile(
       config,
-      JSON.stringify({
-        telemetry: { ...JSON.parse(await readFile(config, 'utf8')).telemetry, status: 'Disabled' },
-      }),
+      JSON.stringify({ telemetry: { ...written.telemetry, status: 'Disabled' } }),
     );
     const waitFile = path.join(dir, 'wake');
     for (const [reason, wait] of [
