@@ -258,6 +258,32 @@ async function main() {
   const unit = readServiceCommand(
     await readFile(path.join(repo, 'systemd/edge-telemetry.service'), 'utf8'),
   );
+  // Node's own floor for a wake: a bare start with the unit's flags (`node FLAGS -e 0`), CPU by /usr/bin/time.
+  const launcher = path.join(root, unit.argv[0].replace(/^\//, ''));
+  const startCost = new Map();
+  for (const line of lines) {
+    const flags = (
+      await run('sh', [launcher, '--node-flags'], {
+        env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: line.binary },
+      })
+    ).stdout
+      .trim()
+      .split(/\s+/);
+    const runs = [];
+    for (let i = 0; i < 5; i++) {
+      const { stderr } = await run('/usr/bin/time', [
+        '-f',
+        '%U %S',
+        line.binary,
+        ...flags,
+        '-e',
+        '0',
+      ]);
+      const [user, system] = stderr.trim().split('\n').at(-1).split(' ').map(Number);
+      runs.push(user + system);
+    }
+    startCost.set(line.major, median(runs));
+  }
   const sink = await receiver();
   const { url, caFile } = await tlsFront(tmp, sink.port);
   console.log(
@@ -356,7 +382,7 @@ async function main() {
     const ok1m = mb(averageKb) <= TARGET_1M_MB;
     const okDefaults = mb(defaultsKb) <= TARGET_DEFAULTS_MB;
     console.log(
-      `${head} 1m/5m: average ${mb(averageKb).toFixed(1)} MB ${ok1m ? 'PASS' : 'FAIL'} (at most ${TARGET_1M_MB} MB), peak ${mb(peakKb).toFixed(1)} MB, waiter ${mb(waiterKb).toFixed(1)} MB, ${wakes.length} wakes of ${wakeSeconds.toFixed(1)} s on average, a sample wake ${(eSample / 1024).toFixed(1)} MB·s and ${cSample.toFixed(2)} CPU s, a send wake ${(eSend / 1024).toFixed(1)} MB·s and ${cSend.toFixed(2)} CPU s; CPU ${perDay.toFixed(0)} s/day; defaults (extrapolated): average ${mb(defaultsKb).toFixed(2)} MB ${okDefaults ? 'PASS' : 'FAIL'} (at most ${TARGET_DEFAULTS_MB} MB), CPU ${defaultsCpu.toFixed(1)} s/day; ${deliveredText}`,
+      `${head} 1m/5m: average ${mb(averageKb).toFixed(1)} MB ${ok1m ? 'PASS' : 'FAIL'} (at most ${TARGET_1M_MB} MB), peak ${mb(peakKb).toFixed(1)} MB, waiter ${mb(waiterKb).toFixed(1)} MB, ${wakes.length} wakes of ${wakeSeconds.toFixed(1)} s on average, a sample wake ${(eSample / 1024).toFixed(1)} MB·s and ${cSample.toFixed(2)} CPU s (a bare Node start with the unit's flags ${startCost.get(c.line.major).toFixed(2)} s, ${(cSample / startCost.get(c.line.major)).toFixed(1)}x), a send wake ${(eSend / 1024).toFixed(1)} MB·s and ${cSend.toFixed(2)} CPU s; CPU ${perDay.toFixed(0)} s/day; defaults (extrapolated): average ${mb(defaultsKb).toFixed(2)} MB ${okDefaults ? 'PASS' : 'FAIL'} (at most ${TARGET_DEFAULTS_MB} MB), CPU ${defaultsCpu.toFixed(1)} s/day; ${deliveredText}`,
     );
     c.defaultsCpu = defaultsCpu;
     c.averageKb = averageKb;
