@@ -669,7 +669,14 @@ if (unavailable !== undefined) {
       // systemctl stop while waiting: Node.js is started for the last send, which takes every sample since the previous.
       const beforeStop = reports(receiver).length;
       t.equal((await sandbox.systemctl('stop', UNIT)).code, 0, 'systemctl stop while waiting');
-      t.equal(await sandbox.property(UNIT, 'ActiveState'), 'inactive', 'inactive');
+      // What the unit did, for a failure's message: its result, its exit status and the journal's end.
+      const stopStory = async () =>
+        `Result=${await sandbox.property(UNIT, 'Result')} ExecMainStatus=${await sandbox.property(UNIT, 'ExecMainStatus')}; the journal ends:\n${(await sandbox.journal(UNIT)).slice(-25).join('\n')}`;
+      t.equal(
+        await sandbox.property(UNIT, 'ActiveState'),
+        'inactive',
+        `inactive (${await stopStory()})`,
+      );
       t.equal(await sandbox.property(UNIT, 'Result'), 'success', 'a clean stop');
       const lastLines = await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${afterKill}`]);
       t.ok(
