@@ -19,7 +19,7 @@ import {
 import { sampleOnce } from './sample-tick.js';
 import { logIdentityNotice } from '../deliver/identity-source.js';
 import type { StatusRecorder } from './status-file.js';
-import { firstRunsInMs, sendJitterMs, type GridAnchor } from './schedule.js';
+import { firstRunsInMs, nextDueAt, sendJitterMs, type GridAnchor } from './schedule.js';
 
 export interface AgentSchedule {
   readonly samplingIntervalMs: number;
@@ -273,10 +273,9 @@ export class Agent {
       this.sendsInFlight.size === 0 &&
       this.reported &&
       !this.identityWaiting;
-    const due = [this.sampling?.nextRunAt(), this.sending?.nextRunAt(), this.owedSend?.atMs].filter(
-      (at): at is number => at !== undefined,
-    );
-    onSettled(this.anchor(), idle && due.length > 0 ? Math.min(...due) : undefined);
+    // Idle, nothing is running, so the anchor's times are the grids' next slots and the owed send.
+    const standing = this.anchor();
+    onSettled(standing, idle ? nextDueAt(standing) : undefined);
   }
 
   /** Sends as soon as the cluster id file appears, then stops looking. True while still waiting. */

@@ -23,6 +23,14 @@ export interface GridIntervals {
   readonly firstSendDelayMs?: number;
 }
 
+/** When the first work an anchor holds is due (a sample, a send on the grid, a send owed); undefined: none. */
+export function nextDueAt(anchor: GridAnchor): number | undefined {
+  const due = [anchor.nextSampleAt, anchor.nextSendAt, anchor.sendDueAt].filter(
+    (at): at is number => at !== undefined,
+  );
+  return due.length === 0 ? undefined : Math.min(...due);
+}
+
 /** The splay of one start: uniform over [0, splayMs), whole milliseconds; 0 for no splay. */
 export function drawSplayMs(splayMs: number, random: () => number): number {
   return Math.floor(random() * splayMs);

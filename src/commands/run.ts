@@ -13,7 +13,7 @@ import { DestinationBuffers } from '../buffer/destination-buffers.js';
 import type { CursorStore } from '../buffer/cursor-files.js';
 import { destinationsOf } from '../config/schema.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
-import { drawSplayMs } from '../agent/schedule.js';
+import { drawSplayMs, nextDueAt } from '../agent/schedule.js';
 import { systemClock } from '../base/timers.js';
 import type { CpuReadings } from '../collect/host/cpu.js';
 import { SetAsideMemory } from '../deliver/set-aside.js';
@@ -426,11 +426,8 @@ class Daemon {
   /** Pauses the agent, saves where it stood, tells the launcher how long to wait. False: it could not, and runs on. */
   private async exitToWait(agent: Agent, waitFile: string): Promise<boolean> {
     const anchor = await agent.pause();
-    const now = systemClock.now();
-    const due = [anchor.nextSampleAt, anchor.nextSendAt, anchor.sendDueAt].filter(
-      (at): at is number => at !== undefined,
-    );
-    const waitMs = Math.min(...due) - now;
+    // Defined: the agent said when its next work is due before it was paused.
+    const waitMs = (nextDueAt(anchor) ?? systemClock.now()) - systemClock.now();
     try {
       await this.keep(anchor, { mustWrite: true });
       await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy));
