@@ -61,6 +61,7 @@ import { promisify } from 'node:util';
 import { parseDocument } from 'yaml';
 import { freePort } from '../scripts/free-port.mjs';
 import { readServiceCommand } from './unit-file.mjs';
+import { proxyTo, testCertificate } from './tls-front.mjs';
 import { nodeLines } from './node-lines.mjs';
 
 const TICKS = Number(process.env.TICKS ?? 300);
@@ -319,23 +320,7 @@ async function startReceiver(tmp) {
   );
   // A TLS front: every sender writes over HTTPS, as to the real endpoint.
   const { key, cert, caFile } = await testCertificate(tmp);
-  const front = https.createServer({ key, cert }, (request, response) => {
-    const upstream = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: request.method,
-        path: request.url,
-        headers: request.headers,
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    upstream.on('error', () => response.destroy());
-    request.pipe(upstream);
-  });
+  const front = https.createServer({ key, cert }, proxyTo(port));
   await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve));
   atCleanup(
     () =>
@@ -373,31 +358,6 @@ async function startReceiver(tmp) {
     receiver,
     errors: () => errors,
   };
-}
-
-async function testCertificate(tmp) {
-  const keyFile = path.join(tmp, 'front.key');
-  const certFile = path.join(tmp, 'front.crt');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=bench-receiver',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
-  return { key: await readFile(keyFile), cert: await readFile(certFile), caFile: certFile };
 }
 
 /** The telemeter Authorization a sender must present (the receiver checks its form). */

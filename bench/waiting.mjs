@@ -32,6 +32,7 @@ import { parseDocument } from 'yaml';
 import { freePort } from '../scripts/free-port.mjs';
 import { readServiceCommand } from './unit-file.mjs';
 import { nodeLines } from './node-lines.mjs';
+import { proxyTo, testCertificate } from './tls-front.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
@@ -84,53 +85,14 @@ async function release(tmp) {
 }
 
 async function tlsFront(tmp, port) {
-  const keyFile = path.join(tmp, 'front.key');
-  const certFile = path.join(tmp, 'front.crt');
-  await run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '2',
-    '-subj',
-    '/CN=bench-receiver',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
-  const front = https.createServer(
-    { key: await readFile(keyFile), cert: await readFile(certFile) },
-    (request, response) => {
-      const upstream = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method: request.method,
-          path: request.url,
-          headers: request.headers,
-        },
-        (answer) => {
-          response.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(response);
-        },
-      );
-      upstream.on('error', () => response.destroy());
-      request.pipe(upstream);
-    },
-  );
+  const { key, cert, caFile } = await testCertificate(tmp);
+  const front = https.createServer({ key, cert }, proxyTo(port));
   await new Promise((resolve) => front.listen(0, '127.0.0.1', resolve));
   cleanups.push(async () => {
     front.closeAllConnections();
     await new Promise((resolve) => front.close(resolve));
   });
-  return { url: `https://127.0.0.1:${front.address().port}/metrics/v1/receive`, caFile: certFile };
+  return { url: `https://127.0.0.1:${front.address().port}/metrics/v1/receive`, caFile };
 }
 
 /** The embedded receiver: when each sender's requests arrived and how many CPU samples each carried. */
