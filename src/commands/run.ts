@@ -148,7 +148,10 @@ async function keptState(
     (launch.reason === 'start'
       ? sameBoot && saved.stopped !== true
       : sameBoot || bootId === undefined);
-  const splayMs = sameBoot ? saved.splayMs : drawSplayMs(config.splayMs, Math.random);
+  // Never more than the config's splay: one lowered since, or a flipped byte in the file, must not put off the first report.
+  const splayMs = sameBoot
+    ? Math.min(saved.splayMs, config.splayMs)
+    : drawSplayMs(config.splayMs, Math.random);
   if (!carry)
     return {
       bootId,
