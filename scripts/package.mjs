@@ -29,6 +29,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
+import { builtinModules } from 'node:module';
 import { build } from 'esbuild';
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -142,7 +143,11 @@ const result = await build({
   legalComments: 'none',
   metafile: true,
   logLevel: 'warning',
-  plugins: [swapYamlParser, builtinsThroughRequire(['http'])],
+  plugins: [
+    swapYamlParser,
+    deferredBuiltin('commander', 'child_process'),
+    builtinsThroughRequire(builtinModules),
+  ],
 });
 
 /**
@@ -151,13 +156,43 @@ const result = await build({
  * `WebSocket` (Node 22 on) then loads all of Node's bundled undici: 11-12 MB
  * of RSS for the daemon's whole life on Node 24 and 26, and on Node 22 under
  * the launcher's --lite-mode (no WebAssembly) a crash at start, since undici
- * compiles its HTTP parser to WebAssembly as it loads. Static imports of these
- * builtins are served by require() instead (the banner's), which builds no
- * facade. Dynamic import() of them is refused below: esbuild's namespace for
- * it would hold only a default.
+ * compiles its HTTP parser to WebAssembly as it loads. And every facade costs
+ * CPU at every start: the ESM loader's builtin translation was 17 ms of the
+ * ~155 ms a wake between ticks spends under --lite-mode on Node 20 (a
+ * --cpu-prof of one wake). So every static import of a builtin is served by
+ * require() instead (the banner's), which builds no facade. Dynamic import()
+ * of a builtin is refused below: esbuild's namespace for it would hold only a
+ * default, and it would build a facade.
  */
+/**
+ * commander requires node:child_process as it loads, for executable
+ * subcommands, which edge-telemetry has none of; with it come node:net and
+ * node:dgram: about 8 ms of CPU at every start under --lite-mode, and the
+ * daemon starts again at every wake between ticks. For `dependency` alone,
+ * `name` is served by an object that requires the builtin at its first use.
+ */
+function deferredBuiltin(dependency, name) {
+  const importer = `${path.sep}node_modules${path.sep}${dependency}${path.sep}`;
+  return {
+    name: `deferred-${name}-for-${dependency}`,
+    setup(builder) {
+      builder.onResolve({ filter: new RegExp(`^(node:)?${name}$`) }, (resolved) =>
+        resolved.importer.includes(importer)
+          ? { path: name, namespace: 'deferred-builtin' }
+          : undefined,
+      );
+      builder.onLoad({ filter: /.*/, namespace: 'deferred-builtin' }, (loaded) => ({
+        contents: `let loaded; const builtin = () => (loaded ??= require(${JSON.stringify(`node:${loaded.path}`)}));
+module.exports = new Proxy({}, { get: (_, key) => builtin()[key], has: (_, key) => key in builtin() });`,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
 function builtinsThroughRequire(names) {
-  const filter = new RegExp(`^(node:)?(${names.join('|')})$`);
+  const escaped = names.map((name) => name.replace(/[/.]/g, '\\$&'));
+  const filter = new RegExp(`^(node:)?(${escaped.join('|')})$`);
   return {
     name: 'builtins-through-require',
     setup(builder) {
@@ -173,13 +208,17 @@ function builtinsThroughRequire(names) {
     },
   };
 }
+const builtinNames = new Set(builtinModules);
 for (const [file, output] of Object.entries(result.metafile.outputs)) {
   const facades = output.imports.filter(
-    (entry) => entry.external && entry.kind !== 'require-call' && /^(node:)?http$/.test(entry.path),
+    (entry) =>
+      entry.external &&
+      entry.kind !== 'require-call' &&
+      builtinNames.has(entry.path.replace(/^node:/, '')),
   );
   if (facades.length > 0)
     fail(
-      `${path.basename(file)} imports node:http as an ES module (${facades.map((entry) => entry.kind).join(', ')}): its ESM facade loads undici; import it statically (served by require())`,
+      `${path.basename(file)} imports ${facades.map((entry) => `${entry.path} (${entry.kind})`).join(', ')} as an ES module: its ESM facade costs every start, and node:http's loads undici; import builtins statically (served by require())`,
     );
 }
 
@@ -188,7 +227,7 @@ for (const [file, output] of Object.entries(result.metafile.outputs)) {
 // (ws' native speed-ups, node-fetch's charset converter) stay out on purpose
 // and fall back when absent.
 const OPTIONAL_MISSING = new Set(['bufferutil', 'utf-8-validate', 'encoding']);
-const builtin = new Set((await import('node:module')).builtinModules);
+const builtin = builtinNames;
 const outsiders = new Set();
 for (const output of Object.values(result.metafile.outputs)) {
   for (const entry of output.imports) {

@@ -179,7 +179,8 @@ export class Agent {
       },
     );
     // While the cluster id file does not exist yet, look for it on its own grid.
-    void this.track(firstSend.then(() => (this.stopping ? false : this.pollIdentity())))
+    const known = this.deps.identity.knownAtStart;
+    void this.track(firstSend.then(() => (this.stopping || known ? false : this.pollIdentity())))
       .then((waiting) => {
         if (!waiting || this.stopping) {
           this.identityWaiting = false;

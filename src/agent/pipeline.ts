@@ -13,7 +13,7 @@ import { hostCollectors } from '../collect/host/index.js';
 import type { HostPaths } from '../collect/host/host-paths.js';
 import { detectDeploymentType, type DeploymentType } from '../identity/deployment-type.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
-import { createHttpTransport } from '../transport/http-transport.js';
+import type { HttpTransportOptions, Transport } from '../transport/http-transport.js';
 import { USER_AGENT } from '../base/version.js';
 import type { SendDeps } from '../deliver/send-report.js';
 import { SetAsideMemory } from '../deliver/set-aside.js';
@@ -64,7 +64,7 @@ async function clusterPart(config: Config, log: Logger, options: PipelineOptions
 export async function createCollectors(
   config: Config,
   log: Logger,
-  deploymentType: DeploymentType,
+  deploymentType: () => Promise<DeploymentType>,
   options: PipelineOptions,
 ): Promise<Collector[]> {
   const host = options.host ?? { root: '' };
@@ -73,7 +73,7 @@ export async function createCollectors(
     ...hostCollectors({
       host,
       diskPaths: config.diskPaths,
-      deploymentType: async () => deploymentType,
+      deploymentType,
       ...(options.version === undefined ? {} : { version: options.version }),
       ...(cluster === undefined ? {} : { cluster: cluster.capacity }),
       ...(options.cpu === undefined ? {} : { cpu: options.cpu }),
@@ -94,13 +94,43 @@ export function tlsSourceFor(settings: TlsSettings): TlsSource | undefined {
     (await import('../credentials/tls-material.js')).readTlsMaterial(settings);
 }
 
+/**
+ * A transport whose module (node:http, node:tls, node:net: about 25 ms of CPU
+ * to load under --lite-mode) is loaded at its first post. A daemon that exits
+ * between ticks starts about 24 times a day to take one sample and send
+ * nothing; those starts must not pay for the sending machinery.
+ */
+export function lazyTransport(options: HttpTransportOptions): Transport {
+  let making: Promise<Transport> | undefined;
+  // Each post's own stop, so a close ends it in every phase, the module's loading included.
+  const posts = new Set<AbortController>();
+  return {
+    async post(body, headers, signal) {
+      const closing = new AbortController();
+      posts.add(closing);
+      try {
+        making ??= import('../transport/http-transport.js').then(({ createHttpTransport }) =>
+          createHttpTransport(options),
+        );
+        const transport = await making;
+        return await transport.post(body, headers, AbortSignal.any([signal, closing.signal]));
+      } finally {
+        posts.delete(closing);
+      }
+    },
+    close() {
+      for (const closing of posts) closing.abort();
+    },
+  };
+}
+
 /** A destination's transport: its endpoint, TLS and timeout, the shared proxy, its protocol's reading of replies. */
 export function createTransport(
   config: Config,
   destination: Destination = destinationsOf(config)[0] as Destination,
 ) {
   const tls = tlsSourceFor(destination.tls);
-  return createHttpTransport({
+  return lazyTransport({
     url: destination.endpoint,
     proxy: config.proxy,
     timeoutMs: destination.requestTimeoutMs,
@@ -119,8 +149,14 @@ export function destinationEntries(config: Config): DestinationEntry[] {
 
 /** What every destination's send shares: the collectors and the cluster identity. */
 async function sharedParts(config: Config, log: Logger, options: PipelineOptions) {
-  const deploymentType =
-    options.deploymentType ?? (await detectDeploymentType({ root: options.host?.root ?? '' }));
+  const root = options.host?.root ?? '';
+  let finding: Promise<DeploymentType> | undefined;
+  // Asked once, at the first send or static reading, not at start (identity-source.ts says why).
+  const deploymentType = () =>
+    (finding ??=
+      options.deploymentType === undefined
+        ? detectDeploymentType({ root })
+        : Promise.resolve(options.deploymentType));
   // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
   const identity = await startIdentity(config.clusterIdFile, config.dataDir, deploymentType);
   return { identity, collectors: await createCollectors(config, log, deploymentType, options) };

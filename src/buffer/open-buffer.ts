@@ -1,5 +1,6 @@
 // Builds the buffer the config asks for. Failures are values with codes; the
 // command turns them into the one-line config error.
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../base/log.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -37,7 +38,6 @@ export async function openBuffer(
       cursors: new MemoryCursorStore(),
       release: async () => undefined,
     };
-  const { mkdir } = await import('node:fs/promises');
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o755 });
   } catch (error) {

@@ -34,11 +34,13 @@ export type IdentityState =
  */
 export interface IdentitySource {
   resolve(): Promise<IdentityState>;
+  /** The cluster id was there at start: nothing to wait or look for (and resolve is for reports alone). */
+  readonly knownAtStart: boolean;
 }
 
 export function knownIdentity(identity: ReportIdentity): IdentitySource {
   const state: IdentityState = { kind: 'known', identity };
-  return { resolve: () => Promise.resolve(state) };
+  return { resolve: () => Promise.resolve(state), knownAtStart: true };
 }
 
 function waitingNotice(file: string, problem: IdentityError): IdentityNotice {
@@ -59,26 +61,42 @@ function waitingNotice(file: string, problem: IdentityError): IdentityNotice {
 /**
  * Resolves the cluster id once. Throws IdentityError for a file that exists
  * and is unusable (exit 2 at start: an admin must fix it); returns a waiting
- * source for a configured file that does not exist yet.
+ * source for a configured file that does not exist yet. The deployment type
+ * is asked at each resolve, which is a send's, not at start: finding it may
+ * run `bootc status`, which a start that only samples must not pay for (the
+ * caller's function finds it once and keeps it).
  */
 export async function startIdentity(
   clusterIdFile: string,
   dataDir: string,
-  deploymentType: string,
+  findDeploymentType: () => Promise<string>,
   read: (file: string, dataDir: string) => Promise<ClusterIdRead> = resolveClusterId,
 ): Promise<IdentitySource> {
   const first = await read(clusterIdFile, dataDir);
-  if (first.kind === 'ok') return knownIdentity({ clusterId: first.id, deploymentType });
+  if (first.kind === 'ok') {
+    const clusterId = first.id;
+    return {
+      knownAtStart: true,
+      resolve: async () => ({
+        kind: 'known',
+        identity: { clusterId, deploymentType: await findDeploymentType() },
+      }),
+    };
+  }
   if (first.error.code !== 'ECLUSTERID_MISSING') throw first.error;
 
   let known: IdentityState | undefined;
   let lastCode: string | undefined;
   return {
+    knownAtStart: false,
     async resolve() {
       if (known !== undefined) return known;
       const current = await read(clusterIdFile, dataDir);
       if (current.kind === 'ok') {
-        known = { kind: 'known', identity: { clusterId: current.id, deploymentType } };
+        known = {
+          kind: 'known',
+          identity: { clusterId: current.id, deploymentType: await findDeploymentType() },
+        };
         return {
           ...known,
           found: true,
@@ -93,7 +111,7 @@ export async function startIdentity(
       return {
         kind: 'waiting',
         problem: current.error,
-        deploymentType,
+        deploymentType: await findDeploymentType(),
         ...(changed ? { notice: waitingNotice(clusterIdFile, current.error) } : {}),
       };
     },

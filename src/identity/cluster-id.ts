@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { writeFileDurably } from '../base/durable-file.js';
+import { lazyCrypto } from '../base/lazy-builtins.js';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../base/bounded-file.js';
 import { IdentityError } from './errors.js';
@@ -64,7 +65,7 @@ export async function resolveClusterId(
   const existing = await readClusterIdFile(kept);
   if (existing.kind === 'ok' || existing.error.code !== 'ECLUSTERID_MISSING') return existing;
   // node:crypto only on the first start: it is half a megabyte of a small daemon's memory.
-  const { randomUUID } = await import('node:crypto');
+  const { randomUUID } = lazyCrypto();
   const id = randomUUID();
   try {
     await mkdir(dataDir, { recursive: true, mode: 0o700 });

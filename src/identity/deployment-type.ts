@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { lazyChildProcess } from '../base/lazy-builtins.js';
 import { access } from 'node:fs/promises';
 
 export type DeploymentType = 'microshift-rpm' | 'microshift-ostree' | 'microshift-bootc';
@@ -24,7 +24,7 @@ function bootcStatus(
   signal: AbortSignal | undefined,
 ): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(
+    lazyChildProcess().execFile(
       'bootc',
       ['status', '--booted', '--json'],
       { timeout: timeoutMs, signal, maxBuffer: 1 << 20 },

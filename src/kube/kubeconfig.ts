@@ -3,6 +3,7 @@
 // service account are read here; @kubernetes/client-node, whose generated API
 // costs ~45 MB of RSS once imported, is loaded (kubeconfig-plugin.ts) only for
 // a user with `exec` or `auth-provider`, or a SOCKS proxy-url.
+import { access } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type https from 'node:https';
@@ -13,6 +14,7 @@ import { MAX_KUBECONFIG_BYTES, readPem, readSmallFile } from './small-file.js';
 import { fileTokenSource, type TokenSource } from './token-file.js';
 import type { PluginLimits } from './bounded-plugin-spawn.js';
 import { proxyForApiServer } from './proxy-environment.js';
+import { lazyTls } from '../base/lazy-builtins.js';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
@@ -34,7 +36,6 @@ export async function inClusterAvailable(
   serviceAccountDir = SERVICE_ACCOUNT_DIR,
 ): Promise<boolean> {
   if (env.KUBERNETES_SERVICE_HOST === undefined || env.KUBERNETES_SERVICE_HOST === '') return false;
-  const { access } = await import('node:fs/promises');
   return access(path.join(serviceAccountDir, 'token')).then(
     () => true,
     () => false,
@@ -219,7 +220,7 @@ async function inClusterEndpoint(options: LoadOptions): Promise<Loaded<KubeEndpo
 async function checkTls(tls: Tls): Promise<string | undefined> {
   // node:tls only once a kubeconfig is in use: this module is also imported, for
   // inClusterAvailable, by daemons that send host metrics alone over plain HTTP.
-  const { createSecureContext } = await import('node:tls');
+  const { createSecureContext } = lazyTls();
   try {
     createSecureContext(definedOnly({ ca: tls.ca, cert: tls.cert, key: tls.key }));
     return undefined;

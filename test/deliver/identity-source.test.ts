@@ -23,7 +23,14 @@ function scripted(reads: ClusterIdRead[]) {
 
 t.test('known at start: no waiting, no further reads', async (t) => {
   const { read, calls } = scripted([ok('abc')]);
-  const source = await startIdentity(FILE, '/data', 'microshift-rpm', read);
+  let asked = 0;
+  const deploymentType = async () => {
+    asked++;
+    return 'microshift-rpm';
+  };
+  const source = await startIdentity(FILE, '/data', deploymentType, read);
+  t.equal(source.knownAtStart, true, 'nothing to look for');
+  t.equal(asked, 0, 'the deployment type (bootc status) is not asked at start, only for a report');
   t.same(await source.resolve(), {
     kind: 'known',
     identity: { clusterId: 'abc', deploymentType: 'microshift-rpm' },
@@ -33,6 +40,7 @@ t.test('known at start: no waiting, no further reads', async (t) => {
     identity: { clusterId: 'abc', deploymentType: 'microshift-rpm' },
   });
   t.equal(calls.length, 1);
+  t.equal(asked, 2, "asked at each resolve: the caller's function keeps what it found");
   t.same(await knownIdentity({ clusterId: 'x', deploymentType: 'y' }).resolve(), {
     kind: 'known',
     identity: { clusterId: 'x', deploymentType: 'y' },
@@ -46,10 +54,13 @@ t.test('a file that exists and is unusable is thrown at start, with its code', a
     ['ECLUSTERID_MALFORMED', 'not an id'],
   ] as const) {
     const { read } = scripted([error(code, reason)]);
-    await t.rejects(startIdentity(FILE, '/data', 'microshift-rpm', read), {
-      code,
-      message: `cluster id file ${FILE}: ${reason}`,
-    });
+    await t.rejects(
+      startIdentity(FILE, '/data', async () => 'microshift-rpm', read),
+      {
+        code,
+        message: `cluster id file ${FILE}: ${reason}`,
+      },
+    );
   }
 });
 
@@ -63,7 +74,8 @@ t.test(
       error('ECLUSTERID_EMPTY', 'empty'), // MicroShift is writing it
       ok('d1b0c6a5'),
     ]);
-    const source = await startIdentity(FILE, '/data', 'microshift-ostree', read);
+    const source = await startIdentity(FILE, '/data', async () => 'microshift-ostree', read);
+    t.equal(source.knownAtStart, false, 'looked for until it is there');
     const first = await source.resolve();
     t.match(first, {
       kind: 'waiting',

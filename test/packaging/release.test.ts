@@ -4,6 +4,8 @@
 // the tarball with rpmbuild, whose file list must be the release tree's.
 import t from 'tap';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import { existsSync } from 'node:fs';
 import {
   chmod,
@@ -460,6 +462,82 @@ t.test(
     for (let i = 0; i < 100 && !received.includes('cluster:cpu_usage_cores:sum'); i++)
       await new Promise((resolve) => setTimeout(resolve, 50));
     t.match(received, /cluster:cpu_usage_cores:sum\{_id="cluster-0123"/);
+  },
+);
+
+t.test(
+  "the launcher's run: a wake that only samples loads none of the sending machinery",
+  async (t) => {
+    // Every Node.js process the launcher starts appends its reason and the builtins it loaded.
+    const seen = path.join(work, 'wake-modules.txt');
+    const preload = path.join(work, 'wake-modules.cjs');
+    await writeFile(
+      preload,
+      `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(seen)}, JSON.stringify({ wake: process.env.EDGE_TELEMETRY_WAKE, modules: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)) }) + '\\n'));\n`,
+    );
+    const server = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(200).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => server.close());
+    const { port } = server.address() as net.AddressInfo;
+    const config = await writeConfig(path.join(work, 'wakes'), {
+      endpoint: `http://127.0.0.1:${port}/metrics/v1/receive`,
+      samplingInterval: '2s',
+      sendingInterval: '1h',
+      splay: '0s',
+    });
+    // The unit's clean environment, by env -i: this runner puts its coverage hooks
+    // (which load node:child_process) into every child's environment otherwise.
+    const environment = {
+      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin',
+      ...THIS_NODE,
+      // The one-minute policy lowered to seconds, as test/systemd/install.test.ts does.
+      EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+      NODE_OPTIONS: `--require ${preload}`,
+    };
+    const launcher = spawn(
+      '/usr/bin/env',
+      [
+        '-i',
+        ...Object.entries(environment).map(([key, value]) => `${key}=${value}`),
+        path.join(dest, LAUNCHER),
+        'run',
+        '--config',
+        config,
+      ],
+      { cwd: dest, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    launcher.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise((resolve) => launcher.on('exit', resolve));
+    t.teardown(() => launcher.kill('SIGKILL'));
+    const records = async () =>
+      (await readFile(seen, 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { wake: string; modules: string[] });
+    for (let i = 0; i < 600 && (await records()).length < 3; i++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    launcher.kill('SIGTERM');
+    await exited;
+    const [start, ...wakes] = await records();
+    t.equal(start?.wake, 'start', stderr);
+    const sending = ['http', 'tls', 'child_process', 'crypto'];
+    t.same(
+      sending.filter((name) => start?.modules.includes(name) !== true),
+      [],
+      'the start, which sent its first report and asked microshift and bootc, loaded them all: the record sees them',
+    );
+    const sampleWakes = wakes.filter((record) => record.wake === 'wake');
+    t.ok(sampleWakes.length >= 2, `two wakes or more (${wakes.map((r) => r.wake).join(', ')})`);
+    for (const [index, wake] of sampleWakes.entries())
+      t.same(
+        sending.filter((name) => wake.modules.includes(name)),
+        [],
+        `wake ${index + 1}, a sample alone: no node:http, node:tls, node:child_process or node:crypto`,
+      );
   },
 );
 

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { lazyChildProcess } from '../../base/lazy-builtins.js';
 import type { Collector } from '../collector.js';
 import { readHostText, type HostPaths } from './host-paths.js';
 import { MAX_OS_RELEASE_BYTES, parseOsRelease } from './os-release.js';
@@ -23,7 +23,7 @@ export function parseMicroShiftVersion(json: string): string | undefined {
 
 function microShiftVersion(signal: AbortSignal): Promise<string | undefined> {
   return new Promise((resolve) => {
-    execFile(
+    lazyChildProcess().execFile(
       'microshift',
       ['version', '-o', 'json'],
       { signal, timeout: 5000, maxBuffer: 1 << 16 },
