@@ -215,7 +215,16 @@ t.test(
  * seconds and exit 0), "exit N", "hold" (wait for a signal: SIGHUP is logged
  * and ignored, SIGTERM logged and exit 0) or "die" (SIGKILL itself).
  */
-async function supervisedNode(plan: readonly string[]) {
+/** How the unit's /bin/sh is: dash on Debian, bash (in its POSIX mode, as `sh`) on RHEL. */
+const SHELLS = [
+  { name: 'dash', command: '/bin/dash', argv0: 'sh' },
+  { name: 'bash as sh', command: '/bin/bash', argv0: 'sh' },
+  // Not how the unit runs it; its read -t is not ended by a trapped signal, the line a trap writes ends it.
+  { name: 'bash', command: '/bin/bash', argv0: 'bash' },
+] as const;
+type Shell = (typeof SHELLS)[number];
+
+async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0]) {
   const dir = await mkdtemp(path.join(work, 'supervised-'));
   const log = path.join(dir, 'log');
   const count = path.join(dir, 'count');
@@ -227,7 +236,8 @@ async function supervisedNode(plan: readonly string[]) {
       '#!/bin/sh',
       `if [ "$1" = --version ]; then echo v24.21.0; exit 0; fi`,
       `n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}`,
-      `echo "$EDGE_TELEMETRY_WAKE $EDGE_TELEMETRY_LAUNCHER_PID $$" >> ${log}`,
+      `if [ -e /proc/$$/fd/3 ]; then fd3=fd3-open; else fd3=fd3-closed; fi`,
+      `echo "$EDGE_TELEMETRY_WAKE $EDGE_TELEMETRY_LAUNCHER_PID $$ $fd3" >> ${log}`,
       `step=$(sed -n "\${n}p" ${dir}/plan)`,
       'case $step in',
       '  wait*) echo "${step#wait }" > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
@@ -239,7 +249,8 @@ async function supervisedNode(plan: readonly string[]) {
     ].join('\n'),
   );
   await chmod(node, 0o755);
-  const child = spawn(launcher, ['run', '--config', 'x.yaml'], {
+  const child = spawn(shell.command, [launcher, 'run', '--config', 'x.yaml'], {
+    argv0: shell.argv0,
     env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: node },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -257,65 +268,86 @@ async function supervisedNode(plan: readonly string[]) {
   return { child, closed, lines, until, stderr: () => stderr };
 }
 
-t.test(
-  "run: Node.js exits to wait, the launcher (one PID throughout) waits and starts it again; its exit status is the unit's",
-  async (t) => {
-    const run = await supervisedNode(['wait 0.05', 'wait 0', 'exit 0']);
-    const end = await run.closed;
-    t.same(end, { code: 0, signal: null }, run.stderr());
-    const lines = await run.lines();
-    t.same(
-      lines.map((line) => line.split(' ').slice(0, 2).join(' ')),
-      [`start ${run.child.pid}`, `wake ${run.child.pid}`, `wake ${run.child.pid}`],
-      'started, then woken twice, told the launcher pid each time',
-    );
-    t.equal(new Set(lines.map((line) => line.split(' ')[2])).size, 3, 'a new Node.js each time');
-    t.not(lines[0]?.split(' ')[2], String(run.child.pid), "Node.js is the launcher's child");
-    t.equal(run.stderr(), '', 'nothing on stderr');
-    for (const [plan, code] of [
-      ['exit 2', 2],
-      ['exit 1', 1],
-      ['die', 137],
-    ] as const) {
-      const failing = await supervisedNode(['wait 0', plan]);
-      t.same(await failing.closed, { code, signal: null }, `${plan}: exit ${code}`);
-    }
-  },
-);
+for (const shell of SHELLS) {
+  t.test(
+    `run under ${shell.name}: Node.js exits to wait, the launcher (one PID throughout) waits and starts it again; its exit status is the unit's`,
+    async (t) => {
+      const run = await supervisedNode(['wait 0.05', 'wait 0', 'exit 0'], shell);
+      const end = await run.closed;
+      t.same(end, { code: 0, signal: null }, run.stderr());
+      const lines = await run.lines();
+      t.same(
+        lines.map((line) => line.split(' ').slice(0, 2).join(' ')),
+        [`start ${run.child.pid}`, `wake ${run.child.pid}`, `wake ${run.child.pid}`],
+        'started, then woken twice, told the launcher pid each time',
+      );
+      t.equal(new Set(lines.map((line) => line.split(' ')[2])).size, 3, 'a new Node.js each time');
+      t.not(lines[0]?.split(' ')[2], String(run.child.pid), "Node.js is the launcher's child");
+      t.equal(run.stderr(), '', 'nothing on stderr');
+      t.ok(
+        lines.every((line) => line.endsWith(' fd3-closed')),
+        "no descriptor of the launcher's wait is left open in Node.js",
+      );
+      for (const [plan, code] of [
+        ['exit 2', 2],
+        ['exit 1', 1],
+        ['die', 137],
+      ] as const) {
+        const failing = await supervisedNode(['wait 0', plan], shell);
+        t.same(await failing.closed, { code, signal: null }, `${plan}: exit ${code}`);
+      }
+    },
+  );
 
-t.test(
-  'run: a reload or a stop while waiting starts Node.js at once for it; while Node.js runs, it gets the signal',
-  async (t) => {
-    const reload = await supervisedNode(['wait 600', 'wait 600', 'exit 0']);
-    await reload.until(1);
-    // The wait is 10 minutes: only the signal can end it within the test's time.
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    reload.child.kill('SIGHUP');
-    t.same(
-      (await reload.until(2)).map((line) => line.split(' ')[0]),
-      ['start', 'reload'],
-      'SIGHUP: started for the reload',
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    reload.child.kill('SIGTERM');
-    t.same(
-      (await reload.until(3)).map((line) => line.split(' ')[0]),
-      ['start', 'reload', 'stop'],
-      'SIGTERM: started for the last send',
-    );
-    t.same(await reload.closed, { code: 0, signal: null }, 'then exits as Node.js did');
-    t.equal(reload.stderr(), '', 'no "Terminated" or other shell noise');
+  t.test(
+    `run under ${shell.name}: a reload or a stop while waiting starts Node.js at once for it; while Node.js runs, it gets the signal`,
+    async (t) => {
+      const reload = await supervisedNode(['wait 600', 'wait 600', 'exit 0'], shell);
+      await reload.until(1);
+      // The wait is 10 minutes: only the signal can end it within the test's time.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const waiting = (
+        await readFile(`/proc/${reload.child.pid}/task/${reload.child.pid}/children`, 'utf8')
+      )
+        .split(' ')
+        .filter((pid) => pid !== '');
+      const names = await Promise.all(
+        waiting.map(async (pid) => (await readFile(`/proc/${pid}/comm`, 'utf8')).trim()),
+      );
+      t.same(
+        names,
+        shell.command === '/bin/dash' ? ['sleep'] : [],
+        shell.name === 'dash'
+          ? 'dash waits in sleep'
+          : "bash waits in its own read -t: no process but the launcher's",
+      );
+      reload.child.kill('SIGHUP');
+      t.same(
+        (await reload.until(2)).map((line) => line.split(' ')[0]),
+        ['start', 'reload'],
+        'SIGHUP: started for the reload',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      reload.child.kill('SIGTERM');
+      t.same(
+        (await reload.until(3)).map((line) => line.split(' ')[0]),
+        ['start', 'reload', 'stop'],
+        'SIGTERM: started for the last send',
+      );
+      t.same(await reload.closed, { code: 0, signal: null }, 'then exits as Node.js did');
+      t.equal(reload.stderr(), '', 'no "Terminated" or other shell noise');
 
-    const held = await supervisedNode(['hold', 'exit 0']);
-    await held.until(2);
-    held.child.kill('SIGHUP');
-    t.same((await held.until(3)).slice(1), ['held', 'HUP'], 'SIGHUP forwarded to Node.js');
-    held.child.kill('SIGTERM');
-    t.same((await held.until(4)).slice(1), ['held', 'HUP', 'TERM'], 'SIGTERM forwarded');
-    t.same(await held.closed, { code: 0, signal: null }, 'Node.js stopped: the launcher too');
-    t.equal((await held.lines()).length, 4, 'no new Node.js after a stop it made itself');
-  },
-);
+      const held = await supervisedNode(['hold', 'exit 0'], shell);
+      await held.until(2);
+      held.child.kill('SIGHUP');
+      t.same((await held.until(3)).slice(1), ['held', 'HUP'], 'SIGHUP forwarded to Node.js');
+      held.child.kill('SIGTERM');
+      t.same((await held.until(4)).slice(1), ['held', 'HUP', 'TERM'], 'SIGTERM forwarded');
+      t.same(await held.closed, { code: 0, signal: null }, 'Node.js stopped: the launcher too');
+      t.equal((await held.lines()).length, 4, 'no new Node.js after a stop it made itself');
+    },
+  );
+}
 
 t.test("the launcher's lines are package.json's engines", async (t) => {
   const { engines } = JSON.parse(await readFile(path.join(checkout, 'package.json'), 'utf8')) as {
