@@ -6,12 +6,15 @@
 // side by side: the unit's own ExecStart and Environment= from the release
 // (`npm run package`), host only, over HTTPS through a TLS front, at
 // samplingInterval 1m and sendingInterval 5m, as shipped (it waits) and with
-// EDGE_TELEMETRY_RESIDENT=yes (Node.js stays, as before). Every 200 ms it reads
+// EDGE_TELEMETRY_RESIDENT=yes (Node.js stays, as before). The waiting unit runs
+// twice: under this machine's /bin/sh (the launcher's #!, dash on Debian), and
+// under bash as RHEL's /bin/sh is (argv[0] "sh"). Every 200 ms it reads
 // the VmRSS of the whole unit: the launcher and every process under it (Node.js,
 // sleep), which is what the unit's cgroup holds. CPU is the launcher's own and
 // its reaped children's (utime, stime, cutime, cstime of /proc/PID/stat).
 //
-// MINUTES (default 15) is the window; LINES="22 24" picks lines. The defaults
+// MINUTES (default 15) is the window; LINES="22 24" picks lines; SHELLS="sh"
+// leaves bash out. The defaults
 // (1h, 24h) are not waited out: they are extrapolated from the same run, as
 // printed: the waiter's RSS all day, plus 24 sample wakes and one send wake
 // at their measured RSS×seconds above the waiter (the send wake is counted
@@ -21,7 +24,7 @@
 // measured cost per event.
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
@@ -38,6 +41,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const run = promisify(execFile);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const MINUTES = Number(process.env.MINUTES ?? 15);
+// The shells the launcher waits in: this machine's /bin/sh (dash on Debian), and
+// bash as RHEL's /bin/sh is. SHELLS="sh" measures the first alone.
+const SHELLS = (process.env.SHELLS ?? 'sh bash').split(/\s+/).filter((shell) => shell !== '');
 const SAMPLE_MS = 200;
 const CLK_TCK = 100;
 const TARGET_1M_MB = 8;
@@ -138,7 +144,7 @@ async function receiver() {
   return { port, arrivals, cpuSamples };
 }
 
-async function startCase({ name, root, unit, line, tmp, endpoint, caFile, resident }) {
+async function startCase({ name, root, unit, line, tmp, endpoint, caFile, resident, shell }) {
   const dir = path.join(tmp, name);
   await mkdir(path.join(dir, 'data'), { recursive: true, mode: 0o700 });
   const document = parseDocument(await readFile(path.join(root, INSTALLED_CONFIG), 'utf8'));
@@ -167,7 +173,11 @@ async function startCase({ name, root, unit, line, tmp, endpoint, caFile, reside
   );
   const { openSync, closeSync } = await import('node:fs');
   const fd = openSync(path.join(dir, 'journal.log'), 'a');
-  const child = spawn(argv[0], argv.slice(1), {
+  // The launcher's #!/bin/sh, or bash as RHEL's /bin/sh is (argv[0] "sh": its POSIX mode).
+  const [command, args, argv0] =
+    shell === 'bash' ? ['/bin/bash', argv, 'sh'] : [argv[0], argv.slice(1), undefined];
+  const child = spawn(command, args, {
+    ...(argv0 === undefined ? {} : { argv0 }),
     env: {
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin',
       ...unit.environment,
@@ -187,7 +197,17 @@ async function startCase({ name, root, unit, line, tmp, endpoint, caFile, reside
     clearTimeout(timer);
   };
   cleanups.push(stop);
-  return { name, line, resident, pid: child.pid, stop, dir, samples: [], startedAt: Date.now() };
+  return {
+    name,
+    line,
+    resident,
+    shell,
+    pid: child.pid,
+    stop,
+    dir,
+    samples: [],
+    startedAt: Date.now(),
+  };
 }
 
 /** Contiguous stretches with Node.js running, each with its RSS×seconds above `baseKb` and its CPU. */
@@ -246,17 +266,23 @@ async function main() {
     }
     startCost.set(line.major, median(runs));
   }
+  const shName = path.basename(await realpath('/bin/sh'));
   const sink = await receiver();
   const { url, caFile } = await tlsFront(tmp, sink.port);
   console.log(
     `waiting between ticks: the unit's ExecStart (${unit.argv.join(' ')}) from npm run package, host only, HTTPS, samplingInterval 1m, sendingInterval 5m, ${MINUTES} min, whole-unit VmRSS every ${SAMPLE_MS} ms; lines ${lines.map((l) => l.version).join(', ')} side by side`,
   );
   const cases = [];
+  const modes = [
+    ...SHELLS.map((shell) => ({ resident: false, shell })),
+    { resident: true, shell: 'sh' },
+  ];
   for (const line of lines)
-    for (const resident of [false, true])
+    for (const { resident, shell } of modes)
       cases.push(
         await startCase({
-          name: `${resident ? 'resident' : 'waiting'}-${line.major}`,
+          name: `${resident ? 'resident' : `waiting-${shell}`}-${line.major}`,
+          shell,
           root,
           unit,
           line,
@@ -302,7 +328,7 @@ async function main() {
   for (const { c, cpu, averageKb, peakKb, waiterKb, arrivals } of rows) {
     const delivered = sink.cpuSamples.get(`bench-${c.name}`)?.size ?? 0;
     const perDay = (cpu / seconds) * 86_400;
-    const head = `${c.line.version.padEnd(9)} ${c.resident ? 'resident' : 'waiting '}`;
+    const head = `${c.line.version.padEnd(9)} ${c.resident ? 'resident              ' : `waiting (${c.shell === 'bash' ? 'bash as /bin/sh' : `/bin/sh: ${shName}`})`.padEnd(22)}`;
     // The first sample at start, then one a minute until the stop.
     const firstSample = Math.min(...(sink.cpuSamples.get(`bench-${c.name}`) ?? [c.startedAt]));
     const expectedSamples = Math.floor((stoppedAt - firstSample) / 60_000) + 1;
@@ -351,11 +377,11 @@ async function main() {
     c.defaultsKb = defaultsKb;
   }
   for (const line of lines) {
-    const waiting = cases.find((c) => c.line === line && !c.resident);
     const resident = cases.find((c) => c.line === line && c.resident);
-    console.log(
-      `ratio    ${line.version}: waiting/resident RSS at 1m/5m ${(waiting.averageKb / resident.averageKb).toFixed(2)}x, at the defaults ${(waiting.defaultsKb / resident.averageKb).toFixed(3)}x; CPU a day at the defaults ${(waiting.defaultsCpu / resident.defaultsCpu).toFixed(2)}x ${waiting.defaultsCpu < resident.defaultsCpu ? 'PASS' : 'FAIL'} (under the resident daemon's)`,
-    );
+    for (const waiting of cases.filter((c) => c.line === line && !c.resident))
+      console.log(
+        `ratio    ${line.version} (${waiting.shell === 'bash' ? 'bash' : shName}): waiting/resident RSS at 1m/5m ${(waiting.averageKb / resident.averageKb).toFixed(2)}x, at the defaults ${(waiting.defaultsKb / resident.averageKb).toFixed(3)}x; CPU a day at the defaults ${(waiting.defaultsCpu / resident.defaultsCpu).toFixed(2)}x ${waiting.defaultsCpu < resident.defaultsCpu ? 'PASS' : 'FAIL'} (under the resident daemon's)`,
+      );
   }
   await cleanUp();
 }

@@ -46,9 +46,36 @@ export function commandOf(argv: readonly string[]): string | undefined {
   return undefined;
 }
 
-/** Writes that fail because nobody reads any more are dropped; so is anything else a dead log pipe answers. */
-function survivePipeErrors(stream: NodeJS.WriteStream): void {
-  stream.on('error', () => undefined);
+/**
+ * Writes that fail because nobody reads any more are dropped; so is anything
+ * else a dead log pipe answers. On the stream's first use, not now: Node makes
+ * process.stdout and process.stderr when first asked for them, and for the
+ * journal's socket that is a net.Socket (node:net, node:stream: about 10 ms
+ * of CPU under --lite-mode), which a wake between ticks that logs nothing
+ * never needs.
+ */
+function survivePipeErrors(name: 'stdout' | 'stderr'): void {
+  const own = Object.getOwnPropertyDescriptor(process, name);
+  if (own?.get === undefined || own.configurable !== true) {
+    process[name].on('error', () => undefined);
+    return;
+  }
+  // An object holding Node's own accessor, to read it through.
+  const descriptorOwner = Object.defineProperty({}, name, own);
+  let guarded: NodeJS.WriteStream | undefined;
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: own.enumerable ?? true,
+    get(): NodeJS.WriteStream {
+      // Node's own getter, with process as its this: it makes the stream once and keeps it.
+      const stream = Reflect.get(descriptorOwner, name, process) as NodeJS.WriteStream;
+      if (stream !== guarded) {
+        guarded = stream;
+        stream.on('error', () => undefined);
+      }
+      return stream;
+    },
+  });
 }
 
 /** The first of each signal is one line on stderr; repeats say nothing, so a `kill` loop cannot flood the journal. */
@@ -70,8 +97,8 @@ function ignoreStraySignals(): void {
 }
 
 export function installProcessGuards(argv: readonly string[]): void {
-  survivePipeErrors(process.stdout);
-  survivePipeErrors(process.stderr);
+  survivePipeErrors('stdout');
+  survivePipeErrors('stderr');
   ignoreStraySignals();
   if (commandOf(argv) === 'run') process.on('SIGHUP', countEarly);
 }

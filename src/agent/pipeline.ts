@@ -38,7 +38,7 @@ export interface PipelineOptions {
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
 async function clusterPart(config: Config, log: Logger, options: PipelineOptions) {
-  const { inClusterAvailable } = await import('../kube/kubeconfig.js');
+  const { inClusterAvailable } = await import('../kube/in-cluster.js');
   if (config.kubeconfig === '' && !(await inClusterAvailable())) return undefined;
   const [{ KubeConnection }, cluster, { loadKubeEndpoint }] = await Promise.all([
     import('../kube/connection.js'),

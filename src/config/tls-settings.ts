@@ -1,7 +1,6 @@
 // `telemetry.tls` (and each destination's `tls`): a private CA, a client certificate and the server name for
 // the endpoint. Pure like the rest of config/: paths are resolved, never read
 // (credentials/tls-material.ts reads them, at start and at every send).
-import net from 'node:net';
 import path from 'node:path';
 import { isPlainObject, type JsonObject } from './merge-patch.js';
 import { quoteValue } from './redact.js';
@@ -28,12 +27,16 @@ export interface TlsSettings {
 
 type FailAt = (keyPath: string) => (reason: string) => never;
 
-/** RFC 1123 host names (a trailing dot allowed); no IP address: SNI carries names only. */
+/**
+ * RFC 1123 host names (a trailing dot allowed); no IP address: SNI carries
+ * names only. An IPv6 address has colons, which no name has; a dotted IPv4
+ * one is all digits and dots, which the last test refuses.
+ */
 const DNS_NAME =
   /^(?=.{1,253}\.?$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 export function isDnsName(value: string): boolean {
-  return net.isIP(value) === 0 && DNS_NAME.test(value) && !/^[0-9.]+$/.test(value);
+  return DNS_NAME.test(value) && !/^[0-9.]+$/.test(value);
 }
 
 /**

@@ -3,7 +3,6 @@
 // service account are read here; @kubernetes/client-node, whose generated API
 // costs ~45 MB of RSS once imported, is loaded (kubeconfig-plugin.ts) only for
 // a user with `exec` or `auth-provider`, or a SOCKS proxy-url.
-import { access } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import type https from 'node:https';
@@ -15,9 +14,7 @@ import { fileTokenSource, type TokenSource } from './token-file.js';
 import type { PluginLimits } from './bounded-plugin-spawn.js';
 import { proxyForApiServer } from './proxy-environment.js';
 import { lazyTls } from '../base/lazy-builtins.js';
-
-export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
-export const SERVICE_ACCOUNT_TOKEN = `${SERVICE_ACCOUNT_DIR}/token`;
+import { SERVICE_ACCOUNT_DIR } from './in-cluster.js';
 
 export interface LoadOptions {
   /** In-cluster: KUBERNETES_SERVICE_HOST and _PORT. */
@@ -28,18 +25,6 @@ export interface LoadOptions {
   readonly nowMs?: () => number;
   /** An exec plugin's deadline and stdout cap (bounded-plugin-spawn.ts has the defaults). */
   readonly pluginLimits?: PluginLimits;
-}
-
-/** kubeconfig "" means none, unless this runs in a pod with a service account. */
-export async function inClusterAvailable(
-  env: NodeJS.ProcessEnv = process.env,
-  serviceAccountDir = SERVICE_ACCOUNT_DIR,
-): Promise<boolean> {
-  if (env.KUBERNETES_SERVICE_HOST === undefined || env.KUBERNETES_SERVICE_HOST === '') return false;
-  return access(path.join(serviceAccountDir, 'token')).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Never rejects: every problem is a KubeconfigError value, one line, no secret in it. */

@@ -3,6 +3,8 @@
 // exit 2, in check-config, run and on reload; check-config lists the files it
 // reads and show which CA and client certificate would be used, never a key.
 import t from 'tap';
+import net from 'node:net';
+import { isDnsName } from '../../src/config/tls-settings.js';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -358,3 +360,32 @@ t.test('SIGHUP: a TLS file gone bad is a refused reload, the running config kept
   t.equal(await daemon.stop('SIGTERM'), 0, 'still running the old config, stops cleanly');
   t.match(daemon.output().stderr, /report sent[^]*report sent/, 'the last send at stop went out');
 });
+
+t.test(
+  'serverName: no IP address of either family is a DNS name (node:net the oracle)',
+  async (t) => {
+    const addresses = [
+      '10.0.0.1',
+      '127.0.0.1',
+      '255.255.255.255',
+      '0.0.0.0',
+      '::1',
+      'fe80::1',
+      '2001:db8::8a2e:370:7334',
+      '::ffff:10.0.0.1',
+      '2001:0db8:0000:0000:0000:0000:0000:0001',
+    ];
+    for (const address of addresses) {
+      t.not(net.isIP(address), 0, `${address} is an address`);
+      t.equal(isDnsName(address), false, `${address} is refused`);
+    }
+    for (const name of [
+      'prometheus.test',
+      'infogw.api.openshift.com',
+      'a',
+      'xn--bcher-kva.example.',
+      'host-1',
+    ])
+      t.equal(isDnsName(name), true, `${name} is a name`);
+  },
+);
