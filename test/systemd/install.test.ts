@@ -745,6 +745,49 @@ if (unavailable !== undefined) {
       const typoLines = (await sandbox.journal(UNIT)).filter((line) => /90-typo/.test(line));
       t.equal(typoLines.length, 1, `one line naming the file: ${typoLines.join(' | ')}`);
       await sandbox.run(['rm', '-f', '/etc/edge-telemetry/telemetry.d/90-typo.yaml']);
+
+      // RHEL's /bin/sh is bash: the launcher then waits in its own read -t, no sleep. bash over
+      // the sandbox's /bin/sh (its target, dash, in this mount namespace only), as sh: its POSIX mode.
+      const bashMounted = await sandbox.run(['mount', '--bind', '/bin/bash', '/bin/sh']);
+      t.equal(bashMounted.code, 0, `bash as the sandbox's /bin/sh: ${bashMounted.stderr}`);
+      t.match((await sandbox.run(['/bin/sh', '-c', 'echo "$BASH_VERSION"'])).stdout, /^\d+\./);
+      await sandbox.systemctl('reset-failed', UNIT);
+      t.equal((await sandbox.systemctl('start', UNIT)).code, 0, 'started with bash as /bin/sh');
+      const bashLauncher = await sandbox.mainPid(UNIT);
+      const bashWait = await sandbox.waitFor('a wait with bash as /bin/sh', async () => {
+        const names = await unitProcesses();
+        const out = (await sandbox.run(['/usr/local/bin/edge-telemetry', 'status'])).stdout;
+        return /waiting, no Node\.js resident/.test(out) && !nodeRuns(names) ? names : undefined;
+      });
+      t.same(
+        bashWait,
+        ['edge-telemetry'],
+        'between ticks: the launcher alone, no sleep, no Node.js',
+      );
+      const bashSends = reports(receiver).length;
+      await sandbox.waitFor('two reports made by daemons bash woke', async () =>
+        reports(receiver).length >= bashSends + 2 ? true : undefined,
+      );
+      t.equal(await sandbox.mainPid(UNIT), bashLauncher, 'MainPID unchanged across the wakes');
+      await sandbox.waitFor('a wait', async () =>
+        (await unitProcesses()).join(' ') === 'edge-telemetry' ? true : undefined,
+      );
+      const bashInvocation = await sandbox.property(UNIT, 'InvocationID');
+      const beforeBashStop = reports(receiver).length;
+      t.equal((await sandbox.systemctl('stop', UNIT)).code, 0, 'systemctl stop while bash waits');
+      t.equal(
+        await sandbox.property(UNIT, 'ActiveState'),
+        'inactive',
+        `inactive (${await stopStory()})`,
+      );
+      t.equal(await sandbox.property(UNIT, 'Result'), 'success', 'a clean stop');
+      t.ok(
+        (await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${bashInvocation}`])).some((line) =>
+          /stopping while waiting: sending once more/.test(line),
+        ),
+        'the daemon bash woke for the stop says it sends once more',
+      );
+      t.ok(reports(receiver).length > beforeBashStop, 'the last report arrived');
     },
   );
 }
