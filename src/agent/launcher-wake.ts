@@ -74,3 +74,31 @@ export function waitSeconds(waitMs: number, policy: WaitPolicy): string {
 export async function requestWait(file: string, seconds: string): Promise<void> {
   await writeFile(file, `${seconds}\n`);
 }
+
+/** Asks the launcher to give way: it execs Node.js in its own place (packaging/launcher.sh, "resident"). */
+export async function requestResident(file: string): Promise<void> {
+  await writeFile(file, 'resident\n');
+}
+
+/** Never able to exit to wait: sampling under the policy's minimum, or a buffer in memory (nothing carries it across processes). */
+export function neverWaits(
+  config: { readonly samplingIntervalMs: number; readonly buffer: 'disk' | 'memory' },
+  policy: WaitPolicy,
+): boolean {
+  return config.buffer === 'memory' || config.samplingIntervalMs < policy.minSamplingIntervalMs;
+}
+
+/**
+ * A daemon that never waits has the launcher exec it instead of staying
+ * beside it: the unit then holds Node.js alone, as with
+ * EDGE_TELEMETRY_RESIDENT=yes. Not for a stop, whose last send ends the
+ * process anyway.
+ */
+export function residentForGood(
+  config: { readonly samplingIntervalMs: number; readonly buffer: 'disk' | 'memory' },
+  launch: LaunchContext,
+): boolean {
+  return (
+    launch.waitFile !== undefined && launch.reason !== 'stop' && neverWaits(config, launch.policy)
+  );
+}

@@ -27,7 +27,10 @@ import {
 } from '../agent/wake-state.js';
 import {
   launchContext,
+  requestResident,
   requestWait,
+  neverWaits,
+  residentForGood,
   waitSeconds,
   type LaunchContext,
 } from '../agent/launcher-wake.js';
@@ -208,6 +211,18 @@ export async function runDaemon(
       }
       notices.disabledNotice(log, config);
       return;
+    }
+    if (residentForGood(config, launch) && launch.waitFile !== undefined) {
+      // Nothing read but the config, nothing written: the Node.js the launcher execs does all, for this one's reason.
+      try {
+        await requestResident(launch.waitFile);
+        return;
+      } catch (error) {
+        // The wake file refused (a full /tmp): this process runs on beside the launcher, as before the hand-over.
+        log.warn('cannot ask the launcher to give way; Node.js runs beside it', {
+          reason: (error as NodeJS.ErrnoException).code ?? String(error),
+        });
+      }
     }
     // Before any other line: a broken id file, a TLS file that cannot be used, or a credentials file missing, empty or
     // open to others is a config error (exit 2, its one line only); the daemon would only fail every send.
@@ -554,6 +569,14 @@ class Daemon {
         { buffer: this.config.buffer, dataDir: this.config.dataDir },
       );
     }
+    // Given way to by the launcher (resident for good): no launcher is left to wait in, until the next start.
+    const givenWayTo =
+      this.launch.waitFile === undefined && this.launch.launcherPid === process.pid;
+    const { policy } = this.launch;
+    if (givenWayTo && neverWaits(this.config, policy) && !neverWaits(next, policy))
+      log.info(
+        'Node.js stays resident until the next start (systemctl restart edge-telemetry), which waits between ticks',
+      );
     const previous = this.config;
     this.config = next;
     try {

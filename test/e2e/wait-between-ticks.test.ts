@@ -6,9 +6,11 @@
 // time, and then for the last send. EDGE_TELEMETRY_TEST_WAIT lowers the
 // one-minute policy to seconds.
 import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { CLI, runCli, spawnCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
@@ -169,5 +171,104 @@ t.test(
         reason === 'wake' ? 'no line at a plain wake' : 'the notice',
       );
     }
+  },
+);
+
+t.test(
+  'resident for good (samplingInterval under a minute, or a buffer in memory): it asks the launcher to give way, having read only the config',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    for (const [name, telemetry] of [
+      ['samplingInterval 2s', { samplingInterval: '2s' }],
+      ['buffer: memory', { samplingInterval: '1m', buffer: 'memory' }],
+    ] as const) {
+      const dir = await ownTempDir(t);
+      const config = await writeConfig(dir, { endpoint: receiver.url, splay: '0s', ...telemetry });
+      const waitFile = path.join(dir, 'wake');
+      for (const reason of ['start', 'wake', 'reload']) {
+        await writeFile(waitFile, '');
+        const run = await runCli(['run', '--config', config], {
+          env: { EDGE_TELEMETRY_WAKE: reason, EDGE_TELEMETRY_WAKE_FILE: waitFile },
+          timeoutMs: 30_000,
+        });
+        t.equal(run.code, 0, `${name}, ${reason}: exit 0 ${run.stderr}`);
+        t.equal(await readFile(waitFile, 'utf8'), 'resident\n', `${name}, ${reason}: "resident"`);
+        t.equal(
+          run.stderr,
+          '',
+          `${name}, ${reason}: not a line (the Node.js given way to says it all)`,
+        );
+      }
+      t.equal(existsSync(path.join(dir, 'data')), false, `${name}: dataDir not even made`);
+    }
+    t.equal(receiver.requests.length, 0, 'nothing sent');
+
+    // A stop while waiting is the last send, resident or not.
+    const dir = await ownTempDir(t);
+    const config = await writeConfig(dir, { endpoint: receiver.url, samplingInterval: '2s' });
+    const waitFile = path.join(dir, 'wake');
+    await writeFile(waitFile, '');
+    const stop = await runCli(['run', '--config', config], {
+      env: { EDGE_TELEMETRY_WAKE: 'stop', EDGE_TELEMETRY_WAKE_FILE: waitFile },
+      timeoutMs: 30_000,
+    });
+    t.equal(stop.code, 0, stop.stderr);
+    t.equal(await readFile(waitFile, 'utf8'), '', 'stop: no answer to the launcher');
+    t.equal(receiver.requests.length, 1, 'stop: the last send');
+  },
+);
+
+t.test(
+  "given way to (its PID the launcher's): a reload to a samplingInterval that could wait says it waits from the next start on",
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const dir = await ownTempDir(t);
+    const settings = { endpoint: receiver.url, splay: '0s', sendingInterval: '1h' };
+    const config = await writeConfig(dir, { ...settings, samplingInterval: '2s' });
+    // As the launcher's exec leaves it: EDGE_TELEMETRY_WAKE, its own PID as the launcher's, no wake file.
+    const daemon = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        'export EDGE_TELEMETRY_LAUNCHER_PID=$$; unset NODE_OPTIONS; exec "$0" "$@"',
+        process.execPath,
+        CLI,
+        'run',
+        '--config',
+        config,
+      ],
+      {
+        env: { ...process.env, EDGE_TELEMETRY_WAKE: 'start' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    let stderr = '';
+    daemon.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise((resolve) => daemon.on('close', resolve));
+    t.teardown(() => daemon.kill('SIGKILL'));
+    const until = async (pattern: RegExp) => {
+      for (let i = 0; i < 300 && !pattern.test(stderr); i++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      return pattern.test(stderr);
+    };
+    t.ok(await until(/report sent/), 'reports at start');
+    await writeConfig(dir, { ...settings, samplingInterval: '2s', requestTimeout: '20s' });
+    daemon.kill('SIGHUP');
+    t.ok(await until(/config reloaded/), 'a reload that stays under a minute');
+    t.notMatch(stderr, /stays resident until the next start/, 'says nothing of it');
+    await writeConfig(dir, { ...settings, samplingInterval: '1m' });
+    daemon.kill('SIGHUP');
+    t.ok(await until(/config reloaded[^]*config reloaded/), 'reloaded again');
+    t.equal(
+      stderr.match(
+        /info: Node\.js stays resident until the next start \(systemctl restart edge-telemetry\), which waits between ticks/g,
+      )?.length,
+      1,
+      'one line: the next start waits between ticks',
+    );
+    daemon.kill('SIGTERM');
+    t.equal(await exited, 0, stderr);
   },
 );

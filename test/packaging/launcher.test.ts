@@ -212,7 +212,8 @@ t.test(
  * A stand-in daemon for `run` under the supervising launcher: each start
  * appends "<reason> <launcher pid> <its own pid>" to `log`, then does what
  * the next line of `plan` says: "wait S" (ask to be started again in S
- * seconds and exit 0), "exit N", "hold" (wait for a signal: SIGHUP is logged
+ * seconds and exit 0), "resident" (ask the launcher to give way and exit 0),
+ * "exit N", "termself" (die by SIGTERM, as before a handler), "hold" (wait for a signal: SIGHUP is logged
  * and ignored, SIGTERM logged and exit 0) or "die" (SIGKILL itself).
  */
 /** How the unit's /bin/sh is: dash on Debian, bash (in its POSIX mode, as `sh`) on RHEL. */
@@ -237,13 +238,15 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
       `if [ "$1" = --version ]; then echo v24.21.0; exit 0; fi`,
       `n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}`,
       `if [ -e /proc/$$/fd/3 ]; then fd3=fd3-open; else fd3=fd3-closed; fi`,
-      `echo "$EDGE_TELEMETRY_WAKE $EDGE_TELEMETRY_LAUNCHER_PID $$ $fd3" >> ${log}`,
+      `echo "$EDGE_TELEMETRY_WAKE $EDGE_TELEMETRY_LAUNCHER_PID $$ $fd3 \${EDGE_TELEMETRY_WAKE_FILE:+with-wake-file}" >> ${log}`,
       `step=$(sed -n "\${n}p" ${dir}/plan)`,
       'case $step in',
       '  wait*) echo "${step#wait }" > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
+      '  resident) echo resident > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
       '  exit*) exit "${step#exit }" ;;',
       `  hold) trap 'echo HUP >> ${log}' HUP; trap 'echo TERM >> ${log}; exit 0' TERM; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
       '  die) kill -9 $$ ;;',
+      '  termself) kill -TERM $$ ;;',
       'esac',
       '',
     ].join('\n'),
@@ -285,7 +288,7 @@ for (const shell of SHELLS) {
       t.not(lines[0]?.split(' ')[2], String(run.child.pid), "Node.js is the launcher's child");
       t.equal(run.stderr(), '', 'nothing on stderr');
       t.ok(
-        lines.every((line) => line.endsWith(' fd3-closed')),
+        lines.every((line) => line.split(' ')[3] === 'fd3-closed'),
         "no descriptor of the launcher's wait is left open in Node.js",
       );
       for (const [plan, code] of [
@@ -345,6 +348,72 @@ for (const shell of SHELLS) {
       t.same((await held.until(4)).slice(1), ['held', 'HUP', 'TERM'], 'SIGTERM forwarded');
       t.same(await held.closed, { code: 0, signal: null }, 'Node.js stopped: the launcher too');
       t.equal((await held.lines()).length, 4, 'no new Node.js after a stop it made itself');
+    },
+  );
+}
+
+for (const shell of SHELLS) {
+  t.test(
+    `run under ${shell.name}: the Node.js started for the last send, reached by the stop's own signal (systemd signals the whole cgroup), is started again for it`,
+    async (t) => {
+      const run = await supervisedNode(['wait 600', 'termself', 'termself', 'exit 0'], shell);
+      await run.until(1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      run.child.kill('SIGTERM');
+      t.same(await run.closed, { code: 0, signal: null }, 'the third start made it: exit 0');
+      t.same(
+        (await run.lines()).map((line) => line.split(' ')[0]),
+        ['start', 'stop', 'stop', 'stop'],
+        'stop, twice more',
+      );
+      const endless = await supervisedNode(['wait 600', 'termself', 'termself', 'termself'], shell);
+      await endless.until(1);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      endless.child.kill('SIGTERM');
+      t.same(
+        await endless.closed,
+        { code: 143, signal: null },
+        'not for ever: after three, the status of the last',
+      );
+    },
+  );
+
+  t.test(
+    `run under ${shell.name}: a daemon resident for good has the launcher give way (exec): it gets the MainPID, for the same reason`,
+    async (t) => {
+      const atStart = await supervisedNode(['resident', 'hold'], shell);
+      const [asked, execd] = await atStart.until(3);
+      t.equal(asked?.split(' ')[4], 'with-wake-file', 'the first was started beside the launcher');
+      t.same(
+        execd?.split(' '),
+        ['start', String(atStart.child.pid), String(atStart.child.pid), 'fd3-closed', ''],
+        "then Node.js in the launcher's place: its PID, the same reason, no wake file, no descriptor of the wait",
+      );
+      // Ignored through the exec, until Node.js's own handler is in (a shell stand-in cannot trap it then).
+      atStart.child.kill('SIGHUP');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      t.equal(atStart.child.exitCode, null, 'a SIGHUP in the hand-over is no death');
+      atStart.child.kill('SIGTERM');
+      t.same((await atStart.until(4)).slice(2), ['held', 'TERM'], "SIGTERM is Node.js's own");
+      t.same(await atStart.closed, { code: 0, signal: null }, "and so is the unit's end");
+      t.equal(atStart.stderr(), '', 'no shell noise');
+
+      const atWake = await supervisedNode(['wait 0.05', 'resident', 'exit 3'], shell);
+      t.same(
+        await atWake.closed,
+        { code: 3, signal: null },
+        "the exec'd Node.js's status is the unit's",
+      );
+      const pid = String(atWake.child.pid);
+      t.same(
+        (await atWake.lines()).map((line) => line.split(' ').slice(0, 3)),
+        [
+          ['start', pid, (await atWake.lines())[0]?.split(' ')[2]],
+          ['wake', pid, (await atWake.lines())[1]?.split(' ')[2]],
+          ['wake', pid, pid],
+        ],
+        'at a wake: given way to for the reason wake',
+      );
     },
   );
 }

@@ -195,25 +195,22 @@ if (unavailable !== undefined) {
         t.match(labels.type, /^microshift-(rpm|ostree|bootc)$/, `type on ${series}`);
       }
 
-      // The launcher is MainPID (it stays while Node.js exits between ticks); its child runs this line's Node.js with its flags.
+      // Sampling every second, Node.js stays resident for good: the launcher gave way to it (exec), so MainPID is this
+      // line's Node.js with its flags, alone in the unit's cgroup (the launcher stays only for a daemon that waits).
       const running = await sandbox.run([
         'sh',
         '-c',
-        'p=$(systemctl show -P MainPID edge-telemetry.service); tr "\\0" " " </proc/$p/cmdline; echo; c=$(ps -o pid= --ppid $p | head -n 1 | tr -d " "); readlink /proc/$c/exe; tr "\\0" " " </proc/$c/cmdline',
+        'p=$(systemctl show -P MainPID edge-telemetry.service); readlink /proc/$p/exe; tr "\\0" " " </proc/$p/cmdline; echo; cat /sys/fs/cgroup$(systemctl show -P ControlGroup edge-telemetry.service)/cgroup.procs | wc -l',
       ]);
-      const [mainCmdline, exe, cmdline] = running.stdout.split('\n');
-      t.equal(
-        mainCmdline,
-        '/bin/sh /usr/local/lib/edge-telemetry/edge-telemetry run --config /etc/edge-telemetry/telemetry.yaml ',
-        `MainPID is the launcher (${running.stderr})`,
-      );
-      t.equal(exe, '/usr/bin/node', 'its child runs /usr/bin/node');
+      const [exe, cmdline, processes] = running.stdout.split('\n');
+      t.equal(exe, '/usr/bin/node', `MainPID runs /usr/bin/node (${running.stderr})`);
       // This suite's Node.js is the sandbox's /usr/bin/node: the launcher gives it the flags it gives this line.
       t.equal(
         cmdline,
         `/usr/bin/node ${launcherFlags().join(' ')} /usr/local/lib/edge-telemetry/edge-telemetry.mjs run --config /etc/edge-telemetry/telemetry.yaml `,
         "with the launcher's flags",
       );
+      t.equal(processes, '1', 'and nothing else in the unit: no launcher shell beside it');
 
       // No start-up noise: no Node warning or stack trace, no complaint of systemd about the unit, no secret.
       const startJournal = await sandbox.journal(UNIT);
@@ -292,9 +289,21 @@ if (unavailable !== undefined) {
       };
       await receiverMatchesJournal('the reports so far');
 
-      // SIGKILL: restarted after RestartSec, once, by a new process, which sends again.
+      // SIGKILL: restarted after RestartSec, once, by a new process, which carries the schedule on.
       const restartsBefore = Number(await sandbox.property(UNIT, 'NRestarts'));
       const killedInvocation = await sandbox.property(UNIT, 'InvocationID');
+      // The status says what is buffered (each tick writes it): two samples at least, taken before the kill.
+      const buffered = async () =>
+        Number(
+          /buffered:\s+(\d+) samples/.exec(
+            (await sandbox.run(['/usr/local/bin/edge-telemetry', 'status'])).stdout,
+          )?.[1] ?? Number.NaN,
+        );
+      const bufferedBeforeKill = await sandbox.waitFor('samples buffered', async () => {
+        const count = await buffered();
+        return count >= 2 ? count : undefined;
+      });
+      const residentKilledAtMs = Date.now();
       const kill = await sandbox.run(['kill', '-9', String(pid)]);
       t.equal(kill.code, 0, `kill -9 MainPID ${kill.stderr.trim()}`);
       const restartedPid = await sandbox.waitFor('the automatic restart', async () => {
@@ -313,14 +322,19 @@ if (unavailable !== undefined) {
       );
       const restartedInvocation = await sandbox.property(UNIT, 'InvocationID');
       t.not(restartedInvocation, killedInvocation, 'a new invocation');
-      await sandbox.waitFor('a delivered report from the restarted daemon', async () =>
+      // A crash is no new start: the next send stays where it was (an hour away), and the restarted daemon samples
+      // on into the buffer, which still holds what was sampled before the kill.
+      const restartedAtMs = Date.now();
+      await sandbox.waitFor('the restarted daemon sampling on', async () =>
+        (await buffered()) > bufferedBeforeKill ? true : undefined,
+      );
+      t.equal(
         deliveredIn(
           await sandbox.journalMatching([`_SYSTEMD_INVOCATION_ID=${restartedInvocation}`]),
-        ) >= 1
-          ? true
-          : undefined,
+        ),
+        0,
+        'and no report at its start: the schedule carried on',
       );
-      await receiverMatchesJournal("the restarted daemon's report");
 
       // systemctl stop: one last report arrives before the unit is inactive (stop waits for the process to exit).
       const reportsBeforeStop = reports(receiver).length;
@@ -339,13 +353,30 @@ if (unavailable !== undefined) {
         /received SIGTERM, sending once more and stopping/.test(line),
       );
       t.ok(sigterm >= 0, 'the daemon said it sends once more');
+      // One send: the samples since the start's report, of both processes, in as many requests as maxRequestBytes takes.
+      const lastSend = deliveredIn(stopLines.slice(sigterm));
+      t.ok(lastSend >= 1, `and delivered its last report before it exited (${lastSend} requests)`);
       t.equal(
-        deliveredIn(stopLines.slice(sigterm)),
+        stopLines.slice(sigterm).filter((line) => /^info: report sent/.test(line)).length,
         1,
-        'and delivered exactly one last report before it exited',
+        'in one send',
       );
       await receiverMatchesJournal('the last report');
-      t.equal(reports(receiver).length, reportsBeforeStop + 1, 'one more report at the receiver');
+      t.equal(
+        reports(receiver).length,
+        reportsBeforeStop + lastSend,
+        "the receiver has the last send's requests",
+      );
+      const lastSamples = reports(receiver)
+        .slice(reportsBeforeStop)
+        .flatMap((report) => report.series)
+        .filter((line) => line.startsWith('cluster:cpu_usage_cores:sum{'))
+        .map((line) => Number(line.split(' ').at(-1)));
+      t.ok(
+        lastSamples.some((at) => at < residentKilledAtMs) &&
+          lastSamples.some((at) => at > restartedAtMs),
+        'it carries the samples of both processes: none lost to the SIGKILL',
+      );
 
       // A config error: exit 2, one journal line naming the file and the key, no restart.
       await sandbox.writeFile(
@@ -404,7 +435,11 @@ if (unavailable !== undefined) {
         /^edge-telemetry: \/etc\/edge-telemetry\/telemetry\.d\/60-typo\.yaml: telemetry\.sendingIntervall: /,
         'naming the file and the key',
       );
-      t.equal(reports(receiver).length, reportsBeforeStop + 1, 'nothing sent with the bad config');
+      t.equal(
+        reports(receiver).length,
+        reportsBeforeStop + lastSend,
+        'nothing sent with the bad config',
+      );
 
       // Everything a MicroShift node adds, under the same hardening: the root-only
       // kubeconfig (the Kubernetes API over HTTPS, by name: DNS and TLS), CRI-O's
