@@ -199,9 +199,12 @@ wait_for() {
 # during a wait it ends the wait. A stop goes to Node.js too (it makes its
 # last send and exits), and is remembered: one exiting to wait leaves the
 # last send to the next Node.js.
+# Only while a read waits: lines written at other times (signals while Node.js
+# runs) would fill the FIFO, and a full FIFO would block this trap for ever.
+reading=0
 end_wait() {
   [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null
-  [ -z "$fifo" ] || echo >&3
+  [ "$reading" -eq 0 ] || echo >&3
 }
 on_hup() {
   if [ -n "$child" ]; then
@@ -222,10 +225,14 @@ wait_seconds() {
   if [ -n "$fifo" ]; then
     # Lines a trap wrote while no read ran would end this wait at once.
     while read -r -t 0.001 _ <&3; do :; done
+    reading=1
     [ "$term" -eq 1 ] || [ "$hup" -eq 1 ] || read -r -t "$1" _ <&3
+    reading=0
   else
     sleep "$1" &
     sleeper=$!
+    # A reload or a stop that came before $sleeper was known could not end it.
+    if [ "$term" -eq 1 ] || [ "$hup" -eq 1 ]; then kill "$sleeper" 2>/dev/null; fi
     # Not "Terminated" in the journal when a reload or a stop ends the wait.
     wait_for "$sleeper" 2>/dev/null
     sleeper=
@@ -254,18 +261,28 @@ while :; do
       # way to it, so that the unit carries no shell beside Node.js (1.6 MB under
       # dash, 3.1 under bash). Node.js gets this PID, the MainPID, and reads the
       # config again. A stop meanwhile is owed its last send (below).
+      # As at the top: ignored until Node.js's own handlers are in; a reload now
+      # loses nothing, since that Node.js reads the config anyway.
+      trap '' HUP USR1 USR2
+      # A stop checked last, with its trap still in: one that came before goes the stop's way.
       if [ "$term" -eq 0 ]; then
         trap - EXIT
         rm -f "$wake_file"
-        [ -z "$fifo" ] || exec 3<&-
-        # As at the top: ignored until Node.js's own handlers are in; a reload now
-        # loses nothing, since that Node.js reads the config anyway.
-        trap '' HUP USR1 USR2
+        if [ -n "$fifo" ]; then
+          fifo=
+          exec 3<&-
+        fi
         trap - TERM INT
-        export EDGE_TELEMETRY_WAKE="$reason" EDGE_TELEMETRY_LAUNCHER_PID="$$"
-        # shellcheck disable=SC2086 # $flags is a list of words
-        exec "$node" $flags "$here/edge-telemetry.mjs" "$@"
+        if [ "$term" -eq 0 ]; then
+          export EDGE_TELEMETRY_WAKE="$reason" EDGE_TELEMETRY_LAUNCHER_PID="$$"
+          # shellcheck disable=SC2086 # $flags is a list of words
+          exec "$node" $flags "$here/edge-telemetry.mjs" "$@"
+        fi
+        # The stop came while handing over (its trap ran before it was reset).
+        trap on_term TERM INT
+        trap 'rm -f "$wake_file"' EXIT
       fi
+      trap on_hup HUP
       reason=stop
       continue
       ;;
@@ -296,6 +313,9 @@ while :; do
       exit "$status"
       ;;
   esac
+  # A reload sent to a Node.js that was already exiting to wait: that process
+  # dropped it, so it is the next one's, at once.
+  [ "$forwarded" -eq 0 ] || hup=1
   if [ "$term" -eq 0 ] && [ "$hup" -eq 0 ]; then
     wait_seconds "$wait"
   fi

@@ -34,7 +34,7 @@ import {
   waitSeconds,
   type LaunchContext,
 } from '../agent/launcher-wake.js';
-import { holdUntilStopped, takeOverHangups } from '../process-guards.js';
+import { holdUntilStopped, onStopSignals, takeOverHangups } from '../process-guards.js';
 import { heapShrink } from '../base/heap-shrink.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 import { checkSendFiles } from './send-checks.js';
@@ -241,10 +241,17 @@ export async function runDaemon(
       const daemon = new Daemon(configFile, config, buffers, cursors, log, notices, kept, launch);
       void daemon.waited.then(() => (exitedToWait = true));
       if (launch.reason === 'stop') {
-        // Stopped while no Node.js ran: the last send is all there is to do.
-        log.info('stopping while waiting: sending once more');
-        await daemon.lastSend();
-        await daemon.keepStopped();
+        // Stopped while no Node.js ran: the last send is all there is to do. systemd signals the unit's whole
+        // cgroup and looks again for processes forked meanwhile, so this process may get the stop's SIGTERM too:
+        // the send it is making is that stop's answer, bounded by its own deadline (and TimeoutStopSec).
+        const release = onStopSignals(() => undefined);
+        try {
+          log.info('stopping while waiting: sending once more');
+          await daemon.lastSend();
+          await daemon.keepStopped();
+        } finally {
+          release();
+        }
         return;
       }
       await daemon.start();

@@ -7,6 +7,8 @@
 // one-minute policy to seconds.
 import t from 'tap';
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -270,5 +272,40 @@ t.test(
     );
     daemon.kill('SIGTERM');
     t.equal(await exited, 0, stderr);
+  },
+);
+
+t.test(
+  "started for the last send, it finishes it through the stop's own SIGTERM (systemd signals the whole cgroup)",
+  async (t) => {
+    let requests = 0;
+    let onRequest: () => void = () => undefined;
+    const server = http.createServer((request, response) => {
+      requests++;
+      onRequest();
+      request.resume();
+      request.on('end', () => setTimeout(() => response.writeHead(200).end(), 500));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => server.close());
+    const { port } = server.address() as AddressInfo;
+    const dir = await ownTempDir(t);
+    const config = await writeConfig(dir, {
+      endpoint: `http://127.0.0.1:${port}/metrics/v1/receive`,
+      samplingInterval: '1m',
+    });
+    const waitFile = path.join(dir, 'wake');
+    await writeFile(waitFile, '');
+    const arrived = new Promise<void>((resolve) => (onRequest = resolve));
+    const daemon = spawnCli(
+      ['run', '--config', config],
+      { EDGE_TELEMETRY_WAKE: 'stop', EDGE_TELEMETRY_WAKE_FILE: waitFile },
+      { bare: true },
+    );
+    await arrived;
+    daemon.child.kill('SIGTERM');
+    t.equal(await daemon.stop(), 0, daemon.output().stderr);
+    t.match(daemon.output().stderr, /report sent requests=1 delivered=1/, 'the last send went');
+    t.equal(requests, 1, 'once');
   },
 );

@@ -213,7 +213,8 @@ t.test(
  * appends "<reason> <launcher pid> <its own pid>" to `log`, then does what
  * the next line of `plan` says: "wait S" (ask to be started again in S
  * seconds and exit 0), "resident" (ask the launcher to give way and exit 0),
- * "exit N", "termself" (die by SIGTERM, as before a handler), "hold" (wait for a signal: SIGHUP is logged
+ * "exit N", "termself" (die by SIGTERM, as before a handler), "exitwait" (a SIGHUP
+ * comes as it exits to wait: dropped, it asks for 600 s), "hold" (wait for a signal: SIGHUP is logged
  * and ignored, SIGTERM logged and exit 0) or "die" (SIGKILL itself).
  */
 /** How the unit's /bin/sh is: dash on Debian, bash (in its POSIX mode, as `sh`) on RHEL. */
@@ -247,6 +248,7 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
       `  hold) trap 'echo HUP >> ${log}' HUP; trap 'echo TERM >> ${log}; exit 0' TERM; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
       '  die) kill -9 $$ ;;',
       '  termself) kill -TERM $$ ;;',
+      `  exitwait) trap 'echo dropped >> ${log}; echo 600 > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0' HUP; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
       'esac',
       '',
     ].join('\n'),
@@ -375,6 +377,21 @@ for (const shell of SHELLS) {
         { code: 143, signal: null },
         'not for ever: after three, the status of the last',
       );
+    },
+  );
+
+  t.test(
+    `run under ${shell.name}: a reload that reached a Node.js already exiting to wait is the next one's, at once`,
+    async (t) => {
+      const run = await supervisedNode(['exitwait', 'exit 0'], shell);
+      await run.until(2);
+      run.child.kill('SIGHUP');
+      t.same(
+        (await run.until(4)).map((line) => line.split(' ')[0]),
+        ['start', 'held', 'dropped', 'reload'],
+        'not after the 600 s it asked for',
+      );
+      t.same(await run.closed, { code: 0, signal: null });
     },
   );
 
