@@ -7,6 +7,7 @@
 // to be started in that many seconds; one that exits without writing it has
 // stopped (a stop, status: Disabled), and one that fails has failed.
 import { writeFile } from 'node:fs/promises';
+import type { Config } from '../config/schema.js';
 
 export type WakeReason = 'start' | 'wake' | 'reload' | 'stop';
 
@@ -82,7 +83,7 @@ export async function requestResident(file: string): Promise<void> {
 
 /** Never able to exit to wait: sampling under the policy's minimum, or a buffer in memory (nothing carries it across processes). */
 export function neverWaits(
-  config: { readonly samplingIntervalMs: number; readonly buffer: 'disk' | 'memory' },
+  config: Pick<Config, 'samplingIntervalMs' | 'buffer'>,
   policy: WaitPolicy,
 ): boolean {
   return config.buffer === 'memory' || config.samplingIntervalMs < policy.minSamplingIntervalMs;
@@ -95,9 +96,9 @@ export function neverWaits(
  * process anyway.
  */
 export function residentForGood(
-  config: { readonly samplingIntervalMs: number; readonly buffer: 'disk' | 'memory' },
+  config: Pick<Config, 'samplingIntervalMs' | 'buffer'>,
   launch: LaunchContext,
-): boolean {
+): launch is LaunchContext & { readonly waitFile: string } {
   return (
     launch.waitFile !== undefined && launch.reason !== 'stop' && neverWaits(config, launch.policy)
   );

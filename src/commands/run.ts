@@ -212,7 +212,7 @@ export async function runDaemon(
       notices.disabledNotice(log, config);
       return;
     }
-    if (residentForGood(config, launch) && launch.waitFile !== undefined) {
+    if (residentForGood(config, launch)) {
       // Nothing read but the config, nothing written: the Node.js the launcher execs does all, for this one's reason.
       try {
         await requestResident(launch.waitFile);
