@@ -244,11 +244,12 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
       'case $step in',
       '  wait*) echo "${step#wait }" > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
       '  resident) echo resident > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
-      '  exit*) exit "${step#exit }" ;;',
       `  hold) trap 'echo HUP >> ${log}' HUP; trap 'echo TERM >> ${log}; exit 0' TERM; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
       '  die) kill -9 $$ ;;',
       '  termself) kill -TERM $$ ;;',
       `  exitwait) trap 'echo dropped >> ${log}; echo 600 > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0' HUP; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
+      // After exitwait, which it would match too.
+      '  exit*) exit "${step#exit }" ;;',
       'esac',
       '',
     ].join('\n'),
@@ -266,9 +267,19 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
   );
   const lines = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').slice(0, -1);
   /** Resolves once the log has `n` lines. */
+  let ended = false;
+  void closed.then(() => (ended = true));
+  /** Resolves once the log has `n` lines; rejects, naming what it has, if the launcher ends first. */
   const until = async (n: number) => {
-    while ((await lines()).length < n) await new Promise((resolve) => setTimeout(resolve, 20));
-    return lines();
+    for (;;) {
+      const now = await lines();
+      if (now.length >= n) return now;
+      if (ended)
+        throw new Error(
+          `the launcher ended with ${now.length} of ${n} lines: ${JSON.stringify(now)}; stderr ${stderr}`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   };
   return { child, closed, lines, until, stderr: () => stderr };
 }
