@@ -266,15 +266,16 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
     child.on('close', (code, signal) => resolve({ code, signal })),
   );
   const lines = async () => (await readFile(log, 'utf8').catch(() => '')).split('\n').slice(0, -1);
-  /** Resolves once the log has `n` lines. */
   let ended = false;
   void closed.then(() => (ended = true));
   /** Resolves once the log has `n` lines; rejects, naming what it has, if the launcher ends first. */
   const until = async (n: number) => {
     for (;;) {
+      // Asked before the read: a launcher that ended before it has written every line that read sees.
+      const over = ended;
       const now = await lines();
       if (now.length >= n) return now;
-      if (ended)
+      if (over)
         throw new Error(
           `the launcher ended with ${now.length} of ${n} lines: ${JSON.stringify(now)}; stderr ${stderr}`,
         );
