@@ -34,6 +34,8 @@ export interface PipelineOptions {
   readonly cpu?: CpuReadings;
   /** Each destination's set-aside memory by name, kept across processes likewise; a new one when absent. */
   readonly setAside?: (destination: string) => SetAsideMemory;
+  /** The cluster problems already warned about (ProblemNotices), kept across processes likewise. */
+  readonly openProblems?: Set<string>;
 }
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
@@ -51,6 +53,7 @@ async function clusterPart(config: Config, log: Logger, options: PipelineOptions
     Math.min(config.requestTimeoutMs, config.collectTimeoutMs),
     log,
     options.memory,
+    options.openProblems,
   );
   return {
     capacity: cluster.nodeCapacitySource(connection),

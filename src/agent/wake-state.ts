@@ -20,7 +20,17 @@ import type { GridAnchor } from './schedule.js';
 export const WAKE_STATE_FILE = 'wake.json';
 /** A few hundred bytes per destination; a bigger file is not ours. */
 const MAX_WAKE_STATE_BYTES = 64 * 1024;
+/** Problem keys are the code's own short names (a resource, "kubeconfig", "api"); anything else is not ours. */
+const MAX_PROBLEMS = 256;
+const MAX_PROBLEM_KEY_LENGTH = 128;
 export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+
+export interface KeptProblems {
+  /** The kubeconfig they are about: another one (an edit read at a wake) has problems of its own. */
+  readonly kubeconfig: string;
+  /** Their keys (never their messages: nothing a server said is kept). */
+  readonly keys: readonly string[];
+}
 
 export interface WakeState {
   readonly format: 1;
@@ -34,6 +44,8 @@ export interface WakeState {
   readonly cpu?: CpuTimes | undefined;
   /** Each destination's set-aside memory, by name. */
   readonly setAside: Readonly<Record<string, SetAsideSnapshot>>;
+  /** The cluster problems already warned about (kube/notices.ts): one warning per problem, not per wake. */
+  readonly problems?: KeptProblems;
   /**
    * The daemon stopped cleanly (a stop with its last send): the next start is
    * a start, sampling at once and reporting after the splay. Absent: it was
@@ -122,6 +134,7 @@ export function parseWakeState(value: unknown): WakeState | undefined {
     if (memory !== null && isCount(memory.firstSeq) && isCount(memory.times))
       setAside[name] = { firstSeq: memory.firstSeq as number, times: memory.times as number };
   }
+  const problems = parseProblems(state.problems);
   const time = (at: unknown) => at as number | undefined;
   const sendDueAt = time(schedule.sendDueAt);
   return {
@@ -138,6 +151,22 @@ export function parseWakeState(value: unknown): WakeState | undefined {
       ? { cpu: { busy: cpu.busy as number, total: cpu.total as number } }
       : {}),
     setAside,
+    ...(problems === undefined ? {} : { problems }),
     ...(state.stopped === true ? { stopped: true } : {}),
+  };
+}
+
+function parseProblems(value: unknown): KeptProblems | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { kubeconfig, keys } = value as Record<string, unknown>;
+  if (typeof kubeconfig !== 'string' || !Array.isArray(keys)) return undefined;
+  return {
+    kubeconfig,
+    keys: keys
+      .filter(
+        (key): key is string =>
+          typeof key === 'string' && key.length > 0 && key.length <= MAX_PROBLEM_KEY_LENGTH,
+      )
+      .slice(0, MAX_PROBLEMS),
   };
 }

@@ -130,6 +130,8 @@ interface KeptState {
   readonly splayMs: number;
   readonly cpu: CpuReadings;
   readonly setAside: ReadonlyMap<string, SetAsideMemory>;
+  /** The cluster problems already warned about (kube/notices.ts). */
+  readonly openProblems: Set<string>;
 }
 
 /**
@@ -162,6 +164,7 @@ async function keptState(
       splayMs,
       cpu: { previous: undefined },
       setAside: new Map(),
+      openProblems: new Set(),
     };
   return {
     bootId,
@@ -170,6 +173,14 @@ async function keptState(
     cpu: { previous: saved.cpu },
     setAside: new Map(
       Object.entries(saved.setAside).map(([name, memory]) => [name, new SetAsideMemory(memory)]),
+    ),
+    // A reload warns afresh, as a resident daemon's reload does: the admin who edited the config wants to see what is
+    // still wrong; so does another kubeconfig, read at a wake. A wake, or a restart after a crash, warns only of
+    // what is new.
+    openProblems: new Set(
+      launch.reason !== 'reload' && saved.problems?.kubeconfig === config.kubeconfig
+        ? saved.problems.keys
+        : [],
     ),
   };
 }
@@ -490,6 +501,9 @@ class Daemon {
           return snapshot === undefined ? [] : [[name, snapshot]];
         }),
       ),
+      ...(this.kept.openProblems.size === 0
+        ? {}
+        : { problems: { kubeconfig: this.config.kubeconfig, keys: [...this.kept.openProblems] } }),
       ...(options.stopped === true ? { stopped: true } : {}),
     };
     const write = this.stateWrites.then(() => writeWakeState(this.config.dataDir, state));
@@ -524,6 +538,7 @@ class Daemon {
         memory: this.memory,
         cpu: this.kept.cpu,
         setAside,
+        openProblems: this.kept.openProblems,
       }),
       {
         samplingIntervalMs: current.samplingIntervalMs,
@@ -570,6 +585,8 @@ class Daemon {
     // and the new timers carry on where the old ones stood: a reload is not a report.
     const anchor = await this.agent?.pause();
     this.agent = undefined;
+    // The new config's problems are warned afresh (see keptState).
+    this.kept.openProblems.clear();
     if (next.buffer !== this.config.buffer || next.dataDir !== this.config.dataDir) {
       log.warn(
         'telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept',

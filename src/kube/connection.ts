@@ -22,8 +22,10 @@ export class KubeConnection {
     readonly log: Logger,
     /** Its betweenSteps runs after each API answer. */
     private readonly memory: MemoryPolicy = NO_MEMORY_POLICY,
+    /** The problems already warned about, kept across processes (ProblemNotices). */
+    openProblems: Set<string> = new Set(),
   ) {
-    this.notices = new ProblemNotices(log);
+    this.notices = new ProblemNotices(log, openProblems);
   }
 
   get(): Promise<KubeApi | undefined> {

@@ -31,6 +31,10 @@ const STATE: WakeState = {
   },
   cpu: { busy: 13_241, total: 1_031_050 },
   setAside: { primary: { firstSeq: 42, times: 2 } },
+  problems: {
+    kubeconfig: '/var/lib/microshift/resources/kubeadmin/kubeconfig',
+    keys: ['api', 'routes'],
+  },
 };
 
 t.test('written durably and read back as written, root-only', async (t) => {
@@ -78,6 +82,7 @@ t.test('a bad CPU reading or set-aside entry is left out, the schedule kept', as
     splayMs: STATE.splayMs,
     schedule: STATE.schedule,
     setAside: { other: { firstSeq: 3, times: 1 } },
+    problems: STATE.problems,
   });
   t.notOk(parsed !== undefined && 'cpu' in parsed, 'no cpu key');
 });
@@ -110,6 +115,30 @@ t.test(
     });
   },
 );
+
+t.test('the problems warned about: keys only, bounded in number and length', async (t) => {
+  const withoutProblems: WakeState = { ...STATE };
+  delete (withoutProblems as { problems?: unknown }).problems;
+  const withProblems = (problems: unknown) => parseWakeState({ ...withoutProblems, problems });
+  t.same(withProblems(undefined), withoutProblems, 'none: no problems');
+  t.same(withProblems(['api']), withoutProblems, 'not the shape this version writes: none');
+  t.same(
+    withProblems({ keys: ['api'] }),
+    withoutProblems,
+    'without the kubeconfig they are about: none',
+  );
+  t.same(
+    withProblems({ kubeconfig: '', keys: ['api', 7, '', 'x'.repeat(129), 'x'.repeat(128), null] }),
+    { ...withoutProblems, problems: { kubeconfig: '', keys: ['api', 'x'.repeat(128)] } },
+    'keys that are not short strings are left out',
+  );
+  const many = Array.from({ length: 300 }, (_, i) => `resource-${i}`);
+  t.same(
+    withProblems({ kubeconfig: 'k', keys: many }),
+    { ...withoutProblems, problems: { kubeconfig: 'k', keys: many.slice(0, 256) } },
+    'at most 256',
+  );
+});
 
 t.test("the boot clock and the kernel's boot id", async (t) => {
   const a = bootMonotonicMs();

@@ -309,3 +309,71 @@ t.test(
     t.equal(requests, 1, 'once');
   },
 );
+
+t.test(
+  'a cluster problem is warned once over the wakes, its end once, and again after a reload or for another kubeconfig',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const api = await startFakeApi(generateCluster(3));
+    t.teardown(() => api.close());
+    const dir = await ownTempDir(t);
+    const kubeconfig = path.join(dir, 'kubeconfig-not-yet');
+    const settings = {
+      endpoint: receiver.url,
+      samplingInterval: '2s',
+      sendingInterval: '1h',
+      splay: '0s',
+    };
+    const config = await writeConfig(dir, { ...settings, kubeconfig });
+    const waitFile = path.join(dir, 'wake');
+    const start = async (reason: string) => {
+      // As the launcher does: the wait asked for, then a start.
+      if (reason !== 'start') {
+        const seconds = Number((await readFile(waitFile, 'utf8')).trim());
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      }
+      await writeFile(waitFile, '');
+      const run = await runCli(['run', '--config', config], {
+        env: {
+          EDGE_TELEMETRY_WAKE: reason,
+          EDGE_TELEMETRY_WAKE_FILE: waitFile,
+          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+          NODE_EXTRA_CA_CERTS: api.caFile,
+        },
+        timeoutMs: 30_000,
+      });
+      t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
+      return run.stderr.split('\n').filter((line) => /kubeconfig|cluster metrics/.test(line));
+    };
+    const missing = `<4>warn: kubeconfig ${kubeconfig} not found; cluster metrics are left out until it exists (host metrics still go out)`;
+
+    t.same(await start('start'), [missing], 'the start warns that the kubeconfig is missing');
+    t.same(await start('wake'), [], 'a wake does not warn again');
+    t.same(await start('wake'), [], 'nor the next');
+    const state = JSON.parse(await readFile(path.join(dir, 'data', 'wake.json'), 'utf8')) as {
+      problems?: unknown;
+    };
+    t.same(
+      state.problems,
+      { kubeconfig, keys: ['kubeconfig'] },
+      'wake.json keeps the problem by its key, with the kubeconfig it is about',
+    );
+    t.same(await start('reload'), [missing], 'a reload warns afresh');
+    t.same(await start('wake'), [], 'and the wake after it does not');
+
+    await writeFile(kubeconfig, await readFile(api.kubeconfig));
+    t.same(
+      await start('wake'),
+      [`<6>info: kubeconfig ${kubeconfig} loaded`],
+      'the wake that finds it says so once',
+    );
+    t.same(await start('wake'), [], 'and the next says nothing');
+
+    const other = path.join(dir, 'another-kubeconfig');
+    await writeConfig(dir, { ...settings, kubeconfig: other });
+    const otherMissing = missing.replaceAll(kubeconfig, other);
+    t.same(await start('wake'), [otherMissing], 'another kubeconfig, read at a wake, is warned of');
+    t.same(await start('wake'), [], 'once');
+  },
+);
