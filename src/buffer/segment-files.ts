@@ -126,6 +126,17 @@ export class SegmentFiles {
     return { name, handle };
   }
 
+  /** An existing segment opened to append to (a start carrying on the last one); its length, to check it against the scan. */
+  async reopen(name: string): Promise<{ handle: FileHandle; size: number }> {
+    const handle = await open(this.file(name), constants.O_RDWR | constants.O_NOFOLLOW);
+    try {
+      return { handle, size: (await handle.stat()).size };
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
   /** A whole segment rewritten durably: temporary file, fsync, rename, fsync of the directory. */
   replace(name: string, bytes: Uint8Array): Promise<void> {
     return replaceFile(this.file(name), [bytes], 0o600, { durable: true, hooks: this.hooks });

@@ -63,11 +63,13 @@ function nextRecordAt(bytes: Uint8Array, from: number): number | undefined {
 
 /**
  * Walks the records; `each` gets every good sample (seq ascending) with its
- * series. A bad record is skipped to the next good one; bad bytes to the end are cut.
+ * series, `eachSeries` every good series definition. A bad record is skipped
+ * to the next good one; bad bytes to the end are cut.
  */
 export function scanSegment(
   bytes: Uint8Array,
   each?: (sample: EncodedSample, series: SeriesDef) => void,
+  eachSeries?: (series: SeriesDef) => void,
 ): ScanResult {
   const header = checkHeader(bytes);
   if (!header.ok) return { kind: 'foreign', reason: header.reason };
@@ -120,6 +122,7 @@ export function scanSegment(
         const def = decodeSeriesRecord(bytes, frame.payloadStart, frame.payloadEnd);
         if (series.has(def.ref)) throw new CorruptRecord(`series ref ${def.ref} defined twice`);
         series.set(def.ref, def);
+        eachSeries?.(def);
       } else if (frame.type === RECORD_SAMPLES) {
         // Checked whole before any sample counts, so a record is kept or skipped as one.
         const decoded: { sample: EncodedSample; def: SeriesDef }[] = [];

@@ -177,6 +177,71 @@ t.test('a restart keeps exactly the unacknowledged samples', async (t) => {
   await buffer.close();
 });
 
+t.test(
+  'each restart carries on in the last segment: one file for many short processes, as for one long one',
+  async (t) => {
+    const dir = path.join(await scratch(), 'buffer');
+    const reference = await open(path.join(await scratch(), 'buffer'), { segmentMaxSamples: 64 });
+    // A new series in the third process: the dictionary read back is extended, not renumbered.
+    const ticks = [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
+      i === 2
+        ? [
+            ...tick(i),
+            {
+              name: 'cluster:usage:resources:sum',
+              labels: { resource: 'new' },
+              value: 1,
+              timestampMs: T0 + i * HOUR,
+            },
+          ]
+        : tick(i),
+    );
+    const files: number[] = [];
+    for (const points of ticks) {
+      // One process per tick, as a daemon that exits between ticks.
+      const buffer = await open(dir, { segmentMaxSamples: 64 });
+      await buffer.append(points);
+      await buffer.close();
+      await reference.append(points);
+      files.push((await segmentFiles(dir)).length);
+    }
+    // 10 samples a tick (11 in the third): the segment is full (64) after the seventh, the eighth opens a new one.
+    t.same(files, [1, 1, 1, 1, 1, 1, 1, 2], 'a new file only when the last one is full');
+    const buffer = await open(dir);
+    t.same(
+      plain(await readAll(buffer)),
+      plain(await readAll(reference)),
+      'read back as one process wrote it',
+    );
+    t.equal(buffer.size, 81);
+    await buffer.close();
+    await reference.close();
+  },
+);
+
+t.test('a damaged last segment is not carried on: appends go to a new one', async (t) => {
+  const dir = path.join(await scratch(), 'buffer');
+  let buffer = await open(dir, { segmentMaxSamples: 64 });
+  await buffer.append(tick(0));
+  await buffer.close();
+  const [first] = await segmentFiles(dir);
+  // A torn append: the start of a record with nothing after it.
+  await writeFile(path.join(dir, first as string), Buffer.from([2, 200, 1]), { flag: 'a' });
+  const log = capture();
+  buffer = await open(dir, { segmentMaxSamples: 64, log });
+  t.match(log.lines.join('\n'), /torn or corrupt tail cut/, 'the torn tail is cut, as before');
+  await buffer.append(tick(1));
+  await buffer.close();
+  t.equal((await segmentFiles(dir)).length, 2, 'and the next append went to a new segment');
+  buffer = await open(dir);
+  t.same(
+    plain(await readAll(buffer)),
+    plain([...tick(0), ...tick(1)].map((point, i) => ({ seq: i + 1, point }))),
+    'nothing lost',
+  );
+  await buffer.close();
+});
+
 t.test('acknowledged as rejected or oversized: counted as dropped by reason', async (t) => {
   const dir = path.join(await scratch(), 'buffer');
   const buffer = await open(dir);
