@@ -24,7 +24,9 @@
 // LINES (default: every line of package.json's engines): e.g. LINES=24 or
 // LINES="22 26"; a line other than the running Node's comes from npm's
 // node@<major> (scripts/node-line.sh, cached outside the checkout).
-// TICKS (default 300): seconds measured; the daemon samples every second.
+// TICKS (default 300): seconds measured.
+// SAMPLING (default 1s): the daemon's samplingInterval; 5s samples as often as
+// the peers scrape.
 // UNIT=file: another unit file than systemd/edge-telemetry.service.
 // BUNDLE=single: the release built with --single-file instead of on-demand chunks.
 // COMPARE=file: one more host-only daemon per line, started as that unit file
@@ -65,6 +67,7 @@ import { proxyTo, testCertificate } from './tls-front.mjs';
 import { nodeLines } from './node-lines.mjs';
 
 const TICKS = Number(process.env.TICKS ?? 300);
+const SAMPLING = process.env.SAMPLING ?? '1s';
 const PODS = 300;
 const SCRAPE_INTERVAL = '5s';
 /** Growth from the start window to the end window that still counts as flat. */
@@ -246,7 +249,7 @@ async function daemonCase({
   set('clusterIdFile', path.join(dir, 'cluster-id'));
   set('dataDir', path.join(dir, 'data'));
   set('kubeconfig', kubeconfig);
-  set('samplingInterval', '1s');
+  set('samplingInterval', SAMPLING);
   set('sendingInterval', '30s');
   if (destinations !== undefined) set('destinations', document.createNode(destinations));
   await writeFile(
@@ -684,7 +687,7 @@ async function main() {
   }
 
   console.log(
-    `footprint: ${TICKS} s, daemon samplingInterval 1s and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; Node.js lines: ${lines.map((line) => `${line.version} (${line.binary})`).join(', ')}`,
+    `footprint: ${TICKS} s, daemon samplingInterval ${SAMPLING} and sendingInterval 30s, peers scrape every ${SCRAPE_INTERVAL}; Node.js lines: ${lines.map((line) => `${line.version} (${line.binary})`).join(', ')}`,
   );
   console.log(`unit:    ${path.relative(repo, unitFile)}: ${describeUnit(unit)}`);
   if (compareUnit !== undefined)

@@ -38,6 +38,7 @@
 //
 // Without --expose-gc (tests, `node dist/cli.js`, a unit drop-in that removes
 // the flag) there is no `gc` and both are no-ops: V8's own heuristics decide.
+import { monotonicMs } from './timers.js';
 
 /**
  * The daemon's memory measures, as one object the wiring passes down: the
@@ -86,7 +87,7 @@ export interface ShrinkClock {
 }
 
 const unrefClock: ShrinkClock = {
-  now: () => performance.now(),
+  now: monotonicMs,
   setTimeout: (callback, ms) => {
     setTimeout(callback, ms).unref();
   },

@@ -18,9 +18,21 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The process' clock: performance.now() and Node's timers (ref'd: pending work keeps the daemon's loop alive). */
+const origin = process.hrtime.bigint();
+
+/**
+ * Monotonic milliseconds since this module loaded, as performance.now() counts
+ * from the process' start. Not performance.now() itself: the global's first use
+ * loads Node's whole perf_hooks (ten modules: 0.3 MB of RSS for the daemon's
+ * life on Node 24 and 26, and about 3 ms of every wake's CPU on 26).
+ */
+export function monotonicMs(): number {
+  return Number(process.hrtime.bigint() - origin) / 1e6;
+}
+
+/** The process' clock: monotonicMs() and Node's timers (ref'd: pending work keeps the daemon's loop alive). */
 export const systemClock: Clock = {
-  now: () => performance.now(),
+  now: monotonicMs,
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

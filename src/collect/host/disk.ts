@@ -1,5 +1,6 @@
 import { stat, statfs } from 'node:fs/promises';
 import type { MetricPoint } from '../../base/model.js';
+import { monotonicMs } from '../../base/timers.js';
 import type { Collector, CollectorKind } from '../collector.js';
 
 export const DISK_CAPACITY_METRIC = 'cluster:capacity_disk_bytes:sum';
@@ -77,7 +78,7 @@ export class TooManyHangingProbes extends Error {
 export function probeFilesystem(
   path: string,
   read: (path: string) => Promise<FilesystemFigures | undefined> = readFilesystem,
-  nowMs: () => number = () => performance.now(),
+  nowMs: () => number = monotonicMs,
 ): Promise<FilesystemFigures | undefined> {
   const running = unfinishedProbes.get(path);
   if (running !== undefined) return running.probe;
