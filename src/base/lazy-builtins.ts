@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import type * as ChildProcess from 'node:child_process';
 import type * as Crypto from 'node:crypto';
 import type * as Tls from 'node:tls';
+import type * as Zlib from 'node:zlib';
 
 const load = createRequire(import.meta.url);
 
@@ -18,3 +19,6 @@ export const lazyTls = (): typeof Tls => load('node:tls') as typeof Tls;
 /** node:child_process (and node:net and node:dgram with it): wanted at a send, to ask microshift and bootc, not at a start that samples. */
 export const lazyChildProcess = (): typeof ChildProcess =>
   load('node:child_process') as typeof ChildProcess;
+
+/** node:zlib: wanted for OTLP's gzip at a send; the buffer's CRC-32 is its own (buffer/crc32.ts). */
+export const lazyZlib = (): typeof Zlib => load('node:zlib') as typeof Zlib;

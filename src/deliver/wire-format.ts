@@ -3,7 +3,7 @@
 // block of a prompb WriteRequest) or OTLP/HTTP (an ExportMetricsServiceRequest
 // in binary protobuf, gzip when that is smaller). The planner, the 413 split
 // and the send are the same for both; only this differs.
-import { gzipSync } from 'node:zlib';
+import { lazyZlib } from '../base/lazy-builtins.js';
 import { compress } from 'snappyjs';
 import { METRIC_NAME_LABEL, type Series } from '../base/model.js';
 import { AGENT_VERSION } from '../base/version.js';
@@ -95,7 +95,7 @@ const OTLP: WireProtocol = {
     return {
       encode(series) {
         const raw = encodeExportMetricsRequest(resource, metricsOf(series, describe));
-        const gzipped = gzipSync(raw);
+        const gzipped = lazyZlib().gzipSync(raw);
         return gzipped.length < raw.length
           ? { body: gzipped, rawBytes: raw.length, contentEncoding: 'gzip' }
           : { body: raw, rawBytes: raw.length };

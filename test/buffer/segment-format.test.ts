@@ -22,6 +22,22 @@ t.test('crc32 gives the IEEE check values', async (t) => {
   t.equal(crc32(Buffer.from('The quick brown fox jumps over the lazy dog')), 0x414fa339);
 });
 
+t.test("crc32 is zlib's on random bytes, whole and in parts", async (t) => {
+  const { crc32: zlibCrc32 } = await import('node:zlib');
+  const { randomBytes } = await import('node:crypto');
+  for (const length of [1, 2, 3, 7, 8, 255, 256, 4097, 65_537]) {
+    const bytes = randomBytes(length);
+    t.equal(crc32(bytes), zlibCrc32(bytes), `${length} bytes`);
+    const start = Math.floor(length / 3);
+    const end = length - Math.floor(length / 4);
+    t.equal(
+      crc32(bytes, start, end),
+      zlibCrc32(bytes.subarray(start, end)),
+      `${length} bytes, a part`,
+    );
+  }
+});
+
 t.test('every value and timestamp survives the round trip exactly', async (t) => {
   const values = [
     0,
