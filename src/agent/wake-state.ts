@@ -16,18 +16,28 @@ import { replaceFile } from '../base/durable-file.js';
 import type { CpuTimes } from '../collect/host/proc-stat.js';
 import type { SetAsideSnapshot } from '../deliver/set-aside.js';
 import type { GridAnchor } from './schedule.js';
+import { crc32 } from '../buffer/crc32.js';
 
 export const WAKE_STATE_FILE = 'wake.json';
 /** A few hundred bytes per destination; a bigger file is not ours. */
 const MAX_WAKE_STATE_BYTES = 64 * 1024;
-/** Problem keys are the code's own short names (a resource, "kubeconfig", "api"); anything else is not ours. */
-const MAX_PROBLEMS = 256;
-const MAX_PROBLEM_KEY_LENGTH = 128;
+/**
+ * Problem keys are the code's own names ("kubeconfig", "api", "resource:" and
+ * a resource's plural.group, up to 317 characters). Bounded where they are
+ * written and where they are read alike (boundedProblemKeys), so that the file
+ * stays far under its 64 KiB (64 × 512 bytes at most): a problem beyond the
+ * bound is warned again at each wake, and nothing else is lost.
+ */
+const MAX_PROBLEMS = 64;
+const MAX_PROBLEM_KEY_LENGTH = 512;
 export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
 export interface KeptProblems {
-  /** The kubeconfig they are about: another one (an edit read at a wake) has problems of its own. */
-  readonly kubeconfig: string;
+  /**
+   * What they are about (problemScope: the kubeconfig and extraResources). An
+   * edit of either, read at a wake, warns afresh, as a resident daemon's reload does.
+   */
+  readonly scope: string;
   /** Their keys (never their messages: nothing a server said is kept). */
   readonly keys: readonly string[];
 }
@@ -156,17 +166,24 @@ export function parseWakeState(value: unknown): WakeState | undefined {
   };
 }
 
+/** The keys a state file holds, written or read: strings of 1 to 512 characters, at most 64. */
+export function boundedProblemKeys(keys: Iterable<unknown>): string[] {
+  return [...keys]
+    .filter(
+      (key): key is string =>
+        typeof key === 'string' && key.length > 0 && key.length <= MAX_PROBLEM_KEY_LENGTH,
+    )
+    .slice(0, MAX_PROBLEMS);
+}
+
+/** What a set of cluster problems is about: the config's kubeconfig and extraResources, as one short string. */
+export function problemScope(kubeconfig: string, extraResources: unknown): string {
+  return crc32(Buffer.from(JSON.stringify([kubeconfig, extraResources]), 'utf8')).toString(16);
+}
+
 function parseProblems(value: unknown): KeptProblems | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { kubeconfig, keys } = value as Record<string, unknown>;
-  if (typeof kubeconfig !== 'string' || !Array.isArray(keys)) return undefined;
-  return {
-    kubeconfig,
-    keys: keys
-      .filter(
-        (key): key is string =>
-          typeof key === 'string' && key.length > 0 && key.length <= MAX_PROBLEM_KEY_LENGTH,
-      )
-      .slice(0, MAX_PROBLEMS),
-  };
+  const { scope, keys } = value as Record<string, unknown>;
+  if (typeof scope !== 'string' || !Array.isArray(keys)) return undefined;
+  return { scope, keys: boundedProblemKeys(keys) };
 }

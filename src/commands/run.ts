@@ -21,6 +21,8 @@ import {
   bootMonotonicMs,
   readBootId,
   readWakeState,
+  boundedProblemKeys,
+  problemScope,
   shiftAnchor,
   writeWakeState,
   type WakeState,
@@ -175,10 +177,11 @@ async function keptState(
       Object.entries(saved.setAside).map(([name, memory]) => [name, new SetAsideMemory(memory)]),
     ),
     // A reload warns afresh, as a resident daemon's reload does: the admin who edited the config wants to see what is
-    // still wrong; so does another kubeconfig, read at a wake. A wake, or a restart after a crash, warns only of
-    // what is new.
+    // still wrong; so does an edit of the kubeconfig or extraResources read at a wake. A wake, or a restart after
+    // a crash, warns only of what is new.
     openProblems: new Set(
-      launch.reason !== 'reload' && saved.problems?.kubeconfig === config.kubeconfig
+      launch.reason !== 'reload' &&
+        saved.problems?.scope === problemScope(config.kubeconfig, config.extraResources)
         ? saved.problems.keys
         : [],
     ),
@@ -503,7 +506,12 @@ class Daemon {
       ),
       ...(this.kept.openProblems.size === 0
         ? {}
-        : { problems: { kubeconfig: this.config.kubeconfig, keys: [...this.kept.openProblems] } }),
+        : {
+            problems: {
+              scope: problemScope(this.config.kubeconfig, this.config.extraResources),
+              keys: boundedProblemKeys(this.kept.openProblems),
+            },
+          }),
       ...(options.stopped === true ? { stopped: true } : {}),
     };
     const write = this.stateWrites.then(() => writeWakeState(this.config.dataDir, state));

@@ -7,7 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   bootMonotonicMs,
+  boundedProblemKeys,
   parseWakeState,
+  problemScope,
   readBootId,
   readWakeState,
   shiftAnchor,
@@ -31,10 +33,7 @@ const STATE: WakeState = {
   },
   cpu: { busy: 13_241, total: 1_031_050 },
   setAside: { primary: { firstSeq: 42, times: 2 } },
-  problems: {
-    kubeconfig: '/var/lib/microshift/resources/kubeadmin/kubeconfig',
-    keys: ['api', 'routes'],
-  },
+  problems: { scope: '3b1f0c2a', keys: ['api', 'resource:routes.route.openshift.io'] },
 };
 
 t.test('written durably and read back as written, root-only', async (t) => {
@@ -122,22 +121,41 @@ t.test('the problems warned about: keys only, bounded in number and length', asy
   const withProblems = (problems: unknown) => parseWakeState({ ...withoutProblems, problems });
   t.same(withProblems(undefined), withoutProblems, 'none: no problems');
   t.same(withProblems(['api']), withoutProblems, 'not the shape this version writes: none');
+  t.same(withProblems({ keys: ['api'] }), withoutProblems, 'without what they are about: none');
   t.same(
-    withProblems({ keys: ['api'] }),
-    withoutProblems,
-    'without the kubeconfig they are about: none',
-  );
-  t.same(
-    withProblems({ kubeconfig: '', keys: ['api', 7, '', 'x'.repeat(129), 'x'.repeat(128), null] }),
-    { ...withoutProblems, problems: { kubeconfig: '', keys: ['api', 'x'.repeat(128)] } },
-    'keys that are not short strings are left out',
+    withProblems({ scope: '', keys: ['api', 7, '', 'x'.repeat(513), 'x'.repeat(512), null] }),
+    { ...withoutProblems, problems: { scope: '', keys: ['api', 'x'.repeat(512)] } },
+    'keys that are not strings of 1 to 512 characters are left out',
   );
   const many = Array.from({ length: 300 }, (_, i) => `resource-${i}`);
+  t.same(boundedProblemKeys(many), many.slice(0, 64), 'at most 64');
   t.same(
-    withProblems({ kubeconfig: 'k', keys: many }),
-    { ...withoutProblems, problems: { kubeconfig: 'k', keys: many.slice(0, 256) } },
-    'at most 256',
+    withProblems({ scope: 'k', keys: many }),
+    { ...withoutProblems, problems: { scope: 'k', keys: many.slice(0, 64) } },
+    'read back as bounded',
   );
+  // The longest key the daemon makes: "resource:" and a plural (63) "." a group (253).
+  const longest = `resource:${'p'.repeat(63)}.${'g'.repeat(253)}`;
+  const keys = boundedProblemKeys([
+    longest,
+    ...Array.from({ length: 400 }, (_, i) => `${longest}${i}`),
+  ]);
+  await writeWakeState(dir, { ...STATE, problems: { scope: 'k', keys } });
+  const read = await readWakeState(dir);
+  t.equal(read?.problems?.keys.length, 64, 'the most the writer writes is read back whole');
+  t.equal(read?.problems?.keys[0], longest, 'the longest key the daemon makes among them');
+  t.equal(
+    read?.schedule.nextSendAt,
+    STATE.schedule.nextSendAt,
+    'and the rest of the state with them',
+  );
+});
+
+t.test('what the problems are about: the kubeconfig and extraResources', async (t) => {
+  const scope = problemScope('/k', []);
+  t.equal(problemScope('/k', []), scope, 'the same config, the same scope');
+  t.not(problemScope('/other', []), scope, 'another kubeconfig, another');
+  t.not(problemScope('/k', ['example.com/v1/widgets']), scope, 'another extraResources, another');
 });
 
 t.test("the boot clock and the kernel's boot id", async (t) => {

@@ -355,13 +355,11 @@ t.test(
     t.same(await start('wake'), [], 'a wake does not warn again');
     t.same(await start('wake'), [], 'nor the next');
     const state = JSON.parse(await readFile(path.join(dir, 'data', 'wake.json'), 'utf8')) as {
-      problems?: unknown;
+      problems?: { scope?: unknown; keys?: unknown };
     };
-    t.same(
-      state.problems,
-      { kubeconfig, keys: ['kubeconfig'] },
-      'wake.json keeps the problem by its key, with the kubeconfig it is about',
-    );
+    t.same(state.problems?.keys, ['kubeconfig'], 'wake.json keeps the problem by its key');
+    t.match(state.problems?.scope, /^[0-9a-f]+$/, 'with what it is about, as a short digest');
+    t.notMatch(JSON.stringify(state), /not found/, 'and not its message');
     t.same(await start('reload'), [missing], 'a reload warns afresh');
     t.same(await start('wake'), [], 'and the wake after it does not');
 
@@ -378,5 +376,60 @@ t.test(
     const otherMissing = missing.replaceAll(kubeconfig, other);
     t.same(await start('wake'), [otherMissing], 'another kubeconfig, read at a wake, is warned of');
     t.same(await start('wake'), [], 'once');
+  },
+);
+
+t.test(
+  'a resource dropped from extraResources by an edit read at a wake, and put back, is warned of again',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const api = await startFakeApi(generateCluster(3));
+    t.teardown(() => api.close());
+    const dir = await ownTempDir(t);
+    const settings = {
+      endpoint: receiver.url,
+      samplingInterval: '2s',
+      sendingInterval: '1h',
+      splay: '0s',
+      kubeconfig: api.kubeconfig,
+    };
+    // Not served by the fake API: 404, one warning.
+    const widgets = { ...settings, extraResources: ['example.com/v1/widgets'] };
+    const config = await writeConfig(dir, widgets);
+    const waitFile = path.join(dir, 'wake');
+    const start = async (reason: string) => {
+      if (reason !== 'start') {
+        const seconds = Number((await readFile(waitFile, 'utf8')).trim());
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+      }
+      await writeFile(waitFile, '');
+      const run = await runCli(['run', '--config', config], {
+        env: {
+          EDGE_TELEMETRY_WAKE: reason,
+          EDGE_TELEMETRY_WAKE_FILE: waitFile,
+          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+          NODE_EXTRA_CA_CERTS: api.caFile,
+        },
+        timeoutMs: 30_000,
+      });
+      t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
+      return run.stderr.split('\n').filter((line) => /widgets/.test(line));
+    };
+    const warning = /warn: resource widgets\.example\.com not available \(HTTP 404\)/;
+    const first = await start('start');
+    t.match(first.join('\n'), warning, 'the start warns of the resource');
+    t.same(await start('wake'), [], 'a wake does not warn again');
+    // The edit takes effect at the next wake without a reload (README): the resource is no longer counted.
+    await writeConfig(dir, settings);
+    t.same(await start('wake'), [], 'nothing to say of a resource no longer counted');
+    // Put back: counted afresh, as after a reload of a resident daemon, and still not there.
+    await writeConfig(dir, widgets);
+    t.match(
+      (await start('wake')).join('\n'),
+      warning,
+      'the resource put back and still missing is warned of',
+    );
+    t.same(await start('wake'), [], 'and then not again');
   },
 );
