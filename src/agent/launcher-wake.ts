@@ -6,7 +6,7 @@
 // having written it has saved everything in dataDir (wake-state.ts) and wants
 // to be started in that many seconds; one that exits without writing it has
 // stopped (a stop, status: Disabled), and one that fails has failed.
-import { writeFile } from 'node:fs/promises';
+import { writeFile } from '../base/fs-async.js';
 import type { Config } from '../config/schema.js';
 
 export type WakeReason = 'start' | 'wake' | 'reload' | 'stop';

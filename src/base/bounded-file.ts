@@ -4,7 +4,7 @@
 // /dev/zero never ends, a symlink loop fails only at open. Each is a value
 // with a code here, never a hang or an unbounded buffer.
 import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, type OpenFile } from './fs-async.js';
 
 export type FileReadCode =
   | 'ENOENT' // does not exist
@@ -106,7 +106,7 @@ async function readWithin(
     ok: false,
     error: new FileReadError(code, file, reason),
   });
-  let handle: FileHandle;
+  let handle: OpenFile;
   try {
     // O_NONBLOCK: opening a FIFO with no writer returns at once instead of
     // blocking a pool thread forever. Symlinks are followed unless told (a

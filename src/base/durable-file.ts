@@ -3,7 +3,7 @@
 // file beside it, fsync it, rename it over, fsync the directory (the rename is
 // only durable once the directory entry is on disk).
 import { constants } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink } from './fs-async.js';
 import path from 'node:path';
 
 export async function syncDirectory(dir: string): Promise<void> {

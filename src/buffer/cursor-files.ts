@@ -3,7 +3,7 @@
 // and durably (replaceFile) before the buffer forgets anything on its account.
 // A release that knows no cursors (segment format 1 is unchanged) ignores
 // these files: it sends what the segments hold to its one endpoint.
-import { readdir, unlink } from 'node:fs/promises';
+import { readdir, unlink } from '../base/fs-async.js';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../base/bounded-file.js';
 import { replaceFile, syncDirectory } from '../base/durable-file.js';

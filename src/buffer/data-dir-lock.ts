@@ -2,7 +2,7 @@
 // time the kernel gives that process (field 22 of /proc/<pid>/stat), so a lock
 // left by a dead daemon is recognised even when its pid has been reused.
 import { constants } from 'node:fs';
-import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, rename, unlink, writeFile } from '../base/fs-async.js';
 import path from 'node:path';
 
 export const LOCK_FILE = 'edge-telemetry.lock';

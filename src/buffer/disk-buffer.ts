@@ -3,7 +3,7 @@
 // by atomic rewrites (temporary file, fsync, rename, fsync of the directory).
 // Only a small index of each segment stays in memory, so the heap does not grow
 // with the backlog; reads decode one segment at a time.
-import { mkdir, type FileHandle } from 'node:fs/promises';
+import { mkdir, type OpenFile } from '../base/fs-async.js';
 import type { Logger } from '../base/log.js';
 import type { ReplaceHooks } from '../base/durable-file.js';
 import { SegmentFiles, errorCode, writeAll } from './segment-files.js';
@@ -83,7 +83,7 @@ interface Segment {
 
 interface Active {
   readonly segment: Segment;
-  readonly handle: FileHandle;
+  readonly handle: OpenFile;
   /** The segment's series dictionary: key to ref. */
   readonly refs: Map<string, number>;
 }

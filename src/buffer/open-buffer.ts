@@ -1,6 +1,6 @@
 // Builds the buffer the config asks for. Failures are values with codes; the
 // command turns them into the one-line config error.
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from '../base/fs-async.js';
 import path from 'node:path';
 import type { Logger } from '../base/log.js';
 import { lockDataDir } from './data-dir-lock.js';

@@ -4,7 +4,7 @@
 // file. What the files hold (segment-format.ts) and which samples they keep
 // (disk-buffer.ts) are decided elsewhere.
 import { constants } from 'node:fs';
-import { copyFile, open, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, open, readdir, rename, unlink, type OpenFile } from '../base/fs-async.js';
 import path from 'node:path';
 import { readBoundedBytes, type FileReadCode } from '../base/bounded-file.js';
 import { replaceFile, syncDirectory, type ReplaceHooks } from '../base/durable-file.js';
@@ -50,7 +50,7 @@ function segmentName(firstSeq: number): string {
 
 /** Writes all of `bytes` at `position` (a write may take fewer). */
 export async function writeAll(
-  handle: FileHandle,
+  handle: OpenFile,
   bytes: Uint8Array,
   position: number,
 ): Promise<void> {
@@ -116,10 +116,7 @@ export class SegmentFiles {
   }
 
   /** A new segment of `header` only, durably in place, open for appends. */
-  async create(
-    firstSeq: number,
-    header: Uint8Array,
-  ): Promise<{ name: string; handle: FileHandle }> {
+  async create(firstSeq: number, header: Uint8Array): Promise<{ name: string; handle: OpenFile }> {
     const name = segmentName(firstSeq);
     await replaceFile(this.file(name), [header], 0o600, { durable: true, hooks: undefined });
     const handle = await open(this.file(name), constants.O_RDWR | constants.O_NOFOLLOW);
@@ -127,7 +124,7 @@ export class SegmentFiles {
   }
 
   /** An existing segment opened to append to (a start carrying on the last one); its length, to check it against the scan. */
-  async reopen(name: string): Promise<{ handle: FileHandle; size: number }> {
+  async reopen(name: string): Promise<{ handle: OpenFile; size: number }> {
     const handle = await open(this.file(name), constants.O_RDWR | constants.O_NOFOLLOW);
     try {
       return { handle, size: (await handle.stat()).size };

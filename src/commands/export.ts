@@ -3,7 +3,7 @@
 // off a disconnected node (src/remote-write/export-file.ts). The samples stay
 // buffered unless --remove. The daemon must be stopped: it owns the buffer.
 import { wireProtocol } from '../deliver/wire-format.js';
-import { lstat } from 'node:fs/promises';
+import { lstat } from '../base/fs-async.js';
 import { writeFileDurably } from '../base/durable-file.js';
 import type { Config } from '../config/schema.js';
 import type { Logger } from '../base/log.js';

@@ -9,7 +9,7 @@
 //   is honoured.
 // Either way drop-ins are RFC 7386 merge patches applied in lexical order.
 import type { Dirent } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readdirEntries } from '../base/fs-async.js';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../base/bounded-file.js';
 import { ConfigError } from './errors.js';
@@ -120,7 +120,7 @@ async function listMicroShiftDropIns(
 ): Promise<string[]> {
   let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = await readdirEntries(dir);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && top) return found;
     throw listingError(dir, error);

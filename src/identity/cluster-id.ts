@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir } from '../base/fs-async.js';
 import { writeFileDurably } from '../base/durable-file.js';
 import { lazyCrypto } from '../base/lazy-builtins.js';
 import path from 'node:path';

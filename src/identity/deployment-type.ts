@@ -1,5 +1,5 @@
 import { lazyChildProcess } from '../base/lazy-builtins.js';
-import { access } from 'node:fs/promises';
+import { access } from '../base/fs-async.js';
 
 export type DeploymentType = 'microshift-rpm' | 'microshift-ostree' | 'microshift-bootc';
 

@@ -1,7 +1,7 @@
 // Whether this runs in a pod with a service account: asked by every daemon at
 // start, so on its own, apart from kubeconfig.ts and what that loads (node:net
 // among it), which only a daemon with cluster metrics needs.
-import { access } from 'node:fs/promises';
+import { access } from '../base/fs-async.js';
 import path from 'node:path';
 
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';

@@ -531,17 +531,18 @@ t.test(
       [],
       'the start, which sent its first report and asked microshift and bootc, loaded them all: the record sees them',
     );
-    t.notOk(
-      start?.modules.includes('zlib'),
-      'nor node:zlib, which only OTLP gzip needs (the buffer has its own CRC-32)',
+    t.same(
+      ['zlib', 'fs/promises'].filter((name) => start?.modules.includes(name) === true),
+      [],
+      'nor node:zlib, which only OTLP gzip needs (the buffer has its own CRC-32), nor node:fs/promises (base/fs-async.ts)',
     );
     const sampleWakes = wakes.filter((record) => record.wake === 'wake');
     t.ok(sampleWakes.length >= 2, `two wakes or more (${wakes.map((r) => r.wake).join(', ')})`);
     for (const [index, wake] of sampleWakes.entries())
       t.same(
-        [...sending, 'zlib'].filter((name) => wake.modules.includes(name)),
+        [...sending, 'zlib', 'fs/promises'].filter((name) => wake.modules.includes(name)),
         [],
-        `wake ${index + 1}, a sample alone: no node:http, node:tls, node:child_process, node:crypto, node:net or node:zlib`,
+        `wake ${index + 1}, a sample alone: no node:http, node:tls, node:child_process, node:crypto, node:net, node:zlib or node:fs/promises`,
       );
   },
 );

@@ -1,4 +1,4 @@
-import { stat, statfs } from 'node:fs/promises';
+import { stat, statfs } from '../../base/fs-async.js';
 import type { MetricPoint } from '../../base/model.js';
 import { monotonicMs } from '../../base/timers.js';
 import type { Collector, CollectorKind } from '../collector.js';

@@ -1,0 +1,84 @@
+// The daemon's file calls on node:fs's callback API, on real files: what
+// node:fs/promises would do, the same errors with their codes, and a close
+// that happens once.
+import t from 'tap';
+import { constants, readFileSync, writeFileSync } from 'node:fs';
+import * as promises from 'node:fs/promises';
+import path from 'node:path';
+import * as fsAsync from '../../src/base/fs-async.js';
+import { ownTempDir } from '../helpers/files.js';
+
+t.test('an open file reads, writes, syncs, truncates and stats as a FileHandle does', async (t) => {
+  const dir = await ownTempDir(t);
+  const file = path.join(dir, 'f');
+  const handle = await fsAsync.open(file, 'w', 0o600);
+  // Larger than one write() may take at once on some filesystems: the rest follows at the position it left.
+  const big = Buffer.alloc(3 * 1024 * 1024, 7);
+  await handle.writeFile('head:');
+  await handle.writeFile(big);
+  await handle.sync();
+  await handle.datasync();
+  t.equal((await handle.stat()).size, 5 + big.length);
+  t.equal((await handle.stat()).mode & 0o777, 0o600, 'created with the mode asked');
+  await handle.close();
+  await handle.close();
+  t.pass('a second close resolves and closes nothing');
+  t.same(readFileSync(file).subarray(0, 5).toString(), 'head:');
+
+  const rw = await fsAsync.open(file, constants.O_RDWR | constants.O_NOFOLLOW);
+  t.same(await rw.write(Buffer.from('HEAD'), 0, 4, 0), { bytesWritten: 4 }, 'a positioned write');
+  const read = Buffer.alloc(8);
+  t.same(await rw.read(read, 0, 8, 0), { bytesRead: 8 });
+  t.equal(read.toString('latin1', 0, 5), 'HEAD:');
+  await rw.truncate(3);
+  t.equal((await rw.stat()).size, 3);
+  t.same(await rw.read(read, 0, 8, 3), { bytesRead: 0 }, 'nothing past the end');
+  await rw.close();
+});
+
+t.test('the same results and errors as node:fs/promises', async (t) => {
+  const dir = await ownTempDir(t);
+  const file = path.join(dir, 'a');
+  await fsAsync.writeFile(file, 'text\n');
+  t.equal(await fsAsync.readFile(file, 'utf8'), await promises.readFile(file, 'utf8'));
+  t.same(await fsAsync.readdir(dir), await promises.readdir(dir));
+  t.same(
+    (await fsAsync.readdirEntries(dir)).map((entry) => [entry.name, entry.isFile()]),
+    [['a', true]],
+  );
+  t.equal((await fsAsync.stat(file)).size, (await promises.stat(file)).size);
+  t.equal((await fsAsync.lstat(file)).size, 5);
+  t.equal((await fsAsync.statfs(dir)).bsize, (await promises.statfs(dir)).bsize);
+  await fsAsync.copyFile(file, path.join(dir, 'b'));
+  await fsAsync.rename(path.join(dir, 'b'), path.join(dir, 'c'));
+  t.equal(readFileSync(path.join(dir, 'c'), 'utf8'), 'text\n');
+  await fsAsync.unlink(path.join(dir, 'c'));
+  t.equal(
+    await fsAsync.mkdir(path.join(dir, 'd', 'e'), { recursive: true, mode: 0o700 }),
+    path.join(dir, 'd'),
+  );
+  await fsAsync.access(path.join(dir, 'd', 'e'));
+
+  const missing = path.join(dir, 'missing');
+  const calls: [string, () => Promise<unknown>][] = [
+    ['access', () => fsAsync.access(missing)],
+    ['readFile', () => fsAsync.readFile(missing, 'utf8')],
+    ['readdir', () => fsAsync.readdir(missing)],
+    ['stat', () => fsAsync.stat(missing)],
+    ['unlink', () => fsAsync.unlink(missing)],
+    ['open', () => fsAsync.open(missing, 'r')],
+  ];
+  for (const [name, call] of calls)
+    await t.rejects(
+      call() as Promise<void>,
+      { code: 'ENOENT' },
+      `${name}: ENOENT, as a value to test`,
+    );
+  writeFileSync(path.join(dir, 'link-target'), 'x');
+  await promises.symlink(path.join(dir, 'link-target'), path.join(dir, 'link'));
+  await t.rejects(
+    fsAsync.open(path.join(dir, 'link'), constants.O_RDONLY | constants.O_NOFOLLOW),
+    { code: 'ELOOP' },
+    'O_NOFOLLOW refuses a symbolic link',
+  );
+});
