@@ -5,7 +5,7 @@
 // started, exits with a wait, is started again as the launcher would each
 // time, and then for the last send. EDGE_TELEMETRY_TEST_WAIT lowers the
 // one-minute policy to seconds.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +18,38 @@ import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
 import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
 
 const CPU = 'cluster:cpu_usage_cores:sum';
+
+/**
+ * As the launcher starts the daemon: after the wait the last process asked
+ * for (none before the start), with EDGE_TELEMETRY_WAKE saying why. Each
+ * start must exit 0 to wait; it returns the journal lines that match `lines`.
+ */
+function startsAsTheLauncher(
+  t: Test,
+  config: string,
+  waitFile: string,
+  caFile: string,
+  lines: RegExp,
+): (reason: string) => Promise<string[]> {
+  return async (reason) => {
+    if (reason !== 'start') {
+      const seconds = Number((await readFile(waitFile, 'utf8')).trim());
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+    await writeFile(waitFile, '');
+    const run = await runCli(['run', '--config', config], {
+      env: {
+        EDGE_TELEMETRY_WAKE: reason,
+        EDGE_TELEMETRY_WAKE_FILE: waitFile,
+        EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+        NODE_EXTRA_CA_CERTS: caFile,
+      },
+      timeoutMs: 30_000,
+    });
+    t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
+    return run.stderr.split('\n').filter((line) => lines.test(line));
+  };
+}
 
 t.test(
   'started, exited to wait, started again at each wake and for the stop: every tick once, on the grid, a quiet journal',
@@ -329,26 +361,13 @@ t.test(
       splay: '0s',
     };
     const config = await writeConfig(dir, { ...settings, kubeconfig });
-    const waitFile = path.join(dir, 'wake');
-    const start = async (reason: string) => {
-      // As the launcher does: the wait asked for, then a start.
-      if (reason !== 'start') {
-        const seconds = Number((await readFile(waitFile, 'utf8')).trim());
-        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-      }
-      await writeFile(waitFile, '');
-      const run = await runCli(['run', '--config', config], {
-        env: {
-          EDGE_TELEMETRY_WAKE: reason,
-          EDGE_TELEMETRY_WAKE_FILE: waitFile,
-          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
-          NODE_EXTRA_CA_CERTS: api.caFile,
-        },
-        timeoutMs: 30_000,
-      });
-      t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
-      return run.stderr.split('\n').filter((line) => /kubeconfig|cluster metrics/.test(line));
-    };
+    const start = startsAsTheLauncher(
+      t,
+      config,
+      path.join(dir, 'wake'),
+      api.caFile,
+      /kubeconfig|cluster metrics/,
+    );
     const missing = `<4>warn: kubeconfig ${kubeconfig} not found; cluster metrics are left out until it exists (host metrics still go out)`;
 
     t.same(await start('start'), [missing], 'the start warns that the kubeconfig is missing');
@@ -397,25 +416,7 @@ t.test(
     // Not served by the fake API: 404, one warning.
     const widgets = { ...settings, extraResources: ['example.com/v1/widgets'] };
     const config = await writeConfig(dir, widgets);
-    const waitFile = path.join(dir, 'wake');
-    const start = async (reason: string) => {
-      if (reason !== 'start') {
-        const seconds = Number((await readFile(waitFile, 'utf8')).trim());
-        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-      }
-      await writeFile(waitFile, '');
-      const run = await runCli(['run', '--config', config], {
-        env: {
-          EDGE_TELEMETRY_WAKE: reason,
-          EDGE_TELEMETRY_WAKE_FILE: waitFile,
-          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
-          NODE_EXTRA_CA_CERTS: api.caFile,
-        },
-        timeoutMs: 30_000,
-      });
-      t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
-      return run.stderr.split('\n').filter((line) => /widgets/.test(line));
-    };
+    const start = startsAsTheLauncher(t, config, path.join(dir, 'wake'), api.caFile, /widgets/);
     const warning = /warn: resource widgets\.example\.com not available \(HTTP 404\)/;
     const first = await start('start');
     t.match(first.join('\n'), warning, 'the start warns of the resource');
