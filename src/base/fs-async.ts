@@ -3,57 +3,36 @@
 // loads readline's interface, the REPL's history and the fs watchers with it,
 // none of which the daemon uses, and they stay for the daemon's life: 0.8 to
 // 0.9 MB of RSS on Node 24 and 26 over node:https alone, 0.3 to 0.4 MB on 20
-// and 22 (docs/footprint.md). Same calls, same errors (with their `code`), and
-// an open file whose methods are the FileHandle ones the daemon uses.
-import fs, { type Dirent, type MakeDirectoryOptions, type Stats, type StatsFs } from 'node:fs';
+// and 22 (docs/footprint.md). Same calls by util.promisify, same errors (with
+// their `code`), and an open file whose methods are the FileHandle ones the
+// daemon uses.
+import fs, { type Dirent, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
 
-type Callback<T> = (error: NodeJS.ErrnoException | null, value: T) => void;
-
-function call<T>(start: (done: Callback<T>) => void): Promise<T> {
-  return new Promise<T>((resolve, reject) =>
-    start((error, value) => (error === null ? resolve(value) : reject(error))),
-  );
-}
-
-const done =
-  (resolve: () => void, reject: (error: unknown) => void) =>
-  (error: NodeJS.ErrnoException | null) => (error === null ? resolve() : reject(error));
-
-function callVoid(start: (done: (error: NodeJS.ErrnoException | null) => void) => void) {
-  return new Promise<void>((resolve, reject) => start(done(resolve, reject)));
-}
-
-export const access = (file: string, mode?: number): Promise<void> =>
-  callVoid((cb) => fs.access(file, mode, cb));
-
-export const mkdir = (dir: string, options: MakeDirectoryOptions): Promise<string | undefined> =>
-  call((cb) => fs.mkdir(dir, options, cb));
-
-export const readdir = (dir: string): Promise<string[]> => call((cb) => fs.readdir(dir, cb));
+export const access = promisify(fs.access);
+export const mkdir = promisify(fs.mkdir);
+export const readdir = promisify(fs.readdir);
+export const readFile = promisify(fs.readFile);
+export const writeFile = promisify(fs.writeFile);
+export const stat = promisify(fs.stat);
+export const lstat = promisify(fs.lstat);
+export const statfs = promisify(fs.statfs);
+export const copyFile = promisify(fs.copyFile);
+export const rename = promisify(fs.rename);
+export const unlink = promisify(fs.unlink);
 
 /** readdir with file types. */
 export const readdirEntries = (dir: string): Promise<Dirent[]> =>
-  call((cb) => fs.readdir(dir, { withFileTypes: true }, cb));
+  readdir(dir, { withFileTypes: true });
 
-export const readFile = (file: string, encoding: BufferEncoding): Promise<string> =>
-  call((cb) => fs.readFile(file, encoding, cb));
-
-export const writeFile = (file: string, data: string | Uint8Array): Promise<void> =>
-  callVoid((cb) => fs.writeFile(file, data, cb));
-
-export const stat = (file: string): Promise<Stats> => call((cb) => fs.stat(file, cb));
-
-export const lstat = (file: string): Promise<Stats> => call((cb) => fs.lstat(file, cb));
-
-export const statfs = (file: string): Promise<StatsFs> => call((cb) => fs.statfs(file, cb));
-
-export const copyFile = (from: string, to: string): Promise<void> =>
-  callVoid((cb) => fs.copyFile(from, to, cb));
-
-export const rename = (from: string, to: string): Promise<void> =>
-  callVoid((cb) => fs.rename(from, to, cb));
-
-export const unlink = (file: string): Promise<void> => callVoid((cb) => fs.unlink(file, cb));
+const read = promisify(fs.read);
+const write = promisify(fs.write);
+const fstat = promisify(fs.fstat);
+const ftruncate = promisify(fs.ftruncate);
+const fsync = promisify(fs.fsync);
+const fdatasync = promisify(fs.fdatasync);
+const close = promisify(fs.close);
+const openFd = promisify(fs.open);
 
 /** The FileHandle methods the daemon uses, on a file descriptor. */
 export interface OpenFile {
@@ -86,15 +65,11 @@ class DescriptorFile implements OpenFile {
   constructor(readonly fd: number) {}
 
   read(buffer: Uint8Array, offset: number, length: number, position: number | null) {
-    return call<number>((cb) => fs.read(this.fd, buffer, offset, length, position, cb)).then(
-      (bytesRead) => ({ bytesRead }),
-    );
+    return read(this.fd, buffer, offset, length, position);
   }
 
   write(buffer: Uint8Array, offset: number, length: number, position: number | null) {
-    return call<number>((cb) => fs.write(this.fd, buffer, offset, length, position, cb)).then(
-      (bytesWritten) => ({ bytesWritten }),
-    );
+    return write(this.fd, buffer, offset, length, position);
   }
 
   async writeFile(data: string | Uint8Array): Promise<void> {
@@ -107,27 +82,27 @@ class DescriptorFile implements OpenFile {
   }
 
   stat(): Promise<Stats> {
-    return call((cb) => fs.fstat(this.fd, cb));
+    return fstat(this.fd);
   }
 
   truncate(length: number): Promise<void> {
-    return callVoid((cb) => fs.ftruncate(this.fd, length, cb));
+    return ftruncate(this.fd, length);
   }
 
   sync(): Promise<void> {
-    return callVoid((cb) => fs.fsync(this.fd, cb));
+    return fsync(this.fd);
   }
 
   datasync(): Promise<void> {
-    return callVoid((cb) => fs.fdatasync(this.fd, cb));
+    return fdatasync(this.fd);
   }
 
   close(): Promise<void> {
-    this.closing ??= callVoid((cb) => fs.close(this.fd, cb));
+    this.closing ??= close(this.fd);
     return this.closing;
   }
 }
 
 export async function open(file: string, flags: number | string, mode?: number): Promise<OpenFile> {
-  return new DescriptorFile(await call<number>((cb) => fs.open(file, flags, mode, cb)));
+  return new DescriptorFile(await openFd(file, flags, mode));
 }
