@@ -16,6 +16,7 @@ import { replaceFile } from '../base/durable-file.js';
 import type { CpuTimes } from '../collect/host/proc-stat.js';
 import type { SetAsideSnapshot } from '../deliver/set-aside.js';
 import type { GridAnchor } from './schedule.js';
+import type { Config } from '../config/schema.js';
 import { crc32 } from '../buffer/crc32.js';
 
 export const WAKE_STATE_FILE = 'wake.json';
@@ -177,8 +178,9 @@ export function boundedProblemKeys(keys: Iterable<unknown>): string[] {
 }
 
 /** What a set of cluster problems is about: the config's kubeconfig and extraResources, as one short string. */
-export function problemScope(kubeconfig: string, extraResources: unknown): string {
-  return crc32(Buffer.from(JSON.stringify([kubeconfig, extraResources]), 'utf8')).toString(16);
+export function problemScope(config: Pick<Config, 'kubeconfig' | 'extraResources'>): string {
+  const about = JSON.stringify([config.kubeconfig, config.extraResources]);
+  return crc32(Buffer.from(about, 'utf8')).toString(16);
 }
 
 function parseProblems(value: unknown): KeptProblems | undefined {

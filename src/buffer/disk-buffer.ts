@@ -293,7 +293,6 @@ export class DiskSampleBuffer implements SampleBuffer {
       const refs = dictionary?.refs();
       if (
         refs !== undefined &&
-        scan.summary === summary &&
         summary.cut === undefined &&
         summary.skipped.length === 0 &&
         summary.orphaned === 0 &&

@@ -180,8 +180,7 @@ async function keptState(
     // still wrong; so does an edit of the kubeconfig or extraResources read at a wake. A wake, or a restart after
     // a crash, warns only of what is new.
     openProblems: new Set(
-      launch.reason !== 'reload' &&
-        saved.problems?.scope === problemScope(config.kubeconfig, config.extraResources)
+      launch.reason !== 'reload' && saved.problems?.scope === problemScope(config)
         ? saved.problems.keys
         : [],
     ),
@@ -508,7 +507,7 @@ class Daemon {
         ? {}
         : {
             problems: {
-              scope: problemScope(this.config.kubeconfig, this.config.extraResources),
+              scope: problemScope(this.config),
               keys: boundedProblemKeys(this.kept.openProblems),
             },
           }),

@@ -152,10 +152,18 @@ t.test('the problems warned about: keys only, bounded in number and length', asy
 });
 
 t.test('what the problems are about: the kubeconfig and extraResources', async (t) => {
-  const scope = problemScope('/k', []);
-  t.equal(problemScope('/k', []), scope, 'the same config, the same scope');
-  t.not(problemScope('/other', []), scope, 'another kubeconfig, another');
-  t.not(problemScope('/k', ['example.com/v1/widgets']), scope, 'another extraResources, another');
+  const config = { kubeconfig: '/k', extraResources: [] };
+  const scope = problemScope(config);
+  t.equal(problemScope({ ...config }), scope, 'the same config, the same scope');
+  t.not(problemScope({ ...config, kubeconfig: '/other' }), scope, 'another kubeconfig, another');
+  t.not(
+    problemScope({
+      ...config,
+      extraResources: [{ group: 'example.com', version: 'v1', resource: 'widgets' }],
+    }),
+    scope,
+    'another extraResources, another',
+  );
 });
 
 t.test("the boot clock and the kernel's boot id", async (t) => {
