@@ -190,6 +190,18 @@ module.exports = new Proxy({}, { get: (_, key) => builtin()[key], has: (_, key) 
   };
 }
 
+/**
+ * An ES module's import of a CommonJS one goes through esbuild's __toESM,
+ * which asks the module for every own property's descriptor. On Node 22 and
+ * later that is what loads a builtin's lazy properties: node:util's `diff`
+ * (node:assert's diff, whose colours open process.stderr, and with it node:net
+ * when stderr is a pipe, as the journal's is), `parseArgs` and
+ * `setTraceSigInt` (node:worker_threads), node:fs's `Dir`, node:buffer's
+ * `File`: modules the daemon never uses, loaded at every start and kept. So
+ * each builtin is served by a proxy that lists the builtin's names and
+ * describes them without reading them; a name is read from the builtin when
+ * the code uses it (esbuild's copy is a getter), and written to it.
+ */
 function builtinsThroughRequire(names) {
   const escaped = names.map((name) => name.replace(/[/.]/g, '\\$&'));
   const filter = new RegExp(`^(node:)?(${escaped.join('|')})$`);
@@ -202,7 +214,15 @@ function builtinsThroughRequire(names) {
           : { path: resolved.path.replace(/^node:/, ''), namespace: 'builtin-require' },
       );
       builder.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (loaded) => ({
-        contents: `module.exports = require(${JSON.stringify(`node:${loaded.path}`)});`,
+        contents: `const builtin = require(${JSON.stringify(`node:${loaded.path}`)});
+const names = new Set(Object.getOwnPropertyNames(builtin));
+module.exports = new Proxy({}, {
+  ownKeys: () => [...names],
+  getOwnPropertyDescriptor: (_, key) => names.has(key) ? { value: undefined, writable: true, enumerable: true, configurable: true } : undefined,
+  get: (_, key) => builtin[key],
+  set: (_, key, value) => Reflect.set(builtin, key, value),
+  has: (_, key) => key in builtin,
+});`,
         loader: 'js',
       }));
     },

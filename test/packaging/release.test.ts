@@ -536,6 +536,21 @@ t.test(
       [],
       'nor node:zlib, which only OTLP gzip needs (the buffer has its own CRC-32), nor node:fs/promises (base/fs-async.ts)',
     );
+    // What esbuild's import of a builtin used to load by reading every property's
+    // descriptor (scripts/package.mjs, builtinsThroughRequire): node:util's lazy
+    // diff, parseArgs and setTraceSigInt, node:fs's Dir. Node 20 has none of them lazy.
+    const lazyProperties = [
+      'internal/util/diff',
+      'internal/util/parse_args/parse_args',
+      'worker_threads',
+      'internal/fs/dir',
+    ];
+    for (const record of [start, ...wakes])
+      t.same(
+        lazyProperties.filter((name) => record?.modules.includes(name) === true),
+        [],
+        `the ${record?.wake ?? 'missing'} process loads no builtin's lazy property the code does not use`,
+      );
     const sampleWakes = wakes.filter((record) => record.wake === 'wake');
     t.ok(sampleWakes.length >= 2, `two wakes or more (${wakes.map((r) => r.wake).join(', ')})`);
     for (const [index, wake] of sampleWakes.entries())
