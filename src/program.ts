@@ -1,6 +1,9 @@
 // Parses arguments and calls into the rest; src/cli.ts, the entry, runs it
-// once the process guards are in place.
-import { Command, InvalidArgumentError, Option } from 'commander';
+// once the process guards are in place. commander is loaded only for a
+// command line other than the unit's own `run` (unitRunConfig): the waiting
+// daemon starts Node.js at every wake, and commander's module and command
+// tree were a sizeable share of a wake's CPU (docs/footprint.md).
+import type { Command } from 'commander';
 import { ConfigError } from './config/errors.js';
 import { DEFAULT_CONFIG_FILE, loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
@@ -15,6 +18,8 @@ import { stopSignal } from './process-guards.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_CONFIG = 2;
+/** --log-level when it is not given, as the unit runs the daemon. */
+const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 
 class CliExit extends Error {
   constructor(readonly exitCode: number) {
@@ -22,12 +27,16 @@ class CliExit extends Error {
   }
 }
 
-function parseListen(value: string): { host: string; port: number } {
-  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
-  const port = Number(match?.[3]);
-  if (match === null || !(port >= 0 && port <= 65535))
-    throw new InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9411');
-  return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+type Commander = typeof import('commander');
+
+function listenParser(commander: Commander) {
+  return (value: string): { host: string; port: number } => {
+    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+    const port = Number(match?.[3]);
+    if (match === null || !(port >= 0 && port <= 65535))
+      throw new commander.InvalidArgumentError('expected HOST:PORT, e.g. 127.0.0.1:9411');
+    return { host: match[1] ?? match[2] ?? '127.0.0.1', port };
+  };
 }
 
 function disabledNotice(log: Logger, config: Config): void {
@@ -52,7 +61,36 @@ function missingIdLine(config: Config): string {
   return `cluster id file ${config.clusterIdFile} does not exist yet (MicroShift writes it on its first start)`;
 }
 
-export function buildProgram(): Command {
+/** `run`'s action, whichever way the command line was read. */
+async function runCommand(configFile: string, log: Logger): Promise<void> {
+  const { runDaemon } = await import('./commands/run.js');
+  await runDaemon(configFile, log, { disabledNotice, optOutNotice });
+}
+
+/**
+ * The config file of a command line that is `run` in the unit's own forms,
+ * which need no parser: `run`, `run --config FILE`, `run -c FILE`,
+ * `run --config=FILE`. Undefined for anything else (another command, another
+ * option, a FILE that is empty or starts with "-"), which commander reads.
+ * test/program.test.ts checks each form against what commander makes of it.
+ */
+export function unitRunConfig(args: readonly string[]): string | undefined {
+  const [command, option, value, ...rest] = args;
+  if (command !== 'run' || rest.length > 0) return undefined;
+  if (option === undefined) return DEFAULT_CONFIG_FILE;
+  const file =
+    value === undefined
+      ? option.startsWith('--config=')
+        ? option.slice('--config='.length)
+        : undefined
+      : option === '--config' || option === '-c'
+        ? value
+        : undefined;
+  return file === undefined || file === '' || file.startsWith('-') ? undefined : file;
+}
+
+export function buildProgram(commander: Commander): Command {
+  const { Command, Option } = commander;
   const program = new Command('edge-telemetry')
     .description(
       'Edge node telemetry: samples host and cluster usage and sends it to the Telemetry API as Prometheus remote-write',
@@ -61,7 +99,7 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--log-level <level>', 'error, warn, info or debug')
         .choices(LOG_LEVELS)
-        .default('info'),
+        .default(DEFAULT_LOG_LEVEL),
     )
     .showHelpAfterError()
     .exitOverride();
@@ -73,10 +111,7 @@ export function buildProgram(): Command {
     .command('run')
     .description('run the daemon: sample every samplingInterval, send every sendingInterval')
     .addOption(configOption())
-    .action(async (options: { config: string }) => {
-      const { runDaemon } = await import('./commands/run.js');
-      await runDaemon(options.config, logger(), { disabledNotice, optOutNotice });
-    });
+    .action((options: { config: string }) => runCommand(options.config, logger()));
 
   program
     .command('once')
@@ -205,7 +240,7 @@ export function buildProgram(): Command {
     .requiredOption(
       '--listen <host:port>',
       'address to listen on, e.g. 127.0.0.1:9411',
-      parseListen,
+      listenParser(commander),
     )
     .option('--forward <url>', 'relay accepted requests to a Prometheus remote-write URL')
     .option('--quiet', 'do not print accepted series, only a line per request')
@@ -240,9 +275,10 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    const unitRun = unitRunConfig(argv.slice(2));
+    if (unitRun !== undefined) await runCommand(unitRun, createLogger(DEFAULT_LOG_LEVEL));
+    else await buildProgram(await import('commander')).parseAsync(argv);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;
