@@ -538,13 +538,27 @@ t.test(
     );
     // What esbuild's import of a builtin used to load by reading every property's
     // descriptor (scripts/package.mjs, builtinsThroughRequire): node:util's lazy
-    // diff, parseArgs and setTraceSigInt, node:fs's Dir. Node 20 has none of them lazy.
+    // diff, parseArgs and setTraceSigInt, node:fs's Dir, on 22 and later; less what
+    // this line loads for an ES module file that requires node:fs and node:util, as
+    // the bundle does (Node 20's ES module loader loads fs's Dir itself).
+    const baseline = path.join(work, 'baseline.mjs');
+    await writeFile(
+      baseline,
+      "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nrequire('node:fs');\nrequire('node:util');\nconsole.log(process.moduleLoadList.join('\\n'));\n",
+    );
+    const loadedWithTheModules = spawnSync(process.execPath, [baseline], {
+      encoding: 'utf8',
+    }).stdout.split('\n');
     const lazyProperties = [
       'internal/util/diff',
       'internal/util/parse_args/parse_args',
       'worker_threads',
       'internal/fs/dir',
-    ];
+    ].filter((name) => !loadedWithTheModules.includes(`NativeModule ${name}`));
+    t.ok(
+      loadedWithTheModules.includes('NativeModule fs'),
+      'the module list of node:fs and node:util was read',
+    );
     for (const record of [start, ...wakes])
       t.same(
         lazyProperties.filter((name) => record?.modules.includes(name) === true),
