@@ -29,7 +29,7 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
-import { builtinModules } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { build } from 'esbuild';
 
 const source = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -191,20 +191,24 @@ module.exports = new Proxy({}, { get: (_, key) => builtin()[key], has: (_, key) 
 }
 
 /**
- * An ES module's import of a CommonJS one goes through esbuild's __toESM,
- * which asks the module for every own property's descriptor. On Node 22 and
- * later that is what loads a builtin's lazy properties: node:util's `diff`
- * (node:assert's diff, whose colours open process.stderr, and with it node:net
- * when stderr is a pipe, as the journal's is), `parseArgs` and
- * `setTraceSigInt` (node:worker_threads), node:fs's `Dir`, node:buffer's
- * `File`: modules the daemon never uses, loaded at every start and kept. So
- * each builtin is served by a proxy that lists the builtin's names and
- * describes them without reading them; a name is read from the builtin when
- * the code uses it (esbuild's copy is a getter), and written to it.
+ * Each builtin is served as an ES module of its own: `export default` the
+ * builtin, and one named export per name the builtin has on the Node.js that
+ * builds the release, each read from the builtin by a pure call, so that
+ * esbuild keeps only the names the code imports. Not as a CommonJS module
+ * (`module.exports = require(...)`): an ES module's import of one goes through
+ * esbuild's __toESM, which reads every own property's descriptor of the
+ * builtin, once per chunk that imports it. On Node 22 and later that is what
+ * loaded a builtin's lazy properties: node:util's `diff` (node:assert's diff,
+ * whose colours open process.stderr, and with it node:net when stderr is a
+ * pipe, as the journal's is), `parseArgs` and `setTraceSigInt`
+ * (node:worker_threads), node:fs's `Dir`: modules the daemon never uses,
+ * loaded at every start and kept. A name the code imports that this Node.js
+ * lacks fails the build (esbuild: no matching export).
  */
 function builtinsThroughRequire(names) {
   const escaped = names.map((name) => name.replace(/[/.]/g, '\\$&'));
   const filter = new RegExp(`^(node:)?(${escaped.join('|')})$`);
+  const buildRequire = createRequire(import.meta.url);
   return {
     name: 'builtins-through-require',
     setup(builder) {
@@ -213,18 +217,24 @@ function builtinsThroughRequire(names) {
           ? undefined
           : { path: resolved.path.replace(/^node:/, ''), namespace: 'builtin-require' },
       );
-      builder.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (loaded) => ({
-        contents: `const builtin = require(${JSON.stringify(`node:${loaded.path}`)});
-const names = new Set(Object.getOwnPropertyNames(builtin));
-module.exports = new Proxy({}, {
-  ownKeys: () => [...names],
-  getOwnPropertyDescriptor: (_, key) => names.has(key) ? { value: undefined, writable: true, enumerable: true, configurable: true } : undefined,
-  get: (_, key) => builtin[key],
-  set: (_, key, value) => Reflect.set(builtin, key, value),
-  has: (_, key) => key in builtin,
-});`,
-        loader: 'js',
-      }));
+      builder.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (loaded) => {
+        const specifier = JSON.stringify(`node:${loaded.path}`);
+        const exported = Object.getOwnPropertyNames(buildRequire(`node:${loaded.path}`)).filter(
+          (name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
+        );
+        return {
+          contents: [
+            `const builtin = require(${specifier});`,
+            'const read = (name) => builtin[name];',
+            'export default builtin;',
+            ...exported.map(
+              (name, index) => `const v${index} = /* @__PURE__ */ read(${JSON.stringify(name)});`,
+            ),
+            `export { ${exported.map((name, index) => `v${index} as ${name}`).join(', ')} };`,
+          ].join('\n'),
+          loader: 'js',
+        };
+      });
     },
   };
 }
