@@ -202,8 +202,14 @@ module.exports = new Proxy({}, { get: (_, key) => builtin()[key], has: (_, key) 
  * whose colours open process.stderr, and with it node:net when stderr is a
  * pipe, as the journal's is), `parseArgs` and `setTraceSigInt`
  * (node:worker_threads), node:fs's `Dir`: modules the daemon never uses,
- * loaded at every start and kept. A name the code imports that this Node.js
- * lacks fails the build (esbuild: no matching export).
+ * loaded at every start and kept. A named import is the builtin's value when
+ * its chunk loads, so a name that is an accessor (a lazy module, a stream made
+ * at first read such as process.stderr, a setting such as
+ * EventEmitter.defaultMaxListeners) is not exported: the code reads those
+ * through the default import, when it needs them. A name the code imports
+ * that is not exported, or that this Node.js lacks, fails the build (esbuild:
+ * no matching export). A namespace import (`import * as`) would read every
+ * name at once; test/architecture.test.ts refuses one.
  */
 function builtinsThroughRequire(names) {
   const escaped = names.map((name) => name.replace(/[/.]/g, '\\$&'));
@@ -219,8 +225,12 @@ function builtinsThroughRequire(names) {
       );
       builder.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (loaded) => {
         const specifier = JSON.stringify(`node:${loaded.path}`);
-        const exported = Object.getOwnPropertyNames(buildRequire(`node:${loaded.path}`)).filter(
-          (name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
+        const builtin = buildRequire(`node:${loaded.path}`);
+        const exported = Object.getOwnPropertyNames(builtin).filter(
+          (name) =>
+            name !== 'default' &&
+            /^[A-Za-z_$][\w$]*$/.test(name) &&
+            Object.getOwnPropertyDescriptor(builtin, name)?.get === undefined,
         );
         return {
           contents: [

@@ -274,11 +274,15 @@ export function buildProgram(commander: Commander): Command {
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** `loadCommander`: how commander is loaded, for a command line that needs it (tests count the calls). */
+export async function main(
+  argv: readonly string[],
+  loadCommander: () => Promise<Commander> = () => import('commander'),
+): Promise<number> {
   try {
     const unitRun = unitRunConfig(argv.slice(2));
     if (unitRun !== undefined) await runCommand(unitRun, createLogger(DEFAULT_LOG_LEVEL));
-    else await buildProgram(await import('commander')).parseAsync(argv);
+    else await buildProgram(await loadCommander()).parseAsync(argv);
     return EXIT_OK;
   } catch (error) {
     if (error instanceof CliExit) return error.exitCode;

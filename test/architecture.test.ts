@@ -102,3 +102,24 @@ t.test('the rule catches what it should: an upward import is a violation', async
   t.same(found, ['agent']);
   t.notOk((LAYERS.config ?? []).includes('agent'));
 });
+
+// The release serves each builtin as an ES module of named exports (scripts/package.mjs,
+// builtinsThroughRequire): a namespace import would read every name when its chunk loads,
+// lazy modules and all. Type-only namespace imports read nothing.
+const BUILTIN_NAMESPACE = /^\s*import\s+\*\s+as\s+\w+\s+from\s+'node:[^']+'/gm;
+
+t.test('no namespace import of a builtin', async (t) => {
+  const found = sourceFiles(SRC).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(BUILTIN_NAMESPACE)].map(
+      (match) => `${path.relative(SRC, file)}: ${match[0].trim()}`,
+    ),
+  );
+  t.same(found, []);
+  t.same(
+    "import * as util from 'node:util';\nimport type * as fs from 'node:fs';\n".match(
+      BUILTIN_NAMESPACE,
+    ),
+    ["import * as util from 'node:util'"],
+    'the pattern sees a value namespace import and passes a type-only one',
+  );
+});

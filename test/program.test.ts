@@ -2,10 +2,12 @@
 // (unitRunConfig); commander itself is the oracle: for every command line the
 // short path takes, commander's `run` must get the same config file, and the
 // short path must leave to commander every line it is not sure of.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as commander from 'commander';
+import path from 'node:path';
 import { DEFAULT_CONFIG_FILE } from '../src/config/load.js';
-import { buildProgram, unitRunConfig } from '../src/program.js';
+import { buildProgram, main, unitRunConfig } from '../src/program.js';
+import { ownTempDir } from './helpers/files.js';
 
 /** What commander's `run` gets as its config for `args`, or the code of commander's refusal. */
 async function commanderRun(args: readonly string[]): Promise<{ config?: string; error?: string }> {
@@ -76,3 +78,50 @@ t.test('every other command line is left to commander', async (t) => {
   t.same(await commanderRun(['run', 'extra']), { error: 'commander.excessArguments' });
   t.same(await commanderRun(['run', '--config']), { error: 'commander.optionMissingArgument' });
 });
+
+t.test("main: the unit's run never loads commander; other lines do", async (t) => {
+  const dir = await ownTempDir(t);
+  const missing = path.join(dir, 'missing.yaml');
+  let loads = 0;
+  const loadCommander = async () => {
+    loads++;
+    return commander;
+  };
+  const stderr = captureStderr(t);
+  // A config that does not exist: run's own path to exit 2, one line, without starting a daemon.
+  t.equal(await main(['node', 'edge-telemetry', 'run', '--config', missing], loadCommander), 2);
+  t.equal(loads, 0, 'run --config FILE: no commander');
+  t.equal(await main(['node', 'edge-telemetry', 'run', `--config=${missing}`], loadCommander), 2);
+  t.equal(loads, 0, 'run --config=FILE: no commander');
+  t.equal(
+    await main(['node', 'edge-telemetry', 'check-config', '--config', missing], loadCommander),
+    2,
+  );
+  t.equal(loads, 1, 'check-config: commander');
+  t.equal(
+    await main(
+      ['node', 'edge-telemetry', '--log-level', 'debug', 'run', '--config', missing],
+      loadCommander,
+    ),
+    2,
+  );
+  t.equal(loads, 2, '--log-level debug run: commander');
+  const lines = stderr().trim().split('\n');
+  t.equal(lines.length, 4, 'one line each');
+  t.equal(new Set(lines).size, 1, 'the same line whichever way run was read');
+  t.match(lines[0], missing);
+});
+
+/** What process.stderr is written while `t` runs, swallowed. */
+function captureStderr(t: Test): () => string {
+  let written = '';
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    written += chunk.toString();
+    return true;
+  }) as typeof process.stderr.write;
+  t.teardown(() => {
+    process.stderr.write = write;
+  });
+  return () => written;
+}

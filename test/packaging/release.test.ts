@@ -546,7 +546,8 @@ t.test(
       baseline,
       "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nrequire('node:fs');\nrequire('node:util');\nconsole.log(process.moduleLoadList.join('\\n'));\n",
     );
-    const loadedWithTheModules = spawnSync(process.execPath, [baseline], {
+    // By env -i, as the launcher's run: this runner's hooks in NODE_OPTIONS load worker_threads and fs's Dir.
+    const loadedWithTheModules = spawnSync('/usr/bin/env', ['-i', process.execPath, baseline], {
       encoding: 'utf8',
     }).stdout.split('\n');
     const lazyProperties = [
