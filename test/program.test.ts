@@ -116,10 +116,10 @@ t.test("main: the unit's run never loads commander; other lines do", async (t) =
 function captureStderr(t: Test): () => string {
   let written = '';
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => {
+  process.stderr.write = (chunk: string | Uint8Array) => {
     written += chunk.toString();
     return true;
-  }) as typeof process.stderr.write;
+  };
   t.teardown(() => {
     process.stderr.write = write;
   });
