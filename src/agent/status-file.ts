@@ -8,6 +8,7 @@ import { FILE_READ_TIMEOUT_MS, readBoundedFile } from '../base/bounded-file.js';
 import type { Logger } from '../base/log.js';
 import type { BufferStats, SampleBuffer } from '../buffer/sample-buffer.js';
 import type { SendSummary } from '../deliver/send-report.js';
+import { isDaemonStatus } from './status-shape.js';
 
 export const STATUS_FILE = 'status.json';
 /** Far larger than any status this daemon writes: a bigger file is not ours. */
@@ -83,15 +84,10 @@ export async function readStatus(dataDir: string): Promise<StatusRead> {
       : { kind: 'unreadable', reason: read.error.message };
   const text = read.text;
   try {
-    const parsed = JSON.parse(text) as Partial<DaemonStatus>;
-    if (
-      parsed.format !== 1 ||
-      typeof parsed.pid !== 'number' ||
-      typeof parsed.buffer !== 'object'
-    ) {
-      return { kind: 'unreadable', reason: `${file}: not a status this version writes` };
-    }
-    return { kind: 'ok', status: parsed as DaemonStatus };
+    const parsed: unknown = JSON.parse(text);
+    return isDaemonStatus(parsed)
+      ? { kind: 'ok', status: parsed }
+      : { kind: 'unreadable', reason: `${file}: not a status this version writes` };
   } catch {
     return { kind: 'unreadable', reason: `${file}: not JSON` };
   }

@@ -15,6 +15,25 @@ export async function syncDirectory(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A new file, never one that is there: dataDir may be a directory others can
+ * write (an admin's choice), and a daemon running as root that opened a
+ * planted `status.json.<pid>.tmp` symlink with 'w' would write through it
+ * into any file. Exclusive and not following a link; one that is there (left
+ * by a crash of an earlier process with this pid, or planted) is unlinked,
+ * which removes the name, never what a link points to, and tried once more.
+ */
+async function createTemporary(file: string, mode: number) {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+  try {
+    return await open(file, flags, mode);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await unlink(file);
+    return open(file, flags, mode);
+  }
+}
+
 /** Chunks are written in order (an export streams its lines); the temporary file is removed if anything fails. */
 export function writeFileDurably(
   file: string,
@@ -43,7 +62,7 @@ export async function replaceFile(
   options: { readonly durable: boolean; readonly hooks?: ReplaceHooks | undefined },
 ): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
-  const handle = await open(temporary, 'w', mode);
+  const handle = await createTemporary(temporary, mode);
   try {
     // writeFile on a handle writes the whole chunk at the current position (write() may write part of it).
     for (const chunk of chunks) await handle.writeFile(chunk);

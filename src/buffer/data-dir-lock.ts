@@ -2,7 +2,8 @@
 // time the kernel gives that process (field 22 of /proc/<pid>/stat), so a lock
 // left by a dead daemon is recognised even when its pid has been reused.
 import { constants } from 'node:fs';
-import { open, readFile, rename, unlink, writeFile } from '../base/fs-async.js';
+import { open, readFile, unlink } from '../base/fs-async.js';
+import { replaceFile } from '../base/durable-file.js';
 import path from 'node:path';
 
 export const LOCK_FILE = 'edge-telemetry.lock';
@@ -110,9 +111,14 @@ export async function lockDataDir(
             return;
           }
           // Exiting to wait: the launcher holds it until the next process takes it over.
-          const temporary = `${file}.${process.pid}.tmp`;
-          await writeFile(temporary, `${handTo} ${(await processes.startTime(handTo)) ?? '-'}\n`);
-          await rename(temporary, file);
+          await replaceFile(
+            file,
+            [`${handTo} ${(await processes.startTime(handTo)) ?? '-'}\n`],
+            0o644,
+            {
+              durable: false,
+            },
+          );
         },
       };
     } catch (error) {

@@ -1,7 +1,7 @@
 // The status file the daemon keeps for `edge-telemetry status`: what it says
 // after a send that set requests aside, and the endpoint after a reload.
 import t, { type Test } from 'tap';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { silentLogger } from '../../src/base/log.js';
@@ -160,5 +160,70 @@ t.test(
     t.same(after.status.lastError, before.status.lastError, 'the last error');
     t.equal(after.status.startedAtMs, before.status.startedAtMs, 'the start');
     t.equal(after.status.updatedAtMs, 9_000);
+  },
+);
+
+t.test(
+  'a status.json that is not whole and right is unreadable, field by field, never a crash',
+  async (t) => {
+    const { dataDir, status } = await recorder(t);
+    await status.sent({ ...SENT, ok: false, failure: 'HTTP 503' }, undefined);
+    await status.sent(SENT, undefined);
+    await status.waiting(5_000);
+    const file = path.join(dataDir, 'status.json');
+    const written = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    t.equal((await readStatus(dataDir)).kind, 'ok', 'as written');
+    // What a disk, another release or a hand can leave (the ones seen first:
+    // destinations "x" or [null] crashed carryFrom, startedAtMs "x" crashed `status`).
+    const destination = (written.destinations as Record<string, unknown>[])[0];
+    const buffer = written.buffer as Record<string, unknown>;
+    const wrong: [string, Record<string, unknown>][] = [
+      ['destinations "x"', { destinations: 'x' }],
+      ['destinations [null]', { destinations: [null] }],
+      ['destinations []', { destinations: [] }],
+      ['a destination without a name', { destinations: [{ ...destination, name: 7 }] }],
+      [
+        'a destination without its buffer',
+        { destinations: [{ ...destination, buffer: undefined }] },
+      ],
+      ['startedAtMs "x"', { startedAtMs: 'x' }],
+      ['startedAtMs past what a Date shows', { startedAtMs: 1e300 }],
+      ['updatedAtMs null', { updatedAtMs: null }],
+      ['pid 0', { pid: 0 }],
+      ['pid 1.5', { pid: 1.5 }],
+      ['format 2', { format: 2 }],
+      ['endpoint a number', { endpoint: 1 }],
+      ['lastSuccess a string', { lastSuccess: 'yes' }],
+      ['lastError without a reason', { lastError: { atMs: 1 } }],
+      ['nextSendAtMs "soon"', { nextSendAtMs: 'soon' }],
+      ['buffer null', { buffer: null }],
+      ['buffer of another kind', { buffer: { ...buffer, kind: 'tape' } }],
+      ['negative samples', { buffer: { ...buffer, samples: -1 } }],
+      ['a drop count that is no count', { buffer: { ...buffer, dropped: { full: 'many' } } }],
+      ['phase "asleep"', { phase: 'asleep' }],
+      ['wakeAtMs "later"', { wakeAtMs: 'later' }],
+      ['launcherPid -1', { launcherPid: -1 }],
+    ];
+    for (const [name, change] of wrong) {
+      await writeFile(file, JSON.stringify({ ...written, ...change }));
+      const read = await readStatus(dataDir);
+      t.same(
+        read,
+        { kind: 'unreadable', reason: `${file}: not a status this version writes` },
+        name,
+      );
+    }
+    for (const text of ['', 'null', '[]', '"status"', '{"format":1']) {
+      await writeFile(file, text);
+      t.equal((await readStatus(dataDir)).kind, 'unreadable', JSON.stringify(text));
+    }
+    // Fields a release before destinations (or phases) did not write are not required.
+    const older = { ...written };
+    delete older.destinations;
+    delete older.phase;
+    delete older.wakeAtMs;
+    delete older.launcherPid;
+    await writeFile(file, JSON.stringify(older));
+    t.equal((await readStatus(dataDir)).kind, 'ok', 'a file of an earlier release');
   },
 );

@@ -1,6 +1,6 @@
 // writeFileDurably: the new content whole, with its mode, and nothing left beside it, whether it succeeds or fails.
 import t from 'tap';
-import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { writeFileDurably } from '../../src/base/durable-file.js';
 import { ownTempDir } from '../helpers/files.js';
@@ -51,5 +51,26 @@ t.test(
     await chmod(dir, 0o500);
     t.teardown(() => chmod(dir, 0o700));
     await t.rejects(writeFileDurably(path.join(dir, 'f'), ['x'], 0o644), { code: 'EACCES' });
+  },
+);
+
+t.test(
+  'a temporary name that is there already, a planted symlink or a crash leftover, is never written through',
+  async (t) => {
+    const dir = await ownTempDir(t);
+    const victim = path.join(dir, 'victim');
+    await writeFile(victim, 'precious\n');
+    const file = path.join(dir, 'status.json');
+    // dataDir writable by others: the temporary name is predictable (pid).
+    await symlink(victim, `${file}.${process.pid}.tmp`);
+    await writeFileDurably(file, ['{"new":1}\n'], 0o644);
+    t.equal(await readFile(victim, 'utf8'), 'precious\n', 'what the link pointed to is untouched');
+    t.equal(await readFile(file, 'utf8'), '{"new":1}\n');
+    t.equal((await lstat(file)).isSymbolicLink(), false, 'the file is a file of its own');
+    // A leftover regular file of an earlier process with this pid: replaced as well.
+    await writeFile(`${file}.${process.pid}.tmp`, 'half a stat');
+    await writeFileDurably(file, ['{"new":2}\n'], 0o644);
+    t.equal(await readFile(file, 'utf8'), '{"new":2}\n');
+    t.same((await readdir(dir)).sort(), ['status.json', 'victim']);
   },
 );

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   LOCK_FILE,
@@ -117,5 +117,26 @@ t.test(
     const gone = table({ 400: '8000' });
     await writeFile(path.join(dir, LOCK_FILE), '50 4000\n');
     t.equal((await lockDataDir(dir, gone, 400)).kind, 'locked');
+  },
+);
+
+t.test(
+  'handing the lock to the launcher never writes through a planted temporary name',
+  async (t) => {
+    const dir = await scratch();
+    const victim = path.join(dir, 'victim');
+    await writeFile(victim, 'precious\n');
+    const processes = table({ [process.pid]: '5000', 50: '4000' });
+    const held = await lockDataDir(dir, processes, process.pid);
+    if (held.kind !== 'locked') throw new Error(held.kind);
+    await symlink(victim, path.join(dir, `${LOCK_FILE}.${process.pid}.tmp`));
+    await held.release(50);
+    t.equal(await readFile(victim, 'utf8'), 'precious\n', 'what the link pointed to is untouched');
+    t.equal(
+      await readFile(path.join(dir, LOCK_FILE), 'utf8'),
+      '50 4000\n',
+      'held for the launcher',
+    );
+    t.same((await readdir(dir)).sort(), [LOCK_FILE, 'victim']);
   },
 );
