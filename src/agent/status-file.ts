@@ -32,9 +32,11 @@ export interface DaemonStatus {
   /**
    * waiting: Node.js exited until wakeAtMs and the launcher (launcherPid, the
    * unit's MainPID) waits to start it again; running (or absent, in files of
-   * earlier releases): the daemon at pid runs.
+   * earlier releases): the daemon at pid runs; disabled: telemetry.status is
+   * Disabled, nothing is sampled or sent (pid, or launcherPid while waiting,
+   * is the service that reads the config again at a reload).
    */
-  readonly phase?: 'running' | 'waiting';
+  readonly phase?: 'running' | 'waiting' | 'disabled';
   readonly wakeAtMs?: number;
   readonly launcherPid?: number;
 }
@@ -91,6 +93,36 @@ export async function readStatus(dataDir: string): Promise<StatusRead> {
   } catch {
     return { kind: 'unreadable', reason: `${file}: not JSON` };
   }
+}
+
+/**
+ * telemetry.status: Disabled read by a daemon, a wake or a reload: the status
+ * says so (with what each destination last did), so that `status` is not left
+ * saying "next send in 5m". True when this is news (the file said otherwise,
+ * or there is none to say it): the caller's one journal line. Never fails:
+ * an unwritable dataDir leaves the status as it was.
+ */
+export async function markDisabled(
+  dataDir: string,
+  service: { readonly pid: number; readonly launcherPid: number | undefined },
+  nowMs: number,
+): Promise<boolean> {
+  const read = await readStatus(dataDir);
+  if (read.kind !== 'ok') return true;
+  if (read.status.phase === 'disabled') return false;
+  const status: DaemonStatus = {
+    ...read.status,
+    wakeAtMs: undefined,
+    launcherPid: undefined,
+    pid: service.pid,
+    // Waiting, the launcher is what stays of the service (`status` looks for it).
+    ...(service.launcherPid === undefined ? {} : { launcherPid: service.launcherPid }),
+    updatedAtMs: nowMs,
+    nextSendAtMs: undefined,
+    phase: 'disabled',
+  };
+  await writeStatus(dataDir, status).catch(() => undefined);
+  return true;
 }
 
 /**

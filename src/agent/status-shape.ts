@@ -68,7 +68,10 @@ export function isDaemonStatus(value: unknown): value is DaemonStatus {
       value.destinations,
       (list) => Array.isArray(list) && list.length > 0 && list.every(isDestination),
     ) &&
-    optional(value.phase, (phase) => phase === 'running' || phase === 'waiting') &&
+    optional(
+      value.phase,
+      (phase) => phase === 'running' || phase === 'waiting' || phase === 'disabled',
+    ) &&
     optional(value.wakeAtMs, isTime) &&
     optional(value.launcherPid, isPid)
   );

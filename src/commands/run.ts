@@ -8,7 +8,12 @@ import type { Logger } from '../base/log.js';
 import { openBuffer } from '../buffer/open-buffer.js';
 import type { BufferBounds, DropCounts, SampleBuffer } from '../buffer/sample-buffer.js';
 import { createDestinationSends, destinationEntries } from '../agent/pipeline.js';
-import { readStatus, StatusRecorder, type StatusDestination } from '../agent/status-file.js';
+import {
+  markDisabled,
+  readStatus,
+  StatusRecorder,
+  type StatusDestination,
+} from '../agent/status-file.js';
 import { DestinationBuffers } from '../buffer/destination-buffers.js';
 import type { CursorStore } from '../buffer/cursor-files.js';
 import { destinationsOf } from '../config/schema.js';
@@ -218,7 +223,13 @@ export async function runDaemon(
         launch.waitFile !== undefined &&
         (launch.reason === 'wake' || launch.reason === 'reload')
       ) {
-        if (launch.reason === 'reload') notices.disabledNotice(log, config);
+        // An edit read at a wake is news once: its line then, none at the daily look after it.
+        const news = await markDisabled(
+          config.dataDir,
+          { pid: process.pid, launcherPid: launch.launcherPid },
+          Date.now(),
+        );
+        if (launch.reason === 'reload' || news) notices.disabledNotice(log, config);
         await requestWait(launch.waitFile, DISABLED_WAIT_SECONDS);
         return;
       }
@@ -635,6 +646,7 @@ class Daemon {
     );
     if (next.status === 'Disabled') {
       this.notices.disabledNotice(log, next);
+      await markDisabled(next.dataDir, { pid: process.pid, launcherPid: undefined }, Date.now());
       log.info(
         this.buffers.shared.kind === 'disk'
           ? 'buffered samples stay in dataDir and are sent when telemetry is enabled again'

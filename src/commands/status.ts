@@ -50,18 +50,22 @@ function lastErrorText(entry: Pick<DaemonStatus, 'lastError'>, nowMs: number): s
 
 /** Which process to look for: while Node.js waits exited, the launcher that will start it. */
 function pidOf(status: DaemonStatus): number {
-  return status.phase === 'waiting' ? (status.launcherPid ?? status.pid) : status.pid;
+  return status.phase === 'waiting' || status.phase === 'disabled'
+    ? (status.launcherPid ?? status.pid)
+    : status.pid;
 }
 
 /** Pure: the lines an admin reads; with several destinations, a block for each. */
 export function formatStatus(status: DaemonStatus, alive: boolean, nowMs: number): string {
   const state = !alive
-    ? `not running (last update ${when(status.updatedAtMs, nowMs)})`
-    : status.phase === 'waiting'
-      ? `waiting, no Node.js resident (launcher pid ${status.launcherPid ?? status.pid}; Node.js starts again ${when(status.wakeAtMs, nowMs)})`
-      : `running (pid ${status.pid}, since ${when(status.startedAtMs, nowMs)})`;
+    ? `not running (last update ${when(status.updatedAtMs, nowMs)})${status.phase === 'disabled' ? ', disabled' : ''}`
+    : status.phase === 'disabled'
+      ? `disabled (telemetry.status: Disabled since ${when(status.updatedAtMs, nowMs)}): nothing is sampled or sent; a reload reads the config again`
+      : status.phase === 'waiting'
+        ? `waiting, no Node.js resident (launcher pid ${status.launcherPid ?? status.pid}; Node.js starts again ${when(status.wakeAtMs, nowMs)})`
+        : `running (pid ${status.pid}, since ${when(status.startedAtMs, nowMs)})`;
   const daemon = `daemon:        ${state}`;
-  const next = `next send:     ${alive ? when(status.nextSendAtMs, nowMs) : 'when the daemon runs'}`;
+  const next = `next send:     ${status.phase === 'disabled' ? 'none while disabled' : alive ? when(status.nextSendAtMs, nowMs) : 'when the daemon runs'}`;
   const where = (buffer: DaemonStatus['buffer']) =>
     buffer.kind === 'disk' ? `${buffer.bytesOnDisk} bytes on disk` : 'in memory, lost at a restart';
   const destinations = status.destinations ?? [];

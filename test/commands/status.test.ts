@@ -3,7 +3,12 @@ import { mkfifo } from '../helpers/fifo.js';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { formatStatus } from '../../src/commands/status.js';
-import { readStatus, writeStatus, type DaemonStatus } from '../../src/agent/status-file.js';
+import {
+  markDisabled,
+  readStatus,
+  writeStatus,
+  type DaemonStatus,
+} from '../../src/agent/status-file.js';
 import { tempDir } from '../helpers/files.js';
 
 const NOW = Date.parse('2026-11-23T12:00:00Z');
@@ -146,3 +151,51 @@ t.test('with several destinations: a block for each, its backlog and drops its o
     ].join('\n'),
   );
 });
+
+t.test(
+  'disabled: the status says so, keeps what was last done, and looks for the service where it waits',
+  async (t) => {
+    const dir = await tempDir();
+    await writeStatus(dir, {
+      ...status,
+      phase: 'waiting',
+      wakeAtMs: NOW + 60_000,
+      launcherPid: 77,
+    });
+    t.equal(await markDisabled(dir, { pid: 4343, launcherPid: 77 }, NOW), true, 'news');
+    const read = await readStatus(dir);
+    if (read.kind !== 'ok') throw new Error(read.kind);
+    // As JSON keeps it: no next send, no wake.
+    t.same(
+      read.status,
+      JSON.parse(
+        JSON.stringify({
+          ...status,
+          pid: 4343,
+          launcherPid: 77,
+          updatedAtMs: NOW,
+          nextSendAtMs: undefined,
+          phase: 'disabled',
+        }),
+      ),
+    );
+    t.equal('nextSendAtMs' in read.status || 'wakeAtMs' in read.status, false);
+    t.equal(
+      await markDisabled(dir, { pid: 4444, launcherPid: 77 }, NOW + 1),
+      false,
+      'not news twice',
+    );
+    const text = formatStatus(read.status, true, NOW + 120_000);
+    t.match(
+      text,
+      /^daemon: {8}disabled \(telemetry\.status: Disabled since 2026-11-23T12:00:00\.000Z \(2m ago\)\): nothing is sampled or sent; a reload reads the config again\n/,
+    );
+    t.match(text, /\nnext send: {5}none while disabled\n/);
+    t.match(text, /\nlast success: {2}2026-11-23T11:00:00\.000Z/, 'what was last done stays');
+    t.match(formatStatus(read.status, false, NOW), /^daemon: {8}not running \(.*\), disabled\n/);
+    // No status yet (or one that cannot be read): news, and nothing written.
+    const empty = await tempDir();
+    t.equal(await markDisabled(empty, { pid: 1, launcherPid: undefined }, NOW), true);
+    t.same(await readStatus(empty), { kind: 'missing' });
+  },
+);

@@ -185,10 +185,11 @@ t.test(
       JSON.stringify({ telemetry: { ...written.telemetry, status: 'Disabled' } }),
     );
     const waitFile = path.join(dir, 'wake');
-    for (const [reason, wait] of [
-      ['wake', '86400.000'],
-      ['reload', '86400.000'],
-      ['start', ''],
+    for (const [reason, wait, notice] of [
+      ['wake', '86400.000', true],
+      ['wake', '86400.000', false],
+      ['reload', '86400.000', true],
+      ['start', '', true],
     ] as const) {
       await writeFile(waitFile, '');
       const run = await runCli(['run', '--config', config], {
@@ -204,9 +205,22 @@ t.test(
       );
       t.equal(
         /telemetry is disabled/.test(run.stderr),
-        reason !== 'wake',
-        reason === 'wake' ? 'no line at a plain wake' : 'the notice',
+        notice,
+        reason !== 'wake'
+          ? 'the notice'
+          : notice
+            ? 'the notice at the wake that reads the edit'
+            : 'no line at the daily look after it',
       );
+      if (reason === 'wake' && notice) {
+        const status = await runCli(['status', '--config', config]);
+        t.match(
+          status.stdout,
+          /^daemon: +(not running .*, disabled|disabled \(telemetry\.status: Disabled)/m,
+          'status says disabled',
+        );
+        t.match(status.stdout, /^next send: +none while disabled$/m);
+      }
     }
   },
 );
