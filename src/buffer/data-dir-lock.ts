@@ -78,6 +78,24 @@ async function readLock(file: string): Promise<string | undefined> {
   }
 }
 
+/** The lock as `content` says (this process's, or the launcher's that holds it for this one). */
+function held(file: string, content: string, processes: ProcessTable): LockResult {
+  return {
+    kind: 'locked',
+    async release(handTo?: number) {
+      // Only the lock as taken: never one a later daemon took over.
+      if ((await readLock(file)) !== content) return;
+      if (handTo === undefined) {
+        await unlink(file).catch(() => undefined);
+        return;
+      }
+      // Exiting to wait: the launcher holds it until the next process takes it over.
+      const handed = `${handTo} ${(await processes.startTime(handTo)) ?? '-'}\n`;
+      if (handed !== content) await replaceFile(file, [handed], 0o644, { durable: false });
+    },
+  };
+}
+
 /** Takes dataDir's lock for this process, or says who holds it. */
 export async function lockDataDir(
   dataDir: string,
@@ -101,31 +119,28 @@ export async function lockDataDir(
       } finally {
         await handle.close();
       }
-      return {
-        kind: 'locked',
-        async release(handTo?: number) {
-          // Only our own lock: never one a later daemon took over.
-          if ((await readLock(file)) !== content) return;
-          if (handTo === undefined) {
-            await unlink(file).catch(() => undefined);
-            return;
-          }
-          // Exiting to wait: the launcher holds it until the next process takes it over.
-          await replaceFile(
-            file,
-            [`${handTo} ${(await processes.startTime(handTo)) ?? '-'}\n`],
-            0o644,
-            {
-              durable: false,
-            },
-          );
-        },
-      };
+      return held(file, content, processes);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN';
       if (code !== 'EEXIST') return { kind: 'error', code };
     }
-    const holder = parseLock((await readLock(file)) ?? '');
+    const text = (await readLock(file)) ?? '';
+    const holder = parseLock(text);
+    if (holder !== undefined && heirOf !== undefined && holder.pid === heirOf) {
+      // The launcher held it for this process while no Node.js ran: taken over in one rename, so
+      // that at no moment is there no lock for another daemon to take.
+      try {
+        await replaceFile(file, [content], 0o644, { durable: true });
+        return held(file, content, processes);
+      } catch {
+        // dataDir refuses writes (a read-only remount while the service waited, a full disk): the
+        // launcher, this process's parent and the service's MainPID, goes on holding it for this
+        // one, as it did while it waited. The buffer then holds samples in memory as a resident
+        // daemon's does when the disk refuses writes; a config error here would stop the unit
+        // for good (exit 2) over a disk that may come back.
+        return held(file, text, processes);
+      }
+    }
     if (holder !== undefined && holder.pid !== heirOf && processes.alive(holder.pid)) {
       const startTime =
         holder.startTime === undefined ? undefined : await processes.startTime(holder.pid);
