@@ -242,18 +242,23 @@ trap 'rm -f "$wake_file"' EXIT
 trap on_hup HUP
 trap on_term TERM INT
 reason=start
+# The dataDir whose lock this shell holds for the next Node.js (the wait's
+# second line): a dataDir edited meanwhile takes effect at the next start.
+held_dir=
 while :; do
   : >"$wake_file"
   forwarded=0
   # shellcheck disable=SC2086 # $flags is a list of words
   EDGE_TELEMETRY_WAKE=$reason EDGE_TELEMETRY_WAKE_FILE=$wake_file EDGE_TELEMETRY_LAUNCHER_PID=$$ \
-    "$node" $flags "$here/edge-telemetry.mjs" "$@" 3<&- &
+    EDGE_TELEMETRY_DATA_DIR=$held_dir "$node" $flags "$here/edge-telemetry.mjs" "$@" 3<&- &
   child=$!
   # Not "Hangup" in the journal for a Node.js a reload reached before its handler (below).
   wait_for "$child" 2>/dev/null
   status=$?
   child=
   wait=$(head -c 32 "$wake_file" 2>/dev/null | head -n 1)
+  held_dir=
+  { IFS= read -r _ && IFS= read -r held_dir; } 2>/dev/null <"$wake_file" || :
   case $wait in
     resident)
       # Resident for good (samplingInterval under a minute, or a buffer in
@@ -274,7 +279,7 @@ while :; do
         fi
         trap - TERM INT
         if [ "$term" -eq 0 ]; then
-          export EDGE_TELEMETRY_WAKE="$reason" EDGE_TELEMETRY_LAUNCHER_PID="$$"
+          export EDGE_TELEMETRY_WAKE="$reason" EDGE_TELEMETRY_LAUNCHER_PID="$$" EDGE_TELEMETRY_DATA_DIR="$held_dir"
           # shellcheck disable=SC2086 # $flags is a list of words
           exec "$node" $flags "$here/edge-telemetry.mjs" "$@"
         fi

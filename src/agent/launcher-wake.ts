@@ -5,7 +5,11 @@
 // how long to wait before the launcher starts it again. A daemon that exits 0
 // having written it has saved everything in dataDir (wake-state.ts) and wants
 // to be started in that many seconds; one that exits without writing it has
-// stopped (a stop, status: Disabled), and one that fails has failed.
+// stopped (a stop, status: Disabled), and one that fails has failed. The
+// wait's second line names the dataDir whose lock the launcher then holds; it
+// gives it back as EDGE_TELEMETRY_DATA_DIR to the next Node.js, which keeps
+// that one when the config names another (a dataDir edit takes effect at the
+// next start, as at a resident daemon's reload).
 import { writeFile } from '../base/fs-async.js';
 import type { Config } from '../config/schema.js';
 
@@ -19,6 +23,8 @@ export interface LaunchContext {
   readonly launcherPid?: number;
   /** When the daemon may exit to wait. */
   readonly policy: WaitPolicy;
+  /** The dataDir the service holds (its buffer, its lock), said by the process before this one; never at a start. */
+  readonly heldDataDir?: string;
 }
 
 export interface WaitPolicy {
@@ -59,12 +65,26 @@ export function launchContext(env: NodeJS.ProcessEnv): LaunchContext {
           leadMs: test[2] as number,
         }
       : WAIT_POLICY;
+  const held = env.EDGE_TELEMETRY_DATA_DIR;
   return {
     reason,
     ...(waitFile === undefined || waitFile === '' ? {} : { waitFile }),
     ...(Number.isSafeInteger(pid) && pid > 1 ? { launcherPid: pid } : {}),
     policy,
+    ...(reason !== 'start' && held !== undefined && sayable(held) ? { heldDataDir: held } : {}),
   };
+}
+
+/** A dataDir the wait file can carry on its own line: absolute (config.ts resolves it), one line, bounded. */
+function sayable(dataDir: string): boolean {
+  return dataDir.startsWith('/') && !/[\n\r\0]/.test(dataDir) && dataDir.length <= 4000;
+}
+
+/** The wait's lines: the seconds, then the dataDir the launcher holds for the next process (when it can say it). */
+function waitLines(first: string, heldDataDir: string | undefined): string {
+  return heldDataDir !== undefined && sayable(heldDataDir)
+    ? `${first}\n${heldDataDir}\n`
+    : `${first}\n`;
 }
 
 /** How long the launcher waits: until `leadMs` before the work, in seconds with milliseconds (GNU sleep takes them). */
@@ -72,13 +92,20 @@ export function waitSeconds(waitMs: number, policy: WaitPolicy): string {
   return (Math.max(0, waitMs - policy.leadMs) / 1000).toFixed(3);
 }
 
-export async function requestWait(file: string, seconds: string): Promise<void> {
-  await writeFile(file, `${seconds}\n`);
+export async function requestWait(
+  file: string,
+  seconds: string,
+  heldDataDir: string | undefined,
+): Promise<void> {
+  await writeFile(file, waitLines(seconds, heldDataDir));
 }
 
 /** Asks the launcher to give way: it execs Node.js in its own place (packaging/launcher.sh, "resident"). */
-export async function requestResident(file: string): Promise<void> {
-  await writeFile(file, 'resident\n');
+export async function requestResident(
+  file: string,
+  heldDataDir: string | undefined,
+): Promise<void> {
+  await writeFile(file, waitLines('resident', heldDataDir));
 }
 
 /** Never able to exit to wait: sampling under the policy's minimum, or a buffer in memory (nothing carries it across processes). */

@@ -43,6 +43,7 @@ import {
 } from '../agent/launcher-wake.js';
 import { holdUntilStopped, onStopSignals, takeOverHangups } from '../process-guards.js';
 import { heapShrink } from '../base/heap-shrink.js';
+import { crc32 } from '../buffer/crc32.js';
 import { coalescing, type Coalesced } from './coalesce.js';
 import { checkSendFiles } from './send-checks.js';
 
@@ -215,7 +216,12 @@ export async function runDaemon(
   // Hangups before this line came before the config is read: nothing to reload. The handler stays until the process ends.
   takeOverHangups(() => hangups.received());
   try {
-    const config = await loadConfig(configFile);
+    const loaded = await loadConfig(configFile);
+    // The service's dataDir stays until the next start, as at a resident daemon's reload: its lock, its buffer.
+    const config =
+      launch.heldDataDir === undefined || launch.heldDataDir === loaded.dataDir
+        ? loaded
+        : { ...loaded, dataDir: launch.heldDataDir };
     if (config.status === 'Disabled') {
       // Disabled by an edit read at a wake or a reload while waiting: the service stays, waiting, as a resident
       // daemon disabled by a reload does, so that a reload back to Enabled resumes. A start disabled ends.
@@ -230,7 +236,7 @@ export async function runDaemon(
           Date.now(),
         );
         if (launch.reason === 'reload' || news) notices.disabledNotice(log, config);
-        await requestWait(launch.waitFile, DISABLED_WAIT_SECONDS);
+        await requestWait(launch.waitFile, DISABLED_WAIT_SECONDS, launch.heldDataDir);
         return;
       }
       notices.disabledNotice(log, config);
@@ -239,7 +245,7 @@ export async function runDaemon(
     if (residentForGood(config, launch)) {
       // Nothing read but the config, nothing written: the Node.js the launcher execs does all, for this one's reason.
       try {
-        await requestResident(launch.waitFile);
+        await requestResident(launch.waitFile, launch.heldDataDir);
         return;
       } catch (error) {
         // The wake file refused (a full /tmp): this process runs on beside the launcher, as before the hand-over.
@@ -262,6 +268,7 @@ export async function runDaemon(
         log,
       );
       const kept = await keptState(config, buffer, launch);
+      noteHeldDataDir(log, loaded, config, kept.openProblems);
       const daemon = new Daemon(configFile, config, buffers, cursors, log, notices, kept, launch);
       void daemon.waited.then(() => (exitedToWait = true));
       if (launch.reason === 'stop') {
@@ -301,6 +308,24 @@ export async function runDaemon(
   } finally {
     hangups.done();
   }
+}
+
+/**
+ * A dataDir edited while the service waits between ticks: the service keeps
+ * the one it holds until the next start (runDaemon). Said once, as a kept
+ * problem is (a reload, which starts the kept problems afresh, says it again),
+ * not at every wake; an edit back forgets it.
+ */
+function noteHeldDataDir(log: Logger, loaded: Config, running: Config, warned: Set<string>): void {
+  const key = `dataDir ${crc32(Buffer.from(loaded.dataDir, 'utf8')).toString(16)}`;
+  for (const open of [...warned])
+    if (open.startsWith('dataDir ') && (open !== key || loaded === running)) warned.delete(open);
+  if (loaded === running || warned.has(key)) return;
+  warned.add(key);
+  log.warn(
+    'telemetry.dataDir takes effect at the next start (systemctl restart edge-telemetry); the running buffer is kept',
+    { dataDir: running.dataDir, configured: loaded.dataDir },
+  );
 }
 
 /** While disabled and waiting, a look at the config a day (a reload looks at once). */
@@ -404,7 +429,9 @@ class Daemon {
     // Exiting to wait, the config read before the edit: no wait, the next Node.js (at once) reads it.
     void this.exiting
       .then((exited) =>
-        exited ? requestWait(waitFile, waitSeconds(0, this.launch.policy)) : this.reloads.request(),
+        exited
+          ? requestWait(waitFile, waitSeconds(0, this.launch.policy), this.config.dataDir)
+          : this.reloads.request(),
       )
       .catch(() => undefined);
   }
@@ -479,7 +506,7 @@ class Daemon {
     const waitMs = (nextDueAt(anchor) ?? systemClock.now()) - systemClock.now();
     try {
       await this.keep(anchor, { mustWrite: true });
-      await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy));
+      await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy), this.config.dataDir);
       // After the wait is asked for: a status never says "waiting" of a process that stays.
       await this.status?.waiting(Date.now() + waitMs);
       this.agent = undefined;
@@ -610,6 +637,8 @@ class Daemon {
         'telemetry.buffer and telemetry.dataDir take effect at the next start; the running buffer is kept',
         { buffer: this.config.buffer, dataDir: this.config.dataDir },
       );
+      // What runs goes on saying where it is: the schedule, the status and the next wait are the running buffer's.
+      next = { ...next, buffer: this.config.buffer, dataDir: this.config.dataDir };
     }
     // Given way to by the launcher (resident for good): no launcher is left to wait in, until the next start.
     const givenWayTo =

@@ -33,7 +33,8 @@ function startsAsTheLauncher(
 ): (reason: string) => Promise<string[]> {
   return async (reason) => {
     if (reason !== 'start') {
-      const seconds = Number((await readFile(waitFile, 'utf8')).trim());
+      // The first line, as the launcher reads it (the second names the dataDir it then holds).
+      const seconds = Number((await readFile(waitFile, 'utf8')).split('\n')[0]);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
     await writeFile(waitFile, '');
@@ -83,7 +84,7 @@ t.test(
         timeoutMs: 30_000,
       });
     };
-    const waitOf = async () => (await readFile(waitFile, 'utf8')).trim();
+    const waitOf = async () => (await readFile(waitFile, 'utf8')).split('\n')[0];
 
     const first = await start('start');
     t.equal(first.code, 0, `exits 0 to wait: ${first.stderr}`);
@@ -446,5 +447,60 @@ t.test(
       'the resource put back and still missing is warned of',
     );
     t.same(await start('wake'), [], 'and then not again');
+  },
+);
+
+t.test(
+  'dataDir edited while the service waits: the one it holds stays until the next start, said once, again at a reload',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const dir = await ownTempDir(t);
+    const settings = {
+      endpoint: receiver.url,
+      samplingInterval: '2s',
+      sendingInterval: '1h',
+      splay: '0s',
+    };
+    const config = await writeConfig(dir, settings);
+    const held = path.join(dir, 'data');
+    const waitFile = path.join(dir, 'wake');
+    const warning = /telemetry\.dataDir takes effect at the next start/;
+    /** One process as the launcher starts it, given the dataDir the last wait named. */
+    const start = async (reason: string, heldDataDir: string) => {
+      await writeFile(waitFile, '');
+      const run = await runCli(['run', '--config', config], {
+        env: {
+          EDGE_TELEMETRY_WAKE: reason,
+          EDGE_TELEMETRY_WAKE_FILE: waitFile,
+          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+          EDGE_TELEMETRY_DATA_DIR: heldDataDir,
+        },
+        timeoutMs: 30_000,
+      });
+      t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
+      const [seconds, named] = (await readFile(waitFile, 'utf8')).split('\n');
+      t.match(seconds, /^\d+\.\d{3}$/, `${reason}: a wait`);
+      return { named, warned: (run.stderr.match(new RegExp(warning, 'g')) ?? []).length };
+    };
+    t.same(await start('start', ''), { named: held, warned: 0 }, 'the wait names the dataDir held');
+    const schedule = await readFile(path.join(held, 'wake.json'), 'utf8');
+    await writeConfig(dir, { ...settings, dataDir: 'data2' });
+    t.same(await start('wake', held), { named: held, warned: 1 }, 'the wake that reads the edit');
+    t.same(await start('wake', held), { named: held, warned: 0 }, 'not again at the next wake');
+    t.same(await start('reload', held), { named: held, warned: 1 }, 'a reload says it again');
+    t.equal(
+      existsSync(path.join(dir, 'data2')),
+      false,
+      'the new dataDir is not used until a start',
+    );
+    t.not(
+      await readFile(path.join(held, 'wake.json'), 'utf8'),
+      schedule,
+      'the schedule goes on in the held one',
+    );
+    await writeConfig(dir, settings);
+    t.same(await start('wake', held), { named: held, warned: 0 }, 'an edit back: nothing to say');
+    t.ok(receiver.requests.length >= 1, 'it reported');
   },
 );

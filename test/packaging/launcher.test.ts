@@ -240,8 +240,12 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
       `n=$(( $(cat ${count} 2>/dev/null || echo 0) + 1 )); echo $n > ${count}`,
       `if [ -e /proc/$$/fd/3 ]; then fd3=fd3-open; else fd3=fd3-closed; fi`,
       `echo "$EDGE_TELEMETRY_WAKE $EDGE_TELEMETRY_LAUNCHER_PID $$ $fd3 \${EDGE_TELEMETRY_WAKE_FILE:+with-wake-file}" >> ${log}`,
+      `echo "\${EDGE_TELEMETRY_DATA_DIR:-none}" >> ${dir}/dirs`,
       `step=$(sed -n "\${n}p" ${dir}/plan)`,
       'case $step in',
+      // "waitdir S DIR", "residentdir DIR": the wait's second line names the dataDir the launcher holds.
+      `  waitdir*) rest=\${step#waitdir }; printf '%s\\n%s\\n' "\${rest%% *}" "\${rest#* }" > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;`,
+      `  residentdir*) printf 'resident\\n%s\\n' "\${step#residentdir }" > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;`,
       '  wait*) echo "${step#wait }" > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
       '  resident) echo resident > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
       `  hold) trap 'echo HUP >> ${log}' HUP; trap 'echo TERM >> ${log}; exit 0' TERM; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
@@ -282,10 +286,35 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   };
-  return { child, closed, lines, until, stderr: () => stderr };
+  const dirs = async () =>
+    (await readFile(path.join(dir, 'dirs'), 'utf8').catch(() => '')).split('\n').slice(0, -1);
+  return { child, closed, lines, until, dirs, stderr: () => stderr };
 }
 
 for (const shell of SHELLS) {
+  t.test(
+    `run under ${shell.name}: the dataDir a wait names goes to the next Node.js, and only to it (a dataDir edit waits for the next start)`,
+    async (t) => {
+      const run = await supervisedNode(
+        [
+          'waitdir 0 /var/lib/edge telemetry',
+          'wait 0',
+          'waitdir 0 /srv/held',
+          'residentdir /srv/held',
+          'exit 0',
+        ],
+        shell,
+      );
+      t.same(await run.closed, { code: 0, signal: null }, run.stderr());
+      t.same(
+        await run.dirs(),
+        ['none', '/var/lib/edge telemetry', 'none', '/srv/held', '/srv/held'],
+        'a start holds none; each wait says its own (spaces kept); the exec to stay resident carries it',
+      );
+      t.equal(run.stderr(), '', 'nothing on stderr');
+    },
+  );
+
   t.test(
     `run under ${shell.name}: Node.js exits to wait, the launcher (one PID throughout) waits and starts it again; its exit status is the unit's`,
     async (t) => {
