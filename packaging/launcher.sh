@@ -257,8 +257,11 @@ while :; do
   status=$?
   child=
   wait=$(head -c 32 "$wake_file" 2>/dev/null | head -n 1)
-  held_dir=
-  { IFS= read -r _ && IFS= read -r held_dir; } 2>/dev/null <"$wake_file" || :
+  # A Node.js that wrote no wait (it died before its handlers, and is started
+  # again for the reload or the stop it owes) leaves the held dataDir as it was.
+  named=
+  { IFS= read -r _ && IFS= read -r named; } 2>/dev/null <"$wake_file" || :
+  [ -z "$wait" ] || held_dir=$named
   case $wait in
     resident)
       # Resident for good (samplingInterval under a minute, or a buffer in

@@ -138,7 +138,8 @@ export async function lockDataDir(
         // one, as it did while it waited. The buffer then holds samples in memory as a resident
         // daemon's does when the disk refuses writes; a config error here would stop the unit
         // for good (exit 2) over a disk that may come back.
-        return held(file, text, processes);
+        // Unless the rename was made and only what follows it failed (the directory's fsync): then it is ours.
+        return held(file, (await readLock(file)) === content ? content : text, processes);
       }
     }
     if (holder !== undefined && holder.pid !== heirOf && processes.alive(holder.pid)) {

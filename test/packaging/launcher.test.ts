@@ -250,6 +250,8 @@ async function supervisedNode(plan: readonly string[], shell: Shell = SHELLS[0])
       '  resident) echo resident > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0 ;;',
       `  hold) trap 'echo HUP >> ${log}' HUP; trap 'echo TERM >> ${log}; exit 0' TERM; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
       '  die) kill -9 $$ ;;',
+      // Waits with no handler in: a signal the launcher forwards ends it, as one before Node.js's handlers.
+      `  holddie) echo held >> ${log}; while :; do sleep 0.05; done ;;`,
       '  termself) kill -TERM $$ ;;',
       `  exitwait) trap 'echo dropped >> ${log}; echo 600 > "$EDGE_TELEMETRY_WAKE_FILE"; exit 0' HUP; echo held >> ${log}; while :; do sleep 0.05; done ;;`,
       // After exitwait, which it would match too.
@@ -312,6 +314,20 @@ for (const shell of SHELLS) {
         'a start holds none; each wait says its own (spaces kept); the exec to stay resident carries it',
       );
       t.equal(run.stderr(), '', 'nothing on stderr');
+      // A stop that ends a Node.js before its handlers: the one started again for the last send gets the same dataDir.
+      const stopped = await supervisedNode(['waitdir 0 /srv/held', 'holddie', 'exit 0'], shell);
+      await stopped.until(3);
+      stopped.child.kill('SIGTERM');
+      t.same(await stopped.closed, { code: 0, signal: null }, stopped.stderr());
+      t.same(
+        (await stopped.lines()).map((line) => line.split(' ')[0]),
+        ['start', 'wake', 'held', 'stop'],
+      );
+      t.same(
+        await stopped.dirs(),
+        ['none', '/srv/held', '/srv/held'],
+        'the last send is made from the dataDir held, not the configured one',
+      );
     },
   );
 
