@@ -113,10 +113,9 @@ export async function markDisabled(
   const status: DaemonStatus = {
     ...read.status,
     wakeAtMs: undefined,
-    launcherPid: undefined,
     pid: service.pid,
     // Waiting, the launcher is what stays of the service (`status` looks for it).
-    ...(service.launcherPid === undefined ? {} : { launcherPid: service.launcherPid }),
+    launcherPid: service.launcherPid,
     updatedAtMs: nowMs,
     nextSendAtMs: undefined,
     phase: 'disabled',

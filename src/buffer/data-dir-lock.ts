@@ -142,7 +142,8 @@ export async function lockDataDir(
         return held(file, (await readLock(file)) === content ? content : text, processes);
       }
     }
-    if (holder !== undefined && holder.pid !== heirOf && processes.alive(holder.pid)) {
+    // The heir's lock was taken over above: any other live holder is another daemon.
+    if (holder !== undefined && processes.alive(holder.pid)) {
       const startTime =
         holder.startTime === undefined ? undefined : await processes.startTime(holder.pid);
       // Same pid, same start time (or no way to tell): the holder is running.
