@@ -41,7 +41,7 @@ function listenParser(commander: Commander) {
 
 function disabledNotice(log: Logger, config: Config): void {
   log.info(
-    `telemetry is disabled (status: Disabled in ${config.file}); nothing is collected or sent. To enable it set telemetry.status: Enabled and restart or reload edge-telemetry`,
+    `telemetry is disabled (status: Disabled in ${config.setIn.status}); nothing is collected or sent. To enable it set telemetry.status: Enabled and restart or reload edge-telemetry`,
   );
 }
 

@@ -31,6 +31,12 @@ export function nextDueAt(anchor: GridAnchor): number | undefined {
   return due.length === 0 ? undefined : Math.min(...due);
 }
 
+/** When the next send an anchor holds is due (one owed, or the grid's next); undefined: none. */
+export function nextSendDueAt(anchor: GridAnchor): number | undefined {
+  const due = [anchor.nextSendAt, anchor.sendDueAt].filter((at): at is number => at !== undefined);
+  return due.length === 0 ? undefined : Math.min(...due);
+}
+
 /** The splay of one start: uniform over [0, splayMs), whole milliseconds; 0 for no splay. */
 export function drawSplayMs(splayMs: number, random: () => number): number {
   return Math.floor(random() * splayMs);

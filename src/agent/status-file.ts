@@ -204,10 +204,14 @@ export class StatusRecorder {
     await this.write(nextSendAtMs);
   }
 
-  /** Node.js exits until `wakeAtMs` (wall clock); the status says so until the next process writes it. */
-  async waiting(wakeAtMs: number): Promise<void> {
+  /**
+   * Node.js exits until `wakeAtMs` (wall clock); the status says so until the
+   * next process writes it, with the next send as the schedule has it (a
+   * process that carried on and had nothing due before its wait wrote none).
+   */
+  async waiting(wakeAtMs: number, nextSendAtMs: number | undefined): Promise<void> {
     this.wakeAtMs = wakeAtMs;
-    await this.write(this.nextSendAtMs);
+    await this.write(nextSendAtMs);
   }
 
   private wakeAtMs: number | undefined;

@@ -96,6 +96,18 @@ export async function writeWakeState(dataDir: string, state: WakeState): Promise
   });
 }
 
+/**
+ * Marks the state a clean stop's (`stopped`), as the stop's own last write
+ * does, for a stop that could not run (its config no longer reads): the next
+ * start is then a start, not a restart after a crash. Never fails: without a
+ * state, or with a dataDir that refuses, the next start decides as it can.
+ */
+export async function markWakeStopped(dataDir: string): Promise<void> {
+  const state = await readWakeState(dataDir);
+  if (state === undefined || state.stopped === true) return;
+  await writeWakeState(dataDir, { ...state, stopped: true }).catch(() => undefined);
+}
+
 /** The state as written, or undefined when missing or not one this version writes (then the process starts afresh). */
 export async function readWakeState(dataDir: string): Promise<WakeState | undefined> {
   const read = await readBoundedFile(path.join(dataDir, WAKE_STATE_FILE), {

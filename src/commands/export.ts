@@ -69,12 +69,12 @@ export async function exportBacklog(
   if (config.protocol !== 'remote-write')
     return {
       ok: false,
-      reason: `telemetry.protocol is ${config.protocol} in ${config.file}: an export holds remote-write requests for telemetry.endpoint`,
+      reason: `telemetry.protocol is ${config.protocol} in ${config.setIn.protocol}: an export holds remote-write requests for telemetry.endpoint`,
     };
   if (config.buffer === 'memory')
     return {
       ok: false,
-      reason: `telemetry.buffer is memory in ${config.file}: nothing is buffered on disk to export`,
+      reason: `telemetry.buffer is memory in ${config.setIn.buffer}: nothing is buffered on disk to export`,
     };
   const opened = await openBuffer(
     'disk',

@@ -18,12 +18,13 @@ import { DestinationBuffers } from '../buffer/destination-buffers.js';
 import type { CursorStore } from '../buffer/cursor-files.js';
 import { destinationsOf } from '../config/schema.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
-import { drawSplayMs, nextDueAt } from '../agent/schedule.js';
+import { drawSplayMs, nextDueAt, nextSendDueAt } from '../agent/schedule.js';
 import { systemClock } from '../base/timers.js';
 import type { CpuReadings } from '../collect/host/cpu.js';
 import { SetAsideMemory } from '../deliver/set-aside.js';
 import {
   bootMonotonicMs,
+  markWakeStopped,
   readBootId,
   readWakeState,
   boundedProblemKeys,
@@ -80,14 +81,14 @@ async function startBuffer(
   );
   if (opened.kind === 'busy') {
     throw new ConfigError(
-      config.file,
+      config.setIn.dataDir,
       'telemetry.dataDir',
       `${config.dataDir} is in use by another edge-telemetry daemon (pid ${opened.pid}); one daemon per dataDir`,
     );
   }
   if (opened.kind === 'unwritable') {
     throw new ConfigError(
-      config.file,
+      config.setIn.dataDir,
       'telemetry.dataDir',
       `${config.dataDir} cannot be written (${opened.code}); the buffer needs it (or set telemetry.buffer: memory)`,
     );
@@ -216,7 +217,13 @@ export async function runDaemon(
   // Hangups before this line came before the config is read: nothing to reload. The handler stays until the process ends.
   takeOverHangups(() => hangups.received());
   try {
-    const loaded = await loadConfig(configFile);
+    const loaded = await loadConfig(configFile).catch(async (error: unknown) => {
+      // A stop whose config no longer reads is a stop all the same (the samples stay for the next start's send):
+      // without the mark, the start after the fix would carry on as after a crash, not sampling until the next slot.
+      if (launch.reason === 'stop' && launch.heldDataDir !== undefined)
+        await markWakeStopped(launch.heldDataDir);
+      throw error;
+    });
     // The service's dataDir stays until the next start, as at a resident daemon's reload: its lock, its buffer.
     const config =
       launch.heldDataDir === undefined || launch.heldDataDir === loaded.dataDir
@@ -508,7 +515,11 @@ class Daemon {
       await this.keep(anchor, { mustWrite: true });
       await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy), this.config.dataDir);
       // After the wait is asked for: a status never says "waiting" of a process that stays.
-      await this.status?.waiting(Date.now() + waitMs);
+      const sendAt = nextSendDueAt(anchor);
+      await this.status?.waiting(
+        Date.now() + waitMs,
+        sendAt === undefined ? undefined : Date.now() + Math.max(0, sendAt - systemClock.now()),
+      );
       this.agent = undefined;
       return true;
     } catch (error) {

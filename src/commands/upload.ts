@@ -37,7 +37,7 @@ export async function uploadExport(
   if (config.protocol !== 'remote-write')
     return {
       ok: false,
-      reason: `telemetry.protocol is ${config.protocol} in ${config.file}: an export holds remote-write requests, sent to a remote-write telemetry.endpoint`,
+      reason: `telemetry.protocol is ${config.protocol} in ${config.setIn.protocol}: an export holds remote-write requests, sent to a remote-write telemetry.endpoint`,
     };
   // As at the daemon's start: a TLS or credentials file that cannot be used is a config error (exit 2).
   await checkSendFiles(config);

@@ -149,6 +149,17 @@ function asMapping(document: unknown, file: string, what: string): JsonObject {
   return document;
 }
 
+/**
+ * A drop-in whose `telemetry:` is empty (every key under it commented out)
+ * changes nothing. As an RFC 7386 patch (MicroShift's reading) its null would
+ * remove the whole section, the main file's `status: Disabled` with it; a key
+ * is reset by its own `key: null`.
+ */
+function withoutEmptySection(patch: JsonObject): JsonObject {
+  if (patch[TELEMETRY_SECTION] !== null) return patch;
+  return Object.fromEntries(Object.entries(patch).filter(([key]) => key !== TELEMETRY_SECTION));
+}
+
 /** The merged, validated config. Throws ConfigError (one line) for anything wrong. */
 export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Config> {
   const mainFile = path.resolve(file);
@@ -195,7 +206,8 @@ export async function loadConfig(file: string = DEFAULT_CONFIG_FILE): Promise<Co
     const document = text.trim() === '' ? undefined : parseYaml(yaml, text, dropIn);
     if (document === undefined || (isPlainObject(document) && Object.keys(document).length === 0))
       continue;
-    const patch = asMapping(document, dropIn, 'a merge patch');
+    const patch = withoutEmptySection(asMapping(document, dropIn, 'a merge patch'));
+    if (Object.keys(patch).length === 0) continue;
     checkTopLevel(patch, {
       file: dropIn,
       telemetryKeys: TELEMETRY_KEYS,

@@ -41,6 +41,8 @@ export interface Config {
   readonly kind: 'own' | 'microshift';
   /** The drop-ins merged over `file`, in the order applied. */
   readonly dropIns: readonly string[];
+  /** The file that set each key a later line names (a drop-in's, else `file`): an admin edits the file named. */
+  readonly setIn: Readonly<Record<'status' | 'dataDir' | 'buffer' | 'protocol', string>>;
   readonly status: 'Enabled' | 'Disabled';
   readonly endpoint: string;
   readonly proxy: string;
@@ -398,6 +400,12 @@ export function validateTelemetry(
     file: mainFile,
     kind,
     dropIns: [...(options.dropIns ?? [])],
+    setIn: {
+      status: fileOf('telemetry.status'),
+      dataDir: fileOf('telemetry.dataDir'),
+      buffer: fileOf('telemetry.buffer'),
+      protocol: fileOf('telemetry.protocol'),
+    },
     status: at(t('status'), statusReader, 'Enabled'),
     endpoint: primary.endpoint,
     proxy: at(t('proxy'), httpUrlReader(true, true), ''),

@@ -27,10 +27,16 @@ export function editDistance(a: string, b: string): number {
   return at(a.length, b.length);
 }
 
-/** `Telemetry`, `telemetri`, `telmetry`, `telemetry ` (the YAML key with a trailing space is another key). */
+/**
+ * `Telemetry`, `telemetri`, `telmetry`, `telemetry ` (the YAML key with a
+ * trailing space is another key), and any other name with `telemetry` in it
+ * (`edge-telemetry`, `telemetry_settings`): MicroShift has no such section, so
+ * it can only be ours misnamed.
+ */
 export function isNearMissOfTelemetry(key: string): boolean {
   if (key === TELEMETRY_SECTION) return false;
-  return editDistance(key.trim().toLowerCase(), TELEMETRY_SECTION) <= 2;
+  const lower = key.trim().toLowerCase();
+  return lower.includes(TELEMETRY_SECTION) || editDistance(lower, TELEMETRY_SECTION) <= 2;
 }
 
 export interface TopLevelCheck {

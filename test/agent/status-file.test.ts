@@ -169,7 +169,7 @@ t.test(
     const { dataDir, status } = await recorder(t);
     await status.sent({ ...SENT, ok: false, failure: 'HTTP 503' }, undefined);
     await status.sent(SENT, undefined);
-    await status.waiting(5_000);
+    await status.waiting(5_000, 7_000);
     const file = path.join(dataDir, 'status.json');
     const written = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     t.equal((await readStatus(dataDir)).kind, 'ok', 'as written');

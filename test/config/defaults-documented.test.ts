@@ -14,10 +14,10 @@ import { ownTempDir } from '../helpers/files.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The config minus what names the file itself. */
-const effective = (config: Config): Omit<Config, 'file' | 'dropIns'> =>
+const effective = (config: Config): Omit<Config, 'file' | 'dropIns' | 'setIn'> =>
   Object.fromEntries(
-    Object.entries(config).filter(([key]) => key !== 'file' && key !== 'dropIns'),
-  ) as Omit<Config, 'file' | 'dropIns'>;
+    Object.entries(config).filter(([key]) => !['file', 'dropIns', 'setIn'].includes(key)),
+  ) as Omit<Config, 'file' | 'dropIns' | 'setIn'>;
 
 async function loaded(
   dir: string,

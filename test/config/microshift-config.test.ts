@@ -146,6 +146,16 @@ t.test(
       ['telmetry:\n  status: Disabled\n', 'telmetry', 'unknown key (did you mean telemetry?)'],
       ['telemtery:\n  status: Disabled\n', 'telemtery', 'unknown key (did you mean telemetry?)'],
       [
+        'edge-telemetry:\n  status: Disabled\n',
+        'edge-telemetry',
+        'unknown key (did you mean telemetry?)',
+      ],
+      [
+        'telemetry_settings:\n  status: Disabled\n',
+        'telemetry_settings',
+        'unknown key (did you mean telemetry?)',
+      ],
+      [
         'telemetry:\n  sendingInterval: 1h\nstatus: Disabled\n',
         'status',
         'unknown top-level key (did you mean telemetry.status, indented under telemetry:?)',
@@ -190,6 +200,49 @@ t.test('near misses are errors in every file, naming the drop-in', async (t) => 
     message: `${dnsDropIn}: dns: unknown key (a drop-in in telemetry.d/ holds only telemetry:)`,
   });
 });
+
+t.test(
+  'a name with telemetry in it is ours misnamed, also beside telemetry.d/ and as a MicroShift config',
+  async (t) => {
+    const dir = await tree(t, {
+      'own/telemetry.yaml': 'edge-telemetry:\n  status: Disabled\n',
+      'own/telemetry.d/.keep': '',
+      'ms/node.yaml': 'dns:\n  baseDomain: example.com\nedgeTelemetry:\n  status: Disabled\n',
+    });
+    const own = path.join(dir, 'own', 'telemetry.yaml');
+    await t.rejects(loadConfig(own), {
+      message: `${own}: edge-telemetry: unknown key (did you mean telemetry?)`,
+    });
+    const ms = path.join(dir, 'ms', 'node.yaml');
+    await t.rejects(loadConfig(ms), {
+      message: `${ms}: edgeTelemetry: unknown key (did you mean telemetry?)`,
+    });
+  },
+);
+
+t.test(
+  "a drop-in whose telemetry: is empty (its keys commented out) changes nothing: the main file's opt-out stands",
+  async (t) => {
+    const dir = await tree(t, {
+      'own/telemetry.yaml': 'telemetry:\n  status: Disabled\n  sendingInterval: 6h\n',
+      'own/telemetry.d/50-tuning.yaml': 'telemetry:\n#  sendingInterval: 12h\n',
+      'own/telemetry.d/60-reset.yaml': 'telemetry:\n  sendingInterval: null\n',
+      'microshift/config.yaml': 'dns:\n  baseDomain: example.com\ntelemetry:\n  status: Disabled\n',
+      'microshift/config.d/50-empty.yaml': 'telemetry:\ndns:\n  baseDomain: example.org\n',
+    });
+    const own = await loadConfig(path.join(dir, 'own', 'telemetry.yaml'));
+    t.equal(own.status, 'Disabled', 'the empty section undid nothing');
+    t.equal(own.sendingIntervalMs, 86_400_000, 'a key set to null still goes back to its default');
+    t.same(
+      own.dropIns,
+      [path.join(dir, 'own', 'telemetry.d', '60-reset.yaml')],
+      'the empty one is not listed as applied',
+    );
+    const microshift = await loadConfig(path.join(dir, 'microshift', 'config.yaml'));
+    t.equal(microshift.status, 'Disabled');
+    t.same(microshift.dropIns, [path.join(dir, 'microshift', 'config.d', '50-empty.yaml')]);
+  },
+);
 
 t.test('telemetry.d/ beside a MicroShift config is refused, not silently ignored', async (t) => {
   const dir = await tree(t, {

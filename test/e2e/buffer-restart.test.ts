@@ -2,7 +2,7 @@
 // and started again loses no completed tick and sends none twice; one daemon
 // per dataDir; a dataDir it cannot write is a one-line config error.
 import t from 'tap';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { runCli, spawnCli, type Spawned } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
@@ -151,6 +151,18 @@ t.test(
       `edge-telemetry: ${config}: telemetry.dataDir: ${path.join(dir, 'not-a-dir/data')} cannot be written (ENOTDIR)`,
     );
     t.notMatch(result.stderr, /at .*\.js:\d+/, 'no stack trace');
+    // Set in a drop-in: the line names the drop-in, the file to edit.
+    const dropIn = path.join(dir, 'telemetry.d', '50-data.yaml');
+    await mkdir(path.dirname(dropIn), { recursive: true });
+    // Relative to the drop-in's own directory, as every path a drop-in sets.
+    await writeFile(dropIn, 'telemetry:\n  dataDir: ../not-a-dir/other\n');
+    const fromDropIn = await runCli(['run', '--config', config]);
+    t.equal(fromDropIn.code, 2);
+    t.match(
+      fromDropIn.stderr,
+      `edge-telemetry: ${dropIn}: telemetry.dataDir: ${path.join(dir, 'not-a-dir/other')} cannot be written (ENOTDIR)`,
+    );
+    await rm(dropIn);
 
     const memory = await writeConfig(dir, {
       endpoint: receiver.url,

@@ -1,7 +1,8 @@
 // The daemon as an admin meets it: opt-out, show, reload, signals. Real processes, real files, real HTTP.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { writeFile, readFile } from 'node:fs/promises';
+import { mkdir, writeFile, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { tempDir, writeConfig, TOKEN } from '../helpers/files.js';
 import { ensureDebianBinary } from '../helpers/debian.js';
@@ -18,6 +19,15 @@ t.test('status: Disabled: one line, nothing sent, exit 0', async (t) => {
     t.equal(result.stderr.trim().split('\n').length, 1, `${command}: one line`);
     t.match(result.stderr, /telemetry is disabled .*To enable it set telemetry.status: Enabled/);
   }
+  t.equal(receiver.requests.length, 0, 'nothing sent');
+  // Written in a drop-in: the line names the drop-in, where an admin turns it back on.
+  await writeConfig(dir, { endpoint: receiver.url });
+  await mkdir(path.join(dir, 'telemetry.d'));
+  const dropIn = path.join(dir, 'telemetry.d', '90-optout.yaml');
+  await writeFile(dropIn, 'telemetry:\n  status: Disabled\n');
+  const result = await runCli(['run', '--config', config]);
+  t.equal(result.code, 0);
+  t.match(result.stderr, `telemetry is disabled (status: Disabled in ${dropIn})`);
   t.equal(receiver.requests.length, 0, 'nothing sent');
 });
 

@@ -227,6 +227,78 @@ t.test(
 );
 
 t.test(
+  'a restart after a crash that has nothing due yet says its next send; a stop whose config broke is still a stop',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const dir = await ownTempDir(t);
+    const settings = {
+      endpoint: receiver.url,
+      splay: '0s',
+      samplingInterval: '1m',
+      sendingInterval: '1h',
+    };
+    const config = await writeConfig(dir, settings);
+    const dataDir = path.join(dir, 'data');
+    const waitFile = path.join(dir, 'wake');
+    const run = async (reason: string, heldDataDir?: string) => {
+      await writeFile(waitFile, '');
+      return runCli(['run', '--config', config], {
+        env: {
+          EDGE_TELEMETRY_WAKE: reason,
+          EDGE_TELEMETRY_WAKE_FILE: waitFile,
+          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+          ...(heldDataDir === undefined ? {} : { EDGE_TELEMETRY_DATA_DIR: heldDataDir }),
+        },
+        timeoutMs: 30_000,
+      });
+    };
+    const status = async () =>
+      JSON.parse(await readFile(path.join(dataDir, 'status.json'), 'utf8')) as {
+        phase: string;
+        nextSendAtMs?: number;
+      };
+
+    const first = await run('start');
+    t.equal(first.code, 0, first.stderr);
+    t.equal(receiver.requests.length, 1, 'the start samples and reports at once');
+    const { nextSendAtMs } = await status();
+    t.type(nextSendAtMs, 'number', 'the next send, as the start wrote it');
+
+    // The launcher was killed while it waited: systemd starts the unit again, and the start carries on.
+    const restart = await run('start');
+    t.equal(restart.code, 0, restart.stderr);
+    t.equal(receiver.requests.length, 1, 'nothing due yet: no sample, no report');
+    const carried = await status();
+    t.equal(carried.phase, 'waiting');
+    // The same slot, carried over the boot's monotonic clock and back to the wall clock: each process pairs the
+    // two clocks at its own instant, so they differ by the milliseconds between two readings.
+    t.ok(
+      carried.nextSendAtMs !== undefined &&
+        Math.abs(carried.nextSendAtMs - (nextSendAtMs as number)) < 50,
+      `the same next send, not none: ${carried.nextSendAtMs} against ${nextSendAtMs}`,
+    );
+    const shown = await runCli(['status', '--config', config]);
+    t.notMatch(shown.stdout, /next send: +never/, shown.stdout);
+
+    // A stop while waiting, the config broken meanwhile: exit 2, its one line; the stop is still a stop.
+    await writeFile(config, 'telemetry:\n  sendingIntervall: 1h\n');
+    const stop = await run('stop', dataDir);
+    t.equal(stop.code, 2);
+    t.equal(stop.stderr, `edge-telemetry: ${config}: telemetry.sendingIntervall: unknown key\n`);
+    const kept = JSON.parse(await readFile(path.join(dataDir, 'wake.json'), 'utf8')) as {
+      stopped?: boolean;
+    };
+    t.equal(kept.stopped, true, 'wake.json says stopped');
+    // The admin fixes it and starts the unit: a start, sampling and reporting at once.
+    await writeConfig(dir, settings);
+    const fixed = await run('start');
+    t.equal(fixed.code, 0, fixed.stderr);
+    t.equal(receiver.requests.length, 2, 'the start after the fix reports at once');
+  },
+);
+
+t.test(
   'resident for good (samplingInterval under a minute, or a buffer in memory): it asks the launcher to give way, having read only the config',
   async (t) => {
     const receiver = await startScriptedReceiver([]);
