@@ -7,6 +7,7 @@
 // their `code`), and an open file whose methods are the FileHandle ones the
 // daemon uses.
 import fs, { type Dirent, type Stats } from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 export const access = promisify(fs.access);
@@ -20,6 +21,35 @@ export const statfs = promisify(fs.statfs);
 export const copyFile = promisify(fs.copyFile);
 export const rename = promisify(fs.rename);
 export const unlink = promisify(fs.unlink);
+
+/**
+ * `mkdir -p`, one level at a time. Not `mkdir(dir, { recursive: true })`:
+ * Node's (every line) retries for ever where mkdir says ENOENT of a path whose
+ * parent exists (`/proc/x`, which no mkdir can make), a spinning CPU and no
+ * error. Each missing level is made with `mode`; an error is the mkdir's own.
+ */
+export async function makeDirectories(dir: string, mode: number): Promise<void> {
+  const missing: string[] = [];
+  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
+    try {
+      if ((await stat(at)).isDirectory()) break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    missing.push(at);
+    // The root exists; a level stat cannot see ends the walk, and its mkdir says why.
+    if (path.dirname(at) === at) break;
+  }
+  for (const level of missing.reverse()) {
+    try {
+      await mkdir(level, { mode });
+    } catch (error) {
+      // Made meanwhile by another process: as good, if it is a directory.
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(level)).isDirectory())
+        throw error;
+    }
+  }
+}
 
 /** readdir with file types. */
 export const readdirEntries = (dir: string): Promise<Dirent[]> =>

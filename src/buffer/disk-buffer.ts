@@ -3,7 +3,7 @@
 // by atomic rewrites (temporary file, fsync, rename, fsync of the directory).
 // Only a small index of each segment stays in memory, so the heap does not grow
 // with the backlog; reads decode one segment at a time.
-import { mkdir, type OpenFile } from '../base/fs-async.js';
+import { makeDirectories, type OpenFile } from '../base/fs-async.js';
 import type { Logger } from '../base/log.js';
 import type { ReplaceHooks } from '../base/durable-file.js';
 import { SegmentFiles, errorCode, writeAll } from './segment-files.js';
@@ -192,7 +192,7 @@ export class DiskSampleBuffer implements SampleBuffer {
    */
   static async open(options: DiskBufferOptions): Promise<DiskSampleBuffer> {
     const buffer = new DiskSampleBuffer(options);
-    await mkdir(options.dir, { recursive: true, mode: 0o700 });
+    await makeDirectories(options.dir, 0o700);
     await buffer.restore();
     return buffer;
   }

@@ -1,6 +1,6 @@
 // Builds the buffer the config asks for. Failures are values with codes; the
 // command turns them into the one-line config error.
-import { mkdir } from '../base/fs-async.js';
+import { makeDirectories } from '../base/fs-async.js';
 import path from 'node:path';
 import type { Logger } from '../base/log.js';
 import { lockDataDir } from './data-dir-lock.js';
@@ -39,7 +39,7 @@ export async function openBuffer(
       release: async () => undefined,
     };
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o755 });
+    await makeDirectories(dataDir, 0o755);
   } catch (error) {
     return { kind: 'unwritable', code: (error as NodeJS.ErrnoException).code ?? 'EUNKNOWN' };
   }

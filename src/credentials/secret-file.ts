@@ -46,6 +46,9 @@ export async function readSecretFile(
   }
   const secret = read.text.replace(/[\r\n]+$/, '');
   if (secret === '') return { ok: false, code: 'ESECRET_EMPTY', reason: `${file}: empty` };
+  // Blanks alone are no secret anyone chose: an editor's leftover, which would go out as an empty token.
+  if (secret.trim() === '')
+    return { ok: false, code: 'ESECRET_EMPTY', reason: `${file}: empty (only blanks)` };
   // A line break inside would end the header early (or be refused by Node); a control character is no secret anyone typed.
   const allowed = options.headerSafe ? /^[\x20-\x7e]+$/ : /^[^\p{Cc}]+$/u;
   if (!allowed.test(secret)) {

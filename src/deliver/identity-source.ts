@@ -48,7 +48,7 @@ function waitingNotice(file: string, problem: IdentityError): IdentityNotice {
     case 'ECLUSTERID_MISSING':
       return {
         level: 'warn',
-        message: `cluster id file ${file} does not exist yet; waiting for it (MicroShift writes it on its first start). Sampling goes on; reports are sent once it appears`,
+        message: `cluster id file ${file} does not exist yet; waiting for it (MicroShift writes it on its first start). Sampling goes on; reports are sent once it appears. Without MicroShift, set telemetry.clusterIdFile: "" for an anonymous id`,
       };
     case 'ECLUSTERID_EMPTY':
       // MicroShift writes the file in place (create, then write): empty for a moment.

@@ -1,4 +1,4 @@
-import { mkdir } from '../base/fs-async.js';
+import { makeDirectories } from '../base/fs-async.js';
 import { writeFileDurably } from '../base/durable-file.js';
 import { lazyCrypto } from '../base/lazy-builtins.js';
 import path from 'node:path';
@@ -68,7 +68,7 @@ export async function resolveClusterId(
   const { randomUUID } = lazyCrypto();
   const id = randomUUID();
   try {
-    await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    await makeDirectories(dataDir, 0o700);
     // Durably (fsync, rename, fsync of dataDir): a power cut never leaves an empty id, an error at the next start.
     await writeFileDurably(kept, [id + '\n'], 0o644);
   } catch (error) {

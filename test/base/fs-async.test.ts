@@ -82,3 +82,25 @@ t.test('the same results and errors as node:fs/promises', async (t) => {
     'O_NOFOLLOW refuses a symbolic link',
   );
 });
+
+t.test(
+  'makeDirectories: mkdir -p with the mode at each level made, and an error where Node spins',
+  async (t) => {
+    const dir = await ownTempDir(t);
+    const deep = path.join(dir, 'a', 'b', 'c');
+    await fsAsync.makeDirectories(deep, 0o700);
+    for (const level of ['a', 'a/b', 'a/b/c'])
+      t.equal((await promises.stat(path.join(dir, level))).mode & 0o777, 0o700, level);
+    await fsAsync.makeDirectories(deep, 0o700);
+    t.pass('what exists is left as it is');
+    writeFileSync(path.join(dir, 'file'), 'x');
+    await t.rejects(fsAsync.makeDirectories(path.join(dir, 'file', 'x'), 0o700), {
+      code: 'ENOTDIR',
+    });
+    await t.rejects(fsAsync.makeDirectories(path.join(dir, 'file'), 0o700), { code: 'EEXIST' });
+    // mkdir(…, { recursive: true }) retries this for ever on every Node.js line: /proc is there, /proc/x cannot be.
+    await t.rejects(fsAsync.makeDirectories('/proc/edge-telemetry-test/x', 0o700), {
+      code: 'ENOENT',
+    });
+  },
+);

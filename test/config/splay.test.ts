@@ -27,6 +27,17 @@ t.test('splay: default, a fleet value, too long', async (t) => {
   await t.rejects(tooLong.config, {
     message: `${tooLong.file}: telemetry.splay: 2h is longer than sendingInterval 1h`,
   });
+  // A bare 0 is YAML's number zero: no unit is needed for none, as Go's ParseDuration("0") needs none.
+  const zero = await (await load('telemetry:\n  clusterIdFile: ""\n  splay: 0\n')).config;
+  t.equal(zero.splayMs, 0, 'splay: 0');
+  const bare = await load('telemetry:\n  clusterIdFile: ""\n  splay: 90\n');
+  await t.rejects(bare.config, {
+    message: `${bare.file}: telemetry.splay: must be a duration string such as "90s", "30m" or "24h"`,
+  });
+  const none = await load('telemetry:\n  clusterIdFile: ""\n  sendingInterval: 0\n');
+  await t.rejects(none.config, {
+    message: `${none.file}: telemetry.sendingInterval: "0s" is shorter than the minimum 1s`,
+  });
   const bad = await load('telemetry:\n  clusterIdFile: ""\n  splay: soon\n');
   await t.rejects(bad.config, {
     message: `${bad.file}: telemetry.splay: "soon" is not a duration (use Go form such as 90s, 30m, 1h30m)`,

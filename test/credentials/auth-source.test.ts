@@ -147,6 +147,11 @@ t.test(
         reason: `telemetry.auth.credentialsFile: ${token}: empty`,
       },
       {
+        name: 'blanks only',
+        prepare: () => writeFile(token, '  \t \n'),
+        reason: `telemetry.auth.credentialsFile: ${token}: empty (only blanks)`,
+      },
+      {
         name: 'two lines',
         prepare: () => writeFile(token, 'tok-SECRET-0a9b8c\nsecond\n'),
         reason: `telemetry.auth.credentialsFile: ${token}: holds more than one line or characters a header cannot carry (only printable ASCII)`,
@@ -187,7 +192,7 @@ t.test(
     // Fixed: the next send delivers what was kept.
     await writeFile(token, 'tok-SECRET-0a9b8c\n', { mode: 0o600 });
     const kept = deps.buffer.size;
-    t.equal(kept, 4, 'one dynamic sample per failed send');
+    t.equal(kept, 5, 'one dynamic sample per failed send');
     const fixed = await sendReport(deps, signal);
     t.equal(fixed.ok, true);
     // The backlog (3 older ticks) and the current values (newest tick + static snapshot), each in its own request.

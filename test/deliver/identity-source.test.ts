@@ -83,7 +83,7 @@ t.test(
       problem: { code: 'ECLUSTERID_MISSING' },
       notice: {
         level: 'warn',
-        message: `cluster id file ${FILE} does not exist yet; waiting for it (MicroShift writes it on its first start). Sampling goes on; reports are sent once it appears`,
+        message: `cluster id file ${FILE} does not exist yet; waiting for it (MicroShift writes it on its first start). Sampling goes on; reports are sent once it appears. Without MicroShift, set telemetry.clusterIdFile: "" for an anonymous id`,
       },
     });
     const second = await source.resolve();

@@ -163,6 +163,17 @@ t.test(
       `edge-telemetry: ${dropIn}: telemetry.dataDir: ${path.join(dir, 'not-a-dir/other')} cannot be written (ENOTDIR)`,
     );
     await rm(dropIn);
+    // One no mkdir can make though its parent is there: Node's recursive mkdir spun on it for ever.
+    const proc = await writeConfig(dir, {
+      endpoint: receiver.url,
+      dataDir: '/proc/edge-telemetry-test',
+    });
+    const fromProc = await runCli(['run', '--config', proc]);
+    t.equal(fromProc.code, 2);
+    t.match(
+      fromProc.stderr,
+      `edge-telemetry: ${proc}: telemetry.dataDir: /proc/edge-telemetry-test cannot be written (ENOENT)`,
+    );
 
     const memory = await writeConfig(dir, {
       endpoint: receiver.url,
