@@ -2,7 +2,8 @@ import t from 'tap';
 import { mkfifo } from '../helpers/fifo.js';
 import path from 'node:path';
 import { writeFile } from 'node:fs/promises';
-import { formatStatus } from '../../src/commands/status.js';
+import { formatStatus, showStatus } from '../../src/commands/status.js';
+import type { Config } from '../../src/config/schema.js';
 import {
   markDisabled,
   readStatus,
@@ -197,5 +198,43 @@ t.test(
     const empty = await tempDir();
     t.equal(await markDisabled(empty, { pid: 1, launcherPid: undefined }, NOW), true);
     t.same(await readStatus(empty), { kind: 'missing' });
+  },
+);
+
+t.test(
+  'showStatus looks for the process that is the service: Node.js running, the launcher while it waits or is disabled',
+  async (t) => {
+    const dir = await tempDir();
+    const config = { dataDir: dir } as Config;
+    const asked: number[] = [];
+    // Only the launcher is alive: the Node.js that wrote the status has exited to wait.
+    const probe = (pid: number) => {
+      asked.push(pid);
+      return pid === 77;
+    };
+    const cases: [string, Partial<DaemonStatus>, number, RegExp][] = [
+      ['running', { phase: 'running', launcherPid: 77 }, 4242, /^daemon: +not running \(/],
+      [
+        'waiting',
+        { phase: 'waiting', wakeAtMs: NOW + 60_000, launcherPid: 77 },
+        77,
+        /^daemon: +waiting, no Node\.js resident \(launcher pid 77; /,
+      ],
+      ['disabled', { phase: 'disabled', launcherPid: 77 }, 77, /^daemon: +disabled \(/],
+      [
+        'waiting, written by a release without launcherPid',
+        { phase: 'waiting', wakeAtMs: NOW + 60_000 },
+        4242,
+        /^daemon: +not running \(/,
+      ],
+    ];
+    for (const [name, fields, pid, line] of cases) {
+      await writeStatus(dir, { ...status, ...fields });
+      asked.length = 0;
+      const shown = await showStatus(config, probe, NOW);
+      t.same(asked, [pid], `${name}: asks of pid ${pid}`);
+      t.match(shown.text, line, name);
+      t.equal(shown.ok, true, name);
+    }
   },
 );
