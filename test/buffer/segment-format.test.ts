@@ -101,6 +101,37 @@ t.test('series records keep name and labels', async (t) => {
   });
 });
 
+t.test(
+  'a record is refused where any byte of it changed, where it stops short, and past the maximum',
+  async (t) => {
+    const sink = new RecordSink();
+    encodeSeriesRecord(sink, { ref: 1, name: 'cluster:capacity_cpu_cores:sum', labels: {} });
+    const bytes = sink.bytes();
+    t.equal(frameAt(bytes, 0).kind, 'record', 'as written');
+    t.same(frameAt(bytes, bytes.length), { kind: 'end' });
+    // Every byte past the header's type and length: the payload and the CRC itself.
+    const headerBytes = (frameAt(bytes, 0) as { payloadStart: number }).payloadStart;
+    for (let at = headerBytes; at < bytes.length; at++) {
+      const flipped = Uint8Array.from(bytes);
+      flipped[at] = (flipped[at] as number) ^ 0x10;
+      t.same(frameAt(flipped, 0), { kind: 'bad', reason: 'checksum mismatch' }, `byte ${at}`);
+    }
+    t.same(frameAt(bytes.subarray(0, bytes.length - 1), 0), {
+      kind: 'bad',
+      reason: 'record cut short (torn write)',
+    });
+    t.same(frameAt(Uint8Array.of(9, 1, 0), 0), { kind: 'bad', reason: 'unknown record type 9' });
+    t.same(frameAt(Uint8Array.of(1, 0xff, 0xff, 0xff, 0x7f), 0), {
+      kind: 'bad',
+      reason: 'record length 268435455 beyond the 4194304-byte maximum',
+    });
+    t.same(frameAt(Uint8Array.of(1, 0x80), 0), {
+      kind: 'bad',
+      reason: 'record cut inside its header',
+    });
+  },
+);
+
 t.test('header: magic and version are checked', async (t) => {
   t.same(checkHeader(segmentHeader()), { ok: true });
   t.equal(segmentHeader().length, HEADER_BYTES);
