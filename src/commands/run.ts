@@ -217,18 +217,17 @@ export async function runDaemon(
   // Hangups before this line came before the config is read: nothing to reload. The handler stays until the process ends.
   takeOverHangups(() => hangups.received());
   try {
-    const loaded = await loadConfig(configFile).catch(async (error: unknown) => {
-      // A stop whose config no longer reads is a stop all the same (the samples stay for the next start's send):
-      // without the mark, the start after the fix would carry on as after a crash, not sampling until the next slot.
-      if (launch.reason === 'stop' && launch.heldDataDir !== undefined)
-        await markWakeStopped(launch.heldDataDir);
-      throw error;
-    });
+    const loaded = await loadConfig(configFile);
     // The service's dataDir stays until the next start, as at a resident daemon's reload: its lock, its buffer.
+    // Its line then names the main file: the file that set the held one may have changed since.
     const config =
       launch.heldDataDir === undefined || launch.heldDataDir === loaded.dataDir
         ? loaded
-        : { ...loaded, dataDir: launch.heldDataDir };
+        : {
+            ...loaded,
+            dataDir: launch.heldDataDir,
+            setIn: { ...loaded.setIn, dataDir: loaded.file },
+          };
     if (config.status === 'Disabled') {
       // Disabled by an edit read at a wake or a reload while waiting: the service stays, waiting, as a resident
       // daemon disabled by a reload does, so that a reload back to Enabled resumes. A start disabled ends.
@@ -313,6 +312,11 @@ export async function runDaemon(
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the callback above
     if (exitedToWait) setTimeout(() => process.exit(0), EXIT_GRACE_MS).unref();
   } finally {
+    // A stop is a stop however it ended: its config broken meanwhile, a credentials or cluster id file gone bad,
+    // Disabled (the samples stay for the next start's send). Without the mark, the start after the fix would carry
+    // on as after a crash, not sampling until the next slot. A stop that made its last send has marked it already.
+    if (launch.reason === 'stop' && launch.heldDataDir !== undefined)
+      await markWakeStopped(launch.heldDataDir);
     hangups.done();
   }
 }

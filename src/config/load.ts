@@ -7,7 +7,8 @@
 //   top-level sections): drop-ins in config.d/ beside it, found as MicroShift
 //   finds them (pkg/config/files.go), so an opt-out written the MicroShift way
 //   is honoured.
-// Either way drop-ins are RFC 7386 merge patches applied in lexical order.
+// Either way drop-ins are RFC 7386 merge patches applied in lexical order, but
+// for an empty telemetry: in one, which changes nothing (withoutEmptySection).
 import type { Dirent } from 'node:fs';
 import { readdir, readdirEntries } from '../base/fs-async.js';
 import path from 'node:path';

@@ -108,7 +108,7 @@ const durationReader =
   (minimumMs: number): Reader<number> =>
   (value: unknown, fail: Fail) => {
     // YAML reads `splay: 0` as a number; Go's ParseDuration takes "0" too. Any other number lacks its unit.
-    if (value === 0) value = '0s';
+    if (value === 0) value = '0';
     if (typeof value !== 'string') fail('must be a duration string such as "90s", "30m" or "24h"');
     const ms = parseDurationMs(value);
     if (ms === undefined)

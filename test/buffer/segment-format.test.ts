@@ -102,7 +102,7 @@ t.test('series records keep name and labels', async (t) => {
 });
 
 t.test(
-  'a record is refused where any byte of it changed, where it stops short, and past the maximum',
+  'a record is refused where a byte of its payload or checksum changed, where it stops short, and past the maximum',
   async (t) => {
     const sink = new RecordSink();
     encodeSeriesRecord(sink, { ref: 1, name: 'cluster:capacity_cpu_cores:sum', labels: {} });

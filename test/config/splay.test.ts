@@ -36,7 +36,7 @@ t.test('splay: default, a fleet value, too long', async (t) => {
   });
   const none = await load('telemetry:\n  clusterIdFile: ""\n  sendingInterval: 0\n');
   await t.rejects(none.config, {
-    message: `${none.file}: telemetry.sendingInterval: "0s" is shorter than the minimum 1s`,
+    message: `${none.file}: telemetry.sendingInterval: "0" is shorter than the minimum 1s`,
   });
   const bad = await load('telemetry:\n  clusterIdFile: ""\n  splay: soon\n');
   await t.rejects(bad.config, {

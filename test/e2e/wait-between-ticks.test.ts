@@ -295,6 +295,30 @@ t.test(
     const fixed = await run('start');
     t.equal(fixed.code, 0, fixed.stderr);
     t.equal(receiver.requests.length, 2, 'the start after the fix reports at once');
+
+    // The same for a stop that fails after its config reads (a cluster id file emptied), and one that reads Disabled.
+    const stopped = async () =>
+      (JSON.parse(await readFile(path.join(dataDir, 'wake.json'), 'utf8')) as { stopped?: boolean })
+        .stopped;
+    await writeFile(path.join(dir, 'cluster-id'), '');
+    const emptied = await run('stop', dataDir);
+    t.equal(emptied.code, 2, emptied.stderr);
+    t.match(emptied.stderr, /cluster id file .*: empty/);
+    t.equal(await stopped(), true, 'a stop that cannot send: wake.json says stopped');
+    await writeConfig(dir, settings);
+    const again = await run('start');
+    t.equal(again.code, 0, again.stderr);
+    t.equal(receiver.requests.length, 3, 'the start after that fix reports at once');
+    t.equal(await stopped(), undefined, 'running again: not stopped');
+    await writeConfig(dir, { ...settings, status: 'Disabled' });
+    const disabled = await run('stop', dataDir);
+    t.equal(disabled.code, 0, disabled.stderr);
+    t.match(disabled.stderr, /telemetry is disabled/);
+    t.equal(await stopped(), true, 'a stop that reads Disabled: stopped');
+    await writeConfig(dir, settings);
+    const enabled = await run('start');
+    t.equal(enabled.code, 0, enabled.stderr);
+    t.equal(receiver.requests.length, 4, 'enabled again and started: it reports at once');
   },
 );
 
