@@ -25,15 +25,16 @@ export interface GridIntervals {
 
 /** When the first work an anchor holds is due (a sample, a send on the grid, a send owed); undefined: none. */
 export function nextDueAt(anchor: GridAnchor): number | undefined {
-  const due = [anchor.nextSampleAt, anchor.nextSendAt, anchor.sendDueAt].filter(
-    (at): at is number => at !== undefined,
-  );
-  return due.length === 0 ? undefined : Math.min(...due);
+  return earliest(anchor.nextSampleAt, nextSendDueAt(anchor));
 }
 
 /** When the next send an anchor holds is due (one owed, or the grid's next); undefined: none. */
 export function nextSendDueAt(anchor: GridAnchor): number | undefined {
-  const due = [anchor.nextSendAt, anchor.sendDueAt].filter((at): at is number => at !== undefined);
+  return earliest(anchor.nextSendAt, anchor.sendDueAt);
+}
+
+function earliest(...times: (number | undefined)[]): number | undefined {
+  const due = times.filter((at): at is number => at !== undefined);
   return due.length === 0 ? undefined : Math.min(...due);
 }
 

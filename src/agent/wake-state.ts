@@ -98,9 +98,10 @@ export async function writeWakeState(dataDir: string, state: WakeState): Promise
 
 /**
  * Marks the state a clean stop's (`stopped`), as the stop's own last write
- * does, for a stop that could not run (its config no longer reads): the next
- * start is then a start, not a restart after a crash. Never fails: without a
- * state, or with a dataDir that refuses, the next start decides as it can.
+ * does, for a stop that could not make its last send (a config error, a file
+ * gone bad, Disabled): the next start is then a start, not a restart after a
+ * crash. Never fails: without a state, or with a dataDir that refuses, the
+ * next start decides as it can.
  */
 export async function markWakeStopped(dataDir: string): Promise<void> {
   const state = await readWakeState(dataDir);
