@@ -10,6 +10,7 @@ import type { MemoryPolicy } from '../base/heap-shrink.js';
 import type { Collector } from '../collect/collector.js';
 import type { CpuReadings } from '../collect/host/cpu.js';
 import { hostCollectors } from '../collect/host/index.js';
+import { microShiftVersion } from '../collect/host/version.js';
 import type { HostPaths } from '../collect/host/host-paths.js';
 import { detectDeploymentType, type DeploymentType } from '../identity/deployment-type.js';
 import type { SampleBuffer } from '../buffer/sample-buffer.js';
@@ -20,6 +21,8 @@ import { SetAsideMemory } from '../deliver/set-aside.js';
 import { startIdentity } from '../deliver/identity-source.js';
 import type { TlsMaterial, TlsSource } from '../transport/tls-options.js';
 import { createAuthSource } from '../credentials/auth-source.js';
+import type { AnswerKeeping } from '../base/program-answer.js';
+import path from 'node:path';
 
 export interface PipelineOptions {
   readonly host?: HostPaths;
@@ -36,6 +39,19 @@ export interface PipelineOptions {
   readonly setAside?: (destination: string) => SetAsideMemory;
   /** The cluster problems already warned about (ProblemNotices), kept across processes likewise. */
   readonly openProblems?: Set<string>;
+  /**
+   * Where microshift's and bootc's answers are kept for the next process
+   * (dataDir: program-answer.ts says why); undefined: asked at each send.
+   */
+  readonly answersDir?: string;
+}
+
+/** The files in `answersDir` that keep each program's answer. */
+const MICROSHIFT_VERSION_FILE = 'microshift-version.json';
+const BOOTC_STATUS_FILE = 'bootc-status.json';
+
+function keepingIn(dir: string | undefined, file: string): AnswerKeeping | undefined {
+  return dir === undefined ? undefined : { file: path.join(dir, file) };
 }
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
@@ -72,12 +88,13 @@ export async function createCollectors(
 ): Promise<Collector[]> {
   const host = options.host ?? { root: '' };
   const cluster = await clusterPart(config, log, options);
+  const keeping = keepingIn(options.answersDir, MICROSHIFT_VERSION_FILE);
   return [
     ...hostCollectors({
       host,
       diskPaths: config.diskPaths,
       deploymentType,
-      ...(options.version === undefined ? {} : { version: options.version }),
+      version: options.version ?? ((signal) => microShiftVersion(signal, keeping)),
       ...(cluster === undefined ? {} : { cluster: cluster.capacity }),
       ...(options.cpu === undefined ? {} : { cpu: options.cpu }),
     }),
@@ -158,7 +175,7 @@ async function sharedParts(config: Config, log: Logger, options: PipelineOptions
   const deploymentType = () =>
     (finding ??=
       options.deploymentType === undefined
-        ? detectDeploymentType({ root })
+        ? detectDeploymentType({ root, keeping: keepingIn(options.answersDir, BOOTC_STATUS_FILE) })
         : Promise.resolve(options.deploymentType));
   // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
   const identity = await startIdentity(config.clusterIdFile, config.dataDir, deploymentType);

@@ -31,7 +31,6 @@ const MAX_WAKE_STATE_BYTES = 64 * 1024;
  */
 const MAX_PROBLEMS = 64;
 const MAX_PROBLEM_KEY_LENGTH = 512;
-export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 
 export interface KeptProblems {
   /**
@@ -80,14 +79,6 @@ export function shiftAnchor(anchor: GridAnchor, fromNow: number, toNow: number):
     ...(sendDueAt === undefined ? {} : { sendDueAt }),
     reported: anchor.reported ?? false,
   };
-}
-
-/** This boot's id, or undefined where the kernel does not say (then no state outlives its process' boot check). */
-export async function readBootId(file = BOOT_ID_FILE): Promise<string | undefined> {
-  const read = await readBoundedFile(file, { maxBytes: 256, timeoutMs: FILE_READ_TIMEOUT_MS });
-  if (!read.ok) return undefined;
-  const id = read.text.trim();
-  return /^[0-9a-f-]{8,64}$/i.test(id) ? id : undefined;
 }
 
 export async function writeWakeState(dataDir: string, state: WakeState): Promise<void> {

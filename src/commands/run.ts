@@ -20,12 +20,12 @@ import { destinationsOf } from '../config/schema.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs, nextDueAt, nextSendDueAt } from '../agent/schedule.js';
 import { systemClock } from '../base/timers.js';
+import { readBootId } from '../base/boot-id.js';
 import type { CpuReadings } from '../collect/host/cpu.js';
 import { SetAsideMemory } from '../deliver/set-aside.js';
 import {
   bootMonotonicMs,
   markWakeStopped,
-  readBootId,
   readWakeState,
   boundedProblemKeys,
   problemScope,
@@ -599,6 +599,7 @@ class Daemon {
         cpu: this.kept.cpu,
         setAside,
         openProblems: this.kept.openProblems,
+        answersDir: current.dataDir,
       }),
       {
         samplingIntervalMs: current.samplingIntervalMs,

@@ -1,40 +1,58 @@
-import { lazyChildProcess } from '../base/lazy-builtins.js';
 import { access } from '../base/fs-async.js';
+import { readBootId } from '../base/boot-id.js';
+import { askProgram, type AnswerKeeping } from '../base/program-answer.js';
 
 export type DeploymentType = 'microshift-rpm' | 'microshift-ostree' | 'microshift-bootc';
 
-/** Pure: MicroShift's own rule, bootc first, then ostree, else rpm. */
-export function classifyDeployment(
-  bootcStatusJson: string | undefined,
-  ostreeBooted: boolean,
-): DeploymentType {
-  if (bootcStatusJson !== undefined) {
-    try {
-      const status = JSON.parse(bootcStatusJson) as { status?: { type?: unknown } };
-      if (status.status?.type === 'bootcHost') return 'microshift-bootc';
-    } catch {
-      // Output that is not JSON means bootc could not tell: fall through to ostree/rpm.
-    }
+/** Pure: whether `bootc status --booted --json` says the host runs from a bootc image. */
+export function isBootcHost(statusJson: string): boolean {
+  try {
+    const status = JSON.parse(statusJson) as { status?: { type?: unknown } } | null;
+    return status?.status?.type === 'bootcHost';
+  } catch {
+    // Output that is not JSON means bootc could not tell: ostree/rpm decide.
+    return false;
   }
+}
+
+/** Pure: MicroShift's own rule, bootc first, then ostree, else rpm. */
+export function classifyDeployment(bootcHost: boolean, ostreeBooted: boolean): DeploymentType {
+  if (bootcHost) return 'microshift-bootc';
   return ostreeBooted ? 'microshift-ostree' : 'microshift-rpm';
 }
 
-function bootcStatus(
+async function askBootc(
   timeoutMs: number,
   signal: AbortSignal | undefined,
-): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    lazyChildProcess().execFile(
-      'bootc',
-      ['status', '--booted', '--json'],
-      { timeout: timeoutMs, signal, maxBuffer: 1 << 20 },
-      (error, stdout) => resolve(error === null ? stdout : undefined),
-    );
-  });
+  keeping: AnswerKeeping | undefined,
+): Promise<boolean> {
+  // The booted image changes only with a boot; without a boot id the answer is not kept.
+  const scope = keeping === undefined ? undefined : await readBootId();
+  const answer = await askProgram(
+    {
+      program: 'bootc',
+      args: ['status', '--booted', '--json'],
+      timeoutMs,
+      maxOutputBytes: 1 << 20,
+      read: (stdout) => (isBootcHost(stdout) ? 'bootcHost' : 'other'),
+      scope,
+    },
+    {
+      ...(signal === undefined ? {} : { signal }),
+      ...(keeping === undefined || scope === undefined ? {} : { keeping }),
+    },
+  );
+  return answer === 'bootcHost';
 }
 
 export async function detectDeploymentType(
-  options: { root?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  options: {
+    root?: string;
+    timeoutMs?: number;
+    signal?: AbortSignal;
+    /** Where bootc's answer is kept for the rest of the boot (dataDir's file), or undefined: asked each time. */
+    keeping?: AnswerKeeping;
+  } = {},
 ): Promise<DeploymentType> {
   const root = options.root ?? '';
   const ostreeBooted = await access(`${root}/run/ostree-booted`).then(
@@ -42,7 +60,7 @@ export async function detectDeploymentType(
     () => false,
   );
   // A test root means a fake host: do not ask this machine's bootc.
-  const bootc =
-    root === '' ? await bootcStatus(options.timeoutMs ?? 5000, options.signal) : undefined;
-  return classifyDeployment(bootc, ostreeBooted);
+  const bootcHost =
+    root === '' && (await askBootc(options.timeoutMs ?? 5000, options.signal, options.keeping));
+  return classifyDeployment(bootcHost, ostreeBooted);
 }

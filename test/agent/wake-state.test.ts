@@ -10,13 +10,13 @@ import {
   boundedProblemKeys,
   parseWakeState,
   problemScope,
-  readBootId,
   readWakeState,
   shiftAnchor,
   writeWakeState,
   WAKE_STATE_FILE,
   type WakeState,
 } from '../../src/agent/wake-state.js';
+import { readBootId } from '../../src/base/boot-id.js';
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'edge-telemetry-wake-state-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));

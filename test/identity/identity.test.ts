@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parsePullSecret, readPullSecretToken } from '../../src/credentials/pull-secret.js';
 import { resolveClusterId } from '../../src/identity/cluster-id.js';
-import { classifyDeployment } from '../../src/identity/deployment-type.js';
+import { classifyDeployment, isBootcHost } from '../../src/identity/deployment-type.js';
 import { ownTempDir, TOKEN, writeConfig } from '../helpers/files.js';
 import { runCli } from '../helpers/cli.js';
 import { startScriptedReceiver } from '../helpers/scripted-receiver.js';
@@ -108,10 +108,13 @@ t.test('a broken cluster id file stops the daemon with one line and exit 2', asy
 });
 
 t.test('deployment type as MicroShift detects it', async (t) => {
-  t.equal(classifyDeployment('{"status": {"type": "bootcHost"}}', true), 'microshift-bootc');
-  t.equal(classifyDeployment('{"status": {"type": null}}', true), 'microshift-ostree');
-  t.equal(classifyDeployment('garbage', false), 'microshift-rpm');
-  t.equal(classifyDeployment(undefined, false), 'microshift-rpm');
+  t.equal(isBootcHost('{"status": {"type": "bootcHost"}}'), true);
+  t.equal(isBootcHost('{"status": {"type": null}}'), false);
+  t.equal(isBootcHost('null'), false, 'JSON that is no status');
+  t.equal(isBootcHost('garbage'), false, 'output that is not JSON: bootc could not tell');
+  t.equal(classifyDeployment(true, true), 'microshift-bootc', 'bootc first');
+  t.equal(classifyDeployment(false, true), 'microshift-ostree');
+  t.equal(classifyDeployment(false, false), 'microshift-rpm');
 });
 
 t.test(

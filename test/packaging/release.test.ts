@@ -482,6 +482,15 @@ t.test(
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     t.teardown(() => server.close());
     const { port } = server.address() as net.AddressInfo;
+    // A microshift on PATH, which counts its runs: the start asks it, every later process reads the kept answer.
+    const bin = path.join(work, 'wake-bin');
+    const asked = path.join(work, 'microshift-asked.txt');
+    await mkdir(bin, { recursive: true });
+    await writeFile(
+      path.join(bin, 'microshift'),
+      `#!/bin/sh\necho "$*" >> ${asked}\necho '{"gitVersion":"v4.18.2"}'\n`,
+      { mode: 0o755 },
+    );
     const config = await writeConfig(path.join(work, 'wakes'), {
       endpoint: `http://127.0.0.1:${port}/metrics/v1/receive`,
       samplingInterval: '2s',
@@ -491,7 +500,7 @@ t.test(
     // The unit's clean environment, by env -i: this runner puts its coverage hooks
     // (which load node:child_process) into every child's environment otherwise.
     const environment = {
-      PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin',
+      PATH: `${bin}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin`,
       ...THIS_NODE,
       // The one-minute policy lowered to seconds, as test/systemd/install.test.ts does.
       EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
@@ -524,12 +533,23 @@ t.test(
     await exited;
     const [start, ...wakes] = await records();
     t.equal(start?.wake, 'start', stderr);
+    t.equal(
+      await readFile(asked, 'utf8'),
+      'version -o json\n',
+      'microshift asked once, by the start',
+    );
+    const stop = wakes.find((record) => record.wake === 'stop');
+    t.ok(stop, `the stop's own process (${wakes.map((r) => r.wake).join(', ')})`);
+    t.notOk(
+      stop?.modules.includes('child_process'),
+      "the stop's last send read microshift's kept answer: no node:child_process (bootc is not on PATH)",
+    );
     // node:net: its stderr is a pipe, as the journal's socket is under systemd; a wake that logs nothing makes no stream for it.
     const sending = ['http', 'tls', 'child_process', 'crypto', 'net'];
     t.same(
       sending.filter((name) => start?.modules.includes(name) !== true),
       [],
-      'the start, which sent its first report and asked microshift and bootc, loaded them all: the record sees them',
+      'the start, which sent its first report and asked microshift, loaded them all: the record sees them',
     );
     t.same(
       ['zlib', 'fs/promises'].filter((name) => start?.modules.includes(name) === true),

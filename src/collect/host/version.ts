@@ -1,4 +1,4 @@
-import { lazyChildProcess } from '../../base/lazy-builtins.js';
+import { askProgram, type AnswerKeeping } from '../../base/program-answer.js';
 import type { Collector } from '../collector.js';
 import { readHostText, type HostPaths } from './host-paths.js';
 import { MAX_OS_RELEASE_BYTES, parseOsRelease } from './os-release.js';
@@ -21,15 +21,21 @@ export function parseMicroShiftVersion(json: string): string | undefined {
   return undefined;
 }
 
-function microShiftVersion(signal: AbortSignal): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    lazyChildProcess().execFile(
-      'microshift',
-      ['version', '-o', 'json'],
-      { signal, timeout: 5000, maxBuffer: 1 << 16 },
-      (error, stdout) => resolve(error === null ? parseMicroShiftVersion(stdout) : undefined),
-    );
-  });
+/** `microshift version`: fixed by the binary, so kept (with `keeping`) until the binary changes. */
+export function microShiftVersion(
+  signal: AbortSignal,
+  keeping?: AnswerKeeping,
+): Promise<string | undefined> {
+  return askProgram(
+    {
+      program: 'microshift',
+      args: ['version', '-o', 'json'],
+      timeoutMs: 5000,
+      maxOutputBytes: 1 << 16,
+      read: parseMicroShiftVersion,
+    },
+    { signal, ...(keeping === undefined ? {} : { keeping }) },
+  );
 }
 
 export interface VersionSources {
