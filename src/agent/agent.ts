@@ -7,6 +7,7 @@ import {
   deadlineSignal,
   longTimeout,
   systemClock,
+  wallTimeOf,
   type Clock,
   type LongTimer,
 } from '../base/timers.js';
@@ -207,7 +208,7 @@ export class Agent {
   /** The next send on the wall clock, for the status file (the grids run on a monotonic clock). */
   private nextSendWallMs(): number | undefined {
     const next = this.sending?.nextRunAt();
-    return next === undefined ? undefined : Date.now() + Math.max(0, next - this.clock.now());
+    return next === undefined ? undefined : wallTimeOf(next, this.clock);
   }
 
   /**

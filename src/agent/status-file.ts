@@ -136,6 +136,16 @@ export class StatusRecorder {
   private destinations: readonly StatusDestination[];
   private writeFailed = false;
 
+  /** The last write failed and was warned about; a wake carries it on, so that it warns once, not at each wake. */
+  get unwritable(): boolean {
+    return this.writeFailed;
+  }
+
+  /** The process before this one warned of a failed write: warn again only after one succeeded. */
+  carryUnwritable(): void {
+    this.writeFailed = true;
+  }
+
   /** `destinations` (or one buffer: the primary alone, remote-write) in the agent's order, the primary first. */
   constructor(
     private readonly dataDir: string,

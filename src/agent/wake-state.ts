@@ -62,6 +62,11 @@ export interface WakeState {
    * waiting or it died (a crash, a SIGKILL), and the next process carries on.
    */
   readonly stopped?: boolean;
+  /**
+   * status.json could not be written, and the journal was told: the next
+   * process tells it again only after a write of its succeeded, not at each wake.
+   */
+  readonly statusUnwritable?: boolean;
 }
 
 /** CLOCK_MONOTONIC in milliseconds: the same in every process of a boot. */
@@ -168,6 +173,7 @@ export function parseWakeState(value: unknown): WakeState | undefined {
     setAside,
     ...(problems === undefined ? {} : { problems }),
     ...(state.stopped === true ? { stopped: true } : {}),
+    ...(state.statusUnwritable === true ? { statusUnwritable: true } : {}),
   };
 }
 

@@ -37,6 +37,15 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
+/**
+ * A time on `clock`'s monotonic scale as a wall-clock time, for what a person
+ * reads (the status file): the grids run on the monotonic clock, so a clock
+ * step moves no tick, and only this reading of them follows the step.
+ */
+export function wallTimeOf(monotonicAtMs: number, clock: Clock, wallNowMs = Date.now()): number {
+  return wallNowMs + Math.max(0, monotonicAtMs - clock.now());
+}
+
 export interface LongTimer {
   cancel(): void;
 }

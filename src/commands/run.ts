@@ -19,7 +19,7 @@ import type { CursorStore } from '../buffer/cursor-files.js';
 import { destinationsOf } from '../config/schema.js';
 import { Agent, IDENTITY_POLL_MS, type ScheduleAnchor } from '../agent/agent.js';
 import { drawSplayMs, nextDueAt, nextSendDueAt } from '../agent/schedule.js';
-import { systemClock } from '../base/timers.js';
+import { systemClock, wallTimeOf } from '../base/timers.js';
 import { readBootId } from '../base/boot-id.js';
 import type { CpuReadings } from '../collect/host/cpu.js';
 import { SetAsideMemory } from '../deliver/set-aside.js';
@@ -141,6 +141,8 @@ interface KeptState {
   readonly setAside: ReadonlyMap<string, SetAsideMemory>;
   /** The cluster problems already warned about (kube/notices.ts). */
   readonly openProblems: Set<string>;
+  /** status.json could not be written, as the previous process warned. */
+  readonly statusUnwritable: boolean;
 }
 
 /**
@@ -174,6 +176,7 @@ async function keptState(
       cpu: { previous: undefined },
       setAside: new Map(),
       openProblems: new Set(),
+      statusUnwritable: false,
     };
   return {
     bootId,
@@ -191,6 +194,7 @@ async function keptState(
         ? saved.problems.keys
         : [],
     ),
+    statusUnwritable: saved.statusUnwritable === true,
   };
 }
 
@@ -456,6 +460,7 @@ class Daemon {
   /** What the process before this one said of each destination, when this one carries its schedule on. */
   private async carryStatus(): Promise<void> {
     if (this.kept.anchor === undefined || this.status === undefined) return;
+    if (this.kept.statusUnwritable) this.status.carryUnwritable();
     const previous = await readStatus(this.config.dataDir);
     if (previous.kind === 'ok') this.status.carryFrom(previous.status);
   }
@@ -522,7 +527,7 @@ class Daemon {
       const sendAt = nextSendDueAt(anchor);
       await this.status?.waiting(
         Date.now() + waitMs,
-        sendAt === undefined ? undefined : Date.now() + Math.max(0, sendAt - systemClock.now()),
+        sendAt === undefined ? undefined : wallTimeOf(sendAt, systemClock),
       );
       this.agent = undefined;
       return true;
@@ -565,6 +570,7 @@ class Daemon {
             },
           }),
       ...(options.stopped === true ? { stopped: true } : {}),
+      ...(this.status?.unwritable === true ? { statusUnwritable: true } : {}),
     };
     const write = this.stateWrites.then(() => writeWakeState(this.config.dataDir, state));
     this.stateWrites = write.then(

@@ -46,6 +46,13 @@ t.test('written durably and read back as written, root-only', async (t) => {
   t.equal(mode & 0o777, 0o600);
   await writeWakeState(dir, { ...STATE, stopped: true });
   t.equal((await readWakeState(dir))?.stopped, true, 'a clean stop is said');
+  await writeWakeState(dir, { ...STATE, statusUnwritable: true });
+  t.equal((await readWakeState(dir))?.statusUnwritable, true, 'a status file already warned of');
+  await writeFile(
+    path.join(dir, WAKE_STATE_FILE),
+    JSON.stringify({ ...STATE, stopped: 'yes', statusUnwritable: 1 }),
+  );
+  t.same(await readWakeState(dir), STATE, 'either one only when true');
 });
 
 t.test('anything but a state this version writes is no state', async (t) => {

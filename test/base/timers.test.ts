@@ -1,6 +1,12 @@
 // Long timers: every delay up to a year holds, with Node's 2^31-1 ms limit on each timer.
 import t from 'tap';
-import { MAX_TIMER_MS, deadlineSignal, longTimeout, sleep } from '../../src/base/timers.js';
+import {
+  MAX_TIMER_MS,
+  deadlineSignal,
+  longTimeout,
+  sleep,
+  wallTimeOf,
+} from '../../src/base/timers.js';
 import { linkedSignal } from '../../src/base/abort.js';
 import { FakeClock } from '../helpers/fake-clock.js';
 
@@ -102,3 +108,14 @@ t.test('deadlineSignal: 720h holds', async (t) => {
   t.equal(deadline.signal.aborted, true);
   deadline.dispose();
 });
+
+t.test(
+  'a monotonic time read on the wall clock: its distance from now, never in the past',
+  async (t) => {
+    const clock = new FakeClock();
+    await clock.advance(5_000);
+    const wallNow = Date.UTC(2026, 11, 8, 12);
+    t.equal(wallTimeOf(clock.now() + 90_000, clock, wallNow), wallNow + 90_000, '90 s ahead');
+    t.equal(wallTimeOf(clock.now() - 1_000, clock, wallNow), wallNow, 'one already due is now');
+  },
+);

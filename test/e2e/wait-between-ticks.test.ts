@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CLI, runCli, spawnCli } from '../helpers/cli.js';
 import { ownTempDir, writeConfig } from '../helpers/files.js';
@@ -506,6 +506,50 @@ t.test(
     const otherMissing = missing.replaceAll(kubeconfig, other);
     t.same(await start('wake'), [otherMissing], 'another kubeconfig, read at a wake, is warned of');
     t.same(await start('wake'), [], 'once');
+  },
+);
+
+t.test(
+  'a status file that cannot be written is warned of once over the wakes, and again after it was written',
+  async (t) => {
+    const receiver = await startScriptedReceiver([]);
+    t.teardown(receiver.close);
+    const dir = await ownTempDir(t);
+    const config = await writeConfig(dir, {
+      endpoint: receiver.url,
+      samplingInterval: '2s',
+      sendingInterval: '1h',
+      splay: '0s',
+    });
+    const statusFile = path.join(dir, 'data', 'status.json');
+    const start = startsAsTheLauncher(t, config, path.join(dir, 'wake'), '', /status file/);
+    t.same(await start('start'), [], 'the start writes it');
+    // A directory where the file is: the rename over it fails even for root, and nothing else in dataDir does.
+    await rm(statusFile);
+    await mkdir(path.join(statusFile, 'in-the-way'), { recursive: true });
+    const warning =
+      /^<4>warn: cannot write the status file; edge-telemetry status will be stale dir=\S+ reason=E(ISDIR|NOTEMPTY|EXIST)$/;
+    const first = await start('wake');
+    t.equal(first.length, 1, `one warning: ${first.join(' | ')}`);
+    t.match(first[0], warning);
+    t.same(await start('wake'), [], 'a wake does not warn again');
+    t.same(await start('wake'), [], 'nor the next');
+    const state = JSON.parse(await readFile(path.join(dir, 'data', 'wake.json'), 'utf8')) as {
+      statusUnwritable?: unknown;
+    };
+    t.equal(state.statusUnwritable, true, 'wake.json keeps that it was warned');
+
+    await rm(statusFile, { recursive: true });
+    t.same(await start('wake'), [], 'written again: nothing to say');
+    t.notOk(
+      (
+        JSON.parse(await readFile(path.join(dir, 'data', 'wake.json'), 'utf8')) as object
+      ).hasOwnProperty('statusUnwritable'),
+      'and no longer kept',
+    );
+    await rm(statusFile);
+    await mkdir(path.join(statusFile, 'in-the-way'), { recursive: true });
+    t.equal((await start('wake')).length, 1, 'failing again after a success: warned again');
   },
 );
 

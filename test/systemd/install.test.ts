@@ -306,6 +306,9 @@ if (unavailable !== undefined) {
       const residentKilledAtMs = Date.now();
       const kill = await sandbox.run(['kill', '-9', String(pid)]);
       t.equal(kill.code, 0, `kill -9 MainPID ${kill.stderr.trim()}`);
+      // Dead once kill(1) has returned: a sample stamped later is the restarted process'. (Not the time the
+      // restart was seen: its first tick may come before that, and the stop right after the next.)
+      const killedByMs = Date.now();
       const restartedPid = await sandbox.waitFor('the automatic restart', async () => {
         const now = await sandbox.mainPid(UNIT);
         return now !== 0 &&
@@ -324,7 +327,6 @@ if (unavailable !== undefined) {
       t.not(restartedInvocation, killedInvocation, 'a new invocation');
       // A crash is no new start: the next send stays where it was (an hour away), and the restarted daemon samples
       // on into the buffer, which still holds what was sampled before the kill.
-      const restartedAtMs = Date.now();
       await sandbox.waitFor('the restarted daemon sampling on', async () =>
         (await buffered()) > bufferedBeforeKill ? true : undefined,
       );
@@ -374,7 +376,7 @@ if (unavailable !== undefined) {
         .map((line) => Number(line.split(' ').at(-1)));
       t.ok(
         lastSamples.some((at) => at < residentKilledAtMs) &&
-          lastSamples.some((at) => at > restartedAtMs),
+          lastSamples.some((at) => at > killedByMs),
         'it carries the samples of both processes: none lost to the SIGKILL',
       );
 
