@@ -377,7 +377,7 @@ if (unavailable !== undefined) {
       t.ok(
         lastSamples.some((at) => at < residentKilledAtMs) &&
           lastSamples.some((at) => at > killedByMs),
-        'it carries the samples of both processes: none lost to the SIGKILL',
+        `it carries the samples of both processes: none lost to the SIGKILL (${lastSamples.length} samples from ${lastSamples[0] ?? '-'} to ${lastSamples.at(-1) ?? '-'}, killed at ${residentKilledAtMs}..${killedByMs})`,
       );
 
       // A config error: exit 2, one journal line naming the file and the key, no restart.
