@@ -21,6 +21,7 @@ export const statfs = promisify(fs.statfs);
 export const copyFile = promisify(fs.copyFile);
 export const rename = promisify(fs.rename);
 export const unlink = promisify(fs.unlink);
+export const realpath = promisify(fs.realpath);
 
 /**
  * `mkdir -p`, one level at a time. Not `mkdir(dir, { recursive: true })`:

@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from './bounded-file.js';
 import { replaceFile } from './durable-file.js';
-import { access, stat } from './fs-async.js';
+import { access, lstat, stat } from './fs-async.js';
 import { lazyChildProcess } from './lazy-builtins.js';
 
 export interface ProgramQuestion {
@@ -20,6 +20,8 @@ export interface ProgramQuestion {
   readonly maxOutputBytes: number;
   /** The answer in a clean run's stdout; undefined when it holds none (then nothing is kept). */
   readonly read: (stdout: string) => string | undefined;
+  /** Whether an answer may be kept and read back: one that fails this is asked each time, a kept one is not ours. */
+  readonly accepts: (answer: string) => boolean;
   /** What fixes the answer besides the program's file (the boot id), or undefined: the file alone. */
   readonly scope?: string | undefined;
 }
@@ -74,7 +76,19 @@ interface Kept {
 
 const questionOf = (question: ProgramQuestion) => [question.program, ...question.args].join(' ');
 
+/**
+ * The kept file, if this process' user wrote it: dataDir may be a directory
+ * others can write (an admin's choice), and an answer becomes a label of
+ * every report. One owned by another user, or writable by others, is not read.
+ */
 async function readKept(keeping: AnswerKeeping): Promise<Kept | undefined> {
+  try {
+    const info = await lstat(keeping.file);
+    if (!info.isFile() || info.uid !== process.geteuid?.() || (info.mode & 0o022) !== 0)
+      return undefined;
+  } catch {
+    return undefined;
+  }
   const read = await readBoundedFile(keeping.file, {
     maxBytes: MAX_KEPT_BYTES,
     timeoutMs: FILE_READ_TIMEOUT_MS,
@@ -138,15 +152,18 @@ export async function askProgram(
       kept.file === wanted.file &&
       kept.identity === wanted.identity &&
       kept.scope === wanted.scope &&
-      kept.question === wanted.question
+      kept.question === wanted.question &&
+      question.accepts(kept.answer)
     )
       return kept.answer;
   }
+  // A stop that came while the file was looked at: no spawn to kill at once.
+  if (options.signal?.aborted === true) return undefined;
   const answer = await ask(found.file, question, options.signal);
-  if (answer !== undefined && keeping !== undefined) {
+  if (answer !== undefined && keeping !== undefined && question.accepts(answer)) {
     const text = JSON.stringify({ ...wanted, answer }) + '\n';
     // Not synced: losing it to a power cut costs one spawn.
-    if (text.length <= MAX_KEPT_BYTES)
+    if (Buffer.byteLength(text) <= MAX_KEPT_BYTES)
       await replaceFile(keeping.file, [text], 0o644, { durable: false }).catch(() => undefined);
   }
   return answer;

@@ -522,6 +522,7 @@ class Daemon {
     const waitMs = (nextDueAt(anchor) ?? systemClock.now()) - systemClock.now();
     try {
       await this.keep(anchor, { mustWrite: true });
+      const unwritableKept = this.status?.unwritable;
       await requestWait(waitFile, waitSeconds(waitMs, this.launch.policy), this.config.dataDir);
       // After the wait is asked for: a status never says "waiting" of a process that stays.
       const sendAt = nextSendDueAt(anchor);
@@ -529,6 +530,9 @@ class Daemon {
         Date.now() + waitMs,
         sendAt === undefined ? undefined : wallTimeOf(sendAt, systemClock),
       );
+      // That write may have changed what wake.json says of the status file (one refused, then taken, or the reverse).
+      if (this.status !== undefined && this.status.unwritable !== unwritableKept)
+        await this.keep(anchor);
       this.agent = undefined;
       return true;
     } catch (error) {
@@ -605,7 +609,8 @@ class Daemon {
         cpu: this.kept.cpu,
         setAside,
         openProblems: this.kept.openProblems,
-        answersDir: current.dataDir,
+        // `buffer: memory` writes nothing to dataDir: its programs are asked at each send.
+        ...(this.buffers.shared.kind === 'disk' ? { answersDir: current.dataDir } : {}),
       }),
       {
         samplingIntervalMs: current.samplingIntervalMs,

@@ -1,6 +1,7 @@
 import { access } from '../base/fs-async.js';
 import { readBootId } from '../base/boot-id.js';
 import { askProgram, type AnswerKeeping } from '../base/program-answer.js';
+import { bootedFromContainerImage } from './booted-origin.js';
 
 export type DeploymentType = 'microshift-rpm' | 'microshift-ostree' | 'microshift-bootc';
 
@@ -35,6 +36,7 @@ async function askBootc(
       timeoutMs,
       maxOutputBytes: 1 << 20,
       read: (stdout) => (isBootcHost(stdout) ? 'bootcHost' : 'other'),
+      accepts: (answer) => answer === 'bootcHost' || answer === 'other',
       scope,
     },
     {
@@ -45,6 +47,12 @@ async function askBootc(
   return answer === 'bootcHost';
 }
 
+/**
+ * MicroShift's deployment type. Off ostree, bootc has nothing to say (its
+ * status is empty without /run/ostree-booted): rpm. On ostree, the booted
+ * deployment's origin file says whether it is a bootc image
+ * (booted-origin.ts); bootc is asked only where that file cannot be read.
+ */
 export async function detectDeploymentType(
   options: {
     root?: string;
@@ -59,8 +67,11 @@ export async function detectDeploymentType(
     () => true,
     () => false,
   );
+  if (!ostreeBooted) return classifyDeployment(false, false);
+  const fromOrigin = await bootedFromContainerImage(root);
   // A test root means a fake host: do not ask this machine's bootc.
   const bootcHost =
-    root === '' && (await askBootc(options.timeoutMs ?? 5000, options.signal, options.keeping));
-  return classifyDeployment(bootcHost, ostreeBooted);
+    fromOrigin ??
+    (root === '' && (await askBootc(options.timeoutMs ?? 5000, options.signal, options.keeping)));
+  return classifyDeployment(bootcHost, true);
 }

@@ -2,7 +2,8 @@
 // real directories, and the kept answer in a real file. What is counted is the
 // spawns, since what the cache is for is not paying them.
 import t from 'tap';
-import { mkdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, chown, mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { askProgram, findOnPath, type ProgramQuestion } from '../../src/base/program-answer.js';
 import { ownTempDir } from '../helpers/files.js';
@@ -34,6 +35,7 @@ const question = (overrides: Partial<ProgramQuestion> = {}): ProgramQuestion => 
   timeoutMs: 5000,
   maxOutputBytes: 1024,
   read: (stdout) => (stdout.startsWith('v') ? stdout.slice(1) : undefined),
+  accepts: (answer) => /^[0-9.]+$/.test(answer),
   ...overrides,
 });
 
@@ -107,45 +109,83 @@ t.test('a failure, a timeout or an answerless output is not kept', async (t) => 
   t.equal(await runCount(), 4);
   t.equal(await readFile(keeping.file, 'utf8').catch(() => 'none'), 'none', 'nothing kept');
 
+  // Each prints an answer, then waits: only a kill at the timeout or the stop keeps it from answering.
+  const started = path.join(bin, 'started');
   const slow = path.join(bin, 'slow');
-  await writeFile(slow, '#!/bin/sh\nexec sleep 30\n', { mode: 0o755 });
+  await writeFile(slow, `#!/bin/sh\nprintf v7\n: > ${started}\nexec sleep 30\n`, { mode: 0o755 });
   t.equal(
     await askProgram(question({ program: 'slow', timeoutMs: 100 }), { keeping, searchPath: bin }),
     undefined,
     'killed at its timeout',
   );
+  await rm(started);
   const stopping = new AbortController();
   const asking = askProgram(question({ program: 'slow' }), {
     keeping,
     searchPath: bin,
     signal: stopping.signal,
   });
+  while (!existsSync(started)) await new Promise((resolve) => setTimeout(resolve, 10));
   stopping.abort();
-  t.equal(await asking, undefined, 'and at a stop');
+  t.equal(await asking, undefined, 'and at a stop, once it runs');
+  await rm(started);
+  t.equal(
+    await askProgram(question({ program: 'slow' }), {
+      keeping,
+      searchPath: bin,
+      signal: AbortSignal.abort(),
+    }),
+    undefined,
+    'a stop before the spawn',
+  );
+  t.notOk(existsSync(started), 'spawns nothing');
+  t.equal(await readFile(keeping.file, 'utf8').catch(() => 'none'), 'none', 'nothing kept');
 });
 
-t.test('a kept file that is torn, not ours or a symlink is asked past', async (t) => {
+t.test('an answer that may not be kept is asked each time', async (t) => {
+  const { bin, install, runCount, keeping } = await setUp(t);
+  await install('v4.18-beta');
+  t.equal(await askProgram(question(), { keeping, searchPath: bin }), '4.18-beta', 'answered');
+  t.equal(await askProgram(question(), { keeping, searchPath: bin }), '4.18-beta');
+  t.equal(await runCount(), 2, 'not kept: outside what accepts takes');
+  t.equal(await readFile(keeping.file, 'utf8').catch(() => 'none'), 'none');
+});
+
+t.test('a kept file that is torn, altered, not ours or a symlink is asked past', async (t) => {
   const { bin, install, runCount, keeping, dir } = await setUp(t);
   await install('v3');
-  for (const [name, content] of [
-    ['torn', '{"file": "/x", "ident'],
+  t.equal(await askProgram(question(), { keeping, searchPath: bin }), '3');
+  const good = await readFile(keeping.file, 'utf8');
+  const kept = JSON.parse(good) as Record<string, unknown>;
+  t.equal(await askProgram(question(), { keeping, searchPath: bin }), '3');
+  t.equal(await runCount(), 1, 'the kept file as written is read');
+  const cases = [
+    ['torn', good.slice(0, 40)],
     ['not an object', '"4.18"'],
-    ['answer not a string', JSON.stringify({ file: path.join(bin, 'tool'), answer: 3 })],
-  ] as const) {
+    ['an answer that is no string', JSON.stringify({ ...kept, answer: 3 })],
+    ['a scope that is no string', JSON.stringify({ ...kept, scope: 5 })],
+    ['an answer that accepts refuses', JSON.stringify({ ...kept, answer: '3; rm -rf /' })],
+  ] as const;
+  for (const [name, content] of cases) {
     await writeFile(keeping.file, content);
     t.equal(await askProgram(question(), { keeping, searchPath: bin }), '3', name);
   }
-  t.equal(await runCount(), 3);
+  t.equal(await runCount(), 1 + cases.length, 'each asked afresh');
+  const forged = JSON.stringify({ ...kept, answer: '666' });
+  await writeFile(keeping.file, forged, { mode: 0o666 });
+  await chmod(keeping.file, 0o666);
+  t.equal(await askProgram(question(), { keeping, searchPath: bin }), '3', 'one others may write');
+  await writeFile(keeping.file, forged);
+  await chmod(keeping.file, 0o644);
+  await chown(keeping.file, 65534, 65534);
+  t.equal(await askProgram(question(), { keeping, searchPath: bin }), '3', "another user's");
   // A symlink to a file claiming another answer for this very program: not followed.
   const planted = path.join(dir, 'planted.json');
-  await writeFile(
-    planted,
-    await readFile(keeping.file, 'utf8').then((text) => text.replace('"3"', '"666"')),
-  );
-  await rename(keeping.file, path.join(dir, 'moved.json'));
+  await writeFile(planted, forged);
+  await rm(keeping.file);
   await symlink(planted, keeping.file);
   t.equal(await askProgram(question(), { keeping, searchPath: bin }), '3', 'the link is not read');
-  t.equal(await runCount(), 4);
+  t.equal(await runCount(), 4 + cases.length);
 });
 
 t.test('without keeping, asked every time; the first executable file on PATH wins', async (t) => {

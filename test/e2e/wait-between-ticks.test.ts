@@ -20,6 +20,23 @@ import { generateCluster, startFakeApi } from '../helpers/fake-kube-api.js';
 const CPU = 'cluster:cpu_usage_cores:sum';
 
 /**
+ * One process as the launcher starts it: the wait file emptied first (so
+ * only this process' wait is in it), EDGE_TELEMETRY_WAKE saying why.
+ */
+async function startedAs(
+  reason: string,
+  config: string,
+  waitFile: string,
+  env: Record<string, string> = {},
+) {
+  await writeFile(waitFile, '');
+  return runCli(['run', '--config', config], {
+    env: { EDGE_TELEMETRY_WAKE: reason, EDGE_TELEMETRY_WAKE_FILE: waitFile, ...env },
+    timeoutMs: 30_000,
+  });
+}
+
+/**
  * As the launcher starts the daemon: after the wait the last process asked
  * for (none before the start), with EDGE_TELEMETRY_WAKE saying why. Each
  * start must exit 0 to wait; it returns the journal lines that match `lines`.
@@ -37,15 +54,9 @@ function startsAsTheLauncher(
       const seconds = Number((await readFile(waitFile, 'utf8')).split('\n')[0]);
       await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
     }
-    await writeFile(waitFile, '');
-    const run = await runCli(['run', '--config', config], {
-      env: {
-        EDGE_TELEMETRY_WAKE: reason,
-        EDGE_TELEMETRY_WAKE_FILE: waitFile,
-        EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
-        NODE_EXTRA_CA_CERTS: caFile,
-      },
-      timeoutMs: 30_000,
+    const run = await startedAs(reason, config, waitFile, {
+      EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+      ...(caFile === '' ? {} : { NODE_EXTRA_CA_CERTS: caFile }),
     });
     t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
     return run.stderr.split('\n').filter((line) => lines.test(line));
@@ -69,21 +80,14 @@ t.test(
     });
     const waitFile = path.join(dir, 'wake');
     // As the launcher does: the file emptied before each start, so only this start's wait is in it.
-    const start = async (reason: string) => {
-      await writeFile(waitFile, '');
-      return runCli(['run', '--config', config], {
-        env: {
-          EDGE_TELEMETRY_WAKE: reason,
-          EDGE_TELEMETRY_WAKE_FILE: waitFile,
-          // Started a second before the tick, as the unit's leadMs: a start slowed by a loaded machine is still
-          // on time, so each tick lands in its own 2 s slot (with 200 ms, a start over 1.2 s late put a tick in
-          // the next slot's place, and the grid check below failed under load).
-          EDGE_TELEMETRY_TEST_WAIT: '1000,800,1000',
-          NODE_EXTRA_CA_CERTS: api.caFile,
-        },
-        timeoutMs: 30_000,
+    const start = (reason: string) =>
+      startedAs(reason, config, waitFile, {
+        // Started a second before the tick, as the unit's leadMs: a start slowed by a loaded machine is still
+        // on time, so each tick lands in its own 2 s slot (with 200 ms, a start over 1.2 s late put a tick in
+        // the next slot's place, and the grid check below failed under load).
+        EDGE_TELEMETRY_TEST_WAIT: '1000,800,1000',
+        NODE_EXTRA_CA_CERTS: api.caFile,
       });
-    };
     const waitOf = async () => (await readFile(waitFile, 'utf8')).split('\n')[0];
 
     const first = await start('start');
@@ -192,10 +196,7 @@ t.test(
       ['reload', '86400.000', true],
       ['start', '', true],
     ] as const) {
-      await writeFile(waitFile, '');
-      const run = await runCli(['run', '--config', config], {
-        env: { ...env, EDGE_TELEMETRY_WAKE: reason, EDGE_TELEMETRY_WAKE_FILE: waitFile },
-      });
+      const run = await startedAs(reason, config, waitFile, env);
       t.equal(run.code, 0, `${reason}: exit 0`);
       t.equal(
         (await readFile(waitFile, 'utf8')).trim(),
@@ -241,18 +242,11 @@ t.test(
     const config = await writeConfig(dir, settings);
     const dataDir = path.join(dir, 'data');
     const waitFile = path.join(dir, 'wake');
-    const run = async (reason: string, heldDataDir?: string) => {
-      await writeFile(waitFile, '');
-      return runCli(['run', '--config', config], {
-        env: {
-          EDGE_TELEMETRY_WAKE: reason,
-          EDGE_TELEMETRY_WAKE_FILE: waitFile,
-          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
-          ...(heldDataDir === undefined ? {} : { EDGE_TELEMETRY_DATA_DIR: heldDataDir }),
-        },
-        timeoutMs: 30_000,
+    const run = (reason: string, heldDataDir?: string) =>
+      startedAs(reason, config, waitFile, {
+        EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+        ...(heldDataDir === undefined ? {} : { EDGE_TELEMETRY_DATA_DIR: heldDataDir }),
       });
-    };
     const status = async () =>
       JSON.parse(await readFile(path.join(dataDir, 'status.json'), 'utf8')) as {
         phase: string;
@@ -335,11 +329,7 @@ t.test(
       const config = await writeConfig(dir, { endpoint: receiver.url, splay: '0s', ...telemetry });
       const waitFile = path.join(dir, 'wake');
       for (const reason of ['start', 'wake', 'reload']) {
-        await writeFile(waitFile, '');
-        const run = await runCli(['run', '--config', config], {
-          env: { EDGE_TELEMETRY_WAKE: reason, EDGE_TELEMETRY_WAKE_FILE: waitFile },
-          timeoutMs: 30_000,
-        });
+        const run = await startedAs(reason, config, waitFile);
         t.equal(run.code, 0, `${name}, ${reason}: exit 0 ${run.stderr}`);
         t.equal(await readFile(waitFile, 'utf8'), 'resident\n', `${name}, ${reason}: "resident"`);
         t.equal(
@@ -356,11 +346,7 @@ t.test(
     const dir = await ownTempDir(t);
     const config = await writeConfig(dir, { endpoint: receiver.url, samplingInterval: '2s' });
     const waitFile = path.join(dir, 'wake');
-    await writeFile(waitFile, '');
-    const stop = await runCli(['run', '--config', config], {
-      env: { EDGE_TELEMETRY_WAKE: 'stop', EDGE_TELEMETRY_WAKE_FILE: waitFile },
-      timeoutMs: 30_000,
-    });
+    const stop = await startedAs('stop', config, waitFile);
     t.equal(stop.code, 0, stop.stderr);
     t.equal(await readFile(waitFile, 'utf8'), '', 'stop: no answer to the launcher');
     t.equal(receiver.requests.length, 1, 'stop: the last send');
@@ -606,15 +592,9 @@ t.test(
     const warning = /telemetry\.dataDir takes effect at the next start/;
     /** One process as the launcher starts it, given the dataDir the last wait named. */
     const start = async (reason: string, heldDataDir: string) => {
-      await writeFile(waitFile, '');
-      const run = await runCli(['run', '--config', config], {
-        env: {
-          EDGE_TELEMETRY_WAKE: reason,
-          EDGE_TELEMETRY_WAKE_FILE: waitFile,
-          EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
-          EDGE_TELEMETRY_DATA_DIR: heldDataDir,
-        },
-        timeoutMs: 30_000,
+      const run = await startedAs(reason, config, waitFile, {
+        EDGE_TELEMETRY_TEST_WAIT: '1000,800,200',
+        EDGE_TELEMETRY_DATA_DIR: heldDataDir,
       });
       t.equal(run.code, 0, `${reason} exits 0 to wait: ${run.stderr}`);
       const [seconds, named] = (await readFile(waitFile, 'utf8')).split('\n');

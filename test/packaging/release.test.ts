@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeConfig } from '../helpers/files.js';
+import { decodeWriteRequest } from '../../src/receiver/decode.js';
 
 const checkout = fileURLToPath(new URL('../../', import.meta.url));
 const { version } = JSON.parse(await readFile(path.join(checkout, 'package.json'), 'utf8')) as {
@@ -475,9 +476,18 @@ t.test(
       preload,
       `process.on('exit', () => require('node:fs').appendFileSync(${JSON.stringify(seen)}, JSON.stringify({ wake: process.env.EDGE_TELEMETRY_WAKE, modules: process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)) }) + '\\n'));\n`,
     );
+    // The microshift_version label of each report, in order.
+    const versions: string[] = [];
     const server = http.createServer((request, response) => {
-      request.resume();
-      request.on('end', () => response.writeHead(200).end());
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const verdict = decodeWriteRequest(Buffer.concat(chunks), 1 << 24);
+        for (const series of verdict.ok ? verdict.series : [])
+          if (series.labels.some((l) => l.name === '__name__' && l.value === 'microshift_version'))
+            versions.push(series.labels.find((l) => l.name === 'version')?.value ?? '');
+        response.writeHead(200).end();
+      });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     t.teardown(() => server.close());
@@ -542,7 +552,12 @@ t.test(
     t.ok(stop, `the stop's own process (${wakes.map((r) => r.wake).join(', ')})`);
     t.notOk(
       stop?.modules.includes('child_process'),
-      "the stop's last send read microshift's kept answer: no node:child_process (bootc is not on PATH)",
+      "the stop's last send read microshift's kept answer: no node:child_process (no bootc asked off ostree)",
+    );
+    t.same(
+      versions,
+      ['4.18.2', '4.18.2'],
+      "the start's report and the stop's, the second from the kept answer",
     );
     // node:net: its stderr is a pipe, as the journal's socket is under systemd; a wake that logs nothing makes no stream for it.
     const sending = ['http', 'tls', 'child_process', 'crypto', 'net'];

@@ -548,7 +548,7 @@ if (unavailable !== undefined) {
         'microshift-bootc',
         'bootc status tells a bootc host',
         {
-          todo: 'bootc status needs CAP_SYS_ADMIN, which the hardened unit does not give the daemon; it falls back to microshift-ostree',
+          todo: "the daemon reads a bootc host from the booted deployment's origin file (test/identity/booted-origin.test.ts), but this sandbox boots no ostree: no ostree= on the kernel's command line, no /sysroot on its read-only root; so it asks bootc, which needs CAP_SYS_ADMIN, which the hardened unit withholds",
         },
       );
       // The proxy is configured, but the report carries the bearer over plain http to loopback: such a request never

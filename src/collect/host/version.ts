@@ -1,4 +1,5 @@
 import { askProgram, type AnswerKeeping } from '../../base/program-answer.js';
+import { readBootId } from '../../base/boot-id.js';
 import type { Collector } from '../collector.js';
 import { readHostText, type HostPaths } from './host-paths.js';
 import { MAX_OS_RELEASE_BYTES, parseOsRelease } from './os-release.js';
@@ -21,11 +22,20 @@ export function parseMicroShiftVersion(json: string): string | undefined {
   return undefined;
 }
 
-/** `microshift version`: fixed by the binary, so kept (with `keeping`) until the binary changes. */
-export function microShiftVersion(
+/** What a kept version may look like: gitVersion's characters (4.18.0-202501230001.p0.g1c2d3e4.assembly.4.18.0.el9). */
+const VERSION_SHAPE = /^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,127}$/;
+
+/**
+ * `microshift version`: fixed by the binary, so kept (with `keeping`) until
+ * the binary changes, or the boot does: on an image-mode host /usr's files
+ * carry fixed times, so a new image's binary may look like the old one to
+ * stat, and an image changes only with a boot.
+ */
+export async function microShiftVersion(
   signal: AbortSignal,
   keeping?: AnswerKeeping,
 ): Promise<string | undefined> {
+  const scope = keeping === undefined ? undefined : await readBootId();
   return askProgram(
     {
       program: 'microshift',
@@ -33,8 +43,11 @@ export function microShiftVersion(
       timeoutMs: 5000,
       maxOutputBytes: 1 << 16,
       read: parseMicroShiftVersion,
+      accepts: (answer) => VERSION_SHAPE.test(answer),
+      scope,
     },
-    { signal, ...(keeping === undefined ? {} : { keeping }) },
+    // Without a boot id, nothing is kept.
+    { signal, ...(keeping === undefined || scope === undefined ? {} : { keeping }) },
   );
 }
 

@@ -1,0 +1,124 @@
+// The deployment type on an ostree host, read from files laid out as a booted
+// ostree system has them (libostree's: the kernel's `ostree=` boot link, a
+// relative symlink into ostree/deploy, the deployment's `.origin` key file),
+// in a fake root. The origin files are the forms bootc and rpm-ostree write.
+import t from 'tap';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  bootedFromContainerImage,
+  isContainerImageOrigin,
+  ostreeBootArgument,
+  parseKeyFile,
+} from '../../src/identity/booted-origin.js';
+import { detectDeploymentType } from '../../src/identity/deployment-type.js';
+import { ownTempDir } from '../helpers/files.js';
+
+const CHECKSUM = '7d3f0c1b9a2e4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5';
+const BOOT_CHECKSUM = '0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0';
+const BOOTC_ORIGIN =
+  '[origin]\ncontainer-image-reference=ostree-unverified-registry:quay.io/example/microshift-bootc:4.18\n';
+const RPM_OSTREE_ORIGIN = '[origin]\nrefspec=edge:rhel/9/x86_64/edge\n';
+
+/** A fake root booted from deployment CHECKSUM.0 of stateroot rhel, whose origin is `origin` (none: no file). */
+async function ostreeHost(t: Parameters<typeof ownTempDir>[0], origin: string | undefined) {
+  const root = await ownTempDir(t);
+  await mkdir(path.join(root, 'run'));
+  await writeFile(path.join(root, 'run/ostree-booted'), '');
+  await mkdir(path.join(root, 'proc'));
+  await writeFile(
+    path.join(root, 'proc/cmdline'),
+    `BOOT_IMAGE=(hd0,gpt3)/boot/ostree/rhel-${BOOT_CHECKSUM}/vmlinuz-5.14.0 rw ostree=/ostree/boot.1/rhel/${BOOT_CHECKSUM}/0 console=ttyS0\n`,
+  );
+  const ostree = path.join(root, 'sysroot/ostree');
+  const deployment = path.join(ostree, 'deploy/rhel/deploy', `${CHECKSUM}.0`);
+  await mkdir(deployment, { recursive: true });
+  if (origin !== undefined) await writeFile(`${deployment}.origin`, origin);
+  await mkdir(path.join(ostree, 'boot.1.1/rhel', BOOT_CHECKSUM), { recursive: true });
+  await symlink('boot.1.1', path.join(ostree, 'boot.1'));
+  await symlink(
+    `../../../deploy/rhel/deploy/${CHECKSUM}.0`,
+    path.join(ostree, 'boot.1.1/rhel', BOOT_CHECKSUM, '0'),
+  );
+  return root;
+}
+
+t.test('the ostree= boot argument: the last one, an absolute path', async (t) => {
+  t.equal(
+    ostreeBootArgument('ro ostree=/ostree/boot.1/rhel/abc/0 quiet'),
+    '/ostree/boot.1/rhel/abc/0',
+  );
+  t.equal(ostreeBootArgument('ostree=/a ostree=/b\n'), '/b');
+  t.equal(ostreeBootArgument('root=/dev/sda1 ro quiet'), undefined);
+  t.equal(ostreeBootArgument('ostree=relative/0'), undefined);
+  t.equal(ostreeBootArgument('ostree='), undefined);
+});
+
+t.test('origin files as bootc decides on them', async (t) => {
+  t.equal(isContainerImageOrigin(BOOTC_ORIGIN), true, "bootc's own");
+  t.equal(
+    isContainerImageOrigin(
+      '# written by bootc switch\n[origin]\ncontainer-image-reference = ostree-image-signed:docker://quay.io/x/y:z\n',
+    ),
+    true,
+    'a signed image, spaces around =, a comment',
+  );
+  t.equal(isContainerImageOrigin(RPM_OSTREE_ORIGIN), false, 'an rpm-ostree (RHEL for Edge) commit');
+  t.equal(
+    isContainerImageOrigin(`${BOOTC_ORIGIN}\n[packages]\nrequested=vim-enhanced;\n`),
+    false,
+    'an image with rpm-ostree local packages layered: bootc calls it incompatible',
+  );
+  for (const group of ['rpmostree', 'overrides', 'modules'])
+    t.equal(isContainerImageOrigin(`${BOOTC_ORIGIN}[${group}]\nx=y\n`), false, `[${group}]`);
+  t.equal(
+    isContainerImageOrigin('[origin]\ncontainer-image-reference=\n'),
+    false,
+    'an empty reference',
+  );
+  t.equal(
+    isContainerImageOrigin('[other]\ncontainer-image-reference=ostree-unverified-registry:q/x\n'),
+    false,
+    'the key outside [origin]',
+  );
+  t.same(
+    [...(parseKeyFile('[a]\nk=1\nk=2\n[b]\n[a]\nj=3\n').get('a') ?? [])],
+    [
+      ['k', '2'],
+      ['j', '3'],
+    ],
+    'a group met twice is one; the later key wins',
+  );
+});
+
+t.test('a booted ostree host: bootc, ostree, or not to be told', async (t) => {
+  const bootc = await ostreeHost(t, BOOTC_ORIGIN);
+  t.equal(await bootedFromContainerImage(bootc), true);
+  t.equal(await detectDeploymentType({ root: bootc }), 'microshift-bootc');
+
+  const edge = await ostreeHost(t, RPM_OSTREE_ORIGIN);
+  t.equal(await bootedFromContainerImage(edge), false);
+  t.equal(await detectDeploymentType({ root: edge }), 'microshift-ostree');
+
+  const noOrigin = await ostreeHost(t, undefined);
+  t.equal(await bootedFromContainerImage(noOrigin), undefined, 'no origin file: not told');
+  t.equal(
+    await detectDeploymentType({ root: noOrigin }),
+    'microshift-ostree',
+    'then ostree (a fake root asks no bootc)',
+  );
+
+  const dangling = await ostreeHost(t, BOOTC_ORIGIN);
+  await rm(path.join(dangling, 'sysroot/ostree/deploy'), { recursive: true });
+  t.equal(await bootedFromContainerImage(dangling), undefined, 'a boot link that leads nowhere');
+
+  const noArgument = await ostreeHost(t, BOOTC_ORIGIN);
+  await writeFile(path.join(noArgument, 'proc/cmdline'), 'ro quiet\n');
+  t.equal(await bootedFromContainerImage(noArgument), undefined, 'no ostree= argument');
+});
+
+t.test('no /run/ostree-booted: rpm, whatever the files say', async (t) => {
+  const root = await ostreeHost(t, BOOTC_ORIGIN);
+  await rm(path.join(root, 'run/ostree-booted'));
+  t.equal(await detectDeploymentType({ root }), 'microshift-rpm');
+});
