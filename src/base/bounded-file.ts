@@ -29,8 +29,8 @@ export class FileReadError extends Error {
 }
 
 export type BoundedRead =
-  /** `mode`: the permission bits (st_mode & 0o7777), for files whose secrecy matters (a private key). */
-  | { readonly ok: true; readonly text: string; readonly mode: number }
+  /** `mode`: the permission bits (st_mode & 0o7777), for files whose secrecy matters (a private key); `uid`: the owner, of the file read. */
+  | { readonly ok: true; readonly text: string; readonly mode: number; readonly uid: number }
   | { readonly ok: false; readonly error: FileReadError };
 
 export interface BoundedReadOptions {
@@ -41,7 +41,7 @@ export interface BoundedReadOptions {
 }
 
 export type BoundedBytesRead =
-  | { readonly ok: true; readonly bytes: Buffer; readonly mode: number }
+  | { readonly ok: true; readonly bytes: Buffer; readonly mode: number; readonly uid: number }
   | { readonly ok: false; readonly error: FileReadError };
 
 export const KIB = 1024;
@@ -145,7 +145,12 @@ async function readWithin(
       length += bytesRead;
     }
     if (length > maxBytes) return fail('EFBIG', `larger than ${formatBytes(maxBytes)}`);
-    return { ok: true, bytes: buffer.subarray(0, length), mode: stats.mode & 0o7777 };
+    return {
+      ok: true,
+      bytes: buffer.subarray(0, length),
+      mode: stats.mode & 0o7777,
+      uid: stats.uid,
+    };
   } catch (error) {
     const { code, reason } = describeErrno((error as NodeJS.ErrnoException).code);
     return fail(code, reason);
@@ -160,7 +165,9 @@ export async function readBoundedFile(
   options: BoundedReadOptions,
 ): Promise<BoundedRead> {
   const read = await readBoundedBytes(file, options);
-  return read.ok ? { ok: true, text: read.bytes.toString('utf8'), mode: read.mode } : read;
+  return read.ok
+    ? { ok: true, text: read.bytes.toString('utf8'), mode: read.mode, uid: read.uid }
+    : read;
 }
 
 /** The file's bytes, or an error with a code. Never rejects, never waits longer than `timeoutMs`. */

@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from './bounded-file.js';
 import { replaceFile } from './durable-file.js';
-import { access, lstat, stat } from './fs-async.js';
+import { access, stat } from './fs-async.js';
 import { lazyChildProcess } from './lazy-builtins.js';
 
 export interface ProgramQuestion {
@@ -82,19 +82,13 @@ const questionOf = (question: ProgramQuestion) => [question.program, ...question
  * every report. One owned by another user, or writable by others, is not read.
  */
 async function readKept(keeping: AnswerKeeping): Promise<Kept | undefined> {
-  try {
-    const info = await lstat(keeping.file);
-    if (!info.isFile() || info.uid !== process.geteuid?.() || (info.mode & 0o022) !== 0)
-      return undefined;
-  } catch {
-    return undefined;
-  }
   const read = await readBoundedFile(keeping.file, {
     maxBytes: MAX_KEPT_BYTES,
     timeoutMs: FILE_READ_TIMEOUT_MS,
     followSymlinks: false,
   });
-  if (!read.ok) return undefined;
+  // Owner and mode of the file opened, not of a name that could be renamed over in between.
+  if (!read.ok || read.uid !== process.geteuid?.() || (read.mode & 0o022) !== 0) return undefined;
   try {
     const kept = JSON.parse(read.text) as Partial<Record<keyof Kept, unknown>>;
     const strings = [kept.file, kept.identity, kept.question, kept.answer];

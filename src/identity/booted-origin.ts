@@ -6,7 +6,7 @@
 // every bootc host as plain ostree; the files need none.
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../base/bounded-file.js';
-import { realpath } from '../base/fs-async.js';
+import { readdirEntries, realpath, stat } from '../base/fs-async.js';
 
 /** The kernel's command line, whose `ostree=` names the booted deployment's boot link. */
 const CMDLINE_FILE = '/proc/cmdline';
@@ -17,11 +17,13 @@ const MAX_ORIGIN_BYTES = 64 * KIB;
 /** rpm-ostree's groups for machine-local changes; any one makes the deployment no bootc image. */
 const LOCAL_CHANGE_GROUPS = ['rpmostree', 'packages', 'overrides', 'modules'];
 
-/** Pure: the last `ostree=` of a kernel command line (the kernel lets the last one win), or undefined. */
+/** Pure: the first `ostree=` of a kernel command line (the one ostree-prepare-root boots), or undefined. */
 export function ostreeBootArgument(cmdline: string): string | undefined {
-  let found: string | undefined;
-  for (const word of cmdline.trim().split(/\s+/))
-    if (word.startsWith('ostree=')) found = word.slice('ostree='.length);
+  const found = cmdline
+    .trim()
+    .split(/\s+/)
+    .find((word) => word.startsWith('ostree='))
+    ?.slice('ostree='.length);
   return found === undefined || !found.startsWith('/') ? undefined : found;
 }
 
@@ -51,33 +53,85 @@ export function isContainerImageOrigin(originText: string): boolean {
   const groups = parseKeyFile(originText);
   if (LOCAL_CHANGE_GROUPS.some((name) => groups.has(name))) return false;
   const reference = groups.get('origin')?.get('container-image-reference') ?? '';
-  // ostree-unverified-registry:quay.io/…, ostree-remote-image:…, ostree-image-signed:docker://…
-  return /^ostree-[a-z-]+:\S/.test(reference);
+  return IMAGE_REFERENCE.test(reference);
 }
 
 /**
- * True or false when the booted deployment's origin file says; undefined when
- * it cannot be found or read (not an ostree boot, another layout): the caller
- * asks bootc then. `root` is a test's fake host.
+ * The forms ostree-ext parses (container/mod.rs), which bootc needs to call a
+ * deployment an image: ostree-unverified-registry:NAME, and
+ * ostree-unverified-image:, ostree-image-signed: TRANSPORT:NAME,
+ * ostree-remote-image: REMOTE:TRANSPORT:NAME, ostree-remote-registry: REMOTE:NAME.
  */
-export async function bootedFromContainerImage(root = ''): Promise<boolean | undefined> {
+const IMAGE_REFERENCE =
+  /^(ostree-unverified-registry:\S+|ostree-(unverified-image|image-signed|remote-image|remote-registry):\S+:\S+)$/;
+
+type Identity = string;
+
+async function identityOf(file: string): Promise<Identity | undefined> {
+  try {
+    const info = await stat(file, { bigint: true });
+    return `${info.dev}:${info.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every deployment directory, ostree/deploy/<stateroot>/deploy/<checksum>.<serial>, under `sysroot`. */
+async function deployments(sysroot: string): Promise<string[]> {
+  const found: string[] = [];
+  const roots = path.join(sysroot, 'ostree/deploy');
+  for (const stateroot of await readdirEntries(roots).catch(() => [])) {
+    if (!stateroot.isDirectory()) continue;
+    const dir = path.join(roots, stateroot.name, 'deploy');
+    for (const entry of await readdirEntries(dir).catch(() => []))
+      if (entry.isDirectory()) found.push(path.join(dir, entry.name));
+  }
+  return found;
+}
+
+/**
+ * The booted deployment's directory. The kernel's `ostree=` link names it at
+ * boot, but a rollback or a cleanup while running rewrites the boot links, so
+ * it may lead elsewhere, or nowhere, until the next boot. As libostree does,
+ * the deployment whose directory is the running root (same device and inode)
+ * is the booted one; under composefs the root is a mount of an image, which
+ * no directory matches, and the link is all there is.
+ */
+async function bootedDeployment(root: string, runningRoot: string): Promise<string | undefined> {
+  const sysroot = path.join(root || '/', SYSROOT);
   const cmdline = await readBoundedFile(path.join(root || '/', CMDLINE_FILE), {
     maxBytes: MAX_CMDLINE_BYTES,
     timeoutMs: FILE_READ_TIMEOUT_MS,
   });
-  if (!cmdline.ok) return undefined;
-  const bootLink = ostreeBootArgument(cmdline.text);
+  const bootLink = cmdline.ok ? ostreeBootArgument(cmdline.text) : undefined;
   if (bootLink === undefined) return undefined;
-  let deployment: string;
-  try {
-    // The boot link is a relative symlink to ostree/deploy/<os>/deploy/<checksum>.<serial>.
-    deployment = await realpath(path.join(root || '/', SYSROOT, bootLink));
-  } catch {
-    return undefined;
-  }
+  // A relative symlink (through boot.N -> boot.N.M) to ostree/deploy/<os>/deploy/<checksum>.<serial>.
+  const linked = await realpath(path.join(sysroot, bootLink)).catch(() => undefined);
+  const running = await identityOf(runningRoot);
+  if (running === undefined) return linked;
+  if (linked !== undefined && (await identityOf(linked)) === running) return linked;
+  for (const deployment of await deployments(sysroot))
+    if ((await identityOf(deployment)) === running) return deployment;
+  return linked;
+}
+
+/**
+ * True or false when the booted deployment's origin file says (a deployment
+ * with no origin file is no image, as bootc has it); undefined when the
+ * booted deployment cannot be found or its origin read: the caller asks bootc
+ * then. `root` is a test's fake host, `runningRoot` the directory that is the
+ * running root there.
+ */
+export async function bootedFromContainerImage(
+  root = '',
+  runningRoot = root || '/',
+): Promise<boolean | undefined> {
+  const deployment = await bootedDeployment(root, runningRoot);
+  if (deployment === undefined) return undefined;
   const origin = await readBoundedFile(`${deployment}.origin`, {
     maxBytes: MAX_ORIGIN_BYTES,
     timeoutMs: FILE_READ_TIMEOUT_MS,
   });
-  return origin.ok ? isContainerImageOrigin(origin.text) : undefined;
+  if (origin.ok) return isContainerImageOrigin(origin.text);
+  return origin.error.code === 'ENOENT' ? false : undefined;
 }

@@ -19,17 +19,18 @@ t.test('a regular file, directly and through a symlink, with its permission bits
     ok: true,
     text: 'abc\n',
     mode: 0o640,
+    uid: process.getuid?.(),
   });
   t.same(
     await readBoundedFile(path.join(dir, 'link'), LIMITS),
-    { ok: true, text: 'abc\n', mode: 0o640 },
-    "the target's mode, not the link's",
+    { ok: true, text: 'abc\n', mode: 0o640, uid: process.getuid?.() },
+    "the target's mode and owner, not the link's",
   );
   await writeFile(path.join(dir, 'exact'), 'x'.repeat(1024));
   await chmod(path.join(dir, 'exact'), 0o600);
   t.same(
     await readBoundedFile(path.join(dir, 'exact'), { maxBytes: 1024, timeoutMs: 5000 }),
-    { ok: true, text: 'x'.repeat(1024), mode: 0o600 },
+    { ok: true, text: 'x'.repeat(1024), mode: 0o600, uid: process.getuid?.() },
     'exactly the cap is allowed',
   );
   await writeFile(path.join(dir, 'empty'), '');
@@ -38,6 +39,7 @@ t.test('a regular file, directly and through a symlink, with its permission bits
     ok: true,
     text: '',
     mode: 0o644,
+    uid: process.getuid?.(),
   });
 });
 

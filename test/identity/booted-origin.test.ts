@@ -48,7 +48,11 @@ t.test('the ostree= boot argument: the last one, an absolute path', async (t) =>
     ostreeBootArgument('ro ostree=/ostree/boot.1/rhel/abc/0 quiet'),
     '/ostree/boot.1/rhel/abc/0',
   );
-  t.equal(ostreeBootArgument('ostree=/a ostree=/b\n'), '/b');
+  t.equal(
+    ostreeBootArgument('ostree=/a ostree=/b\n'),
+    '/a',
+    'the first, as ostree-prepare-root takes it',
+  );
   t.equal(ostreeBootArgument('root=/dev/sda1 ro quiet'), undefined);
   t.equal(ostreeBootArgument('ostree=relative/0'), undefined);
   t.equal(ostreeBootArgument('ostree='), undefined);
@@ -76,6 +80,22 @@ t.test('origin files as bootc decides on them', async (t) => {
     false,
     'an empty reference',
   );
+  for (const [reference, expected] of [
+    ['ostree-unverified-registry:quay.io/x/y:z', true],
+    ['ostree-unverified-image:docker://quay.io/x/y', true],
+    ['ostree-image-signed:docker://quay.io/x/y', true],
+    ['ostree-remote-image:rhel:docker://quay.io/x/y', true],
+    ['ostree-remote-registry:rhel:quay.io/x/y', true],
+    ['ostree-remote-registry:quay.io', false],
+    ['ostree-unverified-image:quay.io', false],
+    ['ostree-foo:quay.io/x', false],
+    ['quay.io/x/y', false],
+  ] as const)
+    t.equal(
+      isContainerImageOrigin(`[origin]\ncontainer-image-reference=${reference}\n`),
+      expected,
+      `${reference}: ${expected ? 'an image' : 'not one ostree-ext parses'}`,
+    );
   t.equal(
     isContainerImageOrigin('[other]\ncontainer-image-reference=ostree-unverified-registry:q/x\n'),
     false,
@@ -101,9 +121,22 @@ t.test('a booted ostree host: bootc, ostree, or not to be told', async (t) => {
   t.equal(await detectDeploymentType({ root: edge }), 'microshift-ostree');
 
   const noOrigin = await ostreeHost(t, undefined);
-  t.equal(await bootedFromContainerImage(noOrigin), undefined, 'no origin file: not told');
   t.equal(
-    await detectDeploymentType({ root: noOrigin }),
+    await bootedFromContainerImage(noOrigin),
+    false,
+    'no origin file: no image, as bootc has it',
+  );
+  t.equal(await detectDeploymentType({ root: noOrigin }), 'microshift-ostree');
+
+  const unreadable = await ostreeHost(t, undefined);
+  await mkdir(path.join(unreadable, 'sysroot/ostree/deploy/rhel/deploy', `${CHECKSUM}.0.origin`));
+  t.equal(
+    await bootedFromContainerImage(unreadable),
+    undefined,
+    'an origin that cannot be read: not told',
+  );
+  t.equal(
+    await detectDeploymentType({ root: unreadable }),
     'microshift-ostree',
     'then ostree (a fake root asks no bootc)',
   );
@@ -116,6 +149,41 @@ t.test('a booted ostree host: bootc, ostree, or not to be told', async (t) => {
   await writeFile(path.join(noArgument, 'proc/cmdline'), 'ro quiet\n');
   t.equal(await bootedFromContainerImage(noArgument), undefined, 'no ostree= argument');
 });
+
+t.test(
+  'boot links rewritten since the boot: the deployment that is the running root',
+  async (t) => {
+    // Booted from the bootc image CHECKSUM.0; then an rpm-ostree rebase deployed OTHER.1 and a rollback or
+    // cleanup rewrote the boot links, so the kernel's ostree= now leads to OTHER.1, or nowhere.
+    const root = await ostreeHost(t, BOOTC_ORIGIN);
+    const deploy = path.join(root, 'sysroot/ostree/deploy/rhel/deploy');
+    const booted = path.join(deploy, `${CHECKSUM}.0`);
+    const other = path.join(deploy, `${'e'.repeat(64)}.1`);
+    await mkdir(other);
+    await writeFile(`${other}.origin`, RPM_OSTREE_ORIGIN);
+    const link = path.join(root, 'sysroot/ostree/boot.1.1/rhel', BOOT_CHECKSUM, '0');
+    await rm(link);
+    await symlink(`../../../deploy/rhel/deploy/${path.basename(other)}`, link);
+    t.equal(
+      await bootedFromContainerImage(root),
+      false,
+      'the link alone reads the other deployment',
+    );
+    t.equal(
+      await bootedFromContainerImage(root, booted),
+      true,
+      'the running root finds the booted one',
+    );
+    t.equal(await bootedFromContainerImage(root, other), false, 'and the other when it is running');
+    await rm(path.join(root, 'sysroot/ostree/boot.1'));
+    t.equal(
+      await bootedFromContainerImage(root, booted),
+      true,
+      'a boot version cleaned up: found all the same',
+    );
+    t.equal(await bootedFromContainerImage(root), undefined, 'which the link alone cannot');
+  },
+);
 
 t.test('no /run/ostree-booted: rpm, whatever the files say', async (t) => {
   const root = await ostreeHost(t, BOOTC_ORIGIN);
