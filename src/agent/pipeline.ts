@@ -40,18 +40,20 @@ export interface PipelineOptions {
   /** The cluster problems already warned about (ProblemNotices), kept across processes likewise. */
   readonly openProblems?: Set<string>;
   /**
-   * Where microshift's and bootc's answers are kept for the next process
-   * (dataDir: program-answer.ts says why); undefined: asked at each send.
+   * Where microshift's and bootc's answers are kept for the next process of
+   * this boot (dataDir: program-answer.ts says why); undefined: asked at each send.
    */
-  readonly answersDir?: string;
+  readonly keepAnswers?: { readonly dir: string; readonly bootId: string };
 }
 
-/** The files in `answersDir` that keep each program's answer. */
+/** The files in `keepAnswers.dir` that keep each program's answer. */
 const MICROSHIFT_VERSION_FILE = 'microshift-version.json';
 const BOOTC_STATUS_FILE = 'bootc-status.json';
 
-function keepingIn(dir: string | undefined, file: string): AnswerKeeping | undefined {
-  return dir === undefined ? undefined : { file: path.join(dir, file) };
+function keepingIn(where: PipelineOptions['keepAnswers'], file: string): AnswerKeeping | undefined {
+  return where === undefined
+    ? undefined
+    : { file: path.join(where.dir, file), bootId: where.bootId };
 }
 
 /** Cluster metrics when a kubeconfig is set, or when running in a pod with a service account. */
@@ -88,7 +90,7 @@ export async function createCollectors(
 ): Promise<Collector[]> {
   const host = options.host ?? { root: '' };
   const cluster = await clusterPart(config, log, options);
-  const keeping = keepingIn(options.answersDir, MICROSHIFT_VERSION_FILE);
+  const keeping = keepingIn(options.keepAnswers, MICROSHIFT_VERSION_FILE);
   return [
     ...hostCollectors({
       host,
@@ -175,7 +177,7 @@ async function sharedParts(config: Config, log: Logger, options: PipelineOptions
   const deploymentType = () =>
     (finding ??=
       options.deploymentType === undefined
-        ? detectDeploymentType({ root, keeping: keepingIn(options.answersDir, BOOTC_STATUS_FILE) })
+        ? detectDeploymentType({ root, keeping: keepingIn(options.keepAnswers, BOOTC_STATUS_FILE) })
         : Promise.resolve(options.deploymentType));
   // Throws for a cluster id file that exists and is unusable; one that does not exist yet is waited for.
   const identity = await startIdentity(config.clusterIdFile, config.dataDir, deploymentType);

@@ -22,13 +22,18 @@ export interface ProgramQuestion {
   readonly read: (stdout: string) => string | undefined;
   /** Whether an answer may be kept and read back: one that fails this is asked each time, a kept one is not ours. */
   readonly accepts: (answer: string) => boolean;
-  /** What fixes the answer besides the program's file (the boot id), or undefined: the file alone. */
-  readonly scope?: string | undefined;
 }
 
+/**
+ * Where an answer is kept, and for which boot: besides the program's file, a
+ * boot changes what both questions answer (bootc's booted image; on an image
+ * host, /usr's files carry fixed times, so a new image's microshift may look
+ * like the old one to stat).
+ */
 export interface AnswerKeeping {
   /** The file the answer is kept in, in a directory only this service writes (dataDir). */
   readonly file: string;
+  readonly bootId: string;
 }
 
 /** systemd's default for services, for a process started without PATH. */
@@ -69,7 +74,7 @@ export async function findOnPath(
 interface Kept {
   readonly file: string;
   readonly identity: string;
-  readonly scope: string | null;
+  readonly bootId: string;
   readonly question: string;
   readonly answer: string;
 }
@@ -91,9 +96,8 @@ async function readKept(keeping: AnswerKeeping): Promise<Kept | undefined> {
   if (!read.ok || read.uid !== process.geteuid?.() || (read.mode & 0o022) !== 0) return undefined;
   try {
     const kept = JSON.parse(read.text) as Partial<Record<keyof Kept, unknown>>;
-    const strings = [kept.file, kept.identity, kept.question, kept.answer];
+    const strings = [kept.file, kept.identity, kept.bootId, kept.question, kept.answer];
     if (strings.some((value) => typeof value !== 'string')) return undefined;
-    if (kept.scope !== null && typeof kept.scope !== 'string') return undefined;
     return kept as Kept;
   } catch {
     return undefined;
@@ -119,7 +123,7 @@ function ask(file: string, question: ProgramQuestion, signal: AbortSignal | unde
 /**
  * The program's answer, or undefined when it is not on PATH, fails, or says
  * nothing. With `keeping`, a kept answer for the same file, question and
- * scope is returned without a spawn, and a new clean answer is kept (a cache:
+ * boot is returned without a spawn, and a new clean answer is kept (a cache:
  * a file that cannot be read or written only means asking again).
  */
 export async function askProgram(
@@ -132,20 +136,20 @@ export async function askProgram(
 ): Promise<string | undefined> {
   const found = await findOnPath(question.program, options.searchPath);
   if (found === undefined) return undefined;
+  const keeping = options.keeping;
   const wanted = {
     file: found.file,
     identity: found.identity,
-    scope: question.scope ?? null,
+    bootId: keeping?.bootId ?? '',
     question: questionOf(question),
   };
-  const keeping = options.keeping;
   if (keeping !== undefined) {
     const kept = await readKept(keeping);
     if (
       kept !== undefined &&
       kept.file === wanted.file &&
       kept.identity === wanted.identity &&
-      kept.scope === wanted.scope &&
+      kept.bootId === wanted.bootId &&
       kept.question === wanted.question &&
       question.accepts(kept.answer)
     )

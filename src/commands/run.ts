@@ -609,8 +609,10 @@ class Daemon {
         cpu: this.kept.cpu,
         setAside,
         openProblems: this.kept.openProblems,
-        // `buffer: memory` writes nothing to dataDir: its programs are asked at each send.
-        ...(this.buffers.shared.kind === 'disk' ? { answersDir: current.dataDir } : {}),
+        // `buffer: memory` writes nothing to dataDir, and without a boot id nothing is kept for one: asked at each send.
+        ...(this.buffers.shared.kind === 'disk' && this.kept.bootId !== undefined
+          ? { keepAnswers: { dir: current.dataDir, bootId: this.kept.bootId } }
+          : {}),
       }),
       {
         samplingIntervalMs: current.samplingIntervalMs,

@@ -65,9 +65,7 @@ export function isContainerImageOrigin(originText: string): boolean {
 const IMAGE_REFERENCE =
   /^(ostree-unverified-registry:\S+|ostree-(unverified-image|image-signed|remote-image|remote-registry):\S+:\S+)$/;
 
-type Identity = string;
-
-async function identityOf(file: string): Promise<Identity | undefined> {
+async function identityOf(file: string): Promise<string | undefined> {
   try {
     const info = await stat(file, { bigint: true });
     return `${info.dev}:${info.ino}`;

@@ -1,5 +1,4 @@
 import { access } from '../base/fs-async.js';
-import { readBootId } from '../base/boot-id.js';
 import { askProgram, type AnswerKeeping } from '../base/program-answer.js';
 import { bootedFromContainerImage } from './booted-origin.js';
 
@@ -27,8 +26,6 @@ async function askBootc(
   signal: AbortSignal | undefined,
   keeping: AnswerKeeping | undefined,
 ): Promise<boolean> {
-  // The booted image changes only with a boot; without a boot id the answer is not kept.
-  const scope = keeping === undefined ? undefined : await readBootId();
   const answer = await askProgram(
     {
       program: 'bootc',
@@ -37,11 +34,10 @@ async function askBootc(
       maxOutputBytes: 1 << 20,
       read: (stdout) => (isBootcHost(stdout) ? 'bootcHost' : 'other'),
       accepts: (answer) => answer === 'bootcHost' || answer === 'other',
-      scope,
     },
     {
       ...(signal === undefined ? {} : { signal }),
-      ...(keeping === undefined || scope === undefined ? {} : { keeping }),
+      ...(keeping === undefined ? {} : { keeping }),
     },
   );
   return answer === 'bootcHost';

@@ -25,7 +25,7 @@ async function setUp(t: Parameters<typeof ownTempDir>[0]) {
   };
   const runCount = async () =>
     (await readFile(runs, 'utf8').catch(() => '')).split('\n').filter((line) => line !== '').length;
-  const keeping = { file: path.join(dir, 'tool-answer.json') };
+  const keeping = { file: path.join(dir, 'tool-answer.json'), bootId: 'boot-a' };
   return { dir, bin, install, runCount, keeping };
 }
 
@@ -73,15 +73,16 @@ t.test('asked once, then read from the kept file until the program is replaced',
   t.equal(await runCount(), 2, 'asked again once, after the update');
 });
 
-t.test('another scope, question or place on PATH is asked afresh', async (t) => {
-  const { bin, install, runCount, keeping, dir } = await setUp(t);
+t.test('another boot, question or place on PATH is asked afresh', async (t) => {
+  const { bin, install, runCount, keeping: bootA, dir } = await setUp(t);
+  const keeping = { ...bootA, bootId: 'boot-b' };
   await install('v1');
-  await askProgram(question({ scope: 'boot-a' }), { keeping, searchPath: bin });
-  await askProgram(question({ scope: 'boot-a' }), { keeping, searchPath: bin });
+  await askProgram(question(), { keeping: bootA, searchPath: bin });
+  await askProgram(question(), { keeping: bootA, searchPath: bin });
   t.equal(await runCount(), 1);
-  await askProgram(question({ scope: 'boot-b' }), { keeping, searchPath: bin });
+  await askProgram(question(), { keeping, searchPath: bin });
   t.equal(await runCount(), 2, 'a new boot');
-  await askProgram(question({ scope: 'boot-b', args: ['version', '-o', 'json'] }), {
+  await askProgram(question({ args: ['version', '-o', 'json'] }), {
     keeping,
     searchPath: bin,
   });
@@ -89,7 +90,7 @@ t.test('another scope, question or place on PATH is asked afresh', async (t) => 
   const other = path.join(dir, 'other');
   await mkdir(other);
   await install('v1', 0, other);
-  const answer = await askProgram(question({ scope: 'boot-b', args: ['version', '-o', 'json'] }), {
+  const answer = await askProgram(question({ args: ['version', '-o', 'json'] }), {
     keeping,
     searchPath: `${other}:${bin}`,
   });
@@ -163,7 +164,7 @@ t.test('a kept file that is torn, altered, not ours or a symlink is asked past',
     ['torn', good.slice(0, 40)],
     ['not an object', '"4.18"'],
     ['an answer that is no string', JSON.stringify({ ...kept, answer: 3 })],
-    ['a scope that is no string', JSON.stringify({ ...kept, scope: 5 })],
+    ['a boot id that is no string', JSON.stringify({ ...kept, bootId: 5 })],
     ['an answer that accepts refuses', JSON.stringify({ ...kept, answer: '3; rm -rf /' })],
   ] as const;
   for (const [name, content] of cases) {

@@ -1,5 +1,4 @@
 import { askProgram, type AnswerKeeping } from '../../base/program-answer.js';
-import { readBootId } from '../../base/boot-id.js';
 import type { Collector } from '../collector.js';
 import { readHostText, type HostPaths } from './host-paths.js';
 import { MAX_OS_RELEASE_BYTES, parseOsRelease } from './os-release.js';
@@ -25,17 +24,11 @@ export function parseMicroShiftVersion(json: string): string | undefined {
 /** What a kept version may look like: gitVersion's characters (4.18.0-202501230001.p0.g1c2d3e4.assembly.4.18.0.el9). */
 const VERSION_SHAPE = /^[0-9A-Za-z][0-9A-Za-z.+_~-]{0,127}$/;
 
-/**
- * `microshift version`: fixed by the binary, so kept (with `keeping`) until
- * the binary changes, or the boot does: on an image-mode host /usr's files
- * carry fixed times, so a new image's binary may look like the old one to
- * stat, and an image changes only with a boot.
- */
-export async function microShiftVersion(
+/** `microshift version`: fixed by the binary, so kept (with `keeping`) until the binary or the boot changes. */
+export function microShiftVersion(
   signal: AbortSignal,
   keeping?: AnswerKeeping,
 ): Promise<string | undefined> {
-  const scope = keeping === undefined ? undefined : await readBootId();
   return askProgram(
     {
       program: 'microshift',
@@ -44,10 +37,8 @@ export async function microShiftVersion(
       maxOutputBytes: 1 << 16,
       read: parseMicroShiftVersion,
       accepts: (answer) => VERSION_SHAPE.test(answer),
-      scope,
     },
-    // Without a boot id, nothing is kept.
-    { signal, ...(keeping === undefined || scope === undefined ? {} : { keeping }) },
+    { signal, ...(keeping === undefined ? {} : { keeping }) },
   );
 }
 
