@@ -36,6 +36,9 @@
 // COMPARE_RELEASE=dir: one more host-only daemon per line, started by the
 // launcher of another release (`node scripts/package.mjs --out dir` at
 // another commit), so running that release's bundle: an A/B of code.
+// COMPARE_CASE (default host): which case the COMPARE, COMPARE_LAUNCHER and
+// COMPARE_RELEASE daemons run, and are judged against: host, cluster (the fake
+// API's pods too), or two-destinations (the OTLP destination too).
 // Always, per line: one more host-only daemon with a second destination (OTLP
 // over HTTPS to a sink that answers 200), whose cost over the host-only one
 // has a target of its own (1 MB).
@@ -67,6 +70,10 @@ import { proxyTo, testCertificate } from './tls-front.mjs';
 import { nodeLines } from './node-lines.mjs';
 
 const TICKS = Number(process.env.TICKS ?? 300);
+const COMPARE_CASES = ['host', 'cluster', 'two-destinations'];
+const COMPARE_CASE = process.env.COMPARE_CASE ?? 'host';
+if (!COMPARE_CASES.includes(COMPARE_CASE))
+  throw new Error(`COMPARE_CASE=${COMPARE_CASE}: expected ${COMPARE_CASES.join(', ')}`);
 const SAMPLING = process.env.SAMPLING ?? '1s';
 const PODS = 300;
 const SCRAPE_INTERVAL = '5s';
@@ -642,35 +649,46 @@ async function main() {
       kind: 'cluster',
     };
     const compares = [];
+    // What the compared daemons run, by COMPARE_CASE: each case's settings and its name.
+    const otlp = [{ name: 'otel', endpoint: receiver.otlpUrl, protocol: 'otlp' }];
+    const caseSettings = {
+      host: { kubeconfig: '', name: 'host only' },
+      cluster: { kubeconfig: fakeApi.clientCertKubeconfig, name: `cluster metrics (${PODS} pods)` },
+      'two-destinations': { kubeconfig: '', destinations: otlp, name: 'two destinations' },
+    };
+    const { name: compareCaseName, ...compareSettings } = caseSettings[COMPARE_CASE];
     if (compareUnit !== undefined)
       compares.push({
         ...(await daemonCase({
           ...common,
           unit: compareUnit,
           name: `compare-${line.major}`,
-          kubeconfig: '',
+          ...compareSettings,
         })),
-        label: `node ${line.major}: daemon, host only, COMPARE unit`,
+        kind: COMPARE_CASE,
+        label: `node ${line.major}: daemon, ${compareCaseName}, COMPARE unit`,
       });
     if (compareLauncher !== undefined)
       compares.push({
         ...(await daemonCase({
           ...common,
           name: `compare-launcher-${line.major}`,
-          kubeconfig: '',
+          ...compareSettings,
           launcher: compareLauncher,
         })),
-        label: `node ${line.major}: daemon, host only, COMPARE_LAUNCHER`,
+        kind: COMPARE_CASE,
+        label: `node ${line.major}: daemon, ${compareCaseName}, COMPARE_LAUNCHER`,
       });
     if (compareRelease !== undefined)
       compares.push({
         ...(await daemonCase({
           ...common,
           name: `compare-release-${line.major}`,
-          kubeconfig: '',
+          ...compareSettings,
           launcher: compareRelease,
         })),
-        label: `node ${line.major}: daemon, host only, COMPARE_RELEASE`,
+        kind: COMPARE_CASE,
+        label: `node ${line.major}: daemon, ${compareCaseName}, COMPARE_RELEASE`,
       });
     // Issue 17's target: a second destination (OTLP, over HTTPS) costs at most 1 MB.
     compares.push({
@@ -678,8 +696,9 @@ async function main() {
         ...common,
         name: `two-destinations-${line.major}`,
         kubeconfig: '',
-        destinations: [{ name: 'otel', endpoint: receiver.otlpUrl, protocol: 'otlp' }],
+        destinations: otlp,
       })),
+      kind: 'two-destinations',
       label: `node ${line.major}: daemon, host only, with a second destination (OTLP)`,
       target: TARGET_SECOND_DESTINATION_MB,
     });
@@ -809,19 +828,24 @@ async function main() {
         `${line.version.padEnd(9)} ${fmt(floorEnd).padStart(8)} ${fmt(httpsFloor).padStart(11)}  ${daemon.kind.padEnd(8)} ${fmt(s.end).padStart(8)} ${fmt(s.max).padStart(8)} ${signed(over).padStart(10)} ${signed(s.floorGrowth).padStart(7)}  ${ratios.map((ratio) => `${ratio.toFixed(2)} ×`.padStart(13)).join(' ')}  ${problems.length === 0 ? 'PASS' : `FAIL (${problems.join(', ')})`}; ${samples} samples delivered`,
       );
     }
-    const host = summaryOf((row) => row.daemon === daemons[0]);
     for (const compare of compares) {
+      // Each against its own case; the second destination against host only (its target).
+      const baseCase =
+        compare.target === undefined
+          ? [...daemons, ...compares].find((d) => d.kind === compare.kind && d !== compare)
+          : daemons[0];
+      const base = summaryOf((row) => row.daemon === baseCase || row.compare === baseCase);
       const c = summaryOf((row) => row.compare === compare);
       const verdict =
         compare.target === undefined
           ? ''
-          : mb(c.end - host.end) > compare.target
+          : mb(c.end - base.end) > compare.target
             ? ` FAIL (more than ${compare.target} MB)`
             : ` PASS (at most ${compare.target} MB)`;
       if (verdict.startsWith(' FAIL'))
-        failures.push(`node ${line.major}: ${compare.label}: ${signed(c.end - host.end)}`);
+        failures.push(`node ${line.major}: ${compare.label}: ${signed(c.end - base.end)}`);
       console.log(
-        `${line.version.padEnd(9)} A/B, host only: ${compare.label.replace(/^node \d+: daemon, host only, /, '')} ${fmt(c.end)} (max ${fmt(c.max)}) vs this unit ${fmt(host.end)} (max ${fmt(host.max)}): ${signed(c.end - host.end)} at the end, ${signed(c.max - host.max)} at the max; it delivered ${delivered(`bench-${compare.name}`)} samples${verdict}`,
+        `${line.version.padEnd(9)} A/B, ${baseCase.kind}: ${compare.label.replace(/^node \d+: daemon, [^,]+, /, '')} ${fmt(c.end)} (max ${fmt(c.max)}) vs this unit ${fmt(base.end)} (max ${fmt(base.max)}): ${signed(c.end - base.end)} at the end, ${signed(c.max - base.max)} at the max; it delivered ${delivered(`bench-${compare.name}`)} samples${verdict}`,
       );
     }
   }
