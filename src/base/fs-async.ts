@@ -52,6 +52,45 @@ export async function makeDirectories(dir: string, mode: number): Promise<void> 
   }
 }
 
+/**
+ * At most `max` entries of a directory, with file types, in the order the
+ * file system lists them; a directory of millions is never read whole. Closed
+ * before it resolves.
+ */
+export function readdirAtMost(dir: string, max: number): Promise<Dirent[]> {
+  return new Promise((resolve, reject) => {
+    fs.opendir(dir, { bufferSize: Math.max(1, Math.min(max, 32)) }, (error, handle) => {
+      if (error !== null) {
+        reject(error);
+        return;
+      }
+      const entries: Dirent[] = [];
+      const finish = (failure: Error | null) => {
+        handle.close((closeError) => {
+          const problem = failure ?? closeError;
+          if (problem === null) resolve(entries);
+          else reject(problem);
+        });
+      };
+      const next = () => {
+        if (entries.length >= max) {
+          finish(null);
+          return;
+        }
+        handle.read((readError, entry) => {
+          if (readError !== null) finish(readError);
+          else if (entry === null) finish(null);
+          else {
+            entries.push(entry);
+            next();
+          }
+        });
+      };
+      next();
+    });
+  });
+}
+
 /** readdir with file types. */
 export const readdirEntries = (dir: string): Promise<Dirent[]> =>
   readdir(dir, { withFileTypes: true });

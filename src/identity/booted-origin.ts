@@ -6,7 +6,7 @@
 // every bootc host as plain ostree; the files need none.
 import path from 'node:path';
 import { FILE_READ_TIMEOUT_MS, KIB, readBoundedFile } from '../base/bounded-file.js';
-import { readdirEntries, realpath, stat } from '../base/fs-async.js';
+import { readdirAtMost, realpath, stat } from '../base/fs-async.js';
 
 /** The kernel's command line, whose `ostree=` names the booted deployment's boot link. */
 const CMDLINE_FILE = '/proc/cmdline';
@@ -74,15 +74,25 @@ async function identityOf(file: string): Promise<string | undefined> {
   }
 }
 
-/** Every deployment directory, ostree/deploy/<stateroot>/deploy/<checksum>.<serial>, under `sysroot`. */
+/**
+ * ostree keeps a few deployments (the booted one, a rollback, a staged one)
+ * of one or two stateroots; past these bounds a sysroot is not one an admin
+ * keeps, and the scan stops there (the boot link decides then).
+ */
+export const MAX_STATEROOTS = 16;
+export const MAX_DEPLOYMENT_ENTRIES = 64;
+
+/** The deployment directories, ostree/deploy/<stateroot>/deploy/<checksum>.<serial>, under `sysroot`, within the bounds. */
 async function deployments(sysroot: string): Promise<string[]> {
   const found: string[] = [];
   const roots = path.join(sysroot, 'ostree/deploy');
-  for (const stateroot of await readdirEntries(roots).catch(() => [])) {
-    if (!stateroot.isDirectory()) continue;
+  let entriesLeft = MAX_DEPLOYMENT_ENTRIES;
+  for (const stateroot of await readdirAtMost(roots, MAX_STATEROOTS).catch(() => [])) {
+    if (!stateroot.isDirectory() || entriesLeft <= 0) continue;
     const dir = path.join(roots, stateroot.name, 'deploy');
-    for (const entry of await readdirEntries(dir).catch(() => []))
-      if (entry.isDirectory()) found.push(path.join(dir, entry.name));
+    const entries = await readdirAtMost(dir, entriesLeft).catch(() => []);
+    entriesLeft -= entries.length;
+    for (const entry of entries) if (entry.isDirectory()) found.push(path.join(dir, entry.name));
   }
   return found;
 }

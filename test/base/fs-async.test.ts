@@ -2,7 +2,7 @@
 // node:fs/promises would do, the same errors with their codes, and a close
 // that happens once.
 import t from 'tap';
-import { constants, readFileSync, writeFileSync } from 'node:fs';
+import { constants, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import * as promises from 'node:fs/promises';
 import path from 'node:path';
 import * as fsAsync from '../../src/base/fs-async.js';
@@ -102,5 +102,32 @@ t.test(
     await t.rejects(fsAsync.makeDirectories('/proc/edge-telemetry-test/x', 0o700), {
       code: 'ENOENT',
     });
+  },
+);
+
+t.test(
+  'readdirAtMost: no more entries than asked, every one when fewer, the directory closed',
+  async (t) => {
+    const dir = await ownTempDir(t);
+    const names = Array.from({ length: 100 }, (_, i) => `entry-${String(i).padStart(3, '0')}`);
+    for (const name of names) writeFileSync(path.join(dir, name), '');
+    const openFds = () => readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const some = await fsAsync.readdirAtMost(dir, 7);
+    t.equal(some.length, 7, 'seven of a hundred');
+    t.ok(
+      some.every((entry) => names.includes(entry.name) && entry.isFile()),
+      'real entries, with their types',
+    );
+    t.equal(new Set(some.map((entry) => entry.name)).size, 7, 'none twice');
+    const all = await fsAsync.readdirAtMost(dir, 1000);
+    t.same(all.map((entry) => entry.name).sort(), names, 'all of them under the bound');
+    t.equal((await fsAsync.readdirAtMost(dir, 0)).length, 0, 'none at a bound of 0');
+    t.equal(openFds(), before, 'no directory left open');
+    await t.rejects(fsAsync.readdirAtMost(path.join(dir, 'missing'), 5), { code: 'ENOENT' });
+    await t.rejects(fsAsync.readdirAtMost(path.join(dir, names[0] as string), 5), {
+      code: 'ENOTDIR',
+    });
+    t.equal(openFds(), before, 'nor after the errors');
   },
 );
