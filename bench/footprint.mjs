@@ -828,6 +828,11 @@ async function main() {
         `${line.version.padEnd(9)} ${fmt(floorEnd).padStart(8)} ${fmt(httpsFloor).padStart(11)}  ${daemon.kind.padEnd(8)} ${fmt(s.end).padStart(8)} ${fmt(s.max).padStart(8)} ${signed(over).padStart(10)} ${signed(s.floorGrowth).padStart(7)}  ${ratios.map((ratio) => `${ratio.toFixed(2)} ×`.padStart(13)).join(' ')}  ${problems.length === 0 ? 'PASS' : `FAIL (${problems.join(', ')})`}; ${samples} samples delivered`,
       );
     }
+    // What the ratio target leaves a line's program, over what Node alone needs for HTTPS.
+    const room = TARGET_PROMETHEUS_RATIO * prometheusEnd - httpsFloor;
+    console.log(
+      `${line.version.padEnd(9)} the HTTPS floor is ${(httpsFloor / prometheusEnd).toFixed(2)} × ${peers[0].name}: ${TARGET_PROMETHEUS_RATIO} × it leaves ${signed(room)} over the floor (host only ${signed(summaryOf((row) => row.daemon === daemons[0]).end - httpsFloor)}, cluster ${signed(summaryOf((row) => row.daemon === daemons[1]).end - httpsFloor)})`,
+    );
     for (const compare of compares) {
       // Each against its own case; the second destination against host only (its target).
       const baseCase =
