@@ -28,8 +28,9 @@ set -u
 trap '' HUP USR1 USR2
 
 # The lines edge-telemetry is tested on (package.json "engines", CI's lines);
-# 20 from 20.15 on (zlib.crc32), and end of life since 2026-04-30.
-SUPPORTED='20.15+, 22, 24 or 26'
+# 20 from 20.16 and 22 from 22.3 on (process.getBuiltinModule, which the
+# program loads Node's builtins by); 20 is end of life since 2026-04-30.
+SUPPORTED='20.16+, 22.3+, 24 or 26'
 
 fail() {
   printf 'edge-telemetry: %s\n' "$*" >&2
@@ -46,8 +47,9 @@ supported_major() {
     *[!0-9.]* | .* | *.) return 1 ;;
   esac
   case $major in
-    20) [ "$minor" -ge 15 ] || return 1 ;;
-    22 | 24 | 26) ;;
+    20) [ "$minor" -ge 16 ] || return 1 ;;
+    22) [ "$minor" -ge 3 ] || return 1 ;;
+    24 | 26) ;;
     *) return 1 ;;
   esac
   printf '%s\n' "$major"

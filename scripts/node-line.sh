@@ -11,7 +11,7 @@ set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
 
 if [ "${1:-}" = --lines ]; then
-  # engines.node is "^20.15 || ^22 || ...": each range's major, in order.
+  # engines.node is "^20.16 || ^22.3 || ...": each range's major, in order.
   node -e 'for (const range of require(process.argv[1]).engines.node.split("||")) console.log(/\^(\d+)/.exec(range)[1]);' "$here/package.json"
   exit 0
 fi

@@ -100,7 +100,7 @@ const yamlParser = await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20.15',
+  target: 'node20.16',
   minifySyntax: true,
   minifyWhitespace: true,
   legalComments: 'none',
@@ -127,11 +127,15 @@ const result = await build({
   chunkNames: 'chunk-[hash]',
   platform: 'node',
   format: 'esm',
-  target: 'node20.15',
+  target: 'node20.16',
   // CommonJS dependencies call require() for Node's built-in modules; an ES
-  // module has no require, so each output file makes its own.
+  // module has no require, so each output file makes its own, which serves
+  // only those. process.getBuiltinModule, not node:module's createRequire:
+  // the ES import of node:module built its facade in every process, which
+  // loads its SourceMap with it (-0.0 to -0.4 MB resident on 20 to 26, an A/B
+  // of the release in one bench:footprint run; docs/footprint.md).
   banner: {
-    js: "import { createRequire as __edgeTelemetryCreateRequire } from 'node:module'; const require = __edgeTelemetryCreateRequire(import.meta.url);",
+    js: 'const require = (id) => process.getBuiltinModule(id);',
   },
   define: {
     EDGE_TELEMETRY_VERSION: JSON.stringify(version),

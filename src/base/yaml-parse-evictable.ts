@@ -13,7 +13,6 @@
 // price is compiling ~160 KB of JavaScript per read: milliseconds, a few times
 // a day at most.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { compileFunction } from 'node:vm';
 import type { YamlParser } from './yaml-parse.js';
 
@@ -31,6 +30,9 @@ export class YamlParserMissingError extends Error {
   }
 }
 
+/** A require of Node's builtins alone, all the parser's bundle asks for: no node:module loaded for it. */
+const builtinRequire = ((id: string): unknown => process.getBuiltinModule(id)) as NodeJS.Require;
+
 /** Compiles and runs the CommonJS bundle at `file` and returns its parser; nothing is cached. */
 export function loadYamlParser(file: URL): YamlParser {
   let source: string;
@@ -42,12 +44,12 @@ export function loadYamlParser(file: URL): YamlParser {
       (error as NodeJS.ErrnoException).code ?? 'unreadable',
     );
   }
-  // CommonJS's own wrapper parameters; `require` serves the Node built-ins the bundle asks for (buffer, process).
+  // CommonJS's own wrapper parameters; `require` serves the Node built-ins the bundle asks for (buffer, process), and nothing else.
   const factory = compileFunction(source, ['exports', 'require', 'module'], {
     filename: file.pathname,
   }) as (exports: unknown, require: NodeJS.Require, module: unknown) => void;
   const module: { exports: { openYamlParser?: unknown } } = { exports: {} };
-  factory(module.exports, createRequire(file), module);
+  factory(module.exports, builtinRequire, module);
   const open = module.exports.openYamlParser;
   if (typeof open !== 'function')
     throw new YamlParserMissingError(file.pathname, 'no openYamlParser in it');

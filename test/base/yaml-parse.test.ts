@@ -102,7 +102,7 @@ await build({
   bundle: true,
   platform: 'node',
   format: 'cjs',
-  target: 'node20.15',
+  target: 'node20.16',
   logLevel: 'warning',
 });
 const bundledUrl = pathToFileURL(bundled);

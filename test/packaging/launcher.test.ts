@@ -53,8 +53,9 @@ t.test(
   async (t) => {
     const cases: [string, string[]][] = [
       // The memory reducer's shorter delay on 20 only: 22, 24 and 26 shrink at the first tick.
-      ['v20.15.0', ['--gc-memory-reducer-start-delay-ms=1000', '--no-expose-wasm', '--lite-mode']],
+      ['v20.16.0', ['--gc-memory-reducer-start-delay-ms=1000', '--no-expose-wasm', '--lite-mode']],
       ['v20.20.2', ['--gc-memory-reducer-start-delay-ms=1000', '--no-expose-wasm', '--lite-mode']],
+      ['v22.3.0', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode']],
       // --disable-sigusr1 from the first 22 that has it.
       ['v22.13.1', ['--no-compilation-cache', '--no-expose-wasm', '--lite-mode']],
       [
@@ -107,6 +108,9 @@ t.test('unsupported lines and binaries: one line, exit 2, the program never star
     'v18.19.0',
     'v20.10.0',
     'v20.14.1',
+    'v20.15.1',
+    'v22.0.0',
+    'v22.2.0',
     'v21.7.3',
     'v23.11.0',
     'v25.9.0',
@@ -119,7 +123,7 @@ t.test('unsupported lines and binaries: one line, exit 2, the program never star
     t.equal(result.stdout, '', `${version}: nothing run`);
     t.match(
       result.stderr,
-      /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js .+; edge-telemetry runs on Node\.js 20\.15\+, 22, 24 or 26\n$/,
+      /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js .+; edge-telemetry runs on Node\.js 20\.16\+, 22\.3\+, 24 or 26\n$/,
       version,
     );
   }
@@ -128,7 +132,7 @@ t.test('unsupported lines and binaries: one line, exit 2, the program never star
     t.equal(result.status, 2, missing);
     t.equal(
       result.stderr,
-      `edge-telemetry: EDGE_TELEMETRY_NODE=${missing} does not run; set it to a Node.js 20.15+, 22, 24 or 26 binary\n`,
+      `edge-telemetry: EDGE_TELEMETRY_NODE=${missing} does not run; set it to a Node.js 20.16+, 22.3+, 24 or 26 binary\n`,
     );
   }
 });
@@ -147,7 +151,7 @@ t.test(
     t.equal(result.status, 2, result.stderr);
     t.equal(
       result.stderr,
-      `edge-telemetry: EDGE_TELEMETRY_NODE=${hanging} does not run; set it to a Node.js 20.15+, 22, 24 or 26 binary\n`,
+      `edge-telemetry: EDGE_TELEMETRY_NODE=${hanging} does not run; set it to a Node.js 20.16+, 22.3+, 24 or 26 binary\n`,
     );
   },
 );
@@ -170,7 +174,7 @@ t.test(
     t.equal(result.stderr.split('\n').length, 2, 'one line');
     t.match(
       result.stderr,
-      /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js v+; edge-telemetry runs on Node\.js 20\.15\+, 22, 24 or 26\n$/,
+      /^edge-telemetry: EDGE_TELEMETRY_NODE=\S+ is Node\.js v+; edge-telemetry runs on Node\.js 20\.16\+, 22\.3\+, 24 or 26\n$/,
     );
   },
 );
