@@ -834,11 +834,11 @@ async function main() {
       `${line.version.padEnd(9)} the HTTPS floor is ${(httpsFloor / prometheusEnd).toFixed(2)} × ${peers[0].name}: ${TARGET_PROMETHEUS_RATIO} × it leaves ${signed(room)} over the floor (host only ${signed(summaryOf((row) => row.daemon === daemons[0]).end - httpsFloor)}, cluster ${signed(summaryOf((row) => row.daemon === daemons[1]).end - httpsFloor)})`,
     );
     for (const compare of compares) {
-      // Each against its own case; the second destination against host only (its target).
+      // Each against this unit's daemon of its case (the two-destination one is the one with a
+      // target), never another compared one; that one against host only (its target).
+      const references = [...daemons, ...compares.filter((c) => c.target !== undefined)];
       const baseCase =
-        compare.target === undefined
-          ? [...daemons, ...compares].find((d) => d.kind === compare.kind && d !== compare)
-          : daemons[0];
+        compare.target === undefined ? references.find((d) => d.kind === compare.kind) : daemons[0];
       const base = summaryOf((row) => row.daemon === baseCase || row.compare === baseCase);
       const c = summaryOf((row) => row.compare === compare);
       const verdict =

@@ -252,7 +252,9 @@ async function main() {
       await run('sh', [launcher, '--node-flags'], {
         env: { PATH: '/usr/bin:/bin', EDGE_TELEMETRY_NODE: line.binary },
       })
-    ).stdout.trim();
+    ).stdout
+      .trim()
+      .split(/\s+/);
     const runs = [];
     for (let i = 0; i < 3; i++) {
       const { stderr } = await run('/usr/bin/time', [
@@ -260,8 +262,9 @@ async function main() {
         '%U %S',
         'sh',
         '-c',
-        `i=0; while [ $i -lt ${START_RUNS} ]; do "$0" ${flags} -e 0 || exit 1; i=$((i + 1)); done`,
+        `i=0; while [ $i -lt ${START_RUNS} ]; do "$0" "$@" -e 0 || exit 1; i=$((i + 1)); done`,
         line.binary,
+        ...flags,
       ]);
       const [user, system] = stderr.trim().split('\n').at(-1).split(' ').map(Number);
       runs.push((user + system) / START_RUNS);

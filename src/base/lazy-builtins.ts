@@ -1,14 +1,12 @@
 // Node's builtins that a module loads at first use rather than at start. By
-// require(), not import(): an ES module's import() of a builtin builds its ESM
+// builtinRequire(), not import(): an ES module's import() of a builtin builds its ESM
 // facade, every export read once, at a cost on every start (and node:http's
 // loads undici; scripts/package.mjs refuses such imports and says more).
+import { builtinRequire as load } from './builtin-require.js';
 import type * as ChildProcess from 'node:child_process';
 import type * as Crypto from 'node:crypto';
 import type * as Tls from 'node:tls';
 import type * as Zlib from 'node:zlib';
-
-/** Node's own, with no facade and no node:module (20.16 and 22.3 on, the launcher's lines). */
-const load = (id: string): unknown => process.getBuiltinModule(id);
 
 /** node:crypto: half a megabyte of a small daemon's memory, wanted on a first start alone. */
 export const lazyCrypto = (): typeof Crypto => load('node:crypto') as typeof Crypto;

@@ -14,6 +14,7 @@
 // a day at most.
 import { readFileSync } from 'node:fs';
 import { compileFunction } from 'node:vm';
+import { builtinRequire } from './builtin-require.js';
 import type { YamlParser } from './yaml-parse.js';
 
 export type { YamlParse, YamlParseOptions, YamlParser } from './yaml-parse.js';
@@ -29,9 +30,6 @@ export class YamlParserMissingError extends Error {
     this.name = 'YamlParserMissingError';
   }
 }
-
-/** A require of Node's builtins alone, all the parser's bundle asks for: no node:module loaded for it. */
-const builtinRequire = ((id: string): unknown => process.getBuiltinModule(id)) as NodeJS.Require;
 
 /** Compiles and runs the CommonJS bundle at `file` and returns its parser; nothing is cached. */
 export function loadYamlParser(file: URL): YamlParser {
@@ -49,7 +47,7 @@ export function loadYamlParser(file: URL): YamlParser {
     filename: file.pathname,
   }) as (exports: unknown, require: NodeJS.Require, module: unknown) => void;
   const module: { exports: { openYamlParser?: unknown } } = { exports: {} };
-  factory(module.exports, builtinRequire, module);
+  factory(module.exports, builtinRequire as NodeJS.Require, module);
   const open = module.exports.openYamlParser;
   if (typeof open !== 'function')
     throw new YamlParserMissingError(file.pathname, 'no openYamlParser in it');

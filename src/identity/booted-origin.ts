@@ -77,13 +77,15 @@ async function identityOf(file: string): Promise<string | undefined> {
 /**
  * ostree keeps a few deployments (the booted one, a rollback, a staged one)
  * of one or two stateroots; past these bounds a sysroot is not one an admin
- * keeps, and the scan stops there (the boot link decides then).
+ * keeps, and the scan stops there (the boot link decides then). Each
+ * deployment directory has its `.origin` file beside it, so 64 entries are
+ * about 32 deployments.
  */
 export const MAX_STATEROOTS = 16;
 export const MAX_DEPLOYMENT_ENTRIES = 64;
 
 /** The deployment directories, ostree/deploy/<stateroot>/deploy/<checksum>.<serial>, under `sysroot`, within the bounds. */
-async function deployments(sysroot: string): Promise<string[]> {
+export async function deploymentDirectories(sysroot: string): Promise<string[]> {
   const found: string[] = [];
   const roots = path.join(sysroot, 'ostree/deploy');
   let entriesLeft = MAX_DEPLOYMENT_ENTRIES;
@@ -118,7 +120,7 @@ async function bootedDeployment(root: string, runningRoot: string): Promise<stri
   const running = await identityOf(runningRoot);
   if (running === undefined) return linked;
   if (linked !== undefined && (await identityOf(linked)) === running) return linked;
-  for (const deployment of await deployments(sysroot))
+  for (const deployment of await deploymentDirectories(sysroot))
     if ((await identityOf(deployment)) === running) return deployment;
   return linked;
 }

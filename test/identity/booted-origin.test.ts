@@ -7,7 +7,10 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   bootedFromContainerImage,
+  deploymentDirectories,
   isContainerImageOrigin,
+  MAX_DEPLOYMENT_ENTRIES,
+  MAX_STATEROOTS,
   ostreeBootArgument,
   parseKeyFile,
 } from '../../src/identity/booted-origin.js';
@@ -184,6 +187,43 @@ t.test(
     t.equal(await bootedFromContainerImage(root), undefined, 'which the link alone cannot');
   },
 );
+
+t.test('the deployment scan: every deployment within its bounds, no more', async (t) => {
+  const root = await ostreeHost(t, BOOTC_ORIGIN);
+  const sysroot = path.join(root, 'sysroot');
+  const deploy = path.join(sysroot, 'ostree/deploy/rhel/deploy');
+  t.same(
+    await deploymentDirectories(sysroot),
+    [path.join(deploy, `${CHECKSUM}.0`)],
+    'the one deployment, not its origin file',
+  );
+  // A runaway: more stateroots than the bound, one deployment in each.
+  for (let i = 0; i <= MAX_STATEROOTS; i++)
+    await mkdir(path.join(sysroot, `ostree/deploy/extra-${i}/deploy/${'b'.repeat(64)}.0`), {
+      recursive: true,
+    });
+  t.equal(
+    (await deploymentDirectories(sysroot)).length,
+    MAX_STATEROOTS,
+    `one deployment from each of the first ${MAX_STATEROOTS} stateroots, of ${MAX_STATEROOTS + 2}`,
+  );
+  t.equal(
+    await bootedFromContainerImage(root),
+    true,
+    'the boot link still tells the booted deployment',
+  );
+  // Three times the bound of deployments in one stateroot (beside its one origin file).
+  const crowded = await ostreeHost(t, BOOTC_ORIGIN);
+  const crowdedDeploy = path.join(crowded, 'sysroot/ostree/deploy/rhel/deploy');
+  for (let i = 1; i <= 3 * MAX_DEPLOYMENT_ENTRIES; i++)
+    await mkdir(path.join(crowdedDeploy, `${'a'.repeat(64)}.${i}`));
+  const found = await deploymentDirectories(path.join(crowded, 'sysroot'));
+  t.ok(
+    found.length === MAX_DEPLOYMENT_ENTRIES || found.length === MAX_DEPLOYMENT_ENTRIES - 1,
+    `${found.length} deployments: the bound of ${MAX_DEPLOYMENT_ENTRIES} entries, less the origin file if it was among them`,
+  );
+  t.equal(await bootedFromContainerImage(crowded), true, 'and the boot link tells it there too');
+});
 
 t.test('no /run/ostree-booted: rpm, whatever the files say', async (t) => {
   const root = await ostreeHost(t, BOOTC_ORIGIN);

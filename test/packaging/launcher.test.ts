@@ -507,7 +507,7 @@ t.test("the launcher's lines are package.json's engines", async (t) => {
     return { major: Number(match[1]), minor: Number(match[2] ?? 0) };
   });
   for (let major = 16; major <= 30; major++) {
-    for (const minor of [0, 10, 14, 15, 40]) {
+    for (const minor of [0, 2, 3, 10, 14, 15, 16, 40]) {
       const inEngines = ranges.some((range) => range.major === major && minor >= range.minor);
       const result = launch(await fakeNode(`v${major}.${minor}.0`), ['--which-node']);
       t.equal(

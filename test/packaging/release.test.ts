@@ -6,7 +6,9 @@ import t from 'tap';
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { existsSync } from 'node:fs';
+import buffer from 'node:buffer';
+import fs, { existsSync } from 'node:fs';
+import vm from 'node:vm';
 import {
   chmod,
   lstat,
@@ -250,6 +252,29 @@ t.test(
       await readFile(path.join(root, DOC, 'THIRD-PARTY-LICENSES'), 'utf8'),
       /^@kubernetes\/client-node \S+ \(Apache-2\.0\)$/m,
     );
+  },
+);
+
+t.test(
+  "every bundle file's require(): Node's builtins, and MODULE_NOT_FOUND for any other name",
+  async (t) => {
+    // Bundled packages try optional ones (ws's bufferutil, node-fetch's encoding) in a
+    // try/catch and fall back only when require() throws: an undefined would be used.
+    const libDir = path.join(root, path.dirname(BUNDLE));
+    const files = (await readdir(libDir)).filter((file) => file.endsWith('.mjs'));
+    t.ok(files.length > 10, `the bundle and its chunks (${files.length} files)`);
+    for (const file of files) {
+      const lines = (await readFile(path.join(libDir, file), 'utf8')).split('\n');
+      const banner = (lines[0]?.startsWith('#!') === true ? lines[1] : lines[0]) ?? '';
+      t.match(banner, /^const require = /, `${file} opens with its require()`);
+      const made = new vm.Script(`${banner}\nrequire;`).runInNewContext({ process }) as (
+        id: string,
+      ) => unknown;
+      t.equal(made('node:fs'), fs, `${file}: node:fs`);
+      t.equal(made('buffer'), buffer, `${file}: buffer, without node:`);
+      t.throws(() => made('bufferutil'), { code: 'MODULE_NOT_FOUND' }, `${file}: bufferutil`);
+      t.throws(() => made('./chunk-X.mjs'), { code: 'MODULE_NOT_FOUND' }, `${file}: a file`);
+    }
   },
 );
 
@@ -579,7 +604,7 @@ t.test(
     const baseline = path.join(work, 'baseline.mjs');
     await writeFile(
       baseline,
-      "import { createRequire } from 'node:module';\nconst require = createRequire(import.meta.url);\nrequire('node:fs');\nrequire('node:util');\nconsole.log(process.moduleLoadList.join('\\n'));\n",
+      "const require = (id) => process.getBuiltinModule(id);\nrequire('node:fs');\nrequire('node:util');\nconsole.log(process.moduleLoadList.join('\\n'));\n",
     );
     // By env -i, as the launcher's run: this runner's hooks in NODE_OPTIONS load worker_threads and fs's Dir.
     const loadedWithTheModules = spawnSync('/usr/bin/env', ['-i', process.execPath, baseline], {
