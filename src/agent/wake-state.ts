@@ -86,10 +86,30 @@ export function shiftAnchor(anchor: GridAnchor, fromNow: number, toNow: number):
   };
 }
 
+/**
+ * The CRC-32 of a state's JSON text, kept in the file as its last key `crc`.
+ * The atomic rename keeps a write whole, but a byte the disk flips inside a
+ * valid state would move the schedule (a send days late) or the CPU reading
+ * unseen; JSON.parse and JSON.stringify give back the text as written, so
+ * any changed value changes the text the check is made over.
+ */
+function checksumOf(stateText: string): string {
+  return crc32(Buffer.from(stateText, 'utf8')).toString(16).padStart(8, '0');
+}
+
 export async function writeWakeState(dataDir: string, state: WakeState): Promise<void> {
-  await replaceFile(path.join(dataDir, WAKE_STATE_FILE), [JSON.stringify(state) + '\n'], 0o600, {
+  const text = JSON.stringify(state);
+  const withChecksum = `${text.slice(0, -1)},"crc":"${checksumOf(text)}"}`;
+  await replaceFile(path.join(dataDir, WAKE_STATE_FILE), [withChecksum + '\n'], 0o600, {
     durable: true,
   });
+}
+
+/** The state without its `crc`, or undefined when the CRC does not match; a file without one (an earlier release's) as it is. */
+function checkedState(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null || !('crc' in value)) return value;
+  const { crc, ...state } = value as Record<string, unknown>;
+  return crc === checksumOf(JSON.stringify(state)) ? state : undefined;
 }
 
 /**
@@ -113,7 +133,7 @@ export async function readWakeState(dataDir: string): Promise<WakeState | undefi
   });
   if (!read.ok) return undefined;
   try {
-    return parseWakeState(JSON.parse(read.text) as unknown);
+    return parseWakeState(checkedState(JSON.parse(read.text) as unknown));
   } catch {
     return undefined;
   }

@@ -76,6 +76,28 @@ t.test('anything but a state this version writes is no state', async (t) => {
   t.equal(await readWakeState(dir), undefined, 'missing');
 });
 
+t.test('a byte flipped inside a valid state: no state, by its CRC-32', async (t) => {
+  const file = path.join(dir, WAKE_STATE_FILE);
+  await writeWakeState(dir, STATE);
+  const written = await readFile(file, 'utf8');
+  t.match(written, /,"crc":"[0-9a-f]{8}"\}\n$/, 'the CRC is the last key');
+  const parsed = JSON.parse(written) as { crc: string };
+  t.same(parsed, { ...STATE, crc: parsed.crc }, 'still one JSON object');
+  // A digit of the next send (5200000 -> 5900000: a send 700 s late), still a valid state.
+  const flipped = written.replace('"nextSendAt":5200000', '"nextSendAt":5900000');
+  t.not(flipped, written);
+  await writeFile(file, flipped);
+  t.equal(await readWakeState(dir), undefined, 'the changed digit is seen');
+  await writeFile(file, written.replace('"busy":13241', '"busy":13243'));
+  t.equal(await readWakeState(dir), undefined, 'so is one in the CPU reading');
+  await writeFile(file, written.replace(/"crc":"([0-9a-f]{8})"/, '"crc":"00000000"'));
+  t.equal(await readWakeState(dir), undefined, "and a CRC that is not the state's");
+  await writeFile(file, JSON.stringify(STATE));
+  t.same(await readWakeState(dir), STATE, "an earlier release's file, with no CRC, as it is");
+  await writeFile(file, written);
+  t.same(await readWakeState(dir), STATE, 'the file as written reads back');
+});
+
 t.test('a bad CPU reading or set-aside entry is left out, the schedule kept', async (t) => {
   const parsed = parseWakeState({
     ...STATE,
