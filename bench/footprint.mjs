@@ -622,6 +622,14 @@ async function main() {
   const fakeApi = JSON.parse(fakeLine.toString().split('\n')[0]);
 
   const peers = [await startPrometheusAgent(tmp, receiver), await startVmagent(tmp, receiver)];
+  // What the compared daemons run, by COMPARE_CASE: each case's settings and its name.
+  const otlp = [{ name: 'otel', endpoint: receiver.otlpUrl, protocol: 'otlp' }];
+  const caseSettings = {
+    host: { kubeconfig: '', name: 'host only' },
+    cluster: { kubeconfig: fakeApi.clientCertKubeconfig, name: `cluster metrics (${PODS} pods)` },
+    'two-destinations': { kubeconfig: '', destinations: otlp, name: 'two destinations' },
+  };
+  const { name: compareCaseName, ...compareSettings } = caseSettings[COMPARE_CASE];
   const perLine = [];
   for (const line of lines) {
     const common = { release, unit, line, tmp, endpoint: receiver.url, caFile: receiver.caFile };
@@ -649,14 +657,6 @@ async function main() {
       kind: 'cluster',
     };
     const compares = [];
-    // What the compared daemons run, by COMPARE_CASE: each case's settings and its name.
-    const otlp = [{ name: 'otel', endpoint: receiver.otlpUrl, protocol: 'otlp' }];
-    const caseSettings = {
-      host: { kubeconfig: '', name: 'host only' },
-      cluster: { kubeconfig: fakeApi.clientCertKubeconfig, name: `cluster metrics (${PODS} pods)` },
-      'two-destinations': { kubeconfig: '', destinations: otlp, name: 'two destinations' },
-    };
-    const { name: compareCaseName, ...compareSettings } = caseSettings[COMPARE_CASE];
     if (compareUnit !== undefined)
       compares.push({
         ...(await daemonCase({
